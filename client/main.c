@@ -1,0 +1,643 @@
+/* shuanglian-site: the community service center's tool.
+ *
+ *   shuanglian-site init --site ID [--server ENDPOINT] [--data DIR]
+ *   shuanglian-site record add TYPE FIELD=VALUE…
+ *   shuanglian-site record import TYPE FILE.csv
+ *   shuanglian-site record list [--type TYPE] [--limit N]
+ *   shuanglian-site record types
+ *   shuanglian-site status
+ *   shuanglian-site sync [--watch]
+ *   shuanglian-site ref list
+ *
+ * Entry works with no network at all; only `sync` talks to the server.
+ * This file parses arguments and prints; the work is in site_store.c and
+ * site_sync.c. */
+#include "site_store.h"
+#include "site_sync.h"
+#include "sl_cli.h"
+#include "sl_db.h"
+#include "sl_hlc.h"
+#include "sl_id.h"
+#include "sl_log.h"
+#include "sl_schema.h"
+#include "sl_text.h"
+#include <czmq.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PROG "shuanglian-site"
+#define DEFAULT_DATA "site-data"
+#define DEFAULT_SERVER "tcp://127.0.0.1:7450"
+
+static const char *s_data = DEFAULT_DATA;
+#define DATA_OPT { "--data", "DIR", "site data directory (default " DEFAULT_DATA ")", &s_data, NULL }
+
+static site_store_t *s_open(const char *command)
+{
+    char err[512];
+    site_store_t *store = site_store_open(s_data, err, sizeof err);
+    if (!store)
+        fprintf(stderr, "%s: %s\n", command, err);
+    return store;
+}
+
+static void s_time(int64_t ms, char *out, size_t cap)
+{
+    if (ms <= 0) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static int s_init(int argc, char **argv)
+{
+    const char *site = NULL, *server = DEFAULT_SERVER;
+    sl_opt_t opts[] = {
+        DATA_OPT,
+        { "--site", "ID", "this site's id, given by the district (e.g. qu01.gongyuan)", &site, NULL },
+        { "--server", "ENDPOINT", "district server (default " DEFAULT_SERVER ")", &server, NULL },
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " init", "--site ID [--server ENDPOINT] [--data DIR]",
+                          "Creates this site's local store (DIR/site.db).", opts, 3, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (!site) {
+        fprintf(stderr, PROG " init: --site ID is required (see " PROG " init --help)\n");
+        return SL_EXIT_USAGE;
+    }
+    char err[512];
+    if (site_store_init(s_data, site, server, err, sizeof err)) {
+        fprintf(stderr, PROG " init: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    printf("站点已创建 site created: %s in %s/site.db, server %s\n", site, s_data, server);
+    return 0;
+}
+
+static const sl_rtype_t *s_type(const char *command, const char *name)
+{
+    const sl_rtype_t *rt = sl_schema_find(name, strlen(name));
+    if (!rt) {
+        fprintf(stderr, "%s: unknown record type \"%s\"; types are:", command, name);
+        for (size_t i = 0; i < sl_schema_count(); i++)
+            fprintf(stderr, " %s", sl_schema_at(i)->name);
+        fprintf(stderr, " (see " PROG " record types)\n");
+    }
+    return rt;
+}
+
+static int s_record_add(int argc, char **argv)
+{
+    sl_opt_t opts[] = { DATA_OPT };
+    char *pos[SL_MAX_FIELDS + 1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " record add", "TYPE FIELD=VALUE… [--data DIR]",
+                          "Saves one record locally (works offline).  'record types' lists the "
+                          "types and fields.\nexample: " PROG " record add rating item=ID stars=5",
+                          opts, 1, pos, SL_MAX_FIELDS + 1, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (npos < 1) {
+        fprintf(stderr, PROG " record add: TYPE is required (see " PROG " record types)\n");
+        return SL_EXIT_USAGE;
+    }
+    const sl_rtype_t *rt = s_type(PROG " record add", pos[0]);
+    if (!rt)
+        return SL_EXIT_USAGE;
+    const char *names[SL_MAX_FIELDS], *values[SL_MAX_FIELDS];
+    char *copies[SL_MAX_FIELDS];
+    size_t n = 0;
+    for (size_t i = 1; i < npos; i++) {
+        char *eq = strchr(pos[i], '=');
+        if (!eq || eq == pos[i]) {
+            fprintf(stderr, PROG " record add: \"%s\" must be FIELD=VALUE\n", pos[i]);
+            for (size_t k = 0; k < n; k++)
+                free(copies[k]);
+            return SL_EXIT_USAGE;
+        }
+        copies[n] = strndup(pos[i], (size_t) (eq - pos[i]));
+        names[n] = copies[n];
+        values[n] = eq + 1;
+        n++;
+    }
+    site_store_t *store = s_open(PROG " record add");
+    rc = store ? 0 : SL_EXIT_FAIL;
+    msgpack_sbuffer payload;
+    msgpack_sbuffer_init(&payload);
+    char err[600];
+    uint64_t seq;
+    uint8_t id[SL_ID_BYTES];
+    if (!rc && sl_schema_build(rt, n, names, values, &payload, site_store_ref_lookup, store,
+                               err, sizeof err)) {
+        fprintf(stderr, PROG " record add: %s\n", err);
+        rc = SL_EXIT_USAGE;
+    } else if (!rc && site_store_append(store, rt, (const uint8_t *) payload.data, payload.size,
+                                        &seq, id, err, sizeof err)) {
+        fprintf(stderr, PROG " record add: not saved: %s\n", err);
+        rc = SL_EXIT_FAIL;
+    } else if (!rc) {
+        char text[SL_ID_TEXT];
+        sl_id_format(id, text);
+        printf("已保存 saved: %s %s #%llu id=%s\n", rt->label, rt->name,
+               (unsigned long long) seq, text);
+    }
+    msgpack_sbuffer_destroy(&payload);
+    for (size_t k = 0; k < n; k++)
+        free(copies[k]);
+    site_store_destroy(&store);
+    return rc;
+}
+
+/* Reads one CSV record (RFC 4180: quotes, "" escapes, CRLF or LF) into
+ * fields.  Returns the number of fields, 0 at end of file, -1 on error. */
+static int s_csv_row(FILE *f, char **fields, size_t max, char *buf, size_t cap,
+                     long *line, char *err, size_t errlen)
+{
+    size_t n = 0, used = 0;
+    int c = fgetc(f);
+    if (c == EOF)
+        return 0;
+    (*line)++;
+    fields[n++] = buf;
+    bool quoted = false;
+    for (;; c = fgetc(f)) {
+        if (c == EOF && quoted) {
+            snprintf(err, errlen, "line %ld: a quoted field is not closed", *line);
+            return -1;
+        }
+        if (!quoted && (c == EOF || c == '\n'))
+            break;
+        if (!quoted && c == '\r')
+            continue;
+        if (c == '"') {
+            if (!quoted && used > 0 && buf[used - 1] != 0) {
+                snprintf(err, errlen, "line %ld: a quote inside an unquoted field", *line);
+                return -1;
+            }
+            if (quoted) {
+                int d = fgetc(f);
+                if (d == '"') {
+                    c = '"';
+                } else {
+                    ungetc(d, f);
+                    quoted = false;
+                    continue;
+                }
+            } else {
+                quoted = true;
+                continue;
+            }
+        } else if (c == ',' && !quoted) {
+            if (used + 1 >= cap || n >= max) {
+                snprintf(err, errlen, "line %ld: more than %zu fields", *line, max);
+                return -1;
+            }
+            buf[used++] = 0;
+            fields[n++] = buf + used;
+            continue;
+        }
+        if (c == '\n')
+            (*line)++;
+        if (used + 1 >= cap) {
+            snprintf(err, errlen, "line %ld: row longer than %zu bytes", *line, cap);
+            return -1;
+        }
+        buf[used++] = (char) c;
+    }
+    buf[used] = 0;
+    return (int) n;
+}
+
+static int s_record_import(int argc, char **argv)
+{
+    sl_opt_t opts[] = { DATA_OPT };
+    char *pos[2];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " record import", "TYPE FILE.csv [--data DIR]",
+                          "Saves every row of a CSV file (UTF-8, first row = field names) as a "
+                          "record of TYPE.  All rows or none: the first bad row stops the "
+                          "import and nothing is saved.", opts, 1, pos, 2, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (npos != 2) {
+        fprintf(stderr, PROG " record import: TYPE and FILE are required\n");
+        return SL_EXIT_USAGE;
+    }
+    const sl_rtype_t *rt = s_type(PROG " record import", pos[0]);
+    if (!rt)
+        return SL_EXIT_USAGE;
+    FILE *f = strcmp(pos[1], "-") == 0 ? stdin : fopen(pos[1], "r");
+    if (!f) {
+        fprintf(stderr, PROG " record import: cannot read %s\n", pos[1]);
+        return SL_EXIT_FAIL;
+    }
+    site_store_t *store = s_open(PROG " record import");
+    if (!store) {
+        if (f != stdin)
+            fclose(f);
+        return SL_EXIT_FAIL;
+    }
+    enum { CAP = 65536 };
+    char *head_buf = malloc(CAP), *row_buf = malloc(CAP);
+    char *heads[SL_MAX_FIELDS], *cells[SL_MAX_FIELDS];
+    char err[700], why[600];
+    long line = 0, rows = 0;
+    msgpack_sbuffer payload;
+    msgpack_sbuffer_init(&payload);
+    rc = SL_EXIT_FAIL;
+    int nh = head_buf && row_buf
+             ? s_csv_row(f, heads, SL_MAX_FIELDS, head_buf, CAP, &line, err, sizeof err) : -1;
+    if (nh > 0 && strncmp(heads[0], "\xEF\xBB\xBF", 3) == 0)
+        heads[0] += 3;          /* spreadsheet byte-order mark */
+    if (nh <= 0) {
+        if (nh == 0)
+            snprintf(err, sizeof err, "file is empty: the first row must name the fields");
+    } else if (site_store_begin(store)) {
+        snprintf(err, sizeof err, "cannot start a transaction");
+    } else {
+        int nc;
+        rc = 0;
+        while ((nc = s_csv_row(f, cells, SL_MAX_FIELDS, row_buf, CAP, &line, err, sizeof err)) > 0) {
+            if (nc == 1 && cells[0][0] == 0)
+                continue;       /* blank line */
+            if (nc != nh) {
+                snprintf(err, sizeof err, "line %ld: %d fields, the header has %d", line, nc, nh);
+                rc = SL_EXIT_USAGE;
+                break;
+            }
+            msgpack_sbuffer_clear(&payload);
+            if (sl_schema_build(rt, (size_t) nh, (const char *const *) heads,
+                                (const char *const *) cells, &payload, site_store_ref_lookup,
+                                store, why, sizeof why)) {
+                snprintf(err, sizeof err, "line %ld: %s", line, why);
+                rc = SL_EXIT_USAGE;
+                break;
+            }
+            if (site_store_add(store, rt, (const uint8_t *) payload.data, payload.size, NULL,
+                               NULL, why, sizeof why)) {
+                snprintf(err, sizeof err, "line %ld: %s", line, why);
+                rc = SL_EXIT_FAIL;
+                break;
+            }
+            rows++;
+        }
+        if (nc < 0 && rc == 0)
+            rc = SL_EXIT_USAGE;
+        if (rc == 0 && site_store_commit(store)) {
+            snprintf(err, sizeof err, "cannot commit");
+            rc = SL_EXIT_FAIL;
+        }
+        if (rc)
+            site_store_rollback(store);
+    }
+    if (rc)
+        fprintf(stderr, PROG " record import: %s: %s; nothing was saved\n", pos[1], err);
+    else
+        printf("已保存 saved: %ld %s (%s) records from %s\n", rows, rt->label, rt->name, pos[1]);
+    msgpack_sbuffer_destroy(&payload);
+    free(head_buf);
+    free(row_buf);
+    if (f != stdin)
+        fclose(f);
+    site_store_destroy(&store);
+    return rc;
+}
+
+static int s_record_list(int argc, char **argv)
+{
+    const char *type = NULL, *limit = "20";
+    bool tsv = false;
+    sl_opt_t opts[] = {
+        DATA_OPT,
+        { "--type", "TYPE", "only records of this type", &type, NULL },
+        { "--limit", "N", "newest N records (default 20; 0 = all)", &limit, NULL },
+        { "--tsv", NULL, "machine-readable output", NULL, &tsv },
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " record list", "[--type TYPE] [--limit N] [--tsv]",
+                          "Lists saved records, newest first, with their sync state.",
+                          opts, 4, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    long lim;
+    if (sl_cli_number(PROG " record list", "--limit", limit, 0, 1000000000, &lim))
+        return SL_EXIT_USAGE;
+    if (type && !s_type(PROG " record list", type))
+        return SL_EXIT_USAGE;
+    site_store_t *store = s_open(PROG " record list");
+    if (!store)
+        return SL_EXIT_FAIL;
+    uint64_t acked = site_store_acked(store);
+    sqlite3_stmt *st = sl_db_prepare(site_store_db(store),
+        "SELECT seq, id, wall_ms, type, payload FROM events WHERE (?1 IS NULL OR type = ?1)"
+        " ORDER BY seq DESC LIMIT ?2");
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, lim ? lim : -1);
+    const char *heads[] = { "序号 seq", "类型 type", "录入时间 entered", "同步 synced",
+                            "编号 id", "内容 content" };
+    sl_table_t *t = sl_table_new(6, heads);
+    sl_table_align(t, 0, 'r');
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        char seq[32], when[32], id[SL_ID_TEXT], content[2048];
+        uint64_t s = (uint64_t) sqlite3_column_int64(st, 0);
+        snprintf(seq, sizeof seq, "%llu", (unsigned long long) s);
+        s_time(sqlite3_column_int64(st, 2), when, sizeof when);
+        if (sqlite3_column_bytes(st, 1) == SL_ID_BYTES)
+            sl_id_format(sqlite3_column_blob(st, 1), id);
+        else
+            snprintf(id, sizeof id, "?");
+        const char *tname = (const char *) sqlite3_column_text(st, 3);
+        const sl_rtype_t *rt = sl_schema_find(tname, strlen(tname));
+        if (rt)
+            sl_schema_render(rt, sqlite3_column_blob(st, 4),
+                             (size_t) sqlite3_column_bytes(st, 4), content, sizeof content);
+        else
+            snprintf(content, sizeof content, "(unknown type)");
+        const char *row[] = { seq, rt ? rt->label : tname, when,
+                              s <= acked ? "已同步 yes" : "待同步 no", id, content };
+        if (tsv)
+            printf("%s\t%s\t%s\t%s\t%s\t%s\n", seq, tname, when, s <= acked ? "yes" : "no",
+                   id, content);
+        else
+            sl_table_add(t, row);
+    }
+    sqlite3_finalize(st);
+    if (!tsv)
+        sl_table_print(t, stdout);
+    sl_table_destroy(&t);
+    site_store_destroy(&store);
+    return 0;
+}
+
+static int s_record_types(int argc, char **argv)
+{
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " record types", "",
+                          "Lists the record types and their fields.", NULL, 0, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    static const char *tnames[] = { "text", "integer", "date", "choice", "record id" };
+    for (size_t i = 0; i < sl_schema_count(); i++) {
+        const sl_rtype_t *rt = sl_schema_at(i);
+        printf("%s %s (%s)\n", rt->label, rt->name, rt->label_en);
+        const char *heads[] = { "字段 field", "名称 label", "类型 type", "必填 required",
+                                "范围 range" };
+        sl_table_t *t = sl_table_new(5, heads);
+        for (size_t k = 0; k < rt->nfields; k++) {
+            const sl_field_t *f = &rt->fields[k];
+            char range[300];
+            if (f->type == SL_F_ENUM || f->type == SL_F_REF)
+                snprintf(range, sizeof range, "%s", f->choices);
+            else if (f->type == SL_F_DATE)
+                snprintf(range, sizeof range, "2000-01-01..2099-12-31");
+            else if (f->type == SL_F_TEXT)
+                snprintf(range, sizeof range, "%lld..%lld 字 chars", (long long) f->min,
+                         (long long) f->max);
+            else
+                snprintf(range, sizeof range, "%lld..%lld", (long long) f->min, (long long) f->max);
+            const char *row[] = { f->name, f->label, tnames[f->type],
+                                  f->required ? "是 yes" : "否 no", range };
+            sl_table_add(t, row);
+        }
+        sl_table_print(t, stdout);
+        sl_table_destroy(&t);
+        printf("\n");
+    }
+    return 0;
+}
+
+static int s_record(int argc, char **argv)
+{
+    if (argc >= 1 && strcmp(argv[0], "add") == 0)
+        return s_record_add(argc - 1, argv + 1);
+    if (argc >= 1 && strcmp(argv[0], "import") == 0)
+        return s_record_import(argc - 1, argv + 1);
+    if (argc >= 1 && strcmp(argv[0], "list") == 0)
+        return s_record_list(argc - 1, argv + 1);
+    if (argc >= 1 && strcmp(argv[0], "types") == 0)
+        return s_record_types(argc - 1, argv + 1);
+    bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
+    fprintf(help ? stdout : stderr,
+            "usage: " PROG " record add|import|list|types …\n\n"
+            "  add TYPE FIELD=VALUE…    save one record (works offline)\n"
+            "  import TYPE FILE.csv     save every row of a CSV file, all or nothing\n"
+            "  list [--type TYPE]       newest records and whether they are synced\n"
+            "  types                    record types and their fields\n");
+    return help ? 0 : SL_EXIT_USAGE;
+}
+
+static int s_status(int argc, char **argv)
+{
+    bool tsv = false;
+    sl_opt_t opts[] = { DATA_OPT, { "--tsv", NULL, "machine-readable output (key<TAB>value)",
+                                    NULL, &tsv } };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " status", "[--data DIR] [--tsv]",
+                          "Shows local records, the outbox and the last sync.  Works offline.",
+                          opts, 2, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    site_store_t *store = s_open(PROG " status");
+    if (!store)
+        return SL_EXIT_FAIL;
+    uint64_t last = site_store_last_seq(store), acked = site_store_acked(store);
+    uint64_t pending = last > acked ? last - acked : 0;
+    char ok_ms[32], att_ms[32], result[600], server_seq[32], log_head[32];
+    site_store_meta(store, "last_sync_ok_ms", ok_ms, sizeof ok_ms);
+    site_store_meta(store, "last_sync_attempt_ms", att_ms, sizeof att_ms);
+    site_store_meta(store, "last_sync_result", result, sizeof result);
+    site_store_meta(store, "server_seq", server_seq, sizeof server_seq);
+    site_store_meta(store, "log_head", log_head, sizeof log_head);
+    long long refs = sl_db_int(site_store_db(store), "SELECT count(*) FROM refdata", 0);
+    char when_ok[32], when_att[32], v[8][64];
+    s_time(atoll(ok_ms), when_ok, sizeof when_ok);
+    s_time(atoll(att_ms), when_att, sizeof when_att);
+    snprintf(v[0], 64, "%llu", (unsigned long long) last);
+    snprintf(v[1], 64, "%llu", (unsigned long long) pending);
+    snprintf(v[2], 64, "%llu", (unsigned long long) acked);
+    snprintf(v[3], 64, "%llu", (unsigned long long) site_store_cursor(store));
+    snprintf(v[4], 64, "%s", *log_head ? log_head : "-");
+    snprintf(v[5], 64, "%lld", refs);
+    const char *rows[][3] = {
+        { "站点 site", "site", site_store_site_id(store) },
+        { "服务器 server", "server", site_store_server(store) },
+        { "本地记录 local records", "local_records", v[0] },
+        { "待同步 outbox pending", "outbox_pending", v[1] },
+        { "服务器已确认 acknowledged up to", "acked_seq", v[2] },
+        { "最近成功同步 last successful sync", "last_sync_ok", when_ok },
+        { "最近同步尝试 last sync attempt", "last_sync_attempt", when_att },
+        { "最近结果 last result", "last_sync_result", *result ? result : "-" },
+        { "下行游标 server cursor", "cursor", v[3] },
+        { "服务器日志头 server log head (at last sync)", "log_head", v[4] },
+        { "参考数据 reference entries", "refdata", v[5] },
+    };
+    const char *heads[] = { "项目 item", "值 value" };
+    sl_table_t *t = sl_table_new(2, heads);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        if (tsv) {
+            printf("%s\t%s\n", rows[i][1], rows[i][2]);
+        } else {
+            const char *row[] = { rows[i][0], rows[i][2] };
+            sl_table_add(t, row);
+        }
+    }
+    if (!tsv)
+        sl_table_print(t, stdout);
+    sl_table_destroy(&t);
+    site_store_destroy(&store);
+    return 0;
+}
+
+static void s_on_signal(int sig)
+{
+    (void) sig;
+    site_sync_stop();
+}
+
+static int s_sync(int argc, char **argv)
+{
+    bool watch = false, quiet = false;
+    const char *timeout = "10", *server = NULL;
+    sl_opt_t opts[] = {
+        DATA_OPT,
+        { "--watch", NULL, "stay connected; push new records as they are saved", NULL, &watch },
+        { "--timeout", "S", "give up after S seconds without an answer (default 10)", &timeout, NULL },
+        { "--server", "ENDPOINT", "use this server instead of the one set at init", &server, NULL },
+        { "--quiet", NULL, "log only warnings and errors", NULL, &quiet },
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " sync", "[--watch] [--timeout S] [--data DIR]",
+                          "Sends unsynced records to the district server and receives reference "
+                          "data.  Without --watch: syncs once, prints a summary and exits\n"
+                          "(0 level with the server, 2 server unreachable, 3 refused by the "
+                          "server, 1 local failure).  Records are never lost either way.",
+                          opts, 5, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    long secs;
+    if (sl_cli_number(PROG " sync", "--timeout", timeout, 1, 86400, &secs))
+        return SL_EXIT_USAGE;
+    if (quiet)
+        sl_log_set_level(SL_LOG_WARN);
+    site_store_t *store = s_open(PROG " sync");
+    if (!store)
+        return SL_EXIT_FAIL;
+    zsys_handler_set(NULL);
+    struct sigaction sa = { 0 };
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    site_sync_opts_t so = { .watch = watch, .connect_timeout_ms = (int) secs * 1000,
+                            .endpoint = server };
+    site_sync_report_t r;
+    site_sync_result_t result = site_sync_run(store, &so, &r);
+    uint64_t pending = r.local_last > r.acked_after ? r.local_last - r.acked_after : 0;
+    const char *word = result == SITE_SYNC_OK ? "同步完成 sync done"
+                     : result == SITE_SYNC_UNREACHABLE ? "未连上服务器 server unreachable"
+                     : result == SITE_SYNC_REFUSED ? "服务器拒绝 refused" : "同步失败 sync failed";
+    printf("%s: %s\n", word, r.text);
+    printf("  site %s: %llu records, server holds %llu, %llu waiting to send\n",
+           site_store_site_id(store), (unsigned long long) r.local_last,
+           (unsigned long long) r.server_seq, (unsigned long long) pending);
+    printf("  sent %llu, acknowledged %llu new, restored from server %llu, "
+           "reference entries applied %llu (cursor %llu)\n",
+           (unsigned long long) r.sent_events,
+           (unsigned long long) (r.acked_after > r.acked_before ? r.acked_after - r.acked_before : 0),
+           (unsigned long long) r.restored, (unsigned long long) r.log_entries,
+           (unsigned long long) r.cursor_after);
+    site_store_destroy(&store);
+    switch (result) {
+    case SITE_SYNC_OK: return 0;
+    case SITE_SYNC_UNREACHABLE: return SL_EXIT_UNREACHABLE;
+    case SITE_SYNC_REFUSED: return SL_EXIT_REFUSED;
+    default: return SL_EXIT_FAIL;
+    }
+}
+
+static int s_ref(int argc, char **argv)
+{
+    sl_opt_t opts[] = { DATA_OPT };
+    char *pos[2];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " ref", "list [KIND] [--data DIR]",
+                          "Shows reference data received from the district server.",
+                          opts, 1, pos, 2, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (npos < 1 || strcmp(pos[0], "list") != 0) {
+        fprintf(stderr, PROG " ref: expected 'list [KIND]'\n");
+        return SL_EXIT_USAGE;
+    }
+    site_store_t *store = s_open(PROG " ref");
+    if (!store)
+        return SL_EXIT_FAIL;
+    sqlite3_stmt *st = sl_db_prepare(site_store_db(store),
+        "SELECT kind, key, value, lseq FROM refdata WHERE (?1 IS NULL OR kind = ?1)"
+        " ORDER BY kind, key");
+    sqlite3_bind_text(st, 1, npos > 1 ? pos[1] : NULL, -1, SQLITE_STATIC);
+    const char *heads[] = { "类别 kind", "键 key", "值 value", "序号 lseq" };
+    sl_table_t *t = sl_table_new(4, heads);
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        const char *row[4];
+        for (int c = 0; c < 4; c++)
+            row[c] = (const char *) sqlite3_column_text(st, c);
+        sl_table_add(t, row);
+    }
+    sqlite3_finalize(st);
+    sl_table_print(t, stdout);
+    sl_table_destroy(&t);
+    site_store_destroy(&store);
+    return 0;
+}
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+        "usage: " PROG " VERB [options]\n\n"
+        "The community site of shuanglian (双进双联): records are saved locally and\n"
+        "synced to the district server when a link exists.\n\n"
+        "verbs:\n"
+        "  init      create this site's local store\n"
+        "  record    add, import, list records; list record types\n"
+        "  status    local records, outbox, last sync (offline)\n"
+        "  sync      send records to the server, receive reference data\n"
+        "  ref       reference data received from the server\n\n"
+        "Run '" PROG " VERB --help' for a verb's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    sl_log_set_name(PROG);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        s_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? SL_EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf(PROG " %s\n", SL_VERSION);
+        return 0;
+    }
+    static const struct { const char *verb; int (*fn)(int, char **); } verbs[] = {
+        { "init", s_init }, { "record", s_record }, { "status", s_status },
+        { "sync", s_sync }, { "ref", s_ref },
+    };
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(argv[1], verbs[i].verb) == 0)
+            return verbs[i].fn(argc - 2, argv + 2);
+    fprintf(stderr, PROG ": unknown verb \"%s\"\n\n", argv[1]);
+    s_usage(stderr);
+    return SL_EXIT_USAGE;
+}

@@ -1,0 +1,542 @@
+/* site_store.c: the site's SQLite store: events, meta, reference data.
+ *
+ * Never updates an event in place: events are appended (entry, or restore of
+ * the site's own history from the server) and only meta rows change.  The
+ * acknowledged sequence is written with synchronous=NORMAL: losing it in a
+ * power cut only makes the site resend what the server already has, which
+ * the server skips. */
+#include "site_store.h"
+#include "sl_db.h"
+#include "sl_hlc.h"
+#include "sl_id.h"
+#include "sl_log.h"
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct site_store {
+    sqlite3 *db;
+    char site_id[SL_MAX_NAME_BYTES + 1];
+    char server[256];
+    /* State of the open entry transaction, read at begin. */
+    uint64_t last_seq;
+    uint8_t last_hash[SL_HASH_BYTES];
+    uint64_t hlc;
+    bool in_txn;
+    sqlite3_stmt *insert;
+    sqlite3_stmt *read;
+    sqlite3_stmt *lookup;
+    sqlite3_stmt *get_meta;
+    sqlite3_stmt *set_meta;
+    int64_t data_version;
+};
+
+static const char *s_schema =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS events("
+    "  seq INTEGER PRIMARY KEY,"          /* 1, 2, 3 … no gaps */
+    "  id BLOB NOT NULL UNIQUE,"
+    "  hlc INTEGER NOT NULL,"
+    "  wall_ms INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  payload BLOB NOT NULL,"
+    "  prev BLOB NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  restored INTEGER NOT NULL DEFAULT 0);" /* 1: fetched back from the server */
+    "CREATE TABLE IF NOT EXISTS refdata("
+    "  kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT, lseq INTEGER NOT NULL,"
+    "  PRIMARY KEY(kind, key)) WITHOUT ROWID;";
+
+static int s_meta_set_text(site_store_t *self, const char *key, const char *value)
+{
+    sqlite3_stmt *st = self->set_meta;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int s_meta_set_int(site_store_t *self, const char *key, int64_t value)
+{
+    sqlite3_stmt *st = self->set_meta;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, value);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int64_t s_meta_int(site_store_t *self, const char *key, int64_t fallback)
+{
+    sqlite3_stmt *st = self->get_meta;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int64_t v = fallback;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return v;
+}
+
+const char *site_store_meta(site_store_t *self, const char *key, char *buf, size_t cap)
+{
+    sqlite3_stmt *st = self->get_meta;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    buf[0] = 0;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        snprintf(buf, cap, "%s", (const char *) sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    return buf;
+}
+
+static char *s_path(const char *dir, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/site.db", dir);
+    return buf;
+}
+
+static site_store_t *s_open(const char *dir, bool create, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    if (strlen(dir) > PATH_MAX - 16) {
+        snprintf(err, errlen, "data directory path is too long");
+        return NULL;
+    }
+    site_store_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    self->db = sl_db_open(s_path(dir, path, sizeof path), create, err, errlen);
+    if (!self->db || sl_db_exec(self->db, s_schema)) {
+        if (self->db)
+            snprintf(err, errlen, "cannot create tables in %s", path);
+        site_store_destroy(&self);
+        return NULL;
+    }
+    self->insert = sl_db_prepare(self->db,
+        "INSERT INTO events(seq, id, hlc, wall_ms, type, payload, prev, hash, restored)"
+        " VALUES (?,?,?,?,?,?,?,?,?)");
+    self->read = sl_db_prepare(self->db,
+        "SELECT seq, id, hlc, wall_ms, type, payload, prev, hash FROM events"
+        " WHERE seq BETWEEN ? AND ? ORDER BY seq");
+    self->lookup = sl_db_prepare(self->db, "SELECT type FROM events WHERE id = ?");
+    self->get_meta = sl_db_prepare(self->db, "SELECT value FROM meta WHERE key = ?");
+    self->set_meta = sl_db_prepare(self->db,
+        "INSERT INTO meta(key, value) VALUES (?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    if (!self->insert || !self->read || !self->lookup || !self->get_meta || !self->set_meta) {
+        snprintf(err, errlen, "cannot prepare statements on %s", path);
+        site_store_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+int site_store_init(const char *dir, const char *site_id, const char *server,
+                    char *err, size_t errlen)
+{
+    const char *why = sl_site_id_check(site_id, strlen(site_id));
+    if (why) {
+        snprintf(err, errlen, "%s: \"%s\"", why, site_id);
+        return -1;
+    }
+    if (strncmp(server, "tcp://", 6) != 0 || strlen(server) > 200) {
+        snprintf(err, errlen, "server endpoint \"%s\" must look like tcp://HOST:PORT", server);
+        return -1;
+    }
+    if (mkdir(dir, 0700) != 0) {
+        struct stat sb;
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            snprintf(err, errlen, "cannot create data directory %s", dir);
+            return -1;
+        }
+    }
+    char path[PATH_MAX];
+    if (strlen(dir) < PATH_MAX - 16 && access(s_path(dir, path, sizeof path), F_OK) == 0) {
+        snprintf(err, errlen, "%s already exists: this directory already holds a site "
+                 "(refusing to overwrite its history)", path);
+        return -1;
+    }
+    site_store_t *self = s_open(dir, true, err, errlen);
+    if (!self)
+        return -1;
+    int rc = sl_db_begin(self->db);
+    rc = rc || s_meta_set_text(self, "site_id", site_id) || s_meta_set_text(self, "server", server)
+         || s_meta_set_int(self, "acked_seq", 0) || s_meta_set_int(self, "cursor", 0)
+         || s_meta_set_int(self, "hlc", 0) || s_meta_set_int(self, "created_ms", sl_now_ms())
+         || sl_db_commit(self->db);
+    if (rc) {
+        sl_db_rollback(self->db);
+        snprintf(err, errlen, "cannot write the new site database");
+    }
+    site_store_destroy(&self);
+    return rc ? -1 : 0;
+}
+
+site_store_t *site_store_open(const char *dir, char *err, size_t errlen)
+{
+    site_store_t *self = s_open(dir, false, err, errlen);
+    if (!self)
+        return NULL;
+    char buf[256];
+    site_store_meta(self, "site_id", buf, sizeof buf);
+    if (!*buf || sl_site_id_check(buf, strlen(buf))) {
+        snprintf(err, errlen, "%s/site.db is not an initialised site (no valid site id)", dir);
+        site_store_destroy(&self);
+        return NULL;
+    }
+    memcpy(self->site_id, buf, strlen(buf) + 1);
+    site_store_meta(self, "server", self->server, sizeof self->server);
+    self->data_version = -1;
+    return self;
+}
+
+void site_store_destroy(site_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    site_store_t *self = *self_p;
+    sqlite3_finalize(self->insert);
+    sqlite3_finalize(self->read);
+    sqlite3_finalize(self->lookup);
+    sqlite3_finalize(self->get_meta);
+    sqlite3_finalize(self->set_meta);
+    sl_db_close(&self->db);
+    free(self);
+    *self_p = NULL;
+}
+
+sqlite3 *site_store_db(site_store_t *self) { return self->db; }
+const char *site_store_site_id(site_store_t *self) { return self->site_id; }
+const char *site_store_server(site_store_t *self) { return self->server; }
+
+uint64_t site_store_last_seq(site_store_t *self)
+{
+    return (uint64_t) sl_db_int(self->db, "SELECT max(seq) FROM events", 0);
+}
+
+int site_store_hash_at(site_store_t *self, uint64_t seq, uint8_t out[SL_HASH_BYTES])
+{
+    memset(out, 0, SL_HASH_BYTES);
+    if (seq == 0)
+        return 0;
+    sqlite3_stmt *st = sl_db_prepare(self->db, "SELECT hash FROM events WHERE seq = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t) seq);
+    int rc = -1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == SL_HASH_BYTES) {
+        memcpy(out, sqlite3_column_blob(st, 0), SL_HASH_BYTES);
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int site_store_begin(site_store_t *self)
+{
+    if (sl_db_begin(self->db))
+        return -1;
+    self->in_txn = true;
+    self->last_seq = site_store_last_seq(self);
+    if (site_store_hash_at(self, self->last_seq, self->last_hash)) {
+        site_store_rollback(self);
+        return -1;
+    }
+    self->hlc = (uint64_t) s_meta_int(self, "hlc", 0);
+    return 0;
+}
+
+int site_store_commit(site_store_t *self)
+{
+    if (s_meta_set_int(self, "hlc", (int64_t) self->hlc) || sl_db_commit(self->db)) {
+        site_store_rollback(self);
+        return -1;
+    }
+    self->in_txn = false;
+    return 0;
+}
+
+void site_store_rollback(site_store_t *self)
+{
+    sl_db_rollback(self->db);
+    self->in_txn = false;
+}
+
+static int s_insert(site_store_t *self, const sl_event_t *ev, int restored)
+{
+    sqlite3_stmt *st = self->insert;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, (int64_t) ev->seq);
+    sqlite3_bind_blob(st, 2, ev->id, SL_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (int64_t) ev->hlc);
+    sqlite3_bind_int64(st, 4, ev->wall_ms);
+    sqlite3_bind_text(st, 5, ev->type, (int) ev->type_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, ev->payload, (int) ev->payload_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 7, ev->prev, SL_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 8, ev->hash, SL_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int(st, 9, restored);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc)
+        sl_error("site store: cannot insert event %llu: %s",
+                 (unsigned long long) ev->seq, sqlite3_errmsg(self->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int site_store_add(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
+                   size_t len, uint64_t *seq_out, uint8_t *id_out, char *err, size_t errlen)
+{
+    if (!self->in_txn) {
+        snprintf(err, errlen, "internal: add outside a transaction");
+        return -1;
+    }
+    sl_event_t ev = { 0 };
+    int64_t now = sl_now_ms();
+    ev.seq = self->last_seq + 1;
+    ev.hlc = self->hlc = sl_hlc_next(self->hlc, now);
+    ev.wall_ms = now;
+    sl_id_new(ev.id, ev.hlc);
+    ev.type = rt->name;
+    ev.type_len = strlen(rt->name);
+    ev.payload = payload;
+    ev.payload_len = len;
+    memcpy(ev.prev, self->last_hash, SL_HASH_BYTES);
+    sl_event_hash(&ev, self->site_id, strlen(self->site_id), ev.hash);
+    if (s_insert(self, &ev, 0)) {
+        snprintf(err, errlen, "cannot save the record: %s", sqlite3_errmsg(self->db));
+        return -1;
+    }
+    self->last_seq = ev.seq;
+    memcpy(self->last_hash, ev.hash, SL_HASH_BYTES);
+    if (seq_out)
+        *seq_out = ev.seq;
+    if (id_out)
+        memcpy(id_out, ev.id, SL_ID_BYTES);
+    return 0;
+}
+
+int site_store_append(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
+                      size_t len, uint64_t *seq_out, uint8_t *id_out, char *err, size_t errlen)
+{
+    if (site_store_begin(self)) {
+        snprintf(err, errlen, "cannot start a transaction: %s", sqlite3_errmsg(self->db));
+        return -1;
+    }
+    if (site_store_add(self, rt, payload, len, seq_out, id_out, err, errlen)) {
+        site_store_rollback(self);
+        return -1;
+    }
+    if (site_store_commit(self)) {
+        snprintf(err, errlen, "cannot commit: %s", sqlite3_errmsg(self->db));
+        return -1;
+    }
+    return 0;
+}
+
+bool site_store_ref_lookup(void *ctx, const uint8_t *id, char *type, size_t cap)
+{
+    site_store_t *self = ctx;
+    sqlite3_stmt *st = self->lookup;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, id, SL_ID_BYTES, SQLITE_STATIC);
+    bool found = false;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(type, cap, "%s", (const char *) sqlite3_column_text(st, 0));
+        found = true;
+    }
+    sqlite3_reset(st);
+    return found;
+}
+
+uint64_t site_store_acked(site_store_t *self)
+{
+    return (uint64_t) s_meta_int(self, "acked_seq", 0);
+}
+
+int site_store_set_acked(site_store_t *self, uint64_t acked)
+{
+    sl_db_exec(self->db, "PRAGMA synchronous=NORMAL");
+    int rc = s_meta_set_int(self, "acked_seq", (int64_t) acked);
+    sl_db_exec(self->db, "PRAGMA synchronous=FULL");
+    return rc;
+}
+
+uint64_t site_store_cursor(site_store_t *self)
+{
+    return (uint64_t) s_meta_int(self, "cursor", 0);
+}
+
+uint64_t site_store_hlc(site_store_t *self)
+{
+    return (uint64_t) s_meta_int(self, "hlc", 0);
+}
+
+void site_store_observe_hlc(site_store_t *self, uint64_t remote)
+{
+    uint64_t hlc = site_store_hlc(self);
+    uint64_t merged = sl_hlc_observe(hlc, remote, sl_now_ms());
+    if (merged != hlc && sl_db_begin(self->db) == 0) {
+        /* Re-read inside the transaction: an entry process may have moved it. */
+        hlc = site_store_hlc(self);
+        merged = sl_hlc_observe(hlc, remote, sl_now_ms());
+        if (s_meta_set_int(self, "hlc", (int64_t) merged) || sl_db_commit(self->db))
+            sl_db_rollback(self->db);
+    }
+}
+
+void site_store_note_sync(site_store_t *self, const char *result, uint64_t server_seq,
+                          uint64_t log_head)
+{
+    sl_db_exec(self->db, "PRAGMA synchronous=NORMAL");
+    if (sl_db_begin(self->db) == 0) {
+        int rc = s_meta_set_text(self, "last_sync_result", result)
+              || s_meta_set_int(self, "last_sync_attempt_ms", sl_now_ms())
+              || (strcmp(result, "ok") == 0 && s_meta_set_int(self, "last_sync_ok_ms", sl_now_ms()))
+              || s_meta_set_int(self, "server_seq", (int64_t) server_seq)
+              || s_meta_set_int(self, "log_head", (int64_t) log_head)
+              || sl_db_commit(self->db);
+        if (rc)
+            sl_db_rollback(self->db);
+    }
+    sl_db_exec(self->db, "PRAGMA synchronous=FULL");
+}
+
+bool site_store_changed(site_store_t *self)
+{
+    int64_t v = sl_db_int(self->db, "PRAGMA data_version", 0);
+    bool changed = v != self->data_version;
+    self->data_version = v;
+    return changed;
+}
+
+static void s_row_event(sqlite3_stmt *st, sl_event_t *ev)
+{
+    ev->seq = (uint64_t) sqlite3_column_int64(st, 0);
+    memcpy(ev->id, sqlite3_column_blob(st, 1), SL_ID_BYTES);
+    ev->hlc = (uint64_t) sqlite3_column_int64(st, 2);
+    ev->wall_ms = sqlite3_column_int64(st, 3);
+    ev->type = (const char *) sqlite3_column_text(st, 4);
+    ev->type_len = (size_t) sqlite3_column_bytes(st, 4);
+    ev->payload = sqlite3_column_blob(st, 5);
+    ev->payload_len = (size_t) sqlite3_column_bytes(st, 5);
+    memcpy(ev->prev, sqlite3_column_blob(st, 6), SL_HASH_BYTES);
+    memcpy(ev->hash, sqlite3_column_blob(st, 7), SL_HASH_BYTES);
+}
+
+int site_store_pack_batch(site_store_t *self, uint64_t sess, uint64_t from, uint64_t to,
+                          msgpack_sbuffer *out)
+{
+    sl_msg_encode_events_begin(out, SL_BATCH, sess, 0, (size_t) (to - from + 1));
+    sqlite3_stmt *st = self->read;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, (int64_t) from);
+    sqlite3_bind_int64(st, 2, (int64_t) to);
+    uint64_t expect = from;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sl_event_t ev;
+        if (sqlite3_column_bytes(st, 1) != SL_ID_BYTES
+            || sqlite3_column_bytes(st, 6) != SL_HASH_BYTES
+            || sqlite3_column_bytes(st, 7) != SL_HASH_BYTES)
+            break;
+        s_row_event(st, &ev);
+        if (ev.seq != expect)
+            break;
+        sl_msg_encode_event(out, &ev);
+        expect++;
+    }
+    sqlite3_reset(st);
+    if (expect != to + 1) {
+        sl_error("site store: events %llu..%llu are not all readable (stopped at %llu)",
+                 (unsigned long long) from, (unsigned long long) to, (unsigned long long) expect);
+        return -1;
+    }
+    return 0;
+}
+
+int site_store_restore_events(site_store_t *self, const sl_event_t *events, size_t n,
+                              char *err, size_t errlen)
+{
+    if (site_store_begin(self)) {
+        snprintf(err, errlen, "cannot start a transaction");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const sl_event_t *ev = &events[i];
+        if (ev->seq != self->last_seq + 1) {
+            snprintf(err, errlen, "server sent event %llu, expected %llu",
+                     (unsigned long long) ev->seq, (unsigned long long) self->last_seq + 1);
+            goto fail;
+        }
+        if (memcmp(ev->prev, self->last_hash, SL_HASH_BYTES) != 0
+            || !sl_event_hash_ok(ev, self->site_id, strlen(self->site_id))) {
+            snprintf(err, errlen, "event %llu from the server does not continue this site's "
+                     "hash chain", (unsigned long long) ev->seq);
+            goto fail;
+        }
+        if (s_insert(self, ev, 1)) {
+            snprintf(err, errlen, "cannot store event %llu", (unsigned long long) ev->seq);
+            goto fail;
+        }
+        self->last_seq = ev->seq;
+        memcpy(self->last_hash, ev->hash, SL_HASH_BYTES);
+        if (ev->hlc > self->hlc)
+            self->hlc = ev->hlc;
+    }
+    if (s_meta_set_int(self, "acked_seq", (int64_t) self->last_seq) || site_store_commit(self)) {
+        snprintf(err, errlen, "cannot commit restored events");
+        goto fail;
+    }
+    return 0;
+fail:
+    site_store_rollback(self);
+    return -1;
+}
+
+int site_store_apply_log(site_store_t *self, const sl_log_entry_t *entries, size_t n,
+                         uint64_t upto, char *err, size_t errlen)
+{
+    if (sl_db_begin(self->db)) {
+        snprintf(err, errlen, "cannot start a transaction");
+        return -1;
+    }
+    uint64_t cursor = site_store_cursor(self);
+    sqlite3_stmt *put = sl_db_prepare(self->db,
+        "INSERT INTO refdata(kind, key, value, lseq) VALUES (?,?,?,?)"
+        " ON CONFLICT(kind, key) DO UPDATE SET value = excluded.value, lseq = excluded.lseq");
+    sqlite3_stmt *del = sl_db_prepare(self->db, "DELETE FROM refdata WHERE kind = ? AND key = ?");
+    int rc = put && del ? 0 : -1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const sl_log_entry_t *e = &entries[i];
+        if (e->lseq <= cursor)
+            continue;           /* already applied: a repeated LOG is harmless */
+        sqlite3_stmt *st = e->value ? put : del;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, e->kind, (int) e->kind_len, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, e->key, (int) e->key_len, SQLITE_STATIC);
+        if (e->value) {
+            sqlite3_bind_text(st, 3, e->value, (int) e->value_len, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 4, (int64_t) e->lseq);
+        }
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(put);
+    sqlite3_finalize(del);
+    if (rc == 0 && upto > cursor)
+        rc = s_meta_set_int(self, "cursor", (int64_t) upto);
+    if (rc || sl_db_commit(self->db)) {
+        snprintf(err, errlen, "cannot apply reference data: %s", sqlite3_errmsg(self->db));
+        sl_db_rollback(self->db);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,74 @@
+/* site_store.h: a community site's local store (SQLite, <dir>/site.db).
+ *
+ * Entry never waits on the network (promise P1): a record is validated
+ * against its schema, stamped (seq, id, HLC, wall time, hash chain) and
+ * committed with synchronous=FULL before "saved" is printed (P2).  The
+ * outbox is simply every event above the server's acknowledged sequence; it
+ * is read in bounded batches, never loaded whole. */
+#ifndef SITE_STORE_H
+#define SITE_STORE_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "sl_event.h"
+#include "sl_msg.h"
+#include "sl_schema.h"
+
+typedef struct site_store site_store_t;
+
+/* Creates <dir>/site.db for `site_id`, syncing with `server` (an endpoint). */
+int site_store_init(const char *dir, const char *site_id, const char *server,
+                    char *err, size_t errlen);
+site_store_t *site_store_open(const char *dir, char *err, size_t errlen);
+void site_store_destroy(site_store_t **self_p);
+sqlite3 *site_store_db(site_store_t *self);
+
+const char *site_store_site_id(site_store_t *self);
+const char *site_store_server(site_store_t *self);
+
+/* Entry.  site_store_add needs an open transaction (begin/commit), so an
+ * import of many rows is one durable commit; site_store_append is the
+ * one-record form.  On success the new event's seq and id are written to the
+ * optional out parameters. */
+int site_store_begin(site_store_t *self);
+int site_store_add(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
+                   size_t len, uint64_t *seq_out, uint8_t *id_out, char *err, size_t errlen);
+int site_store_commit(site_store_t *self);
+void site_store_rollback(site_store_t *self);
+int site_store_append(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
+                      size_t len, uint64_t *seq_out, uint8_t *id_out, char *err, size_t errlen);
+/* Reference lookup for sl_schema_build / sl_schema_check (ctx = store). */
+bool site_store_ref_lookup(void *ctx, const uint8_t *id, char *type, size_t cap);
+
+/* Sync state. */
+uint64_t site_store_last_seq(site_store_t *self);
+int site_store_hash_at(site_store_t *self, uint64_t seq, uint8_t out[SL_HASH_BYTES]);
+uint64_t site_store_acked(site_store_t *self);
+int site_store_set_acked(site_store_t *self, uint64_t acked);
+uint64_t site_store_cursor(site_store_t *self);
+uint64_t site_store_hlc(site_store_t *self);
+void site_store_observe_hlc(site_store_t *self, uint64_t remote);
+/* Records the end of a sync attempt ("ok" or a reason) for `status`. */
+void site_store_note_sync(site_store_t *self, const char *result, uint64_t server_seq,
+                          uint64_t log_head);
+/* True when another process committed to the database since the last call. */
+bool site_store_changed(site_store_t *self);
+
+/* Packs events [from, to] into a BATCH message in `out`. */
+int site_store_pack_batch(site_store_t *self, uint64_t sess, uint64_t from, uint64_t to,
+                          msgpack_sbuffer *out);
+/* Inserts the site's own events fetched back from the server (after a restore
+ * from an old copy).  They must continue the local chain exactly.  One
+ * transaction; returns 0 or -1 with a sentence. */
+int site_store_restore_events(site_store_t *self, const sl_event_t *events, size_t n,
+                              char *err, size_t errlen);
+/* Applies server-log entries and advances the cursor to `upto`, in one
+ * transaction. */
+int site_store_apply_log(site_store_t *self, const sl_log_entry_t *entries, size_t n,
+                         uint64_t upto, char *err, size_t errlen);
+
+/* A meta value as text (NULL-safe empty string when absent), into buf. */
+const char *site_store_meta(site_store_t *self, const char *key, char *buf, size_t cap);
+
+#endif

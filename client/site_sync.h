@@ -1,0 +1,45 @@
+/* site_sync.h: the site side of the sync protocol (one DEALER socket).
+ *
+ * Streams the outbox upward in batches with several in flight, pulls the
+ * server log downward by cursor, restores the site's own events from the
+ * server when the local store is behind it, and refuses to go on when the
+ * local history has forked from what the server holds (P7).  Everything it
+ * needs to resume lives in the site store, so a kill -9 at any instant costs
+ * at most a resend that the server skips. */
+#ifndef SITE_SYNC_H
+#define SITE_SYNC_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "site_store.h"
+
+typedef struct {
+    bool watch;                 /* stay connected and push new records */
+    int connect_timeout_ms;     /* one-shot: give up when the server is silent this long */
+    const char *endpoint;       /* overrides the store's server endpoint when set */
+} site_sync_opts_t;
+
+typedef enum {
+    SITE_SYNC_OK = 0,
+    SITE_SYNC_UNREACHABLE = 2,  /* server did not answer; nothing lost */
+    SITE_SYNC_REFUSED = 3,      /* server refused (fork, invalid record…): operator needed */
+    SITE_SYNC_FAILED = 4,       /* local problem (database, memory) */
+} site_sync_result_t;
+
+typedef struct {
+    site_sync_result_t result;
+    char text[600];             /* what happened, in a sentence */
+    uint64_t local_last;        /* site's last seq at the end */
+    uint64_t acked_before, acked_after;
+    uint64_t sent_events;       /* events sent, resends included */
+    uint64_t restored;          /* own events pulled back from the server */
+    uint64_t server_seq;
+    uint64_t cursor_before, cursor_after, log_head;
+    uint64_t log_entries;       /* reference-data entries applied */
+    int reconnects;
+} site_sync_report_t;
+
+site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *opts,
+                                 site_sync_report_t *report);
+void site_sync_stop(void);      /* async-signal-safe: ends a --watch run */
+
+#endif

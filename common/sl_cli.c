@@ -1,0 +1,82 @@
+/* sl_cli.c: option parsing and help text. */
+#include "sl_cli.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sl_cli_help(const char *command, const char *usage, const char *summary,
+                 const sl_opt_t *opts, size_t nopts)
+{
+    printf("usage: %s %s\n\n%s\n", command, usage, summary);
+    if (nopts)
+        printf("\noptions:\n");
+    for (size_t i = 0; i < nopts; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", opts[i].name, opts[i].metavar ? " " : "",
+                 opts[i].metavar ? opts[i].metavar : "");
+        printf("  %-22s %s\n", left, opts[i].help);
+    }
+    printf("  %-22s %s\n", "--help", "show this help");
+}
+
+int sl_cli_parse(int argc, char **argv, const char *command, const char *usage,
+                 const char *summary, const sl_opt_t *opts, size_t nopts,
+                 char **pos, size_t maxpos, size_t *npos)
+{
+    *npos = 0;
+    bool options_done = false;
+    for (int i = 0; i < argc; i++) {
+        const char *word = argv[i];
+        if (!options_done && strcmp(word, "--") == 0) {
+            options_done = true;
+            continue;
+        }
+        if (!options_done && (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)) {
+            sl_cli_help(command, usage, summary, opts, nopts);
+            return 1;
+        }
+        if (!options_done && word[0] == '-' && word[1] == '-') {
+            const sl_opt_t *o = NULL;
+            for (size_t k = 0; k < nopts; k++)
+                if (strcmp(opts[k].name, word) == 0)
+                    o = &opts[k];
+            if (!o) {
+                fprintf(stderr, "%s: unknown option %s (see %s --help)\n", command, word, command);
+                return -1;
+            }
+            if (o->metavar) {
+                if (i + 1 >= argc) {
+                    fprintf(stderr, "%s: option %s needs a value %s\n", command, word, o->metavar);
+                    return -1;
+                }
+                *o->value = argv[++i];
+            } else {
+                *o->flag = true;
+            }
+            continue;
+        }
+        if (*npos >= maxpos) {
+            fprintf(stderr, "%s: unexpected argument \"%s\" (see %s --help)\n",
+                    command, word, command);
+            return -1;
+        }
+        pos[(*npos)++] = argv[i];
+    }
+    return 0;
+}
+
+int sl_cli_number(const char *command, const char *what, const char *text, long min,
+                  long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < min || v > max) {
+        fprintf(stderr, "%s: %s is \"%s\", must be a whole number from %ld to %ld\n",
+                command, what, text, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}

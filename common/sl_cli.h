@@ -1,0 +1,35 @@
+/* sl_cli.h: command-line parsing shared by the three programs.
+ *
+ * Conventions (as git and curl): `program verb [subverb] [--option value]
+ * [--flag] [positional…]`, `--help` on every verb, errors that name the
+ * argument and point to --help.  Exit codes are documented in docs/. */
+#ifndef SL_CLI_H
+#define SL_CLI_H
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    const char *name;           /* "--data" */
+    const char *metavar;        /* "DIR"; NULL for a flag */
+    const char *help;
+    const char **value;         /* where an option's value goes */
+    bool *flag;                 /* where a flag goes */
+} sl_opt_t;
+
+/* Parses argv[0..argc) (the words after the verb).  Positional words are
+ * collected into pos (at most maxpos).  Returns 0, 1 when --help was asked
+ * (help printed), or -1 after printing an error naming the word. */
+int sl_cli_parse(int argc, char **argv, const char *command, const char *usage,
+                 const char *summary, const sl_opt_t *opts, size_t nopts,
+                 char **pos, size_t maxpos, size_t *npos);
+void sl_cli_help(const char *command, const char *usage, const char *summary,
+                 const sl_opt_t *opts, size_t nopts);
+/* Parses a whole number in [min, max]; prints an error naming `what`. */
+int sl_cli_number(const char *command, const char *what, const char *text, long min,
+                  long max, long *out);
+
+/* Exit codes of all programs. */
+enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 64, SL_EXIT_UNREACHABLE = 2,
+       SL_EXIT_REFUSED = 3 };
+
+#endif

@@ -1,0 +1,17 @@
+/* sl_log.h: one-line log messages to stderr, with time and level.
+ * Never pass a secret (key, bundle) to these functions. */
+#ifndef SL_LOG_H
+#define SL_LOG_H
+#include <stdarg.h>
+
+typedef enum { SL_LOG_DEBUG, SL_LOG_INFO, SL_LOG_WARN, SL_LOG_ERROR } sl_log_level_t;
+
+void sl_log_set_level(sl_log_level_t level);
+void sl_log_set_name(const char *program);
+void sl_log(sl_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define sl_debug(...) sl_log(SL_LOG_DEBUG, __VA_ARGS__)
+#define sl_info(...)  sl_log(SL_LOG_INFO, __VA_ARGS__)
+#define sl_warn(...)  sl_log(SL_LOG_WARN, __VA_ARGS__)
+#define sl_error(...) sl_log(SL_LOG_ERROR, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,410 @@
+/* sl_schema.c: the record-type table and everything that reads it.
+ *
+ * The table below is the single description of each record type.  Nothing
+ * outside this file knows a field name; entry, import, validation and
+ * display all go through the functions here. */
+#include "sl_schema.h"
+#include "sl_id.h"
+#include "sl_limits.h"
+#include "sl_mpcheck.h"
+#include "sl_text.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DATE_MIN 20000101
+#define DATE_MAX 20991231
+
+static const sl_field_t s_service_matter[] = {
+    { "unit", "单位", SL_F_TEXT, true, 1, 64, NULL },
+    { "title", "事项", SL_F_TEXT, true, 1, 200, NULL },
+    { "community", "社区", SL_F_TEXT, false, 1, 64, NULL },
+    { "done_on", "完成日期", SL_F_DATE, true, DATE_MIN, DATE_MAX, NULL },
+    { "beneficiaries", "受益人数", SL_F_INT, false, 0, 1000000, NULL },
+};
+
+static const sl_field_t s_problem_report[] = {
+    { "reporter_kind", "上报人类别", SL_F_ENUM, true, 0, 0,
+      "grid_worker|volunteer|courier|delivery_rider|resident|member" },
+    { "summary", "问题描述", SL_F_TEXT, true, 1, 500, NULL },
+    { "location", "地点", SL_F_TEXT, false, 1, 200, NULL },
+    { "reported_on", "上报日期", SL_F_DATE, true, DATE_MIN, DATE_MAX, NULL },
+};
+
+static const sl_field_t s_rating[] = {
+    { "item", "评价事项", SL_F_REF, true, 0, 0, "service_matter|problem_report" },
+    { "stars", "星级", SL_F_INT, true, 1, 5, NULL },
+    { "comment", "评语", SL_F_TEXT, false, 1, 500, NULL },
+};
+
+#define TYPE(n, zh, en, f) { n, zh, en, f, sizeof f / sizeof f[0] }
+static const sl_rtype_t s_types[] = {
+    TYPE("service_matter", "民生实事", "livelihood service matter", s_service_matter),
+    TYPE("problem_report", "问题上报", "problem report", s_problem_report),
+    TYPE("rating", "一事一评", "resident rating (1-5 stars)", s_rating),
+};
+
+size_t sl_schema_count(void) { return sizeof s_types / sizeof s_types[0]; }
+
+const sl_rtype_t *sl_schema_at(size_t index)
+{
+    return index < sl_schema_count() ? &s_types[index] : NULL;
+}
+
+const sl_rtype_t *sl_schema_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sl_schema_count(); i++)
+        if (strlen(s_types[i].name) == len && memcmp(s_types[i].name, name, len) == 0)
+            return &s_types[i];
+    return NULL;
+}
+
+static const sl_field_t *s_field(const sl_rtype_t *rt, const char *name, size_t len)
+{
+    for (size_t i = 0; i < rt->nfields; i++)
+        if (strlen(rt->fields[i].name) == len && memcmp(rt->fields[i].name, name, len) == 0)
+            return &rt->fields[i];
+    return NULL;
+}
+
+/* True when `value` (len bytes) is one of the '|'-separated choices. */
+static bool s_choice(const char *choices, const char *value, size_t len)
+{
+    const char *p = choices;
+    while (*p) {
+        const char *bar = strchr(p, '|');
+        size_t n = bar ? (size_t) (bar - p) : strlen(p);
+        if (n == len && memcmp(p, value, len) == 0)
+            return true;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    return false;
+}
+
+static bool s_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+/* Parses "YYYY-MM-DD" into yyyymmdd; -1 when not a real calendar date. */
+static long s_date(const char *s, size_t len)
+{
+    if (len != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (size_t i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    int y = atoi(s), m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (m < 1 || m > 12 || d < 1)
+        return -1;
+    if (d > days[m - 1] + (m == 2 && s_leap(y)))
+        return -1;
+    return (long) y * 10000 + m * 100 + d;
+}
+
+/* Checks a string value of a TEXT, ENUM or DATE field. */
+static int s_check_text(const sl_field_t *f, const char *v, size_t len, char *err, size_t errlen)
+{
+    long chars = sl_utf8_chars(v, len);
+    if (chars < 0 || len > SL_MAX_TEXT_BYTES) {
+        snprintf(err, errlen, "field \"%s\" (%s) is not valid UTF-8 text of at most %d bytes",
+                 f->name, f->label, SL_MAX_TEXT_BYTES);
+        return -1;
+    }
+    if (f->type == SL_F_TEXT && (chars < f->min || chars > f->max)) {
+        snprintf(err, errlen, "field \"%s\" (%s) has %ld characters, must have %" PRId64 "..%" PRId64,
+                 f->name, f->label, chars, f->min, f->max);
+        return -1;
+    }
+    if (f->type == SL_F_ENUM && !s_choice(f->choices, v, len)) {
+        snprintf(err, errlen, "field \"%s\" (%s) is \"%.*s\", must be one of %s",
+                 f->name, f->label, (int) (len > 40 ? 40 : len), v, f->choices);
+        return -1;
+    }
+    if (f->type == SL_F_DATE) {
+        long d = s_date(v, len);
+        if (d < 0 || d < f->min || d > f->max) {
+            snprintf(err, errlen, "field \"%s\" (%s) is \"%.*s\", must be a date YYYY-MM-DD "
+                     "from 2000-01-01 to 2099-12-31", f->name, f->label,
+                     (int) (len > 40 ? 40 : len), v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int s_check_int(const sl_field_t *f, int64_t v, char *err, size_t errlen)
+{
+    if (v < f->min || v > f->max) {
+        snprintf(err, errlen, "field \"%s\" (%s) is %" PRId64 ", must be %" PRId64 "..%" PRId64,
+                 f->name, f->label, v, f->min, f->max);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_check_ref(const sl_field_t *f, const uint8_t *id, sl_ref_lookup_fn lookup,
+                       void *ctx, char *err, size_t errlen)
+{
+    if (!lookup)
+        return 0;
+    char type[SL_MAX_NAME_BYTES + 1];
+    char text[SL_ID_TEXT];
+    sl_id_format(id, text);
+    if (!lookup(ctx, id, type, sizeof type)) {
+        snprintf(err, errlen, "field \"%s\" (%s) refers to record %s, which does not exist",
+                 f->name, f->label, text);
+        return -1;
+    }
+    if (!s_choice(f->choices, type, strlen(type))) {
+        snprintf(err, errlen, "field \"%s\" (%s) refers to record %s of type %s, must be %s",
+                 f->name, f->label, text, type, f->choices);
+        return -1;
+    }
+    return 0;
+}
+
+int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
+                    const char *const *values, msgpack_sbuffer *out,
+                    sl_ref_lookup_fn lookup, void *ctx, char *err, size_t errlen)
+{
+    const char *given[SL_MAX_FIELDS] = { 0 };
+    for (size_t i = 0; i < n; i++) {
+        const sl_field_t *f = s_field(rt, names[i], strlen(names[i]));
+        if (!f) {
+            int len = snprintf(err, errlen, "record type %s has no field \"%s\"; its fields are:",
+                               rt->name, names[i]);
+            for (size_t j = 0; j < rt->nfields && len > 0 && (size_t) len < errlen; j++)
+                len += snprintf(err + len, errlen - (size_t) len, " %s", rt->fields[j].name);
+            return -1;
+        }
+        size_t k = (size_t) (f - rt->fields);
+        if (given[k]) {
+            snprintf(err, errlen, "field \"%s\" is given twice", f->name);
+            return -1;
+        }
+        if (*values[i])
+            given[k] = values[i];
+    }
+    size_t present = 0;
+    for (size_t k = 0; k < rt->nfields; k++) {
+        const sl_field_t *f = &rt->fields[k];
+        if (!given[k] && f->required) {
+            snprintf(err, errlen, "field \"%s\" (%s) is required for %s (%s)",
+                     f->name, f->label, rt->name, rt->label);
+            return -1;
+        }
+        present += given[k] != NULL;
+    }
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, present);
+    for (size_t k = 0; k < rt->nfields; k++) {
+        const sl_field_t *f = &rt->fields[k];
+        const char *v = given[k];
+        if (!v)
+            continue;
+        size_t len = strlen(v);
+        msgpack_pack_str_with_body(&pk, f->name, strlen(f->name));
+        if (f->type == SL_F_INT) {
+            char *end;
+            errno = 0;
+            long long x = strtoll(v, &end, 10);
+            if (errno || *end || end == v) {
+                snprintf(err, errlen, "field \"%s\" (%s) is \"%.40s\", must be a whole number",
+                         f->name, f->label, v);
+                return -1;
+            }
+            if (s_check_int(f, x, err, errlen))
+                return -1;
+            msgpack_pack_int64(&pk, x);
+        } else if (f->type == SL_F_REF) {
+            uint8_t id[SL_ID_BYTES];
+            if (sl_id_parse(v, id)) {
+                snprintf(err, errlen, "field \"%s\" (%s) is \"%.40s\", must be a record id "
+                         "like 0190f5c2-7a1b-7c3d-8e4f-5a6b7c8d9e0f", f->name, f->label, v);
+                return -1;
+            }
+            if (s_check_ref(f, id, lookup, ctx, err, errlen))
+                return -1;
+            msgpack_pack_bin_with_body(&pk, id, SL_ID_BYTES);
+        } else {
+            if (s_check_text(f, v, len, err, errlen))
+                return -1;
+            msgpack_pack_str_with_body(&pk, v, len);
+        }
+    }
+    if (out->size > SL_MAX_PAYLOAD_BYTES) {
+        snprintf(err, errlen, "record is %zu bytes, larger than the limit of %d",
+                 out->size, SL_MAX_PAYLOAD_BYTES);
+        return -1;
+    }
+    return 0;
+}
+
+int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
+                    sl_ref_lookup_fn lookup, void *ctx, char *err, size_t errlen)
+{
+    if (len > SL_MAX_PAYLOAD_BYTES) {
+        snprintf(err, errlen, "record is %zu bytes, larger than the limit of %d",
+                 len, SL_MAX_PAYLOAD_BYTES);
+        return -1;
+    }
+    char inner[200];
+    msgpack_zone zone;
+    msgpack_zone_init(&zone, 1024);
+    msgpack_object obj;
+    int rc = -1;
+    if (sl_mp_unpack(payload, len, &zone, &obj, inner, sizeof inner)) {
+        snprintf(err, errlen, "record is not valid msgpack: %s", inner);
+        goto done;
+    }
+    if (obj.type != MSGPACK_OBJECT_MAP) {
+        snprintf(err, errlen, "record must be a map of fields");
+        goto done;
+    }
+    bool seen[SL_MAX_FIELDS] = { 0 };
+    for (uint32_t i = 0; i < obj.via.map.size; i++) {
+        const msgpack_object *k = &obj.via.map.ptr[i].key, *v = &obj.via.map.ptr[i].val;
+        if (k->type != MSGPACK_OBJECT_STR) {
+            snprintf(err, errlen, "record field names must be strings");
+            goto done;
+        }
+        const sl_field_t *f = s_field(rt, k->via.str.ptr, k->via.str.size);
+        if (!f) {
+            snprintf(err, errlen, "record type %s has no field \"%.*s\"", rt->name,
+                     (int) (k->via.str.size > 64 ? 64 : k->via.str.size), k->via.str.ptr);
+            goto done;
+        }
+        size_t idx = (size_t) (f - rt->fields);
+        if (seen[idx]) {
+            snprintf(err, errlen, "field \"%s\" appears twice", f->name);
+            goto done;
+        }
+        seen[idx] = true;
+        switch (f->type) {
+        case SL_F_INT:
+            if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
+                if (v->via.u64 > INT64_MAX) {
+                    snprintf(err, errlen, "field \"%s\" (%s) is out of range", f->name, f->label);
+                    goto done;
+                }
+                if (s_check_int(f, (int64_t) v->via.u64, err, errlen))
+                    goto done;
+            } else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+                if (s_check_int(f, v->via.i64, err, errlen))
+                    goto done;
+            } else {
+                snprintf(err, errlen, "field \"%s\" (%s) must be an integer", f->name, f->label);
+                goto done;
+            }
+            break;
+        case SL_F_REF:
+            if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != SL_ID_BYTES) {
+                snprintf(err, errlen, "field \"%s\" (%s) must be a 16-byte record id",
+                         f->name, f->label);
+                goto done;
+            }
+            if (s_check_ref(f, (const uint8_t *) v->via.bin.ptr, lookup, ctx, err, errlen))
+                goto done;
+            break;
+        default:
+            if (v->type != MSGPACK_OBJECT_STR) {
+                snprintf(err, errlen, "field \"%s\" (%s) must be a string", f->name, f->label);
+                goto done;
+            }
+            if (s_check_text(f, v->via.str.ptr, v->via.str.size, err, errlen))
+                goto done;
+        }
+    }
+    for (size_t k = 0; k < rt->nfields; k++)
+        if (rt->fields[k].required && !seen[k]) {
+            snprintf(err, errlen, "field \"%s\" (%s) is required for %s (%s)",
+                     rt->fields[k].name, rt->fields[k].label, rt->name, rt->label);
+            goto done;
+        }
+    rc = 0;
+done:
+    msgpack_zone_destroy(&zone);
+    return rc;
+}
+
+static void s_value_text(const msgpack_object *v, char *out, size_t cap)
+{
+    switch (v->type) {
+    case MSGPACK_OBJECT_STR:
+        snprintf(out, cap, "%.*s", (int) v->via.str.size, v->via.str.ptr);
+        break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        snprintf(out, cap, "%" PRIu64, v->via.u64);
+        break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        snprintf(out, cap, "%" PRId64, v->via.i64);
+        break;
+    case MSGPACK_OBJECT_BIN:
+        if (v->via.bin.size == SL_ID_BYTES) {
+            char text[SL_ID_TEXT];
+            sl_id_format((const uint8_t *) v->via.bin.ptr, text);
+            snprintf(out, cap, "%s", text);
+            break;
+        }
+        /* fall through */
+    default:
+        snprintf(out, cap, "?");
+    }
+}
+
+/* Decodes a stored payload for display; returns 0 or -1. */
+static int s_open(const uint8_t *payload, size_t len, msgpack_zone *zone, msgpack_object *obj)
+{
+    char err[160];
+    msgpack_zone_init(zone, 1024);
+    if (sl_mp_unpack(payload, len, zone, obj, err, sizeof err) || obj->type != MSGPACK_OBJECT_MAP) {
+        msgpack_zone_destroy(zone);
+        return -1;
+    }
+    return 0;
+}
+
+void sl_schema_render(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
+                      char *out, size_t cap)
+{
+    msgpack_zone zone;
+    msgpack_object obj;
+    out[0] = 0;
+    if (s_open(payload, len, &zone, &obj)) {
+        snprintf(out, cap, "(unreadable record)");
+        return;
+    }
+    size_t used = 0;
+    for (size_t k = 0; k < rt->nfields && used < cap; k++) {
+        const msgpack_object *v = sl_mp_get(&obj, rt->fields[k].name);
+        if (!v)
+            continue;
+        char text[SL_MAX_TEXT_BYTES + 1];
+        s_value_text(v, text, sizeof text);
+        int n = snprintf(out + used, cap - used, "%s%s=%s", used ? " " : "",
+                         rt->fields[k].label, text);
+        if (n < 0)
+            break;
+        used += (size_t) n;
+    }
+    msgpack_zone_destroy(&zone);
+}
+
+void sl_schema_field_text(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
+                          const char *field, char *out, size_t cap)
+{
+    (void) rt;
+    msgpack_zone zone;
+    msgpack_object obj;
+    out[0] = 0;
+    if (s_open(payload, len, &zone, &obj))
+        return;
+    const msgpack_object *v = sl_mp_get(&obj, field);
+    if (v)
+        s_value_text(v, out, cap);
+    msgpack_zone_destroy(&zone);
+}

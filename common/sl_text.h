@@ -1,0 +1,30 @@
+/* sl_text.h: UTF-8 checking, terminal display width, and aligned tables.
+ *
+ * Our users read Chinese: a table whose columns hold 社区 names must line up
+ * in a terminal, where a CJK character takes two columns.  Everything that
+ * prints a table goes through sl_table so the alignment rule lives once. */
+#ifndef SL_TEXT_H
+#define SL_TEXT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* True if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates,
+ * nothing above U+10FFFF) and contains no NUL or ASCII control other than
+ * tab and newline. */
+bool sl_utf8_valid(const char *s, size_t len);
+/* Number of code points, or -1 when not valid UTF-8. */
+long sl_utf8_chars(const char *s, size_t len);
+/* Terminal columns needed to show a valid UTF-8 string. */
+size_t sl_display_width(const char *s);
+
+typedef struct sl_table sl_table_t;
+sl_table_t *sl_table_new(size_t columns, const char *const *headers);
+void sl_table_destroy(sl_table_t **self_p);
+/* Adds a row of `columns` strings (copied).  Returns 0, or -1 on no memory. */
+int sl_table_add(sl_table_t *self, const char *const *cells);
+/* Column alignment: 'l' (default) or 'r' for numbers. */
+void sl_table_align(sl_table_t *self, size_t column, char how);
+void sl_table_print(sl_table_t *self, FILE *out);
+
+#endif

@@ -1,0 +1,90 @@
+/* central_store.h: the district's central store (SQLite, <dir>/central.db).
+ *
+ * Events are keyed on (site, seq) and inserted in order, idempotently: an
+ * event the store already holds with the same hash is skipped, one with a
+ * different hash is a conflict (a fork) and is refused and recorded as an
+ * incident, never merged (P3, P7).  Each site's chain is verified on the way
+ * in.  Nothing is acknowledged before the transaction that holds it has
+ * committed with synchronous=FULL (P4); the caller owns that ordering.
+ *
+ * The server log (reference data, settings, commands) has its own sequence
+ * (lseq) and flows down to sites by cursor (P6). */
+#ifndef CENTRAL_STORE_H
+#define CENTRAL_STORE_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "sl_event.h"
+#include "sl_msg.h"
+
+typedef struct central_store central_store_t;
+
+typedef struct {
+    int64_t site_no;
+    uint64_t last_seq;                  /* highest committed (or pending) seq */
+    uint8_t last_hash[SL_HASH_BYTES];
+} central_site_t;
+
+int central_store_init(const char *dir, char *err, size_t errlen);
+central_store_t *central_store_open(const char *dir, char *err, size_t errlen);
+void central_store_destroy(central_store_t **self_p);
+sqlite3 *central_store_db(central_store_t *self);
+
+/* Finds a site, registering it on first contact.  0 or -1. */
+int central_store_site(central_store_t *self, const char *site_id, central_site_t *out);
+/* Notes a hello: time and the site's cursor and agent, for operators. */
+void central_store_touch(central_store_t *self, int64_t site_no, uint64_t cursor,
+                         const char *agent, size_t agent_len);
+/* Hash of a committed event (zeros for seq 0).  0, or -1 when absent. */
+int central_store_hash_at(central_store_t *self, int64_t site_no, uint64_t seq,
+                          uint8_t out[SL_HASH_BYTES]);
+
+/* Group commit: begin one write transaction, apply several batches (each in
+ * a savepoint, so a refused batch changes nothing), commit once. */
+int central_store_begin(central_store_t *self);
+int central_store_commit(central_store_t *self);
+void central_store_rollback(central_store_t *self);
+
+typedef struct {
+    int code;                /* 0, or sl_error_code_t */
+    char text[400];
+    char field[SL_MAX_NAME_BYTES + 1];
+    uint64_t seq;            /* event at fault */
+    uint64_t expected;       /* GAP: next seq the server expects */
+    size_t inserted;
+    size_t duplicates;
+} central_batch_result_t;
+
+/* Applies one batch for `site` (whose last_seq/last_hash are advanced on
+ * success).  Needs an open transaction.  On refusal nothing of the batch
+ * remains and `site` is unchanged. */
+int central_store_apply_batch(central_store_t *self, const char *site_id, central_site_t *site,
+                              const sl_event_t *events, size_t n, int64_t recv_ms,
+                              central_batch_result_t *result);
+
+/* Records a refusal worth an operator's attention (conflicts, chain breaks). */
+void central_store_incident(central_store_t *self, const char *site_id, int code,
+                            uint64_t seq, const char *text);
+
+/* Packs a site's own events from `from` (at most max) into an EVENTS
+ * message. */
+int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t from,
+                              uint32_t max, uint64_t server_seq, uint64_t sess,
+                              msgpack_sbuffer *out);
+
+/* Server log. */
+uint64_t central_store_log_head(central_store_t *self);
+/* Appends an entry (target NULL = all sites; value NULL = delete key). */
+int central_store_log_append(central_store_t *self, const char *target, const char *kind,
+                             const char *key, const char *value, uint64_t *lseq_out,
+                             char *err, size_t errlen);
+/* Packs entries after `after` for `site_id` into a LOG message. */
+int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t after,
+                           uint32_t max, uint64_t sess, msgpack_sbuffer *out);
+
+/* Walks every site's chain: seq 1..last without gaps, each prev/hash
+ * verified.  Prints problems to `out`; returns the number of problems. */
+long central_store_verify(central_store_t *self, FILE *out);
+
+#endif

@@ -1,0 +1,386 @@
+/* shuanglian-server: the district server.
+ *
+ *   shuanglian-server init   --data DIR
+ *   shuanglian-server run    --data DIR [--bind ENDPOINT]
+ *   shuanglian-server stats  --data DIR [--tsv]
+ *   shuanglian-server verify --data DIR
+ *   shuanglian-server ref put|del|list --data DIR …
+ *   shuanglian-server incidents --data DIR
+ *
+ * This file only parses arguments and calls the store and the engine. */
+#include "central_store.h"
+#include "server_engine.h"
+#include "sl_cli.h"
+#include "sl_db.h"
+#include "sl_hlc.h"
+#include "sl_id.h"
+#include "sl_log.h"
+#include "sl_schema.h"
+#include "sl_text.h"
+#include <czmq.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define PROG "shuanglian-server"
+#define DEFAULT_DATA "server-data"
+#define DEFAULT_BIND "tcp://127.0.0.1:7450"
+
+static const char *s_data = DEFAULT_DATA;
+
+static int s_init(int argc, char **argv)
+{
+    sl_opt_t opts[] = { { "--data", "DIR", "data directory to create (default " DEFAULT_DATA ")",
+                          &s_data, NULL } };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " init", "[--data DIR]",
+                          "Creates the central store (DIR/central.db).", opts, 1, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    char err[512];
+    if (central_store_init(s_data, err, sizeof err)) {
+        fprintf(stderr, PROG " init: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    printf("central store created: %s/central.db\n", s_data);
+    return 0;
+}
+
+static void s_on_signal(int sig)
+{
+    (void) sig;
+    server_engine_stop();
+}
+
+static int s_run(int argc, char **argv)
+{
+    const char *bind = DEFAULT_BIND, *credit = NULL, *batch = NULL;
+    bool verbose = false;
+    sl_opt_t opts[] = {
+        { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &s_data, NULL },
+        { "--bind", "ENDPOINT", "where sites connect (default " DEFAULT_BIND ")", &bind, NULL },
+        { "--credit", "N", "batches a site may have in flight (1-16, default 4)", &credit, NULL },
+        { "--batch", "N", "events per batch (1-2000, default 1000)", &batch, NULL },
+        { "--verbose", NULL, "log every protocol step", NULL, &verbose },
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " run", "[--data DIR] [--bind ENDPOINT]",
+                          "Serves sites until interrupted (SIGINT or SIGTERM).", opts,
+                          sizeof opts / sizeof opts[0], pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    long c = SL_DEFAULT_CREDIT, b = SL_DEFAULT_BATCH_EVENTS;
+    if ((credit && sl_cli_number(PROG " run", "--credit", credit, 1, SL_MAX_CREDIT, &c))
+        || (batch && sl_cli_number(PROG " run", "--batch", batch, 1, SL_MAX_BATCH_EVENTS, &b)))
+        return SL_EXIT_USAGE;
+    if (verbose)
+        sl_log_set_level(SL_LOG_DEBUG);
+    zsys_handler_set(NULL);
+    struct sigaction sa = { 0 };
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    server_engine_opts_t eo = { .data_dir = s_data, .endpoint = bind,
+                                .credit = (uint32_t) c, .max_batch = (uint32_t) b };
+    char err[512];
+    server_engine_t *engine = server_engine_new(&eo, err, sizeof err);
+    if (!engine) {
+        fprintf(stderr, PROG " run: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    rc = server_engine_run(engine);
+    server_engine_destroy(&engine);
+    return rc ? SL_EXIT_FAIL : 0;
+}
+
+static central_store_t *s_open_store(const char *command)
+{
+    char err[512];
+    central_store_t *store = central_store_open(s_data, err, sizeof err);
+    if (!store)
+        fprintf(stderr, "%s: %s\n", command, err);
+    return store;
+}
+
+static void s_time(int64_t ms, char *out, size_t cap)
+{
+    if (ms <= 0) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static int s_stats(int argc, char **argv)
+{
+    bool tsv = false;
+    sl_opt_t opts[] = {
+        { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &s_data, NULL },
+        { "--tsv", NULL, "machine-readable output: tab-separated, English headers", NULL, &tsv },
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " stats", "[--data DIR] [--tsv]",
+                          "Shows, per site and in total, the records held in the central store.",
+                          opts, 2, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    central_store_t *store = s_open_store(PROG " stats");
+    if (!store)
+        return SL_EXIT_FAIL;
+    sqlite3 *db = central_store_db(store);
+    /* One column per record type, from the schema table. */
+    size_t ntypes = sl_schema_count(), ncols = 4 + ntypes;
+    const char *heads_zh[4 + 16], *heads_en[4 + 16];
+    heads_zh[0] = "站点 site";
+    heads_zh[1] = "记录 records";
+    heads_zh[2] = "最新序号 last seq";
+    heads_en[0] = "site";
+    heads_en[1] = "records";
+    heads_en[2] = "last_seq";
+    for (size_t t = 0; t < ntypes; t++) {
+        heads_zh[3 + t] = sl_schema_at(t)->label;
+        heads_en[3 + t] = sl_schema_at(t)->name;
+    }
+    heads_zh[3 + ntypes] = "最近连接 last seen";
+    heads_en[3 + ntypes] = "last_seen_ms";
+    sl_table_t *table = sl_table_new(ncols, tsv ? heads_en : heads_zh);
+    for (size_t c = 1; c < 3 + ntypes; c++)
+        sl_table_align(table, c, 'r');
+    sqlite3_stmt *sites = sl_db_prepare(db,
+        "SELECT site_no, site_id, last_seq, last_seen_ms FROM sites ORDER BY site_id");
+    sqlite3_stmt *count = sl_db_prepare(db,
+        "SELECT type, count(*) FROM events WHERE site_no = ? GROUP BY type");
+    long long total = 0, type_total[16] = { 0 };
+    char cells[4 + 16][64];
+    const char *row[4 + 16];
+    for (size_t c = 0; c < ncols; c++)
+        row[c] = cells[c];
+    size_t nsites = 0;
+    while (sites && count && sqlite3_step(sites) == SQLITE_ROW) {
+        long long per_type[16] = { 0 }, n = 0;
+        sqlite3_reset(count);
+        sqlite3_bind_int64(count, 1, sqlite3_column_int64(sites, 0));
+        while (sqlite3_step(count) == SQLITE_ROW) {
+            const char *type = (const char *) sqlite3_column_text(count, 0);
+            long long k = sqlite3_column_int64(count, 1);
+            n += k;
+            for (size_t t = 0; t < ntypes; t++)
+                if (strcmp(type, sl_schema_at(t)->name) == 0)
+                    per_type[t] += k;
+        }
+        snprintf(cells[0], 64, "%s", (const char *) sqlite3_column_text(sites, 1));
+        snprintf(cells[1], 64, "%lld", n);
+        snprintf(cells[2], 64, "%lld", (long long) sqlite3_column_int64(sites, 2));
+        for (size_t t = 0; t < ntypes; t++) {
+            snprintf(cells[3 + t], 64, "%lld", per_type[t]);
+            type_total[t] += per_type[t];
+        }
+        if (tsv)
+            snprintf(cells[3 + ntypes], 64, "%lld", (long long) sqlite3_column_int64(sites, 3));
+        else
+            s_time(sqlite3_column_int64(sites, 3), cells[3 + ntypes], 64);
+        total += n;
+        nsites++;
+        if (tsv) {
+            for (size_t c = 0; c < ncols; c++)
+                printf("%s%s", c ? "\t" : "", cells[c]);
+            printf("\n");
+        } else {
+            sl_table_add(table, row);
+        }
+    }
+    snprintf(cells[0], 64, tsv ? "TOTAL" : "合计 total (%zu)", nsites);
+    snprintf(cells[1], 64, "%lld", total);
+    snprintf(cells[2], 64, "%s", "");
+    for (size_t t = 0; t < ntypes; t++)
+        snprintf(cells[3 + t], 64, "%lld", type_total[t]);
+    snprintf(cells[3 + ntypes], 64, "%s", "");
+    if (tsv) {
+        for (size_t c = 0; c < ncols; c++)
+            printf("%s%s", c ? "\t" : "", cells[c]);
+        printf("\n");
+    } else {
+        sl_table_add(table, row);
+        sl_table_print(table, stdout);
+    }
+    sqlite3_finalize(sites);
+    sqlite3_finalize(count);
+    sl_table_destroy(&table);
+    central_store_destroy(&store);
+    return 0;
+}
+
+static int s_verify(int argc, char **argv)
+{
+    sl_opt_t opts[] = { { "--data", "DIR", "data directory (default " DEFAULT_DATA ")",
+                          &s_data, NULL } };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " verify", "[--data DIR]",
+                          "Checks every site's hash chain in the central store: no gaps, every "
+                          "event's hash verified.  Exit 0 when all is intact, 1 otherwise.",
+                          opts, 1, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    central_store_t *store = s_open_store(PROG " verify");
+    if (!store)
+        return SL_EXIT_FAIL;
+    long problems = central_store_verify(store, stdout);
+    long long events = sl_db_int(central_store_db(store), "SELECT count(*) FROM events", 0);
+    long long sites = sl_db_int(central_store_db(store), "SELECT count(*) FROM sites", 0);
+    central_store_destroy(&store);
+    if (problems == 0)
+        printf("链完整 chain intact: %lld sites, %lld events verified\n", sites, events);
+    else
+        printf("链有问题 chain problems: %ld\n", problems);
+    return problems == 0 ? 0 : SL_EXIT_FAIL;
+}
+
+static int s_ref(int argc, char **argv)
+{
+    const char *target = NULL;
+    sl_opt_t opts[] = {
+        { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &s_data, NULL },
+        { "--site", "SITE", "send to this site only (default: every site)", &target, NULL },
+    };
+    char *pos[5];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " ref", "put KIND KEY VALUE | del KIND KEY | list "
+                          "[--data DIR] [--site SITE]",
+                          "Reference data (units, communities, settings) sent down to sites.\n"
+                          "Each change is appended to the server log and reaches every site, "
+                          "in order and exactly once, at its next sync (running servers pick "
+                          "it up within a second).", opts, 2, pos, 5, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    const char *verb = npos ? pos[0] : "";
+    bool put = strcmp(verb, "put") == 0, del = strcmp(verb, "del") == 0;
+    if (!(put && npos == 4) && !(del && npos == 3) && !(strcmp(verb, "list") == 0 && npos == 1)) {
+        fprintf(stderr, PROG " ref: expected put KIND KEY VALUE, del KIND KEY or list "
+                "(see " PROG " ref --help)\n");
+        return SL_EXIT_USAGE;
+    }
+    for (size_t i = 1; i < npos; i++) {
+        size_t len = strlen(pos[i]), max = i == 3 ? SL_MAX_TEXT_BYTES : SL_MAX_NAME_BYTES;
+        if (len > max || !sl_utf8_valid(pos[i], len) || (i < 3 && len == 0)) {
+            fprintf(stderr, PROG " ref: argument %zu must be UTF-8 text of 1..%zu bytes\n", i, max);
+            return SL_EXIT_USAGE;
+        }
+    }
+    if (target && sl_site_id_check(target, strlen(target))) {
+        fprintf(stderr, PROG " ref: --site: %s\n", sl_site_id_check(target, strlen(target)));
+        return SL_EXIT_USAGE;
+    }
+    central_store_t *store = s_open_store(PROG " ref");
+    if (!store)
+        return SL_EXIT_FAIL;
+    if (put || del) {
+        char err[512];
+        uint64_t lseq;
+        rc = central_store_log_append(store, target, pos[1], pos[2], put ? pos[3] : NULL,
+                                      &lseq, err, sizeof err);
+        if (rc)
+            fprintf(stderr, PROG " ref: %s\n", err);
+        else
+            printf("server log #%llu: %s %s/%s for %s\n", (unsigned long long) lseq,
+                   put ? "put" : "del", pos[1], pos[2], target ? target : "all sites");
+    } else {
+        const char *heads[] = { "序号 lseq", "站点 site", "类别 kind", "键 key", "值 value" };
+        sl_table_t *t = sl_table_new(5, heads);
+        sqlite3_stmt *st = sl_db_prepare(central_store_db(store),
+            "SELECT lseq, coalesce(target, '*'), kind, key, coalesce(value, '(deleted)')"
+            " FROM server_log ORDER BY lseq");
+        while (st && sqlite3_step(st) == SQLITE_ROW) {
+            const char *row[5];
+            for (int c = 0; c < 5; c++)
+                row[c] = (const char *) sqlite3_column_text(st, c);
+            sl_table_add(t, row);
+        }
+        sqlite3_finalize(st);
+        sl_table_print(t, stdout);
+        sl_table_destroy(&t);
+    }
+    central_store_destroy(&store);
+    return rc ? SL_EXIT_FAIL : 0;
+}
+
+static int s_incidents(int argc, char **argv)
+{
+    sl_opt_t opts[] = { { "--data", "DIR", "data directory (default " DEFAULT_DATA ")",
+                          &s_data, NULL } };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " incidents", "[--data DIR]",
+                          "Lists refused batches that need an operator: forks (conflicting "
+                          "records for one site and sequence), broken chains, invalid records.",
+                          opts, 1, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    central_store_t *store = s_open_store(PROG " incidents");
+    if (!store)
+        return SL_EXIT_FAIL;
+    const char *heads[] = { "时间 time", "站点 site", "代码 code", "序号 seq", "说明 text" };
+    sl_table_t *t = sl_table_new(5, heads);
+    sqlite3_stmt *st = sl_db_prepare(central_store_db(store),
+        "SELECT at_ms, site_id, code, seq, text FROM incidents ORDER BY id");
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        char when[32], code[32], seq[32];
+        s_time(sqlite3_column_int64(st, 0), when, sizeof when);
+        snprintf(code, sizeof code, "%d", sqlite3_column_int(st, 2));
+        snprintf(seq, sizeof seq, "%lld", (long long) sqlite3_column_int64(st, 3));
+        const char *row[] = { when, (const char *) sqlite3_column_text(st, 1), code, seq,
+                              (const char *) sqlite3_column_text(st, 4) };
+        sl_table_add(t, row);
+    }
+    sqlite3_finalize(st);
+    sl_table_print(t, stdout);
+    sl_table_destroy(&t);
+    central_store_destroy(&store);
+    return 0;
+}
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+        "usage: " PROG " VERB [options]\n\n"
+        "The district server of shuanglian (双进双联): central store and sync endpoint.\n\n"
+        "verbs:\n"
+        "  init        create the central store\n"
+        "  run         serve sites (sync endpoint)\n"
+        "  stats       records per site and in total\n"
+        "  verify      check every site's hash chain\n"
+        "  ref         reference data sent down to sites (put, del, list)\n"
+        "  incidents   refused batches that need an operator\n\n"
+        "Run '" PROG " VERB --help' for a verb's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    sl_log_set_name(PROG);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        s_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? SL_EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf(PROG " %s\n", SL_VERSION);
+        return 0;
+    }
+    static const struct { const char *verb; int (*fn)(int, char **); } verbs[] = {
+        { "init", s_init }, { "run", s_run }, { "stats", s_stats }, { "verify", s_verify },
+        { "ref", s_ref }, { "incidents", s_incidents },
+    };
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(argv[1], verbs[i].verb) == 0)
+            return verbs[i].fn(argc - 2, argv + 2);
+    fprintf(stderr, PROG ": unknown verb \"%s\"\n\n", argv[1]);
+    s_usage(stderr);
+    return SL_EXIT_USAGE;
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# P1, P3 (test a): records entered while no server exists arrive exactly
+# once after the server starts; a second sync adds nothing.
+source "$(dirname "$0")/lib.sh"
+server_init
+site_init qu01.a
+site_init qu01.b
+# Entry with no server at all: must succeed at once (P1).
+site record add --data "$T/qu01.a" service_matter unit=区委办 title=新增长椅 done_on=2025-05-01 >/dev/null \
+  || fail "entry offline"
+id=$(site record list --data "$T/qu01.a" --tsv | head -1 | cut -f5)
+site record add --data "$T/qu01.a" rating item="$id" stars=5 >/dev/null || fail "rating offline"
+gen_matters 500 "$T/a.csv"; site_import qu01.a "$T/a.csv"
+gen_matters 300 "$T/b.csv"; site_import qu01.b "$T/b.csv"
+rc=0; site sync --data "$T/qu01.a" --timeout 1 >/dev/null 2>&1 || rc=$?
+check "sync with no server exits 2 (unreachable) and loses nothing" [ "$rc" = 2 ]
+check "outbox still holds 502" [ "$(site_status qu01.a outbox_pending)" = 502 ]
+
+server_start
+site sync --data "$T/qu01.a" >/dev/null 2>&1 || fail "sync a"
+site sync --data "$T/qu01.b" >/dev/null 2>&1 || fail "sync b"
+check "site a: 502 records, last seq 502" [ "$(central_site qu01.a)" = "502 502" ]
+check "site b: 300 records" [ "$(central_site qu01.b)" = "300 300" ]
+check "outbox empty after sync" [ "$(site_status qu01.a outbox_pending)" = 0 ]
+site sync --data "$T/qu01.a" >/dev/null 2>&1 || fail "second sync"
+check "second sync adds nothing" [ "$(central_total)" = 802 ]
+check "chain verified" central_verify
+check "same content on both sides" same_last_hash qu01.a 502
+server_stop || fail "server exit status"
