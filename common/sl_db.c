@@ -28,6 +28,12 @@ sqlite3 *sl_db_open(const char *path, bool create, char *err, size_t errlen)
     return db;
 }
 
+void sl_db_tune_bulk(sqlite3 *db)
+{
+    sl_db_exec(db, "PRAGMA cache_size=-32768");        /* 32 MiB */
+    sl_db_exec(db, "PRAGMA wal_autocheckpoint=8192");  /* pages: 32 MiB of WAL */
+}
+
 void sl_db_close(sqlite3 **db_p)
 {
     if (db_p && *db_p) {

@@ -14,6 +14,11 @@
  * a sentence in err. */
 sqlite3 *sl_db_open(const char *path, bool create, char *err, size_t errlen);
 void sl_db_close(sqlite3 **db_p);
+/* Settings for a store that takes bulk inserts (the central store, and the
+ * benchmark's ceiling, which must be measured with the same settings):
+ * a larger page cache and fewer, larger WAL checkpoints.  Durability is
+ * unchanged (synchronous=FULL). */
+void sl_db_tune_bulk(sqlite3 *db);
 /* Runs SQL without results; logs and returns -1 on failure. */
 int sl_db_exec(sqlite3 *db, const char *sql);
 int sl_db_begin(sqlite3 *db);       /* BEGIN IMMEDIATE */

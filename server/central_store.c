@@ -83,6 +83,7 @@ static central_store_t *s_open(const char *dir, bool create, char *err, size_t e
         central_store_destroy(&self);
         return NULL;
     }
+    sl_db_tune_bulk(self->db);
     self->insert = sl_db_prepare(self->db,
         "INSERT INTO events(site_no, seq, id, hlc, wall_ms, recv_ms, type, payload, hash)"
         " VALUES (?,?,?,?,?,?,?,?,?)");
@@ -291,6 +292,14 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
                                 "this site's history has forked (restored from an old copy, "
                                 "or a cloned disk); nothing of this batch was stored",
                                 (unsigned long long) ev->seq, site_id);
+            /* Same hash, but is it the same content?  A retry carries the
+             * committed event; content that does not match its hash is
+             * altered, not a duplicate to skip in silence. */
+            if (!sl_event_hash_ok(ev, site_id, site_len))
+                return s_refuse(r, SL_E_CHAIN, ev->seq, "hash",
+                                "event %llu: hash does not match its content (altered in "
+                                "transit or by hand); nothing of this batch was stored",
+                                (unsigned long long) ev->seq);
             r->duplicates++;
             continue;
         }

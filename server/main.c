@@ -244,6 +244,82 @@ static int s_verify(int argc, char **argv)
     return problems == 0 ? 0 : SL_EXIT_FAIL;
 }
 
+/* Checks one reference-data entry; prints an error naming `where`. */
+static int s_ref_check(const char *where, const char *kind, const char *key, const char *value)
+{
+    const char *what[] = { "KIND", "KEY", "VALUE" }, *text[] = { kind, key, value };
+    for (int i = 0; i < 3; i++) {
+        if (!text[i])
+            continue;
+        size_t len = strlen(text[i]), max = i == 2 ? SL_MAX_TEXT_BYTES : SL_MAX_NAME_BYTES;
+        if (len > max || !sl_utf8_valid(text[i], len) || (i < 2 && len == 0)) {
+            fprintf(stderr, PROG " ref: %s: %s must be UTF-8 text of %d..%zu bytes\n", where,
+                    what[i], i < 2, max);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ref import: one transaction for a whole file of "KIND<TAB>KEY<TAB>VALUE"
+ * lines ("KIND<TAB>KEY" alone deletes the key).  All lines or none. */
+static int s_ref_import(central_store_t *store, const char *target, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, PROG " ref import: cannot read %s\n", path);
+        return SL_EXIT_FAIL;
+    }
+    sqlite3 *db = central_store_db(store);
+    char line[SL_MAX_TEXT_BYTES + 2 * SL_MAX_NAME_BYTES + 8], where[64], err[512];
+    long n = 0, lineno = 0;
+    int rc = sl_db_begin(db) ? SL_EXIT_FAIL : 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t len = strlen(line);
+        snprintf(where, sizeof where, "%s line %ld", path, lineno);
+        if (len && line[len - 1] != '\n' && !feof(f)) {
+            fprintf(stderr, PROG " ref import: %s: line too long\n", where);
+            rc = SL_EXIT_USAGE;
+            break;
+        }
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *kind = line, *key = strchr(kind, '\t'), *value = NULL;
+        if (key) {
+            *key++ = 0;
+            value = strchr(key, '\t');
+            if (value)
+                *value++ = 0;
+        }
+        if (!key) {
+            fprintf(stderr, PROG " ref import: %s: expected KIND<TAB>KEY<TAB>VALUE\n", where);
+            rc = SL_EXIT_USAGE;
+        } else if (s_ref_check(where, kind, key, value)) {
+            rc = SL_EXIT_USAGE;
+        } else if (central_store_log_append(store, target, kind, key, value, NULL, err,
+                                            sizeof err)) {
+            fprintf(stderr, PROG " ref import: %s: %s\n", where, err);
+            rc = SL_EXIT_FAIL;
+        } else {
+            n++;
+        }
+    }
+    if (rc == 0 && sl_db_commit(db))
+        rc = SL_EXIT_FAIL;
+    if (rc) {
+        sl_db_rollback(db);
+        fprintf(stderr, PROG " ref import: nothing was imported\n");
+    } else {
+        printf("server log: %ld entries imported from %s for %s\n", n, path,
+               target ? target : "all sites");
+    }
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
 static int s_ref(int argc, char **argv)
 {
     const char *target = NULL;
@@ -253,28 +329,29 @@ static int s_ref(int argc, char **argv)
     };
     char *pos[5];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " ref", "put KIND KEY VALUE | del KIND KEY | list "
+    int rc = sl_cli_parse(argc, argv, PROG " ref",
+                          "put KIND KEY VALUE | del KIND KEY | import FILE | list "
                           "[--data DIR] [--site SITE]",
                           "Reference data (units, communities, settings) sent down to sites.\n"
                           "Each change is appended to the server log and reaches every site, "
                           "in order and exactly once, at its next sync (running servers pick "
-                          "it up within a second).", opts, 2, pos, 5, &npos);
+                          "it up within a second).\n"
+                          "import FILE: one entry per line, KIND<TAB>KEY<TAB>VALUE (KIND<TAB>KEY "
+                          "alone deletes), all lines or none; FILE - reads standard input.",
+                          opts, 2, pos, 5, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     const char *verb = npos ? pos[0] : "";
     bool put = strcmp(verb, "put") == 0, del = strcmp(verb, "del") == 0;
-    if (!(put && npos == 4) && !(del && npos == 3) && !(strcmp(verb, "list") == 0 && npos == 1)) {
-        fprintf(stderr, PROG " ref: expected put KIND KEY VALUE, del KIND KEY or list "
-                "(see " PROG " ref --help)\n");
+    bool import = strcmp(verb, "import") == 0;
+    if (!(put && npos == 4) && !(del && npos == 3) && !(import && npos == 2)
+        && !(strcmp(verb, "list") == 0 && npos == 1)) {
+        fprintf(stderr, PROG " ref: expected put KIND KEY VALUE, del KIND KEY, import FILE or "
+                "list (see " PROG " ref --help)\n");
         return SL_EXIT_USAGE;
     }
-    for (size_t i = 1; i < npos; i++) {
-        size_t len = strlen(pos[i]), max = i == 3 ? SL_MAX_TEXT_BYTES : SL_MAX_NAME_BYTES;
-        if (len > max || !sl_utf8_valid(pos[i], len) || (i < 3 && len == 0)) {
-            fprintf(stderr, PROG " ref: argument %zu must be UTF-8 text of 1..%zu bytes\n", i, max);
-            return SL_EXIT_USAGE;
-        }
-    }
+    if ((put || del) && s_ref_check("arguments", pos[1], pos[2], put ? pos[3] : NULL))
+        return SL_EXIT_USAGE;
     if (target && sl_site_id_check(target, strlen(target))) {
         fprintf(stderr, PROG " ref: --site: %s\n", sl_site_id_check(target, strlen(target)));
         return SL_EXIT_USAGE;
@@ -282,7 +359,9 @@ static int s_ref(int argc, char **argv)
     central_store_t *store = s_open_store(PROG " ref");
     if (!store)
         return SL_EXIT_FAIL;
-    if (put || del) {
+    if (import) {
+        rc = s_ref_import(store, target, pos[1]);
+    } else if (put || del) {
         char err[512];
         uint64_t lseq;
         rc = central_store_log_append(store, target, pos[1], pos[2], put ? pos[3] : NULL,
@@ -292,6 +371,7 @@ static int s_ref(int argc, char **argv)
         else
             printf("server log #%llu: %s %s/%s for %s\n", (unsigned long long) lseq,
                    put ? "put" : "del", pos[1], pos[2], target ? target : "all sites");
+        rc = rc ? SL_EXIT_FAIL : 0;
     } else {
         const char *heads[] = { "序号 lseq", "站点 site", "类别 kind", "键 key", "值 value" };
         sl_table_t *t = sl_table_new(5, heads);
@@ -309,7 +389,7 @@ static int s_ref(int argc, char **argv)
         sl_table_destroy(&t);
     }
     central_store_destroy(&store);
-    return rc ? SL_EXIT_FAIL : 0;
+    return rc;
 }
 
 static int s_incidents(int argc, char **argv)
