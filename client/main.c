@@ -22,6 +22,7 @@
 #include "sl_schema.h"
 #include "sl_text.h"
 #include <czmq.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,22 @@ static const sl_rtype_t *s_type(const char *command, const char *name)
     return rt;
 }
 
+/* The id of this site's record `seq`, as text; 0 or -1 when there is none. */
+static int s_id_of(site_store_t *store, long seq, char text[SL_ID_TEXT])
+{
+    sqlite3_stmt *st = sl_db_prepare(site_store_db(store), "SELECT id FROM events WHERE seq = ?");
+    int rc = -1;
+    if (st) {
+        sqlite3_bind_int64(st, 1, seq);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == SL_ID_BYTES) {
+            sl_id_format(sqlite3_column_blob(st, 0), text);
+            rc = 0;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int s_record_add(int argc, char **argv)
 {
     sl_opt_t opts[] = { DATA_OPT };
@@ -102,7 +119,8 @@ static int s_record_add(int argc, char **argv)
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " record add", "TYPE FIELD=VALUE… [--data DIR]",
                           "Saves one record locally (works offline).  'record types' lists the "
-                          "types and fields.\nexample: " PROG " record add rating item=ID stars=5",
+                          "types and fields.  A record id may be given as #SEQ, the number that "
+                          "'record list' shows.\nexample: " PROG " record add rating item=#12 stars=5",
                           opts, 1, pos, SL_MAX_FIELDS + 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
@@ -131,6 +149,22 @@ static int s_record_add(int argc, char **argv)
     }
     site_store_t *store = s_open(PROG " record add");
     rc = store ? 0 : SL_EXIT_FAIL;
+    /* "#12" stands for the id of this site's record 12, as `record list` shows it. */
+    char ids[SL_MAX_FIELDS][SL_ID_TEXT];
+    for (size_t k = 0; k < n && !rc; k++) {
+        if (values[k][0] != '#')
+            continue;
+        long seq;
+        if (sl_cli_number(PROG " record add", names[k], values[k] + 1, 1, LONG_MAX, &seq)) {
+            rc = SL_EXIT_USAGE;
+        } else if (s_id_of(store, seq, ids[k])) {
+            fprintf(stderr, PROG " record add: %s=%s: this site has no record #%ld "
+                    "(see " PROG " record list)\n", names[k], values[k], seq);
+            rc = SL_EXIT_USAGE;
+        } else {
+            values[k] = ids[k];
+        }
+    }
     msgpack_sbuffer payload;
     msgpack_sbuffer_init(&payload);
     char err[600];
@@ -261,6 +295,7 @@ static int s_record_import(int argc, char **argv)
     if (nh <= 0) {
         if (nh == 0)
             snprintf(err, sizeof err, "file is empty: the first row must name the fields");
+        rc = SL_EXIT_USAGE;
     } else if (site_store_begin(store)) {
         snprintf(err, sizeof err, "cannot start a transaction");
     } else {
@@ -532,6 +567,10 @@ static int s_sync(int argc, char **argv)
         return SL_EXIT_USAGE;
     if (quiet)
         sl_log_set_level(SL_LOG_WARN);
+    if (server && (strncmp(server, "tcp://", 6) != 0 || !strchr(server + 6, ':'))) {
+        fprintf(stderr, PROG " sync: --server \"%s\" must look like tcp://HOST:PORT\n", server);
+        return SL_EXIT_USAGE;
+    }
     site_store_t *store = s_open(PROG " sync");
     if (!store)
         return SL_EXIT_FAIL;
@@ -550,9 +589,15 @@ static int s_sync(int argc, char **argv)
                      : result == SITE_SYNC_UNREACHABLE ? "未连上服务器 server unreachable"
                      : result == SITE_SYNC_REFUSED ? "服务器拒绝 refused" : "同步失败 sync failed";
     printf("%s: %s\n", word, r.text);
-    printf("  site %s: %llu records, server holds %llu, %llu waiting to send\n",
-           site_store_site_id(store), (unsigned long long) r.local_last,
-           (unsigned long long) r.server_seq, (unsigned long long) pending);
+    if (result == SITE_SYNC_UNREACHABLE || result == SITE_SYNC_FAILED)
+        printf("  站点 site %s: %llu records saved here, %llu waiting to send; "
+               "记录已安全保存在本机 records are safe on this computer\n",
+               site_store_site_id(store), (unsigned long long) r.local_last,
+               (unsigned long long) pending);
+    else
+        printf("  站点 site %s: %llu records, server holds %llu, %llu waiting to send\n",
+               site_store_site_id(store), (unsigned long long) r.local_last,
+               (unsigned long long) r.server_seq, (unsigned long long) pending);
     printf("  sent %llu, acknowledged %llu new, restored from server %llu, "
            "reference entries applied %llu (cursor %llu)\n",
            (unsigned long long) r.sent_events,

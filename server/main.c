@@ -164,6 +164,9 @@ static int s_stats(int argc, char **argv)
     for (size_t c = 0; c < ncols; c++)
         row[c] = cells[c];
     size_t nsites = 0;
+    if (tsv)
+        for (size_t c = 0; c < ncols; c++)
+            printf("%s%s", heads_en[c], c + 1 == ncols ? "\n" : "\t");
     while (sites && count && sqlite3_step(sites) == SQLITE_ROW) {
         long long per_type[16] = { 0 }, n = 0;
         sqlite3_reset(count);
@@ -359,6 +362,15 @@ static int s_ref(int argc, char **argv)
     central_store_t *store = s_open_store(PROG " ref");
     if (!store)
         return SL_EXIT_FAIL;
+    if (target && (put || del || import)) {
+        sqlite3_stmt *st = sl_db_prepare(central_store_db(store),
+                                         "SELECT 1 FROM sites WHERE site_id = ?");
+        sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
+        if (st && sqlite3_step(st) != SQLITE_ROW)
+            fprintf(stderr, PROG " ref: warning: no site \"%s\" has connected yet; the entry "
+                    "waits for a site of that id (check the spelling)\n", target);
+        sqlite3_finalize(st);
+    }
     if (import) {
         rc = s_ref_import(store, target, pos[1]);
     } else if (put || del) {
