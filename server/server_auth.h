@@ -1,0 +1,62 @@
+/* server_auth.h: who may talk to the server, checked twice.
+ *
+ * At the CurveZMQ handshake, a ZAP handler (RFC 27) accepts only public keys
+ * the server knows (table `keys` in central.db) and stamps each connection
+ * with its key as User-Id.  ZAP runs only at handshake (shared/PITFALLS.md),
+ * so the engine also looks the key up again on every message: a key revoked
+ * a moment ago is refused on its next message, without a restart.
+ *
+ * Roles: a site key may speak for its own site only; an enrollment key (from
+ * a bundle) may only send ENROLL, once, before it expires; an admin key may
+ * only send ADMIN requests.  Known keys that are revoked, used or expired
+ * still complete the handshake, so that their first message can be answered
+ * with a clear refusal instead of silence. */
+#ifndef SERVER_AUTH_H
+#define SERVER_AUTH_H
+#include <czmq.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "sl_keys.h"
+
+typedef enum { SL_ROLE_NONE = 0, SL_ROLE_SITE, SL_ROLE_ENROLL, SL_ROLE_ADMIN } sl_role_t;
+
+typedef struct {
+    char key[SL_Z85_KEY];
+    sl_role_t role;
+    char site_id[65];           /* site and enroll keys */
+    char name[256];             /* admin name, or the site's community */
+    char status[16];            /* active, pending, used, revoked, retired */
+    int64_t expires_ms;         /* enroll keys; 0 = never */
+    int64_t changed_ms;
+} server_principal_t;
+
+typedef struct server_auth server_auth_t;
+
+/* Creates the keys table if needed.  With `secure`, binds the ZAP handler
+ * (must happen before the server socket binds). */
+server_auth_t *server_auth_new(sqlite3 *db, bool secure, char *err, size_t errlen);
+void server_auth_destroy(server_auth_t **self_p);
+int server_auth_create_tables(sqlite3 *db);
+
+/* The ZAP socket, to poll; NULL when not secure. */
+zsock_t *server_auth_zap_socket(server_auth_t *self);
+/* Answers one pending ZAP request. */
+void server_auth_handle_zap(server_auth_t *self);
+/* Reloads the key cache when another process changed the database. */
+void server_auth_refresh(server_auth_t *self);
+
+const server_principal_t *server_auth_lookup(server_auth_t *self, const char *key_z85);
+const char *sl_role_name(sl_role_t role);
+
+/* Changes, written through to the database and the cache.  0 or -1. */
+int server_auth_add(server_auth_t *self, sl_role_t role, const char *key, const char *site_id,
+                    const char *name, const char *status, int64_t expires_ms);
+int server_auth_set_status(server_auth_t *self, const char *key, const char *status);
+/* Revokes every key of a site; returns how many, or -1. */
+int server_auth_revoke_site(server_auth_t *self, const char *site_id);
+/* The key's current status as a sentence for a refusal, or NULL when it may
+ * act now (active; pending enroll keys are judged by the ENROLL handler). */
+const char *server_auth_refusal(const server_principal_t *p, char *buf, size_t cap);
+
+#endif
