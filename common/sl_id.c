@@ -2,10 +2,15 @@
 #include "sl_id.h"
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void sl_id_new(uint8_t id[SL_ID_BYTES], uint64_t hlc)
 {
+    /* libsodium wants sodium_init() before its first use (idempotent, and
+     * cheap after the first call).  No random source: no id. */
+    if (sodium_init() < 0)
+        abort();
     uint64_t ms = hlc >> 16;
     for (int i = 0; i < 6; i++)
         id[i] = (uint8_t) (ms >> (40 - 8 * i));

@@ -85,6 +85,37 @@ static bool s_choice(const char *choices, const char *value, size_t len)
     return false;
 }
 
+/* Quotes untrusted text for an error message: at most 40 characters, each
+ * byte that does not start a valid character shown as '?', "..." when cut.
+ * Error sentences travel in ERROR messages, which must be valid UTF-8: a
+ * plain "%.40s" could cut a Chinese character in half. */
+#define QUOTE_CHARS 40
+#define QUOTE_CAP (QUOTE_CHARS * 4 + 4)
+static const char *s_quote(const char *v, size_t len, char out[QUOTE_CAP])
+{
+    size_t used = 0, i = 0, chars = 0;
+    while (i < len && chars < QUOTE_CHARS) {
+        unsigned char c = (unsigned char) v[i];
+        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (n == 0 || n > len - i || !sl_utf8_valid(v + i, n)) {
+            out[used++] = '?';
+            i++;
+        } else {
+            memcpy(out + used, v + i, n);
+            used += n;
+            i += n;
+        }
+        chars++;
+    }
+    if (i < len) {
+        memcpy(out + used, "...", 3);
+        used += 3;
+    }
+    out[used] = 0;
+    return out;
+}
+
 static bool s_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 /* Parses "YYYY-MM-DD" into yyyymmdd; -1 when not a real calendar date. */
@@ -95,7 +126,8 @@ static long s_date(const char *s, size_t len)
     for (size_t i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
             return -1;
-    int y = atoi(s), m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
     static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     if (m < 1 || m > 12 || d < 1)
         return -1;
@@ -118,17 +150,18 @@ static int s_check_text(const sl_field_t *f, const char *v, size_t len, char *er
                  f->name, f->label, chars, f->min, f->max);
         return -1;
     }
+    char quoted[QUOTE_CAP];
     if (f->type == SL_F_ENUM && !s_choice(f->choices, v, len)) {
-        snprintf(err, errlen, "field \"%s\" (%s) is \"%.*s\", must be one of %s",
-                 f->name, f->label, (int) (len > 40 ? 40 : len), v, f->choices);
+        snprintf(err, errlen, "field \"%s\" (%s) is \"%s\", must be one of %s",
+                 f->name, f->label, s_quote(v, len, quoted), f->choices);
         return -1;
     }
     if (f->type == SL_F_DATE) {
         long d = s_date(v, len);
         if (d < 0 || d < f->min || d > f->max) {
-            snprintf(err, errlen, "field \"%s\" (%s) is \"%.*s\", must be a date YYYY-MM-DD "
+            snprintf(err, errlen, "field \"%s\" (%s) is \"%s\", must be a date YYYY-MM-DD "
                      "from 2000-01-01 to 2099-12-31", f->name, f->label,
-                     (int) (len > 40 ? 40 : len), v);
+                     s_quote(v, len, quoted));
             return -1;
         }
     }
@@ -171,20 +204,23 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
                     sl_ref_lookup_fn lookup, void *ctx, char *err, size_t errlen)
 {
     const char *given[SL_MAX_FIELDS] = { 0 };
+    bool named[SL_MAX_FIELDS] = { 0 };
+    char quoted[QUOTE_CAP];
     for (size_t i = 0; i < n; i++) {
         const sl_field_t *f = s_field(rt, names[i], strlen(names[i]));
         if (!f) {
             int len = snprintf(err, errlen, "record type %s has no field \"%s\"; its fields are:",
-                               rt->name, names[i]);
+                               rt->name, s_quote(names[i], strlen(names[i]), quoted));
             for (size_t j = 0; j < rt->nfields && len > 0 && (size_t) len < errlen; j++)
                 len += snprintf(err + len, errlen - (size_t) len, " %s", rt->fields[j].name);
             return -1;
         }
         size_t k = (size_t) (f - rt->fields);
-        if (given[k]) {
+        if (named[k]) {         /* even when the first value was empty */
             snprintf(err, errlen, "field \"%s\" is given twice", f->name);
             return -1;
         }
+        named[k] = true;
         if (*values[i])
             given[k] = values[i];
     }
@@ -212,9 +248,11 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
             char *end;
             errno = 0;
             long long x = strtoll(v, &end, 10);
-            if (errno || *end || end == v) {
-                snprintf(err, errlen, "field \"%s\" (%s) is \"%.40s\", must be a whole number",
-                         f->name, f->label, v);
+            /* Digits with an optional minus: strtoll alone would also take
+             * leading spaces and a plus sign. */
+            if (errno || *end || end == v || !(*v == '-' || (*v >= '0' && *v <= '9'))) {
+                snprintf(err, errlen, "field \"%s\" (%s) is \"%s\", must be a whole number",
+                         f->name, f->label, s_quote(v, len, quoted));
                 return -1;
             }
             if (s_check_int(f, x, err, errlen))
@@ -223,8 +261,9 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
         } else if (f->type == SL_F_REF) {
             uint8_t id[SL_ID_BYTES];
             if (sl_id_parse(v, id)) {
-                snprintf(err, errlen, "field \"%s\" (%s) is \"%.40s\", must be a record id "
-                         "like 0190f5c2-7a1b-7c3d-8e4f-5a6b7c8d9e0f", f->name, f->label, v);
+                snprintf(err, errlen, "field \"%s\" (%s) is \"%s\", must be a record id "
+                         "like 0190f5c2-7a1b-7c3d-8e4f-5a6b7c8d9e0f", f->name, f->label,
+                         s_quote(v, len, quoted));
                 return -1;
             }
             if (s_check_ref(f, id, lookup, ctx, err, errlen))
@@ -274,8 +313,9 @@ int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
         }
         const sl_field_t *f = s_field(rt, k->via.str.ptr, k->via.str.size);
         if (!f) {
-            snprintf(err, errlen, "record type %s has no field \"%.*s\"", rt->name,
-                     (int) (k->via.str.size > 64 ? 64 : k->via.str.size), k->via.str.ptr);
+            char quoted[QUOTE_CAP];
+            snprintf(err, errlen, "record type %s has no field \"%s\"", rt->name,
+                     s_quote(k->via.str.ptr, k->via.str.size, quoted));
             goto done;
         }
         size_t idx = (size_t) (f - rt->fields);

@@ -3,7 +3,9 @@
  * The decoder never trusts a length: sl_mp_unpack checks every container
  * count against the bytes left before msgpack-c allocates, and each field is
  * checked for presence, type and range here.  Malformed input is a return
- * value, never an assert. */
+ * value, never an assert.  The order of the checks (which decides the code
+ * of a frame with several faults) and the session number kept in a refused
+ * message are those of PROTOCOL.md, sections 2.5 and 2.6. */
 #include "sl_msg.h"
 #include "sl_id.h"
 #include "sl_mpcheck.h"
@@ -60,6 +62,39 @@ static void s_kv_bin(msgpack_packer *pk, const char *key, const uint8_t *b, size
 {
     s_key(pk, key);
     msgpack_pack_bin_with_body(pk, b, len);
+}
+
+/* Packs text as valid UTF-8 of at most `max` bytes: each byte that does not
+ * start a valid character (or is a control other than tab and newline)
+ * becomes '?', and the text is cut at a character boundary.  ERROR texts are
+ * built with snprintf from whatever was refused; a peer must always be able
+ * to decode the ERROR that explains the refusal. */
+static void s_kv_text(msgpack_packer *pk, const char *key, const char *s, size_t len,
+                      size_t max)
+{
+    char buf[SL_MAX_TEXT_BYTES];
+    size_t used = 0, i = 0;
+    if (max > sizeof buf)
+        max = sizeof buf;
+    while (s && i < len) {
+        unsigned char c = (unsigned char) s[i];
+        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        if (n == 0 || n > len - i || !sl_utf8_valid(s + i, n)) {
+            n = 1;
+            if (used + 1 > max)
+                break;
+            buf[used++] = '?';
+        } else {
+            if (used + n > max)
+                break;
+            memcpy(buf + used, s + i, n);
+            used += n;
+        }
+        i += n;
+    }
+    s_key(pk, key);
+    msgpack_pack_str_with_body(pk, buf, used);
 }
 
 static void s_head(msgpack_packer *pk, int type, size_t nkeys)
@@ -127,14 +162,15 @@ void sl_msg_encode(const sl_msg_t *m, msgpack_sbuffer *out)
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
     switch (m->type) {
     case SL_HELLO:
-        s_head(&pk, m->type, 7);
+        s_head(&pk, m->type, 6 + (m->agent != NULL));
         s_kv_u64(&pk, "sess", m->sess);
         s_kv_str(&pk, "site", m->site, m->site_len);
         s_kv_u64(&pk, "last_seq", m->last_seq);
         s_kv_bin(&pk, "last_hash", m->last_hash, SL_HASH_BYTES);
         s_kv_u64(&pk, "cursor", m->cursor);
         s_kv_u64(&pk, "hlc", m->hlc);
-        s_kv_str(&pk, "agent", m->agent, m->agent_len);
+        if (m->agent)           /* optional: absent stays absent */
+            s_kv_str(&pk, "agent", m->agent, m->agent_len);
         break;
     case SL_WELCOME:
         s_head(&pk, m->type, 9);
@@ -198,9 +234,9 @@ void sl_msg_encode(const sl_msg_t *m, msgpack_sbuffer *out)
         s_head(&pk, m->type, 3 + (m->field != NULL) + (m->seq != 0) + (m->expected != 0));
         s_kv_u64(&pk, "sess", m->sess);
         s_kv_u64(&pk, "code", m->code);
-        s_kv_str(&pk, "text", m->text, m->text_len);
+        s_kv_text(&pk, "text", m->text, m->text_len, SL_MAX_TEXT_BYTES);
         if (m->field)
-            s_kv_str(&pk, "field", m->field, m->field_len);
+            s_kv_text(&pk, "field", m->field, m->field_len, SL_MAX_NAME_BYTES);
         if (m->seq)
             s_kv_u64(&pk, "seq", m->seq);
         if (m->expected)
@@ -212,6 +248,9 @@ void sl_msg_encode(const sl_msg_t *m, msgpack_sbuffer *out)
 }
 
 /* ---- decoding ---------------------------------------------------------- */
+
+#define S_MAX_HEARTBEAT_MS 600000   /* WELCOME heartbeat_ms: ten minutes */
+#define S_MAX_ERROR_CODE   999
 
 typedef struct {
     const msgpack_object *body;
@@ -226,26 +265,54 @@ static int s_missing(s_reader_t *r, const char *key, const char *what)
     return SL_E_BAD_FIELD;
 }
 
-static int s_u64(s_reader_t *r, const char *key, uint64_t *out, uint64_t max)
+/* Finds a body key (NULL in *out when absent).  A key given twice is
+ * refused: two readers could otherwise disagree on which value counts. */
+static int s_find(s_reader_t *r, const char *key, const msgpack_object **out)
 {
-    const msgpack_object *v = sl_mp_get(r->body, key);
+    size_t klen = strlen(key);
+    *out = NULL;
+    for (uint32_t i = 0; i < r->body->via.map.size; i++) {
+        const msgpack_object *k = &r->body->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == klen
+            && memcmp(k->via.str.ptr, key, klen) == 0) {
+            if (*out)
+                return s_missing(r, key, "appears more than once");
+            *out = &r->body->via.map.ptr[i].val;
+        }
+    }
+    return 0;
+}
+
+static int s_u64_opt(s_reader_t *r, const char *key, uint64_t *out, uint64_t min,
+                     uint64_t max, bool required)
+{
+    const msgpack_object *v;
+    int rc = s_find(r, key, &v);
+    if (rc)
+        return rc;
     if (!v)
-        return s_missing(r, key, "is missing");
+        return required ? s_missing(r, key, "is missing") : 0;
     if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
         return s_missing(r, key, "must be an unsigned integer");
-    if (v->via.u64 > max) {
-        snprintf(r->err, r->errlen, "%s: field \"%s\" is %llu, must be at most %llu",
-                 r->type_name, key, (unsigned long long) v->via.u64, (unsigned long long) max);
+    if (v->via.u64 < min || v->via.u64 > max) {
+        snprintf(r->err, r->errlen, "%s: field \"%s\" is %llu, must be %llu..%llu",
+                 r->type_name, key, (unsigned long long) v->via.u64,
+                 (unsigned long long) min, (unsigned long long) max);
         return SL_E_BAD_FIELD;
     }
     *out = v->via.u64;
     return 0;
 }
 
-static int s_u32(s_reader_t *r, const char *key, uint32_t *out, uint32_t max)
+static int s_u64(s_reader_t *r, const char *key, uint64_t *out, uint64_t max)
+{
+    return s_u64_opt(r, key, out, 0, max, true);
+}
+
+static int s_u32(s_reader_t *r, const char *key, uint32_t *out, uint32_t min, uint32_t max)
 {
     uint64_t v;
-    int rc = s_u64(r, key, &v, max);
+    int rc = s_u64_opt(r, key, &v, min, max, true);
     if (!rc)
         *out = (uint32_t) v;
     return rc;
@@ -254,12 +321,12 @@ static int s_u32(s_reader_t *r, const char *key, uint32_t *out, uint32_t max)
 static int s_str(s_reader_t *r, const char *key, const char **out, size_t *len,
                  size_t max, bool required)
 {
-    const msgpack_object *v = sl_mp_get(r->body, key);
-    if (!v) {
-        if (!required)
-            return 0;
-        return s_missing(r, key, "is missing");
-    }
+    const msgpack_object *v;
+    int rc = s_find(r, key, &v);
+    if (rc)
+        return rc;
+    if (!v)
+        return required ? s_missing(r, key, "is missing") : 0;
     if (v->type != MSGPACK_OBJECT_STR)
         return s_missing(r, key, "must be a string");
     if (v->via.str.size > max || !sl_utf8_valid(v->via.str.ptr, v->via.str.size)) {
@@ -274,7 +341,10 @@ static int s_str(s_reader_t *r, const char *key, const char **out, size_t *len,
 
 static int s_hash(s_reader_t *r, const char *key, uint8_t out[SL_HASH_BYTES])
 {
-    const msgpack_object *v = sl_mp_get(r->body, key);
+    const msgpack_object *v;
+    int rc = s_find(r, key, &v);
+    if (rc)
+        return rc;
     if (!v)
         return s_missing(r, key, "is missing");
     if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != SL_HASH_BYTES)
@@ -283,7 +353,7 @@ static int s_hash(s_reader_t *r, const char *key, uint8_t out[SL_HASH_BYTES])
     return 0;
 }
 
-/* Decodes one event array into ev; `where` names it in errors. */
+/* Decodes one event array into ev; `index` names it in errors. */
 static int s_decode_event(const msgpack_object *o, sl_event_t *ev, size_t index,
                           char *err, size_t errlen)
 {
@@ -295,14 +365,15 @@ static int s_decode_event(const msgpack_object *o, sl_event_t *ev, size_t index,
     const char *bad = NULL;
     if (f[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || f[0].via.u64 == 0
         || f[0].via.u64 > INT64_MAX)
-        bad = "seq must be a positive integer";
+        bad = "seq must be an integer 1..2^63-1";
     else if (f[1].type != MSGPACK_OBJECT_BIN || f[1].via.bin.size != SL_ID_BYTES)
         bad = "id must be 16 bytes (bin)";
     else if (f[2].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
         bad = "hlc must be an unsigned integer";
-    else if (f[3].type != MSGPACK_OBJECT_POSITIVE_INTEGER
-             && f[3].type != MSGPACK_OBJECT_NEGATIVE_INTEGER)
-        bad = "wall_ms must be an integer";
+    else if ((f[3].type != MSGPACK_OBJECT_POSITIVE_INTEGER
+              && f[3].type != MSGPACK_OBJECT_NEGATIVE_INTEGER)
+             || (f[3].type == MSGPACK_OBJECT_POSITIVE_INTEGER && f[3].via.u64 > INT64_MAX))
+        bad = "wall_ms must be a signed 64-bit integer";
     else if (f[4].type != MSGPACK_OBJECT_STR || f[4].via.str.size == 0
              || f[4].via.str.size > SL_MAX_NAME_BYTES
              || !sl_utf8_valid(f[4].via.str.ptr, f[4].via.str.size))
@@ -320,9 +391,8 @@ static int s_decode_event(const msgpack_object *o, sl_event_t *ev, size_t index,
     ev->seq = f[0].via.u64;
     memcpy(ev->id, f[1].via.bin.ptr, SL_ID_BYTES);
     ev->hlc = f[2].via.u64;
-    ev->wall_ms = f[3].type == MSGPACK_OBJECT_POSITIVE_INTEGER
-                  ? (f[3].via.u64 > INT64_MAX ? INT64_MAX : (int64_t) f[3].via.u64)
-                  : f[3].via.i64;
+    ev->wall_ms = f[3].type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (int64_t) f[3].via.u64
+                                                               : f[3].via.i64;
     ev->type = f[4].via.str.ptr;
     ev->type_len = f[4].via.str.size;
     ev->payload = (const uint8_t *) f[5].via.bin.ptr;
@@ -334,7 +404,10 @@ static int s_decode_event(const msgpack_object *o, sl_event_t *ev, size_t index,
 
 static int s_events(s_reader_t *r, sl_msg_t *msg)
 {
-    const msgpack_object *v = sl_mp_get(r->body, "events");
+    const msgpack_object *v;
+    int rc = s_find(r, "events", &v);
+    if (rc)
+        return rc;
     if (!v)
         return s_missing(r, "events", "is missing");
     if (v->type != MSGPACK_OBJECT_ARRAY)
@@ -353,16 +426,37 @@ static int s_events(s_reader_t *r, sl_msg_t *msg)
         return SL_E_INTERNAL;
     }
     for (size_t i = 0; i < msg->nevents; i++) {
-        int rc = s_decode_event(&v->via.array.ptr[i], &msg->events[i], i, r->err, r->errlen);
+        rc = s_decode_event(&v->via.array.ptr[i], &msg->events[i], i, r->err, r->errlen);
         if (rc)
             return rc;
     }
     return 0;
 }
 
+/* A LOG entry is [lseq, kind, key, value|nil]; lseq ascending, at most upto. */
+static bool s_entry_ok(const msgpack_object *o, uint64_t prev_lseq, uint64_t upto)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 4)
+        return false;
+    const msgpack_object *f = o->via.array.ptr;
+    return f[0].type == MSGPACK_OBJECT_POSITIVE_INTEGER && f[0].via.u64 > prev_lseq
+        && f[0].via.u64 <= upto
+        && f[1].type == MSGPACK_OBJECT_STR && f[1].via.str.size > 0
+        && f[1].via.str.size <= SL_MAX_NAME_BYTES
+        && sl_utf8_valid(f[1].via.str.ptr, f[1].via.str.size)
+        && f[2].type == MSGPACK_OBJECT_STR && f[2].via.str.size <= SL_MAX_NAME_BYTES
+        && sl_utf8_valid(f[2].via.str.ptr, f[2].via.str.size)
+        && (f[3].type == MSGPACK_OBJECT_NIL
+            || (f[3].type == MSGPACK_OBJECT_STR && f[3].via.str.size <= SL_MAX_TEXT_BYTES
+                && sl_utf8_valid(f[3].via.str.ptr, f[3].via.str.size)));
+}
+
 static int s_entries(s_reader_t *r, sl_msg_t *msg)
 {
-    const msgpack_object *v = sl_mp_get(r->body, "entries");
+    const msgpack_object *v;
+    int rc = s_find(r, "entries", &v);
+    if (rc)
+        return rc;
     if (!v)
         return s_missing(r, "entries", "is missing");
     if (v->type != MSGPACK_OBJECT_ARRAY)
@@ -380,26 +474,18 @@ static int s_entries(s_reader_t *r, sl_msg_t *msg)
         snprintf(r->err, r->errlen, "out of memory");
         return SL_E_INTERNAL;
     }
+    uint64_t prev = 0;
     for (size_t i = 0; i < msg->nentries; i++) {
         const msgpack_object *o = &v->via.array.ptr[i];
-        sl_log_entry_t *e = &msg->entries[i];
-        const msgpack_object *f = o->via.array.ptr;
-        if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size < 4
-            || f[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER || f[0].via.u64 == 0
-            || f[1].type != MSGPACK_OBJECT_STR || f[1].via.str.size == 0
-            || f[1].via.str.size > SL_MAX_NAME_BYTES
-            || !sl_utf8_valid(f[1].via.str.ptr, f[1].via.str.size)
-            || f[2].type != MSGPACK_OBJECT_STR || f[2].via.str.size > SL_MAX_NAME_BYTES
-            || !sl_utf8_valid(f[2].via.str.ptr, f[2].via.str.size)
-            || (f[3].type != MSGPACK_OBJECT_NIL
-                && (f[3].type != MSGPACK_OBJECT_STR || f[3].via.str.size > SL_MAX_TEXT_BYTES
-                    || !sl_utf8_valid(f[3].via.str.ptr, f[3].via.str.size)))) {
-            snprintf(r->err, r->errlen, "LOG: entry %zu must be [lseq>0, kind, key, value|nil] "
-                     "with UTF-8 names of at most 64 bytes and values of at most %d",
-                     i, SL_MAX_TEXT_BYTES);
+        if (!s_entry_ok(o, prev, msg->upto)) {
+            snprintf(r->err, r->errlen, "LOG: entry %zu must be [lseq, kind, key, value|nil] "
+                     "with lseq ascending and at most upto, UTF-8 kind of 1..64 bytes, key of "
+                     "at most 64 and value of at most %d", i, SL_MAX_TEXT_BYTES);
             return SL_E_BAD_FIELD;
         }
-        e->lseq = f[0].via.u64;
+        const msgpack_object *f = o->via.array.ptr;
+        sl_log_entry_t *e = &msg->entries[i];
+        e->lseq = prev = f[0].via.u64;
         e->kind = f[1].via.str.ptr;
         e->kind_len = f[1].via.str.size;
         e->key = f[2].via.str.ptr;
@@ -435,14 +521,9 @@ static int s_decode_body(sl_msg_t *m, s_reader_t *r)
         TRY(s_hash(r, "match_hash", m->match_hash));
         TRY(s_u64(r, "log_head", &m->log_head, INT64_MAX));
         TRY(s_u64(r, "hlc", &m->hlc, UINT64_MAX));
-        TRY(s_u32(r, "credit", &m->credit, SL_MAX_CREDIT));
-        TRY(s_u32(r, "max_batch", &m->max_batch, SL_MAX_BATCH_EVENTS));
-        TRY(s_u32(r, "heartbeat_ms", &m->heartbeat_ms, 600000));
-        if (m->credit == 0 || m->max_batch == 0) {
-            snprintf(r->err, r->errlen, "WELCOME: credit and max_batch must be at least 1");
-            return SL_E_BAD_FIELD;
-        }
-        return 0;
+        TRY(s_u32(r, "credit", &m->credit, 1, SL_MAX_CREDIT));
+        TRY(s_u32(r, "max_batch", &m->max_batch, 1, SL_MAX_BATCH_EVENTS));
+        return s_u32(r, "heartbeat_ms", &m->heartbeat_ms, 0, S_MAX_HEARTBEAT_MS);
     case SL_BATCH:
         return s_events(r, m);
     case SL_EVENTS:
@@ -453,27 +534,24 @@ static int s_decode_body(sl_msg_t *m, s_reader_t *r)
         return s_u64(r, "log_head", &m->log_head, INT64_MAX);
     case SL_FETCH:
         TRY(s_u64(r, "from", &m->from, INT64_MAX));
-        return s_u32(r, "max", &m->max, SL_MAX_BATCH_EVENTS);
+        return s_u32(r, "max", &m->max, 1, SL_MAX_BATCH_EVENTS);
     case SL_LOG_PULL:
         TRY(s_u64(r, "after", &m->cursor, INT64_MAX));
-        return s_u32(r, "max", &m->max, SL_MAX_LOG_ENTRIES);
+        return s_u32(r, "max", &m->max, 1, SL_MAX_LOG_ENTRIES);
     case SL_LOG:
-        TRY(s_entries(r, m));
         TRY(s_u64(r, "upto", &m->upto, INT64_MAX));
-        return s_u64(r, "log_head", &m->log_head, INT64_MAX);
+        TRY(s_u64(r, "log_head", &m->log_head, INT64_MAX));
+        return s_entries(r, m);
     case SL_PING:
         return 0;
     case SL_PONG:
         return s_u64(r, "log_head", &m->log_head, INT64_MAX);
     case SL_ERROR:
-        TRY(s_u32(r, "code", &m->code, 999));
+        TRY(s_u32(r, "code", &m->code, 0, S_MAX_ERROR_CODE));
         TRY(s_str(r, "text", &m->text, &m->text_len, SL_MAX_TEXT_BYTES, true));
         TRY(s_str(r, "field", &m->field, &m->field_len, SL_MAX_NAME_BYTES, false));
-        if (sl_mp_get(r->body, "seq"))
-            TRY(s_u64(r, "seq", &m->seq, INT64_MAX));
-        if (sl_mp_get(r->body, "expected"))
-            TRY(s_u64(r, "expected", &m->expected, INT64_MAX));
-        return 0;
+        TRY(s_u64_opt(r, "seq", &m->seq, 0, INT64_MAX, false));
+        return s_u64_opt(r, "expected", &m->expected, 0, INT64_MAX, false);
     default:
         return SL_E_UNKNOWN_TYPE;
     }
@@ -498,7 +576,7 @@ int sl_msg_decode(sl_msg_t *msg, const uint8_t *frame, size_t len, char *err, si
         snprintf(err, errlen, "not a msgpack frame: %s", inner);
         return SL_E_MALFORMED;
     }
-    if (root.type != MSGPACK_OBJECT_ARRAY || root.via.array.size != 4) {
+    if (root.type != MSGPACK_OBJECT_ARRAY || root.via.array.size < 2) {
         snprintf(err, errlen, "frame must be an array [signature, version, type, body]");
         return SL_E_MALFORMED;
     }
@@ -507,12 +585,26 @@ int sl_msg_decode(sl_msg_t *msg, const uint8_t *frame, size_t len, char *err, si
         snprintf(err, errlen, "frame signature is not 0x534C (\"SL\"): not a shuanglian peer");
         return SL_E_MALFORMED;
     }
+    /* From here on the frame is ours: an ERROR in reply echoes its session
+     * number when it has a readable one, so the peer can match the reply. */
+    if (root.via.array.size >= 4 && a[3].type == MSGPACK_OBJECT_MAP) {
+        const msgpack_object *sess = sl_mp_get(&a[3], "sess");
+        if (sess && sess->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            msg->sess = sess->via.u64;
+    }
+    /* The version is checked before the shape, so that a later version may
+     * change everything after it and still get a clear 405 from us. */
     if (a[1].type != MSGPACK_OBJECT_POSITIVE_INTEGER || a[1].via.u64 != SL_PROTO_VERSION) {
         snprintf(err, errlen, "protocol version %s%llu is not supported; this peer speaks "
                  "version %d", a[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER ? "" : "(not a number) ",
                  a[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER ? (unsigned long long) a[1].via.u64 : 0ULL,
                  SL_PROTO_VERSION);
         return SL_E_VERSION;
+    }
+    if (root.via.array.size != 4) {
+        snprintf(err, errlen, "frame must be an array of 4 elements "
+                 "[signature, version, type, body], not %u", root.via.array.size);
+        return SL_E_MALFORMED;
     }
     if (a[2].type != MSGPACK_OBJECT_POSITIVE_INTEGER || a[2].via.u64 < 1
         || a[2].via.u64 > SL_MSG_TYPE_MAX) {
