@@ -17,24 +17,38 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STALL_MS        10000   /* no answer to work in flight: start over */
+#define SUSPENDED_MS    5000    /* a loop turn this long: we were stopped, not the server */
 #define HELLO_FIRST_MS  2000
 #define HELLO_MAX_MS    30000
 
-typedef enum { PHASE_HELLO, PHASE_RESTORING, PHASE_STREAMING } phase_t;
+typedef enum { PHASE_HELLO, PHASE_RESTORING, PHASE_STREAMING, PHASE_ENROLL,
+               PHASE_ROTATE } phase_t;
 
 typedef struct {
     site_store_t *store;
     const site_sync_opts_t *opts;
     site_sync_report_t *report;
     zsock_t *sock;
+    zsock_t *mon;               /* connection events of sock (NULL: timers only) */
+    const char *endpoint;
+    bool secure;                /* CurveZMQ: the store knows the server's public key */
+    char server_public[SL_Z85_KEY];
+    sl_keypair_t keys;          /* this site's key pair (site.key) */
+    sl_keypair_t enroll;        /* one-time key while enrolling (enroll.key) */
+    sl_keypair_t next;          /* rotation in progress (site.key.next) */
+    bool enrolling, rotating;
+    char refused_why[200];      /* last handshake failure, for the summary */
+    bool link_up;               /* a connection is up (always true without mon) */
     msgpack_sbuffer out;
     sl_msg_t msg;
     phase_t phase;
     uint64_t sess;
     int64_t hello_sent_ms, hello_wait_ms;
     int64_t last_recv_ms, last_send_ms;
+    int64_t last_progress_ms;   /* something committed or applied (one-shot timeout) */
     bool welcomed_once;
     bool hello_unsent;          /* HELLO is in s->out, waiting for a connection */
     uint32_t credit, max_batch, heartbeat_ms;
@@ -45,6 +59,11 @@ typedef struct {
     bool pull_inflight, fetch_inflight;
     bool done;
 } sync_t;
+
+/* Timers run on the monotonic clock: the wall clock of a site is often
+ * wrong and gets corrected by jumps (P10), which must not fire or freeze a
+ * timer.  The wall clock is only for HLC stamps and session numbers. */
+static int64_t s_mono(void) { return zclock_mono(); }
 
 static volatile sig_atomic_t s_stop;
 void site_sync_stop(void) { s_stop = 1; }
@@ -64,9 +83,16 @@ static site_sync_result_t s_finish(sync_t *s, site_sync_result_t result, const c
 
 static int s_send_out(sync_t *s)
 {
+    /* After a disconnect the dead connection's pipe may still take a
+     * message for a moment (the socket learns of its end asynchronously),
+     * and that message is lost: send nothing until a new one is up. */
+    if (!s->link_up) {
+        errno = EAGAIN;
+        return -1;
+    }
     if (sl_net_send(s->sock, NULL, 0, s->out.data, s->out.size) != 0)
         return -1;
-    s->last_send_ms = sl_now_ms();
+    s->last_send_ms = s_mono();
     return 0;
 }
 
@@ -86,14 +112,25 @@ static void s_hello(sync_t *s)
     sl_msg_encode(&h, &s->out);
     /* Not connected yet: s_timers retries every poll until it goes out. */
     s->hello_unsent = s_send_out(s) != 0;
-    s->hello_sent_ms = sl_now_ms();
+    s->hello_sent_ms = s_mono();
+}
+
+static void s_enroll(sync_t *s);
+
+/* Opening phases: the first message goes out as soon as a link is up. */
+static bool s_opening(const sync_t *s)
+{
+    return s->phase == PHASE_HELLO || s->phase == PHASE_ENROLL;
 }
 
 static void s_restart(sync_t *s, const char *why)
 {
     sl_info("sync: starting over (%s)", why);
     s->report->reconnects++;
-    s_hello(s);
+    if (s->enrolling)
+        s_enroll(s);
+    else
+        s_hello(s);
 }
 
 /* Fills the window with batches from the outbox. */
@@ -110,7 +147,7 @@ static void s_pump(sync_t *s)
             return;
         }
         if (s_send_out(s))
-            return;             /* not connected or queue full: the stall timer restarts */
+            return;             /* no connection: the monitor or a timer starts over */
         s->inflight[s->ninflight++] = to;
         s->report->sent_events += to - s->next_send + 1;
         s->next_send = to + 1;
@@ -133,10 +170,19 @@ static void s_fetch(sync_t *s)
         s->fetch_inflight = true;
 }
 
+static void s_rotate(sync_t *s);
+static void s_on_reply(sync_t *s);
+
 static void s_on_welcome(sync_t *s, const sl_msg_t *m)
 {
+    if (s->rotating) {
+        s_rotate(s);            /* sync resumes after the switch to the new key */
+        return;
+    }
     s->welcomed_once = true;
     s->hello_wait_ms = HELLO_FIRST_MS;
+    if (m->server_seq > s->acked)
+        s->last_progress_ms = s_mono();     /* committed more than we were told */
     s->credit = m->credit;
     s->max_batch = m->max_batch;
     s->heartbeat_ms = m->heartbeat_ms ? m->heartbeat_ms : SL_HEARTBEAT_MS;
@@ -194,6 +240,7 @@ static void s_on_events(sync_t *s, const sl_msg_t *m)
         return;
     }
     s->report->restored += m->nevents;
+    s->last_progress_ms = s_mono();
     s->local_last = site_store_last_seq(s->store);
     if (s->local_last < m->server_seq) {
         s_fetch(s);
@@ -210,6 +257,7 @@ static void s_on_events(sync_t *s, const sl_msg_t *m)
 static void s_on_ack(sync_t *s, const sl_msg_t *m)
 {
     if (m->acked > s->acked) {
+        s->last_progress_ms = s_mono();
         s->acked = m->acked;
         site_store_set_acked(s->store, s->acked);
     }
@@ -232,6 +280,7 @@ static void s_on_log(sync_t *s, const sl_msg_t *m)
         return;
     }
     s->report->log_entries += m->nentries;
+    s->last_progress_ms = s_mono();
     if (m->upto > s->cursor)
         s->cursor = m->upto;
     if (m->log_head > s->log_head)
@@ -267,7 +316,7 @@ static void s_on_message(sync_t *s, const uint8_t *frame, size_t len)
     }
     if (m->sess != s->sess)
         return;                 /* answer to an earlier session */
-    s->last_recv_ms = sl_now_ms();
+    s->last_recv_ms = s_mono();
     switch (m->type) {
     case SL_WELCOME:
         if (s->phase == PHASE_HELLO)
@@ -290,11 +339,66 @@ static void s_on_message(sync_t *s, const uint8_t *frame, size_t len)
             s->log_head = m->log_head;
         s_pump(s);
         break;
+    case SL_REPLY:
+        s_on_reply(s);
+        break;
     case SL_ERROR:
         s_on_error(s, m);
         break;
     default:
         break;
+    }
+}
+
+/* Connection events.  A connection that drops takes with it whatever was
+ * queued or in flight on it, and the server at the other end may be a new
+ * process that knows no session: start over at once (the HELLO goes out as
+ * soon as a connection is up again) instead of waiting for a stall timer. */
+static void s_on_monitor(sync_t *s)
+{
+    void *raw = zsock_resolve(s->mon);
+    for (int i = 0; i < 64; i++) {
+        zmq_msg_t ev;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, raw, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        uint16_t id = 0;
+        if (zmq_msg_size(&ev) >= sizeof id)
+            memcpy(&id, zmq_msg_data(&ev), sizeof id);
+        while (zmq_msg_more(&ev)) {     /* second frame: the endpoint */
+            zmq_msg_close(&ev);
+            zmq_msg_init(&ev);
+            if (zmq_msg_recv(&ev, raw, 0) < 0)
+                break;
+        }
+        zmq_msg_close(&ev);
+        if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+            snprintf(s->refused_why, sizeof s->refused_why, "the server refused this site's "
+                     "key at the handshake (unknown or not yet enrolled key)");
+        } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                   || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+            snprintf(s->refused_why, sizeof s->refused_why, "the secure handshake failed (wrong "
+                     "server key in this site's setup, or the server does not use CurveZMQ)");
+        } else if (id == ZMQ_EVENT_DISCONNECTED) {
+            s->link_up = false;
+            if (!s_opening(s) || !s->hello_unsent)
+                s_restart(s, "connection to the server lost");
+        } else if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            /* A new connection: nothing sent before it went over it. */
+            s->link_up = true;
+            s->refused_why[0] = 0;
+            if (!s_opening(s) || !s->hello_unsent) {
+                s_restart(s, "new connection to the server");
+            } else {
+                /* The socket may attach the connection a moment after this
+                 * event: then s_timers sends the HELLO on its next turn. */
+                s->hello_unsent = s_send_out(s) != 0;
+                if (!s->hello_unsent)
+                    s->hello_sent_ms = s_mono();
+            }
+        }
     }
 }
 
@@ -306,21 +410,26 @@ static bool s_level(sync_t *s)
 
 static void s_timers(sync_t *s)
 {
-    int64_t now = sl_now_ms();
-    if (s->phase == PHASE_HELLO) {
-        if (s->hello_unsent) {
+    int64_t now = s_mono();
+    if (s_opening(s) || s->phase == PHASE_ROTATE) {
+        if (s->hello_unsent && s->phase != PHASE_ROTATE) {
             s->hello_unsent = s_send_out(s) != 0;
             if (!s->hello_unsent)
                 s->hello_sent_ms = now;
         } else if (now - s->hello_sent_ms >= s->hello_wait_ms) {
             s->hello_wait_ms = s->hello_wait_ms * 2 > HELLO_MAX_MS ? HELLO_MAX_MS
                                                                    : s->hello_wait_ms * 2;
-            s_hello(s);
+            s_restart(s, s->phase == PHASE_ROTATE ? "no answer to the key rotation"
+                                                  : "no answer yet");
         }
         return;
     }
+    /* A one-shot sync starts over at least once before it gives up. */
+    int64_t stall = STALL_MS;
+    if (!s->opts->watch && s->opts->connect_timeout_ms / 2 < stall)
+        stall = s->opts->connect_timeout_ms / 2;
     bool waiting = s->ninflight || s->pull_inflight || s->fetch_inflight;
-    if (waiting && now - s->last_recv_ms > STALL_MS) {
+    if (waiting && now - s->last_recv_ms > stall) {
         s_restart(s, "no answer from the server");
         return;
     }
@@ -337,6 +446,143 @@ static void s_timers(sync_t *s)
     }
 }
 
+static void s_disconnect(sync_t *s)
+{
+    if (s->mon && s->sock)
+        zmq_socket_monitor(zsock_resolve(s->sock), NULL, 0);
+    zsock_destroy(&s->sock);
+    zsock_destroy(&s->mon);
+}
+
+/* (Re)creates the socket with the key in force: the enrollment key until
+ * enrolled, then the site's own key. */
+static int s_connect(sync_t *s, char *err, size_t errlen)
+{
+    s_disconnect(s);
+    sl_net_curve_t curve = { .server_public = s->server_public,
+                             .keys = s->enrolling ? &s->enroll : &s->keys };
+    s->sock = sl_net_client_socket(s->endpoint, s->secure ? &curve : NULL, err, errlen);
+    if (!s->sock)
+        return -1;
+    static int counter;
+    char mon_ep[96];
+    snprintf(mon_ep, sizeof mon_ep, "inproc://sl-site-monitor-%p-%d", (void *) s, ++counter);
+    s->link_up = false;
+    if (zmq_socket_monitor(zsock_resolve(s->sock), mon_ep,
+                           ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+        s->mon = zsock_new(ZMQ_PAIR);
+        if (s->mon && zmq_connect(zsock_resolve(s->mon), mon_ep) != 0)
+            zsock_destroy(&s->mon);
+    }
+    if (!s->mon) {
+        sl_warn("sync: cannot watch the connection (%s); relying on timers", zmq_strerror(errno));
+        s->link_up = true;
+    }
+    return 0;
+}
+
+static void s_key_path(sync_t *s, const char *name, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/%s", s->opts->data_dir ? s->opts->data_dir : ".", name);
+}
+
+/* Reads the keys this site needs.  A store without the server's public key
+ * is a plaintext site (for a server run with --insecure). */
+static int s_load_keys(sync_t *s, char *err, size_t errlen)
+{
+    char path[600];
+    site_store_meta(s->store, "server_public", s->server_public, sizeof s->server_public);
+    s->secure = s->server_public[0] != 0;
+    if (!s->secure)
+        return 0;
+    if (!sl_key_valid(s->server_public)) {
+        snprintf(err, errlen, "the server public key stored in site.db is malformed");
+        return -1;
+    }
+    s_key_path(s, "site.key", path, sizeof path);
+    if (sl_keyfile_read(path, &s->keys, err, errlen))
+        return -1;
+    s_key_path(s, "enroll.key", path, sizeof path);
+    if (access(path, F_OK) == 0) {
+        if (sl_keyfile_read(path, &s->enroll, err, errlen))
+            return -1;
+        s->enrolling = true;
+    }
+    s_key_path(s, "site.key.next", path, sizeof path);
+    if (access(path, F_OK) == 0) {
+        /* An interrupted rotation: finish it with the same new key. */
+        if (sl_keyfile_read(path, &s->next, err, errlen))
+            return -1;
+        s->rotating = true;
+    } else if (s->opts->rotate) {
+        if (sl_keypair_new(&s->next)
+            || sl_keyfile_write(path, &s->next, "shuanglian site key (rotation in progress)",
+                                err, errlen))
+            return -1;
+        s->rotating = true;
+    }
+    return 0;
+}
+
+static void s_enroll(sync_t *s)
+{
+    s->sess++;
+    s->phase = PHASE_ENROLL;
+    const char *site = site_store_site_id(s->store);
+    sl_msg_t e = { .type = SL_ENROLL, .sess = s->sess, .site = site, .site_len = strlen(site) };
+    zmq_z85_decode(e.key, s->keys.public_z85);
+    sl_msg_encode(&e, &s->out);
+    s->hello_unsent = s_send_out(s) != 0;
+    s->hello_sent_ms = s_mono();
+}
+
+static void s_rotate(sync_t *s)
+{
+    s->phase = PHASE_ROTATE;
+    sl_msg_t r = { .type = SL_ROTATE, .sess = s->sess };
+    zmq_z85_decode(r.key, s->next.public_z85);
+    sl_msg_encode(&r, &s->out);
+    if (s_send_out(s) != 0)
+        s_restart(s, "cannot send the key rotation");
+    s->hello_sent_ms = s_mono();
+}
+
+/* The server answered ENROLL or ROTATE with REPLY: switch keys, start over. */
+static void s_on_reply(sync_t *s)
+{
+    char path[600], next[600], err[300];
+    if (s->phase == PHASE_ENROLL) {
+        s_key_path(s, "enroll.key", path, sizeof path);
+        unlink(path);
+        memset(&s->enroll, 0, sizeof s->enroll);
+        s->enrolling = false;
+        s->report->enrolled = true;
+        sl_info("sync: enrolled; from now on this site connects with its own key");
+    } else if (s->phase == PHASE_ROTATE) {
+        s_key_path(s, "site.key", path, sizeof path);
+        s_key_path(s, "site.key.next", next, sizeof next);
+        if (rename(next, path) != 0) {
+            s_finish(s, SITE_SYNC_FAILED, "cannot install the new key %s: %s", next,
+                     strerror(errno));
+            return;
+        }
+        s->keys = s->next;
+        memset(&s->next, 0, sizeof s->next);
+        s->rotating = false;
+        s->report->rotated = true;
+        sl_info("sync: key rotated; the old key stops working at this connection");
+    } else {
+        return;
+    }
+    if (s_connect(s, err, sizeof err)) {
+        s_finish(s, SITE_SYNC_FAILED, "%s", err);
+        return;
+    }
+    s_hello(s);
+}
+
 site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *opts,
                                  site_sync_report_t *report)
 {
@@ -344,8 +590,10 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
     sync_t s = { .store = store, .opts = opts, .report = report };
     const char *endpoint = opts->endpoint ? opts->endpoint : site_store_server(store);
     char err[300];
-    s.sock = sl_net_site_socket(endpoint, err, sizeof err);
-    if (!s.sock)
+    s.endpoint = endpoint;
+    if (s_load_keys(&s, err, sizeof err))
+        return s_finish(&s, SITE_SYNC_FAILED, "%s", err);
+    if (s_connect(&s, err, sizeof err))
         return s_finish(&s, SITE_SYNC_FAILED, "%s", err);
     msgpack_sbuffer_init(&s.out);
     s.sess = (uint64_t) sl_now_ms() * 1000;
@@ -355,18 +603,23 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
     s.heartbeat_ms = SL_HEARTBEAT_MS;
     s.credit = 1;
     s.max_batch = SL_DEFAULT_BATCH_EVENTS;
-    int64_t started = sl_now_ms();
+    int64_t started = s_mono(), turn = started;
+    s.last_progress_ms = started;
     site_store_changed(store);
-    s_hello(&s);
+    if (s.enrolling)
+        s_enroll(&s);
+    else
+        s_hello(&s);
 
     while (!s.done && !s_stop) {
-        zmq_pollitem_t item = { zsock_resolve(s.sock), 0, ZMQ_POLLIN, 0 };
-        int rc = zmq_poll(&item, 1, 100);
+        zmq_pollitem_t items[2] = { { zsock_resolve(s.sock), 0, ZMQ_POLLIN, 0 },
+                                    { s.mon ? zsock_resolve(s.mon) : NULL, 0, ZMQ_POLLIN, 0 } };
+        int rc = zmq_poll(items, s.mon ? 2 : 1, 100);
         if (rc < 0 && errno != EINTR) {
             s_finish(&s, SITE_SYNC_FAILED, "poll failed: %s", zmq_strerror(errno));
             break;
         }
-        for (int i = 0; rc > 0 && i < 64 && !s.done; i++) {
+        for (int i = 0; rc > 0 && (items[0].revents & ZMQ_POLLIN) && i < 64 && !s.done; i++) {
             zmq_msg_t frame;
             zmq_msg_init(&frame);
             if (zmq_msg_recv(&frame, zsock_resolve(s.sock), ZMQ_DONTWAIT) < 0) {
@@ -377,6 +630,21 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
             sl_msg_reset(&s.msg);
             zmq_msg_close(&frame);
         }
+        if (rc > 0 && s.mon && (items[1].revents & ZMQ_POLLIN) && !s.done)
+            s_on_monitor(&s);
+        int64_t now = s_mono();
+        if (now - turn > SUSPENDED_MS) {
+            /* This process did not run (SIGSTOP, a suspended machine, a disk
+             * that hung): that time was not the server's silence.  Give the
+             * server its full timeout from now; a connection that died
+             * meanwhile is reported by the monitor and starts us over. */
+            sl_info("sync: this process was held up for %lld s; timers restart",
+                    (long long) ((now - turn) / 1000));
+            started = s.last_recv_ms = s.last_progress_ms = now;
+            if (s.phase == PHASE_HELLO)
+                s.hello_sent_ms = now;
+        }
+        turn = now;
         if (s.done)
             break;
         if (opts->watch) {
@@ -387,10 +655,14 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
         } else if (s_level(&s)) {
             s_finish(&s, SITE_SYNC_OK, "level with the server");
             break;
-        } else if (sl_now_ms() - (s.last_recv_ms > started ? s.last_recv_ms : started)
-                   > opts->connect_timeout_ms) {
+        } else if (now - s.last_progress_ms > opts->connect_timeout_ms) {
+            /* Measured from the last progress, not the last message: a
+             * server that answers HELLO but never commits (full disk, a
+             * black hole) must not keep a one-shot sync running forever. */
+            bool heard = s.welcomed_once && now - s.last_recv_ms <= opts->connect_timeout_ms;
             s_finish(&s, SITE_SYNC_UNREACHABLE, "server %s %s for %d s", endpoint,
-                     s.welcomed_once ? "went silent" : "did not answer",
+                     !s.welcomed_once ? "did not answer"
+                     : heard ? "answered but committed nothing" : "went silent",
                      opts->connect_timeout_ms / 1000);
             break;
         }
@@ -398,6 +670,10 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
     }
     if (!s.done)
         s_finish(&s, SITE_SYNC_OK, "stopped");
+    if (report->result == SITE_SYNC_UNREACHABLE && s.refused_why[0]) {
+        size_t used = strlen(report->text);
+        snprintf(report->text + used, sizeof report->text - used, ": %s", s.refused_why);
+    }
     report->local_last = site_store_last_seq(store);
     report->acked_after = site_store_acked(store);
     report->server_seq = s.acked > s.server_seq ? s.acked : s.server_seq;
@@ -409,6 +685,9 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
                          report->server_seq, report->log_head);
     sl_msg_reset(&s.msg);
     msgpack_sbuffer_destroy(&s.out);
-    zsock_destroy(&s.sock);
+    s_disconnect(&s);
+    memset(&s.keys, 0, sizeof s.keys);
+    memset(&s.enroll, 0, sizeof s.enroll);
+    memset(&s.next, 0, sizeof s.next);
     return report->result;
 }

@@ -9,6 +9,8 @@
  * bad input affect another peer. */
 #include "server_engine.h"
 #include "central_store.h"
+#include "server_auth.h"
+#include "sl_db.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
 #include "sl_log.h"
@@ -17,7 +19,9 @@
 #include <czmq.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <string.h>
+#include <time.h>
 
 #define ROUND_MAX_MESSAGES 64      /* messages drained per commit round */
 #define SESSION_IDLE_MS    60000   /* forget a silent peer after this */
@@ -28,7 +32,7 @@ typedef struct {
     size_t rid_len;
     char site_id[SL_MAX_NAME_BYTES + 1];
     uint64_t sess;
-    int64_t last_seen_ms;
+    int64_t last_seen_ms;       /* monotonic clock (zclock_mono), like every timer */
 } session_t;
 
 typedef struct {
@@ -42,6 +46,8 @@ typedef struct {
 struct server_engine {
     server_engine_opts_t opts;
     central_store_t *store;
+    server_auth_t *auth;         /* NULL principal checks when plaintext (--insecure) */
+    bool secure;
     zsock_t *sock;
     zhashx_t *sessions;          /* hex routing id -> session_t */
     zhashx_t *sites;             /* site id -> central_site_t (pending state) */
@@ -54,7 +60,10 @@ struct server_engine {
     uint64_t hlc;
     /* counters, logged periodically */
     uint64_t n_events, n_dups, n_batches, n_refused, n_malformed;
+    uint64_t n_forbidden;
     uint64_t logged_events;
+    int64_t warn_window_ms;      /* rate limit for refusal warnings */
+    int warns_in_window, warns_dropped;
     int64_t last_report_ms;
 };
 
@@ -85,7 +94,14 @@ server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, 
         free(self);
         return NULL;
     }
-    self->sock = sl_net_server_socket(opts->endpoint, err, errlen);
+    /* The ZAP handler must be bound before the CURVE socket is. */
+    self->secure = opts->keys != NULL;
+    self->auth = server_auth_new(central_store_db(self->store), self->secure, err, errlen);
+    if (!self->auth) {
+        server_engine_destroy(&self);
+        return NULL;
+    }
+    self->sock = sl_net_server_socket(opts->endpoint, opts->keys, err, errlen);
     if (!self->sock) {
         server_engine_destroy(&self);
         return NULL;
@@ -114,6 +130,7 @@ void server_engine_destroy(server_engine_t **self_p)
     zhashx_destroy(&self->sessions);
     zhashx_destroy(&self->sites);
     zsock_destroy(&self->sock);
+    server_auth_destroy(&self->auth);
     central_store_destroy(&self->store);
     free(self);
     *self_p = NULL;
@@ -251,7 +268,7 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
     s->rid_len = rid_len;
     snprintf(s->site_id, sizeof s->site_id, "%s", site_id);
     s->sess = m->sess;
-    s->last_seen_ms = sl_now_ms();
+    s->last_seen_ms = zclock_mono();
     char key[520];
     s_rid_key(rid, rid_len, key);
     zhashx_update(self->sessions, key, s);
@@ -295,7 +312,7 @@ static session_t *s_session(server_engine_t *self, const uint8_t *rid, size_t ri
                 "no session for this connection: send HELLO first", NULL, 0, 0);
         return NULL;
     }
-    s->last_seen_ms = sl_now_ms();
+    s->last_seen_ms = zclock_mono();
     return s;
 }
 
@@ -374,27 +391,391 @@ static void s_on_log_pull(server_engine_t *self, const uint8_t *rid, size_t rid_
     s_reply(self, rid, rid_len);
 }
 
+/* A refusal worth logging, at most 20 lines per 10 s: a flood of garbage
+ * must not become a flood of log lines. */
+static void s_warn_limited(server_engine_t *self, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void s_warn_limited(server_engine_t *self, const char *fmt, ...)
+{
+    int64_t now = zclock_mono();
+    if (now - self->warn_window_ms > 10000) {
+        if (self->warns_dropped)
+            sl_warn("%d more refusals were not logged", self->warns_dropped);
+        self->warn_window_ms = now;
+        self->warns_in_window = self->warns_dropped = 0;
+    }
+    if (++self->warns_in_window > 20) {
+        self->warns_dropped++;
+        return;
+    }
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    sl_warn("%s", line);
+}
+
+static void s_forbid(server_engine_t *self, const uint8_t *rid, size_t rid_len, uint64_t sess,
+                     const char *key, const char *text)
+{
+    self->n_forbidden++;
+    s_warn_limited(self, "refused key %.8s…: %s", key ? key : "(none)", text);
+    s_drop_session(self, rid, rid_len);
+    s_error(self, rid, rid_len, sess, SL_E_FORBIDDEN, text, NULL, 0, 0);
+}
+
+/* Drops every session of a site (after revocation). */
+static void s_drop_site_sessions(server_engine_t *self, const char *site_id)
+{
+    zlistx_t *keys = zhashx_keys(self->sessions);
+    for (char *key = zlistx_first(keys); key; key = zlistx_next(keys)) {
+        session_t *other = zhashx_lookup(self->sessions, key);
+        if (other && strcmp(other->site_id, site_id) == 0)
+            zhashx_delete(self->sessions, key);
+    }
+    zlistx_destroy(&keys);
+}
+
+static void s_reply_text(server_engine_t *self, const uint8_t *rid, size_t rid_len,
+                         uint64_t sess, const char *text, uint32_t columns,
+                         sl_str_t *cells, size_t ncells)
+{
+    sl_msg_t r = { .type = SL_REPLY, .sess = sess, .text = text, .text_len = strlen(text),
+                   .columns = columns, .cells = cells, .ncells = ncells };
+    sl_msg_encode(&r, &self->out);
+    s_reply(self, rid, rid_len);
+}
+
+static void s_on_enroll(server_engine_t *self, const uint8_t *rid, size_t rid_len,
+                        const sl_msg_t *m, const server_principal_t *p)
+{
+    char site_id[SL_MAX_NAME_BYTES + 1], newkey[SL_Z85_KEY], text[300];
+    snprintf(site_id, sizeof site_id, "%.*s", (int) m->site_len, m->site);
+    zmq_z85_encode(newkey, m->key, 32);
+    if (strcmp(site_id, p->site_id) != 0) {
+        snprintf(text, sizeof text, "this bundle is for site %s, not %s", p->site_id, site_id);
+        central_store_incident(self->store, site_id, SL_E_FORBIDDEN, 0, text);
+        s_forbid(self, rid, rid_len, m->sess, p->key, text);
+        return;
+    }
+    const server_principal_t *existing = server_auth_lookup(self->auth, newkey);
+    if (existing && (existing->role != SL_ROLE_SITE || strcmp(existing->site_id, site_id) != 0)) {
+        s_forbid(self, rid, rid_len, m->sess, p->key, "the new key is already in use");
+        return;
+    }
+    if (strcmp(p->status, "used") == 0 && existing) {
+        /* A retry after a lost reply: the same site, the same new key. */
+        s_reply_text(self, rid, rid_len, m->sess, "enrolled", 0, NULL, 0);
+        return;
+    }
+    if (server_auth_refusal(p, text, sizeof text)) {
+        s_forbid(self, rid, rid_len, m->sess, p->key, text);
+        return;
+    }
+    if (p->expires_ms && sl_now_ms() > p->expires_ms) {
+        time_t t = (time_t) (p->expires_ms / 1000);
+        struct tm tm;
+        char when[32] = "?";
+        if (localtime_r(&t, &tm))
+            strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+        snprintf(text, sizeof text, "this enrollment bundle expired on %s; ask the district "
+                 "administrator for a new one", when);
+        s_forbid(self, rid, rid_len, m->sess, p->key, text);
+        return;
+    }
+    char enroll_key[SL_Z85_KEY], community[256];
+    snprintf(enroll_key, sizeof enroll_key, "%s", p->key);
+    snprintf(community, sizeof community, "%s", p->name);
+    sqlite3 *db = central_store_db(self->store);
+    s_flush(self);
+    int rc = sl_db_begin(db);
+    /* One active key per site: a new enrollment replaces the old key. */
+    sqlite3_stmt *st = rc ? NULL : sl_db_prepare(db,
+        "UPDATE keys SET status = 'retired', changed_ms = ?"
+        " WHERE site_id = ? AND role = 'site' AND status = 'active'");
+    if (st) {
+        sqlite3_bind_int64(st, 1, sl_now_ms());
+        sqlite3_bind_text(st, 2, site_id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+        sqlite3_finalize(st);
+    } else {
+        rc = -1;
+    }
+    rc = rc || server_auth_add(self->auth, SL_ROLE_SITE, newkey, site_id, community, "active", 0)
+            || server_auth_set_status(self->auth, enroll_key, "used") || sl_db_commit(db);
+    if (rc) {
+        sl_db_rollback(db);
+        server_auth_refresh(self->auth);
+        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot record the enrollment; retry",
+                NULL, 0, 0);
+        return;
+    }
+    sl_info("site %s (%s) enrolled with key %.8s…", site_id, community, newkey);
+    s_reply_text(self, rid, rid_len, m->sess, "enrolled", 0, NULL, 0);
+}
+
+static void s_on_rotate(server_engine_t *self, const uint8_t *rid, size_t rid_len,
+                        const sl_msg_t *m, const server_principal_t *p)
+{
+    char newkey[SL_Z85_KEY], site_id[65];
+    zmq_z85_encode(newkey, m->key, 32);
+    snprintf(site_id, sizeof site_id, "%s", p->site_id);
+    const server_principal_t *existing = server_auth_lookup(self->auth, newkey);
+    if (existing) {
+        if (existing->role == SL_ROLE_SITE && strcmp(existing->site_id, site_id) == 0
+            && strcmp(existing->status, "active") == 0)
+            s_reply_text(self, rid, rid_len, m->sess, "key registered", 0, NULL, 0);
+        else
+            s_forbid(self, rid, rid_len, m->sess, p->key, "the new key is already in use");
+        return;
+    }
+    s_flush(self);
+    /* The old key stays valid until the new one is first used (see HELLO). */
+    if (server_auth_add(self->auth, SL_ROLE_SITE, newkey, site_id, p->name, "active", 0)) {
+        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot register the key; retry",
+                NULL, 0, 0);
+        return;
+    }
+    sl_info("site %s: new key %.8s… registered (rotation)", site_id, newkey);
+    s_reply_text(self, rid, rid_len, m->sess, "key registered", 0, NULL, 0);
+}
+
+/* After a HELLO with key `key`: any other active key of the site is retired
+ * (the end of a rotation or of a re-enrollment). */
+static void s_retire_other_keys(server_engine_t *self, const char *site_id, const char *key)
+{
+    sqlite3 *db = central_store_db(self->store);
+    sqlite3_stmt *st = sl_db_prepare(db,
+        "UPDATE keys SET status = 'retired', changed_ms = ?"
+        " WHERE site_id = ? AND role = 'site' AND status = 'active' AND public != ?");
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 1, sl_now_ms());
+    sqlite3_bind_text(st, 2, site_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) > 0) {
+        sl_info("site %s: key rotation complete, now using %.8s…", site_id, key);
+        server_auth_refresh(self->auth);
+    }
+    sqlite3_finalize(st);
+}
+
+static const char *s_arg(const sl_msg_t *m, const char *key, char *buf, size_t cap)
+{
+    const sl_arg_t *a = sl_msg_arg(m, key);
+    if (!a)
+        return NULL;
+    snprintf(buf, cap, "%.*s", (int) a->value_len, a->value);
+    return buf;
+}
+
+static void s_on_admin(server_engine_t *self, const uint8_t *rid, size_t rid_len,
+                       const sl_msg_t *m, const server_principal_t *p)
+{
+    char verb[SL_MAX_NAME_BYTES + 1], site[SL_MAX_TEXT_BYTES + 1], text[SL_MAX_TEXT_BYTES + 400];
+    char a1[SL_MAX_TEXT_BYTES + 1], a2[SL_MAX_TEXT_BYTES + 1], a3[SL_MAX_TEXT_BYTES + 1];
+    snprintf(verb, sizeof verb, "%.*s", (int) m->verb_len, m->verb);
+    const char *site_arg = s_arg(m, "site", site, sizeof site);
+    if (site_arg && !*site_arg)
+        site_arg = NULL;
+    if (site_arg && sl_site_id_check(site_arg, strlen(site_arg))) {
+        s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD,
+                sl_site_id_check(site_arg, strlen(site_arg)), "site", 0, 0);
+        return;
+    }
+    sl_info("admin %s: %s%s%s", p->name, verb, site_arg ? " " : "", site_arg ? site_arg : "");
+    s_flush(self);
+    if (strcmp(verb, "site.enroll") == 0) {
+        const char *community = s_arg(m, "community", a1, sizeof a1);
+        const char *key = s_arg(m, "enroll_key", a2, sizeof a2);
+        const char *expires = s_arg(m, "expires_ms", a3, sizeof a3);
+        char *end = NULL;
+        long long exp = expires ? strtoll(expires, &end, 10) : 0;
+        if (!site_arg || !community || !*community || !key || !expires) {
+            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, "site.enroll needs site, "
+                    "community, enroll_key and expires_ms", NULL, 0, 0);
+        } else if (!sl_key_valid(key)) {
+            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, "enroll_key is not a Z85 key",
+                    "enroll_key", 0, 0);
+        } else if (!end || *end || exp <= sl_now_ms() || exp > sl_now_ms() + 366LL * 86400000) {
+            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, "expires_ms must be within "
+                    "the next year", "expires_ms", 0, 0);
+        } else if (server_auth_lookup(self->auth, key)) {
+            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, "this key is already known",
+                    "enroll_key", 0, 0);
+        } else if (server_auth_add(self->auth, SL_ROLE_ENROLL, key, site_arg, community,
+                                   "pending", exp)) {
+            s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot store the key", NULL, 0, 0);
+        } else {
+            snprintf(text, sizeof text, "site %s (%s) registered; its bundle is valid once",
+                     site_arg, community);
+            s_reply_text(self, rid, rid_len, m->sess, text, 0, NULL, 0);
+        }
+    } else if (strcmp(verb, "site.revoke") == 0) {
+        int n = site_arg ? server_auth_revoke_site(self->auth, site_arg) : -1;
+        if (n <= 0) {
+            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, site_arg
+                    ? "this site has no key to revoke" : "site.revoke needs site", "site", 0, 0);
+        } else {
+            s_drop_site_sessions(self, site_arg);
+            snprintf(text, sizeof text, "site %s: %d key(s) revoked, effective now", site_arg, n);
+            sl_warn("%s (by admin %s)", text, p->name);
+            s_reply_text(self, rid, rid_len, m->sess, text, 0, NULL, 0);
+        }
+    } else if (strcmp(verb, "site.list") == 0) {
+        sqlite3_stmt *st = sl_db_prepare(central_store_db(self->store),
+            "SELECT k.site_id, k.name, k.role, k.status, substr(k.public, 1, 8) || '…',"
+            " coalesce(s.last_seq, 0), coalesce(datetime(s.last_seen_ms / 1000, 'unixepoch',"
+            " 'localtime'), '-') FROM keys k LEFT JOIN sites s ON s.site_id = k.site_id"
+            " WHERE k.role IN ('site', 'enroll') ORDER BY k.site_id, k.created_ms LIMIT 10000");
+        enum { COLS = 7 };
+        static const char *heads[COLS] = { "站点 site", "社区 community", "密钥 key role",
+                                           "状态 status", "公钥 key", "记录 records",
+                                           "最近连接 last seen" };
+        size_t cap = COLS * 64, n = 0;
+        sl_str_t *cells = malloc(cap * sizeof *cells);
+        char **owned = malloc(cap * sizeof *owned);
+        for (int c = 0; cells && c < COLS; c++) {
+            cells[n] = (sl_str_t) { heads[c], strlen(heads[c]) };
+            owned[n++] = NULL;
+        }
+        while (cells && owned && st && sqlite3_step(st) == SQLITE_ROW) {
+            if (n + COLS > cap) {
+                cap *= 2;
+                sl_str_t *gc = realloc(cells, cap * sizeof *cells);
+                char **go = realloc(owned, cap * sizeof *owned);
+                if (gc)
+                    cells = gc;
+                if (go)
+                    owned = go;
+                if (!gc || !go)
+                    break;
+            }
+            for (int c = 0; c < COLS; c++) {
+                const char *v = (const char *) sqlite3_column_text(st, c);
+                owned[n] = strdup(v ? v : "");
+                cells[n] = (sl_str_t) { owned[n] ? owned[n] : "", owned[n] ? strlen(owned[n]) : 0 };
+                n++;
+            }
+        }
+        sqlite3_finalize(st);
+        s_reply_text(self, rid, rid_len, m->sess, "", cells ? COLS : 0, cells, cells ? n : 0);
+        for (size_t i = 0; owned && i < n; i++)
+            free(owned[i]);
+        free(owned);
+        free(cells);
+    } else if (strcmp(verb, "ref.put") == 0 || strcmp(verb, "ref.del") == 0) {
+        bool put = strcmp(verb, "ref.put") == 0;
+        const char *kind = s_arg(m, "kind", a1, sizeof a1), *key = s_arg(m, "key", a2, sizeof a2);
+        const char *value = put ? s_arg(m, "value", a3, sizeof a3) : NULL;
+        uint64_t lseq;
+        char err[300];
+        if (!kind || !*kind || strlen(kind) > SL_MAX_NAME_BYTES || !key || !*key
+            || strlen(key) > SL_MAX_NAME_BYTES || (put && !value)) {
+            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, put ? "ref.put needs kind, key "
+                    "(1..64 bytes) and value" : "ref.del needs kind and key", NULL, 0, 0);
+        } else if (central_store_log_append(self->store, site_arg, kind, key, value, &lseq,
+                                            err, sizeof err)) {
+            s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, err, NULL, 0, 0);
+        } else {
+            snprintf(text, sizeof text, "server log #%llu: %s %s/%s for %s",
+                     (unsigned long long) lseq, put ? "put" : "del", kind, key,
+                     site_arg ? site_arg : "all sites");
+            s_reply_text(self, rid, rid_len, m->sess, text, 0, NULL, 0);
+        }
+    } else {
+        s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, "unknown admin verb; known: "
+                "site.enroll site.revoke site.list ref.put ref.del", "verb", 0, 0);
+    }
+}
+
+/* May this principal send this message type?  (Checked on every message.) */
+static bool s_allowed(sl_role_t role, sl_msg_type_t type)
+{
+    switch (type) {
+    case SL_PING: case SL_PONG: case SL_ERROR:
+        return role != SL_ROLE_NONE;
+    case SL_HELLO: case SL_BATCH: case SL_FETCH: case SL_LOG_PULL: case SL_ROTATE:
+        return role == SL_ROLE_SITE;
+    case SL_ENROLL:
+        return role == SL_ROLE_ENROLL;
+    case SL_ADMIN:
+        return role == SL_ROLE_ADMIN;
+    default:
+        return false;
+    }
+}
+
 static void s_handle(server_engine_t *self, const uint8_t *rid, size_t rid_len,
-                     const uint8_t *frame, size_t len)
+                     const char *key, const uint8_t *frame, size_t len)
 {
     char err[512];
     sl_msg_t *m = &self->msg;
     int code = sl_msg_decode(m, frame, len, err, sizeof err);
     if (code) {
         self->n_malformed++;
-        sl_warn("refused %zu-byte message: %s %s", len, sl_error_name(code), err);
+        s_warn_limited(self, "refused %zu-byte message from key %.8s…: %s %s", len,
+                       key ? key : "(none)", sl_error_name(code), err);
         s_error(self, rid, rid_len, m->sess, code, err, NULL, 0, 0);
         return;
     }
+    const server_principal_t *p = NULL;
+    if (self->secure) {
+        /* ZAP ran at handshake; the key's standing is checked again now. */
+        p = server_auth_lookup(self->auth, key);
+        char why[300];
+        if (!p) {
+            s_forbid(self, rid, rid_len, m->sess, key, "unknown key");
+            return;
+        }
+        if (p->role != SL_ROLE_ENROLL && server_auth_refusal(p, why, sizeof why)) {
+            s_forbid(self, rid, rid_len, m->sess, key, why);
+            return;
+        }
+        if (!s_allowed(p->role, m->type)) {
+            snprintf(why, sizeof why, "a %s key may not send %s", sl_role_name(p->role),
+                     sl_msg_type_name(m->type));
+            s_forbid(self, rid, rid_len, m->sess, key, why);
+            return;
+        }
+        if (m->type == SL_HELLO && ((size_t) m->site_len != strlen(p->site_id)
+                                    || memcmp(m->site, p->site_id, m->site_len) != 0)) {
+            snprintf(why, sizeof why, "this key belongs to site %s; it may not speak for "
+                     "site %.*s", p->site_id, (int) m->site_len, m->site);
+            central_store_incident(self->store, p->site_id, SL_E_FORBIDDEN, 0, why);
+            s_forbid(self, rid, rid_len, m->sess, key, why);
+            return;
+        }
+    } else if (m->type == SL_ENROLL || m->type == SL_ROTATE || m->type == SL_ADMIN) {
+        s_error(self, rid, rid_len, m->sess, SL_E_FORBIDDEN,
+                "this server runs without security (--insecure): no enrollment, keys or admin",
+                NULL, 0, 0);
+        return;
+    }
     switch (m->type) {
-    case SL_HELLO: s_on_hello(self, rid, rid_len, m); break;
+    case SL_HELLO:
+        s_on_hello(self, rid, rid_len, m);
+        if (p)
+            s_retire_other_keys(self, p->site_id, p->key);
+        break;
     case SL_BATCH: s_on_batch(self, rid, rid_len, m); break;
     case SL_FETCH: s_on_fetch(self, rid, rid_len, m); break;
     case SL_LOG_PULL: s_on_log_pull(self, rid, rid_len, m); break;
+    case SL_ENROLL: s_on_enroll(self, rid, rid_len, m, p); break;
+    case SL_ROTATE:
+        if (s_session(self, rid, rid_len, m))
+            s_on_rotate(self, rid, rid_len, m, p);
+        break;
+    case SL_ADMIN: s_on_admin(self, rid, rid_len, m, p); break;
     case SL_PING:
-        if (s_session(self, rid, rid_len, m)) {
-            sl_msg_t p = { .type = SL_PONG, .sess = m->sess, .log_head = self->log_head };
-            sl_msg_encode(&p, &self->out);
+        if (p && p->role != SL_ROLE_SITE) {
+            sl_msg_t pong = { .type = SL_PONG, .sess = m->sess, .log_head = self->log_head };
+            sl_msg_encode(&pong, &self->out);
+            s_reply(self, rid, rid_len);
+        } else if (s_session(self, rid, rid_len, m)) {
+            sl_msg_t pong = { .type = SL_PONG, .sess = m->sess, .log_head = self->log_head };
+            sl_msg_encode(&pong, &self->out);
             s_reply(self, rid, rid_len);
         }
         break;
@@ -436,7 +817,10 @@ static int s_receive(server_engine_t *self)
         s_error(self, zmq_msg_data(&id), zmq_msg_size(&id), 0, SL_E_MALFORMED,
                 "a message must be exactly one frame", NULL, 0, 0);
     } else {
-        s_handle(self, zmq_msg_data(&id), zmq_msg_size(&id), zmq_msg_data(&body),
+        /* The key as ZAP stamped it, read from the body frame: the routing-id
+         * frame can lose its metadata once the socket is polled (PITFALLS). */
+        const char *key = self->secure ? zmq_msg_gets(&body, "User-Id") : NULL;
+        s_handle(self, zmq_msg_data(&id), zmq_msg_size(&id), key, zmq_msg_data(&body),
                  zmq_msg_size(&body));
         sl_msg_reset(&self->msg);   /* events point into body: reset before close */
     }
@@ -447,7 +831,8 @@ static int s_receive(server_engine_t *self)
 
 static void s_housekeeping(server_engine_t *self)
 {
-    int64_t now = sl_now_ms();
+    int64_t now = zclock_mono();
+    server_auth_refresh(self->auth);
     uint64_t head = central_store_log_head(self->store);
     bool announce = head != self->log_head;
     self->log_head = head;
@@ -481,11 +866,17 @@ int server_engine_run(server_engine_t *self)
 {
     sl_info("serving %s from %s/central.db (credit %u, batch %u)", self->opts.endpoint,
             self->opts.data_dir, self->opts.credit, self->opts.max_batch);
-    int64_t next_house = sl_now_ms() + HOUSEKEEPING_MS;
+    int64_t next_house = zclock_mono() + HOUSEKEEPING_MS;
     while (!s_stop) {
-        zmq_pollitem_t item = { zsock_resolve(self->sock), 0, ZMQ_POLLIN, 0 };
-        int64_t wait = next_house - sl_now_ms();
-        int rc = zmq_poll(&item, 1, wait < 0 ? 0 : (long) wait);
+        zmq_pollitem_t items[2] = { { zsock_resolve(self->sock), 0, ZMQ_POLLIN, 0 },
+                                    { NULL, 0, ZMQ_POLLIN, 0 } };
+        zsock_t *zap = server_auth_zap_socket(self->auth);
+        if (zap)
+            items[1].socket = zsock_resolve(zap);
+        int64_t wait = next_house - zclock_mono();
+        int rc = zmq_poll(items, zap ? 2 : 1, wait < 0 ? 0 : (long) wait);
+        if (rc > 0 && zap && (items[1].revents & ZMQ_POLLIN))
+            server_auth_handle_zap(self->auth);
         if (rc < 0 && errno != EINTR) {
             sl_error("poll failed: %s", zmq_strerror(errno));
             break;
@@ -496,9 +887,9 @@ int server_engine_run(server_engine_t *self)
                     break;
             s_flush(self);
         }
-        if (sl_now_ms() >= next_house) {
+        if (zclock_mono() >= next_house) {
             s_housekeeping(self);
-            next_house = sl_now_ms() + HOUSEKEEPING_MS;
+            next_house = zclock_mono() + HOUSEKEEPING_MS;
         }
     }
     s_flush(self);

@@ -45,14 +45,17 @@ PORT=$(free_port)
 EP=tcp://127.0.0.1:$PORT
 
 # Foreground calls, wrapped like background ones (valgrind runs check them too).
-site() { $SL_WRAP "$SITE" "$@"; }
-server() { $SL_WRAP "$SERVER" "$@"; }
+# Run in a subshell (`site sync --watch &`, a pipeline, $(…)) they exec the
+# program, so that $! is the program itself and the EXIT trap's kill reaches
+# it: a plain function call there would leave it orphaned and running.
+site() { if [ "$BASHPID" != "$$" ]; then exec $SL_WRAP "$SITE" "$@"; fi; $SL_WRAP "$SITE" "$@"; }
+server() { if [ "$BASHPID" != "$$" ]; then exec $SL_WRAP "$SERVER" "$@"; fi; $SL_WRAP "$SERVER" "$@"; }
 
 server_init() { "$SERVER" init --data "$T/srv" >/dev/null || fail "server init"; }
 
 # Starts the server in the background and waits until it listens.
 server_start() {
-  $SL_WRAP "$SERVER" run --data "$T/srv" --bind "$EP" "$@" >>"$T/server.log" 2>&1 &
+  $SL_WRAP "$SERVER" run --data "$T/srv" --bind "$EP" ${SL_SERVER_FLAGS---insecure} "$@" >>"$T/server.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   for _ in $(seq 1 200); do
@@ -62,14 +65,20 @@ server_start() {
   done
   fail "server did not listen on $EP"
 }
-server_kill9() { kill -9 "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; }
-# Graceful stop; returns the server's exit status.
+server_kill9() {
+  kill -9 "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; pid_forget "$SERVER_PID"; SERVER_PID=
+}
+# Graceful stop; returns the server's exit status (124 when it did not stop
+# within 30 s of SIGTERM and had to be killed).
 server_stop() {
   kill -TERM "$SERVER_PID" 2>/dev/null
-  local rc=0
-  wait "$SERVER_PID" || rc=$?
+  if ! wait_exit "$SERVER_PID" 30; then
+    kill9 "$SERVER_PID"; SERVER_PID=
+    echo "server did not stop within 30 s of SIGTERM" >&2
+    return 124
+  fi
   SERVER_PID=
-  return $rc
+  return "$WAIT_RC"
 }
 
 site_init() { site init --data "$T/$1" --site "$1" --server "$EP" >/dev/null || fail "site init $1"; }
@@ -98,3 +107,74 @@ same_last_hash() {
   [ -n "$a" ] && [ "$a" = "$b" ]
 }
 site_status() { "$SITE" status --data "$T/$1" --tsv | awk -F'\t' -v k="$2" '$1 == k { print $2 }'; }
+
+# ---- helpers for crash tests (kill -9 at random moments) -------------------
+# SL_SCALE (default 1) divides record counts for slow builds; the release run
+# uses the full numbers.  scaled N prints max(N / SL_SCALE, 1).
+SL_SCALE=${SL_SCALE:-1}
+scaled() { local n=$(( $1 / SL_SCALE )); [ "$n" -lt 1 ] && n=1; echo "$n"; }
+
+# rand_ms LO HI: a random number of milliseconds in [LO, HI]; sleep_ms MS.
+rand_ms() { echo $(( $1 + RANDOM % ($2 - $1 + 1) )); }
+sleep_ms() { local s; printf -v s '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); sleep "$s"; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# bg_start VAR LOG CMD…: starts CMD in the background (output to LOG), stores
+# its pid in VAR and registers it for the EXIT trap.
+bg_start() {
+  local var=$1 log=$2; shift 2
+  "$@" >>"$log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid")
+  printf -v "$var" '%s' "$pid"
+}
+# Forgets a pid that has been reaped (so the EXIT trap never signals a reused pid).
+pid_forget() {
+  local p keep=()
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+# running PID: true while PID is alive (a stopped process counts as alive).
+running() { kill -0 "$1" 2>/dev/null; }
+# wait_exit PID SECS: waits at most SECS for PID to end; sets WAIT_RC to its
+# exit status and returns 0, or returns 1 (PID still running) on timeout.
+wait_exit() {
+  local pid=$1 deadline=$(( $(date +%s%N) / 1000000 + $2 * 1000 ))
+  while running "$pid"; do
+    [ $(( $(date +%s%N) / 1000000 )) -ge "$deadline" ] && return 1
+    sleep 0.02
+  done
+  WAIT_RC=0
+  wait "$pid" 2>/dev/null || WAIT_RC=$?
+  pid_forget "$pid"
+  return 0
+}
+# kill9 PID: kill -9 and reap; sets WAIT_RC (137 when it was still running).
+kill9() {
+  kill -9 "$1" 2>/dev/null
+  WAIT_RC=0
+  wait "$1" 2>/dev/null || WAIT_RC=$?
+  pid_forget "$1"
+}
+# wait_until SECS CMD…: polls CMD every 50 ms until it succeeds; 1 on timeout.
+wait_until() {
+  local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
+  until "$@"; do
+    [ $(( $(date +%s%N) / 1000000 )) -ge "$deadline" ] && return 1
+    sleep 0.05
+  done
+}
+# sqlite3 that waits for a lock (WAL recovery after a kill -9) instead of failing.
+sq() { sqlite3 -cmd ".timeout 10000" "$@"; }
+# Committed records of one site, read straight from the central store
+# (cheap enough to poll while the server runs; 0 when the site is unknown).
+central_count() {
+  sq "$T/srv/central.db" "SELECT count(*) FROM events e JOIN sites s USING(site_no) WHERE s.site_id='$1'" 2>/dev/null || echo 0
+}
+central_last_seq() {
+  local v
+  v=$(sq "$T/srv/central.db" "SELECT last_seq FROM sites WHERE site_id='$1'" 2>/dev/null)
+  echo "${v:-0}"
+}
+site_count() { sq "$T/$1/site.db" "SELECT count(*) FROM events"; }
+site_acked() { sq "$T/$1/site.db" "SELECT value FROM meta WHERE key='acked_seq'"; }

@@ -1,0 +1,469 @@
+/* sl-probe: a scriptable protocol peer for integration tests.
+ *
+ *   sl-probe --endpoint EP [--data SITEDIR] [--wait MS] OP…
+ *
+ * Connects one DEALER to the server (the same socket a site uses) and runs
+ * the operations in order, printing one machine-readable line per reply:
+ *
+ *   TYPE op=OP [from=N to=M] sess=S key=value…      (a reply)
+ *   NONE op=OP …                                     (no reply within --wait)
+ *
+ * Operations (events come from the site store in SITEDIR, read-only):
+ *   hello               HELLO as the site (its last seq and hash, its cursor)
+ *   batch FROM TO       BATCH of the site's events FROM..TO; wait for its reply
+ *   send FROM TO        the same, without waiting (pipelining)
+ *   replies K           wait for K replies to earlier sends
+ *   alter FROM TO SEQ   BATCH FROM..TO where event SEQ has other content
+ *                       (wall_ms + 1000) and a hash recomputed to match it
+ *   forge FROM TO SEQ   the same, but event SEQ keeps its original hash
+ *   ping                PING in the current session
+ *   raw HEX             one raw frame given in hex; print the first reply
+ *   rawfile FILE        one raw frame per line of FILE (hex); a reply each
+ *   sleep MS            pause
+ *
+ *   sl-probe --bind EP blackhole SECONDS
+ *
+ * A server that is not one: answers HELLO with WELCOME (it has nothing of
+ * the site) and PING with PONG, takes BATCHes and never acknowledges them.
+ * Prints a line per message received (HELLO, BATCH, …) for SECONDS.  For
+ * testing how a site notices a server that stalls.
+ *
+ * Exit status: 0 when every operation ran (whatever the server answered),
+ * 1 on a local failure, 64 on a usage error. */
+#include "site_store.h"
+#include "sl_hlc.h"
+#include "sl_log.h"
+#include "sl_msg.h"
+#include "sl_net.h"
+#include <czmq.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    zsock_t *sock;
+    site_store_t *store;
+    const char *site_id;
+    uint64_t sess;
+    int wait_ms;
+    msgpack_sbuffer out;
+    const char *op;             /* label printed with each reply */
+    uint64_t from, to;
+} probe_t;
+
+static void s_usage(void)
+{
+    fprintf(stderr, "usage: sl-probe --endpoint EP [--data SITEDIR] [--wait MS] OP…\n"
+                    "       sl-probe --bind EP blackhole SECONDS\n"
+                    "ops: hello | batch FROM TO | send FROM TO | replies K | alter FROM TO SEQ |\n"
+                    "     forge FROM TO SEQ | ping | raw HEX | rawfile FILE | sleep MS\n");
+}
+
+/* Sends p->out, retrying while no connection is up (the socket is
+ * ZMQ_IMMEDIATE), for at most --wait ms. */
+static int s_send(probe_t *p)
+{
+    int64_t deadline = sl_now_ms() + p->wait_ms;
+    while (sl_net_send(p->sock, NULL, 0, p->out.data, p->out.size) != 0) {
+        if (errno != EAGAIN || sl_now_ms() >= deadline) {
+            fprintf(stderr, "sl-probe: cannot send (%s)\n", zmq_strerror(errno));
+            return -1;
+        }
+        zclock_sleep(10);
+    }
+    return 0;
+}
+
+static void s_print_text(const char *s, size_t len)
+{
+    putchar('"');
+    for (size_t i = 0; i < len; i++)
+        putchar(s[i] == '"' || s[i] == '\n' || s[i] == '\t' ? ' ' : s[i]);
+    putchar('"');
+}
+
+static void s_label(const probe_t *p)
+{
+    printf(" op=%s", p->op);
+    if (p->from || p->to)
+        printf(" from=%llu to=%llu", (unsigned long long) p->from, (unsigned long long) p->to);
+}
+
+static void s_print(const probe_t *p, const sl_msg_t *m)
+{
+    printf("%s", sl_msg_type_name(m->type));
+    s_label(p);
+    printf(" sess=%llu", (unsigned long long) m->sess);
+    switch (m->type) {
+    case SL_WELCOME:
+        printf(" server_seq=%llu match_seq=%llu log_head=%llu credit=%u max_batch=%u",
+               (unsigned long long) m->server_seq, (unsigned long long) m->match_seq,
+               (unsigned long long) m->log_head, m->credit, m->max_batch);
+        break;
+    case SL_ACK:
+        printf(" acked=%llu log_head=%llu", (unsigned long long) m->acked,
+               (unsigned long long) m->log_head);
+        break;
+    case SL_ERROR:
+        printf(" code=%u name=%s seq=%llu expected=%llu field=%.*s text=", m->code,
+               sl_error_name((int) m->code), (unsigned long long) m->seq,
+               (unsigned long long) m->expected, (int) m->field_len,
+               m->field ? m->field : "");
+        s_print_text(m->text ? m->text : "", m->text ? m->text_len : 0);
+        break;
+    case SL_PONG:
+        printf(" log_head=%llu", (unsigned long long) m->log_head);
+        break;
+    case SL_EVENTS:
+        printf(" server_seq=%llu events=%zu", (unsigned long long) m->server_seq, m->nevents);
+        break;
+    default:
+        break;
+    }
+    printf("\n");
+    fflush(stdout);
+}
+
+/* Waits for a reply.  any: the first frame whatever its session (raw
+ * frames); otherwise the first in the current session that is not a PONG
+ * (the server announces log changes with PONGs at any time).  Returns 1
+ * when one was printed, 0 on timeout. */
+static int s_reply(probe_t *p, bool any)
+{
+    int64_t deadline = sl_now_ms() + p->wait_ms;
+    for (;;) {
+        int64_t left = deadline - sl_now_ms();
+        if (left <= 0)
+            break;
+        zmq_pollitem_t item = { zsock_resolve(p->sock), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&item, 1, (long) left) <= 0)
+            continue;
+        zmq_msg_t frame;
+        zmq_msg_init(&frame);
+        if (zmq_msg_recv(&frame, zsock_resolve(p->sock), ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&frame);
+            continue;
+        }
+        sl_msg_t m = { 0 };
+        char err[300];
+        int code = sl_msg_decode(&m, zmq_msg_data(&frame), zmq_msg_size(&frame), err, sizeof err);
+        int done = 0;
+        if (code) {
+            printf("UNDECODABLE");
+            s_label(p);
+            printf(" bytes=%zu code=%d text=", zmq_msg_size(&frame), code);
+            s_print_text(err, strlen(err));
+            printf("\n");
+            done = any;
+        } else if (any || (m.sess == p->sess && m.type != SL_PONG)) {
+            s_print(p, &m);
+            done = 1;
+        }
+        sl_msg_reset(&m);
+        zmq_msg_close(&frame);
+        if (done)
+            return 1;
+    }
+    printf("NONE");
+    s_label(p);
+    printf("\n");
+    fflush(stdout);
+    return 0;
+}
+
+static int s_need_store(probe_t *p)
+{
+    if (!p->store) {
+        fprintf(stderr, "sl-probe: op %s needs --data SITEDIR\n", p->op);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_hello(probe_t *p)
+{
+    if (s_need_store(p))
+        return -1;
+    p->sess++;
+    uint64_t last = site_store_last_seq(p->store);
+    sl_msg_t h = { .type = SL_HELLO, .sess = p->sess, .site = p->site_id,
+                   .site_len = strlen(p->site_id), .last_seq = last,
+                   .cursor = site_store_cursor(p->store), .hlc = site_store_hlc(p->store),
+                   .agent = "sl-probe", .agent_len = 8 };
+    if (site_store_hash_at(p->store, last, h.last_hash))
+        return -1;
+    sl_msg_encode(&h, &p->out);
+    if (s_send(p))
+        return -1;
+    s_reply(p, false);
+    return 0;
+}
+
+/* Packs events from..to into p->out; with alter_seq, that event gets other
+ * content (wall_ms + 1000), its hash recomputed when rehash. */
+static int s_pack(probe_t *p, uint64_t from, uint64_t to, uint64_t alter_seq, bool rehash)
+{
+    if (s_need_store(p))
+        return -1;
+    if (from < 1 || to < from || to - from >= SL_MAX_BATCH_EVENTS) {
+        fprintf(stderr, "sl-probe: bad range %llu..%llu\n", (unsigned long long) from,
+                (unsigned long long) to);
+        return -1;
+    }
+    if (site_store_pack_batch(p->store, p->sess, from, to, &p->out))
+        return -1;
+    if (!alter_seq)
+        return 0;
+    if (alter_seq < from || alter_seq > to) {
+        fprintf(stderr, "sl-probe: event %llu is not in %llu..%llu\n",
+                (unsigned long long) alter_seq, (unsigned long long) from,
+                (unsigned long long) to);
+        return -1;
+    }
+    sl_msg_t m = { 0 };
+    char err[300];
+    if (sl_msg_decode(&m, (const uint8_t *) p->out.data, p->out.size, err, sizeof err)) {
+        fprintf(stderr, "sl-probe: cannot decode our own batch: %s\n", err);
+        return -1;
+    }
+    msgpack_sbuffer copy;
+    msgpack_sbuffer_init(&copy);
+    sl_msg_encode_events_begin(&copy, SL_BATCH, p->sess, 0, m.nevents);
+    for (size_t i = 0; i < m.nevents; i++) {
+        sl_event_t ev = m.events[i];
+        if (ev.seq == alter_seq) {
+            ev.wall_ms += 1000;
+            if (rehash)
+                sl_event_hash(&ev, p->site_id, strlen(p->site_id), ev.hash);
+        }
+        sl_msg_encode_event(&copy, &ev);
+    }
+    sl_msg_reset(&m);
+    msgpack_sbuffer_clear(&p->out);
+    msgpack_sbuffer_write(&p->out, copy.data, copy.size);
+    msgpack_sbuffer_destroy(&copy);
+    return 0;
+}
+
+static int s_hex_frame(probe_t *p, const char *hex)
+{
+    size_t len = strlen(hex);
+    while (len && (hex[len - 1] == '\n' || hex[len - 1] == '\r' || hex[len - 1] == ' '))
+        len--;
+    if (len % 2) {
+        fprintf(stderr, "sl-probe: odd number of hex digits\n");
+        return -1;
+    }
+    msgpack_sbuffer_clear(&p->out);
+    for (size_t i = 0; i < len; i += 2) {
+        unsigned int byte;
+        char two[3] = { hex[i], hex[i + 1], 0 };
+        if (sscanf(two, "%2x", &byte) != 1) {
+            fprintf(stderr, "sl-probe: not hex: %s\n", two);
+            return -1;
+        }
+        char c = (char) byte;
+        msgpack_sbuffer_write(&p->out, &c, 1);
+    }
+    if (s_send(p))
+        return -1;
+    s_reply(p, true);
+    return 0;
+}
+
+static int s_blackhole(const char *endpoint, int seconds)
+{
+    char err[512];
+    zsock_t *sock = sl_net_server_socket(endpoint, NULL, err, sizeof err);
+    if (!sock) {
+        fprintf(stderr, "sl-probe: %s\n", err);
+        return 1;
+    }
+    printf("LISTENING endpoint=%s\n", endpoint);
+    fflush(stdout);
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    void *raw = zsock_resolve(sock);
+    int64_t end = sl_now_ms() + (int64_t) seconds * 1000;
+    while (sl_now_ms() < end) {
+        zmq_pollitem_t item = { raw, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&item, 1, 100) <= 0)
+            continue;
+        zmq_msg_t id, body;
+        zmq_msg_init(&id);
+        zmq_msg_init(&body);
+        if (zmq_msg_recv(&id, raw, ZMQ_DONTWAIT) < 0 || !zmq_msg_more(&id)
+            || zmq_msg_recv(&body, raw, 0) < 0) {
+            zmq_msg_close(&id);
+            zmq_msg_close(&body);
+            continue;
+        }
+        sl_msg_t m = { 0 };
+        if (sl_msg_decode(&m, zmq_msg_data(&body), zmq_msg_size(&body), err, sizeof err) == 0) {
+            printf("%s sess=%llu at_ms=%lld", sl_msg_type_name(m.type),
+                   (unsigned long long) m.sess, (long long) sl_now_ms());
+            if (m.type == SL_BATCH && m.nevents)
+                printf(" from=%llu to=%llu", (unsigned long long) m.events[0].seq,
+                       (unsigned long long) m.events[m.nevents - 1].seq);
+            printf("\n");
+            fflush(stdout);
+            sl_msg_t r = { .sess = m.sess };
+            if (m.type == SL_HELLO) {
+                r.type = SL_WELCOME;
+                r.credit = 4;
+                r.max_batch = 100;
+                r.heartbeat_ms = SL_HEARTBEAT_MS;
+            } else if (m.type == SL_PING) {
+                r.type = SL_PONG;
+            }
+            if (r.type) {
+                sl_msg_encode(&r, &out);
+                sl_net_send(sock, zmq_msg_data(&id), zmq_msg_size(&id), out.data, out.size);
+            }
+        }
+        sl_msg_reset(&m);
+        zmq_msg_close(&id);
+        zmq_msg_close(&body);
+    }
+    msgpack_sbuffer_destroy(&out);
+    zsock_destroy(&sock);
+    return 0;
+}
+
+static int s_u64_arg(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end) {
+        fprintf(stderr, "sl-probe: \"%s\" is not a number\n", s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    sl_log_set_name("sl-probe");
+    sl_log_set_level(SL_LOG_WARN);
+    const char *endpoint = NULL, *data = NULL, *bind = NULL;
+    int wait_ms = 5000, i = 1;
+    for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+        if (i + 1 >= argc) {
+            s_usage();
+            return 64;
+        }
+        if (strcmp(argv[i], "--endpoint") == 0)
+            endpoint = argv[i + 1];
+        else if (strcmp(argv[i], "--bind") == 0)
+            bind = argv[i + 1];
+        else if (strcmp(argv[i], "--data") == 0)
+            data = argv[i + 1];
+        else if (strcmp(argv[i], "--wait") == 0)
+            wait_ms = atoi(argv[i + 1]);
+        else {
+            s_usage();
+            return 64;
+        }
+    }
+    if (bind && i + 1 < argc && strcmp(argv[i], "blackhole") == 0)
+        return s_blackhole(bind, atoi(argv[i + 1]));
+    if (!endpoint || i >= argc || wait_ms <= 0) {
+        s_usage();
+        return 64;
+    }
+    probe_t p = { .wait_ms = wait_ms };
+    char err[512];
+    if (data) {
+        p.store = site_store_open(data, err, sizeof err);
+        if (!p.store) {
+            fprintf(stderr, "sl-probe: %s\n", err);
+            return 1;
+        }
+        p.site_id = site_store_site_id(p.store);
+    }
+    p.sock = sl_net_site_socket(endpoint, err, sizeof err);
+    if (!p.sock) {
+        fprintf(stderr, "sl-probe: %s\n", err);
+        site_store_destroy(&p.store);
+        return 1;
+    }
+    msgpack_sbuffer_init(&p.out);
+    p.sess = (uint64_t) sl_now_ms() * 1000 + 500;
+    int rc = 0;
+    while (i < argc && rc == 0) {
+        const char *op = argv[i];
+        int nargs = 0;
+        if (!strcmp(op, "batch") || !strcmp(op, "send"))
+            nargs = 2;
+        else if (!strcmp(op, "alter") || !strcmp(op, "forge"))
+            nargs = 3;
+        else if (!strcmp(op, "replies") || !strcmp(op, "raw") || !strcmp(op, "rawfile")
+                 || !strcmp(op, "sleep"))
+            nargs = 1;
+        else if (strcmp(op, "hello") && strcmp(op, "ping")) {
+            fprintf(stderr, "sl-probe: unknown op \"%s\"\n", op);
+            rc = 64;
+            break;
+        }
+        if (i + nargs >= argc) {
+            fprintf(stderr, "sl-probe: op %s needs %d argument(s)\n", op, nargs);
+            rc = 64;
+            break;
+        }
+        uint64_t a[3] = { 0 };
+        bool numeric = strcmp(op, "raw") && strcmp(op, "rawfile");
+        for (int k = 0; numeric && k < nargs; k++)
+            if (s_u64_arg(argv[i + 1 + k], &a[k]))
+                rc = 64;
+        if (rc)
+            break;
+        p.op = op;
+        p.from = p.to = 0;
+        if (!strcmp(op, "hello")) {
+            rc = s_hello(&p) ? 1 : 0;
+        } else if (!strcmp(op, "batch") || !strcmp(op, "send") || !strcmp(op, "alter")
+                   || !strcmp(op, "forge")) {
+            p.from = a[0];
+            p.to = a[1];
+            bool altered = op[0] == 'a' || op[0] == 'f';
+            rc = s_pack(&p, a[0], a[1], altered ? a[2] : 0, op[0] == 'a') || s_send(&p) ? 1 : 0;
+            if (rc == 0 && strcmp(op, "send"))
+                s_reply(&p, false);
+        } else if (!strcmp(op, "replies")) {
+            for (uint64_t k = 0; k < a[0]; k++)
+                s_reply(&p, false);
+        } else if (!strcmp(op, "ping")) {
+            sl_msg_t m = { .type = SL_PING, .sess = p.sess };
+            sl_msg_encode(&m, &p.out);
+            rc = s_send(&p) ? 1 : 0;
+            if (rc == 0)
+                s_reply(&p, true);
+        } else if (!strcmp(op, "raw")) {
+            rc = s_hex_frame(&p, argv[i + 1]) ? 1 : 0;
+        } else if (!strcmp(op, "rawfile")) {
+            FILE *f = fopen(argv[i + 1], "r");
+            if (!f) {
+                fprintf(stderr, "sl-probe: cannot read %s\n", argv[i + 1]);
+                rc = 1;
+            }
+            char *line = NULL;
+            size_t cap = 0;
+            while (f && rc == 0 && getline(&line, &cap, f) > 0)
+                if (line[0] != '#' && line[0] != '\n')
+                    rc = s_hex_frame(&p, line) ? 1 : 0;
+            free(line);
+            if (f)
+                fclose(f);
+        } else if (!strcmp(op, "sleep")) {
+            zclock_sleep((int) a[0]);
+        }
+        i += 1 + nargs;
+    }
+    msgpack_sbuffer_destroy(&p.out);
+    zsock_destroy(&p.sock);
+    site_store_destroy(&p.store);
+    return rc;
+}
