@@ -3,12 +3,15 @@
 #
 # Puts N records (default 200,000) in a fresh site's outbox, starts a fresh
 # server on 127.0.0.1, and times `shuanglian-site sync` until every record is
-# acknowledged (acks follow a durable commit).  In the same run it measures
-# the ceiling: the same rows inserted into a fresh SQLite file by a bare
-# prepared-statement loop with the same batch size and durability
-# (bench-ceiling).  Peak RSS (VmHWM) of both processes is reported.
-# Last line:
-#   sync_throughput: records=N rate=R/s ceiling=C/s ratio=X.XX site_rss_kb=S server_rss_kb=V
+# acknowledged (acks follow a durable commit).  It does this twice in the same
+# run: over plaintext (server --insecure) and over CurveZMQ (the real
+# configuration: an enrolled site), and measures the ceiling once: the same
+# rows inserted into a fresh SQLite file by a bare prepared-statement loop
+# with the same batch size and durability (bench-ceiling).  Peak RSS (VmHWM)
+# of both processes is reported.  Last lines:
+#   sync_throughput_plain: records=N rate=R/s ceiling=C/s ratio=X.XX site_rss_kb=S server_rss_kb=V
+#   curve_cost: plain=R/s curve=R/s cost=P%
+#   sync_throughput: records=N rate=R/s ceiling=C/s ratio=X.XX site_rss_kb=S server_rss_kb=V   (CurveZMQ)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-200000}
@@ -19,42 +22,58 @@ D=$(mktemp -d /tmp/sl-bench.XXXXXX)
 SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$D"; }
 trap cleanup EXIT
-port=$((30000 + RANDOM % 20000))
-ep=tcp://127.0.0.1:$port
 
 awk -v n="$N" 'BEGIN {
   print "unit,title,community,done_on,beneficiaries";
   for (i = 1; i <= n; i++)
     printf "区直单位%d,为社区办理民生实事第%d件,公园社区,2025-%02d-%02d,%d\n", i % 67, i, i % 12 + 1, i % 28 + 1, i % 500;
 }' > "$D/rows.csv"
-"$B/shuanglian-server" init --data "$D/srv" >/dev/null
-"$B/shuanglian-site" init --data "$D/site" --site bench.site --server "$ep" >/dev/null
-"$B/shuanglian-site" record import --data "$D/site" service_matter "$D/rows.csv" >/dev/null
-sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
-
-"$B/shuanglian-server" run --data "$D/srv" --bind "$ep" --batch "$BATCH" 2>"$D/server.log" &
-SERVER_PID=$!
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
-
 hwm() { awk '/VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-t0=$(date +%s%N)
-"$B/shuanglian-site" sync --data "$D/site" --quiet --timeout 60 > "$D/sync.out" &
-site_pid=$!
-site_rss=0
-while kill -0 "$site_pid" 2>/dev/null; do
-  r=$(hwm "$site_pid"); [ -n "$r" ] && [ "$r" -gt "$site_rss" ] && site_rss=$r
-  sleep 0.02
-done
-wait "$site_pid" || { cat "$D/sync.out"; echo "sync_throughput: sync failed" >&2; exit 1; }
-t1=$(date +%s%N)
-server_rss=$(hwm "$SERVER_PID")
-kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
 
-got=$("$B/shuanglian-server" stats --data "$D/srv" --tsv | awk -F'\t' '$1 == "TOTAL" { print $2 }')
-[ "$got" = "$N" ] || { echo "sync_throughput: server holds $got of $N" >&2; exit 1; }
-ms=$(( (t1 - t0) / 1000000 ))
-rate=$(( N * 1000 / (ms > 0 ? ms : 1) ))
-ceiling=$("$B/bench/bench-ceiling" "$D/site/site.db" "$D/ceiling.db" "$BATCH" | sed 's/.*ceiling_rate=\([0-9]*\).*/\1/')
-ratio=$(awk -v r="$rate" -v c="$ceiling" 'BEGIN { printf "%.2f", (c > 0 ? r / c : 0) }')
-echo "sync: ${ms} ms for $N records (batch $BATCH); ceiling: bare inserts, same rows, same batch, WAL+FULL"
-echo "sync_throughput: records=$N rate=${rate}/s ceiling=${ceiling}/s ratio=$ratio site_rss_kb=$site_rss server_rss_kb=$server_rss"
+# run_sync MODE (plain|curve): prints "ms site_rss server_rss"
+run_sync() {
+  local mode=$1 port=$((30000 + RANDOM % 20000)) dir="$D/$1"
+  local ep=tcp://127.0.0.1:$port flags=()
+  mkdir -p "$dir"
+  "$B/shuanglian-server" init --data "$dir/srv" --endpoint "$ep" >/dev/null
+  if [ "$mode" = plain ]; then
+    flags=(--insecure)
+    "$B/shuanglian-site" init --data "$dir/site" --site bench.site --server "$ep" >/dev/null
+  else
+    "$B/shuanglian-server" site enroll --data "$dir/srv" --site bench.site --community 基准 \
+        --out "$dir/site.bundle" >/dev/null
+    "$B/shuanglian-site" init --data "$dir/site" --bundle "$dir/site.bundle" >/dev/null
+  fi
+  "$B/shuanglian-site" record import --data "$dir/site" service_matter "$D/rows.csv" >/dev/null
+  sync
+  "$B/shuanglian-server" run --data "$dir/srv" --bind "$ep" --batch "$BATCH" "${flags[@]}" 2>"$dir/server.log" &
+  SERVER_PID=$!
+  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+  local t0 t1 site_pid site_rss=0 r
+  t0=$(date +%s%N)
+  "$B/shuanglian-site" sync --data "$dir/site" --quiet --timeout 60 > "$dir/sync.out" &
+  site_pid=$!
+  while kill -0 "$site_pid" 2>/dev/null; do
+    r=$(hwm "$site_pid"); [ -n "$r" ] && [ "$r" -gt "$site_rss" ] && site_rss=$r
+    sleep 0.02
+  done
+  wait "$site_pid" || { cat "$dir/sync.out" >&2; echo "sync_throughput: $mode sync failed" >&2; exit 1; }
+  t1=$(date +%s%N)
+  local server_rss; server_rss=$(hwm "$SERVER_PID")
+  kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+  local got; got=$("$B/shuanglian-server" stats --data "$dir/srv" --tsv | awk -F'\t' '$1 == "TOTAL" { print $2 }')
+  [ "$got" = "$N" ] || { echo "sync_throughput: $mode: server holds $got of $N" >&2; exit 1; }
+  echo "$(( (t1 - t0) / 1000000 )) $site_rss $server_rss"
+}
+
+read -r plain_ms plain_site plain_server < <(run_sync plain)
+read -r curve_ms curve_site curve_server < <(run_sync curve)
+ceiling=$("$B/bench/bench-ceiling" "$D/plain/site/site.db" "$D/ceiling.db" "$BATCH" | sed 's/.*ceiling_rate=\([0-9]*\).*/\1/')
+rate() { echo $(( N * 1000 / ($1 > 0 ? $1 : 1) )); }
+ratio() { awk -v r="$1" -v c="$ceiling" 'BEGIN { printf "%.2f", (c > 0 ? r / c : 0) }'; }
+plain=$(rate "$plain_ms"); curve=$(rate "$curve_ms")
+cost=$(awk -v p="$plain" -v c="$curve" 'BEGIN { printf "%.0f", (p > 0 ? (p - c) * 100 / p : 0) }')
+echo "sync: plaintext ${plain_ms} ms, CurveZMQ ${curve_ms} ms for $N records (batch $BATCH); ceiling: bare inserts, same rows, same batch, WAL+FULL"
+echo "sync_throughput_plain: records=$N rate=${plain}/s ceiling=${ceiling}/s ratio=$(ratio "$plain") site_rss_kb=$plain_site server_rss_kb=$plain_server"
+echo "curve_cost: plain=${plain}/s curve=${curve}/s cost=${cost}%"
+echo "sync_throughput: records=$N rate=${curve}/s ceiling=${ceiling}/s ratio=$(ratio "$curve") site_rss_kb=$curve_site server_rss_kb=$curve_server"

@@ -18,6 +18,7 @@
 #include "sl_db.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
+#include "sl_keys.h"
 #include "sl_log.h"
 #include "sl_schema.h"
 #include "sl_text.h"
@@ -57,22 +58,82 @@ static void s_time(int64_t ms, char *out, size_t cap)
     strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/* init --bundle: the site's store, its own long-term key pair (made here:
+ * its secret never travels) and the bundle's one-time key, kept until the
+ * first sync has enrolled the long-term key. */
+static int s_init_bundle(const char *path)
+{
+    char err[600], keypath[600];
+    sl_bundle_t b;
+    if (sl_bundle_read(path, &b, err, sizeof err)) {
+        fprintf(stderr, PROG " init: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    if (b.expires_ms < sl_now_ms()) {
+        char when[32];
+        s_time(b.expires_ms, when, sizeof when);
+        fprintf(stderr, PROG " init: this enrollment bundle expired on %s; ask the district "
+                "administrator for a new one\n", when);
+        memset(&b.enroll, 0, sizeof b.enroll);
+        return SL_EXIT_FAIL;
+    }
+    sl_keypair_t mine;
+    int rc = site_store_init(s_data, b.site, b.server, err, sizeof err);
+    site_store_t *store = rc ? NULL : site_store_open(s_data, err, sizeof err);
+    if (!store || site_store_set_meta(store, "server_public", b.server_public)
+        || site_store_set_meta(store, "community", b.community)) {
+        fprintf(stderr, PROG " init: %s\n", store ? "cannot write the site database" : err);
+        site_store_destroy(&store);
+        memset(&b.enroll, 0, sizeof b.enroll);
+        return SL_EXIT_FAIL;
+    }
+    site_store_destroy(&store);
+    snprintf(keypath, sizeof keypath, "%s/site.key", s_data);
+    rc = sl_keypair_new(&mine) || sl_keyfile_write(keypath, &mine, "shuanglian site key", err, sizeof err);
+    snprintf(keypath, sizeof keypath, "%s/enroll.key", s_data);
+    rc = rc || sl_keyfile_write(keypath, &b.enroll, "one-time enrollment key (deleted once enrolled)",
+                                err, sizeof err);
+    memset(&mine, 0, sizeof mine);
+    memset(&b.enroll, 0, sizeof b.enroll);
+    if (rc) {
+        fprintf(stderr, PROG " init: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    printf("站点已创建 site created: %s (%s) in %s, server %s\n", b.site, b.community, s_data,
+           b.server);
+    printf("  records can be entered now; the first sync completes the enrollment.\n"
+           "  请删除注册包文件 delete the bundle file now: %s\n", path);
+    return 0;
+}
+
 static int s_init(int argc, char **argv)
 {
-    const char *site = NULL, *server = DEFAULT_SERVER;
+    const char *site = NULL, *server = DEFAULT_SERVER, *bundle = NULL;
     sl_opt_t opts[] = {
         DATA_OPT,
-        { "--site", "ID", "this site's id, given by the district (e.g. qu01.gongyuan)", &site, NULL },
-        { "--server", "ENDPOINT", "district server (default " DEFAULT_SERVER ")", &server, NULL },
+        { "--bundle", "FILE", "enrollment bundle from the district (the normal way)", &bundle, NULL },
+        { "--site", "ID", "without a bundle: this site's id, for a server run with --insecure "
+          "(benchmarks and tests on one machine only)", &site, NULL },
+        { "--server", "ENDPOINT", "without a bundle: the server (default " DEFAULT_SERVER ")",
+          &server, NULL },
     };
     char *pos[1];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " init", "--site ID [--server ENDPOINT] [--data DIR]",
-                          "Creates this site's local store (DIR/site.db).", opts, 3, pos, 0, &npos);
+    int rc = sl_cli_parse(argc, argv, PROG " init", "--bundle FILE [--data DIR]",
+                          "Creates this site's local store (DIR/site.db) from the enrollment "
+                          "bundle the district gave you, and this site's own key pair "
+                          "(DIR/site.key).  Records can be entered at once; the first sync "
+                          "completes the enrollment.", opts, 4, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (bundle && site) {
+        fprintf(stderr, PROG " init: give --bundle or --site, not both\n");
+        return SL_EXIT_USAGE;
+    }
+    if (bundle)
+        return s_init_bundle(bundle);
     if (!site) {
-        fprintf(stderr, PROG " init: --site ID is required (see " PROG " init --help)\n");
+        fprintf(stderr, PROG " init: --bundle FILE is required (see " PROG " init --help)\n");
         return SL_EXIT_USAGE;
     }
     char err[512];
@@ -80,7 +141,8 @@ static int s_init(int argc, char **argv)
         fprintf(stderr, PROG " init: %s\n", err);
         return SL_EXIT_FAIL;
     }
-    printf("站点已创建 site created: %s in %s/site.db, server %s\n", site, s_data, server);
+    printf("站点已创建 site created: %s in %s/site.db, server %s (no keys: for a server run "
+           "with --insecure only)\n", site, s_data, server);
     return 0;
 }
 
@@ -541,6 +603,8 @@ static void s_on_signal(int sig)
     site_sync_stop();
 }
 
+static bool s_rotate_key;       /* set by the rotate-key verb */
+
 static int s_sync(int argc, char **argv)
 {
     bool watch = false, quiet = false;
@@ -581,7 +645,7 @@ static int s_sync(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     site_sync_opts_t so = { .watch = watch, .connect_timeout_ms = (int) secs * 1000,
-                            .endpoint = server };
+                            .endpoint = server, .data_dir = s_data, .rotate = s_rotate_key };
     site_sync_report_t r;
     site_sync_result_t result = site_sync_run(store, &so, &r);
     uint64_t pending = r.local_last > r.acked_after ? r.local_last - r.acked_after : 0;
@@ -589,6 +653,12 @@ static int s_sync(int argc, char **argv)
                      : result == SITE_SYNC_UNREACHABLE ? "未连上服务器 server unreachable"
                      : result == SITE_SYNC_REFUSED ? "服务器拒绝 refused" : "同步失败 sync failed";
     printf("%s: %s\n", word, r.text);
+    if (r.enrolled)
+        printf("  注册完成 enrolled: this site now connects with its own key\n");
+    if (r.rotated)
+        printf("  密钥已更换 key rotated: the old key no longer works\n");
+    else if (s_rotate_key && result == SITE_SYNC_OK)
+        printf("  key rotation was not confirmed; run rotate-key again\n");
     if (result == SITE_SYNC_UNREACHABLE || result == SITE_SYNC_FAILED)
         printf("  站点 site %s: %llu records saved here, %llu waiting to send; "
                "记录已安全保存在本机 records are safe on this computer\n",
@@ -649,6 +719,19 @@ static int s_ref(int argc, char **argv)
     return 0;
 }
 
+static int s_rotate(int argc, char **argv)
+{
+    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+        printf("usage: " PROG " rotate-key [--data DIR] [--timeout S]\n\n"
+               "Replaces this site's key pair with a new one, with the server's agreement,\n"
+               "then syncs.  History and outbox are untouched.  Safe to run again after an\n"
+               "interruption: it finishes the same rotation.\n");
+        return 0;
+    }
+    s_rotate_key = true;
+    return s_sync(argc, argv);
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
@@ -660,7 +743,8 @@ static void s_usage(FILE *out)
         "  record    add, import, list records; list record types\n"
         "  status    local records, outbox, last sync (offline)\n"
         "  sync      send records to the server, receive reference data\n"
-        "  ref       reference data received from the server\n\n"
+        "  ref       reference data received from the server\n"
+        "  rotate-key  replace this site's key pair (keeps history and outbox)\n\n"
         "Run '" PROG " VERB --help' for a verb's options.\n");
 }
 
@@ -677,7 +761,7 @@ int main(int argc, char **argv)
     }
     static const struct { const char *verb; int (*fn)(int, char **); } verbs[] = {
         { "init", s_init }, { "record", s_record }, { "status", s_status },
-        { "sync", s_sync }, { "ref", s_ref },
+        { "sync", s_sync }, { "ref", s_ref }, { "rotate-key", s_rotate },
     };
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (strcmp(argv[1], verbs[i].verb) == 0)

@@ -84,6 +84,11 @@ static int64_t s_meta_int(site_store_t *self, const char *key, int64_t fallback)
     return v;
 }
 
+int site_store_set_meta(site_store_t *self, const char *key, const char *value)
+{
+    return s_meta_set_text(self, key, value);
+}
+
 const char *site_store_meta(site_store_t *self, const char *key, char *buf, size_t cap)
 {
     sqlite3_stmt *st = self->get_meta;

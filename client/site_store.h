@@ -68,6 +68,9 @@ int site_store_restore_events(site_store_t *self, const sl_event_t *events, size
 int site_store_apply_log(site_store_t *self, const sl_log_entry_t *entries, size_t n,
                          uint64_t upto, char *err, size_t errlen);
 
+/* Sets a meta value (text), durably.  0 or -1. */
+int site_store_set_meta(site_store_t *self, const char *key, const char *value);
+
 /* A meta value as text (NULL-safe empty string when absent), into buf. */
 const char *site_store_meta(site_store_t *self, const char *key, char *buf, size_t cap);
 

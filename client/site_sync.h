@@ -16,6 +16,8 @@ typedef struct {
     bool watch;                 /* stay connected and push new records */
     int connect_timeout_ms;     /* one-shot: give up when the server is silent this long */
     const char *endpoint;       /* overrides the store's server endpoint when set */
+    const char *data_dir;       /* where site.key, enroll.key, site.key.next live */
+    bool rotate;                /* replace this site's key pair during this sync */
 } site_sync_opts_t;
 
 typedef enum {
@@ -36,6 +38,8 @@ typedef struct {
     uint64_t cursor_before, cursor_after, log_head;
     uint64_t log_entries;       /* reference-data entries applied */
     int reconnects;
+    bool enrolled;              /* this run completed the enrollment */
+    bool rotated;               /* this run replaced the site's key */
 } site_sync_report_t;
 
 site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *opts,

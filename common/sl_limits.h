@@ -20,6 +20,8 @@
 #define SL_MAX_NAME_BYTES       64     /* site ids, type names, field names, keys */
 #define SL_MAX_DEPTH            8      /* nesting of msgpack containers */
 #define SL_MAX_OBJECTS          200000 /* msgpack objects in one frame */
+#define SL_MAX_ARGS             16     /* arguments of one ADMIN request */
+#define SL_MAX_CELLS            100000 /* table cells in one REPLY */
 #define SL_HASH_BYTES           32     /* BLAKE2b-256 event hash */
 #define SL_ID_BYTES             16     /* event id (UUIDv7 layout) */
 

@@ -6,10 +6,25 @@
 #ifndef SL_NET_H
 #define SL_NET_H
 #include <czmq.h>
+#include "sl_keys.h"
 
-/* The server's ROUTER, bound to `endpoint`.  NULL with a sentence in err. */
-zsock_t *sl_net_server_socket(const char *endpoint, char *err, size_t errlen);
-/* A site's DEALER, connecting to `endpoint` (does not wait for the server). */
+/* A client's CurveZMQ settings: the server's public key and our key pair. */
+typedef struct {
+    const char *server_public;
+    const sl_keypair_t *keys;
+} sl_net_curve_t;
+
+/* The server's ROUTER, bound to `endpoint`.  With `keys`, CurveZMQ server
+ * with ZAP enforced: the caller must have bound its ZAP handler first.
+ * NULL `keys` makes a plaintext socket (benchmarks and tests only).  NULL on
+ * failure with a sentence in err. */
+zsock_t *sl_net_server_socket(const char *endpoint, const sl_keypair_t *keys,
+                              char *err, size_t errlen);
+/* A client DEALER (site or admin), connecting to `endpoint` without waiting
+ * for the server.  NULL `curve` makes a plaintext socket. */
+zsock_t *sl_net_client_socket(const char *endpoint, const sl_net_curve_t *curve,
+                              char *err, size_t errlen);
+/* Plaintext site socket (kept for callers without keys). */
 zsock_t *sl_net_site_socket(const char *endpoint, char *err, size_t errlen);
 
 /* Sends one frame without blocking.  Returns 0, or -1 (errno EAGAIN when the

@@ -16,7 +16,8 @@
 const char *sl_msg_type_name(int type)
 {
     static const char *names[] = { "?", "HELLO", "WELCOME", "BATCH", "ACK", "FETCH", "EVENTS",
-                                   "LOG_PULL", "LOG", "PING", "PONG", "ERROR" };
+                                   "LOG_PULL", "LOG", "PING", "PONG", "ERROR",
+                                   "ADMIN", "REPLY", "ENROLL", "ROTATE" };
     return type >= 1 && type <= SL_MSG_TYPE_MAX ? names[type] : "UNKNOWN";
 }
 
@@ -173,7 +174,7 @@ void sl_msg_encode(const sl_msg_t *m, msgpack_sbuffer *out)
             s_kv_str(&pk, "agent", m->agent, m->agent_len);
         break;
     case SL_WELCOME:
-        s_head(&pk, m->type, 9);
+        s_head(&pk, m->type, 9 + (m->log_id != NULL));
         s_kv_u64(&pk, "sess", m->sess);
         s_kv_u64(&pk, "server_seq", m->server_seq);
         s_kv_u64(&pk, "match_seq", m->match_seq);
@@ -183,6 +184,40 @@ void sl_msg_encode(const sl_msg_t *m, msgpack_sbuffer *out)
         s_kv_u64(&pk, "credit", m->credit);
         s_kv_u64(&pk, "max_batch", m->max_batch);
         s_kv_u64(&pk, "heartbeat_ms", m->heartbeat_ms);
+        if (m->log_id)
+            s_kv_str(&pk, "log_id", m->log_id, m->log_id_len);
+        break;
+    case SL_ADMIN:
+        s_head(&pk, m->type, 3);
+        s_kv_u64(&pk, "sess", m->sess);
+        s_kv_str(&pk, "verb", m->verb, m->verb_len);
+        s_key(&pk, "args");
+        msgpack_pack_map(&pk, m->nargs);
+        for (size_t i = 0; i < m->nargs; i++) {
+            msgpack_pack_str_with_body(&pk, m->args[i].key, m->args[i].key_len);
+            msgpack_pack_str_with_body(&pk, m->args[i].value, m->args[i].value_len);
+        }
+        break;
+    case SL_REPLY:
+        s_head(&pk, m->type, 4);
+        s_kv_u64(&pk, "sess", m->sess);
+        s_kv_text(&pk, "text", m->text, m->text_len, SL_MAX_TEXT_BYTES);
+        s_kv_u64(&pk, "columns", m->columns);
+        s_key(&pk, "cells");
+        msgpack_pack_array(&pk, m->ncells);
+        for (size_t i = 0; i < m->ncells; i++)
+            msgpack_pack_str_with_body(&pk, m->cells[i].ptr, m->cells[i].len);
+        break;
+    case SL_ENROLL:
+        s_head(&pk, m->type, 3);
+        s_kv_u64(&pk, "sess", m->sess);
+        s_kv_str(&pk, "site", m->site, m->site_len);
+        s_kv_bin(&pk, "key", m->key, 32);
+        break;
+    case SL_ROTATE:
+        s_head(&pk, m->type, 2);
+        s_kv_u64(&pk, "sess", m->sess);
+        s_kv_bin(&pk, "key", m->key, 32);
         break;
     case SL_ACK:
         s_head(&pk, m->type, 3);
@@ -351,6 +386,120 @@ static int s_hash(s_reader_t *r, const char *key, uint8_t out[SL_HASH_BYTES])
         return s_missing(r, key, "must be 32 bytes (bin)");
     memcpy(out, v->via.bin.ptr, SL_HASH_BYTES);
     return 0;
+}
+
+static int s_key32(s_reader_t *r, const char *key, uint8_t out[32])
+{
+    const msgpack_object *v;
+    int rc = s_find(r, key, &v);
+    if (rc)
+        return rc;
+    if (!v)
+        return s_missing(r, key, "is missing");
+    if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != 32)
+        return s_missing(r, key, "must be a 32-byte CURVE public key (bin)");
+    memcpy(out, v->via.bin.ptr, 32);
+    return 0;
+}
+
+static int s_args(s_reader_t *r, sl_msg_t *m)
+{
+    const msgpack_object *v;
+    int rc = s_find(r, "args", &v);
+    if (rc)
+        return rc;
+    if (!v)
+        return s_missing(r, "args", "is missing");
+    if (v->type != MSGPACK_OBJECT_MAP)
+        return s_missing(r, "args", "must be a map of strings");
+    if (v->via.map.size > SL_MAX_ARGS) {
+        snprintf(r->err, r->errlen, "ADMIN: %u arguments, more than the limit of %d",
+                 v->via.map.size, SL_MAX_ARGS);
+        return SL_E_TOO_LARGE;
+    }
+    m->nargs = v->via.map.size;
+    if (!m->nargs)
+        return 0;
+    m->args = msgpack_zone_malloc(m->zone, m->nargs * sizeof *m->args);
+    if (!m->args) {
+        snprintf(r->err, r->errlen, "out of memory");
+        return SL_E_INTERNAL;
+    }
+    for (size_t i = 0; i < m->nargs; i++) {
+        const msgpack_object *k = &v->via.map.ptr[i].key, *x = &v->via.map.ptr[i].val;
+        if (k->type != MSGPACK_OBJECT_STR || x->type != MSGPACK_OBJECT_STR
+            || k->via.str.size > SL_MAX_NAME_BYTES || x->via.str.size > SL_MAX_TEXT_BYTES
+            || !sl_utf8_valid(k->via.str.ptr, k->via.str.size)
+            || !sl_utf8_valid(x->via.str.ptr, x->via.str.size)) {
+            snprintf(r->err, r->errlen, "ADMIN: argument %zu must map a name of at most %d "
+                     "bytes to UTF-8 text of at most %d bytes", i, SL_MAX_NAME_BYTES,
+                     SL_MAX_TEXT_BYTES);
+            return SL_E_BAD_FIELD;
+        }
+        /* A name given twice is refused, like a body key (PROTOCOL.md 2.4):
+         * sl_msg_arg takes the first, another reader might take the last. */
+        for (size_t j = 0; j < i; j++)
+            if (m->args[j].key_len == k->via.str.size
+                && (k->via.str.size == 0
+                    || memcmp(m->args[j].key, k->via.str.ptr, k->via.str.size) == 0)) {
+                snprintf(r->err, r->errlen, "ADMIN: argument \"%.*s\" appears more than once",
+                         (int) k->via.str.size, k->via.str.ptr);
+                return SL_E_BAD_FIELD;
+            }
+        m->args[i] = (sl_arg_t) { k->via.str.ptr, k->via.str.size, x->via.str.ptr,
+                                  x->via.str.size };
+    }
+    return 0;
+}
+
+static int s_cells(s_reader_t *r, sl_msg_t *m)
+{
+    const msgpack_object *v;
+    int rc = s_find(r, "cells", &v);
+    if (rc)
+        return rc;
+    if (!v)
+        return s_missing(r, "cells", "is missing");
+    if (v->type != MSGPACK_OBJECT_ARRAY)
+        return s_missing(r, "cells", "must be an array of strings");
+    if (v->via.array.size > SL_MAX_CELLS) {
+        snprintf(r->err, r->errlen, "REPLY: %u cells, more than the limit of %d",
+                 v->via.array.size, SL_MAX_CELLS);
+        return SL_E_TOO_LARGE;
+    }
+    if (m->columns ? v->via.array.size % m->columns != 0 : v->via.array.size != 0) {
+        snprintf(r->err, r->errlen, "REPLY: %u cells do not fill rows of %u columns",
+                 v->via.array.size, m->columns);
+        return SL_E_BAD_FIELD;
+    }
+    m->ncells = v->via.array.size;
+    if (!m->ncells)
+        return 0;
+    m->cells = msgpack_zone_malloc(m->zone, m->ncells * sizeof *m->cells);
+    if (!m->cells) {
+        snprintf(r->err, r->errlen, "out of memory");
+        return SL_E_INTERNAL;
+    }
+    for (size_t i = 0; i < m->ncells; i++) {
+        const msgpack_object *c = &v->via.array.ptr[i];
+        if (c->type != MSGPACK_OBJECT_STR || c->via.str.size > SL_MAX_TEXT_BYTES
+            || !sl_utf8_valid(c->via.str.ptr, c->via.str.size)) {
+            snprintf(r->err, r->errlen, "REPLY: cell %zu must be UTF-8 text of at most %d bytes",
+                     i, SL_MAX_TEXT_BYTES);
+            return SL_E_BAD_FIELD;
+        }
+        m->cells[i] = (sl_str_t) { c->via.str.ptr, c->via.str.size };
+    }
+    return 0;
+}
+
+const sl_arg_t *sl_msg_arg(const sl_msg_t *msg, const char *key)
+{
+    size_t len = strlen(key);
+    for (size_t i = 0; i < msg->nargs; i++)
+        if (msg->args[i].key_len == len && memcmp(msg->args[i].key, key, len) == 0)
+            return &msg->args[i];
+    return NULL;
 }
 
 /* Decodes one event array into ev; `index` names it in errors. */
@@ -523,7 +672,25 @@ static int s_decode_body(sl_msg_t *m, s_reader_t *r)
         TRY(s_u64(r, "hlc", &m->hlc, UINT64_MAX));
         TRY(s_u32(r, "credit", &m->credit, 1, SL_MAX_CREDIT));
         TRY(s_u32(r, "max_batch", &m->max_batch, 1, SL_MAX_BATCH_EVENTS));
-        return s_u32(r, "heartbeat_ms", &m->heartbeat_ms, 0, S_MAX_HEARTBEAT_MS);
+        TRY(s_u32(r, "heartbeat_ms", &m->heartbeat_ms, 0, S_MAX_HEARTBEAT_MS));
+        return s_str(r, "log_id", &m->log_id, &m->log_id_len, SL_MAX_NAME_BYTES, false);
+    case SL_ADMIN:
+        TRY(s_str(r, "verb", &m->verb, &m->verb_len, SL_MAX_NAME_BYTES, true));
+        return s_args(r, m);
+    case SL_REPLY:
+        TRY(s_str(r, "text", &m->text, &m->text_len, SL_MAX_TEXT_BYTES, true));
+        TRY(s_u32(r, "columns", &m->columns, 0, 64));
+        return s_cells(r, m);
+    case SL_ENROLL:
+        TRY(s_str(r, "site", &m->site, &m->site_len, SL_MAX_NAME_BYTES, true));
+        if (sl_site_id_check(m->site, m->site_len)) {
+            snprintf(r->err, r->errlen, "ENROLL: field \"site\": %s",
+                     sl_site_id_check(m->site, m->site_len));
+            return SL_E_BAD_FIELD;
+        }
+        return s_key32(r, "key", m->key);
+    case SL_ROTATE:
+        return s_key32(r, "key", m->key);
     case SL_BATCH:
         return s_events(r, m);
     case SL_EVENTS:

@@ -34,7 +34,11 @@ typedef enum {
     SL_PING = 9,       /* either way: are you there */
     SL_PONG = 10,      /* answer to PING */
     SL_ERROR = 11,     /* either way: refused, with a reason */
-    SL_MSG_TYPE_MAX = 11
+    SL_ADMIN = 12,     /* admin -> server: a request (verb and arguments) */
+    SL_REPLY = 13,     /* server -> admin or site: request done (text, table) */
+    SL_ENROLL = 14,    /* site -> server, with a bundle's one-time key */
+    SL_ROTATE = 15,    /* site -> server: replace my key with a new one */
+    SL_MSG_TYPE_MAX = 15
 } sl_msg_type_t;
 
 typedef enum {
@@ -63,6 +67,18 @@ typedef struct {
 } sl_log_entry_t;
 
 typedef struct {
+    const char *key;
+    size_t key_len;
+    const char *value;
+    size_t value_len;
+} sl_arg_t;
+
+typedef struct {
+    const char *ptr;
+    size_t len;
+} sl_str_t;
+
+typedef struct {
     sl_msg_type_t type;
     uint64_t sess;          /* the site's session number, echoed by the server */
     /* HELLO */
@@ -82,6 +98,8 @@ typedef struct {
     uint32_t credit;        /* batches the site may have in flight */
     uint32_t max_batch;     /* events per batch */
     uint32_t heartbeat_ms;
+    const char *log_id;     /* WELCOME (optional): identity of the server log */
+    size_t log_id_len;
     /* BATCH, EVENTS */
     sl_event_t *events;
     size_t nevents;
@@ -102,6 +120,17 @@ typedef struct {
     size_t field_len;
     uint64_t seq;           /* optional: the event at fault (0 = none) */
     uint64_t expected;      /* optional: GAP: the seq the server expects next */
+    /* ADMIN */
+    const char *verb;
+    size_t verb_len;
+    sl_arg_t *args;
+    size_t nargs;
+    /* REPLY: a table of columns × rows (first row = headers), flattened */
+    uint32_t columns;
+    sl_str_t *cells;
+    size_t ncells;
+    /* ENROLL (with site), ROTATE: the site's new long-term public key */
+    uint8_t key[32];
     /* decoder state */
     msgpack_zone *zone;
 } sl_msg_t;
@@ -123,6 +152,9 @@ void sl_msg_encode(const sl_msg_t *msg, msgpack_sbuffer *out);
 void sl_msg_encode_events_begin(msgpack_sbuffer *out, sl_msg_type_t type, uint64_t sess,
                                 uint64_t server_seq, size_t nevents);
 void sl_msg_encode_event(msgpack_sbuffer *out, const sl_event_t *ev);
+
+/* Value of an ADMIN argument, or NULL. */
+const sl_arg_t *sl_msg_arg(const sl_msg_t *msg, const char *key);
 
 /* Convenience: an ERROR message. */
 void sl_msg_encode_error(msgpack_sbuffer *out, uint64_t sess, int code, const char *text,

@@ -9,11 +9,13 @@
  *
  * This file only parses arguments and calls the store and the engine. */
 #include "central_store.h"
+#include "server_auth.h"
 #include "server_engine.h"
 #include "sl_cli.h"
 #include "sl_db.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
+#include "sl_keys.h"
 #include "sl_log.h"
 #include "sl_schema.h"
 #include "sl_text.h"
@@ -21,7 +23,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PROG "shuanglian-server"
 #define DEFAULT_DATA "server-data"
@@ -29,22 +33,153 @@
 
 static const char *s_data = DEFAULT_DATA;
 
+static central_store_t *s_open_store(const char *command)
+{
+    char err[512];
+    central_store_t *store = central_store_open(s_data, err, sizeof err);
+    if (!store)
+        fprintf(stderr, "%s: %s\n", command, err);
+    return store;
+}
+
+/* Writes an administrator credential and registers its key.  0 or -1. */
+static int s_admin_add(sqlite3 *db, const char *name, const char *path, char *err, size_t errlen)
+{
+    char server_pub[SL_Z85_KEY], pubpath[600], endpoint[256];
+    snprintf(pubpath, sizeof pubpath, "%s/server.pub", s_data);
+    if (sl_pubfile_read(pubpath, server_pub, err, errlen))
+        return -1;
+    sqlite3_stmt *st = sl_db_prepare(db, "SELECT value FROM meta WHERE key = 'public_endpoint'");
+    snprintf(endpoint, sizeof endpoint, "%s", DEFAULT_BIND);
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        snprintf(endpoint, sizeof endpoint, "%s", (const char *) sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sl_admin_cred_t cred = { 0 };
+    snprintf(cred.name, sizeof cred.name, "%s", name);
+    snprintf(cred.server, sizeof cred.server, "%s", endpoint);
+    snprintf(cred.server_public, sizeof cred.server_public, "%s", server_pub);
+    if (sl_keypair_new(&cred.keys)) {
+        snprintf(err, errlen, "cannot make a key pair");
+        return -1;
+    }
+    int rc = sl_admin_cred_write(path, &cred, err, errlen);
+    if (rc == 0) {
+        server_auth_t *auth = server_auth_new(db, false, err, errlen);
+        rc = auth ? server_auth_add(auth, SL_ROLE_ADMIN, cred.keys.public_z85, NULL, name,
+                                    "active", 0) : -1;
+        if (rc) {
+            snprintf(err, errlen, "cannot register the administrator key");
+            unlink(path);
+        }
+        server_auth_destroy(&auth);
+    }
+    memset(&cred.keys, 0, sizeof cred.keys);
+    return rc;
+}
+
 static int s_init(int argc, char **argv)
 {
-    sl_opt_t opts[] = { { "--data", "DIR", "data directory to create (default " DEFAULT_DATA ")",
-                          &s_data, NULL } };
+    const char *endpoint = DEFAULT_BIND;
+    sl_opt_t opts[] = {
+        { "--data", "DIR", "data directory to create (default " DEFAULT_DATA ")", &s_data, NULL },
+        { "--endpoint", "ENDPOINT", "address sites and admins will use to reach this server "
+          "(default " DEFAULT_BIND "); written into bundles and credentials", &endpoint, NULL },
+    };
     char *pos[1];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " init", "[--data DIR]",
-                          "Creates the central store (DIR/central.db).", opts, 1, pos, 0, &npos);
+    int rc = sl_cli_parse(argc, argv, PROG " init", "[--data DIR] [--endpoint tcp://HOST:PORT]",
+                          "Creates the central store (DIR/central.db), the server's CURVE key "
+                          "pair (DIR/server.key, private; DIR/server.pub, to share) and a first "
+                          "administrator credential (DIR/admin.cred).", opts, 2, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
-    char err[512];
+    if (strncmp(endpoint, "tcp://", 6) != 0 || !strchr(endpoint + 6, ':') || strlen(endpoint) > 200) {
+        fprintf(stderr, PROG " init: --endpoint \"%s\" must look like tcp://HOST:PORT\n", endpoint);
+        return SL_EXIT_USAGE;
+    }
+    char err[512], path[600];
     if (central_store_init(s_data, err, sizeof err)) {
         fprintf(stderr, PROG " init: %s\n", err);
         return SL_EXIT_FAIL;
     }
+    central_store_t *store = s_open_store(PROG " init");
+    if (!store)
+        return SL_EXIT_FAIL;
+    sqlite3 *db = central_store_db(store);
+    sl_keypair_t kp;
+    uint8_t raw[16];
+    char log_id[33], sql[400];
+    sl_id_new(raw, sl_hlc_next(0, sl_now_ms()));
+    sl_hex(raw, sizeof raw, log_id);
+    sqlite3_stmt *st = sl_db_prepare(db, "INSERT OR REPLACE INTO meta(key, value) VALUES"
+                                         " ('public_endpoint', ?), ('log_id', ?)");
+    rc = st ? 0 : -1;
+    if (st) {
+        sqlite3_bind_text(st, 1, endpoint, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, log_id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+        sqlite3_finalize(st);
+    }
+    (void) sql;
+    snprintf(path, sizeof path, "%s/server.key", s_data);
+    if (rc == 0 && (sl_keypair_new(&kp) || sl_keyfile_write(path, &kp, "shuanglian server key", err, sizeof err)))
+        rc = -1;
+    snprintf(path, sizeof path, "%s/server.pub", s_data);
+    if (rc == 0 && sl_pubfile_write(path, kp.public_z85, err, sizeof err))
+        rc = -1;
+    chmod(path, 0644);
+    memset(&kp, 0, sizeof kp);
+    snprintf(path, sizeof path, "%s/admin.cred", s_data);
+    if (rc == 0 && s_admin_add(db, "admin", path, err, sizeof err))
+        rc = -1;
+    central_store_destroy(&store);
+    if (rc) {
+        fprintf(stderr, PROG " init: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
     printf("central store created: %s/central.db\n", s_data);
+    printf("server key pair: %s/server.key (private), %s/server.pub (public)\n", s_data, s_data);
+    printf("administrator credential: %s/admin.cred -- give it to the district administrator "
+           "(shuanglian-admin --cred FILE) and keep it private\n", s_data);
+    return 0;
+}
+
+static int s_admin(int argc, char **argv)
+{
+    const char *out = NULL;
+    sl_opt_t opts[] = {
+        { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &s_data, NULL },
+        { "--out", "FILE", "where to write the credential (default NAME.cred)", &out, NULL },
+    };
+    char *pos[2];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " admin", "add NAME [--out FILE] [--data DIR]",
+                          "Creates another administrator credential for shuanglian-admin "
+                          "(needs access to the server's data directory).", opts, 2, pos, 2, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (npos != 2 || strcmp(pos[0], "add") != 0) {
+        fprintf(stderr, PROG " admin: expected add NAME (see " PROG " admin --help)\n");
+        return SL_EXIT_USAGE;
+    }
+    if (!*pos[1] || strlen(pos[1]) > 64 || !sl_utf8_valid(pos[1], strlen(pos[1]))) {
+        fprintf(stderr, PROG " admin add: NAME must be UTF-8 text of 1..64 bytes\n");
+        return SL_EXIT_USAGE;
+    }
+    char path[600], err[512];
+    snprintf(path, sizeof path, "%s", out ? out : pos[1]);
+    if (!out)
+        strncat(path, ".cred", sizeof path - strlen(path) - 1);
+    central_store_t *store = s_open_store(PROG " admin add");
+    if (!store)
+        return SL_EXIT_FAIL;
+    rc = s_admin_add(central_store_db(store), pos[1], path, err, sizeof err);
+    central_store_destroy(&store);
+    if (rc) {
+        fprintf(stderr, PROG " admin add: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    printf("administrator credential written: %s (keep it private)\n", path);
     return 0;
 }
 
@@ -57,13 +192,15 @@ static void s_on_signal(int sig)
 static int s_run(int argc, char **argv)
 {
     const char *bind = DEFAULT_BIND, *credit = NULL, *batch = NULL;
-    bool verbose = false;
+    bool verbose = false, insecure = false;
     sl_opt_t opts[] = {
         { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &s_data, NULL },
         { "--bind", "ENDPOINT", "where sites connect (default " DEFAULT_BIND ")", &bind, NULL },
         { "--credit", "N", "batches a site may have in flight (1-16, default 4)", &credit, NULL },
         { "--batch", "N", "events per batch (1-2000, default 1000)", &batch, NULL },
         { "--verbose", NULL, "log every protocol step", NULL, &verbose },
+        { "--insecure", NULL, "plaintext, no authentication: for benchmarks on one machine "
+          "only, never on a network", NULL, &insecure },
     };
     char *pos[1];
     size_t npos;
@@ -84,26 +221,27 @@ static int s_run(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    char err[512], path[600];
+    sl_keypair_t keys;
+    snprintf(path, sizeof path, "%s/server.key", s_data);
+    if (!insecure && sl_keyfile_read(path, &keys, err, sizeof err)) {
+        fprintf(stderr, PROG " run: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    if (insecure)
+        sl_warn("--insecure: plaintext and unauthenticated; any peer may claim any site");
     server_engine_opts_t eo = { .data_dir = s_data, .endpoint = bind,
-                                .credit = (uint32_t) c, .max_batch = (uint32_t) b };
-    char err[512];
+                                .credit = (uint32_t) c, .max_batch = (uint32_t) b,
+                                .keys = insecure ? NULL : &keys };
     server_engine_t *engine = server_engine_new(&eo, err, sizeof err);
     if (!engine) {
         fprintf(stderr, PROG " run: %s\n", err);
         return SL_EXIT_FAIL;
     }
+    memset(&keys, 0, sizeof keys);
     rc = server_engine_run(engine);
     server_engine_destroy(&engine);
     return rc ? SL_EXIT_FAIL : 0;
-}
-
-static central_store_t *s_open_store(const char *command)
-{
-    char err[512];
-    central_store_t *store = central_store_open(s_data, err, sizeof err);
-    if (!store)
-        fprintf(stderr, "%s: %s\n", command, err);
-    return store;
 }
 
 static void s_time(int64_t ms, char *out, size_t cap)
@@ -439,6 +577,111 @@ static int s_incidents(int argc, char **argv)
     return 0;
 }
 
+/* Reads a meta value of the central store into buf ("" when absent). */
+static void s_meta(sqlite3 *db, const char *key, char *buf, size_t cap)
+{
+    sqlite3_stmt *st = sl_db_prepare(db, "SELECT value FROM meta WHERE key = ?");
+    buf[0] = 0;
+    if (st) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            snprintf(buf, cap, "%s", (const char *) sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+}
+
+/* site enroll|revoke, done on the server's own files: the same as
+ * shuanglian-admin's, for a district whose server is not running yet.  A
+ * running server sees the change within a second. */
+static int s_site(int argc, char **argv)
+{
+    const char *site = NULL, *community = NULL, *days = "7", *out = NULL;
+    sl_opt_t opts[] = {
+        { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &s_data, NULL },
+        { "--site", "ID", "enroll: the new site's id", &site, NULL },
+        { "--community", "NAME", "enroll: its community (社区)", &community, NULL },
+        { "--days", "N", "enroll: the bundle expires after N days (default 7)", &days, NULL },
+        { "--out", "FILE", "enroll: where to write the bundle (default ID.bundle)", &out, NULL },
+    };
+    char *pos[2];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " site", "enroll --site ID --community NAME [--days N] "
+                          "[--out FILE] | revoke SITE   [--data DIR]",
+                          "Enrolls or revokes a site directly in the central store (the same "
+                          "as shuanglian-admin site enroll|revoke, without the network).",
+                          opts, 5, pos, 2, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    bool enroll = npos == 1 && strcmp(pos[0], "enroll") == 0;
+    bool revoke = npos == 2 && strcmp(pos[0], "revoke") == 0;
+    long ndays = 0;
+    if (!enroll && !revoke) {
+        fprintf(stderr, PROG " site: expected enroll --site ID --community NAME, or revoke SITE\n");
+        return SL_EXIT_USAGE;
+    }
+    const char *id = enroll ? site : pos[1];
+    if (!id || sl_site_id_check(id, strlen(id))) {
+        fprintf(stderr, PROG " site: site id: %s\n", id ? sl_site_id_check(id, strlen(id))
+                                                       : "--site ID is required");
+        return SL_EXIT_USAGE;
+    }
+    if (enroll && (!community || !*community || strlen(community) > 200
+                   || !sl_utf8_valid(community, strlen(community)))) {
+        fprintf(stderr, PROG " site enroll: --community must be UTF-8 text of 1..200 bytes\n");
+        return SL_EXIT_USAGE;
+    }
+    if (enroll && sl_cli_number(PROG " site enroll", "--days", days, 1, 365, &ndays))
+        return SL_EXIT_USAGE;
+    central_store_t *store = s_open_store(PROG " site");
+    if (!store)
+        return SL_EXIT_FAIL;
+    sqlite3 *db = central_store_db(store);
+    char err[512];
+    server_auth_t *auth = server_auth_new(db, false, err, sizeof err);
+    if (!auth) {
+        fprintf(stderr, PROG " site: %s\n", err);
+        central_store_destroy(&store);
+        return SL_EXIT_FAIL;
+    }
+    if (revoke) {
+        int n = server_auth_revoke_site(auth, id);
+        if (n > 0)
+            printf("site %s: %d key(s) revoked; a running server refuses them within a second\n",
+                   id, n);
+        else
+            fprintf(stderr, PROG " site revoke: site %s has no key to revoke\n", id);
+        rc = n > 0 ? 0 : SL_EXIT_FAIL;
+    } else {
+        sl_bundle_t b = { 0 };
+        char path[600], pubpath[600];
+        snprintf(path, sizeof path, "%s%s", out ? out : id, out ? "" : ".bundle");
+        snprintf(pubpath, sizeof pubpath, "%s/server.pub", s_data);
+        snprintf(b.site, sizeof b.site, "%s", id);
+        snprintf(b.community, sizeof b.community, "%s", community);
+        s_meta(db, "public_endpoint", b.server, sizeof b.server);
+        b.expires_ms = sl_now_ms() + ndays * 86400000LL;
+        rc = SL_EXIT_FAIL;
+        if (access(path, F_OK) == 0)
+            fprintf(stderr, PROG " site enroll: %s already exists (refusing to overwrite)\n", path);
+        else if (sl_pubfile_read(pubpath, b.server_public, err, sizeof err) || sl_keypair_new(&b.enroll))
+            fprintf(stderr, PROG " site enroll: %s\n", err);
+        else if (server_auth_add(auth, SL_ROLE_ENROLL, b.enroll.public_z85, id, community,
+                                 "pending", b.expires_ms))
+            fprintf(stderr, PROG " site enroll: cannot register the key\n");
+        else if (sl_bundle_write(path, &b, err, sizeof err))
+            fprintf(stderr, PROG " site enroll: %s\n", err);
+        else {
+            printf("注册包已生成 enrollment bundle written: %s (site %s, %s; valid %ld days, "
+                   "single use)\n", path, id, community, ndays);
+            rc = 0;
+        }
+        memset(&b.enroll, 0, sizeof b.enroll);
+    }
+    server_auth_destroy(&auth);
+    central_store_destroy(&store);
+    return rc;
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
@@ -450,7 +693,9 @@ static void s_usage(FILE *out)
         "  stats       records per site and in total\n"
         "  verify      check every site's hash chain\n"
         "  ref         reference data sent down to sites (put, del, list)\n"
-        "  incidents   refused batches that need an operator\n\n"
+        "  incidents   refused batches that need an operator\n"
+        "  admin       add an administrator credential\n"
+        "  site        enroll or revoke a site locally (see also shuanglian-admin)\n\n"
         "Run '" PROG " VERB --help' for a verb's options.\n");
 }
 
@@ -467,7 +712,8 @@ int main(int argc, char **argv)
     }
     static const struct { const char *verb; int (*fn)(int, char **); } verbs[] = {
         { "init", s_init }, { "run", s_run }, { "stats", s_stats }, { "verify", s_verify },
-        { "ref", s_ref }, { "incidents", s_incidents },
+        { "ref", s_ref }, { "incidents", s_incidents }, { "admin", s_admin },
+        { "site", s_site },
     };
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (strcmp(argv[1], verbs[i].verb) == 0)

@@ -9,6 +9,7 @@
 #define SERVER_ENGINE_H
 #include <stdint.h>
 #include <stddef.h>
+#include "sl_keys.h"
 
 typedef struct server_engine server_engine_t;
 
@@ -17,6 +18,7 @@ typedef struct {
     const char *endpoint;        /* e.g. tcp://127.0.0.1:7450 */
     uint32_t credit;             /* batches a site may have in flight */
     uint32_t max_batch;          /* events per batch */
+    const sl_keypair_t *keys;    /* server's CURVE keys; NULL = plaintext (--insecure) */
 } server_engine_opts_t;
 
 server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, size_t errlen);

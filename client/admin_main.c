@@ -1,0 +1,329 @@
+/* shuanglian-admin: the district administrator's tool.
+ *
+ *   shuanglian-admin site enroll --site ID --community NAME [--days N] [--out FILE]
+ *   shuanglian-admin site revoke SITE
+ *   shuanglian-admin site list
+ *   shuanglian-admin ref put|del KIND KEY [VALUE] [--site SITE]
+ *
+ * Talks to the running server over CurveZMQ with an administrator
+ * credential (--cred FILE, default $SHUANGLIAN_ADMIN_CRED or ./admin.cred),
+ * made by `shuanglian-server init` or `shuanglian-server admin add`.  The
+ * server checks the admin key on every request. */
+#include "sl_cli.h"
+#include "sl_hlc.h"
+#include "sl_id.h"
+#include "sl_keys.h"
+#include "sl_log.h"
+#include "sl_msg.h"
+#include "sl_net.h"
+#include "sl_text.h"
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PROG "shuanglian-admin"
+
+static const char *s_cred_path;
+static const char *s_timeout = "10";
+
+#define CRED_OPTS \
+    { "--cred", "FILE", "administrator credential (default $SHUANGLIAN_ADMIN_CRED or ./admin.cred)", \
+      &s_cred_path, NULL }, \
+    { "--timeout", "S", "seconds to wait for the server (default 10)", &s_timeout, NULL }
+
+/* Sends one ADMIN request and prints the REPLY.  Returns an exit code. */
+static int s_request(const char *command, const char *verb, size_t nargs,
+                     const char *const *keys, const char *const *values, bool quiet_rows)
+{
+    if (!s_cred_path)
+        s_cred_path = getenv("SHUANGLIAN_ADMIN_CRED");
+    if (!s_cred_path)
+        s_cred_path = "admin.cred";
+    long secs;
+    if (sl_cli_number(command, "--timeout", s_timeout, 1, 3600, &secs))
+        return SL_EXIT_USAGE;
+    char err[512];
+    sl_admin_cred_t cred;
+    if (sl_admin_cred_read(s_cred_path, &cred, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", command, err);
+        return SL_EXIT_FAIL;
+    }
+    sl_net_curve_t curve = { .server_public = cred.server_public, .keys = &cred.keys };
+    zsock_t *sock = sl_net_client_socket(cred.server, &curve, err, sizeof err);
+    memset(&cred.keys, 0, sizeof cred.keys);
+    if (!sock) {
+        fprintf(stderr, "%s: %s\n", command, err);
+        return SL_EXIT_FAIL;
+    }
+    sl_arg_t args[SL_MAX_ARGS];
+    for (size_t i = 0; i < nargs; i++) {
+        args[i].key = keys[i];
+        args[i].key_len = strlen(keys[i]);
+        args[i].value = values[i];
+        args[i].value_len = strlen(values[i]);
+    }
+    uint64_t sess = (uint64_t) sl_now_ms();
+    sl_msg_t req = { .type = SL_ADMIN, .sess = sess, .verb = verb, .verb_len = strlen(verb),
+                     .args = args, .nargs = nargs };
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    sl_msg_encode(&req, &out);
+    int rc = SL_EXIT_UNREACHABLE;
+    int64_t deadline = sl_now_ms() + secs * 1000;
+    bool sent = false;
+    sl_msg_t rep;
+    memset(&rep, 0, sizeof rep);
+    while (sl_now_ms() < deadline) {
+        if (!sent)
+            sent = sl_net_send(sock, NULL, 0, out.data, out.size) == 0;
+        zmq_pollitem_t item = { zsock_resolve(sock), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&item, 1, 100) <= 0)
+            continue;
+        zmq_msg_t frame;
+        zmq_msg_init(&frame);
+        if (zmq_msg_recv(&frame, zsock_resolve(sock), ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&frame);
+            continue;
+        }
+        int code = sl_msg_decode(&rep, zmq_msg_data(&frame), zmq_msg_size(&frame), err, sizeof err);
+        if (code) {
+            fprintf(stderr, "%s: unreadable answer from the server: %s\n", command, err);
+            rc = SL_EXIT_FAIL;
+        } else if (rep.sess != sess) {
+            zmq_msg_close(&frame);
+            sl_msg_reset(&rep);
+            continue;
+        } else if (rep.type == SL_ERROR) {
+            fprintf(stderr, "%s: refused by the server: %s (%u): %.*s\n", command,
+                    sl_error_name((int) rep.code), rep.code, (int) rep.text_len, rep.text);
+            rc = SL_EXIT_REFUSED;
+        } else if (rep.type == SL_REPLY) {
+            if (rep.text_len)
+                printf("%.*s\n", (int) rep.text_len, rep.text);
+            if (rep.columns && rep.ncells >= rep.columns && !quiet_rows) {
+                size_t cols = rep.columns;
+                const char **row = calloc(cols, sizeof *row);
+                char **cells = calloc(rep.ncells, sizeof *cells);
+                for (size_t i = 0; cells && i < rep.ncells; i++)
+                    cells[i] = strndup(rep.cells[i].ptr, rep.cells[i].len);
+                sl_table_t *t = row && cells ? sl_table_new(cols, (const char *const *) cells) : NULL;
+                for (size_t r = 1; t && r < rep.ncells / cols; r++) {
+                    for (size_t c = 0; c < cols; c++)
+                        row[c] = cells[r * cols + c];
+                    sl_table_add(t, row);
+                }
+                if (t)
+                    sl_table_print(t, stdout);
+                sl_table_destroy(&t);
+                for (size_t i = 0; cells && i < rep.ncells; i++)
+                    free(cells[i]);
+                free(cells);
+                free(row);
+            }
+            rc = 0;
+        } else {
+            fprintf(stderr, "%s: unexpected %s from the server\n", command,
+                    sl_msg_type_name(rep.type));
+            rc = SL_EXIT_FAIL;
+        }
+        zmq_msg_close(&frame);
+        sl_msg_reset(&rep);
+        break;
+    }
+    if (rc == SL_EXIT_UNREACHABLE)
+        fprintf(stderr, "%s: no answer from %s within %ld s (server down, wrong server key in "
+                "%s, or this administrator key is unknown to the server)\n",
+                command, cred.server, secs, s_cred_path);
+    msgpack_sbuffer_destroy(&out);
+    zsock_destroy(&sock);
+    return rc;
+}
+
+static int s_site_enroll(int argc, char **argv)
+{
+    const char *site = NULL, *community = NULL, *days = "7", *out = NULL;
+    sl_opt_t opts[] = {
+        CRED_OPTS,
+        { "--site", "ID", "the new site's id (e.g. qu01.gongyuan)", &site, NULL },
+        { "--community", "NAME", "its community (社区), e.g. 公园社区", &community, NULL },
+        { "--days", "N", "the bundle expires after N days (default 7)", &days, NULL },
+        { "--out", "FILE", "where to write the bundle (default ID.bundle)", &out, NULL },
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " site enroll", "--site ID --community NAME [--days N] "
+                          "[--out FILE]",
+                          "Registers a site and writes its enrollment bundle: one file holding "
+                          "the site id, a one-time key, the server's public key and address, "
+                          "and an expiry.  Give it to the site (USB stick, not e-mail); it "
+                          "installs it with `shuanglian-site init --bundle FILE`.  A bundle "
+                          "works once.", opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    long ndays;
+    if (!site || !community) {
+        fprintf(stderr, PROG " site enroll: --site and --community are required\n");
+        return SL_EXIT_USAGE;
+    }
+    if (sl_site_id_check(site, strlen(site))) {
+        fprintf(stderr, PROG " site enroll: --site \"%s\": %s\n", site,
+                sl_site_id_check(site, strlen(site)));
+        return SL_EXIT_USAGE;
+    }
+    if (!*community || strlen(community) > 200 || !sl_utf8_valid(community, strlen(community))) {
+        fprintf(stderr, PROG " site enroll: --community must be UTF-8 text of 1..200 bytes\n");
+        return SL_EXIT_USAGE;
+    }
+    if (sl_cli_number(PROG " site enroll", "--days", days, 1, 365, &ndays))
+        return SL_EXIT_USAGE;
+    char path[512];
+    snprintf(path, sizeof path, "%s", out ? out : site);
+    if (!out)
+        strncat(path, ".bundle", sizeof path - strlen(path) - 1);
+    if (access(path, F_OK) == 0) {
+        fprintf(stderr, PROG " site enroll: %s already exists (refusing to overwrite)\n", path);
+        return SL_EXIT_FAIL;
+    }
+    sl_bundle_t b = { 0 };
+    if (sl_keypair_new(&b.enroll)) {
+        fprintf(stderr, PROG " site enroll: cannot make a key pair\n");
+        return SL_EXIT_FAIL;
+    }
+    b.expires_ms = sl_now_ms() + ndays * 86400000LL;
+    char expires[32];
+    snprintf(expires, sizeof expires, "%lld", (long long) b.expires_ms);
+    const char *keys[] = { "site", "community", "enroll_key", "expires_ms" };
+    const char *values[] = { site, community, b.enroll.public_z85, expires };
+    rc = s_request(PROG " site enroll", "site.enroll", 4, keys, values, false);
+    if (rc)
+        return rc;
+    sl_admin_cred_t cred;
+    char err[512];
+    if (sl_admin_cred_read(s_cred_path, &cred, err, sizeof err)) {
+        fprintf(stderr, PROG " site enroll: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    snprintf(b.site, sizeof b.site, "%s", site);
+    snprintf(b.community, sizeof b.community, "%s", community);
+    snprintf(b.server, sizeof b.server, "%s", cred.server);
+    snprintf(b.server_public, sizeof b.server_public, "%s", cred.server_public);
+    memset(&cred.keys, 0, sizeof cred.keys);
+    if (sl_bundle_write(path, &b, err, sizeof err)) {
+        fprintf(stderr, PROG " site enroll: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    memset(&b.enroll, 0, sizeof b.enroll);
+    time_t t = (time_t) (b.expires_ms / 1000);
+    struct tm tm;
+    char when[32];
+    localtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+    printf("注册包已生成 enrollment bundle written: %s (site %s, %s; expires %s; single use)\n",
+           path, site, community, when);
+    return 0;
+}
+
+static int s_site(int argc, char **argv)
+{
+    if (argc >= 1 && strcmp(argv[0], "enroll") == 0)
+        return s_site_enroll(argc - 1, argv + 1);
+    bool revoke = argc >= 1 && strcmp(argv[0], "revoke") == 0;
+    bool list = argc >= 1 && strcmp(argv[0], "list") == 0;
+    if (revoke || list) {
+        sl_opt_t opts[] = { CRED_OPTS };
+        char *pos[1];
+        size_t npos;
+        int rc = sl_cli_parse(argc - 1, argv + 1, revoke ? PROG " site revoke" : PROG " site list",
+                              revoke ? "SITE" : "",
+                              revoke ? "Revokes every key of SITE at once: its open connection is "
+                                       "refused on its next message, new connections are refused, "
+                                       "and an unused bundle for it stops working."
+                                     : "Lists sites, their keys and when they were last seen.",
+                              opts, 2, pos, revoke ? 1 : 0, &npos);
+        if (rc)
+            return rc > 0 ? 0 : SL_EXIT_USAGE;
+        if (revoke && npos != 1) {
+            fprintf(stderr, PROG " site revoke: SITE is required\n");
+            return SL_EXIT_USAGE;
+        }
+        const char *keys[] = { "site" };
+        const char *values[] = { revoke ? pos[0] : "" };
+        return s_request(revoke ? PROG " site revoke" : PROG " site list",
+                         revoke ? "site.revoke" : "site.list", revoke ? 1 : 0, keys, values, false);
+    }
+    bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
+    fprintf(help ? stdout : stderr,
+            "usage: " PROG " site enroll|revoke|list …\n\n"
+            "  enroll --site ID --community NAME   register a site, write its bundle\n"
+            "  revoke SITE                         refuse every key of SITE, at once\n"
+            "  list                                sites, key states, last seen\n");
+    return help ? 0 : SL_EXIT_USAGE;
+}
+
+static int s_ref(int argc, char **argv)
+{
+    const char *target = NULL;
+    sl_opt_t opts[] = {
+        CRED_OPTS,
+        { "--site", "SITE", "send to this site only (default: every site)", &target, NULL },
+    };
+    char *pos[4];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " ref", "put KIND KEY VALUE | del KIND KEY [--site SITE]",
+                          "Publishes reference data (units, communities, settings) to sites "
+                          "through the server log; each site receives it at its next sync, in "
+                          "order and exactly once.", opts, 3, pos, 4, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    bool put = npos == 4 && strcmp(pos[0], "put") == 0;
+    bool del = npos == 3 && strcmp(pos[0], "del") == 0;
+    if (!put && !del) {
+        fprintf(stderr, PROG " ref: expected put KIND KEY VALUE or del KIND KEY\n");
+        return SL_EXIT_USAGE;
+    }
+    const char *keys[] = { "kind", "key", "value", "site" };
+    const char *values[] = { pos[1], pos[2], put ? pos[3] : "", target ? target : "" };
+    size_t n = put ? 3 : 2;
+    if (target) {
+        keys[n] = "site";
+        values[n] = target;
+        n++;
+    }
+    return s_request(PROG " ref", put ? "ref.put" : "ref.del", n, keys, values, false);
+}
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+        "usage: " PROG " VERB [options]\n\n"
+        "The district administrator's tool for shuanglian (双进双联): talks to the\n"
+        "running server over an encrypted, authenticated connection.\n\n"
+        "verbs:\n"
+        "  site      enroll a site (write its bundle), revoke a site, list sites\n"
+        "  ref       publish reference data to sites\n\n"
+        "Every verb takes --cred FILE (default $SHUANGLIAN_ADMIN_CRED or ./admin.cred).\n"
+        "Run '" PROG " VERB --help' for a verb's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    sl_log_set_name(PROG);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        s_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? SL_EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf(PROG " %s\n", SL_VERSION);
+        return 0;
+    }
+    zsys_handler_set(NULL);
+    if (strcmp(argv[1], "site") == 0)
+        return s_site(argc - 2, argv + 2);
+    if (strcmp(argv[1], "ref") == 0)
+        return s_ref(argc - 2, argv + 2);
+    fprintf(stderr, PROG ": unknown verb \"%s\"\n\n", argv[1]);
+    s_usage(stderr);
+    return SL_EXIT_USAGE;
+}
