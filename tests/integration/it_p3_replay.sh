@@ -116,7 +116,7 @@ BH=tcp://127.0.0.1:$(free_port)
 bg_start BH_PID "$T/blackhole.out" "$PROBE" --bind "$BH" blackhole 60
 bh_up() { grep -q LISTENING "$T/blackhole.out"; }
 wait_until 10 bh_up || fail "black hole did not start"
-site_init qu01.bh
+site_init_plain qu01.bh
 gen_matters 300 "$T/bh.csv"; site_import qu01.bh "$T/bh.csv"
 t0=$(now_ms); rc=0
 timeout 60 "$SITE" sync --data "$T/qu01.bh" --server "$BH" --timeout 4 >"$T/bh-sync.out" 2>&1 || rc=$?

@@ -51,11 +51,13 @@ EP=tcp://127.0.0.1:$PORT
 site() { if [ "$BASHPID" != "$$" ]; then exec $SL_WRAP "$SITE" "$@"; fi; $SL_WRAP "$SITE" "$@"; }
 server() { if [ "$BASHPID" != "$$" ]; then exec $SL_WRAP "$SERVER" "$@"; fi; $SL_WRAP "$SERVER" "$@"; }
 
-server_init() { "$SERVER" init --data "$T/srv" >/dev/null || fail "server init"; }
+# Security is on, as in production: the server has its CURVE keys and every
+# site is enrolled with a bundle.  SL_INSECURE=1 runs plaintext instead.
+server_init() { "$SERVER" init --data "$T/srv" --endpoint "$EP" >/dev/null || fail "server init"; }
 
 # Starts the server in the background and waits until it listens.
 server_start() {
-  $SL_WRAP "$SERVER" run --data "$T/srv" --bind "$EP" ${SL_SERVER_FLAGS---insecure} "$@" >>"$T/server.log" 2>&1 &
+  $SL_WRAP "$SERVER" run --data "$T/srv" --bind "$EP" ${SL_INSECURE:+--insecure} "$@" >>"$T/server.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   for _ in $(seq 1 200); do
@@ -81,7 +83,16 @@ server_stop() {
   return "$WAIT_RC"
 }
 
-site_init() { site init --data "$T/$1" --site "$1" --server "$EP" >/dev/null || fail "site init $1"; }
+# site_init ID: enrolls the site (a bundle from the server's own files, the
+# same as shuanglian-admin site enroll) and installs it.
+site_init() {
+  if [ -n "${SL_INSECURE:-}" ]; then site_init_plain "$1"; return; fi
+  "$SERVER" site enroll --data "$T/srv" --site "$1" --community 测试社区 --out "$T/$1.bundle" \
+      >/dev/null || fail "enroll $1"
+  site init --data "$T/$1" --bundle "$T/$1.bundle" >/dev/null || fail "site init $1"
+}
+# A plaintext site (no keys), for peers that do not speak CurveZMQ.
+site_init_plain() { site init --data "$T/$1" --site "$1" --server "$EP" >/dev/null || fail "site init $1"; }
 
 # gen_matters N FILE [PREFIX]: a CSV of N service matters.
 gen_matters() {

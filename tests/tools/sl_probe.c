@@ -54,7 +54,8 @@ typedef struct {
 
 static void s_usage(void)
 {
-    fprintf(stderr, "usage: sl-probe --endpoint EP [--data SITEDIR] [--wait MS] OP…\n"
+    fprintf(stderr, "usage: sl-probe --endpoint EP [--data SITEDIR] [--wait MS]\n"
+                    "                [--keyfile FILE --server-public Z85] [--as-site ID] OP…\n"
                     "       sl-probe --bind EP blackhole SECONDS\n"
                     "ops: hello | batch FROM TO | send FROM TO | replies K | alter FROM TO SEQ |\n"
                     "     forge FROM TO SEQ | ping | raw HEX | rawfile FILE | sleep MS\n");
@@ -349,6 +350,7 @@ int main(int argc, char **argv)
     sl_log_set_name("sl-probe");
     sl_log_set_level(SL_LOG_WARN);
     const char *endpoint = NULL, *data = NULL, *bind = NULL;
+    const char *keyfile = NULL, *server_public = NULL, *as_site = NULL;
     int wait_ms = 5000, i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
         if (i + 1 >= argc) {
@@ -363,6 +365,12 @@ int main(int argc, char **argv)
             data = argv[i + 1];
         else if (strcmp(argv[i], "--wait") == 0)
             wait_ms = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--keyfile") == 0)
+            keyfile = argv[i + 1];
+        else if (strcmp(argv[i], "--server-public") == 0)
+            server_public = argv[i + 1];
+        else if (strcmp(argv[i], "--as-site") == 0)
+            as_site = argv[i + 1];
         else {
             s_usage();
             return 64;
@@ -384,7 +392,26 @@ int main(int argc, char **argv)
         }
         p.site_id = site_store_site_id(p.store);
     }
-    p.sock = sl_net_site_socket(endpoint, err, sizeof err);
+    if (as_site)
+        p.site_id = as_site;    /* claim another site's id (authorization tests) */
+    /* CurveZMQ: --keyfile/--server-public, or the site directory's own keys. */
+    char spub[SL_Z85_KEY] = "", path[600];
+    sl_keypair_t kp;
+    if (server_public)
+        snprintf(spub, sizeof spub, "%s", server_public);
+    else if (p.store)
+        site_store_meta(p.store, "server_public", spub, sizeof spub);
+    if (spub[0] && !keyfile && data) {
+        snprintf(path, sizeof path, "%s/site.key", data);
+        keyfile = path;
+    }
+    if (spub[0] && (!keyfile || sl_keyfile_read(keyfile, &kp, err, sizeof err))) {
+        fprintf(stderr, "sl-probe: %s\n", keyfile ? err : "--server-public needs --keyfile");
+        site_store_destroy(&p.store);
+        return 1;
+    }
+    sl_net_curve_t curve = { .server_public = spub, .keys = &kp };
+    p.sock = sl_net_client_socket(endpoint, spub[0] ? &curve : NULL, err, sizeof err);
     if (!p.sock) {
         fprintf(stderr, "sl-probe: %s\n", err);
         site_store_destroy(&p.store);
