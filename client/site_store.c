@@ -84,6 +84,18 @@ static int64_t s_meta_int(site_store_t *self, const char *key, int64_t fallback)
     return v;
 }
 
+int site_store_reset_refdata(site_store_t *self, const char *log_id)
+{
+    if (sl_db_begin(self->db))
+        return -1;
+    if (sl_db_exec(self->db, "DELETE FROM refdata") || s_meta_set_int(self, "cursor", 0)
+        || s_meta_set_text(self, "log_id", log_id) || sl_db_commit(self->db)) {
+        sl_db_rollback(self->db);
+        return -1;
+    }
+    return 0;
+}
+
 int site_store_set_meta(site_store_t *self, const char *key, const char *value)
 {
     return s_meta_set_text(self, key, value);

@@ -68,6 +68,11 @@ int site_store_restore_events(site_store_t *self, const sl_event_t *events, size
 int site_store_apply_log(site_store_t *self, const sl_log_entry_t *entries, size_t n,
                          uint64_t upto, char *err, size_t errlen);
 
+/* Forgets all reference data and sets the cursor to 0, in one transaction:
+ * the server's log is not the one the cursor points into (restored or
+ * replaced), so everything is pulled again.  0 or -1. */
+int site_store_reset_refdata(site_store_t *self, const char *log_id);
+
 /* Sets a meta value (text), durably.  0 or -1. */
 int site_store_set_meta(site_store_t *self, const char *key, const char *value);
 

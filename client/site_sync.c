@@ -188,6 +188,22 @@ static void s_on_welcome(sync_t *s, const sl_msg_t *m)
     s->heartbeat_ms = m->heartbeat_ms ? m->heartbeat_ms : SL_HEARTBEAT_MS;
     s->server_seq = m->server_seq;
     s->log_head = m->log_head;
+    if (m->log_id) {
+        /* Another server log than the one our cursor points into (the central
+         * store was replaced or restored): pull all reference data again. */
+        char stored[SL_MAX_NAME_BYTES + 1], id[SL_MAX_NAME_BYTES + 1];
+        snprintf(id, sizeof id, "%.*s", (int) m->log_id_len, m->log_id);
+        site_store_meta(s->store, "log_id", stored, sizeof stored);
+        if ((stored[0] && strcmp(stored, id) != 0) || m->log_head < s->cursor) {
+            sl_warn("sync: the server's reference-data log is not the one this site followed "
+                    "(cursor %llu, server log head %llu): reloading all reference data",
+                    (unsigned long long) s->cursor, (unsigned long long) m->log_head);
+            if (site_store_reset_refdata(s->store, id) == 0)
+                s->cursor = 0;
+        } else if (!stored[0]) {
+            site_store_set_meta(s->store, "log_id", id);
+        }
+    }
     site_store_observe_hlc(s->store, m->hlc);
     uint8_t mine[SL_HASH_BYTES];
     if (site_store_hash_at(s->store, m->match_seq, mine)) {
@@ -668,8 +684,11 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
         }
         s_timers(&s);
     }
-    if (!s.done)
+    if (!s.done && opts->watch)
         s_finish(&s, SITE_SYNC_OK, "stopped");
+    else if (!s.done)
+        s_finish(&s, SITE_SYNC_FAILED, "interrupted before the site was level with the server "
+                 "(nothing is lost; sync again)");
     if (report->result == SITE_SYNC_UNREACHABLE && s.refused_why[0]) {
         size_t used = strlen(report->text);
         snprintf(report->text + used, sizeof report->text - used, ": %s", s.refused_why);

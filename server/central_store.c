@@ -6,6 +6,8 @@
 #include "central_store.h"
 #include "sl_db.h"
 #include "sl_hlc.h"
+#include "sl_id.h"
+#include <sodium.h>
 #include "sl_log.h"
 #include "sl_schema.h"
 #include <limits.h>
@@ -444,6 +446,26 @@ int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t f
     }
     sqlite3_finalize(st);
     return expect == to + 1 ? 0 : -1;
+}
+
+int central_store_log_id(central_store_t *self, char *out, size_t cap)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db, "SELECT value FROM meta WHERE key = 'log_id'");
+    out[0] = 0;
+    if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+        snprintf(out, cap, "%s", (const char *) sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (out[0])
+        return 0;
+    uint8_t raw[16];
+    randombytes_buf(raw, sizeof raw);
+    char hex[33], sql[128];
+    sl_hex(raw, sizeof raw, hex);
+    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta(key, value) VALUES ('log_id', '%s')", hex);
+    if (sl_db_exec(self->db, sql))
+        return -1;
+    snprintf(out, cap, "%s", hex);
+    return 0;
 }
 
 uint64_t central_store_log_head(central_store_t *self)

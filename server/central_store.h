@@ -74,6 +74,10 @@ int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t f
                               msgpack_sbuffer *out);
 
 /* Server log. */
+/* The log's identity (meta log_id), created on first use.  A site that sees
+ * another identity (the central store was restored or replaced) starts its
+ * reference data over from cursor 0.  0 or -1. */
+int central_store_log_id(central_store_t *self, char *out, size_t cap);
 uint64_t central_store_log_head(central_store_t *self);
 /* Appends an entry (target NULL = all sites; value NULL = delete key). */
 int central_store_log_append(central_store_t *self, const char *target, const char *kind,

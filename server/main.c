@@ -471,22 +471,24 @@ static int s_ref(int argc, char **argv)
     char *pos[5];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " ref",
-                          "put KIND KEY VALUE | del KIND KEY | import FILE | list "
+                          "put KIND KEY VALUE | del KIND KEY | import FILE | list | new-epoch "
                           "[--data DIR] [--site SITE]",
                           "Reference data (units, communities, settings) sent down to sites.\n"
                           "Each change is appended to the server log and reaches every site, "
                           "in order and exactly once, at its next sync (running servers pick "
                           "it up within a second).\n"
                           "import FILE: one entry per line, KIND<TAB>KEY<TAB>VALUE (KIND<TAB>KEY "
-                          "alone deletes), all lines or none; FILE - reads standard input.",
+                          "alone deletes), all lines or none; FILE - reads standard input.\n"
+                          "new-epoch: after restoring central.db from a backup, makes every site "
+                          "reload all reference data.",
                           opts, 2, pos, 5, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     const char *verb = npos ? pos[0] : "";
     bool put = strcmp(verb, "put") == 0, del = strcmp(verb, "del") == 0;
-    bool import = strcmp(verb, "import") == 0;
+    bool import = strcmp(verb, "import") == 0, epoch = strcmp(verb, "new-epoch") == 0;
     if (!(put && npos == 4) && !(del && npos == 3) && !(import && npos == 2)
-        && !(strcmp(verb, "list") == 0 && npos == 1)) {
+        && !(strcmp(verb, "list") == 0 && npos == 1) && !(epoch && npos == 1)) {
         fprintf(stderr, PROG " ref: expected put KIND KEY VALUE, del KIND KEY, import FILE or "
                 "list (see " PROG " ref --help)\n");
         return SL_EXIT_USAGE;
@@ -509,7 +511,19 @@ static int s_ref(int argc, char **argv)
                     "waits for a site of that id (check the spelling)\n", target);
         sqlite3_finalize(st);
     }
-    if (import) {
+    if (epoch) {
+        /* After restoring central.db from a backup: entries made since the
+         * backup may reuse sequence numbers sites already applied. */
+        char sql[160], hex[33];
+        uint8_t raw[16];
+        sl_id_new(raw, sl_hlc_next(0, sl_now_ms()));
+        sl_hex(raw, sizeof raw, hex);
+        snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta(key, value) VALUES ('log_id', '%s')", hex);
+        rc = sl_db_exec(central_store_db(store), sql) ? SL_EXIT_FAIL : 0;
+        if (!rc)
+            printf("server log has a new identity: every site reloads all reference data at its "
+                   "next sync (restart a running server to apply)\n");
+    } else if (import) {
         rc = s_ref_import(store, target, pos[1]);
     } else if (put || del) {
         char err[512];

@@ -120,6 +120,11 @@ void server_auth_refresh(server_auth_t *self)
         s_load(self);
 }
 
+void server_auth_reload(server_auth_t *self)
+{
+    s_load(self);
+}
+
 const server_principal_t *server_auth_lookup(server_auth_t *self, const char *key_z85)
 {
     return key_z85 ? zhashx_lookup(self->keys, key_z85) : NULL;

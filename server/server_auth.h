@@ -45,6 +45,9 @@ zsock_t *server_auth_zap_socket(server_auth_t *self);
 void server_auth_handle_zap(server_auth_t *self);
 /* Reloads the key cache when another process changed the database. */
 void server_auth_refresh(server_auth_t *self);
+/* Reloads the key cache now (after this process wrote to `keys` itself:
+ * PRAGMA data_version does not change for a connection's own writes). */
+void server_auth_reload(server_auth_t *self);
 
 const server_principal_t *server_auth_lookup(server_auth_t *self, const char *key_z85);
 const char *sl_role_name(sl_role_t role);

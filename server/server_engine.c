@@ -57,6 +57,7 @@ struct server_engine {
     reply_t *acks;               /* held until the round commits */
     size_t nacks, cap_acks;
     uint64_t log_head;
+    char log_id[SL_MAX_NAME_BYTES + 1];  /* identity of this server log (meta log_id) */
     uint64_t hlc;
     /* counters, logged periodically */
     uint64_t n_events, n_dups, n_batches, n_refused, n_malformed;
@@ -112,6 +113,11 @@ server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, 
     zhashx_set_destructor(self->sites, s_free_item);
     msgpack_sbuffer_init(&self->out);
     self->log_head = central_store_log_head(self->store);
+    if (central_store_log_id(self->store, self->log_id, sizeof self->log_id)) {
+        snprintf(err, errlen, "cannot read or create the server log identity");
+        server_engine_destroy(&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -245,6 +251,7 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
                        const sl_msg_t *m)
 {
     s_flush(self);              /* WELCOME must report only committed state */
+    self->log_head = central_store_log_head(self->store);   /* a ref put a moment ago */
     char site_id[SL_MAX_NAME_BYTES + 1];
     snprintf(site_id, sizeof site_id, "%.*s", (int) m->site_len, m->site);
     central_site_t *site = s_site(self, site_id);
@@ -278,7 +285,8 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
     self->hlc = sl_hlc_next(self->hlc, sl_now_ms());
     sl_msg_t w = { .type = SL_WELCOME, .sess = m->sess, .server_seq = site->last_seq,
                    .log_head = self->log_head, .hlc = self->hlc, .credit = self->opts.credit,
-                   .max_batch = self->opts.max_batch, .heartbeat_ms = SL_HEARTBEAT_MS };
+                   .max_batch = self->opts.max_batch, .heartbeat_ms = SL_HEARTBEAT_MS,
+                   .log_id = self->log_id, .log_id_len = strlen(self->log_id) };
     w.match_seq = m->last_seq < site->last_seq ? m->last_seq : site->last_seq;
     if (central_store_hash_at(self->store, site->site_no, w.match_seq, w.match_hash)) {
         s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot read the site's chain",
@@ -506,7 +514,7 @@ static void s_on_enroll(server_engine_t *self, const uint8_t *rid, size_t rid_le
             || server_auth_set_status(self->auth, enroll_key, "used") || sl_db_commit(db);
     if (rc) {
         sl_db_rollback(db);
-        server_auth_refresh(self->auth);
+        server_auth_reload(self->auth);
         s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot record the enrollment; retry",
                 NULL, 0, 0);
         return;
@@ -548,15 +556,18 @@ static void s_retire_other_keys(server_engine_t *self, const char *site_id, cons
     sqlite3 *db = central_store_db(self->store);
     sqlite3_stmt *st = sl_db_prepare(db,
         "UPDATE keys SET status = 'retired', changed_ms = ?"
-        " WHERE site_id = ? AND role = 'site' AND status = 'active' AND public != ?");
+        " WHERE site_id = ? AND role = 'site' AND status = 'active'"
+        " AND rowid < (SELECT rowid FROM keys WHERE public = ?)");
     if (!st)
         return;
+    /* Only keys older than the one in use: a newer key registered by a
+     * ROTATE whose reply was lost must survive a HELLO with the old key. */
     sqlite3_bind_int64(st, 1, sl_now_ms());
     sqlite3_bind_text(st, 2, site_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) > 0) {
         sl_info("site %s: key rotation complete, now using %.8s…", site_id, key);
-        server_auth_refresh(self->auth);
+        server_auth_reload(self->auth);
     }
     sqlite3_finalize(st);
 }
@@ -628,7 +639,7 @@ static void s_on_admin(server_engine_t *self, const uint8_t *rid, size_t rid_len
             "SELECT k.site_id, k.name, k.role, k.status, substr(k.public, 1, 8) || '…',"
             " coalesce(s.last_seq, 0), coalesce(datetime(s.last_seen_ms / 1000, 'unixepoch',"
             " 'localtime'), '-') FROM keys k LEFT JOIN sites s ON s.site_id = k.site_id"
-            " WHERE k.role IN ('site', 'enroll') ORDER BY k.site_id, k.created_ms LIMIT 10000");
+            " WHERE k.role IN ('site', 'enroll') ORDER BY k.site_id, k.created_ms LIMIT 5000");
         enum { COLS = 7 };
         static const char *heads[COLS] = { "站点 site", "社区 community", "密钥 key role",
                                            "状态 status", "公钥 key", "记录 records",

@@ -4,7 +4,12 @@
  *   - a few frames compared with bytes worked out by hand from the msgpack
  *     spec, so encoder and decoder are not only checked against each other;
  *   - every message type round-trips (encode, decode, same fields), with
- *     integers at every msgpack width boundary;
+ *     integers at every msgpack width boundary, and the optional keys
+ *     (HELLO agent, WELCOME log_id, ERROR field/seq/expected) both present
+ *     and absent;
+ *   - the messages of security (ADMIN, REPLY, ENROLL, ROTATE): their
+ *     argument map, table and key rules, limits (SL_MAX_ARGS,
+ *     SL_MAX_CELLS) and the order of their checks;
  *   - every malformed case is refused with its exact code and no crash:
  *     each prefix of a BATCH, each key missing, each key of the wrong type,
  *     out-of-range values, huge announced lengths (refused before msgpack-c
@@ -95,6 +100,28 @@ static const char *s_text(const sl_msg_t *m, char *out, size_t cap)
         U("credit", m->credit);
         U("max_batch", m->max_batch);
         U("heartbeat_ms", m->heartbeat_ms);
+        s_put_str(out, cap, "log_id", m->log_id, m->log_id_len);   /* absent: no text */
+        break;
+    case SL_ADMIN:
+        s_put_str(out, cap, "verb", m->verb, m->verb_len);
+        U("args", m->nargs);
+        for (size_t i = 0; i < m->nargs; i++) {
+            s_put_str(out, cap, " name", m->args[i].key, m->args[i].key_len);
+            s_put_str(out, cap, "value", m->args[i].value, m->args[i].value_len);
+        }
+        break;
+    case SL_REPLY:
+        s_put_str(out, cap, "text", m->text, m->text_len);
+        U("columns", m->columns);
+        U("cells", m->ncells);
+        for (size_t i = 0; i < m->ncells; i++)
+            s_put_str(out, cap, "cell", m->cells[i].ptr, m->cells[i].len);
+        break;
+    case SL_ENROLL:
+        s_put_str(out, cap, "site", m->site, m->site_len);
+        /* fall through */
+    case SL_ROTATE:
+        s_put_hex(out, cap, "key", m->key, 32);
         break;
     case SL_EVENTS:
         U("server_seq", m->server_seq);
@@ -168,6 +195,18 @@ static sl_log_entry_t s_entries[3] = {
     { 70000, "community", 9, "公园", 6, "", 0 },
 };
 
+static sl_arg_t s_args[4] = {
+    { "site", 4, "qu01.gongyuan", 13 },
+    { "community", 9, "公园社区", 12 },
+    { "enroll_key", 10, "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7", 40 },
+    { "expires_ms", 10, "1733356800000", 13 },
+};
+static sl_str_t s_cells[6] = {
+    { "站点 site", 11 }, { "状态 status", 13 }, { "", 0 },
+    { "qu01.gongyuan", 13 }, { "active", 6 }, { "社区\t公园", 13 },
+};
+static uint8_t s_key1[32], s_key2[32];
+
 static void s_init_samples(void)
 {
     for (int i = 0; i < SL_HASH_BYTES; i++) {
@@ -189,9 +228,13 @@ static void s_init_samples(void)
         memcpy(e->prev, i == 0 ? s_zero : s_h1, SL_HASH_BYTES);
         memcpy(e->hash, i == 0 ? s_h1 : s_h2, SL_HASH_BYTES);
     }
+    for (int i = 0; i < 32; i++) {
+        s_key1[i] = (uint8_t) (i * 3 + 1);
+        s_key2[i] = (uint8_t) (0xff - i);
+    }
 }
 
-#define NSAMPLES 14
+#define NSAMPLES 21
 
 /* Sample `i`: every type once with ordinary values, then edge values. */
 static sl_msg_t s_sample(int i)
@@ -249,6 +292,36 @@ static sl_msg_t s_sample(int i)
     case 13:
         m = (sl_msg_t) { .type = SL_LOG, .sess = 7, .entries = NULL, .nentries = 0, .upto = 0,
                          .log_head = 0 };
+        break;
+    case 14:            /* sample 1 with the optional log_id */
+        m = s_sample(1);
+        m.log_id = "0192d5927c007764819ebbd8f5122f4c";
+        m.log_id_len = 32;
+        break;
+    case 15:
+        m = (sl_msg_t) { .type = SL_ADMIN, .sess = 1733356800000ULL, .verb = "site.enroll",
+                         .verb_len = 11, .args = s_args, .nargs = 4 };
+        break;
+    case 16:            /* a table of 3 columns: headers and one row */
+        m = (sl_msg_t) { .type = SL_REPLY, .sess = 1733356800000ULL, .text = "2 行 rows",
+                         .text_len = 10, .columns = 3, .cells = s_cells, .ncells = 6 };
+        break;
+    case 17:
+        m = (sl_msg_t) { .type = SL_REPLY, .sess = 65536, .text = "key registered",
+                         .text_len = 14, .columns = 0, .cells = NULL, .ncells = 0 };
+        break;
+    case 18:
+        m = (sl_msg_t) { .type = SL_ENROLL, .sess = 1732752000000000ULL, .site = "qu01.gongyuan",
+                         .site_len = 13 };
+        memcpy(m.key, s_key1, 32);
+        break;
+    case 19:
+        m = (sl_msg_t) { .type = SL_ROTATE, .sess = 1732752000000001ULL };
+        memcpy(m.key, s_key2, 32);
+        break;
+    case 20:
+        m = (sl_msg_t) { .type = SL_ADMIN, .sess = 1, .verb = "site.list", .verb_len = 9,
+                         .args = NULL, .nargs = 0 };
         break;
     }
     return m;
@@ -436,24 +509,26 @@ static void s_rebuild(const msgpack_object *root, int skip, const uint8_t *with,
     }
 }
 
-typedef enum { K_UINT, K_STR, K_BIN32, K_ARRAY } s_kind_t;
+typedef enum { K_UINT, K_STR, K_BIN32, K_ARRAY, K_MAP } s_kind_t;
 
 static s_kind_t s_key_kind(const char *key)
 {
     if (!strcmp(key, "site") || !strcmp(key, "agent") || !strcmp(key, "text")
-        || !strcmp(key, "field"))
+        || !strcmp(key, "field") || !strcmp(key, "log_id") || !strcmp(key, "verb"))
         return K_STR;
-    if (!strcmp(key, "last_hash") || !strcmp(key, "match_hash"))
+    if (!strcmp(key, "last_hash") || !strcmp(key, "match_hash") || !strcmp(key, "key"))
         return K_BIN32;
-    if (!strcmp(key, "events") || !strcmp(key, "entries"))
+    if (!strcmp(key, "events") || !strcmp(key, "entries") || !strcmp(key, "cells"))
         return K_ARRAY;
+    if (!strcmp(key, "args"))
+        return K_MAP;
     return K_UINT;
 }
 
 static bool s_optional(const char *key)
 {
     return !strcmp(key, "agent") || !strcmp(key, "field") || !strcmp(key, "seq")
-        || !strcmp(key, "expected");
+        || !strcmp(key, "expected") || !strcmp(key, "log_id");
 }
 
 static void s_keys(void)
@@ -466,14 +541,14 @@ static void s_keys(void)
         { "float 1.5", K_UINT + 100, { 0xca, 0x3f, 0xc0, 0x00, 0x00 }, 5 },
         { "bin of 3 bytes", K_UINT + 100, { 0xc4, 0x03, 1, 2, 3 }, 5 },
         { "empty array", K_ARRAY, { 0x90 }, 1 },
-        { "empty map", K_UINT + 100, { 0x80 }, 1 },
+        { "empty map", K_MAP, { 0x80 }, 1 },
     };
     msgpack_sbuffer sb, out;
     msgpack_sbuffer_init(&sb);
     msgpack_sbuffer_init(&out);
     for (int i = 0; i < NSAMPLES; i++) {
-        if (i == 11 || i == 12 || i == 13)
-            continue;           /* same keys as samples 10, 2 and 7 */
+        if (i == 11 || i == 12 || i == 13 || i == 17 || i == 20)
+            continue;           /* same keys as samples 10, 2, 7, 16 and 15 */
         sl_msg_t m = s_sample(i);
         sl_msg_encode(&m, &sb);
         msgpack_zone zone;
@@ -577,6 +652,47 @@ static void s_ranges(void)
         { 7, "entries", { 0x91, 0x93, 0x01, 0xa1, 'k', 0xa0 }, 6, SL_E_BAD_FIELD },
         { 7, "entries", { 0x91, 0x95, 0x01, 0xa1, 'k', 0xa0, 0xc0, 0xc0 }, 8, 0 },
         { 7, "entries", { 0x91, 0x01 }, 2, SL_E_BAD_FIELD },
+        { 14, "log_id", { 0xa0 }, 1, 0 },
+        { 14, "log_id", { 0xa1, 0x00 }, 2, SL_E_BAD_FIELD },
+        { 14, "log_id", { 0xa2, 0xc3, 0x28 }, 3, SL_E_BAD_FIELD },          /* bad UTF-8 */
+        { 15, "verb", { 0xa0 }, 1, 0 },         /* the server, not the codec, knows verbs */
+        { 15, "verb", { 0xa1, 0x0d }, 2, SL_E_BAD_FIELD },
+        { 15, "args", { 0x80 }, 1, 0 },
+        { 15, "args", { 0x81, 0xa0, 0xa0 }, 3, 0 },
+        { 15, "args", { 0x81, 0xa1, 'a', 0x05 }, 4, SL_E_BAD_FIELD },     /* value an int */
+        { 15, "args", { 0x81, 0xa1, 'a', 0xc0 }, 4, SL_E_BAD_FIELD },     /* value nil */
+        { 15, "args", { 0x81, 0xa1, 'a', 0xc4, 0x01, 'x' }, 6, SL_E_BAD_FIELD }, /* bin */
+        { 15, "args", { 0x81, 0xa1, 'a', 0xa1, 0xff }, 5, SL_E_BAD_FIELD },  /* bad UTF-8 */
+        { 15, "args", { 0x81, 0x05, 0xa1, 'a' }, 4, SL_E_BAD_FIELD },     /* name an int */
+        { 15, "args", { 0x82, 0xa1, 'a', 0xa0, 0xa1, 'a', 0xa1, 'b' }, 8, SL_E_BAD_FIELD },
+        { 15, "args", { 0x82, 0xa1, 'a', 0xa0, 0xa1, 'b', 0xa0 }, 7, 0 },
+        { 15, "args", { 0x81, 0xa1, 'a', 0x91, 0xa0 }, 5, SL_E_BAD_FIELD }, /* value array */
+        { 16, "text", { 0xa1, 0x01 }, 2, SL_E_BAD_FIELD },
+        { 16, "text", { 0xa2, 'a', '\n' }, 3, 0 },
+        { 16, "columns", { 0x41 }, 1, SL_E_BAD_FIELD },          /* 65: over 64 */
+        { 16, "columns", { 0x40 }, 1, SL_E_BAD_FIELD },          /* 64, but 6 cells */
+        { 16, "columns", { 0x00 }, 1, SL_E_BAD_FIELD },          /* cells without columns */
+        { 16, "columns", { 0x01 }, 1, 0 },
+        { 16, "columns", { 0x02 }, 1, 0 },
+        { 16, "columns", { 0x04 }, 1, SL_E_BAD_FIELD },
+        { 16, "columns", { 0x06 }, 1, 0 },
+        { 16, "columns", { 0xff }, 1, SL_E_BAD_FIELD },          /* -1 */
+        { 16, "cells", { 0x90 }, 1, 0 },                         /* no rows at all */
+        { 16, "cells", { 0x93, 0xa0, 0xa0, 0xa0 }, 4, 0 },
+        { 16, "cells", { 0x92, 0xa0, 0xa0 }, 3, SL_E_BAD_FIELD },
+        { 16, "cells", { 0x94, 0xa0, 0xa0, 0xa0, 0xa0 }, 5, SL_E_BAD_FIELD },
+        { 16, "cells", { 0x93, 0xa0, 0xa0, 0x01 }, 4, SL_E_BAD_FIELD },
+        { 16, "cells", { 0x93, 0xa0, 0xc0, 0xa0 }, 4, SL_E_BAD_FIELD },
+        { 16, "cells", { 0x93, 0xa1, 0x07, 0xa0, 0xa0 }, 5, SL_E_BAD_FIELD },
+        { 16, "cells", { 0x93, 0xa0, 0xa0, 0x90 }, 4, SL_E_BAD_FIELD },
+        { 18, "site", { 0xa0 }, 1, SL_E_BAD_FIELD },
+        { 18, "site", { 0xa4, '-', 'a', 'b', 'c' }, 5, SL_E_BAD_FIELD },
+        { 18, "site", { 0xa4, 'a', '/', 'b', 'c' }, 5, SL_E_BAD_FIELD },
+        { 18, "site", { 0xa4, 'a', ' ', 'b', 'c' }, 5, SL_E_BAD_FIELD },
+        { 18, "site", { 0xa3, 'a', '.', 'b' }, 4, 0 },
+        { 18, "key", { 0xc4, 0x00 }, 2, SL_E_BAD_FIELD },
+        { 18, "key", { 0xa1, 'k' }, 2, SL_E_BAD_FIELD },
+        { 19, "key", { 0xc4, 0x00 }, 2, SL_E_BAD_FIELD },
     };
     msgpack_sbuffer sb, out;
     msgpack_sbuffer_init(&sb);
@@ -921,6 +1037,289 @@ static void s_limits(void)
     msgpack_sbuffer_destroy(&sb);
 }
 
+/* Replaces the value of body key `key` of sample `sample` by the msgpack
+ * bytes `with` and decodes the result.  Returns the code; the refusal's
+ * sentence goes to err and the decoded (or refused) message to *d, whose
+ * integers stay readable (its strings pointed into a frame now freed). */
+static int s_with(int sample, const char *key, const uint8_t *with, size_t with_len,
+                  sl_msg_t *d, char *err, size_t errlen)
+{
+    msgpack_sbuffer sb, out;
+    msgpack_sbuffer_init(&sb);
+    msgpack_sbuffer_init(&out);
+    sl_msg_t m = s_sample(sample);
+    sl_msg_encode(&m, &sb);
+    msgpack_zone zone;
+    msgpack_zone_init(&zone, 4096);
+    msgpack_object root;
+    size_t off = 0;
+    int rc = -1;
+    snprintf(err, errlen, "no key %s in sample %d", key, sample);
+    if (msgpack_unpack(sb.data, sb.size, &off, &zone, &root) == MSGPACK_UNPACK_SUCCESS) {
+        const msgpack_object_map *body = &root.via.array.ptr[3].via.map;
+        for (uint32_t k = 0; k < body->size; k++)
+            if (body->ptr[k].key.via.str.size == strlen(key)
+                && !memcmp(body->ptr[k].key.via.str.ptr, key, strlen(key))) {
+                s_rebuild(&root, (int) k, with, with_len, &out);
+                /* an exact-size copy, so ASan sees any over-read */
+                uint8_t *copy = malloc(out.size);
+                memcpy(copy, out.data, out.size);
+                rc = s_decode(copy, out.size, d, err, errlen);
+                free(copy);
+                break;
+            }
+    }
+    msgpack_zone_destroy(&zone);
+    msgpack_sbuffer_destroy(&sb);
+    msgpack_sbuffer_destroy(&out);
+    return rc;
+}
+
+/* msgpack str of n bytes: the UTF-8 character `first`, then 'a's. */
+static void s_pack_str(msgpack_sbuffer *sb, const char *first, size_t n)
+{
+    size_t w = strlen(first);
+    char *b = malloc(n + 1);
+    memset(b, 'a', n);
+    memcpy(b, first, n < w ? n : w);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_str_with_body(&pk, b, n);
+    free(b);
+}
+
+/* ADMIN, REPLY, ENROLL, ROTATE and WELCOME log_id: what the key tables of
+ * PROTOCOL.md section 4 say beyond types (lengths at and over each limit,
+ * counts, the order of checks), and what the encoder guarantees. */
+static void s_security_messages(void)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    sl_msg_t d = { 0 };
+    char err[300];
+
+    /* ROTATE, worked out by hand: fixarray 4, 0x534C, 1, 15, fixmap 2,
+     * "sess" 1, "key" bin8 of 32 bytes. */
+    uint8_t key[32];
+    memset(key, 0x22, sizeof key);
+    sl_msg_t rot = { .type = SL_ROTATE, .sess = 1 };
+    memcpy(rot.key, key, 32);
+    sl_msg_encode(&rot, &sb);
+    uint8_t want[64] = { 0x94, 0xcd, 0x53, 0x4c, 0x01, 0x0f, 0x82, 0xa4, 's', 'e', 's', 's',
+                         0x01, 0xa3, 'k', 'e', 'y', 0xc4, 0x20 };
+    memset(want + 19, 0x22, 32);
+    s_bytes_equal("ROTATE sess 1 (bin8 key)", &sb, want, 51);
+
+    /* One byte over each length limit, and exactly at it. */
+    static const struct {
+        int sample;
+        const char *key, *what, *fill;
+        size_t limit;
+        int shape;      /* 0 the value itself, 1 an argument's name, 2 its value, 3 cell 0 */
+    } lens[] = {
+        { 14, "log_id", "WELCOME log_id", "0", SL_MAX_NAME_BYTES, 0 },
+        { 15, "verb", "ADMIN verb", "v", SL_MAX_NAME_BYTES, 0 },
+        { 15, "args", "ADMIN argument name", "名", SL_MAX_NAME_BYTES, 1 },
+        { 15, "args", "ADMIN argument value", "值", SL_MAX_TEXT_BYTES, 2 },
+        { 16, "text", "REPLY text", "字", SL_MAX_TEXT_BYTES, 0 },
+        { 16, "cells", "REPLY cell", "格", SL_MAX_TEXT_BYTES, 3 },
+        { 18, "site", "ENROLL site", "s", SL_MAX_NAME_BYTES, 0 },
+    };
+    for (size_t c = 0; c < sizeof lens / sizeof lens[0]; c++) {
+        for (int over = 0; over < 2; over++) {
+            size_t n = lens[c].limit + (size_t) over;
+            msgpack_sbuffer_clear(&sb);
+            if (lens[c].shape == 1 || lens[c].shape == 2) {
+                msgpack_pack_map(&pk, 1);
+                if (lens[c].shape == 1)
+                    s_pack_str(&sb, lens[c].fill, n);
+                msgpack_pack_str_with_body(&pk, "x", 1);
+                if (lens[c].shape == 2)
+                    s_pack_str(&sb, lens[c].fill, n);
+            } else if (lens[c].shape == 3) {
+                msgpack_pack_array(&pk, 3);
+                s_pack_str(&sb, lens[c].fill, n);
+                msgpack_pack_str_with_body(&pk, "", 0);
+                msgpack_pack_str_with_body(&pk, "", 0);
+            } else {
+                s_pack_str(&sb, lens[c].fill, n);
+            }
+            int rc = s_with(lens[c].sample, lens[c].key, (const uint8_t *) sb.data, sb.size,
+                            &d, err, sizeof err);
+            s_check(rc == (over ? SL_E_BAD_FIELD : 0), "%s of %zu bytes: %s (%s)",
+                    lens[c].what, n, over ? "407" : "accepted", over ? err : "");
+            sl_msg_reset(&d);
+        }
+    }
+    /* Keys of 31, 32 and 33 bytes. */
+    for (size_t n = 31; n <= 33; n++) {
+        for (int sample = 18; sample <= 19; sample++) {
+            uint8_t bin[40] = { 0xc4, (uint8_t) n };
+            memset(bin + 2, 0x5a, n);
+            int rc = s_with(sample, "key", bin, n + 2, &d, err, sizeof err);
+            s_check(rc == (n == 32 ? 0 : SL_E_BAD_FIELD)
+                    && (n == 32 || (strstr(err, "key") && d.sess == s_sample(sample).sess)),
+                    "%s with a %zu-byte key: %s, session echoed (%s)",
+                    sample == 18 ? "ENROLL" : "ROTATE", n, n == 32 ? "accepted" : "407",
+                    n == 32 ? "" : err);
+            sl_msg_reset(&d);
+        }
+    }
+
+    /* The brief's malformed cases, each named. */
+    static const uint8_t admin_int[] = { 0x82, 0xa4, 's', 'i', 't', 'e', 0xa1, 'q',
+                                         0xa4, 'd', 'a', 'y', 's', 0x07 };
+    int rc = s_with(15, "args", admin_int, sizeof admin_int, &d, err, sizeof err);
+    s_check(rc == SL_E_BAD_FIELD && strstr(err, "argument 1"),
+            "ADMIN with a non-string argument value: 407 naming the argument (%s)", err);
+    sl_msg_reset(&d);
+    static const uint8_t admin_dup[] = { 0x82, 0xa4, 's', 'i', 't', 'e', 0xa1, 'q',
+                                         0xa4, 's', 'i', 't', 'e', 0xa1, 'r' };
+    rc = s_with(15, "args", admin_dup, sizeof admin_dup, &d, err, sizeof err);
+    s_check(rc == SL_E_BAD_FIELD && strstr(err, "\"site\""),
+            "ADMIN with argument site given twice: 407 (%s)", err);
+    sl_msg_reset(&d);
+    static const uint8_t cells5[] = { 0x95, 0xa0, 0xa0, 0xa0, 0xa0, 0xa0 };
+    rc = s_with(16, "cells", cells5, sizeof cells5, &d, err, sizeof err);
+    s_check(rc == SL_E_BAD_FIELD && strstr(err, "5 cells"),
+            "REPLY of 5 cells in 3 columns: 407 (%s)", err);
+    sl_msg_reset(&d);
+    static const uint8_t bad_site[] = { 0xad, 'q', 'u', '0', '1', '/', 'g', 'o', 'n', 'g',
+                                        'y', 'u', 'a', 'n' };
+    rc = s_with(18, "site", bad_site, sizeof bad_site, &d, err, sizeof err);
+    s_check(rc == SL_E_BAD_FIELD && strstr(err, "site"),
+            "ENROLL with site qu01/gongyuan: 407 (%s)", err);
+    sl_msg_reset(&d);
+
+    /* Argument count: at the limit, over it (413 whatever the arguments
+     * hold: the count is checked first), session echoed. */
+    sl_arg_t args[SL_MAX_ARGS + 1];
+    char names[SL_MAX_ARGS + 1][8];
+    for (int i = 0; i < SL_MAX_ARGS + 1; i++) {
+        snprintf(names[i], sizeof names[i], "a%d", i);
+        args[i] = (sl_arg_t) { names[i], strlen(names[i]), "值", 3 };
+    }
+    for (int over = 0; over < 2; over++) {
+        sl_msg_t m = { .type = SL_ADMIN, .sess = 42, .verb = "site.list", .verb_len = 9,
+                       .args = args, .nargs = SL_MAX_ARGS + (size_t) over };
+        sl_msg_encode(&m, &sb);
+        rc = s_decode(sb.data, sb.size, &d, err, sizeof err);
+        if (over)
+            s_check(rc == SL_E_TOO_LARGE && d.sess == 42, "ADMIN with %d arguments: 413, "
+                    "session echoed (%s)", SL_MAX_ARGS + 1, err);
+        else
+            s_check(rc == 0 && d.nargs == SL_MAX_ARGS && sl_msg_arg(&d, "a15")
+                    && sl_msg_arg(&d, "a15")->value_len == 3, "ADMIN with %d arguments "
+                    "(the limit): accepted", SL_MAX_ARGS);
+        sl_msg_reset(&d);
+    }
+    msgpack_sbuffer_clear(&sb);
+    msgpack_pack_map(&pk, SL_MAX_ARGS + 1);
+    for (int i = 0; i < SL_MAX_ARGS + 1; i++) {
+        msgpack_pack_uint64(&pk, (uint64_t) i);     /* neither names nor values are text */
+        msgpack_pack_nil(&pk);
+    }
+    rc = s_with(15, "args", (const uint8_t *) sb.data, sb.size, &d, err, sizeof err);
+    s_check(rc == SL_E_TOO_LARGE, "ADMIN with 17 arguments that are not text: 413 (the count "
+            "first)");
+    sl_msg_reset(&d);
+
+    /* Cell count: 100,000 cells (2,000 rows of 50) accepted; 100,001 cells
+     * refused with 413 before the row rule (407) and before any cell. */
+    static sl_str_t cells[SL_MAX_CELLS + 1];
+    for (size_t i = 0; i < SL_MAX_CELLS + 1; i++)
+        cells[i] = (sl_str_t) { "x", 1 };
+    for (int over = 0; over < 2; over++) {
+        sl_msg_t m = { .type = SL_REPLY, .sess = 43, .text = "", .text_len = 0, .columns = 50,
+                       .cells = cells, .ncells = SL_MAX_CELLS + (size_t) over };
+        sl_msg_encode(&m, &sb);
+        rc = s_decode(sb.data, sb.size, &d, err, sizeof err);
+        if (over)
+            s_check(rc == SL_E_TOO_LARGE && d.sess == 43, "REPLY of %d cells: 413, session "
+                    "echoed (%s)", SL_MAX_CELLS + 1, err);
+        else
+            s_check(rc == 0 && d.ncells == SL_MAX_CELLS && d.columns == 50
+                    && d.cells[SL_MAX_CELLS - 1].len == 1, "REPLY of %d cells (the limit, "
+                    "%zu bytes): accepted", SL_MAX_CELLS, sb.size);
+        sl_msg_reset(&d);
+    }
+
+    /* Order of checks: ENROLL site before key; REPLY text, columns, cells. */
+    msgpack_sbuffer_clear(&sb);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_uint16(&pk, SL_SIGNATURE);
+    msgpack_pack_uint8(&pk, 1);
+    msgpack_pack_uint8(&pk, SL_ENROLL);
+    msgpack_pack_map(&pk, 3);
+    msgpack_pack_str_with_body(&pk, "key", 3);
+    msgpack_pack_bin_with_body(&pk, key, 31);
+    msgpack_pack_str_with_body(&pk, "site", 4);
+    msgpack_pack_str_with_body(&pk, "-x", 2);
+    msgpack_pack_str_with_body(&pk, "sess", 4);
+    msgpack_pack_uint64(&pk, 9);
+    rc = s_decode(sb.data, sb.size, &d, err, sizeof err);
+    s_check(rc == SL_E_BAD_FIELD && strstr(err, "site") && !strstr(err, "key") && d.sess == 9,
+            "ENROLL with a bad site and a bad key: the site is reported (%s)", err);
+    sl_msg_reset(&d);
+    msgpack_sbuffer_clear(&sb);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_uint16(&pk, SL_SIGNATURE);
+    msgpack_pack_uint8(&pk, 1);
+    msgpack_pack_uint8(&pk, SL_REPLY);
+    msgpack_pack_map(&pk, 4);
+    msgpack_pack_str_with_body(&pk, "cells", 5);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_nil(&pk);
+    msgpack_pack_str_with_body(&pk, "columns", 7);
+    msgpack_pack_uint64(&pk, 65);
+    msgpack_pack_str_with_body(&pk, "text", 4);
+    msgpack_pack_str_with_body(&pk, "ok", 2);
+    msgpack_pack_str_with_body(&pk, "sess", 4);
+    msgpack_pack_uint64(&pk, 9);
+    rc = s_decode(sb.data, sb.size, &d, err, sizeof err);
+    s_check(rc == SL_E_BAD_FIELD && strstr(err, "columns"),
+            "REPLY with columns 65 and a nil cell: columns is reported (%s)", err);
+    sl_msg_reset(&d);
+
+    /* sl_msg_arg: exact names only. */
+    sl_msg_t m = s_sample(15);
+    sl_msg_encode(&m, &sb);
+    rc = s_decode(sb.data, sb.size, &d, err, sizeof err);
+    const sl_arg_t *a = rc ? NULL : sl_msg_arg(&d, "community");
+    s_check(a && a->value_len == 12 && memcmp(a->value, "公园社区", 12) == 0
+            && sl_msg_arg(&d, "expires_ms") && !sl_msg_arg(&d, "sit")
+            && !sl_msg_arg(&d, "sites") && !sl_msg_arg(&d, "Site"),
+            "sl_msg_arg finds arguments by their exact name");
+    sl_msg_reset(&d);
+
+    /* WELCOME: log_id absent stays absent, present-but-empty stays present. */
+    m = s_sample(1);
+    sl_msg_encode(&m, &sb);
+    rc = s_decode(sb.data, sb.size, &d, err, sizeof err);
+    s_check(rc == 0 && d.log_id == NULL && d.log_id_len == 0, "WELCOME without log_id: "
+            "decoded as absent");
+    size_t plain = sb.size;
+    sl_msg_reset(&d);
+    m.log_id = "";
+    sl_msg_encode(&m, &sb);
+    rc = s_decode(sb.data, sb.size, &d, err, sizeof err);
+    s_check(rc == 0 && d.log_id != NULL && d.log_id_len == 0 && sb.size == plain + 8,
+            "WELCOME with an empty log_id: present, 8 bytes more");
+    sl_msg_reset(&d);
+
+    /* The encoder makes REPLY text valid, like ERROR text (the admin must
+     * be able to read every answer); cells are the caller's to get right. */
+    m = (sl_msg_t) { .type = SL_REPLY, .sess = 5, .text = "ok\x01\xff", .text_len = 4 };
+    sl_msg_encode(&m, &sb);
+    rc = s_decode(sb.data, sb.size, &d, err, sizeof err);
+    s_check(rc == 0 && d.text_len == 4 && memcmp(d.text, "ok??", 4) == 0,
+            "REPLY text with a control and an invalid byte: each becomes '?'");
+    sl_msg_reset(&d);
+    msgpack_sbuffer_destroy(&sb);
+}
+
 /* An ERROR always decodes: its text is made valid and short enough. */
 static void s_error_text(void)
 {
@@ -982,10 +1381,13 @@ static void s_mutations(void)
     }
     int counts[600] = { 0 };
     int odd = 0, unstable = 0;
+    int base_used[NSAMPLES] = { 0 }, base_decoded[NSAMPLES] = { 0 };
     msgpack_sbuffer re;
     msgpack_sbuffer_init(&re);
     for (int round = 0; round < 20000; round++) {
-        const msgpack_sbuffer *base = &frames[s_rand() % NSAMPLES];
+        int which = (int) (s_rand() % NSAMPLES);
+        const msgpack_sbuffer *base = &frames[which];
+        base_used[which]++;
         size_t len = base->size;
         uint8_t *b = malloc(len + 64);
         memcpy(b, base->data, len);
@@ -1034,6 +1436,8 @@ static void s_mutations(void)
             counts[rc]++;
         else if (!odd++)
             printf("#   round %d: unexpected code %d (%s)\n", round, rc, err);
+        if (rc == 0)
+            base_decoded[which]++;
         if (rc == 0) {
             /* Whatever decodes must re-encode to a frame with the same fields. */
             char a[20000], c[20000];
@@ -1058,6 +1462,14 @@ static void s_mutations(void)
             "the mutations reach the decoder's paths: %d decoded, %d x 400, %d x 405, "
             "%d x 406, %d x 407, %d x 413", counts[0], counts[400], counts[405], counts[406],
             counts[407], counts[413]);
+    /* Every sample, ADMIN, REPLY, ENROLL and ROTATE included, was mutated
+     * often enough to be both decoded and refused. */
+    int thin = -1;
+    for (int i = 0; i < NSAMPLES; i++)
+        if (base_used[i] < 500 || base_decoded[i] == 0 || base_decoded[i] == base_used[i])
+            thin = i;
+    s_check(thin < 0, "each of the %d samples was mutated (>= 500 times) into frames both "
+            "decoded and refused%s", NSAMPLES, thin < 0 ? "" : " (not all)");
     msgpack_sbuffer_destroy(&re);
     for (int i = 0; i < NSAMPLES; i++)
         msgpack_sbuffer_destroy(&frames[i]);
@@ -1066,13 +1478,21 @@ static void s_mutations(void)
 static void s_names(void)
 {
     s_check(strcmp(sl_msg_type_name(SL_LOG_PULL), "LOG_PULL") == 0
+            && strcmp(sl_msg_type_name(SL_ERROR), "ERROR") == 0
+            && strcmp(sl_msg_type_name(12), "ADMIN") == 0
+            && strcmp(sl_msg_type_name(13), "REPLY") == 0
+            && strcmp(sl_msg_type_name(14), "ENROLL") == 0
+            && strcmp(sl_msg_type_name(15), "ROTATE") == 0
             && strcmp(sl_msg_type_name(0), "UNKNOWN") == 0
-            && strcmp(sl_msg_type_name(12), "UNKNOWN") == 0, "message type names");
+            && strcmp(sl_msg_type_name(16), "UNKNOWN") == 0
+            && strcmp(sl_msg_type_name(-1), "UNKNOWN") == 0, "message type names");
     s_check(strcmp(sl_error_name(409), "GAP") == 0 && strcmp(sl_error_name(413), "TOO_LARGE") == 0
             && strcmp(sl_error_name(499), "UNKNOWN_ERROR") == 0, "error code names");
     s_check(SL_HELLO == 1 && SL_WELCOME == 2 && SL_BATCH == 3 && SL_ACK == 4 && SL_FETCH == 5
             && SL_EVENTS == 6 && SL_LOG_PULL == 7 && SL_LOG == 8 && SL_PING == 9
-            && SL_PONG == 10 && SL_ERROR == 11, "message type numbers are those of PROTOCOL.md");
+            && SL_PONG == 10 && SL_ERROR == 11 && SL_ADMIN == 12 && SL_REPLY == 13
+            && SL_ENROLL == 14 && SL_ROTATE == 15 && SL_MSG_TYPE_MAX == 15,
+            "message type numbers are those of PROTOCOL.md");
 }
 
 int main(void)
@@ -1087,6 +1507,7 @@ int main(void)
     s_event_fields();
     s_frame_errors();
     s_limits();
+    s_security_messages();
     s_error_text();
     s_mutations();
     printf("%d checks, %d failed\n", s_checks, s_failures);

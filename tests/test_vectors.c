@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 static int s_checks, s_failures;
 
@@ -261,7 +262,42 @@ static void s_render(kv_t *kv, const sl_msg_t *m)
         U("credit", m->credit);
         U("max_batch", m->max_batch);
         U("heartbeat_ms", m->heartbeat_ms);
+        if (m->log_id)
+            s_kv_str(kv, "log_id", m->log_id, m->log_id_len);
         break;
+    case SL_ADMIN:
+        s_kv_str(kv, "verb", m->verb, m->verb_len);
+        U("args", m->nargs);
+        for (size_t i = 0; i < m->nargs; i++) {
+            char key[64];
+            snprintf(key, sizeof key, "arg.%zu.key", i);
+            s_kv_str(kv, key, m->args[i].key, m->args[i].key_len);
+            snprintf(key, sizeof key, "arg.%zu.value", i);
+            s_kv_str(kv, key, m->args[i].value, m->args[i].value_len);
+        }
+        break;
+    case SL_REPLY:
+        s_kv_str(kv, "text", m->text, m->text_len);
+        U("columns", m->columns);
+        U("cells", m->ncells);
+        for (size_t i = 0; i < m->ncells; i++) {
+            char key[64];
+            snprintf(key, sizeof key, "cell.%zu", i);
+            s_kv_str(kv, key, m->cells[i].ptr, m->cells[i].len);
+        }
+        break;
+    case SL_ENROLL:
+    case SL_ROTATE: {
+        /* key_z85: the key as ZAP reports it (User-Id) and the keys table
+         * stores it, Z85 of ZeroMQ RFC 32. */
+        char z85[41];
+        if (m->type == SL_ENROLL)
+            s_kv_str(kv, "site", m->site, m->site_len);
+        s_kv_hex(kv, "key", m->key, 32);
+        zmq_z85_encode(z85, m->key, 32);
+        s_kv_add(kv, "key_z85", z85);
+        break;
+    }
     case SL_EVENTS:
         U("server_seq", m->server_seq);
         /* fall through */

@@ -17,9 +17,13 @@ import sys
 SIGNATURE, VERSION = 0x534C, 1
 MAX_FRAME, MAX_DEPTH, MAX_OBJECTS = 4 * 1024 * 1024, 8, 200000
 MAX_EVENTS, MAX_ENTRIES, MAX_PAYLOAD, MAX_TEXT, MAX_NAME = 2000, 1000, 16384, 4000, 64
+MAX_ARGS, MAX_CELLS, MAX_COLUMNS = 16, 100000, 64
 U63, U64 = 2**63 - 1, 2**64 - 1
 TYPES = [None, 'HELLO', 'WELCOME', 'BATCH', 'ACK', 'FETCH', 'EVENTS', 'LOG_PULL', 'LOG',
-         'PING', 'PONG', 'ERROR']
+         'PING', 'PONG', 'ERROR', 'ADMIN', 'REPLY', 'ENROLL', 'ROTATE']
+Z85 = ('0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+       '.-:+=^!/*?&<>()[]{}@%$#')
+SITE_ID = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]*')
 
 
 class Refused(Exception):
@@ -107,6 +111,15 @@ def unpack(b):
     return v
 
 
+def z85(b):
+    """ZeroMQ RFC 32: 4 bytes (big-endian) become 5 base-85 digits."""
+    out = ''
+    for i in range(0, len(b), 4):
+        n = int.from_bytes(b[i:i + 4], 'big')
+        out += ''.join(Z85[n // 85**k % 85] for k in range(4, -1, -1))
+    return out
+
+
 def is_uint(v, lo=0, hi=U64):
     return type(v) is int and lo <= v <= hi
 
@@ -135,7 +148,7 @@ def decode(b):
         raise Refused(405)
     if len(root) != 4:
         raise Refused(400)
-    if not is_uint(root[2], 1, 11):
+    if not is_uint(root[2], 1, len(TYPES) - 1):
         raise Refused(406)
     if not isinstance(root[3], Map):
         raise Refused(400)
@@ -170,6 +183,16 @@ def decode(b):
             raise Refused(407)
         return v.hex()
 
+    def site_id(key):
+        s = string(key, MAX_NAME)
+        if not SITE_ID.fullmatch(s):
+            raise Refused(407)
+        return s
+
+    def curve_key():
+        m['key'] = hash32('key')            # a CURVE public key: bin 32 too
+        m['key_z85'] = z85(bytes.fromhex(m['key']))
+
     m = {'type': TYPES[root[2]], 'sess': uint('sess', hi=U64)}
     t = m['type']
 
@@ -197,9 +220,7 @@ def decode(b):
                       p + 'prev': prev.hex(), p + 'hash': h.hex()})
 
     if t == 'HELLO':
-        m['site'] = string('site', MAX_NAME)
-        if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', m['site']):
-            raise Refused(407)
+        m['site'] = site_id('site')
         m['last_seq'] = uint('last_seq')
         m['last_hash'] = hash32('last_hash')
         m['cursor'] = uint('cursor')
@@ -214,6 +235,7 @@ def decode(b):
         m['credit'] = uint('credit', 1, 16)
         m['max_batch'] = uint('max_batch', 1, MAX_EVENTS)
         m['heartbeat_ms'] = uint('heartbeat_ms', 0, 600000)
+        m['log_id'] = string('log_id', MAX_NAME, False)
     elif t == 'BATCH':
         events()
     elif t == 'ACK':
@@ -254,6 +276,41 @@ def decode(b):
                 m[p + 'value'] = value
     elif t == 'PONG':
         m['log_head'] = uint('log_head')
+    elif t == 'ADMIN':
+        m['verb'] = string('verb', MAX_NAME)
+        v = get('args')
+        if not isinstance(v, Map):
+            raise Refused(407)
+        if len(v) > MAX_ARGS:
+            raise Refused(413)              # the count before the arguments
+        m['args'] = len(v)
+        seen = set()
+        for i, (k, x) in enumerate(v):
+            name, value = text(k, MAX_NAME), text(x, MAX_TEXT)
+            if name is None or value is None or name in seen:
+                raise Refused(407)          # not str -> str, or a name given twice
+            seen.add(name)
+            m['arg.%d.key' % i], m['arg.%d.value' % i] = name, value
+    elif t == 'REPLY':
+        m['text'] = string('text', MAX_TEXT)
+        m['columns'] = uint('columns', 0, MAX_COLUMNS)
+        v = get('cells')
+        if type(v) is not list:
+            raise Refused(407)
+        if len(v) > MAX_CELLS:
+            raise Refused(413)
+        if (len(v) % m['columns'] if m['columns'] else len(v)) != 0:
+            raise Refused(407)              # whole rows only; no cells without columns
+        m['cells'] = len(v)
+        for i, c in enumerate(v):
+            m['cell.%d' % i] = text(c, MAX_TEXT)
+            if m['cell.%d' % i] is None:
+                raise Refused(407)
+    elif t == 'ENROLL':
+        m['site'] = site_id('site')
+        curve_key()
+    elif t == 'ROTATE':
+        curve_key()
     elif t == 'ERROR':
         m['code'] = uint('code', 0, 999)
         m['text'] = string('text', MAX_TEXT)

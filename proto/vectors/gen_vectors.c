@@ -8,7 +8,7 @@
  *   cmake --build build-proto --target slcore
  *   cc -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -I common -I proto \
  *      proto/vectors/gen_vectors.c build-proto/libslcore.a \
- *      $(pkg-config --cflags --libs msgpack libsodium) -o /tmp/gen_vectors
+ *      $(pkg-config --cflags --libs msgpack libsodium libzmq) -o /tmp/gen_vectors
  *   /tmp/gen_vectors proto/vectors
  *
  * File formats are described in proto/vectors/README.md and in
@@ -23,6 +23,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <zmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #define MS0         1732752000000ULL          /* 2024-11-28T00:00:00.000Z */
 #define SESS        1732752000000000ULL       /* a site's session: ms * 1000 */
 #define AGENT       "shuanglian-site/0.1.0"
+#define ADMIN_SESS  1732752000000ULL          /* an admin request's session: ms */
 
 static const char *s_dir;
 static FILE *s_index;
@@ -58,6 +60,11 @@ static void s_hex_line(FILE *f, const uint8_t *b, size_t len)
 /* NAME.hex: a comment, then the bytes in lowercase hex, 64 digits a line. */
 static void s_write_hex(const char *name, const char *comment, const uint8_t *b, size_t len)
 {
+    for (const char *c = comment; *c; c++)
+        if ((unsigned char) *c >= 0x80) {
+            fprintf(stderr, "gen_vectors: %s: .hex files are ASCII, the comment is not\n", name);
+            exit(1);
+        }
     FILE *f = s_open(name, "hex");
     fprintf(f, "# %s: %s\n# %zu bytes\n", name, comment, len);
     for (size_t i = 0; i < len; i += 32) {
@@ -114,6 +121,12 @@ typedef struct {
 } s_event_t;
 
 static s_event_t s_ev[3];        /* events 1 and 2 of SITE, and one odd one */
+
+/* CURVE public keys (X25519, from fixed secrets): the site's long-term key
+ * sent in ENROLL, and the next one sent in ROTATE.  The secrets are never
+ * on the wire; they are fixed only so that the keys are real keys. */
+static uint8_t s_site_key[32], s_next_key[32];
+static char s_log_id[2 * SL_ID_BYTES + 1];  /* WELCOME log_id: hex of an id */
 
 /* A UUIDv7-layout id: 48 bits of ms, version 7, fixed "random" bits. */
 static void s_id(uint8_t id[SL_ID_BYTES], uint64_t hlc, uint8_t salt)
@@ -248,6 +261,18 @@ static void s_world(void)
     e->ev.payload = e->payload;
     memset(e->ev.prev, 0xab, SL_HASH_BYTES);
     s_seal(e, "qu02.hexi-3");
+
+    uint8_t secret[32], id[SL_ID_BYTES];
+    for (int i = 0; i < 32; i++)
+        secret[i] = (uint8_t) (i * 7 + 3);
+    crypto_scalarmult_base(s_site_key, secret);
+    for (int i = 0; i < 32; i++)
+        secret[i] = (uint8_t) (i * 11 + 5);
+    crypto_scalarmult_base(s_next_key, secret);
+    sodium_memzero(secret, sizeof secret);
+    /* The server log was created 30 days before MS0 (shuanglian-server init). */
+    s_id(id, (MS0 - 30 * 86400000ULL) << 16, 9);
+    sl_hex(id, SL_ID_BYTES, s_log_id);
 }
 
 /* ---- descriptions ---------------------------------------------------------- */
@@ -297,7 +322,40 @@ static void s_describe(FILE *f, const sl_msg_t *m, const s_event_t *const *evs)
         s_kv_u(f, "credit", m->credit);
         s_kv_u(f, "max_batch", m->max_batch);
         s_kv_u(f, "heartbeat_ms", m->heartbeat_ms);
+        if (m->log_id)
+            s_kv_str(f, "log_id", m->log_id, m->log_id_len);
         break;
+    case SL_ADMIN:
+        s_kv_str(f, "verb", m->verb, m->verb_len);
+        s_kv_u(f, "args", m->nargs);
+        for (size_t i = 0; i < m->nargs; i++) {
+            char key[64];
+            snprintf(key, sizeof key, "arg.%zu.key", i);
+            s_kv_str(f, key, m->args[i].key, m->args[i].key_len);
+            snprintf(key, sizeof key, "arg.%zu.value", i);
+            s_kv_str(f, key, m->args[i].value, m->args[i].value_len);
+        }
+        break;
+    case SL_REPLY:
+        s_kv_str(f, "text", m->text, m->text_len);
+        s_kv_u(f, "columns", m->columns);
+        s_kv_u(f, "cells", m->ncells);
+        for (size_t i = 0; i < m->ncells; i++) {
+            char key[64];
+            snprintf(key, sizeof key, "cell.%zu", i);
+            s_kv_str(f, key, m->cells[i].ptr, m->cells[i].len);
+        }
+        break;
+    case SL_ENROLL:
+    case SL_ROTATE: {
+        char z85[41];
+        if (m->type == SL_ENROLL)
+            s_kv_str(f, "site", m->site, m->site_len);
+        s_kv_hex(f, "key", m->key, 32);
+        zmq_z85_encode(z85, m->key, 32);
+        s_kv(f, "key_z85", "%s", z85);
+        break;
+    }
     case SL_BATCH:
     case SL_EVENTS:
         if (m->type == SL_EVENTS)
@@ -553,6 +611,42 @@ static void s_messages(void)
     s_valid("error_invalid", "ERROR 422 with Chinese text, field and seq, no expected",
             &e422, NULL, NULL, true);
 
+    sl_msg_t welcome_id = welcome;
+    welcome_id.log_id = s_log_id;
+    welcome_id.log_id_len = strlen(s_log_id);
+    s_valid("welcome_log_id", "WELCOME with the optional log_id (identity of the server log)",
+            &welcome_id, NULL, NULL, true);
+
+    sl_arg_t args[2] = { { "kind", 4, "unit", 4 },
+                         { "key", 3, "区民政局", strlen("区民政局") } };
+    sl_msg_t admin = { .type = SL_ADMIN, .sess = ADMIN_SESS, .verb = "ref.del", .verb_len = 7,
+                       .args = args, .nargs = 2 };
+    s_valid("admin", "ADMIN ref.del with 2 arguments, one of them Chinese text (a unit's name)",
+            &admin, NULL, NULL, true);
+
+    static const char *const table[4] = { "站点 site", "社区 community", SITE, "公园社区" };
+    sl_str_t cells[4];
+    for (int i = 0; i < 4; i++)
+        cells[i] = (sl_str_t) { table[i], strlen(table[i]) };
+    const char *tlist = "站点 1 个 (1 site)";
+    sl_msg_t reply = { .type = SL_REPLY, .sess = ADMIN_SESS, .text = tlist,
+                       .text_len = strlen(tlist), .columns = 2, .cells = cells, .ncells = 4 };
+    s_valid("reply_table", "REPLY with a table of 2 columns: a header row and one data row",
+            &reply, NULL, NULL, true);
+
+    sl_msg_t reply_text = { .type = SL_REPLY, .sess = SESS, .text = "enrolled", .text_len = 8 };
+    s_valid("reply_text", "REPLY answering ENROLL: text only (columns 0, no cells)",
+            &reply_text, NULL, NULL, true);
+
+    sl_msg_t enroll = { .type = SL_ENROLL, .sess = SESS, .site = SITE, .site_len = strlen(SITE) };
+    memcpy(enroll.key, s_site_key, 32);
+    s_valid("enroll", "ENROLL of site " SITE " with its long-term public key", &enroll, NULL,
+            NULL, true);
+
+    sl_msg_t rotate = { .type = SL_ROTATE, .sess = SESS + 1 };
+    memcpy(rotate.key, s_next_key, 32);
+    s_valid("rotate", "ROTATE: the site's next public key", &rotate, NULL, NULL, true);
+
     /* Valid frames our encoder would not write: each must decode to the
      * same fields as the plain message. */
     sl_msg_encode(&hello, &sb);
@@ -666,10 +760,11 @@ static void s_bad(void)
         SL_E_VERSION, 0);
 
     msgpack_sbuffer_clear(&sb);
-    s_phead(&pk, SL_SIGNATURE, 1, 12, 1);
+    s_phead(&pk, SL_SIGNATURE, 1, SL_MSG_TYPE_MAX + 1, 1);
     s_pstr(&pk, "sess");
     msgpack_pack_uint64(&pk, 5);
-    BAD("m_type_12", "message type 12 is unknown", SL_E_UNKNOWN_TYPE, 5);
+    BAD("m_type_16", "message type 16 (one above the last, ROTATE) is unknown",
+        SL_E_UNKNOWN_TYPE, 5);
 
     msgpack_sbuffer_clear(&sb);
     s_phead(&pk, SL_SIGNATURE, 1, 0, 1);
@@ -858,6 +953,86 @@ static void s_bad(void)
     sl_msg_t fetch = { .type = SL_FETCH, .sess = SESS, .from = 1, .max = 0 };
     sl_msg_encode(&fetch, &sb);
     BAD("m_fetch_max_0", "FETCH asking for at most 0 events", SL_E_BAD_FIELD, SESS);
+
+    char long_id[SL_MAX_NAME_BYTES + 2];
+    memset(long_id, 'a', SL_MAX_NAME_BYTES + 1);
+    long_id[SL_MAX_NAME_BYTES + 1] = 0;
+    welcome.credit = 4;
+    welcome.match_seq = 1;
+    welcome.log_id = long_id;
+    welcome.log_id_len = strlen(long_id);
+    sl_msg_encode(&welcome, &sb);
+    BAD("m_log_id_65", "WELCOME whose log_id is 65 bytes (limit 64)", SL_E_BAD_FIELD, SESS);
+
+    msgpack_sbuffer_clear(&sb);
+    s_phead(&pk, SL_SIGNATURE, 1, SL_ADMIN, 3);
+    s_pstr(&pk, "sess");
+    msgpack_pack_uint64(&pk, ADMIN_SESS);
+    s_pstr(&pk, "verb");
+    s_pstr(&pk, "site.enroll");
+    s_pstr(&pk, "args");
+    msgpack_pack_map(&pk, 2);
+    s_pstr(&pk, "site");
+    s_pstr(&pk, SITE);
+    s_pstr(&pk, "expires_ms");
+    msgpack_pack_uint64(&pk, MS0 + 7 * 86400000ULL);   /* a number, not its text */
+    BAD("m_admin_arg_not_str", "ADMIN whose argument expires_ms is an integer, not a string",
+        SL_E_BAD_FIELD, ADMIN_SESS);
+
+    msgpack_sbuffer_clear(&sb);
+    s_phead(&pk, SL_SIGNATURE, 1, SL_ADMIN, 3);
+    s_pstr(&pk, "sess");
+    msgpack_pack_uint64(&pk, ADMIN_SESS);
+    s_pstr(&pk, "verb");
+    s_pstr(&pk, "site.revoke");
+    s_pstr(&pk, "args");
+    msgpack_pack_map(&pk, 2);
+    s_pstr(&pk, "site");
+    s_pstr(&pk, SITE);
+    s_pstr(&pk, "site");
+    s_pstr(&pk, "qu02.hexi-3");
+    BAD("m_admin_dup_arg", "ADMIN site.revoke with argument site given twice",
+        SL_E_BAD_FIELD, ADMIN_SESS);
+
+    sl_arg_t many[SL_MAX_ARGS + 1];
+    char names[SL_MAX_ARGS + 1][8];
+    for (int i = 0; i < SL_MAX_ARGS + 1; i++) {
+        snprintf(names[i], sizeof names[i], "a%02d", i + 1);
+        many[i] = (sl_arg_t) { names[i], strlen(names[i]), "x", 1 };
+    }
+    sl_msg_t admin = { .type = SL_ADMIN, .sess = ADMIN_SESS, .verb = "site.list",
+                       .verb_len = 9, .args = many, .nargs = SL_MAX_ARGS + 1 };
+    sl_msg_encode(&admin, &sb);
+    BAD("m_admin_17_args", "ADMIN with 17 arguments (limit 16)", SL_E_TOO_LARGE, ADMIN_SESS);
+
+    sl_str_t cells[3] = { { "a", 1 }, { "b", 1 }, { "c", 1 } };
+    sl_msg_t reply = { .type = SL_REPLY, .sess = ADMIN_SESS, .text = "", .text_len = 0,
+                       .columns = 2, .cells = cells, .ncells = 3 };
+    sl_msg_encode(&reply, &sb);
+    BAD("m_reply_ragged", "REPLY of 3 cells in 2 columns (not whole rows)", SL_E_BAD_FIELD,
+        ADMIN_SESS);
+    reply.columns = 0;
+    reply.ncells = 2;
+    sl_msg_encode(&reply, &sb);
+    BAD("m_reply_no_columns", "REPLY of 2 cells with columns 0 (no table)", SL_E_BAD_FIELD,
+        ADMIN_SESS);
+
+    msgpack_sbuffer_clear(&sb);
+    s_phead(&pk, SL_SIGNATURE, 1, SL_ENROLL, 3);
+    s_pstr(&pk, "sess");
+    msgpack_pack_uint64(&pk, SESS);
+    s_pstr(&pk, "site");
+    s_pstr(&pk, SITE);
+    s_pstr(&pk, "key");
+    msgpack_pack_bin_with_body(&pk, s_site_key, 31);
+    BAD("m_enroll_key_31", "ENROLL whose key is 31 bytes", SL_E_BAD_FIELD, SESS);
+
+    sl_msg_t enroll = { .type = SL_ENROLL, .sess = SESS, .site = "qu01/gongyuan",
+                        .site_len = 13 };
+    memcpy(enroll.key, s_site_key, 32);
+    sl_msg_encode(&enroll, &sb);
+    BAD("m_enroll_bad_site", "ENROLL whose site qu01/gongyuan is not a site id",
+        SL_E_BAD_FIELD, SESS);
 
     msgpack_sbuffer_destroy(&sb);
 #undef BAD

@@ -55,3 +55,16 @@ done
 check "watching site got the new unit within 10 s" [ -n "$got" ]
 kill -TERM "$watch_pid"; wait "$watch_pid" 2>/dev/null
 server_stop || fail "server exit status"
+
+# Central store restored from a backup: the district gives its log a new
+# identity, and every site reloads all reference data (nothing stale kept).
+before=$(site_status qu01.a refdata)
+sqlite3 "$T/qu01.a/site.db" "INSERT INTO refdata VALUES ('unit', 'STALE', 'only on the site', 1)"
+server ref new-epoch --data "$T/srv" >/dev/null || fail "new-epoch"
+server_start
+site sync --data "$T/qu01.a" >"$T/sync3.out" 2>&1 || fail "sync after new epoch"
+check "after a new log identity the site reloaded everything (${before} entries)" \
+  [ "$(site_status qu01.a refdata)" = "$before" ]
+check "...and dropped what the server does not have" \
+  [ "$(sqlite3 "$T/qu01.a/site.db" "SELECT count(*) FROM refdata WHERE key='STALE'")" = 0 ]
+server_stop || fail "server exit status"
