@@ -17,11 +17,14 @@ trap cleanup EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*" | sed "s#$B/##g; s#$D/##g"; "$@"; }
 
-say "1. 区服务器初始化 district server: init (not started yet)"
-run "$B/shuanglian-server" init --data "$D/server"
-say "2. 两个社区站点 two community sites: 公园社区 gongyuan, 渊明社区 yuanming"
-run "$B/shuanglian-site" init --data "$D/gongyuan" --site qu01.gongyuan --server "$EP"
-run "$B/shuanglian-site" init --data "$D/yuanming" --site qu01.yuanming --server "$EP"
+say "1. 区服务器初始化 district server: store, CURVE keys, admin credential (not started yet)"
+run "$B/shuanglian-server" init --data "$D/server" --endpoint "$EP"
+say "2. 注册两个社区站点 enroll two community sites: bundles, then install them"
+run "$B/shuanglian-server" site enroll --data "$D/server" --site qu01.gongyuan --community 公园社区 --out "$D/gongyuan.bundle"
+run "$B/shuanglian-server" site enroll --data "$D/server" --site qu01.yuanming --community 渊明社区 --out "$D/yuanming.bundle"
+run "$B/shuanglian-site" init --data "$D/gongyuan" --bundle "$D/gongyuan.bundle"
+run "$B/shuanglian-site" init --data "$D/yuanming" --bundle "$D/yuanming.bundle"
+rm -f "$D"/*.bundle
 
 say "3. 离线录入 offline entry while the server is down"
 run "$B/shuanglian-site" record add --data "$D/gongyuan" service_matter unit=区政协办 \
@@ -41,19 +44,22 @@ run "$B/shuanglian-site" record list --data "$D/gongyuan"
 say "4. 服务器未启动时同步 sync while the server is down: nothing lost"
 run "$B/shuanglian-site" sync --data "$D/gongyuan" --timeout 2 --quiet || true
 
-say "5. 启动区服务器 start the district server, publish reference data"
+say "5. 启动区服务器 start the district server (CurveZMQ), publish reference data as administrator"
 "$B/shuanglian-server" run --data "$D/server" --bind "$EP" 2>"$D/server.log" &
 SERVER_PID=$!
 sleep 0.3
-run "$B/shuanglian-server" ref put --data "$D/server" unit U01 区委办
-run "$B/shuanglian-server" ref put --data "$D/server" unit U02 区政协办
-run "$B/shuanglian-server" ref put --data "$D/server" community gongyuan 公园社区
+export SHUANGLIAN_ADMIN_CRED=$D/server/admin.cred
+run "$B/shuanglian-admin" ref put unit U01 区委办
+run "$B/shuanglian-admin" ref put unit U02 区政协办
+run "$B/shuanglian-admin" ref put community gongyuan 公园社区
 
-say "6. 同步 sync both sites"
+say "6. 同步 sync both sites (the first sync completes each enrollment)"
 run "$B/shuanglian-site" sync --data "$D/gongyuan" --quiet
 run "$B/shuanglian-site" sync --data "$D/yuanming" --quiet
 run "$B/shuanglian-site" status --data "$D/gongyuan"
 run "$B/shuanglian-site" ref list --data "$D/gongyuan"
+
+run "$B/shuanglian-admin" site list
 
 say "7. 区级汇总 central store: per-site and total counts, chain verified"
 run "$B/shuanglian-server" stats --data "$D/server"
