@@ -66,14 +66,20 @@ run_sync() {
   echo "$(( (t1 - t0) / 1000000 )) $site_rss $server_rss"
 }
 
+# The ceiling is measured right after each sync, so that both see the same
+# machine (a shared VM's speed drifts over seconds).
+ceiling_now() {
+  "$B/bench/bench-ceiling" "$D/plain/site/site.db" "$D/ceiling.db" "$BATCH" | sed 's/.*ceiling_rate=\([0-9]*\).*/\1/'
+}
 read -r plain_ms plain_site plain_server < <(run_sync plain)
+plain_ceiling=$(ceiling_now)
 read -r curve_ms curve_site curve_server < <(run_sync curve)
-ceiling=$("$B/bench/bench-ceiling" "$D/plain/site/site.db" "$D/ceiling.db" "$BATCH" | sed 's/.*ceiling_rate=\([0-9]*\).*/\1/')
+curve_ceiling=$(ceiling_now)
 rate() { echo $(( N * 1000 / ($1 > 0 ? $1 : 1) )); }
-ratio() { awk -v r="$1" -v c="$ceiling" 'BEGIN { printf "%.2f", (c > 0 ? r / c : 0) }'; }
+ratio() { awk -v r="$1" -v c="$2" 'BEGIN { printf "%.2f", (c > 0 ? r / c : 0) }'; }
 plain=$(rate "$plain_ms"); curve=$(rate "$curve_ms")
 cost=$(awk -v p="$plain" -v c="$curve" 'BEGIN { printf "%.0f", (p > 0 ? (p - c) * 100 / p : 0) }')
 echo "sync: plaintext ${plain_ms} ms, CurveZMQ ${curve_ms} ms for $N records (batch $BATCH); ceiling: bare inserts, same rows, same batch, WAL+FULL"
-echo "sync_throughput_plain: records=$N rate=${plain}/s ceiling=${ceiling}/s ratio=$(ratio "$plain") site_rss_kb=$plain_site server_rss_kb=$plain_server"
+echo "sync_throughput_plain: records=$N rate=${plain}/s ceiling=${plain_ceiling}/s ratio=$(ratio "$plain" "$plain_ceiling") site_rss_kb=$plain_site server_rss_kb=$plain_server"
 echo "curve_cost: plain=${plain}/s curve=${curve}/s cost=${cost}%"
-echo "sync_throughput: records=$N rate=${curve}/s ceiling=${ceiling}/s ratio=$(ratio "$curve") site_rss_kb=$curve_site server_rss_kb=$curve_server"
+echo "sync_throughput: records=$N rate=${curve}/s ceiling=${curve_ceiling}/s ratio=$(ratio "$curve" "$curve_ceiling") site_rss_kb=$curve_site server_rss_kb=$curve_server"

@@ -283,6 +283,153 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
     return 0;
 }
 
+static uint64_t s_be(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Reads one scalar at *pos (bounds-checked) into o.  -1 for anything that
+ * is not a string, bin, integer, nil or bool (a record's values are flat). */
+static int s_scalar(const uint8_t *b, size_t len, size_t *pos, msgpack_object *o)
+{
+    if (*pos >= len)
+        return -1;
+    uint8_t t = b[(*pos)++];
+    size_t left = len - *pos, n = 0;
+    int head = 0;
+    memset(o, 0, sizeof *o);
+    if (t <= 0x7f) {
+        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        o->via.u64 = t;
+        return 0;
+    }
+    if (t >= 0xe0) {
+        o->type = MSGPACK_OBJECT_NEGATIVE_INTEGER;
+        o->via.i64 = (int8_t) t;
+        return 0;
+    }
+    if (t >= 0xa0 && t <= 0xbf) {
+        o->type = MSGPACK_OBJECT_STR;
+        n = t & 0x1f;
+    } else if (t == 0xc0) {
+        o->type = MSGPACK_OBJECT_NIL;
+        return 0;
+    } else if (t == 0xc2 || t == 0xc3) {
+        o->type = MSGPACK_OBJECT_BOOLEAN;
+        o->via.boolean = t == 0xc3;
+        return 0;
+    } else if (t >= 0xcc && t <= 0xcf) {
+        int w = 1 << (t - 0xcc);
+        if ((size_t) w > left)
+            return -1;
+        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        o->via.u64 = s_be(b + *pos, w);
+        *pos += (size_t) w;
+        return 0;
+    } else if (t >= 0xd0 && t <= 0xd3) {
+        int w = 1 << (t - 0xd0);
+        if ((size_t) w > left)
+            return -1;
+        uint64_t u = s_be(b + *pos, w);
+        int64_t v = w == 1 ? (int8_t) u : w == 2 ? (int16_t) u : w == 4 ? (int32_t) u : (int64_t) u;
+        o->type = v < 0 ? MSGPACK_OBJECT_NEGATIVE_INTEGER : MSGPACK_OBJECT_POSITIVE_INTEGER;
+        if (v < 0)
+            o->via.i64 = v;
+        else
+            o->via.u64 = (uint64_t) v;
+        *pos += (size_t) w;
+        return 0;
+    } else if (t == 0xca || t == 0xcb) {
+        size_t w = t == 0xca ? 4 : 8;      /* a float: the field check refuses it */
+        if (w > left)
+            return -1;
+        o->type = MSGPACK_OBJECT_FLOAT64;
+        *pos += w;
+        return 0;
+    } else if (t == 0xd9 || t == 0xda || t == 0xdb) {
+        o->type = MSGPACK_OBJECT_STR;
+        head = t == 0xd9 ? 1 : t == 0xda ? 2 : 4;
+    } else if (t == 0xc4 || t == 0xc5 || t == 0xc6) {
+        o->type = MSGPACK_OBJECT_BIN;
+        head = t == 0xc4 ? 1 : t == 0xc5 ? 2 : 4;
+    } else {
+        return -1;
+    }
+    if (head) {
+        if ((size_t) head > left)
+            return -1;
+        n = (size_t) s_be(b + *pos, head);
+        *pos += (size_t) head;
+        left -= (size_t) head;
+    }
+    if (n > left)
+        return -1;
+    if (o->type == MSGPACK_OBJECT_STR) {
+        o->via.str.ptr = (const char *) b + *pos;
+        o->via.str.size = (uint32_t) n;
+    } else {
+        o->via.bin.ptr = (const char *) b + *pos;
+        o->via.bin.size = (uint32_t) n;
+    }
+    *pos += n;
+    return 0;
+}
+
+/* Decodes a record: one map of at most SL_MAX_FIELDS scalar values, and
+ * nothing after it. */
+static int s_flat_map(const sl_rtype_t *rt, const uint8_t *b, size_t len, msgpack_object_kv *kv,
+                      uint32_t *n, char *err, size_t errlen)
+{
+    size_t pos = 1;
+    uint64_t count;
+    if (len < 1) {
+        snprintf(err, errlen, "record is empty");
+        return -1;
+    }
+    if (b[0] >= 0x80 && b[0] <= 0x8f)
+        count = b[0] & 0x0f;
+    else if (b[0] == 0xde && len >= 3)
+        count = s_be(b + 1, 2), pos = 3;
+    else if (b[0] == 0xdf && len >= 5)
+        count = s_be(b + 1, 4), pos = 5;
+    else {
+        snprintf(err, errlen, "record must be a map of fields");
+        return -1;
+    }
+    if (count > SL_MAX_FIELDS) {
+        snprintf(err, errlen, "record has %llu fields, more than the limit of %d",
+                 (unsigned long long) count, SL_MAX_FIELDS);
+        return -1;
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        if (s_scalar(b, len, &pos, &kv[i].key) || kv[i].key.type != MSGPACK_OBJECT_STR) {
+            snprintf(err, errlen, "record field names must be strings");
+            return -1;
+        }
+        if (s_scalar(b, len, &pos, &kv[i].val)) {
+            const sl_field_t *f = s_field(rt, kv[i].key.via.str.ptr, kv[i].key.via.str.size);
+            char quoted[QUOTE_CAP];
+            if (f)
+                snprintf(err, errlen, "field \"%s\" (%s) must be %s, not a list or map",
+                         f->name, f->label, f->type == SL_F_INT ? "an integer"
+                         : f->type == SL_F_REF ? "a 16-byte record id" : "a string");
+            else
+                snprintf(err, errlen, "record type %s has no field \"%s\"", rt->name,
+                         s_quote(kv[i].key.via.str.ptr, kv[i].key.via.str.size, quoted));
+            return -1;
+        }
+    }
+    if (pos != len) {
+        snprintf(err, errlen, "record has %zu trailing bytes", len - pos);
+        return -1;
+    }
+    *n = (uint32_t) count;
+    return 0;
+}
+
 int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
                     sl_ref_lookup_fn lookup, void *ctx, char *err, size_t errlen)
 {
@@ -292,21 +439,20 @@ int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
         return -1;
     }
     char inner[200];
-    msgpack_zone zone;
-    msgpack_zone_init(&zone, 1024);
-    msgpack_object obj;
+    /* A flat map decoded onto the stack: this runs for every event the
+     * server receives, so it allocates nothing. */
+    msgpack_object_kv kv[SL_MAX_FIELDS];
+    uint32_t nkv = 0;
     int rc = -1;
-    if (sl_mp_unpack(payload, len, &zone, &obj, inner, sizeof inner)) {
+    if (sl_mp_check(payload, len, inner, sizeof inner)) {
         snprintf(err, errlen, "record is not valid msgpack: %s", inner);
         goto done;
     }
-    if (obj.type != MSGPACK_OBJECT_MAP) {
-        snprintf(err, errlen, "record must be a map of fields");
+    if (s_flat_map(rt, payload, len, kv, &nkv, err, errlen))
         goto done;
-    }
     bool seen[SL_MAX_FIELDS] = { 0 };
-    for (uint32_t i = 0; i < obj.via.map.size; i++) {
-        const msgpack_object *k = &obj.via.map.ptr[i].key, *v = &obj.via.map.ptr[i].val;
+    for (uint32_t i = 0; i < nkv; i++) {
+        const msgpack_object *k = &kv[i].key, *v = &kv[i].val;
         if (k->type != MSGPACK_OBJECT_STR) {
             snprintf(err, errlen, "record field names must be strings");
             goto done;
@@ -367,7 +513,6 @@ int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
         }
     rc = 0;
 done:
-    msgpack_zone_destroy(&zone);
     return rc;
 }
 
