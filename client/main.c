@@ -148,11 +148,11 @@ static int s_init(int argc, char **argv)
 
 static const sl_rtype_t *s_type(const char *command, const char *name)
 {
-    const sl_rtype_t *rt = sl_schema_find(name, strlen(name));
+    const sl_rtype_t *rt = sl_schema_find_entry(name);
     if (!rt) {
         fprintf(stderr, "%s: unknown record type \"%s\"; types are:", command, name);
         for (size_t i = 0; i < sl_schema_count(); i++)
-            fprintf(stderr, " %s", sl_schema_at(i)->name);
+            fprintf(stderr, " %s(%s)", sl_schema_at(i)->name, sl_schema_at(i)->label);
         fprintf(stderr, " (see " PROG " record types)\n");
     }
     return rt;
@@ -181,7 +181,8 @@ static int s_record_add(int argc, char **argv)
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " record add", "TYPE FIELD=VALUE… [--data DIR]",
                           "Saves one record locally (works offline).  'record types' lists the "
-                          "types and fields.  A record id may be given as #SEQ, the number that "
+                          "types and fields; Chinese names work too (一事一评 星级=5).  A record "
+                          "id may be given as #SEQ, the number that "
                           "'record list' shows.\nexample: " PROG " record add rating item=#12 stars=5",
                           opts, 1, pos, SL_MAX_FIELDS + 1, &npos);
     if (rc)
@@ -494,7 +495,15 @@ static int s_record_types(int argc, char **argv)
         for (size_t k = 0; k < rt->nfields; k++) {
             const sl_field_t *f = &rt->fields[k];
             char range[300];
-            if (f->type == SL_F_ENUM || f->type == SL_F_REF)
+            if (f->type == SL_F_ENUM) {
+                char name[65], label[65];
+                size_t used = 0;
+                range[0] = 0;
+                for (size_t c = 0; used < sizeof range
+                                   && sl_schema_choice(f, c, name, sizeof name, label, sizeof label); c++)
+                    used += (size_t) snprintf(range + used, sizeof range - used, "%s%s %s",
+                                              c ? " | " : "", name, label);
+            } else if (f->type == SL_F_REF)
                 snprintf(range, sizeof range, "%s", f->choices);
             else if (f->type == SL_F_DATE)
                 snprintf(range, sizeof range, "2000-01-01..2099-12-31");

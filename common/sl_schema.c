@@ -27,7 +27,8 @@ static const sl_field_t s_service_matter[] = {
 
 static const sl_field_t s_problem_report[] = {
     { "reporter_kind", "上报人类别", SL_F_ENUM, true, 0, 0,
-      "grid_worker|volunteer|courier|delivery_rider|resident|member" },
+      "grid_worker|volunteer|courier|delivery_rider|resident|member",
+      "网格员|志愿者|快递员|外卖员|居民|党员" },
     { "summary", "问题描述", SL_F_TEXT, true, 1, 500, NULL },
     { "location", "地点", SL_F_TEXT, false, 1, 200, NULL },
     { "reported_on", "上报日期", SL_F_DATE, true, DATE_MIN, DATE_MAX, NULL },
@@ -61,12 +62,68 @@ const sl_rtype_t *sl_schema_find(const char *name, size_t len)
     return NULL;
 }
 
+const sl_rtype_t *sl_schema_find_entry(const char *name)
+{
+    const sl_rtype_t *rt = sl_schema_find(name, strlen(name));
+    for (size_t i = 0; !rt && i < sl_schema_count(); i++)
+        if (strcmp(s_types[i].label, name) == 0)
+            rt = &s_types[i];
+    return rt;
+}
+
+/* The i-th '|'-separated part of list into out; false past the end. */
+static bool s_part(const char *list, size_t i, char *out, size_t cap)
+{
+    const char *p = list;
+    for (; p && i > 0; i--) {
+        p = strchr(p, '|');
+        if (p)
+            p++;
+    }
+    if (!p || !*p)
+        return false;
+    size_t n = strcspn(p, "|");
+    snprintf(out, cap, "%.*s", (int) n, p);
+    return true;
+}
+
+bool sl_schema_choice(const sl_field_t *f, size_t i, char *name, size_t ncap,
+                      char *label, size_t lcap)
+{
+    if (f->type != SL_F_ENUM || !s_part(f->choices, i, name, ncap))
+        return false;
+    if (!f->choice_labels || !s_part(f->choice_labels, i, label, lcap))
+        snprintf(label, lcap, "%s", name);
+    return true;
+}
+
+/* A field by wire name or by Chinese label (entry only). */
+static const sl_field_t *s_field_entry(const sl_rtype_t *rt, const char *name)
+{
+    for (size_t i = 0; i < rt->nfields; i++)
+        if (strcmp(rt->fields[i].name, name) == 0 || strcmp(rt->fields[i].label, name) == 0)
+            return &rt->fields[i];
+    return NULL;
+}
+
 static const sl_field_t *s_field(const sl_rtype_t *rt, const char *name, size_t len)
 {
     for (size_t i = 0; i < rt->nfields; i++)
         if (strlen(rt->fields[i].name) == len && memcmp(rt->fields[i].name, name, len) == 0)
             return &rt->fields[i];
     return NULL;
+}
+
+/* Where the c-th choice starts inside `choices` (it ends at '|' or NUL). */
+static const char *s_choice_ptr(const char *choices, size_t c)
+{
+    const char *p = choices;
+    for (; c > 0 && p; c--) {
+        p = strchr(p, '|');
+        if (p)
+            p++;
+    }
+    return p ? p : "";
 }
 
 /* True when `value` (len bytes) is one of the '|'-separated choices. */
@@ -207,12 +264,13 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
     bool named[SL_MAX_FIELDS] = { 0 };
     char quoted[QUOTE_CAP];
     for (size_t i = 0; i < n; i++) {
-        const sl_field_t *f = s_field(rt, names[i], strlen(names[i]));
+        const sl_field_t *f = s_field_entry(rt, names[i]);
         if (!f) {
             int len = snprintf(err, errlen, "record type %s has no field \"%s\"; its fields are:",
                                rt->name, s_quote(names[i], strlen(names[i]), quoted));
             for (size_t j = 0; j < rt->nfields && len > 0 && (size_t) len < errlen; j++)
-                len += snprintf(err + len, errlen - (size_t) len, " %s", rt->fields[j].name);
+                len += snprintf(err + len, errlen - (size_t) len, " %s(%s)", rt->fields[j].name,
+                                rt->fields[j].label);
             return -1;
         }
         size_t k = (size_t) (f - rt->fields);
@@ -270,6 +328,22 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
                 return -1;
             msgpack_pack_bin_with_body(&pk, id, SL_ID_BYTES);
         } else {
+            char canon[SL_MAX_NAME_BYTES + 1], label[SL_MAX_NAME_BYTES + 1];
+            for (size_t c = 0; f->type == SL_F_ENUM
+                               && sl_schema_choice(f, c, canon, sizeof canon, label, sizeof label); c++)
+                if (strcmp(label, v) == 0) {    /* "快递员" means courier */
+                    v = s_choice_ptr(f->choices, c);
+                    len = strcspn(v, "|");
+                    break;
+                }
+            if (f->type == SL_F_ENUM && !s_choice(f->choices, v, len)) {
+                int used = snprintf(err, errlen, "field \"%s\" (%s) is \"%s\", must be one of:",
+                                    f->name, f->label, s_quote(v, len, quoted));
+                for (size_t c = 0; used > 0 && (size_t) used < errlen
+                                   && sl_schema_choice(f, c, canon, sizeof canon, label, sizeof label); c++)
+                    used += snprintf(err + used, errlen - (size_t) used, " %s(%s)", canon, label);
+                return -1;
+            }
             if (s_check_text(f, v, len, err, errlen))
                 return -1;
             msgpack_pack_str_with_body(&pk, v, len);
@@ -568,8 +642,15 @@ void sl_schema_render(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
         const msgpack_object *v = sl_mp_get(&obj, rt->fields[k].name);
         if (!v)
             continue;
-        char text[SL_MAX_TEXT_BYTES + 1];
+        char text[SL_MAX_TEXT_BYTES + 1], name[65], label[65];
         s_value_text(v, text, sizeof text);
+        for (size_t c = 0; rt->fields[k].type == SL_F_ENUM
+                           && sl_schema_choice(&rt->fields[k], c, name, sizeof name, label,
+                                               sizeof label); c++)
+            if (strcmp(name, text) == 0) {      /* show 快递员, not courier */
+                snprintf(text, sizeof text, "%s", label);
+                break;
+            }
         int n = snprintf(out + used, cap - used, "%s%s=%s", used ? " " : "",
                          rt->fields[k].label, text);
         if (n < 0)

@@ -24,6 +24,7 @@ typedef struct {
     bool required;
     int64_t min, max;        /* TEXT: characters; INT: value; DATE: yyyymmdd */
     const char *choices;     /* ENUM: "a|b|c"; REF: allowed record types */
+    const char *choice_labels; /* ENUM: Chinese names of the choices, same order */
 } sl_field_t;
 
 typedef struct {
@@ -36,14 +37,21 @@ typedef struct {
 
 size_t sl_schema_count(void);
 const sl_rtype_t *sl_schema_at(size_t index);
+/* By wire name ("rating") only: what the server accepts. */
 const sl_rtype_t *sl_schema_find(const char *name, size_t len);
+/* By wire name or Chinese label ("一事一评"): what people type. */
+const sl_rtype_t *sl_schema_find_entry(const char *name);
+/* The i-th choice of an ENUM field and its label; false past the end. */
+bool sl_schema_choice(const sl_field_t *f, size_t i, char *name, size_t ncap,
+                      char *label, size_t lcap);
 
 /* Looks up an earlier event by id; on success writes its type name
  * (NUL-terminated, at most cap bytes) and returns true. */
 typedef bool (*sl_ref_lookup_fn)(void *ctx, const uint8_t *id, char *type, size_t cap);
 
-/* Builds a payload from text values (command line, CSV).  Empty values count
- * as absent.  On error returns -1 and writes a sentence naming the field. */
+/* Builds a payload from text values (command line, CSV).  Field names may
+ * be wire names or Chinese labels ("星级=5"), choices too ("快递员"); the
+ * payload always holds the wire names.  Empty values count as absent.  On error returns -1 and writes a sentence naming the field. */
 int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
                     const char *const *values, msgpack_sbuffer *out,
                     sl_ref_lookup_fn lookup, void *ctx, char *err, size_t errlen);

@@ -93,6 +93,15 @@ static int s_build(msgpack_sbuffer *sb, char *err, size_t errlen, const char *ty
 }
 
 /* A build that must succeed, and whose payload must pass the wire check. */
+/* True when the bytes buf[0..len) contain needle[0..n). */
+static bool s_has(const char *buf, size_t len, const char *needle, size_t n)
+{
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(buf + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
 static void s_good(const char *what, const char *type, int rc, msgpack_sbuffer *sb,
                    const char *err)
 {
@@ -236,7 +245,22 @@ static void s_problem_report(void)
     rc = PR("reporter_kind=Courier", "summary=s", "reported_on=2024-11-26");
     s_bad("reporter_kind Courier (enums are exact)", rc, err, "reporter_kind", "one of");
     rc = PR("reporter_kind=mayor", "summary=s", "reported_on=2024-11-26");
-    s_bad("reporter_kind mayor", rc, err, "reporter_kind", "grid_worker|volunteer");
+    s_bad("reporter_kind mayor", rc, err, "reporter_kind", "grid_worker(网格员) volunteer(志愿者)");
+    /* People type Chinese: field labels and choice labels are accepted and
+     * stored as the wire names. */
+    rc = PR("上报人类别=快递员", "问题描述=路灯不亮", "上报日期=2024-11-26");
+    s_good("Chinese field and choice names", "problem_report", rc, &sb, err);
+    s_check(rc == 0 && s_has(sb.data, sb.size, "courier", 7)
+            && s_has(sb.data, sb.size, "\xe5\xbf\xab\xe9\x80\x92", 6) == false,
+            "快递员 is stored as \"courier\"");
+    s_check(rc == 0 && s_has(sb.data, sb.size, "reporter_kind", 13),
+            "上报人类别 is stored as \"reporter_kind\"");
+    rc = PR("上报人类别=邮递员", "问题描述=s", "上报日期=2024-11-26");
+    s_bad("an unknown Chinese choice", rc, err, "reporter_kind", "courier(快递员)");
+    s_check(sl_schema_find_entry("一事一评") == sl_schema_find("rating", 6)
+            && sl_schema_find_entry("rating") == sl_schema_find("rating", 6)
+            && sl_schema_find_entry("评价") == NULL && sl_schema_find("一事一评", 12) == NULL,
+            "types by Chinese name for entry, by wire name only on the wire");
     rc = PR("summary=s", "reported_on=2024-11-26");
     s_bad("problem_report without reporter_kind", rc, err, "reporter_kind", "required");
     rc = PR("reporter_kind=resident", "summary=s");
