@@ -309,6 +309,41 @@ static int s_insert(site_store_t *self, const sl_event_t *ev, int restored)
     return rc;
 }
 
+/* Fields marked unique in the schema (one rating per item): refuses a
+ * record whose referenced record already has one of this type.  Runs inside
+ * the entry transaction, so rows of the same import count too. */
+static int s_check_unique(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
+                          size_t len, char *err, size_t errlen)
+{
+    for (size_t k = 0; k < rt->nfields; k++) {
+        const sl_field_t *f = &rt->fields[k];
+        char text[SL_ID_TEXT + 8];
+        uint8_t id[SL_ID_BYTES];
+        if (!f->unique || f->type != SL_F_REF)
+            continue;
+        sl_schema_field_text(rt, payload, len, f->name, text, sizeof text);
+        if (sl_id_parse(text, id))
+            continue;
+        sqlite3_stmt *st = sl_db_prepare(self->db,
+            "SELECT seq FROM events WHERE type = ? AND instr(payload, ?) > 0 LIMIT 1");
+        if (!st)
+            return -1;
+        sqlite3_bind_text(st, 1, rt->name, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, id, SL_ID_BYTES, SQLITE_STATIC);
+        int rc = 0;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            snprintf(err, errlen, "record %s already has a %s (%s): #%lld; each %s may be given "
+                     "only once", text, rt->label, rt->name, (long long) sqlite3_column_int64(st, 0),
+                     f->label);
+            rc = -1;
+        }
+        sqlite3_finalize(st);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int site_store_add(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
                    size_t len, uint64_t *seq_out, uint8_t *id_out, char *err, size_t errlen)
 {
@@ -316,6 +351,8 @@ int site_store_add(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payl
         snprintf(err, errlen, "internal: add outside a transaction");
         return -1;
     }
+    if (s_check_unique(self, rt, payload, len, err, errlen))
+        return -1;
     sl_event_t ev = { 0 };
     int64_t now = sl_now_ms();
     ev.seq = self->last_seq + 1;

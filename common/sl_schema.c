@@ -35,7 +35,8 @@ static const sl_field_t s_problem_report[] = {
 };
 
 static const sl_field_t s_rating[] = {
-    { "item", "评价事项", SL_F_REF, true, 0, 0, "service_matter|problem_report" },
+    /* 一事一评: one rating per finished item. */
+    { "item", "评价事项", SL_F_REF, true, 0, 0, "service_matter|problem_report", NULL, true },
     { "stars", "星级", SL_F_INT, true, 1, 5, NULL },
     { "comment", "评语", SL_F_TEXT, false, 1, 500, NULL },
 };

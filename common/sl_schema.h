@@ -25,6 +25,7 @@ typedef struct {
     int64_t min, max;        /* TEXT: characters; INT: value; DATE: yyyymmdd */
     const char *choices;     /* ENUM: "a|b|c"; REF: allowed record types */
     const char *choice_labels; /* ENUM: Chinese names of the choices, same order */
+    bool unique;             /* REF: at most one record of this type per referenced record */
 } sl_field_t;
 
 typedef struct {

@@ -10,20 +10,31 @@ site record add --data "$T/qu01.a" service_matter unit=区委办 title=新增长
   || fail "entry offline"
 id=$(site record list --data "$T/qu01.a" --tsv | head -1 | cut -f5)
 site record add --data "$T/qu01.a" rating item="$id" stars=5 >/dev/null || fail "rating offline"
+# 一事一评: one rating per item, also inside one import (all or nothing).
+check "a second rating of the same item is refused" \
+  sh -c "! $SITE record add --data $T/qu01.a 一事一评 评价事项=#1 星级=1 2>/dev/null"
+printf 'item,stars\n#1,4\n' > "$T/r.csv"
+check "#SEQ is not an id in CSV: refused" sh -c "! $SITE record import --data $T/qu01.a rating $T/r.csv 2>/dev/null"
+site record add --data "$T/qu01.a" service_matter unit=区委办 title=第二件 done_on=2025-05-02 >/dev/null
+id2=$(site record list --data "$T/qu01.a" --tsv --limit 1 | cut -f5)
+printf 'item,stars\n%s,4\n%s,2\n' "$id2" "$id2" > "$T/r2.csv"
+check "an import rating one item twice is refused whole" \
+  sh -c "! $SITE record import --data $T/qu01.a rating $T/r2.csv 2>/dev/null"
+check "...and saved nothing" [ "$(site_status qu01.a local_records)" = 3 ]
 gen_matters 500 "$T/a.csv"; site_import qu01.a "$T/a.csv"
 gen_matters 300 "$T/b.csv"; site_import qu01.b "$T/b.csv"
 rc=0; site sync --data "$T/qu01.a" --timeout 1 >/dev/null 2>&1 || rc=$?
 check "sync with no server exits 2 (unreachable) and loses nothing" [ "$rc" = 2 ]
-check "outbox still holds 502" [ "$(site_status qu01.a outbox_pending)" = 502 ]
+check "outbox still holds 503" [ "$(site_status qu01.a outbox_pending)" = 503 ]
 
 server_start
 site sync --data "$T/qu01.a" >/dev/null 2>&1 || fail "sync a"
 site sync --data "$T/qu01.b" >/dev/null 2>&1 || fail "sync b"
-check "site a: 502 records, last seq 502" [ "$(central_site qu01.a)" = "502 502" ]
+check "site a: 503 records, last seq 503" [ "$(central_site qu01.a)" = "503 503" ]
 check "site b: 300 records" [ "$(central_site qu01.b)" = "300 300" ]
 check "outbox empty after sync" [ "$(site_status qu01.a outbox_pending)" = 0 ]
 site sync --data "$T/qu01.a" >/dev/null 2>&1 || fail "second sync"
-check "second sync adds nothing" [ "$(central_total)" = 802 ]
+check "second sync adds nothing" [ "$(central_total)" = 803 ]
 check "chain verified" central_verify
-check "same content on both sides" same_last_hash qu01.a 502
+check "same content on both sides" same_last_hash qu01.a 503
 server_stop || fail "server exit status"
