@@ -486,17 +486,20 @@ static void s_row_event(sqlite3_stmt *st, sl_event_t *ev)
     memcpy(ev->hash, sqlite3_column_blob(st, 7), SL_HASH_BYTES);
 }
 
-int site_store_pack_batch(site_store_t *self, uint64_t sess, uint64_t from, uint64_t to,
-                          msgpack_sbuffer *out)
+int site_store_pack_batch_upto(site_store_t *self, uint64_t sess, uint64_t from, uint64_t to,
+                               size_t max_bytes, msgpack_sbuffer *out, uint64_t *last)
 {
-    sl_msg_encode_events_begin(out, SL_BATCH, sess, 0, (size_t) (to - from + 1));
+    /* Events go to a side buffer first: the array header needs the count,
+     * and the count depends on where the byte budget runs out. */
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init(&body);
     sqlite3_stmt *st = self->read;
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, (int64_t) from);
     sqlite3_bind_int64(st, 2, (int64_t) to);
     uint64_t expect = from;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    bool full = false;
+    while (sqlite3_step(st) == SQLITE_ROW) {
         sl_event_t ev;
         if (sqlite3_column_bytes(st, 1) != SL_ID_BYTES
             || sqlite3_column_bytes(st, 6) != SL_HASH_BYTES
@@ -505,16 +508,38 @@ int site_store_pack_batch(site_store_t *self, uint64_t sess, uint64_t from, uint
         s_row_event(st, &ev);
         if (ev.seq != expect)
             break;
-        sl_msg_encode_event(out, &ev);
+        size_t before = body.size;
+        sl_msg_encode_event(&body, &ev);
+        if (body.size > max_bytes && expect > from) {
+            body.size = before;     /* this one starts the next batch */
+            full = true;
+            break;
+        }
         expect++;
     }
     sqlite3_reset(st);
-    if (expect != to + 1) {
+    int rc = 0;
+    if (expect == from || (!full && expect != to + 1)) {
         sl_error("site store: events %llu..%llu are not all readable (stopped at %llu)",
                  (unsigned long long) from, (unsigned long long) to, (unsigned long long) expect);
-        return -1;
+        rc = -1;
+    } else {
+        sl_msg_encode_events_begin(out, SL_BATCH, sess, 0, (size_t) (expect - from));
+        msgpack_sbuffer_write(out, body.data, body.size);
+        if (last)
+            *last = expect - 1;
     }
-    return 0;
+    msgpack_sbuffer_destroy(&body);
+    return rc;
+}
+
+int site_store_pack_batch(site_store_t *self, uint64_t sess, uint64_t from, uint64_t to,
+                          msgpack_sbuffer *out)
+{
+    uint64_t last;
+    if (site_store_pack_batch_upto(self, sess, from, to, SIZE_MAX, out, &last))
+        return -1;
+    return last == to ? 0 : -1;
 }
 
 int site_store_restore_events(site_store_t *self, const sl_event_t *events, size_t n,

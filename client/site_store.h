@@ -55,6 +55,11 @@ void site_store_note_sync(site_store_t *self, const char *result, uint64_t serve
 /* True when another process committed to the database since the last call. */
 bool site_store_changed(site_store_t *self);
 
+/* Packs events [from, to] into a BATCH message in `out`, stopping early
+ * (but after at least one event) when the events would pass max_bytes; the
+ * last seq packed goes to *last. */
+int site_store_pack_batch_upto(site_store_t *self, uint64_t sess, uint64_t from, uint64_t to,
+                               size_t max_bytes, msgpack_sbuffer *out, uint64_t *last);
 /* Packs events [from, to] into a BATCH message in `out`. */
 int site_store_pack_batch(site_store_t *self, uint64_t sess, uint64_t from, uint64_t to,
                           msgpack_sbuffer *out);

@@ -141,7 +141,10 @@ static void s_pump(sync_t *s)
         uint64_t to = s->next_send + s->max_batch - 1;
         if (to > s->local_last)
             to = s->local_last;
-        if (site_store_pack_batch(s->store, s->sess, s->next_send, to, &s->out)) {
+        /* Bytes, not only events, bound a batch: 1000 records of 16 KiB would
+         * pass the frame limit, and the server's socket would drop it. */
+        if (site_store_pack_batch_upto(s->store, s->sess, s->next_send, to,
+                                       SL_MAX_FRAME_BYTES - 4096, &s->out, &to)) {
             s_finish(s, SITE_SYNC_FAILED, "cannot read records %llu..%llu from the local store",
                      (unsigned long long) s->next_send, (unsigned long long) to);
             return;
@@ -312,8 +315,17 @@ static void s_on_error(sync_t *s, const sl_msg_t *m)
         s_restart(s, sl_error_name((int) m->code));
         break;
     case SL_E_INTERNAL:
-        sl_warn("sync: server could not commit (%.*s); retrying", (int) m->text_len, m->text);
-        s_restart(s, "server error");
+        /* The server cannot commit (a full disk?): back off before trying
+         * again instead of hammering it; s_timers says HELLO when the wait,
+         * doubling up to HELLO_MAX_MS, is over. */
+        sl_warn("sync: server could not commit (%.*s); retrying in %lld s", (int) m->text_len,
+                m->text, (long long) (s->hello_wait_ms / 1000));
+        s->sess++;
+        s->phase = PHASE_HELLO;
+        s->ninflight = 0;
+        s->pull_inflight = s->fetch_inflight = false;
+        s->hello_unsent = false;
+        s->hello_sent_ms = s_mono();
         break;
     default:
         s_finish(s, SITE_SYNC_REFUSED, "server refused: %s (%u): %.*s",

@@ -407,6 +407,8 @@ int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t f
 {
     if (from == 0)
         from = 1;
+    if (from > server_seq + 1)
+        from = server_seq + 1;      /* past the end: an empty EVENTS, not an error */
     uint64_t to = from + max - 1;
     if (max == 0 || from > server_seq)
         to = from - 1;
@@ -415,12 +417,16 @@ int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t f
     uint8_t prev[SL_HASH_BYTES];
     if (central_store_hash_at(self, site_no, from - 1, prev))
         return -1;
-    sl_msg_encode_events_begin(out, SL_EVENTS, sess, server_seq, (size_t) (to + 1 - from));
     sqlite3_stmt *st = sl_db_prepare(self->db,
         "SELECT seq, id, hlc, wall_ms, type, payload, hash FROM events"
         " WHERE site_no = ? AND seq BETWEEN ? AND ? ORDER BY seq");
     if (!st)
         return -1;
+    /* Events go to a side buffer: the reply stops before the frame limit
+     * (the site asks again for the rest), and the header needs the count. */
+    msgpack_sbuffer body;
+    msgpack_sbuffer_init(&body);
+    bool full = false;
     sqlite3_bind_int64(st, 1, site_no);
     sqlite3_bind_int64(st, 2, (int64_t) from);
     sqlite3_bind_int64(st, 3, (int64_t) to);
@@ -440,12 +446,24 @@ int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t f
         ev.payload_len = (size_t) sqlite3_column_bytes(st, 5);
         memcpy(ev.prev, prev, SL_HASH_BYTES);
         memcpy(ev.hash, sqlite3_column_blob(st, 6), SL_HASH_BYTES);
-        sl_msg_encode_event(out, &ev);
+        size_t before = body.size;
+        sl_msg_encode_event(&body, &ev);
+        if (body.size > SL_MAX_FRAME_BYTES - 4096 && expect > from) {
+            body.size = before;
+            full = true;
+            break;
+        }
         memcpy(prev, ev.hash, SL_HASH_BYTES);
         expect++;
     }
     sqlite3_finalize(st);
-    return expect == to + 1 ? 0 : -1;
+    int rc = full || expect == to + 1 ? 0 : -1;
+    if (rc == 0) {
+        sl_msg_encode_events_begin(out, SL_EVENTS, sess, server_seq, (size_t) (expect - from));
+        msgpack_sbuffer_write(out, body.data, body.size);
+    }
+    msgpack_sbuffer_destroy(&body);
+    return rc;
 }
 
 int central_store_log_id(central_store_t *self, char *out, size_t cap)
