@@ -309,21 +309,7 @@ static void s_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    sl_log_set_name(PROG);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        s_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? SL_EXIT_USAGE : 0;
-    }
-    if (strcmp(argv[1], "--version") == 0) {
-        printf(PROG " %s\n", SL_VERSION);
-        return 0;
-    }
     zsys_handler_set(NULL);
-    if (strcmp(argv[1], "site") == 0)
-        return s_site(argc - 2, argv + 2);
-    if (strcmp(argv[1], "ref") == 0)
-        return s_ref(argc - 2, argv + 2);
-    fprintf(stderr, PROG ": unknown verb \"%s\"\n\n", argv[1]);
-    s_usage(stderr);
-    return SL_EXIT_USAGE;
+    static const sl_verb_t verbs[] = { { "site", s_site }, { "ref", s_ref } };
+    return sl_cli_main(argc, argv, PROG, verbs, sizeof verbs / sizeof verbs[0], s_usage);
 }

@@ -759,23 +759,9 @@ static void s_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    sl_log_set_name(PROG);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        s_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? SL_EXIT_USAGE : 0;
-    }
-    if (strcmp(argv[1], "--version") == 0) {
-        printf(PROG " %s\n", SL_VERSION);
-        return 0;
-    }
-    static const struct { const char *verb; int (*fn)(int, char **); } verbs[] = {
+    static const sl_verb_t verbs[] = {
         { "init", s_init }, { "record", s_record }, { "status", s_status },
         { "sync", s_sync }, { "ref", s_ref }, { "rotate-key", s_rotate },
     };
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (strcmp(argv[1], verbs[i].verb) == 0)
-            return verbs[i].fn(argc - 2, argv + 2);
-    fprintf(stderr, PROG ": unknown verb \"%s\"\n\n", argv[1]);
-    s_usage(stderr);
-    return SL_EXIT_USAGE;
+    return sl_cli_main(argc, argv, PROG, verbs, sizeof verbs / sizeof verbs[0], s_usage);
 }

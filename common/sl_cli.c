@@ -1,5 +1,6 @@
 /* sl_cli.c: option parsing and help text. */
 #include "sl_cli.h"
+#include "sl_log.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,4 +80,24 @@ int sl_cli_number(const char *command, const char *what, const char *text, long 
     }
     *out = v;
     return 0;
+}
+
+int sl_cli_main(int argc, char **argv, const char *program, const sl_verb_t *verbs,
+                size_t nverbs, void (*usage)(FILE *out))
+{
+    sl_log_set_name(program);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? SL_EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("%s %s\n", program, SL_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < nverbs; i++)
+        if (strcmp(argv[1], verbs[i].verb) == 0)
+            return verbs[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "%s: unknown verb \"%s\"\n\n", program, argv[1]);
+    usage(stderr);
+    return SL_EXIT_USAGE;
 }

@@ -7,6 +7,7 @@
 #define SL_CLI_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct {
     const char *name;           /* "--data" */
@@ -27,6 +28,16 @@ void sl_cli_help(const char *command, const char *usage, const char *summary,
 /* Parses a whole number in [min, max]; prints an error naming `what`. */
 int sl_cli_number(const char *command, const char *what, const char *text, long min,
                   long max, long *out);
+
+typedef struct {
+    const char *verb;
+    int (*run)(int argc, char **argv);  /* gets the words after the verb */
+} sl_verb_t;
+
+/* The main() of every program: --help, --version, then the verb table.
+ * `usage` prints the program's overview to the stream it is given. */
+int sl_cli_main(int argc, char **argv, const char *program, const sl_verb_t *verbs,
+                size_t nverbs, void (*usage)(FILE *out));
 
 /* Exit codes of all programs. */
 enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 64, SL_EXIT_UNREACHABLE = 2,

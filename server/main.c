@@ -706,7 +706,7 @@ static void s_usage(FILE *out)
         "  run         serve sites (sync endpoint)\n"
         "  stats       records per site and in total\n"
         "  verify      check every site's hash chain\n"
-        "  ref         reference data sent down to sites (put, del, list)\n"
+        "  ref         reference data sent down to sites (put, del, import, list, new-epoch)\n"
         "  incidents   refused batches that need an operator\n"
         "  admin       add an administrator credential\n"
         "  site        enroll or revoke a site locally (see also shuanglian-admin)\n\n"
@@ -715,24 +715,10 @@ static void s_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    sl_log_set_name(PROG);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        s_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? SL_EXIT_USAGE : 0;
-    }
-    if (strcmp(argv[1], "--version") == 0) {
-        printf(PROG " %s\n", SL_VERSION);
-        return 0;
-    }
-    static const struct { const char *verb; int (*fn)(int, char **); } verbs[] = {
+    static const sl_verb_t verbs[] = {
         { "init", s_init }, { "run", s_run }, { "stats", s_stats }, { "verify", s_verify },
         { "ref", s_ref }, { "incidents", s_incidents }, { "admin", s_admin },
         { "site", s_site },
     };
-    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (strcmp(argv[1], verbs[i].verb) == 0)
-            return verbs[i].fn(argc - 2, argv + 2);
-    fprintf(stderr, PROG ": unknown verb \"%s\"\n\n", argv[1]);
-    s_usage(stderr);
-    return SL_EXIT_USAGE;
+    return sl_cli_main(argc, argv, PROG, verbs, sizeof verbs / sizeof verbs[0], s_usage);
 }
