@@ -277,6 +277,11 @@ static int s_ref(int argc, char **argv)
                           "order and exactly once.", opts, 3, pos, 4, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (target && sl_site_id_check(target, strlen(target))) {
+        fprintf(stderr, PROG " ref: --site \"%s\": %s\n", target,
+                sl_site_id_check(target, strlen(target)));
+        return SL_EXIT_USAGE;
+    }
     bool put = npos == 4 && strcmp(pos[0], "put") == 0;
     bool del = npos == 3 && strcmp(pos[0], "del") == 0;
     if (!put && !del) {

@@ -215,7 +215,12 @@ static int s_record_add(int argc, char **argv)
     /* "#12" stands for the id of this site's record 12, as `record list` shows it. */
     char ids[SL_MAX_FIELDS][SL_ID_TEXT];
     for (size_t k = 0; k < n && !rc; k++) {
-        if (values[k][0] != '#')
+        bool is_ref = false;    /* only record-id fields take #SEQ */
+        for (size_t f = 0; f < rt->nfields; f++)
+            if (rt->fields[f].type == SL_F_REF && (strcmp(rt->fields[f].name, names[k]) == 0
+                                                   || strcmp(rt->fields[f].label, names[k]) == 0))
+                is_ref = true;
+        if (!is_ref || values[k][0] != '#')
             continue;
         long seq;
         if (sl_cli_number(PROG " record add", names[k], values[k] + 1, 1, LONG_MAX, &seq)) {

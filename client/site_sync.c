@@ -41,6 +41,7 @@ typedef struct {
     sl_keypair_t next;          /* rotation in progress (site.key.next) */
     bool enrolling, rotating;
     char refused_why[200];      /* last handshake failure, for the summary */
+    int64_t handshake_failed_ms; /* when; the socket is made anew after a wait */
     bool link_up;               /* a connection is up (always true without mon) */
     msgpack_sbuffer out;
     sl_msg_t msg;
@@ -116,6 +117,7 @@ static void s_hello(sync_t *s)
 }
 
 static void s_enroll(sync_t *s);
+static int s_connect(sync_t *s, char *err, size_t errlen);
 
 /* Opening phases: the first message goes out as soon as a link is up. */
 static bool s_opening(const sync_t *s)
@@ -402,6 +404,9 @@ static void s_on_monitor(sync_t *s)
                 break;
         }
         zmq_msg_close(&ev);
+        if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+            || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+            s->handshake_failed_ms = s_mono();
         if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
             snprintf(s->refused_why, sizeof s->refused_why, "the server refused this site's "
                      "key at the handshake (unknown or not yet enrolled key)");
@@ -439,6 +444,20 @@ static bool s_level(sync_t *s)
 static void s_timers(sync_t *s)
 {
     int64_t now = s_mono();
+    if (s->handshake_failed_ms && now - s->handshake_failed_ms >= s->hello_wait_ms) {
+        /* libzmq may stop retrying a connection whose handshake was
+         * refused: make a new socket (a key may have been registered since,
+         * or a rotation finished). */
+        char err[300];
+        s->handshake_failed_ms = 0;
+        s->hello_wait_ms = s->hello_wait_ms * 2 > HELLO_MAX_MS ? HELLO_MAX_MS : s->hello_wait_ms * 2;
+        if (s_connect(s, err, sizeof err)) {
+            s_finish(s, SITE_SYNC_FAILED, "%s", err);
+            return;
+        }
+        s_restart(s, "handshake refused; trying again");
+        return;
+    }
     if (s_opening(s) || s->phase == PHASE_ROTATE) {
         if (s->hello_unsent && s->phase != PHASE_ROTATE) {
             s->hello_unsent = s_send_out(s) != 0;
@@ -619,14 +638,14 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
     const char *endpoint = opts->endpoint ? opts->endpoint : site_store_server(store);
     char err[300];
     s.endpoint = endpoint;
-    if (s_load_keys(&s, err, sizeof err))
-        return s_finish(&s, SITE_SYNC_FAILED, "%s", err);
-    if (s_connect(&s, err, sizeof err))
-        return s_finish(&s, SITE_SYNC_FAILED, "%s", err);
     msgpack_sbuffer_init(&s.out);
-    s.sess = (uint64_t) sl_now_ms() * 1000;
     s.cursor = report->cursor_before = site_store_cursor(store);
     report->acked_before = site_store_acked(store);
+    if (s_load_keys(&s, err, sizeof err) || s_connect(&s, err, sizeof err)) {
+        s_finish(&s, SITE_SYNC_FAILED, "%s", err);
+        goto report;
+    }
+    s.sess = (uint64_t) sl_now_ms() * 1000;
     s.hello_wait_ms = HELLO_FIRST_MS;
     s.heartbeat_ms = SL_HEARTBEAT_MS;
     s.credit = 1;
@@ -696,8 +715,10 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
         }
         s_timers(&s);
     }
-    if (!s.done && opts->watch)
+    if (!s.done && opts->watch && s.welcomed_once)
         s_finish(&s, SITE_SYNC_OK, "stopped");
+    else if (!s.done && opts->watch)
+        s_finish(&s, SITE_SYNC_UNREACHABLE, "stopped before the server answered");
     else if (!s.done)
         s_finish(&s, SITE_SYNC_FAILED, "interrupted before the site was level with the server "
                  "(nothing is lost; sync again)");
@@ -705,6 +726,7 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
         size_t used = strlen(report->text);
         snprintf(report->text + used, sizeof report->text - used, ": %s", s.refused_why);
     }
+report:
     report->local_last = site_store_last_seq(store);
     report->acked_after = site_store_acked(store);
     report->server_seq = s.acked > s.server_seq ? s.acked : s.server_seq;

@@ -16,6 +16,8 @@ struct server_auth {
     zhashx_t *keys;              /* z85 -> server_principal_t */
     int64_t data_version;
     uint64_t refused_unknown;
+    int64_t warn_window_ms;
+    int warns_in_window;
 };
 
 static const char *s_schema =
@@ -182,9 +184,20 @@ void server_auth_handle_zap(server_auth_t *self)
             code = "200";
             text = "OK";
         } else {
+            /* At most 20 lines per 10 s: a flood of strangers must not
+             * become a flood of log lines. */
+            int64_t now = zclock_mono();
+            if (now - self->warn_window_ms > 10000) {
+                if (self->warns_in_window > 20)
+                    sl_warn("%d more connections with unknown keys were refused (not logged)",
+                            self->warns_in_window - 20);
+                self->warn_window_ms = now;
+                self->warns_in_window = 0;
+            }
+            if (++self->warns_in_window <= 20)
+                sl_warn("refused a connection from %s: unknown key %.8s…",
+                        address ? address : "?", user);
             self->refused_unknown++;
-            sl_warn("refused a connection from %s: unknown key %.8s…",
-                    address ? address : "?", user);
             user[0] = 0;
         }
     }
@@ -250,7 +263,7 @@ int server_auth_revoke_site(server_auth_t *self, const char *site_id)
 {
     sqlite3_stmt *st = sl_db_prepare(self->db,
         "UPDATE keys SET status = 'revoked', changed_ms = ?"
-        " WHERE site_id = ? AND role IN ('site', 'enroll') AND status != 'revoked'");
+        " WHERE site_id = ? AND role IN ('site', 'enroll') AND status IN ('active', 'pending')");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, sl_now_ms());

@@ -585,6 +585,10 @@ static void s_on_admin(server_engine_t *self, const uint8_t *rid, size_t rid_len
                        const sl_msg_t *m, const server_principal_t *p)
 {
     char verb[SL_MAX_NAME_BYTES + 1], site[SL_MAX_TEXT_BYTES + 1], text[SL_MAX_TEXT_BYTES + 400];
+    /* The admin's name is copied: changes to `keys` reload the cache that
+     * `p` points into. */
+    char admin[sizeof p->name];
+    snprintf(admin, sizeof admin, "%s", p->name);
     char a1[SL_MAX_TEXT_BYTES + 1], a2[SL_MAX_TEXT_BYTES + 1], a3[SL_MAX_TEXT_BYTES + 1];
     snprintf(verb, sizeof verb, "%.*s", (int) m->verb_len, m->verb);
     const char *site_arg = s_arg(m, "site", site, sizeof site);
@@ -595,7 +599,7 @@ static void s_on_admin(server_engine_t *self, const uint8_t *rid, size_t rid_len
                 sl_site_id_check(site_arg, strlen(site_arg)), "site", 0, 0);
         return;
     }
-    sl_info("admin %s: %s%s%s", p->name, verb, site_arg ? " " : "", site_arg ? site_arg : "");
+    sl_info("admin %s: %s%s%s", admin, verb, site_arg ? " " : "", site_arg ? site_arg : "");
     s_flush(self);
     if (strcmp(verb, "site.enroll") == 0) {
         const char *community = s_arg(m, "community", a1, sizeof a1);
@@ -631,7 +635,7 @@ static void s_on_admin(server_engine_t *self, const uint8_t *rid, size_t rid_len
         } else {
             s_drop_site_sessions(self, site_arg);
             snprintf(text, sizeof text, "site %s: %d key(s) revoked, effective now", site_arg, n);
-            sl_warn("%s (by admin %s)", text, p->name);
+            sl_warn("%s (by admin %s)", text, admin);
             s_reply_text(self, rid, rid_len, m->sess, text, 0, NULL, 0);
         }
     } else if (strcmp(verb, "site.list") == 0) {
@@ -767,8 +771,12 @@ static void s_handle(server_engine_t *self, const uint8_t *rid, size_t rid_len,
     switch (m->type) {
     case SL_HELLO:
         s_on_hello(self, rid, rid_len, m);
-        if (p)
-            s_retire_other_keys(self, p->site_id, p->key);
+        if (p) {
+            char site_id[sizeof p->site_id], pkey[sizeof p->key];
+            snprintf(site_id, sizeof site_id, "%s", p->site_id);
+            snprintf(pkey, sizeof pkey, "%s", p->key);
+            s_retire_other_keys(self, site_id, pkey);
+        }
         break;
     case SL_BATCH: s_on_batch(self, rid, rid_len, m); break;
     case SL_FETCH: s_on_fetch(self, rid, rid_len, m); break;
