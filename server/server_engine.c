@@ -736,9 +736,14 @@ static void s_handle(server_engine_t *self, const uint8_t *rid, size_t rid_len,
         return;
     }
     const server_principal_t *p = NULL;
+    server_principal_t who;     /* a copy: handlers change `keys`, which reloads the cache */
     if (self->secure) {
         /* ZAP ran at handshake; the key's standing is checked again now. */
         p = server_auth_lookup(self->auth, key);
+        if (p) {
+            who = *p;
+            p = &who;
+        }
         char why[300];
         if (!p) {
             s_forbid(self, rid, rid_len, m->sess, key, "unknown key");
@@ -852,6 +857,11 @@ static void s_housekeeping(server_engine_t *self)
 {
     int64_t now = zclock_mono();
     server_auth_refresh(self->auth);
+    if (self->warns_dropped && now - self->warn_window_ms > 10000) {
+        sl_warn("%d more refusals were not logged", self->warns_dropped);
+        self->warns_dropped = self->warns_in_window = 0;
+        self->warn_window_ms = now;
+    }
     uint64_t head = central_store_log_head(self->store);
     bool announce = head != self->log_head;
     self->log_head = head;

@@ -20,6 +20,29 @@
  *   raw HEX             one raw frame given in hex; print the first reply
  *   rawfile FILE        one raw frame per line of FILE (hex); a reply each
  *   sleep MS            pause
+ *   event TYPE HEX      BATCH of one new event on top of the site's chain (seq
+ *                       last+1, prev = hash of the last event, a new id, hash
+ *                       computed for the claimed site) with record type TYPE and
+ *                       payload HEX (any bytes: schema tests); wait for its reply
+ *   admin VERB          ADMIN request VERB without arguments; print the reply
+ *   big BYTES           one frame of BYTES garbage bytes (over ZMQ_MAXMSGSIZE:
+ *                       the server drops the connection); prints DROPPED when
+ *                       the connection went down within --wait (and waits for
+ *                       the reconnection: reconnected=1), else the reply
+ *   flood N             N varied garbage frames as fast as the socket takes
+ *                       them, without waiting for replies (those that come are
+ *                       drained and counted); prints FLOODING when the first
+ *                       frame is out, FLOOD sent=… replies=… errors=… ms=… at the end
+ *
+ * A message that cannot be sent within --wait (no connection: the handshake
+ * is refused, or nothing listens) prints UNSENT op=OP and the run goes on.
+ * NONE and UNSENT lines end with mon=…, the connection events seen so far
+ * (connected, handshake_ok, auth_failed, protocol_failed, disconnected).
+ *
+ *   sl-probe keygen FILE
+ *
+ * Writes a fresh CURVE key pair to FILE (0600), in the key-file format of
+ * site.key: a key no server knows.
  *
  *   sl-probe --bind EP blackhole SECONDS
  *
@@ -28,14 +51,17 @@
  * Prints a line per message received (HELLO, BATCH, …) for SECONDS.  For
  * testing how a site notices a server that stalls.
  *
- * Exit status: 0 when every operation ran (whatever the server answered),
- * 1 on a local failure, 64 on a usage error. */
+ * Exit status: 0 when every operation ran (whatever the server answered,
+ * even nothing), 1 on a local failure, 64 on a usage error. */
 #include "site_store.h"
+#include "sl_id.h"
+#include "sl_keys.h"
 #include "sl_hlc.h"
 #include "sl_log.h"
 #include "sl_msg.h"
 #include "sl_net.h"
 #include <czmq.h>
+#include <sodium.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +69,8 @@
 
 typedef struct {
     zsock_t *sock;
+    zsock_t *mon;               /* connection events of sock (may be NULL) */
+    int ev_connected, ev_ok, ev_auth, ev_proto, ev_disc;
     site_store_t *store;
     const char *site_id;
     uint64_t sess;
@@ -57,19 +85,77 @@ static void s_usage(void)
     fprintf(stderr, "usage: sl-probe --endpoint EP [--data SITEDIR] [--wait MS]\n"
                     "                [--keyfile FILE --server-public Z85] [--as-site ID] OP…\n"
                     "       sl-probe --bind EP blackhole SECONDS\n"
+                    "       sl-probe keygen FILE\n"
                     "ops: hello | batch FROM TO | send FROM TO | replies K | alter FROM TO SEQ |\n"
-                    "     forge FROM TO SEQ | ping | raw HEX | rawfile FILE | sleep MS\n");
+                    "     forge FROM TO SEQ | ping | raw HEX | rawfile FILE | sleep MS |\n"
+                    "     event TYPE HEX | admin VERB | big BYTES | flood N\n");
 }
 
+/* Reads pending connection events of the probe's socket into the counters. */
+static void s_monitor(probe_t *p)
+{
+    if (!p->mon)
+        return;
+    void *raw = zsock_resolve(p->mon);
+    for (;;) {
+        zmq_msg_t ev;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, raw, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        uint16_t id = 0;
+        if (zmq_msg_size(&ev) >= sizeof id)
+            memcpy(&id, zmq_msg_data(&ev), sizeof id);
+        while (zmq_msg_more(&ev)) {     /* second frame: the endpoint */
+            zmq_msg_close(&ev);
+            zmq_msg_init(&ev);
+            if (zmq_msg_recv(&ev, raw, 0) < 0)
+                break;
+        }
+        zmq_msg_close(&ev);
+        if (id == ZMQ_EVENT_CONNECTED)
+            p->ev_connected++;
+        else if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            p->ev_ok++;
+        else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            p->ev_auth++;
+        else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                 || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+            p->ev_proto++;
+        else if (id == ZMQ_EVENT_DISCONNECTED)
+            p->ev_disc++;
+    }
+}
+
+static void s_print_mon(probe_t *p)
+{
+    s_monitor(p);
+    printf(" mon=connected:%d,handshake_ok:%d,auth_failed:%d,protocol_failed:%d,"
+           "disconnected:%d", p->ev_connected, p->ev_ok, p->ev_auth, p->ev_proto, p->ev_disc);
+}
+
+static void s_label(const probe_t *p);
+
 /* Sends p->out, retrying while no connection is up (the socket is
- * ZMQ_IMMEDIATE), for at most --wait ms. */
+ * ZMQ_IMMEDIATE), for at most --wait ms.  Returns 0 when sent, 1 when no
+ * connection took it (UNSENT printed: the server refused the handshake or is
+ * not there), -1 on another error. */
 static int s_send(probe_t *p)
 {
     int64_t deadline = sl_now_ms() + p->wait_ms;
     while (sl_net_send(p->sock, NULL, 0, p->out.data, p->out.size) != 0) {
-        if (errno != EAGAIN || sl_now_ms() >= deadline) {
+        if (errno != EAGAIN) {
             fprintf(stderr, "sl-probe: cannot send (%s)\n", zmq_strerror(errno));
             return -1;
+        }
+        if (sl_now_ms() >= deadline) {
+            printf("UNSENT");
+            s_label(p);
+            s_print_mon(p);
+            printf("\n");
+            fflush(stdout);
+            return 1;
         }
         zclock_sleep(10);
     }
@@ -168,6 +254,7 @@ static int s_reply(probe_t *p, bool any)
     }
     printf("NONE");
     s_label(p);
+    s_print_mon(p);
     printf("\n");
     fflush(stdout);
     return 0;
@@ -195,10 +282,10 @@ static int s_hello(probe_t *p)
     if (site_store_hash_at(p->store, last, h.last_hash))
         return -1;
     sl_msg_encode(&h, &p->out);
-    if (s_send(p))
-        return -1;
-    s_reply(p, false);
-    return 0;
+    int rc = s_send(p);
+    if (rc == 0)
+        s_reply(p, false);
+    return rc < 0 ? -1 : 0;
 }
 
 /* Packs events from..to into p->out; with alter_seq, that event gets other
@@ -267,9 +354,258 @@ static int s_hex_frame(probe_t *p, const char *hex)
         char c = (char) byte;
         msgpack_sbuffer_write(&p->out, &c, 1);
     }
-    if (s_send(p))
+    int rc = s_send(p);
+    if (rc == 0)
+        s_reply(p, true);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Parses HEX into a new buffer (*out, *len); -1 on bad hex. */
+static int s_unhex(const char *hex, uint8_t **out, size_t *len)
+{
+    size_t n = strlen(hex);
+    while (n && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' '))
+        n--;
+    if (n % 2) {
+        fprintf(stderr, "sl-probe: odd number of hex digits\n");
         return -1;
-    s_reply(p, true);
+    }
+    *out = malloc(n / 2 + 1);
+    if (!*out)
+        return -1;
+    for (size_t i = 0; i < n; i += 2) {
+        unsigned int byte;
+        char two[3] = { hex[i], hex[i + 1], 0 };
+        if (sscanf(two, "%2x", &byte) != 1) {
+            fprintf(stderr, "sl-probe: not hex: %s\n", two);
+            free(*out);
+            *out = NULL;
+            return -1;
+        }
+        (*out)[i / 2] = (uint8_t) byte;
+    }
+    *len = n / 2;
+    return 0;
+}
+
+/* event TYPE HEX: one new event continuing the site's chain, in a BATCH. */
+static int s_event(probe_t *p, const char *type, const char *hex)
+{
+    if (s_need_store(p))
+        return -1;
+    uint8_t *payload;
+    size_t plen;
+    if (s_unhex(hex, &payload, &plen))
+        return -1;
+    uint64_t last = site_store_last_seq(p->store);
+    sl_event_t ev = { .seq = last + 1, .type = type, .type_len = strlen(type),
+                      .payload = payload, .payload_len = plen };
+    ev.hlc = sl_hlc_next(site_store_hlc(p->store), sl_now_ms());
+    ev.wall_ms = sl_now_ms();
+    sl_id_new(ev.id, ev.hlc);
+    if (site_store_hash_at(p->store, last, ev.prev)) {
+        free(payload);
+        return -1;
+    }
+    sl_event_hash(&ev, p->site_id, strlen(p->site_id), ev.hash);
+    sl_msg_encode_events_begin(&p->out, SL_BATCH, p->sess, 0, 1);
+    sl_msg_encode_event(&p->out, &ev);
+    free(payload);
+    int rc = s_send(p);
+    if (rc == 0)
+        s_reply(p, false);
+    return rc < 0 ? -1 : 0;
+}
+
+/* admin VERB: an ADMIN request without arguments, in its own sess. */
+static int s_admin(probe_t *p, const char *verb)
+{
+    sl_msg_t m = { .type = SL_ADMIN, .sess = p->sess, .verb = verb, .verb_len = strlen(verb) };
+    sl_msg_encode(&m, &p->out);
+    int rc = s_send(p);
+    if (rc == 0)
+        s_reply(p, false);
+    return rc < 0 ? -1 : 0;
+}
+
+/* big BYTES: one oversized frame.  The server's libzmq closes the
+ * connection on reading its header, before the application sees it. */
+static int s_big(probe_t *p, uint64_t bytes)
+{
+    if (bytes > 64u * 1024 * 1024) {
+        fprintf(stderr, "sl-probe: big: at most 64 MiB\n");
+        return -1;
+    }
+    s_monitor(p);
+    int disc_before = p->ev_disc;
+    msgpack_sbuffer_clear(&p->out);
+    char chunk[4096];
+    memset(chunk, 0xc1, sizeof chunk);     /* never-used msgpack byte */
+    for (uint64_t done = 0; done < bytes; done += sizeof chunk)
+        msgpack_sbuffer_write(&p->out, chunk, bytes - done < sizeof chunk ? bytes - done : sizeof chunk);
+    int rc = s_send(p);
+    msgpack_sbuffer_clear(&p->out);
+    if (rc)
+        return rc < 0 ? -1 : 0;
+    int64_t deadline = sl_now_ms() + p->wait_ms;
+    while (sl_now_ms() < deadline) {
+        zmq_pollitem_t items[2] = { { zsock_resolve(p->sock), 0, ZMQ_POLLIN, 0 },
+                                    { p->mon ? zsock_resolve(p->mon) : NULL, 0, ZMQ_POLLIN, 0 } };
+        zmq_poll(items, p->mon ? 2 : 1, 50);
+        if (items[0].revents & ZMQ_POLLIN) {
+            s_reply(p, true);               /* an answer: the frame got through */
+            return 0;
+        }
+        s_monitor(p);
+        if (p->ev_disc > disc_before) {
+            /* Wait for the socket's reconnection, so that the next op does
+             * not go into the dropped connection's pipe (lost), then let the
+             * socket process its pending commands (ZMQ_EVENTS does). */
+            int ok_before = p->ev_ok, reconnected = 0;
+            while (sl_now_ms() < deadline && !reconnected) {
+                zmq_pollitem_t mi = { p->mon ? zsock_resolve(p->mon) : NULL, 0, ZMQ_POLLIN, 0 };
+                if (p->mon)
+                    zmq_poll(&mi, 1, 50);
+                else
+                    zclock_sleep(50);
+                s_monitor(p);
+                reconnected = p->ev_ok > ok_before;
+            }
+            zclock_sleep(20);
+            int events;
+            size_t size = sizeof events;
+            zmq_getsockopt(zsock_resolve(p->sock), ZMQ_EVENTS, &events, &size);
+            printf("DROPPED");
+            s_label(p);
+            printf(" bytes=%llu reconnected=%d", (unsigned long long) bytes, reconnected);
+            s_print_mon(p);
+            printf("\n");
+            fflush(stdout);
+            return 0;
+        }
+    }
+    printf("NONE");
+    s_label(p);
+    printf(" bytes=%llu", (unsigned long long) bytes);
+    s_print_mon(p);
+    printf("\n");
+    fflush(stdout);
+    return 0;
+}
+
+/* The k-th garbage frame of a flood, into out: a rotation of kinds of bad
+ * input, each refused by the decoder (never a valid message). */
+static void s_garbage(uint64_t k, msgpack_sbuffer *out)
+{
+    static const char *fixed[] = {
+        "94cd53",                                   /* truncated */
+        "dd77359400",                               /* array32 of 2e9 in 5 bytes */
+        "94cd534c020981a47365737305",               /* version 2 */
+        "94cd534c011081a47365737305",               /* type 16 */
+        "94cd534c010981a47365737305ff",             /* trailing byte */
+        "94cd534c010981a473657373a178",             /* sess is a string */
+        "df7fffffff",                               /* map32 of 2^31-1 pairs */
+        "c1",                                       /* never-used byte */
+        "c6ffffffff00",                             /* bin32 of 4 GiB in 6 bytes */
+        "91919191919191919191",                     /* nesting deeper than 8 */
+    };
+    msgpack_sbuffer_clear(out);
+    size_t kinds = sizeof fixed / sizeof fixed[0];
+    if (k % (kinds + 1) < kinds) {
+        const char *hex = fixed[k % (kinds + 1)];
+        for (size_t i = 0; hex[i] && hex[i + 1]; i += 2) {
+            unsigned int byte;
+            char two[3] = { hex[i], hex[i + 1], 0 };
+            sscanf(two, "%2x", &byte);
+            char c = (char) byte;
+            msgpack_sbuffer_write(out, &c, 1);
+        }
+        return;
+    }
+    /* Random bytes of random length (1..300) that start like a frame. */
+    uint8_t buf[300];
+    size_t n = 1 + (size_t) randombytes_uniform(sizeof buf);
+    randombytes_buf(buf, n);
+    buf[0] = 0x94;
+    if (n > 4) {
+        buf[1] = 0xcd;
+        buf[2] = 0x53;
+        buf[3] = 0x4c;
+    }
+    msgpack_sbuffer_write(out, (const char *) buf, n);
+}
+
+/* flood N: N garbage frames as fast as the socket takes them. */
+static int s_flood(probe_t *p, uint64_t n)
+{
+    uint64_t sent = 0, replies = 0, errors = 0;
+    int64_t start = sl_now_ms(), deadline = start + p->wait_ms;
+    void *raw = zsock_resolve(p->sock);
+    while (sent < n) {
+        s_garbage(sent, &p->out);
+        if (sl_net_send(p->sock, NULL, 0, p->out.data, p->out.size) == 0) {
+            if (sent++ == 0) {
+                printf("FLOODING");         /* the first frame went out */
+                s_label(p);
+                printf("\n");
+                fflush(stdout);
+            }
+            deadline = sl_now_ms() + p->wait_ms;
+        } else if (errno != EAGAIN) {
+            fprintf(stderr, "sl-probe: flood: cannot send (%s)\n", zmq_strerror(errno));
+            return -1;
+        } else if (sl_now_ms() >= deadline) {
+            break;                          /* no connection takes anything */
+        } else {
+            zmq_pollitem_t item = { raw, 0, ZMQ_POLLIN | ZMQ_POLLOUT, 0 };
+            zmq_poll(&item, 1, 10);
+        }
+        /* Drain what came back, without waiting for it. */
+        for (;;) {
+            zmq_msg_t frame;
+            zmq_msg_init(&frame);
+            if (zmq_msg_recv(&frame, raw, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&frame);
+                break;
+            }
+            replies++;
+            sl_msg_t m = { 0 };
+            char err[300];
+            if (sl_msg_decode(&m, zmq_msg_data(&frame), zmq_msg_size(&frame), err, sizeof err) == 0
+                && m.type == SL_ERROR)
+                errors++;
+            sl_msg_reset(&m);
+            zmq_msg_close(&frame);
+        }
+    }
+    int64_t ms = sl_now_ms() - start;
+    /* Stragglers: at most --wait ms more, or until every frame was answered. */
+    int64_t end = sl_now_ms() + p->wait_ms;
+    while (replies < sent && sl_now_ms() < end) {
+        zmq_pollitem_t item = { raw, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll(&item, 1, 100) <= 0)
+            continue;
+        zmq_msg_t frame;
+        zmq_msg_init(&frame);
+        if (zmq_msg_recv(&frame, raw, ZMQ_DONTWAIT) >= 0) {
+            replies++;
+            sl_msg_t m = { 0 };
+            char err[300];
+            if (sl_msg_decode(&m, zmq_msg_data(&frame), zmq_msg_size(&frame), err, sizeof err) == 0
+                && m.type == SL_ERROR)
+                errors++;
+            sl_msg_reset(&m);
+        }
+        zmq_msg_close(&frame);
+    }
+    printf("FLOOD");
+    s_label(p);
+    printf(" sent=%llu replies=%llu errors=%llu ms=%lld rate=%lld/s",
+           (unsigned long long) sent, (unsigned long long) replies, (unsigned long long) errors,
+           (long long) ms, (long long) (ms > 0 ? (int64_t) sent * 1000 / ms : (int64_t) sent));
+    s_print_mon(p);
+    printf("\n");
+    fflush(stdout);
     return 0;
 }
 
@@ -349,6 +685,22 @@ int main(int argc, char **argv)
 {
     sl_log_set_name("sl-probe");
     sl_log_set_level(SL_LOG_WARN);
+    if (sodium_init() < 0) {
+        fprintf(stderr, "sl-probe: libsodium does not start\n");
+        return 1;
+    }
+    if (argc == 3 && strcmp(argv[1], "keygen") == 0) {
+        sl_keypair_t kp;
+        char err[512];
+        if (sl_keypair_new(&kp)
+            || sl_keyfile_write(argv[2], &kp, "sl-probe: a key no server knows", err, sizeof err)) {
+            fprintf(stderr, "sl-probe: keygen: %s\n", err);
+            return 1;
+        }
+        printf("public = %s\n", kp.public_z85);      /* the public half only */
+        memset(&kp, 0, sizeof kp);
+        return 0;
+    }
     const char *endpoint = NULL, *data = NULL, *bind = NULL;
     const char *keyfile = NULL, *server_public = NULL, *as_site = NULL;
     int wait_ms = 5000, i = 1;
@@ -417,6 +769,21 @@ int main(int argc, char **argv)
         site_store_destroy(&p.store);
         return 1;
     }
+    memset(&kp, 0, sizeof kp);
+    /* Connection events (handshake refused, connection dropped), for the
+     * NONE/UNSENT/DROPPED lines. */
+    static int counter;
+    char mon_ep[96];
+    snprintf(mon_ep, sizeof mon_ep, "inproc://sl-probe-monitor-%d", ++counter);
+    if (zmq_socket_monitor(zsock_resolve(p.sock), mon_ep,
+                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED
+                           | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                           | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+        p.mon = zsock_new(ZMQ_PAIR);
+        if (p.mon && zmq_connect(zsock_resolve(p.mon), mon_ep) != 0)
+            zsock_destroy(&p.mon);
+    }
     msgpack_sbuffer_init(&p.out);
     p.sess = (uint64_t) sl_now_ms() * 1000 + 500;
     int rc = 0;
@@ -427,8 +794,11 @@ int main(int argc, char **argv)
             nargs = 2;
         else if (!strcmp(op, "alter") || !strcmp(op, "forge"))
             nargs = 3;
+        else if (!strcmp(op, "event"))
+            nargs = 2;
         else if (!strcmp(op, "replies") || !strcmp(op, "raw") || !strcmp(op, "rawfile")
-                 || !strcmp(op, "sleep"))
+                 || !strcmp(op, "sleep") || !strcmp(op, "admin") || !strcmp(op, "big")
+                 || !strcmp(op, "flood"))
             nargs = 1;
         else if (strcmp(op, "hello") && strcmp(op, "ping")) {
             fprintf(stderr, "sl-probe: unknown op \"%s\"\n", op);
@@ -441,7 +811,8 @@ int main(int argc, char **argv)
             break;
         }
         uint64_t a[3] = { 0 };
-        bool numeric = strcmp(op, "raw") && strcmp(op, "rawfile");
+        bool numeric = strcmp(op, "raw") && strcmp(op, "rawfile") && strcmp(op, "event")
+                       && strcmp(op, "admin");
         for (int k = 0; numeric && k < nargs; k++)
             if (s_u64_arg(argv[i + 1 + k], &a[k]))
                 rc = 64;
@@ -456,8 +827,11 @@ int main(int argc, char **argv)
             p.from = a[0];
             p.to = a[1];
             bool altered = op[0] == 'a' || op[0] == 'f';
-            rc = s_pack(&p, a[0], a[1], altered ? a[2] : 0, op[0] == 'a') || s_send(&p) ? 1 : 0;
-            if (rc == 0 && strcmp(op, "send"))
+            int sent = 1;
+            rc = s_pack(&p, a[0], a[1], altered ? a[2] : 0, op[0] == 'a') ? 1 : 0;
+            if (rc == 0 && (sent = s_send(&p)) < 0)
+                rc = 1;
+            if (rc == 0 && sent == 0 && strcmp(op, "send"))
                 s_reply(&p, false);
         } else if (!strcmp(op, "replies")) {
             for (uint64_t k = 0; k < a[0]; k++)
@@ -465,8 +839,9 @@ int main(int argc, char **argv)
         } else if (!strcmp(op, "ping")) {
             sl_msg_t m = { .type = SL_PING, .sess = p.sess };
             sl_msg_encode(&m, &p.out);
-            rc = s_send(&p) ? 1 : 0;
-            if (rc == 0)
+            int sent = s_send(&p);
+            rc = sent < 0 ? 1 : 0;
+            if (sent == 0)
                 s_reply(&p, true);
         } else if (!strcmp(op, "raw")) {
             rc = s_hex_frame(&p, argv[i + 1]) ? 1 : 0;
@@ -486,11 +861,22 @@ int main(int argc, char **argv)
                 fclose(f);
         } else if (!strcmp(op, "sleep")) {
             zclock_sleep((int) a[0]);
+        } else if (!strcmp(op, "event")) {
+            rc = s_event(&p, argv[i + 1], argv[i + 2]) ? 1 : 0;
+        } else if (!strcmp(op, "admin")) {
+            rc = s_admin(&p, argv[i + 1]) ? 1 : 0;
+        } else if (!strcmp(op, "big")) {
+            rc = s_big(&p, a[0]) ? 1 : 0;
+        } else if (!strcmp(op, "flood")) {
+            rc = s_flood(&p, a[0]) ? 1 : 0;
         }
         i += 1 + nargs;
     }
     msgpack_sbuffer_destroy(&p.out);
+    if (p.mon)
+        zmq_socket_monitor(zsock_resolve(p.sock), NULL, 0);
     zsock_destroy(&p.sock);
+    zsock_destroy(&p.mon);
     site_store_destroy(&p.store);
     return rc;
 }
