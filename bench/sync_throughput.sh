@@ -20,7 +20,7 @@ B=${SL_BIN:-$PWD/build}
 [ -x "$B/bench/bench-ceiling" ] || scripts/build.sh release >/dev/null
 D=$(mktemp -d /tmp/sl-bench.XXXXXX)
 SERVER_PID=
-cleanup() { [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$D"; }
+cleanup() { [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; [ -n "${SL_BENCH_KEEP:-}" ] || rm -rf "$D"; }
 trap cleanup EXIT
 
 awk -v n="$N" 'BEGIN {

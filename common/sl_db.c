@@ -19,6 +19,10 @@ sqlite3 *sl_db_open(const char *path, bool create, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(db, 10000);
+    /* 16 KiB pages: a quarter of the write calls of the default 4 KiB for
+     * the same rows.  Takes effect only when the file is created. */
+    if (create)
+        sl_db_exec(db, "PRAGMA page_size=16384");
     if (sl_db_exec(db, "PRAGMA journal_mode=WAL") || sl_db_exec(db, "PRAGMA synchronous=FULL")
         || sl_db_exec(db, "PRAGMA foreign_keys=ON")) {
         snprintf(err, errlen, "cannot set up database %s: %s", path, sqlite3_errmsg(db));

@@ -62,6 +62,7 @@ struct server_engine {
     /* counters, logged periodically */
     uint64_t n_events, n_dups, n_batches, n_refused, n_malformed;
     uint64_t n_forbidden;
+    uint64_t n_commits;          /* group commits: batches per commit = n_batches / n_commits */
     uint64_t logged_events;
     int64_t warn_window_ms;      /* rate limit for refusal warnings */
     int warns_in_window, warns_dropped;
@@ -225,6 +226,7 @@ static void s_flush(server_engine_t *self)
 {
     if (self->in_txn) {
         self->in_txn = false;
+        self->n_commits++;
         if (central_store_commit(self->store) != 0) {
             central_store_rollback(self->store);
             zhashx_purge(self->sites);
@@ -922,7 +924,8 @@ int server_engine_run(server_engine_t *self)
         }
     }
     s_flush(self);
-    sl_info("stopping: committed %llu events in %llu batches this run",
-            (unsigned long long) self->n_events, (unsigned long long) self->n_batches);
+    sl_info("stopping: committed %llu events in %llu batches (%llu transactions) this run",
+            (unsigned long long) self->n_events, (unsigned long long) self->n_batches,
+            (unsigned long long) self->n_commits);
     return 0;
 }
