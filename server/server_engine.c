@@ -884,10 +884,11 @@ static void s_housekeeping(server_engine_t *self)
     zlistx_destroy(&keys);
     if (self->n_events != self->logged_events && now - self->last_report_ms >= 10000) {
         sl_info("committed %llu events in %llu batches; %llu duplicates skipped, "
-                "%llu batches refused, %llu malformed messages; %zu sessions",
+                "%llu batches refused, %llu malformed messages, %llu forbidden; %zu sessions",
                 (unsigned long long) self->n_events, (unsigned long long) self->n_batches,
                 (unsigned long long) self->n_dups, (unsigned long long) self->n_refused,
-                (unsigned long long) self->n_malformed, zhashx_size(self->sessions));
+                (unsigned long long) self->n_malformed, (unsigned long long) self->n_forbidden,
+                zhashx_size(self->sessions));
         self->logged_events = self->n_events;
         self->last_report_ms = now;
     }
@@ -924,8 +925,10 @@ int server_engine_run(server_engine_t *self)
         }
     }
     s_flush(self);
-    sl_info("stopping: committed %llu events in %llu batches (%llu transactions) this run",
+    sl_info("stopping: committed %llu events in %llu batches (%llu transactions) this run; "
+            "refused %llu batches, %llu malformed messages, %llu forbidden",
             (unsigned long long) self->n_events, (unsigned long long) self->n_batches,
-            (unsigned long long) self->n_commits);
+            (unsigned long long) self->n_commits, (unsigned long long) self->n_refused,
+            (unsigned long long) self->n_malformed, (unsigned long long) self->n_forbidden);
     return 0;
 }
