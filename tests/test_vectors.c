@@ -26,21 +26,7 @@
 #include <string.h>
 #include <zmq.h>
 
-static int s_checks, s_failures;
-
-static bool s_check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool s_check(bool ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s %d - ", ok ? "ok" : "FAIL", ++s_checks);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-    if (!ok)
-        s_failures++;
-    return ok;
-}
+#include "sl_check.h"
 
 /* ---- key = value lists ------------------------------------------------------ */
 
