@@ -415,6 +415,46 @@ static int s_record_import(int argc, char **argv)
     return rc;
 }
 
+/* In a rendered record, replaces each referenced record's id by "#SEQ 标题":
+ * a rating then says what was rated.  Ids of records this site does not
+ * hold stay as they are. */
+static void s_name_refs(site_store_t *store, const sl_rtype_t *rt, const uint8_t *payload,
+                        size_t len, char *content, size_t cap)
+{
+    for (size_t k = 0; k < rt->nfields; k++) {
+        if (rt->fields[k].type != SL_F_REF)
+            continue;
+        char idtext[SL_ID_TEXT + 8], name[400], out[2048];
+        uint8_t id[SL_ID_BYTES];
+        sl_schema_field_text(rt, payload, len, rt->fields[k].name, idtext, sizeof idtext);
+        char *at = sl_id_parse(idtext, id) ? NULL : strstr(content, idtext);
+        if (!at)
+            continue;
+        sqlite3_stmt *q = sl_db_prepare(site_store_db(store),
+                                        "SELECT seq, type, payload FROM events WHERE id = ?");
+        if (!q)
+            continue;
+        sqlite3_bind_blob(q, 1, id, SL_ID_BYTES, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            const char *type = (const char *) sqlite3_column_text(q, 1);
+            const sl_rtype_t *rrt = sl_schema_find(type, strlen(type));
+            char first[300] = "";
+            /* The referenced record's first required text field: its title. */
+            for (size_t f = 0; rrt && f < rrt->nfields && !first[0]; f++)
+                if (rrt->fields[f].type == SL_F_TEXT && rrt->fields[f].required
+                    && strcmp(rrt->fields[f].name, "unit") != 0)
+                    sl_schema_field_text(rrt, sqlite3_column_blob(q, 2),
+                                         (size_t) sqlite3_column_bytes(q, 2),
+                                         rrt->fields[f].name, first, sizeof first);
+            snprintf(name, sizeof name, "#%lld %s", (long long) sqlite3_column_int64(q, 0), first);
+            snprintf(out, sizeof out, "%.*s%s%s", (int) (at - content), content, name,
+                     at + strlen(idtext));
+            snprintf(content, cap, "%s", out);
+        }
+        sqlite3_finalize(q);
+    }
+}
+
 static int s_record_list(int argc, char **argv)
 {
     const char *type = NULL, *limit = "20";
@@ -461,10 +501,12 @@ static int s_record_list(int argc, char **argv)
             snprintf(id, sizeof id, "?");
         const char *tname = (const char *) sqlite3_column_text(st, 3);
         const sl_rtype_t *rt = sl_schema_find(tname, strlen(tname));
-        if (rt)
+        if (rt) {
             sl_schema_render(rt, sqlite3_column_blob(st, 4),
                              (size_t) sqlite3_column_bytes(st, 4), content, sizeof content);
-        else
+            s_name_refs(store, rt, sqlite3_column_blob(st, 4),
+                        (size_t) sqlite3_column_bytes(st, 4), content, sizeof content);
+        } else
             snprintf(content, sizeof content, "(unknown type)");
         const char *row[] = { seq, rt ? rt->label : tname, when,
                               s <= acked ? "已同步 yes" : "待同步 no", id, content };

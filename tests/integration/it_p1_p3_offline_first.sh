@@ -10,6 +10,8 @@ site record add --data "$T/qu01.a" service_matter unit=区委办 title=新增长
   || fail "entry offline"
 id=$(site record list --data "$T/qu01.a" --tsv | head -1 | cut -f5)
 site record add --data "$T/qu01.a" rating item="$id" stars=5 >/dev/null || fail "rating offline"
+check "a listed rating names what it rates" \
+  sh -c "$SITE record list --data $T/qu01.a --type rating | grep -q '评价事项=#1 新增长椅'"
 # 一事一评: one rating per item, also inside one import (all or nothing).
 check "a second rating of the same item is refused" \
   sh -c "! $SITE record add --data $T/qu01.a 一事一评 评价事项=#1 星级=1 2>/dev/null"
