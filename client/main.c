@@ -377,6 +377,29 @@ static int s_record_import(int argc, char **argv)
                 rc = SL_EXIT_USAGE;
                 break;
             }
+            /* "#12" in a record-id column: this site's record 12. */
+            char ids[SL_MAX_FIELDS][SL_ID_TEXT];
+            for (int c = 0; c < nh && rc == 0; c++) {
+                bool is_ref = false;
+                for (size_t k = 0; k < rt->nfields; k++)
+                    if (rt->fields[k].type == SL_F_REF
+                        && (strcmp(rt->fields[k].name, heads[c]) == 0
+                            || strcmp(rt->fields[k].label, heads[c]) == 0))
+                        is_ref = true;
+                if (!is_ref || cells[c][0] != '#')
+                    continue;
+                char *end;
+                long seq = strtol(cells[c] + 1, &end, 10);
+                if (*end || end == cells[c] + 1 || seq < 1 || s_id_of(store, seq, ids[c])) {
+                    snprintf(err, sizeof err, "line %ld: %s=%s is not a record of this site",
+                             line, heads[c], cells[c]);
+                    rc = SL_EXIT_USAGE;
+                } else {
+                    cells[c] = ids[c];
+                }
+            }
+            if (rc)
+                break;
             msgpack_sbuffer_clear(&payload);
             if (sl_schema_build(rt, (size_t) nh, (const char *const *) heads,
                                 (const char *const *) cells, &payload, site_store_ref_lookup,
