@@ -46,6 +46,11 @@ static const char *s_schema =
     "  prev BLOB NOT NULL,"
     "  hash BLOB NOT NULL,"
     "  restored INTEGER NOT NULL DEFAULT 0);" /* 1: fetched back from the server */
+    /* One row per record that a unique field points at (one rating per
+     * item): the uniqueness check is a key lookup, not a scan. */
+    "CREATE TABLE IF NOT EXISTS unique_refs("
+    "  type TEXT NOT NULL, field TEXT NOT NULL, target BLOB NOT NULL, seq INTEGER NOT NULL,"
+    "  PRIMARY KEY(type, field, target)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS refdata("
     "  kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT, lseq INTEGER NOT NULL,"
     "  PRIMARY KEY(kind, key)) WITHOUT ROWID;";
@@ -309,11 +314,12 @@ static int s_insert(site_store_t *self, const sl_event_t *ev, int restored)
     return rc;
 }
 
-/* Fields marked unique in the schema (one rating per item): refuses a
- * record whose referenced record already has one of this type.  Runs inside
- * the entry transaction, so rows of the same import count too. */
-static int s_check_unique(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
-                          size_t len, char *err, size_t errlen)
+/* Fields marked unique in the schema (one rating per item): records the
+ * reference of event `seq`; with `refuse`, refuses one that is already
+ * there (entry), else keeps the first (events restored from the server).
+ * Runs inside the entry transaction, so rows of one import count too. */
+static int s_register_unique(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
+                             size_t len, uint64_t seq, bool refuse, char *err, size_t errlen)
 {
     for (size_t k = 0; k < rt->nfields; k++) {
         const sl_field_t *f = &rt->fields[k];
@@ -324,22 +330,36 @@ static int s_check_unique(site_store_t *self, const sl_rtype_t *rt, const uint8_
         sl_schema_field_text(rt, payload, len, f->name, text, sizeof text);
         if (sl_id_parse(text, id))
             continue;
-        sqlite3_stmt *st = sl_db_prepare(self->db,
-            "SELECT seq FROM events WHERE type = ? AND instr(payload, ?) > 0 LIMIT 1");
+        sqlite3_stmt *st = sl_db_prepare(self->db, refuse
+            ? "INSERT INTO unique_refs(type, field, target, seq) VALUES (?,?,?,?)"
+              " ON CONFLICT DO NOTHING RETURNING seq"
+            : "INSERT OR IGNORE INTO unique_refs(type, field, target, seq) VALUES (?,?,?,?)");
         if (!st)
             return -1;
         sqlite3_bind_text(st, 1, rt->name, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 2, id, SL_ID_BYTES, SQLITE_STATIC);
-        int rc = 0;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            snprintf(err, errlen, "record %s already has a %s (%s): #%lld; each %s may be given "
-                     "only once", text, rt->label, rt->name, (long long) sqlite3_column_int64(st, 0),
-                     f->label);
-            rc = -1;
-        }
+        sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 3, id, SL_ID_BYTES, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, (int64_t) seq);
+        int rc = sqlite3_step(st);
         sqlite3_finalize(st);
-        if (rc)
-            return rc;
+        if (refuse && rc == SQLITE_DONE) {     /* nothing inserted: already there */
+            sqlite3_stmt *q = sl_db_prepare(self->db, "SELECT seq FROM unique_refs"
+                                                      " WHERE type = ? AND field = ? AND target = ?");
+            long long first = 0;
+            if (q) {
+                sqlite3_bind_text(q, 1, rt->name, -1, SQLITE_STATIC);
+                sqlite3_bind_text(q, 2, f->name, -1, SQLITE_STATIC);
+                sqlite3_bind_blob(q, 3, id, SL_ID_BYTES, SQLITE_STATIC);
+                if (sqlite3_step(q) == SQLITE_ROW)
+                    first = sqlite3_column_int64(q, 0);
+                sqlite3_finalize(q);
+            }
+            snprintf(err, errlen, "record %s already has a %s (%s): #%lld; each %s may be given "
+                     "only once", text, rt->label, rt->name, first, f->label);
+            return -1;
+        }
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return -1;
     }
     return 0;
 }
@@ -351,7 +371,7 @@ int site_store_add(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payl
         snprintf(err, errlen, "internal: add outside a transaction");
         return -1;
     }
-    if (s_check_unique(self, rt, payload, len, err, errlen))
+    if (s_register_unique(self, rt, payload, len, self->last_seq + 1, true, err, errlen))
         return -1;
     sl_event_t ev = { 0 };
     int64_t now = sl_now_ms();
@@ -564,6 +584,12 @@ int site_store_restore_events(site_store_t *self, const sl_event_t *events, size
         }
         if (s_insert(self, ev, 1)) {
             snprintf(err, errlen, "cannot store event %llu", (unsigned long long) ev->seq);
+            goto fail;
+        }
+        const sl_rtype_t *rt = sl_schema_find(ev->type, ev->type_len);
+        if (rt && s_register_unique(self, rt, ev->payload, ev->payload_len, ev->seq, false,
+                                    err, errlen)) {
+            snprintf(err, errlen, "cannot index event %llu", (unsigned long long) ev->seq);
             goto fail;
         }
         self->last_seq = ev->seq;
