@@ -163,29 +163,11 @@ static int s_site_enroll(int argc, char **argv)
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     long ndays;
-    if (!site || !community) {
-        fprintf(stderr, PROG " site enroll: --site and --community are required\n");
-        return SL_EXIT_USAGE;
-    }
-    if (sl_site_id_check(site, strlen(site))) {
-        fprintf(stderr, PROG " site enroll: --site \"%s\": %s\n", site,
-                sl_site_id_check(site, strlen(site)));
-        return SL_EXIT_USAGE;
-    }
-    if (!*community || strlen(community) > 200 || !sl_utf8_valid(community, strlen(community))) {
-        fprintf(stderr, PROG " site enroll: --community must be UTF-8 text of 1..200 bytes\n");
-        return SL_EXIT_USAGE;
-    }
-    if (sl_cli_number(PROG " site enroll", "--days", days, 1, 365, &ndays))
-        return SL_EXIT_USAGE;
     char path[512];
-    snprintf(path, sizeof path, "%s", out ? out : site);
-    if (!out)
-        strncat(path, ".bundle", sizeof path - strlen(path) - 1);
-    if (access(path, F_OK) == 0) {
-        fprintf(stderr, PROG " site enroll: %s already exists (refusing to overwrite)\n", path);
-        return SL_EXIT_FAIL;
-    }
+    rc = sl_cli_enroll_args(PROG " site enroll", site, community, days, out, &ndays, path,
+                            sizeof path);
+    if (rc)
+        return rc;
     sl_bundle_t b = { 0 };
     if (sl_keypair_new(&b.enroll)) {
         fprintf(stderr, PROG " site enroll: cannot make a key pair\n");

@@ -174,6 +174,34 @@ static int s_id_of(site_store_t *store, long seq, char text[SL_ID_TEXT])
     return rc;
 }
 
+/* "#12" in a record-id field (add, or a CSV column) stands for the id of
+ * this site's record 12, as `record list` shows it: rewrites values[k] to
+ * point at the id text in ids[k].  Other fields keep '#' as typed.  0, or
+ * -1 with a sentence naming the field. */
+static int s_resolve_seq_refs(site_store_t *store, const sl_rtype_t *rt, size_t n,
+                              const char *const *names, const char **values,
+                              char ids[][SL_ID_TEXT], char *err, size_t errlen)
+{
+    for (size_t k = 0; k < n; k++) {
+        bool is_ref = false;
+        for (size_t f = 0; f < rt->nfields; f++)
+            if (rt->fields[f].type == SL_F_REF && (strcmp(rt->fields[f].name, names[k]) == 0
+                                                   || strcmp(rt->fields[f].label, names[k]) == 0))
+                is_ref = true;
+        if (!is_ref || values[k][0] != '#')
+            continue;
+        char *end;
+        long seq = strtol(values[k] + 1, &end, 10);
+        if (*end || end == values[k] + 1 || seq < 1 || s_id_of(store, seq, ids[k])) {
+            snprintf(err, errlen, "%s=%s: this site has no record %s (see " PROG " record list)",
+                     names[k], values[k], values[k]);
+            return -1;
+        }
+        values[k] = ids[k];
+    }
+    return 0;
+}
+
 static int s_record_add(int argc, char **argv)
 {
     sl_opt_t opts[] = { DATA_OPT };
@@ -212,26 +240,10 @@ static int s_record_add(int argc, char **argv)
     }
     site_store_t *store = s_open(PROG " record add");
     rc = store ? 0 : SL_EXIT_FAIL;
-    /* "#12" stands for the id of this site's record 12, as `record list` shows it. */
-    char ids[SL_MAX_FIELDS][SL_ID_TEXT];
-    for (size_t k = 0; k < n && !rc; k++) {
-        bool is_ref = false;    /* only record-id fields take #SEQ */
-        for (size_t f = 0; f < rt->nfields; f++)
-            if (rt->fields[f].type == SL_F_REF && (strcmp(rt->fields[f].name, names[k]) == 0
-                                                   || strcmp(rt->fields[f].label, names[k]) == 0))
-                is_ref = true;
-        if (!is_ref || values[k][0] != '#')
-            continue;
-        long seq;
-        if (sl_cli_number(PROG " record add", names[k], values[k] + 1, 1, LONG_MAX, &seq)) {
-            rc = SL_EXIT_USAGE;
-        } else if (s_id_of(store, seq, ids[k])) {
-            fprintf(stderr, PROG " record add: %s=%s: this site has no record #%ld "
-                    "(see " PROG " record list)\n", names[k], values[k], seq);
-            rc = SL_EXIT_USAGE;
-        } else {
-            values[k] = ids[k];
-        }
+    char ids[SL_MAX_FIELDS][SL_ID_TEXT], why[300];
+    if (!rc && s_resolve_seq_refs(store, rt, n, names, values, ids, why, sizeof why)) {
+        fprintf(stderr, PROG " record add: %s\n", why);
+        rc = SL_EXIT_USAGE;
     }
     msgpack_sbuffer payload;
     msgpack_sbuffer_init(&payload);
@@ -377,26 +389,11 @@ static int s_record_import(int argc, char **argv)
                 rc = SL_EXIT_USAGE;
                 break;
             }
-            /* "#12" in a record-id column: this site's record 12. */
             char ids[SL_MAX_FIELDS][SL_ID_TEXT];
-            for (int c = 0; c < nh && rc == 0; c++) {
-                bool is_ref = false;
-                for (size_t k = 0; k < rt->nfields; k++)
-                    if (rt->fields[k].type == SL_F_REF
-                        && (strcmp(rt->fields[k].name, heads[c]) == 0
-                            || strcmp(rt->fields[k].label, heads[c]) == 0))
-                        is_ref = true;
-                if (!is_ref || cells[c][0] != '#')
-                    continue;
-                char *end;
-                long seq = strtol(cells[c] + 1, &end, 10);
-                if (*end || end == cells[c] + 1 || seq < 1 || s_id_of(store, seq, ids[c])) {
-                    snprintf(err, sizeof err, "line %ld: %s=%s is not a record of this site",
-                             line, heads[c], cells[c]);
-                    rc = SL_EXIT_USAGE;
-                } else {
-                    cells[c] = ids[c];
-                }
+            if (s_resolve_seq_refs(store, rt, (size_t) nh, (const char *const *) heads,
+                                   (const char **) cells, ids, why, sizeof why)) {
+                snprintf(err, sizeof err, "line %ld: %s", line, why);
+                rc = SL_EXIT_USAGE;
             }
             if (rc)
                 break;

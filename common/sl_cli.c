@@ -1,10 +1,13 @@
 /* sl_cli.c: option parsing and help text. */
 #include "sl_cli.h"
+#include "sl_id.h"
 #include "sl_log.h"
+#include "sl_text.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void sl_cli_help(const char *command, const char *usage, const char *summary,
                  const sl_opt_t *opts, size_t nopts)
@@ -100,4 +103,30 @@ int sl_cli_main(int argc, char **argv, const char *program, const sl_verb_t *ver
     fprintf(stderr, "%s: unknown verb \"%s\"\n\n", program, argv[1]);
     usage(stderr);
     return SL_EXIT_USAGE;
+}
+
+int sl_cli_enroll_args(const char *command, const char *site, const char *community,
+                       const char *days, const char *out, long *ndays, char *path, size_t cap)
+{
+    if (!site || !community) {
+        fprintf(stderr, "%s: --site and --community are required\n", command);
+        return SL_EXIT_USAGE;
+    }
+    const char *why = sl_site_id_check(site, strlen(site));
+    if (why) {
+        fprintf(stderr, "%s: --site \"%s\": %s\n", command, site, why);
+        return SL_EXIT_USAGE;
+    }
+    if (!*community || strlen(community) > 200 || !sl_utf8_valid(community, strlen(community))) {
+        fprintf(stderr, "%s: --community must be UTF-8 text of 1..200 bytes\n", command);
+        return SL_EXIT_USAGE;
+    }
+    if (sl_cli_number(command, "--days", days, 1, 365, ndays))
+        return SL_EXIT_USAGE;
+    snprintf(path, cap, "%s%s", out ? out : site, out ? "" : ".bundle");
+    if (access(path, F_OK) == 0) {
+        fprintf(stderr, "%s: %s already exists (refusing to overwrite)\n", command, path);
+        return SL_EXIT_FAIL;
+    }
+    return 0;
 }

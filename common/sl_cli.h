@@ -39,6 +39,13 @@ typedef struct {
 int sl_cli_main(int argc, char **argv, const char *program, const sl_verb_t *verbs,
                 size_t nverbs, void (*usage)(FILE *out));
 
+/* The arguments of `site enroll` (shuanglian-admin and shuanglian-server):
+ * checks the site id, the community (1..200 bytes of UTF-8) and the days
+ * (1..365), and works out the bundle's path (--out, or ID.bundle), which
+ * must not exist yet.  0, or an exit code after printing what is wrong. */
+int sl_cli_enroll_args(const char *command, const char *site, const char *community,
+                       const char *days, const char *out, long *ndays, char *path, size_t cap);
+
 /* Exit codes of all programs. */
 enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 64, SL_EXIT_UNREACHABLE = 2,
        SL_EXIT_REFUSED = 3 };

@@ -634,18 +634,16 @@ static int s_site(int argc, char **argv)
         return SL_EXIT_USAGE;
     }
     const char *id = enroll ? site : pos[1];
-    if (!id || sl_site_id_check(id, strlen(id))) {
-        fprintf(stderr, PROG " site: site id: %s\n", id ? sl_site_id_check(id, strlen(id))
-                                                       : "--site ID is required");
+    char path[600];
+    if (enroll) {
+        rc = sl_cli_enroll_args(PROG " site enroll", site, community, days, out, &ndays, path,
+                                sizeof path);
+        if (rc)
+            return rc;
+    } else if (sl_site_id_check(id, strlen(id))) {
+        fprintf(stderr, PROG " site revoke: site id: %s\n", sl_site_id_check(id, strlen(id)));
         return SL_EXIT_USAGE;
     }
-    if (enroll && (!community || !*community || strlen(community) > 200
-                   || !sl_utf8_valid(community, strlen(community)))) {
-        fprintf(stderr, PROG " site enroll: --community must be UTF-8 text of 1..200 bytes\n");
-        return SL_EXIT_USAGE;
-    }
-    if (enroll && sl_cli_number(PROG " site enroll", "--days", days, 1, 365, &ndays))
-        return SL_EXIT_USAGE;
     central_store_t *store = s_open_store(PROG " site");
     if (!store)
         return SL_EXIT_FAIL;
@@ -667,17 +665,14 @@ static int s_site(int argc, char **argv)
         rc = n > 0 ? 0 : SL_EXIT_FAIL;
     } else {
         sl_bundle_t b = { 0 };
-        char path[600], pubpath[600];
-        snprintf(path, sizeof path, "%s%s", out ? out : id, out ? "" : ".bundle");
+        char pubpath[600];
         snprintf(pubpath, sizeof pubpath, "%s/server.pub", s_data);
         snprintf(b.site, sizeof b.site, "%s", id);
         snprintf(b.community, sizeof b.community, "%s", community);
         s_meta(db, "public_endpoint", b.server, sizeof b.server);
         b.expires_ms = sl_now_ms() + ndays * 86400000LL;
         rc = SL_EXIT_FAIL;
-        if (access(path, F_OK) == 0)
-            fprintf(stderr, PROG " site enroll: %s already exists (refusing to overwrite)\n", path);
-        else if (sl_pubfile_read(pubpath, b.server_public, err, sizeof err) || sl_keypair_new(&b.enroll))
+        if (sl_pubfile_read(pubpath, b.server_public, err, sizeof err) || sl_keypair_new(&b.enroll))
             fprintf(stderr, PROG " site enroll: %s\n", err);
         else if (server_auth_add(auth, SL_ROLE_ENROLL, b.enroll.public_z85, id, community,
                                  "pending", b.expires_ms))
