@@ -51,7 +51,7 @@ static int s_request(const char *command, const char *verb, size_t nargs,
         return SL_EXIT_FAIL;
     }
     sl_net_curve_t curve = { .server_public = cred.server_public, .keys = &cred.keys };
-    zsock_t *sock = sl_net_client_socket(cred.server, &curve, err, sizeof err);
+    zsock_t *sock = sl_net_client_socket(cred.server, &curve, 0, NULL, err, sizeof err);
     memset(&cred.keys, 0, sizeof cred.keys);
     if (!sock) {
         fprintf(stderr, "%s: %s\n", command, err);

@@ -386,24 +386,10 @@ static void s_on_message(sync_t *s, const uint8_t *frame, size_t len)
  * soon as a connection is up again) instead of waiting for a stall timer. */
 static void s_on_monitor(sync_t *s)
 {
-    void *raw = zsock_resolve(s->mon);
     for (int i = 0; i < 64; i++) {
-        zmq_msg_t ev;
-        zmq_msg_init(&ev);
-        if (zmq_msg_recv(&ev, raw, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&ev);
+        int id = sl_net_monitor_event(s->mon);
+        if (id == 0)
             return;
-        }
-        uint16_t id = 0;
-        if (zmq_msg_size(&ev) >= sizeof id)
-            memcpy(&id, zmq_msg_data(&ev), sizeof id);
-        while (zmq_msg_more(&ev)) {     /* second frame: the endpoint */
-            zmq_msg_close(&ev);
-            zmq_msg_init(&ev);
-            if (zmq_msg_recv(&ev, raw, 0) < 0)
-                break;
-        }
-        zmq_msg_close(&ev);
         if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
             || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
             s->handshake_failed_ms = s_mono();
@@ -495,39 +481,26 @@ static void s_timers(sync_t *s)
 
 static void s_disconnect(sync_t *s)
 {
-    if (s->mon && s->sock)
-        zmq_socket_monitor(zsock_resolve(s->sock), NULL, 0);
-    zsock_destroy(&s->sock);
-    zsock_destroy(&s->mon);
+    sl_net_client_close(&s->sock, &s->mon);
 }
 
 /* (Re)creates the socket with the key in force: the enrollment key until
- * enrolled, then the site's own key. */
+ * enrolled, then the site's own key.  The monitor is attached before the
+ * connect (sl_net.c): a lost HANDSHAKE_SUCCEEDED would leave link_up false
+ * and the HELLO unsent for good. */
 static int s_connect(sync_t *s, char *err, size_t errlen)
 {
     s_disconnect(s);
     sl_net_curve_t curve = { .server_public = s->server_public,
                              .keys = s->enrolling ? &s->enroll : &s->keys };
-    s->sock = sl_net_client_socket(s->endpoint, s->secure ? &curve : NULL, err, errlen);
-    if (!s->sock)
-        return -1;
-    static int counter;
-    char mon_ep[96];
-    snprintf(mon_ep, sizeof mon_ep, "inproc://sl-site-monitor-%p-%d", (void *) s, ++counter);
     s->link_up = false;
-    if (zmq_socket_monitor(zsock_resolve(s->sock), mon_ep,
-                           ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
-        s->mon = zsock_new(ZMQ_PAIR);
-        if (s->mon && zmq_connect(zsock_resolve(s->mon), mon_ep) != 0)
-            zsock_destroy(&s->mon);
-    }
-    if (!s->mon) {
-        sl_warn("sync: cannot watch the connection (%s); relying on timers", zmq_strerror(errno));
-        s->link_up = true;
-    }
-    return 0;
+    s->sock = sl_net_client_socket(s->endpoint, s->secure ? &curve : NULL,
+                                   ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                                   | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                                   | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                   | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, &s->mon,
+                                   err, errlen);
+    return s->sock ? 0 : -1;
 }
 
 static void s_key_path(sync_t *s, const char *name, char *path, size_t cap)

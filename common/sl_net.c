@@ -53,14 +53,64 @@ zsock_t *sl_net_server_socket(const char *endpoint, const sl_keypair_t *keys,
     return sock;
 }
 
-zsock_t *sl_net_site_socket(const char *endpoint, char *err, size_t errlen)
+/* Attaches a monitor PAIR to `sock` (before any connect).  0 or -1. */
+static int s_monitor(zsock_t *sock, int events, zsock_t **monitor, char *err, size_t errlen)
 {
-    return sl_net_client_socket(endpoint, NULL, err, errlen);
+    static int counter;         /* inproc names must be unique per process */
+    char ep[96];
+    snprintf(ep, sizeof ep, "inproc://sl-monitor-%d-%p", __atomic_add_fetch(&counter, 1,
+             __ATOMIC_RELAXED), (void *) sock);
+    if (zmq_socket_monitor(zsock_resolve(sock), ep, events) != 0) {
+        snprintf(err, errlen, "cannot watch the connection: %s", zmq_strerror(errno));
+        return -1;
+    }
+    *monitor = zsock_new(ZMQ_PAIR);
+    if (!*monitor || zmq_connect(zsock_resolve(*monitor), ep) != 0) {
+        snprintf(err, errlen, "cannot watch the connection: %s", zmq_strerror(errno));
+        zmq_socket_monitor(zsock_resolve(sock), NULL, 0);
+        zsock_destroy(monitor);
+        return -1;
+    }
+    return 0;
+}
+
+int sl_net_monitor_event(zsock_t *monitor)
+{
+    void *raw = zsock_resolve(monitor);
+    zmq_msg_t ev;
+    zmq_msg_init(&ev);
+    if (zmq_msg_recv(&ev, raw, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&ev);
+        return 0;
+    }
+    uint16_t id = 0;
+    if (zmq_msg_size(&ev) >= sizeof id)
+        memcpy(&id, zmq_msg_data(&ev), sizeof id);
+    while (zmq_msg_more(&ev)) {     /* second frame: the endpoint */
+        zmq_msg_close(&ev);
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, raw, 0) < 0)
+            break;
+    }
+    zmq_msg_close(&ev);
+    return id;
+}
+
+void sl_net_client_close(zsock_t **sock_p, zsock_t **monitor_p)
+{
+    if (monitor_p && *monitor_p && sock_p && *sock_p)
+        zmq_socket_monitor(zsock_resolve(*sock_p), NULL, 0);
+    if (sock_p)
+        zsock_destroy(sock_p);
+    if (monitor_p)
+        zsock_destroy(monitor_p);
 }
 
 zsock_t *sl_net_client_socket(const char *endpoint, const sl_net_curve_t *curve,
-                              char *err, size_t errlen)
+                              int events, zsock_t **monitor, char *err, size_t errlen)
 {
+    if (monitor)
+        *monitor = NULL;
     zsock_t *sock = zsock_new(ZMQ_DEALER);
     if (!sock) {
         snprintf(err, errlen, "cannot create socket: %s", zmq_strerror(errno));
@@ -79,9 +129,13 @@ zsock_t *sl_net_client_socket(const char *endpoint, const sl_net_curve_t *curve,
         zsock_destroy(&sock);
         return NULL;
     }
+    if (monitor && s_monitor(sock, events, monitor, err, errlen) != 0) {
+        zsock_destroy(&sock);
+        return NULL;
+    }
     if (zmq_connect(raw, endpoint) != 0) {
         snprintf(err, errlen, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
-        zsock_destroy(&sock);
+        sl_net_client_close(&sock, monitor);
         return NULL;
     }
     return sock;

@@ -21,11 +21,20 @@ typedef struct {
 zsock_t *sl_net_server_socket(const char *endpoint, const sl_keypair_t *keys,
                               char *err, size_t errlen);
 /* A client DEALER (site or admin), connecting to `endpoint` without waiting
- * for the server.  NULL `curve` makes a plaintext socket. */
+ * for the server.  NULL `curve` makes a plaintext socket.
+ *
+ * With `monitor` non-NULL, *monitor becomes a PAIR socket that receives the
+ * connection events in `events` (ZMQ_EVENT_* bits), attached BEFORE the
+ * connect: on loopback the handshake can finish before zmq_connect returns,
+ * and an event emitted before the monitor exists is lost for good
+ * (shared/PITFALLS.md; 0.3-0.6 % of connects on a busy machine in 0.2.0). */
 zsock_t *sl_net_client_socket(const char *endpoint, const sl_net_curve_t *curve,
-                              char *err, size_t errlen);
-/* Plaintext site socket (kept for callers without keys). */
-zsock_t *sl_net_site_socket(const char *endpoint, char *err, size_t errlen);
+                              int events, zsock_t **monitor, char *err, size_t errlen);
+/* Reads one pending monitor event without blocking: its ZMQ_EVENT_* id, or
+ * 0 when none is waiting. */
+int sl_net_monitor_event(zsock_t *monitor);
+/* Stops the monitor and closes both sockets (either may be NULL). */
+void sl_net_client_close(zsock_t **sock_p, zsock_t **monitor_p);
 
 /* Sends one frame without blocking.  Returns 0, or -1 (errno EAGAIN when the
  * peer's queue is full or no peer is connected, EHOSTUNREACH when a ROUTER

@@ -96,24 +96,7 @@ static void s_monitor(probe_t *p)
 {
     if (!p->mon)
         return;
-    void *raw = zsock_resolve(p->mon);
-    for (;;) {
-        zmq_msg_t ev;
-        zmq_msg_init(&ev);
-        if (zmq_msg_recv(&ev, raw, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&ev);
-            return;
-        }
-        uint16_t id = 0;
-        if (zmq_msg_size(&ev) >= sizeof id)
-            memcpy(&id, zmq_msg_data(&ev), sizeof id);
-        while (zmq_msg_more(&ev)) {     /* second frame: the endpoint */
-            zmq_msg_close(&ev);
-            zmq_msg_init(&ev);
-            if (zmq_msg_recv(&ev, raw, 0) < 0)
-                break;
-        }
-        zmq_msg_close(&ev);
+    for (int id; (id = sl_net_monitor_event(p->mon)) != 0;) {
         if (id == ZMQ_EVENT_CONNECTED)
             p->ev_connected++;
         else if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
@@ -763,26 +746,18 @@ int main(int argc, char **argv)
         return 1;
     }
     sl_net_curve_t curve = { .server_public = spub, .keys = &kp };
-    p.sock = sl_net_client_socket(endpoint, spub[0] ? &curve : NULL, err, sizeof err);
+    /* Connection events (handshake refused, connection dropped), for the
+     * NONE/UNSENT/DROPPED lines; attached before the connect (sl_net.c). */
+    p.sock = sl_net_client_socket(endpoint, spub[0] ? &curve : NULL,
+                                  ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED
+                                  | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                                  | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                  | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, &p.mon, err, sizeof err);
+    memset(&kp, 0, sizeof kp);
     if (!p.sock) {
         fprintf(stderr, "sl-probe: %s\n", err);
         site_store_destroy(&p.store);
         return 1;
-    }
-    memset(&kp, 0, sizeof kp);
-    /* Connection events (handshake refused, connection dropped), for the
-     * NONE/UNSENT/DROPPED lines. */
-    static int counter;
-    char mon_ep[96];
-    snprintf(mon_ep, sizeof mon_ep, "inproc://sl-probe-monitor-%d", ++counter);
-    if (zmq_socket_monitor(zsock_resolve(p.sock), mon_ep,
-                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED
-                           | ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                           | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
-        p.mon = zsock_new(ZMQ_PAIR);
-        if (p.mon && zmq_connect(zsock_resolve(p.mon), mon_ep) != 0)
-            zsock_destroy(&p.mon);
     }
     msgpack_sbuffer_init(&p.out);
     p.sess = (uint64_t) sl_now_ms() * 1000 + 500;
@@ -873,10 +848,7 @@ int main(int argc, char **argv)
         i += 1 + nargs;
     }
     msgpack_sbuffer_destroy(&p.out);
-    if (p.mon)
-        zmq_socket_monitor(zsock_resolve(p.sock), NULL, 0);
-    zsock_destroy(&p.sock);
-    zsock_destroy(&p.mon);
+    sl_net_client_close(&p.sock, &p.mon);
     site_store_destroy(&p.store);
     return rc;
 }
