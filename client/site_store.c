@@ -34,7 +34,11 @@ struct site_store {
     int64_t data_version;
 };
 
-static const char *s_schema =
+/* Schema versions (PRAGMA user_version); see sl_db_migrate.  Version 1 is
+ * the 0.2.0 schema. */
+static const sl_db_step_t s_steps[] = {
+    /* 1: the 0.2.0 schema */
+    { .sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS events("
     "  seq INTEGER PRIMARY KEY,"          /* 1, 2, 3 … no gaps */
@@ -53,7 +57,15 @@ static const char *s_schema =
     "  PRIMARY KEY(type, field, target)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS refdata("
     "  kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT, lseq INTEGER NOT NULL,"
-    "  PRIMARY KEY(kind, key)) WITHOUT ROWID;";
+    "  PRIMARY KEY(kind, key)) WITHOUT ROWID;" },
+};
+
+static const sl_db_schema_t s_db_schema = {
+    .what = "site store",
+    .steps = s_steps,
+    .nsteps = (int) (sizeof s_steps / sizeof s_steps[0]),
+    .legacy_sql = "SELECT 1 FROM meta WHERE key = 'site_id'",
+};
 
 static int s_meta_set_text(site_store_t *self, const char *key, const char *value)
 {
@@ -112,8 +124,8 @@ const char *site_store_meta(site_store_t *self, const char *key, char *buf, size
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     buf[0] = 0;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        snprintf(buf, cap, "%s", (const char *) sqlite3_column_text(st, 0));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(buf, cap, "%s", sl_db_text(st, 0));
     sqlite3_reset(st);
     return buf;
 }
@@ -137,9 +149,7 @@ static site_store_t *s_open(const char *dir, bool create, char *err, size_t errl
         return NULL;
     }
     self->db = sl_db_open(s_path(dir, path, sizeof path), create, err, errlen);
-    if (!self->db || sl_db_exec(self->db, s_schema)) {
-        if (self->db)
-            snprintf(err, errlen, "cannot create tables in %s", path);
+    if (!self->db || sl_db_migrate(self->db, &s_db_schema, create, path, err, errlen)) {
         site_store_destroy(&self);
         return NULL;
     }
@@ -254,11 +264,7 @@ int site_store_hash_at(site_store_t *self, uint64_t seq, uint8_t out[SL_HASH_BYT
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, (int64_t) seq);
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == SL_HASH_BYTES) {
-        memcpy(out, sqlite3_column_blob(st, 0), SL_HASH_BYTES);
-        rc = 0;
-    }
+    int rc = sqlite3_step(st) == SQLITE_ROW && sl_db_blob(st, 0, out, SL_HASH_BYTES) ? 0 : -1;
     sqlite3_finalize(st);
     return rc;
 }
@@ -424,7 +430,7 @@ bool site_store_ref_lookup(void *ctx, const uint8_t *id, char *type, size_t cap)
     sqlite3_bind_blob(st, 1, id, SL_ID_BYTES, SQLITE_STATIC);
     bool found = false;
     if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(type, cap, "%s", (const char *) sqlite3_column_text(st, 0));
+        snprintf(type, cap, "%s", sl_db_text(st, 0));
         found = true;
     }
     sqlite3_reset(st);
@@ -492,18 +498,23 @@ bool site_store_changed(site_store_t *self)
     return changed;
 }
 
-static void s_row_event(sqlite3_stmt *st, sl_event_t *ev)
+/* Reads an events row (seq, id, hlc, wall_ms, type, payload, prev, hash);
+ * -1 when a value is damaged (wrong type or length). */
+static int s_row_event(sqlite3_stmt *st, sl_event_t *ev)
 {
+    memset(ev, 0, sizeof *ev);
     ev->seq = (uint64_t) sqlite3_column_int64(st, 0);
-    memcpy(ev->id, sqlite3_column_blob(st, 1), SL_ID_BYTES);
     ev->hlc = (uint64_t) sqlite3_column_int64(st, 2);
     ev->wall_ms = sqlite3_column_int64(st, 3);
-    ev->type = (const char *) sqlite3_column_text(st, 4);
-    ev->type_len = (size_t) sqlite3_column_bytes(st, 4);
+    ev->type = sl_db_text(st, 4);
+    ev->type_len = strlen(ev->type);
     ev->payload = sqlite3_column_blob(st, 5);
     ev->payload_len = (size_t) sqlite3_column_bytes(st, 5);
-    memcpy(ev->prev, sqlite3_column_blob(st, 6), SL_HASH_BYTES);
-    memcpy(ev->hash, sqlite3_column_blob(st, 7), SL_HASH_BYTES);
+    if (!sl_db_blob(st, 1, ev->id, SL_ID_BYTES) || !sl_db_blob(st, 6, ev->prev, SL_HASH_BYTES)
+        || !sl_db_blob(st, 7, ev->hash, SL_HASH_BYTES) || !ev->type_len
+        || sqlite3_column_type(st, 5) != SQLITE_BLOB || !ev->payload)
+        return -1;
+    return 0;
 }
 
 int site_store_pack_batch_upto(site_store_t *self, uint64_t sess, uint64_t from, uint64_t to,
@@ -521,12 +532,7 @@ int site_store_pack_batch_upto(site_store_t *self, uint64_t sess, uint64_t from,
     bool full = false;
     while (sqlite3_step(st) == SQLITE_ROW) {
         sl_event_t ev;
-        if (sqlite3_column_bytes(st, 1) != SL_ID_BYTES
-            || sqlite3_column_bytes(st, 6) != SL_HASH_BYTES
-            || sqlite3_column_bytes(st, 7) != SL_HASH_BYTES)
-            break;
-        s_row_event(st, &ev);
-        if (ev.seq != expect)
+        if (s_row_event(st, &ev) || ev.seq != expect)
             break;
         size_t before = body.size;
         sl_msg_encode_event(&body, &ev);

@@ -41,6 +41,7 @@ typedef struct {
     sl_keypair_t next;          /* rotation in progress (site.key.next) */
     bool enrolling, rotating;
     char refused_why[200];      /* last handshake failure, for the summary */
+    char server_error[200];     /* last INTERNAL error from the server, for the summary */
     int64_t handshake_failed_ms; /* when; the socket is made anew after a wait */
     bool link_up;               /* a connection is up (always true without mon) */
     msgpack_sbuffer out;
@@ -186,8 +187,6 @@ static void s_on_welcome(sync_t *s, const sl_msg_t *m)
     }
     s->welcomed_once = true;
     s->hello_wait_ms = HELLO_FIRST_MS;
-    if (m->server_seq > s->acked)
-        s->last_progress_ms = s_mono();     /* committed more than we were told */
     s->credit = m->credit;
     s->max_batch = m->max_batch;
     s->heartbeat_ms = m->heartbeat_ms ? m->heartbeat_ms : SL_HEARTBEAT_MS;
@@ -239,6 +238,11 @@ static void s_on_welcome(sync_t *s, const sl_msg_t *m)
         s_fetch(s);
         return;
     }
+    /* Progress only when the server committed more of our records than we
+     * knew: a WELCOME alone is not progress (a server that answers HELLO
+     * and then fails every FETCH must not keep a one-shot sync alive). */
+    if (m->server_seq > s->acked && m->server_seq > acked)
+        s->last_progress_ms = s_mono();
     s->acked = m->server_seq;
     if (s->acked != acked)
         site_store_set_acked(s->store, s->acked);
@@ -309,9 +313,45 @@ static void s_on_log(sync_t *s, const sl_msg_t *m)
     s_pump(s);
 }
 
+static void s_key_path(sync_t *s, const char *name, char *path, size_t cap);
+
+/* Another process (rotate-key, or a second sync) may have replaced site.key
+ * since we read it: the server then refuses our old key.  Reads site.key
+ * again; when it holds another key, connects with it and starts over.
+ * True when it did. */
+static bool s_take_new_key(sync_t *s)
+{
+    char path[600], err[300];
+    sl_keypair_t now;
+    if (!s->secure || s->enrolling || s->rotating)
+        return false;
+    s_key_path(s, "site.key", path, sizeof path);
+    if (sl_keyfile_read(path, &now, err, sizeof err)
+        || strcmp(now.public_z85, s->keys.public_z85) == 0) {
+        memset(&now, 0, sizeof now);
+        return false;
+    }
+    s->keys = now;
+    memset(&now, 0, sizeof now);
+    sl_info("sync: this site's key was replaced meanwhile (rotate-key); going on with the new "
+            "key %.8s…", s->keys.public_z85);
+    if (s_connect(s, err, sizeof err)) {
+        s_finish(s, SITE_SYNC_FAILED, "%s", err);
+        return true;
+    }
+    s_hello(s);
+    return true;
+}
+
 static void s_on_error(sync_t *s, const sl_msg_t *m)
 {
     switch (m->code) {
+    case SL_E_FORBIDDEN:
+        if (s_take_new_key(s))
+            break;
+        s_finish(s, SITE_SYNC_REFUSED, "server refused: %s (%u): %.*s",
+                 sl_error_name((int) m->code), m->code, (int) m->text_len, m->text);
+        break;
     case SL_E_NO_SESSION:
     case SL_E_GAP:
         s_restart(s, sl_error_name((int) m->code));
@@ -322,6 +362,7 @@ static void s_on_error(sync_t *s, const sl_msg_t *m)
          * doubling up to HELLO_MAX_MS, is over. */
         sl_warn("sync: server could not commit (%.*s); retrying in %lld s", (int) m->text_len,
                 m->text, (long long) (s->hello_wait_ms / 1000));
+        snprintf(s->server_error, sizeof s->server_error, "%.*s", (int) m->text_len, m->text);
         s->sess++;
         s->phase = PHASE_HELLO;
         s->ninflight = 0;
@@ -387,13 +428,16 @@ static void s_on_message(sync_t *s, const uint8_t *frame, size_t len)
 static void s_on_monitor(sync_t *s)
 {
     for (int i = 0; i < 64; i++) {
-        int id = sl_net_monitor_event(s->mon);
+        int value = 0, id = sl_net_monitor_event(s->mon, &value);
         if (id == 0)
             return;
         if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
             || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
             s->handshake_failed_ms = s_mono();
-        if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && value == SL_ZAP_BUSY) {
+            snprintf(s->refused_why, sizeof s->refused_why, "the server is busy (too many "
+                     "connections at once); this site tries again by itself");
+        } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
             snprintf(s->refused_why, sizeof s->refused_why, "the server refused this site's "
                      "key at the handshake (unknown or not yet enrolled key)");
         } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
@@ -437,6 +481,8 @@ static void s_timers(sync_t *s)
         char err[300];
         s->handshake_failed_ms = 0;
         s->hello_wait_ms = s->hello_wait_ms * 2 > HELLO_MAX_MS ? HELLO_MAX_MS : s->hello_wait_ms * 2;
+        if (s_take_new_key(s))
+            return;
         if (s_connect(s, err, sizeof err)) {
             s_finish(s, SITE_SYNC_FAILED, "%s", err);
             return;
@@ -680,10 +726,13 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
              * server that answers HELLO but never commits (full disk, a
              * black hole) must not keep a one-shot sync running forever. */
             bool heard = s.welcomed_once && now - s.last_recv_ms <= opts->connect_timeout_ms;
-            s_finish(&s, SITE_SYNC_UNREACHABLE, "server %s %s for %d s", endpoint,
+            s_finish(&s, SITE_SYNC_UNREACHABLE, "server %s %s for %d s%s%s", endpoint,
                      !s.welcomed_once ? "did not answer"
+                     : s.server_seq > s.local_last && heard
+                     ? "answered but could not send this site's records back"
                      : heard ? "answered but committed nothing" : "went silent",
-                     opts->connect_timeout_ms / 1000);
+                     opts->connect_timeout_ms / 1000,
+                     s.server_error[0] ? "; the server said: " : "", s.server_error);
             break;
         }
         s_timers(&s);

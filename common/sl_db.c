@@ -2,12 +2,22 @@
 #include "sl_db.h"
 #include "sl_log.h"
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 sqlite3 *sl_db_open(const char *path, bool create, char *err, size_t errlen)
 {
-    if (!create && access(path, F_OK) != 0) {
+    struct stat sb;
+    if (!create && stat(path, &sb) != 0) {
         snprintf(err, errlen, "database %s does not exist (run init first)", path);
+        return NULL;
+    }
+    if (!create && sb.st_size == 0) {
+        /* Opening it would write a new empty database into it: a failed
+         * copy or a full disk must not pass for a new store. */
+        snprintf(err, errlen, "%s is empty (zero bytes): it holds no store; restore it from a "
+                 "backup (it is not taken for a new store, and is left as it is)", path);
         return NULL;
     }
     sqlite3 *db = NULL;
@@ -19,13 +29,21 @@ sqlite3 *sl_db_open(const char *path, bool create, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(db, 10000);
+    /* Temporary tables and statement journals in memory: a statement
+     * journal on disk is a new file per transaction, and a server with a
+     * thousand connections has no descriptor to spare for it (PITFALLS). */
+    sl_db_exec(db, "PRAGMA temp_store=MEMORY");
     /* 16 KiB pages: a quarter of the write calls of the default 4 KiB for
      * the same rows.  Takes effect only when the file is created. */
     if (create)
         sl_db_exec(db, "PRAGMA page_size=16384");
     if (sl_db_exec(db, "PRAGMA journal_mode=WAL") || sl_db_exec(db, "PRAGMA synchronous=FULL")
         || sl_db_exec(db, "PRAGMA foreign_keys=ON")) {
-        snprintf(err, errlen, "cannot set up database %s: %s", path, sqlite3_errmsg(db));
+        int code = sqlite3_errcode(db);
+        snprintf(err, errlen, "cannot open database %s: %s%s", path, sqlite3_errmsg(db),
+                 code == SQLITE_NOTADB || code == SQLITE_CORRUPT
+                 ? " (the file is damaged or is not a shuanglian database; restore it from a "
+                   "backup)" : "");
         sqlite3_close(db);
         return NULL;
     }
@@ -84,4 +102,84 @@ sqlite3_stmt *sl_db_prepare(sqlite3 *db, const char *sql)
         return NULL;
     }
     return st;
+}
+
+const char *sl_db_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *v = sqlite3_column_text(st, col);
+    return v ? (const char *) v : "";
+}
+
+bool sl_db_blob(sqlite3_stmt *st, int col, void *out, size_t n)
+{
+    if (sqlite3_column_type(st, col) != SQLITE_BLOB
+        || (size_t) sqlite3_column_bytes(st, col) != n)
+        return false;
+    memcpy(out, sqlite3_column_blob(st, col), n);
+    return true;
+}
+
+static int s_set_version(sqlite3 *db, int v)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", v);
+    return sl_db_exec(db, sql);
+}
+
+int sl_db_migrate(sqlite3 *db, const sl_db_schema_t *schema, bool create, const char *path,
+                  char *err, size_t errlen)
+{
+    int64_t v = sl_db_int(db, "PRAGMA user_version", -1);
+    int64_t tables = sl_db_int(db, "SELECT count(*) FROM sqlite_master", -1);
+    if (v < 0 || tables < 0) {
+        snprintf(err, errlen, "cannot read %s: %s (the file is damaged or is not a shuanglian "
+                 "database; restore it from a backup)", path, sqlite3_errmsg(db));
+        return -1;
+    }
+    if (v > schema->nsteps) {
+        snprintf(err, errlen, "%s is a %s of schema version %lld, made by a newer shuanglian; "
+                 "this program knows versions up to %d: upgrade it", path, schema->what,
+                 (long long) v, schema->nsteps);
+        return -1;
+    }
+    if (v == 0 && tables > 0) {
+        sqlite3_stmt *st = sl_db_prepare(db, schema->legacy_sql);
+        bool ours = st && sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (!ours) {
+            snprintf(err, errlen, "%s is not a shuanglian %s (its tables are not ours)", path,
+                     schema->what);
+            return -1;
+        }
+        v = 1;                  /* made by 0.2.0, before versions */
+        if (s_set_version(db, 1))
+            return -1;
+    }
+    if (v == 0 && !create) {
+        snprintf(err, errlen, "%s holds no %s (an empty or zero-length file, perhaps a failed "
+                 "copy): restore it from a backup; it is not taken for a new store", path,
+                 schema->what);
+        return -1;
+    }
+    int64_t start = v;
+    for (; v < schema->nsteps; v++) {
+        const sl_db_step_t *step = &schema->steps[v];
+        if (sl_db_begin(db)) {
+            snprintf(err, errlen, "cannot upgrade %s: %s", path, sqlite3_errmsg(db));
+            return -1;
+        }
+        char why[300] = "";
+        int rc = (step->sql && sl_db_exec(db, step->sql))
+                 || (step->fn && step->fn(db, why, sizeof why))
+                 || s_set_version(db, (int) v + 1) || sl_db_commit(db);
+        if (rc) {
+            snprintf(err, errlen, "cannot upgrade %s from schema version %lld to %lld: %s",
+                     path, (long long) v, (long long) v + 1, why[0] ? why : sqlite3_errmsg(db));
+            sl_db_rollback(db);
+            return -1;
+        }
+        if (start > 0)
+            sl_info("%s upgraded to schema version %lld", path, (long long) v + 1);
+    }
+    return 0;
 }

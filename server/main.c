@@ -52,7 +52,7 @@ static int s_admin_add(sqlite3 *db, const char *name, const char *path, char *er
     sqlite3_stmt *st = sl_db_prepare(db, "SELECT value FROM meta WHERE key = 'public_endpoint'");
     snprintf(endpoint, sizeof endpoint, "%s", DEFAULT_BIND);
     if (st && sqlite3_step(st) == SQLITE_ROW)
-        snprintf(endpoint, sizeof endpoint, "%s", (const char *) sqlite3_column_text(st, 0));
+        snprintf(endpoint, sizeof endpoint, "%s", sl_db_text(st, 0));
     sqlite3_finalize(st);
     sl_admin_cred_t cred = { 0 };
     snprintf(cred.name, sizeof cred.name, "%s", name);
@@ -183,9 +183,11 @@ static int s_admin(int argc, char **argv)
     return 0;
 }
 
+static volatile sig_atomic_t s_signal;      /* the signal that asked us to stop */
+
 static void s_on_signal(int sig)
 {
-    (void) sig;
+    s_signal = sig;
     server_engine_stop();
 }
 
@@ -241,6 +243,12 @@ static int s_run(int argc, char **argv)
     memset(&keys, 0, sizeof keys);
     rc = server_engine_run(engine);
     server_engine_destroy(&engine);
+    /* Every exit says why (0.2.0 once vanished with an empty log). */
+    if (rc)
+        sl_error("exiting with status %d: the sync endpoint failed (see above)", SL_EXIT_FAIL);
+    else
+        sl_info("exiting with status 0: stopped by %s", s_signal == SIGINT ? "SIGINT (Ctrl-C)"
+                : s_signal == SIGTERM ? "SIGTERM" : "a request to stop");
     return rc ? SL_EXIT_FAIL : 0;
 }
 
@@ -310,14 +318,14 @@ static int s_stats(int argc, char **argv)
         sqlite3_reset(count);
         sqlite3_bind_int64(count, 1, sqlite3_column_int64(sites, 0));
         while (sqlite3_step(count) == SQLITE_ROW) {
-            const char *type = (const char *) sqlite3_column_text(count, 0);
+            const char *type = sl_db_text(count, 0);
             long long k = sqlite3_column_int64(count, 1);
             n += k;
             for (size_t t = 0; t < ntypes; t++)
                 if (strcmp(type, sl_schema_at(t)->name) == 0)
                     per_type[t] += k;
         }
-        snprintf(cells[0], 64, "%s", (const char *) sqlite3_column_text(sites, 1));
+        snprintf(cells[0], 64, "%s", sl_db_text(sites, 1));
         snprintf(cells[1], 64, "%lld", n);
         snprintf(cells[2], 64, "%lld", (long long) sqlite3_column_int64(sites, 2));
         for (size_t t = 0; t < ntypes; t++) {
@@ -545,7 +553,7 @@ static int s_ref(int argc, char **argv)
         while (st && sqlite3_step(st) == SQLITE_ROW) {
             const char *row[5];
             for (int c = 0; c < 5; c++)
-                row[c] = (const char *) sqlite3_column_text(st, c);
+                row[c] = sl_db_text(st, c);
             sl_table_add(t, row);
         }
         sqlite3_finalize(st);
@@ -571,17 +579,21 @@ static int s_incidents(int argc, char **argv)
     central_store_t *store = s_open_store(PROG " incidents");
     if (!store)
         return SL_EXIT_FAIL;
-    const char *heads[] = { "时间 time", "站点 site", "代码 code", "序号 seq", "说明 text" };
-    sl_table_t *t = sl_table_new(5, heads);
+    const char *heads[] = { "首次 first", "最近 last", "次数 count", "站点 site", "代码 code",
+                            "序号 seq", "说明 text" };
+    sl_table_t *t = sl_table_new(7, heads);
+    sl_table_align(t, 2, 'r');
     sqlite3_stmt *st = sl_db_prepare(central_store_db(store),
-        "SELECT at_ms, site_id, code, seq, text FROM incidents ORDER BY id");
+        "SELECT at_ms, last_ms, count, site_id, code, seq, text FROM incidents ORDER BY id");
     while (st && sqlite3_step(st) == SQLITE_ROW) {
-        char when[32], code[32], seq[32];
-        s_time(sqlite3_column_int64(st, 0), when, sizeof when);
-        snprintf(code, sizeof code, "%d", sqlite3_column_int(st, 2));
-        snprintf(seq, sizeof seq, "%lld", (long long) sqlite3_column_int64(st, 3));
-        const char *row[] = { when, (const char *) sqlite3_column_text(st, 1), code, seq,
-                              (const char *) sqlite3_column_text(st, 4) };
+        char first[32], last[32], count[32], code[32], seq[32];
+        s_time(sqlite3_column_int64(st, 0), first, sizeof first);
+        s_time(sqlite3_column_int64(st, 1), last, sizeof last);
+        snprintf(count, sizeof count, "%lld", (long long) sqlite3_column_int64(st, 2));
+        snprintf(code, sizeof code, "%d", sqlite3_column_int(st, 4));
+        snprintf(seq, sizeof seq, "%lld", (long long) sqlite3_column_int64(st, 5));
+        const char *row[] = { first, last, count, sl_db_text(st, 3), code, seq,
+                              sl_db_text(st, 6) };
         sl_table_add(t, row);
     }
     sqlite3_finalize(st);
@@ -599,7 +611,7 @@ static void s_meta(sqlite3 *db, const char *key, char *buf, size_t cap)
     if (st) {
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-            snprintf(buf, cap, "%s", (const char *) sqlite3_column_text(st, 0));
+            snprintf(buf, cap, "%s", sl_db_text(st, 0));
     }
     sqlite3_finalize(st);
 }
