@@ -32,7 +32,9 @@ hwm() { awk '/VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # run_sync MODE (plain|curve): prints "ms site_rss server_rss"
 run_sync() {
-  local mode=$1 port=$((30000 + RANDOM % 20000)) dir="$D/$1"
+  # A port below the kernel's ephemeral range (32768…): one inside it may be
+  # another connection's local port, and the server's bind would fail.
+  local mode=$1 port=$((10000 + RANDOM % 20000)) dir="$D/$1"
   local ep=tcp://127.0.0.1:$port flags=()
   mkdir -p "$dir"
   "$B/shuanglian-server" init --data "$dir/srv" --endpoint "$ep" >/dev/null
@@ -46,9 +48,17 @@ run_sync() {
   fi
   "$B/shuanglian-site" record import --data "$dir/site" service_matter "$D/rows.csv" >/dev/null
   sync
-  "$B/shuanglian-server" run --data "$dir/srv" --bind "$ep" --batch "$BATCH" "${flags[@]}" 2>"$dir/server.log" &
+  # The server's output goes to its log, never to this script's pipe (a
+  # server holding the pipe kept `read` waiting); a core file, if any, stays
+  # in $dir (SL_BENCH_KEEP=1 keeps it).
+  (cd "$dir"; ulimit -c unlimited 2>/dev/null
+   exec "$B/shuanglian-server" run --data "$dir/srv" --bind "$ep" --batch "$BATCH" "${flags[@]}") \
+    >"$dir/server.log" 2>&1 </dev/null &
   SERVER_PID=$!
-  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "sync_throughput: $mode: the server exited at start:" >&2
+      cat "$dir/server.log" >&2; exit 1; }
+    sleep 0.05; done
   local t0 t1 site_pid site_rss=0 r
   t0=$(date +%s%N)
   "$B/shuanglian-site" sync --data "$dir/site" --quiet --timeout 60 > "$dir/sync.out" &

@@ -290,6 +290,13 @@ static int s_csv_row(FILE *f, char **fields, size_t max, char *buf, size_t cap,
         }
         if (!quoted && (c == EOF || c == '\n'))
             break;
+        if (c == 0) {
+            /* A C string would end here and the rest of the cell would be
+             * dropped in silence: refuse the file instead. */
+            snprintf(err, errlen, "line %ld, field %zu: contains a NUL byte (0x00); is the file "
+                     "UTF-16? save it as CSV UTF-8", *line, n);
+            return -1;
+        }
         if (!quoted && c == '\r')
             continue;
         if (c == '"') {
@@ -456,7 +463,7 @@ static void s_name_refs(site_store_t *store, const sl_rtype_t *rt, const uint8_t
             continue;
         sqlite3_bind_blob(q, 1, id, SL_ID_BYTES, SQLITE_STATIC);
         if (sqlite3_step(q) == SQLITE_ROW) {
-            const char *type = (const char *) sqlite3_column_text(q, 1);
+            const char *type = sl_db_text(q, 1);
             const sl_rtype_t *rrt = sl_schema_find(type, strlen(type));
             char first[300] = "";
             /* The referenced record's first required text field: its title. */
@@ -519,7 +526,7 @@ static int s_record_list(int argc, char **argv)
             sl_id_format(sqlite3_column_blob(st, 1), id);
         else
             snprintf(id, sizeof id, "?");
-        const char *tname = (const char *) sqlite3_column_text(st, 3);
+        const char *tname = sl_db_text(st, 3);
         const sl_rtype_t *rt = sl_schema_find(tname, strlen(tname));
         if (rt) {
             sl_schema_render(rt, sqlite3_column_blob(st, 4),
@@ -785,7 +792,7 @@ static int s_ref(int argc, char **argv)
     while (st && sqlite3_step(st) == SQLITE_ROW) {
         const char *row[4];
         for (int c = 0; c < 4; c++)
-            row[c] = (const char *) sqlite3_column_text(st, c);
+            row[c] = sl_db_text(st, c);
         sl_table_add(t, row);
     }
     sqlite3_finalize(st);

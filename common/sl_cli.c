@@ -1,5 +1,6 @@
 /* sl_cli.c: option parsing and help text. */
 #include "sl_cli.h"
+#include "sl_crash.h"
 #include "sl_id.h"
 #include "sl_log.h"
 #include "sl_text.h"
@@ -89,6 +90,7 @@ int sl_cli_main(int argc, char **argv, const char *program, const sl_verb_t *ver
                 size_t nverbs, void (*usage)(FILE *out))
 {
     sl_log_set_name(program);
+    sl_crash_install(program);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? SL_EXIT_USAGE : 0;

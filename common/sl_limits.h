@@ -22,6 +22,14 @@
 #define SL_MAX_OBJECTS          200000 /* msgpack objects in one frame */
 #define SL_MAX_ARGS             16     /* arguments of one ADMIN request */
 #define SL_MAX_CELLS            100000 /* table cells in one REPLY */
+/* What one peer may cost the server in queued replies (docs/SECURITY.md):
+ * EVENTS and LOG replies stop at SL_MAX_REPLY_BYTES (the site asks again
+ * for the rest), and at most SL_SERVER_SNDHWM replies wait for a peer that
+ * does not read before it is dropped. */
+#define SL_MAX_REPLY_BYTES      (1024 * 1024)
+#define SL_SERVER_SNDHWM        32
+#define SL_SERVER_RCVHWM        64     /* frames queued from one peer before TCP pushes back */
+#define SL_FD_RESERVE           64     /* descriptors kept for the store, never for connections */
 #define SL_HASH_BYTES           32     /* BLAKE2b-256 event hash */
 #define SL_ID_BYTES             16     /* event id (UUIDv7 layout) */
 

@@ -1,6 +1,7 @@
 /* sl_net.c: socket creation and frame sending. */
 #include "sl_net.h"
 #include "sl_limits.h"
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 
@@ -28,10 +29,14 @@ zsock_t *sl_net_server_socket(const char *endpoint, const sl_keypair_t *keys,
     }
     void *raw = zsock_resolve(sock);
     s_common(raw);
-    int one = 1, hwm = 10000;
+    /* High-water marks count messages, not bytes (PITFALLS): with replies
+     * of at most SL_MAX_REPLY_BYTES, SNDHWM bounds what a peer that does not
+     * read can cost; a send past it fails (ROUTER_MANDATORY) and the engine
+     * drops that peer's session instead of queueing more. */
+    int one = 1, sndhwm = SL_SERVER_SNDHWM, rcvhwm = SL_SERVER_RCVHWM;
     zmq_setsockopt(raw, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-    zmq_setsockopt(raw, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(raw, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(raw, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm);
+    zmq_setsockopt(raw, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm);
     if (keys) {
         /* ZAP_ENFORCE_DOMAIN (93) by its number: Debian's czmq setter for it
          * is a no-op (shared/PITFALLS.md).  With it, no handler = refusal. */
@@ -44,6 +49,10 @@ zsock_t *sl_net_server_socket(const char *endpoint, const sl_keypair_t *keys,
             zsock_destroy(&sock);
             return NULL;
         }
+    } else {
+        /* Plaintext (--insecure) still asks the ZAP handler, which accepts
+         * anyone but refuses connections past the descriptor limit. */
+        zmq_setsockopt(raw, ZMQ_ZAP_DOMAIN, "shuanglian", 10);
     }
     if (zmq_bind(raw, endpoint) != 0) {
         snprintf(err, errlen, "cannot listen on %s: %s", endpoint, zmq_strerror(errno));
@@ -74,7 +83,7 @@ static int s_monitor(zsock_t *sock, int events, zsock_t **monitor, char *err, si
     return 0;
 }
 
-int sl_net_monitor_event(zsock_t *monitor)
+int sl_net_monitor_event(zsock_t *monitor, int *value)
 {
     void *raw = zsock_resolve(monitor);
     zmq_msg_t ev;
@@ -84,8 +93,13 @@ int sl_net_monitor_event(zsock_t *monitor)
         return 0;
     }
     uint16_t id = 0;
-    if (zmq_msg_size(&ev) >= sizeof id)
+    uint32_t v = 0;
+    if (zmq_msg_size(&ev) >= sizeof id + sizeof v) {
         memcpy(&id, zmq_msg_data(&ev), sizeof id);
+        memcpy(&v, (uint8_t *) zmq_msg_data(&ev) + sizeof id, sizeof v);
+    }
+    if (value)
+        *value = (int) v;
     while (zmq_msg_more(&ev)) {     /* second frame: the endpoint */
         zmq_msg_close(&ev);
         zmq_msg_init(&ev);
@@ -148,4 +162,16 @@ int sl_net_send(zsock_t *sock, const void *routing_id, size_t id_len,
     if (routing_id && zmq_send(raw, routing_id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return -1;
     return zmq_send(raw, data, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}
+
+long sl_net_open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    long n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n - 3;               /* ".", ".." and the directory's own descriptor */
 }

@@ -31,8 +31,9 @@ zsock_t *sl_net_server_socket(const char *endpoint, const sl_keypair_t *keys,
 zsock_t *sl_net_client_socket(const char *endpoint, const sl_net_curve_t *curve,
                               int events, zsock_t **monitor, char *err, size_t errlen);
 /* Reads one pending monitor event without blocking: its ZMQ_EVENT_* id, or
- * 0 when none is waiting. */
-int sl_net_monitor_event(zsock_t *monitor);
+ * 0 when none is waiting.  `value` (may be NULL) gets the event's value
+ * (for HANDSHAKE_FAILED_AUTH, the ZAP status: 300 busy, 400 refused). */
+int sl_net_monitor_event(zsock_t *monitor, int *value);
 /* Stops the monitor and closes both sockets (either may be NULL). */
 void sl_net_client_close(zsock_t **sock_p, zsock_t **monitor_p);
 
@@ -42,6 +43,14 @@ void sl_net_client_close(zsock_t **sock_p, zsock_t **monitor_p);
 int sl_net_send(zsock_t *sock, const void *routing_id, size_t id_len,
                 const void *data, size_t len);
 
+/* Descriptors this process has open now (/proc/self/fd), or -1 when they
+ * cannot be counted (no descriptor left to count them with). */
+long sl_net_open_fds(void);
+
 #define SL_HEARTBEAT_MS 2000
+
+/* The ZAP status a server gives when it has no descriptor to spare for
+ * another connection (RFC 27: 300 = temporary error). */
+#define SL_ZAP_BUSY 300
 
 #endif

@@ -28,7 +28,11 @@ struct central_store {
     sqlite3_stmt *site_advance;
 };
 
-static const char *s_schema =
+/* Schema versions (PRAGMA user_version); see sl_db_migrate.  Version 1 is
+ * the 0.2.0 schema; each later step is one numbered migration. */
+static const sl_db_step_t s_steps[] = {
+    /* 1: the 0.2.0 schema */
+    { .sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS sites("
     "  site_no INTEGER PRIMARY KEY,"
@@ -58,7 +62,22 @@ static const char *s_schema =
     "  created_ms INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS incidents("
     "  id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, site_id TEXT NOT NULL,"
-    "  code INTEGER NOT NULL, seq INTEGER, text TEXT NOT NULL);";
+    "  code INTEGER NOT NULL, seq INTEGER, text TEXT NOT NULL);" },
+    /* 2: repeated incidents are one row with a count (a key that sends
+     * garbage must not grow the store without bound) */
+    { .sql =
+    "ALTER TABLE incidents ADD COLUMN count INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE incidents ADD COLUMN last_ms INTEGER;"
+    "UPDATE incidents SET last_ms = at_ms;"
+    "CREATE INDEX incidents_open ON incidents(site_id, code, last_ms);" },
+};
+
+static const sl_db_schema_t s_db_schema = {
+    .what = "central store",
+    .steps = s_steps,
+    .nsteps = (int) (sizeof s_steps / sizeof s_steps[0]),
+    .legacy_sql = "SELECT 1 FROM meta WHERE key = 'created_ms'",
+};
 
 static char *s_path(const char *dir, char *buf, size_t cap)
 {
@@ -79,9 +98,7 @@ static central_store_t *s_open(const char *dir, bool create, char *err, size_t e
         return NULL;
     }
     self->db = sl_db_open(s_path(dir, path, sizeof path), create, err, errlen);
-    if (!self->db || sl_db_exec(self->db, s_schema)) {
-        if (self->db)
-            snprintf(err, errlen, "cannot create tables in %s", path);
+    if (!self->db || sl_db_migrate(self->db, &s_db_schema, create, path, err, errlen)) {
         central_store_destroy(&self);
         return NULL;
     }
@@ -164,10 +181,12 @@ static int s_site_get(central_store_t *self, const char *site_id, central_site_t
     if (sqlite3_step(st) == SQLITE_ROW) {
         out->site_no = sqlite3_column_int64(st, 0);
         out->last_seq = (uint64_t) sqlite3_column_int64(st, 1);
-        memset(out->last_hash, 0, SL_HASH_BYTES);
-        if (sqlite3_column_bytes(st, 2) == SL_HASH_BYTES)
-            memcpy(out->last_hash, sqlite3_column_blob(st, 2), SL_HASH_BYTES);
-        rc = 0;
+        /* A damaged last_hash is refused here, not answered with zeros: the
+         * site would be told its chain is broken (CHAIN) for the store's fault. */
+        rc = sl_db_blob(st, 2, out->last_hash, SL_HASH_BYTES) ? 0 : -1;
+        if (rc)
+            sl_error("central store: site %s: last_hash is damaged (run shuanglian-server "
+                     "verify)", site_id);
     }
     sqlite3_reset(st);
     return rc;
@@ -175,8 +194,9 @@ static int s_site_get(central_store_t *self, const char *site_id, central_site_t
 
 int central_store_site(central_store_t *self, const char *site_id, central_site_t *out)
 {
-    if (s_site_get(self, site_id, out) == 0)
-        return 0;
+    int found = s_site_get(self, site_id, out);
+    if (found <= 0)
+        return found;           /* 0: known; -1: its row is damaged */
     bool own_txn = sqlite3_get_autocommit(self->db);
     if (own_txn && sl_db_begin(self->db))
         return -1;
@@ -225,11 +245,7 @@ int central_store_hash_at(central_store_t *self, int64_t site_no, uint64_t seq,
     sqlite3_reset(st);
     sqlite3_bind_int64(st, 1, site_no);
     sqlite3_bind_int64(st, 2, (int64_t) seq);
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == SL_HASH_BYTES) {
-        memcpy(out, sqlite3_column_blob(st, 0), SL_HASH_BYTES);
-        rc = 0;
-    }
+    int rc = sqlite3_step(st) == SQLITE_ROW && sl_db_blob(st, 0, out, SL_HASH_BYTES) ? 0 : -1;
     sqlite3_reset(st);
     return rc;
 }
@@ -246,7 +262,7 @@ static bool s_lookup(void *ctx, const uint8_t *id, char *type, size_t cap)
     sqlite3_bind_blob(st, 1, id, SL_ID_BYTES, SQLITE_STATIC);
     bool found = false;
     if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(type, cap, "%s", (const char *) sqlite3_column_text(st, 0));
+        snprintf(type, cap, "%s", sl_db_text(st, 0));
         found = true;
     }
     sqlite3_reset(st);
@@ -388,11 +404,27 @@ int central_store_apply_batch(central_store_t *self, const char *site_id, centra
 void central_store_incident(central_store_t *self, const char *site_id, int code,
                             uint64_t seq, const char *text)
 {
+    /* A repeat of the same site and code within an hour of the last one
+     * adds to its count: one row per ongoing problem, whatever a key sends. */
+    int64_t now = sl_now_ms();
     sqlite3_stmt *st = sl_db_prepare(self->db,
-        "INSERT INTO incidents(at_ms, site_id, code, seq, text) VALUES (?,?,?,?,?)");
+        "UPDATE incidents SET count = count + 1, last_ms = ?1"
+        " WHERE id = (SELECT id FROM incidents WHERE site_id = ?2 AND code = ?3"
+        "             AND last_ms >= ?1 - 3600000 ORDER BY last_ms DESC LIMIT 1)");
     if (!st)
         return;
-    sqlite3_bind_int64(st, 1, sl_now_ms());
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_text(st, 2, site_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, code);
+    bool counted = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(self->db) > 0;
+    sqlite3_finalize(st);
+    if (counted)
+        return;
+    st = sl_db_prepare(self->db, "INSERT INTO incidents(at_ms, last_ms, site_id, code, seq, text)"
+                                 " VALUES (?1, ?1, ?2, ?3, ?4, ?5)");
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 1, now);
     sqlite3_bind_text(st, 2, site_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, code);
     sqlite3_bind_int64(st, 4, (int64_t) seq);
@@ -401,9 +433,27 @@ void central_store_incident(central_store_t *self, const char *site_id, int code
     sqlite3_finalize(st);
 }
 
+/* Reads columns seq, id, hlc, wall_ms, type, payload, hash of an events row
+ * (prev is not stored).  -1 when a value is damaged (wrong type or length). */
+static int s_row_event(sqlite3_stmt *st, sl_event_t *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->seq = (uint64_t) sqlite3_column_int64(st, 0);
+    ev->hlc = (uint64_t) sqlite3_column_int64(st, 2);
+    ev->wall_ms = sqlite3_column_int64(st, 3);
+    ev->type = sl_db_text(st, 4);
+    ev->type_len = strlen(ev->type);
+    ev->payload = sqlite3_column_blob(st, 5);
+    ev->payload_len = (size_t) sqlite3_column_bytes(st, 5);
+    if (!sl_db_blob(st, 1, ev->id, SL_ID_BYTES) || !sl_db_blob(st, 6, ev->hash, SL_HASH_BYTES)
+        || !ev->type_len || sqlite3_column_type(st, 5) != SQLITE_BLOB || !ev->payload)
+        return -1;
+    return 0;
+}
+
 int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t from,
-                              uint32_t max, uint64_t server_seq, uint64_t sess,
-                              msgpack_sbuffer *out)
+                              uint32_t max, size_t max_bytes, uint64_t server_seq,
+                              uint64_t sess, msgpack_sbuffer *out, uint64_t *next)
 {
     if (from == 0)
         from = 1;
@@ -433,22 +483,15 @@ int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t f
     uint64_t expect = from;
     while (sqlite3_step(st) == SQLITE_ROW) {
         sl_event_t ev;
-        ev.seq = (uint64_t) sqlite3_column_int64(st, 0);
-        if (ev.seq != expect || sqlite3_column_bytes(st, 1) != SL_ID_BYTES
-            || sqlite3_column_bytes(st, 6) != SL_HASH_BYTES)
+        if (s_row_event(st, &ev) || ev.seq != expect) {
+            sl_error("central store: event %llu of site #%lld is damaged or missing (run "
+                     "shuanglian-server verify)", (unsigned long long) expect, (long long) site_no);
             break;
-        memcpy(ev.id, sqlite3_column_blob(st, 1), SL_ID_BYTES);
-        ev.hlc = (uint64_t) sqlite3_column_int64(st, 2);
-        ev.wall_ms = sqlite3_column_int64(st, 3);
-        ev.type = (const char *) sqlite3_column_text(st, 4);
-        ev.type_len = (size_t) sqlite3_column_bytes(st, 4);
-        ev.payload = sqlite3_column_blob(st, 5);
-        ev.payload_len = (size_t) sqlite3_column_bytes(st, 5);
+        }
         memcpy(ev.prev, prev, SL_HASH_BYTES);
-        memcpy(ev.hash, sqlite3_column_blob(st, 6), SL_HASH_BYTES);
         size_t before = body.size;
         sl_msg_encode_event(&body, &ev);
-        if (body.size > SL_MAX_FRAME_BYTES - 4096 && expect > from) {
+        if (body.size > max_bytes && expect > from) {
             body.size = before;
             full = true;
             break;
@@ -461,6 +504,8 @@ int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t f
     if (rc == 0) {
         sl_msg_encode_events_begin(out, SL_EVENTS, sess, server_seq, (size_t) (expect - from));
         msgpack_sbuffer_write(out, body.data, body.size);
+        if (next)
+            *next = expect;
     }
     msgpack_sbuffer_destroy(&body);
     return rc;
@@ -516,7 +561,8 @@ int central_store_log_append(central_store_t *self, const char *target, const ch
 }
 
 int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t after,
-                           uint32_t max, uint64_t sess, msgpack_sbuffer *out)
+                           uint32_t max, size_t max_bytes, uint64_t sess,
+                           msgpack_sbuffer *out, uint64_t *upto_out)
 {
     uint64_t head = central_store_log_head(self);
     sqlite3_stmt *st = sl_db_prepare(self->db,
@@ -532,15 +578,23 @@ int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t 
     /* Rows are copied: their text lives only until the next step. */
     sl_log_entry_t *entries = calloc(max ? max : 1, sizeof *entries);
     char **owned = calloc(max ? max * 3 : 1, sizeof *owned);
-    size_t n = 0;
+    size_t n = 0, bytes = 0;
+    bool full = false;
     int rc = entries && owned ? 0 : -1;
     while (rc == 0 && n < max && sqlite3_step(st) == SQLITE_ROW) {
+        size_t row = (size_t) sqlite3_column_bytes(st, 1) + (size_t) sqlite3_column_bytes(st, 2)
+                     + (size_t) sqlite3_column_bytes(st, 3) + 16;
+        if (n > 0 && bytes + row > max_bytes) {
+            full = true;        /* the rest in the next LOG */
+            break;
+        }
+        bytes += row;
         sl_log_entry_t *e = &entries[n];
         e->lseq = (uint64_t) sqlite3_column_int64(st, 0);
-        owned[3 * n] = strdup((const char *) sqlite3_column_text(st, 1));
-        owned[3 * n + 1] = strdup((const char *) sqlite3_column_text(st, 2));
+        owned[3 * n] = strdup(sl_db_text(st, 1));
+        owned[3 * n + 1] = strdup(sl_db_text(st, 2));
         if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-            owned[3 * n + 2] = strdup((const char *) sqlite3_column_text(st, 3));
+            owned[3 * n + 2] = strdup(sl_db_text(st, 3));
         e->kind = owned[3 * n];
         e->key = owned[3 * n + 1];
         e->value = owned[3 * n + 2];
@@ -556,7 +610,10 @@ int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t 
     sqlite3_finalize(st);
     if (rc == 0) {
         /* A full page stops at its last entry; a short one covers all up to head. */
-        uint64_t upto = n == max && n > 0 ? entries[n - 1].lseq : (head > after ? head : after);
+        uint64_t upto = (full || n == max) && n > 0 ? entries[n - 1].lseq
+                                                   : (head > after ? head : after);
+        if (upto_out)
+            *upto_out = upto;
         sl_msg_t m = { .type = SL_LOG, .sess = sess, .entries = entries, .nentries = n,
                        .upto = upto, .log_head = head };
         sl_msg_encode(&m, out);
@@ -571,6 +628,23 @@ int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t 
 long central_store_verify(central_store_t *self, FILE *out)
 {
     long problems = 0;
+    /* The file itself first: a damaged page anywhere (an index, the server
+     * log, the keys) is a problem even if every chain verifies. */
+    sqlite3_stmt *ic = sl_db_prepare(self->db, "PRAGMA integrity_check(100)");
+    int irc = SQLITE_ERROR;
+    while (ic && (irc = sqlite3_step(ic)) == SQLITE_ROW) {
+        const char *line = sl_db_text(ic, 0);
+        if (strcmp(line, "ok") != 0) {
+            fprintf(out, "database: %s\n", line);
+            problems++;
+        }
+    }
+    if (irc != SQLITE_DONE) {
+        fprintf(out, "database: the integrity check could not run: %s\n",
+                sqlite3_errmsg(self->db));
+        problems++;
+    }
+    sqlite3_finalize(ic);
     sqlite3_stmt *sites = sl_db_prepare(self->db,
         "SELECT site_no, site_id, last_seq, last_hash FROM sites ORDER BY site_id");
     sqlite3_stmt *st = sl_db_prepare(self->db,
@@ -579,34 +653,49 @@ long central_store_verify(central_store_t *self, FILE *out)
     if (!sites || !st) {
         sqlite3_finalize(sites);
         sqlite3_finalize(st);
-        return -1;
+        fprintf(out, "database: cannot read sites and events: %s\n", sqlite3_errmsg(self->db));
+        return problems + 1;
     }
-    while (sqlite3_step(sites) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(sites)) == SQLITE_ROW) {
         int64_t site_no = sqlite3_column_int64(sites, 0);
-        const char *site_id = (const char *) sqlite3_column_text(sites, 1);
+        char site_id[SL_MAX_NAME_BYTES + 1];
+        snprintf(site_id, sizeof site_id, "%s", sl_db_text(sites, 1));
+        if (!site_id[0] || sl_site_id_check(site_id, strlen(site_id))) {
+            fprintf(out, "site #%lld: its id is damaged\n", (long long) site_no);
+            problems++;
+        }
         uint64_t last = (uint64_t) sqlite3_column_int64(sites, 2);
+        uint8_t last_hash[SL_HASH_BYTES];
+        bool last_hash_ok = sl_db_blob(sites, 3, last_hash, SL_HASH_BYTES);
+        if (!last_hash_ok) {
+            fprintf(out, "site %s: its last hash is damaged (not %d bytes)\n", site_id,
+                     SL_HASH_BYTES);
+            problems++;
+        }
         uint8_t prev[SL_HASH_BYTES] = { 0 };
         uint64_t expect = 1;
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, site_no);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        int erc;
+        while ((erc = sqlite3_step(st)) == SQLITE_ROW) {
             sl_event_t ev;
-            ev.seq = (uint64_t) sqlite3_column_int64(st, 0);
+            bool readable = s_row_event(st, &ev) == 0;
             if (ev.seq != expect) {
                 fprintf(out, "site %s: event %llu missing (next present is %llu)\n", site_id,
                         (unsigned long long) expect, (unsigned long long) ev.seq);
                 problems++;
                 expect = ev.seq;
             }
-            memcpy(ev.id, sqlite3_column_blob(st, 1), SL_ID_BYTES);
-            ev.hlc = (uint64_t) sqlite3_column_int64(st, 2);
-            ev.wall_ms = sqlite3_column_int64(st, 3);
-            ev.type = (const char *) sqlite3_column_text(st, 4);
-            ev.type_len = (size_t) sqlite3_column_bytes(st, 4);
-            ev.payload = sqlite3_column_blob(st, 5);
-            ev.payload_len = (size_t) sqlite3_column_bytes(st, 5);
+            if (!readable) {
+                fprintf(out, "site %s: event %llu is damaged (id, type, record or hash of the "
+                        "wrong kind or length)\n", site_id, (unsigned long long) ev.seq);
+                problems++;
+                memset(prev, 0, SL_HASH_BYTES);
+                expect++;
+                continue;
+            }
             memcpy(ev.prev, prev, SL_HASH_BYTES);
-            memcpy(ev.hash, sqlite3_column_blob(st, 6), SL_HASH_BYTES);
             if (!sl_event_hash_ok(&ev, site_id, strlen(site_id))) {
                 fprintf(out, "site %s: event %llu does not verify against its chain\n",
                         site_id, (unsigned long long) ev.seq);
@@ -615,11 +704,26 @@ long central_store_verify(central_store_t *self, FILE *out)
             memcpy(prev, ev.hash, SL_HASH_BYTES);
             expect++;
         }
+        if (erc != SQLITE_DONE) {
+            fprintf(out, "site %s: cannot read its events: %s\n", site_id,
+                    sqlite3_errmsg(self->db));
+            problems++;
+        }
         if (expect - 1 != last) {
             fprintf(out, "site %s: last committed seq is %llu but events end at %llu\n",
                     site_id, (unsigned long long) last, (unsigned long long) (expect - 1));
             problems++;
+        } else if (last_hash_ok && memcmp(last_hash, prev, SL_HASH_BYTES) != 0) {
+            /* The next batch of this site is checked against last_hash: a
+             * damaged one would refuse the site's sync with CHAIN. */
+            fprintf(out, "site %s: its last hash does not match event %llu\n", site_id,
+                    (unsigned long long) last);
+            problems++;
         }
+    }
+    if (rc != SQLITE_DONE) {
+        fprintf(out, "database: cannot read the sites: %s\n", sqlite3_errmsg(self->db));
+        problems++;
     }
     sqlite3_finalize(sites);
     sqlite3_finalize(st);

@@ -67,11 +67,12 @@ int central_store_apply_batch(central_store_t *self, const char *site_id, centra
 void central_store_incident(central_store_t *self, const char *site_id, int code,
                             uint64_t seq, const char *text);
 
-/* Packs a site's own events from `from` (at most max) into an EVENTS
- * message. */
+/* Packs a site's own events from `from` (at most max, and no more bytes
+ * than max_bytes after the first) into an EVENTS message; *next gets the
+ * seq after the last one packed. */
 int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t from,
-                              uint32_t max, uint64_t server_seq, uint64_t sess,
-                              msgpack_sbuffer *out);
+                              uint32_t max, size_t max_bytes, uint64_t server_seq,
+                              uint64_t sess, msgpack_sbuffer *out, uint64_t *next);
 
 /* Server log. */
 /* The log's identity (meta log_id), created on first use.  A site that sees
@@ -83,9 +84,12 @@ uint64_t central_store_log_head(central_store_t *self);
 int central_store_log_append(central_store_t *self, const char *target, const char *kind,
                              const char *key, const char *value, uint64_t *lseq_out,
                              char *err, size_t errlen);
-/* Packs entries after `after` for `site_id` into a LOG message. */
+/* Packs entries after `after` for `site_id` into a LOG message (at most
+ * max entries, and no more bytes than max_bytes after the first); *upto
+ * gets the cursor the site stores after applying it. */
 int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t after,
-                           uint32_t max, uint64_t sess, msgpack_sbuffer *out);
+                           uint32_t max, size_t max_bytes, uint64_t sess,
+                           msgpack_sbuffer *out, uint64_t *upto);
 
 /* Walks every site's chain: seq 1..last without gaps, each prev/hash
  * verified.  Prints problems to `out`; returns the number of problems. */

@@ -7,6 +7,7 @@
 #include "sl_db.h"
 #include "sl_hlc.h"
 #include "sl_log.h"
+#include "sl_net.h"
 #include <string.h>
 #include <time.h>
 
@@ -18,7 +19,21 @@ struct server_auth {
     uint64_t refused_unknown;
     int64_t warn_window_ms;
     int warns_in_window;
+    long max_fds;                /* refuse handshakes at this many open descriptors (0: off) */
+    bool plaintext;              /* --insecure: the handler accepts NULL, only counts */
+    int64_t busy_window_ms;
+    uint64_t busy_refused, busy_logged;
 };
+
+void server_auth_set_fd_limit(server_auth_t *self, long max_fds)
+{
+    self->max_fds = max_fds;
+}
+
+void server_auth_set_plaintext(server_auth_t *self)
+{
+    self->plaintext = true;
+}
 
 static const char *s_schema =
     "CREATE TABLE IF NOT EXISTS keys("
@@ -66,11 +81,11 @@ static void s_load(server_auth_t *self)
         server_principal_t *p = calloc(1, sizeof *p);
         if (!p)
             break;
-        snprintf(p->key, sizeof p->key, "%s", (const char *) sqlite3_column_text(st, 0));
-        p->role = s_role((const char *) sqlite3_column_text(st, 1));
-        snprintf(p->site_id, sizeof p->site_id, "%s", (const char *) sqlite3_column_text(st, 2));
-        snprintf(p->name, sizeof p->name, "%s", (const char *) sqlite3_column_text(st, 3));
-        snprintf(p->status, sizeof p->status, "%s", (const char *) sqlite3_column_text(st, 4));
+        snprintf(p->key, sizeof p->key, "%s", sl_db_text(st, 0));
+        p->role = s_role(sl_db_text(st, 1));
+        snprintf(p->site_id, sizeof p->site_id, "%s", sl_db_text(st, 2));
+        snprintf(p->name, sizeof p->name, "%s", sl_db_text(st, 3));
+        snprintf(p->status, sizeof p->status, "%s", sl_db_text(st, 4));
         p->expires_ms = sqlite3_column_int64(st, 5);
         p->changed_ms = sqlite3_column_int64(st, 6);
         zhashx_update(self->keys, p->key, p);
@@ -79,7 +94,7 @@ static void s_load(server_auth_t *self)
     self->data_version = sl_db_int(self->db, "PRAGMA data_version", 0);
 }
 
-server_auth_t *server_auth_new(sqlite3 *db, bool secure, char *err, size_t errlen)
+server_auth_t *server_auth_new(sqlite3 *db, bool zap, char *err, size_t errlen)
 {
     server_auth_t *self = calloc(1, sizeof *self);
     if (!self || server_auth_create_tables(db)) {
@@ -91,7 +106,7 @@ server_auth_t *server_auth_new(sqlite3 *db, bool secure, char *err, size_t errle
     self->keys = zhashx_new();
     zhashx_set_destructor(self->keys, s_free_item);
     s_load(self);
-    if (secure) {
+    if (zap) {
         self->zap = zsock_new(ZMQ_REP);
         if (!self->zap || zsock_bind(self->zap, "inproc://zeromq.zap.01") != 0) {
             snprintf(err, errlen, "cannot start the ZAP authentication handler "
@@ -171,13 +186,32 @@ void server_auth_handle_zap(server_auth_t *self)
     char *identity = zmsg_popstr(req), *mechanism = zmsg_popstr(req);
     zframe_t *cred = zmsg_pop(req);
     const char *code = "400", *text = "unknown key";
+    long open = 0;
     char user[SL_Z85_KEY] = "";
     if (!version || strcmp(version, "1.0") != 0) {
         text = "bad ZAP version";
-    } else if (!mechanism || strcmp(mechanism, "CURVE") != 0) {
-        text = "CURVE required";
-    } else if (!cred || zframe_size(cred) != 32) {
+    } else if (!mechanism || strcmp(mechanism, self->plaintext ? "NULL" : "CURVE") != 0) {
+        text = self->plaintext ? "plaintext server" : "CURVE required";
+    } else if (!self->plaintext && (!cred || zframe_size(cred) != 32)) {
         text = "bad credentials";
+    } else if (self->max_fds > 0 && ((open = sl_net_open_fds()) < 0 || open >= self->max_fds)) {
+        /* Every connection is a descriptor, and the store needs some too:
+         * past the limit a new connection is refused (ZAP 300, a temporary
+         * error the site retries) before SQLite is starved. */
+        code = "300";
+        text = "server busy: too many connections";
+        self->busy_refused++;
+        int64_t now = zclock_mono();
+        if (now - self->busy_window_ms > 10000) {
+            sl_warn("refusing new connections: %ld descriptors open, the limit for connections "
+                    "is %ld (the rest are kept for the store); %llu refused so far; sites retry "
+                    "by themselves (raise LimitNOFILE to serve more at once)", open,
+                    self->max_fds, (unsigned long long) self->busy_refused);
+            self->busy_window_ms = now;
+        }
+    } else if (self->plaintext) {
+        code = "200";           /* --insecure: anyone; the handler only counts */
+        text = "OK";
     } else {
         zmq_z85_encode(user, zframe_data(cred), 32);
         if (server_auth_lookup(self, user)) {

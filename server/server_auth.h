@@ -33,14 +33,20 @@ typedef struct {
 
 typedef struct server_auth server_auth_t;
 
-/* Creates the keys table if needed.  With `secure`, binds the ZAP handler
+/* Creates the keys table if needed.  With `zap`, binds the ZAP handler
  * (must happen before the server socket binds). */
-server_auth_t *server_auth_new(sqlite3 *db, bool secure, char *err, size_t errlen);
+server_auth_t *server_auth_new(sqlite3 *db, bool zap, char *err, size_t errlen);
 void server_auth_destroy(server_auth_t **self_p);
 int server_auth_create_tables(sqlite3 *db);
 
-/* The ZAP socket, to poll; NULL when not secure. */
+/* The ZAP socket, to poll; NULL when made without `zap` (command-line use). */
 zsock_t *server_auth_zap_socket(server_auth_t *self);
+/* Past `max_fds` open descriptors the ZAP handler refuses new connections
+ * with status 300 (busy, retry later) and logs why.  0 turns it off. */
+void server_auth_set_fd_limit(server_auth_t *self, long max_fds);
+/* For a server run with --insecure: the ZAP handler accepts any plaintext
+ * (NULL mechanism) connection, and is there only for the descriptor limit. */
+void server_auth_set_plaintext(server_auth_t *self);
 /* Answers one pending ZAP request. */
 void server_auth_handle_zap(server_auth_t *self);
 /* Reloads the key cache when another process changed the database. */

@@ -19,6 +19,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +27,7 @@
 #define ROUND_MAX_MESSAGES 64      /* messages drained per commit round */
 #define SESSION_IDLE_MS    60000   /* forget a silent peer after this */
 #define HOUSEKEEPING_MS    500
+#define REPLY_PATIENCE_MS  5000    /* a big reply not shown read: no second one before this */
 
 typedef struct {
     uint8_t rid[256];
@@ -33,6 +35,12 @@ typedef struct {
     char site_id[SL_MAX_NAME_BYTES + 1];
     uint64_t sess;
     int64_t last_seen_ms;       /* monotonic clock (zclock_mono), like every timer */
+    /* The big replies (EVENTS, LOG) sent on this connection and not yet
+     * shown read: the next request of that kind asks past them.  A repeat
+     * before that, within REPLY_PATIENCE_MS, is not answered: a peer that
+     * asks and never reads must not fill the server's memory. */
+    int64_t fetch_sent_ms, log_sent_ms;
+    uint64_t fetch_next, log_next;
 } session_t;
 
 typedef struct {
@@ -62,6 +70,12 @@ struct server_engine {
     /* counters, logged periodically */
     uint64_t n_events, n_dups, n_batches, n_refused, n_malformed;
     uint64_t n_forbidden;
+    uint64_t n_unread;           /* requests not answered: the last reply was not read yet */
+    uint64_t n_dropped;          /* peers dropped: their reply queue was full */
+    long fd_cap;                 /* stop listening at this many open descriptors (0: no cap) */
+    bool listening;
+    char bound[256];             /* the endpoint as bound (ZMQ_LAST_ENDPOINT), to unbind */
+    int64_t fd_check_ms;
     uint64_t n_commits;          /* group commits: batches per commit = n_batches / n_commits */
     uint64_t logged_events;
     int64_t warn_window_ms;      /* rate limit for refusal warnings */
@@ -78,6 +92,23 @@ static void s_free_item(void **item)
 }
 
 void server_engine_stop(void) { s_stop = 1; }
+
+/* Raises the soft descriptor limit to the hard one (every connection is a
+ * descriptor; the usual soft limit of 1,024 is too low for a district).
+ * Returns the limit in force. */
+static long s_raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return -1;
+    rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? 1048576 : (long) rl.rlim_cur;
+}
 
 server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, size_t errlen)
 {
@@ -98,16 +129,32 @@ server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, 
     }
     /* The ZAP handler must be bound before the CURVE socket is. */
     self->secure = opts->keys != NULL;
-    self->auth = server_auth_new(central_store_db(self->store), self->secure, err, errlen);
+    self->auth = server_auth_new(central_store_db(self->store), true, err, errlen);
     if (!self->auth) {
         server_engine_destroy(&self);
         return NULL;
+    }
+    if (!self->secure)
+        server_auth_set_plaintext(self->auth);
+    long nofile = s_raise_nofile();
+    if (nofile > 2 * SL_FD_RESERVE) {
+        self->fd_cap = nofile - SL_FD_RESERVE;
+        server_auth_set_fd_limit(self->auth, nofile - SL_FD_RESERVE);
+        sl_info("descriptor limit %ld: new connections are refused past %ld open descriptors "
+                "(%d kept for the store)", nofile, nofile - SL_FD_RESERVE, SL_FD_RESERVE);
+    } else {
+        sl_warn("descriptor limit %ld is too low to serve sites safely; raise it (LimitNOFILE)",
+                nofile);
     }
     self->sock = sl_net_server_socket(opts->endpoint, opts->keys, err, errlen);
     if (!self->sock) {
         server_engine_destroy(&self);
         return NULL;
     }
+    self->listening = true;
+    size_t blen = sizeof self->bound;
+    if (zmq_getsockopt(zsock_resolve(self->sock), ZMQ_LAST_ENDPOINT, self->bound, &blen) != 0)
+        snprintf(self->bound, sizeof self->bound, "%s", opts->endpoint);
     self->sessions = zhashx_new();
     self->sites = zhashx_new();
     zhashx_set_destructor(self->sessions, s_free_item);
@@ -155,12 +202,27 @@ static void s_drop_session(server_engine_t *self, const uint8_t *rid, size_t rid
     zhashx_delete(self->sessions, key);
 }
 
+static void s_warn_limited(server_engine_t *self, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Sends self->out to a peer now.  A peer that cannot take it loses it. */
 static void s_send(server_engine_t *self, const uint8_t *rid, size_t rid_len,
                    const uint8_t *data, size_t len)
 {
     if (sl_net_send(self->sock, rid, rid_len, data, len) != 0) {
-        if (errno == EHOSTUNREACH)
+        if (errno == EAGAIN) {
+            /* SL_SERVER_SNDHWM replies already wait for this peer: it does
+             * not read.  Forget its session (it must say HELLO again) and
+             * queue nothing more for it. */
+            char key[520];
+            s_rid_key(rid, rid_len, key);
+            session_t *s = zhashx_lookup(self->sessions, key);
+            if (s || self->n_dropped == 0)
+                s_warn_limited(self, "site %s does not read its replies (%d waiting): dropped "
+                               "its session", s ? s->site_id : "?", SL_SERVER_SNDHWM);
+            self->n_dropped++;
+        }
+        if (errno == EHOSTUNREACH || errno == EAGAIN)
             s_drop_session(self, rid, rid_len);
         sl_debug("reply dropped: %s", zmq_strerror(errno));
     }
@@ -220,6 +282,17 @@ static central_site_t *s_site(server_engine_t *self, const char *site_id)
     return site;
 }
 
+/* Opens the round's write transaction if none is open.  0 or -1. */
+static int s_begin(server_engine_t *self)
+{
+    if (self->in_txn)
+        return 0;
+    if (central_store_begin(self->store))
+        return -1;
+    self->in_txn = true;
+    return 0;
+}
+
 /* Ends the round: commit, then release the held ACKs.  On a failed commit
  * the held ACKs become INTERNAL errors and the site cache is reloaded. */
 static void s_flush(server_engine_t *self)
@@ -230,6 +303,7 @@ static void s_flush(server_engine_t *self)
         if (central_store_commit(self->store) != 0) {
             central_store_rollback(self->store);
             zhashx_purge(self->sites);
+            server_auth_reload(self->auth);     /* key changes of the round are undone */
             sl_error("commit failed: %zu batches answered with INTERNAL, sites will resend",
                      self->nacks);
             for (size_t i = 0; i < self->nacks; i++) {
@@ -249,19 +323,34 @@ static void s_flush(server_engine_t *self)
     self->nacks = 0;
 }
 
+static void s_retire_other_keys(server_engine_t *self, const char *site_id, const char *key);
+
+/* HELLO.  `retire_key` (secure mode): the key the site spoke with; any
+ * older active key of the site is retired (the end of a rotation). */
 static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len,
-                       const sl_msg_t *m)
+                       const sl_msg_t *m, const char *retire_key)
 {
-    s_flush(self);              /* WELCOME must report only committed state */
+    /* No commit of its own: the HELLO's bookkeeping (first contact, last
+     * seen, cursor, the end of a key rotation) joins the round's transaction
+     * and its WELCOME is held with the round's ACKs, so it goes out after
+     * the commit and reports only committed state.  One fsync per round,
+     * however many sites say HELLO in it. */
     self->log_head = central_store_log_head(self->store);   /* a ref put a moment ago */
     char site_id[SL_MAX_NAME_BYTES + 1];
     snprintf(site_id, sizeof site_id, "%.*s", (int) m->site_len, m->site);
-    central_site_t *site = s_site(self, site_id);
+    central_site_t *site = s_begin(self) ? NULL : s_site(self, site_id);
     if (!site) {
         s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot open the site's record",
                 NULL, 0, 0);
         return;
     }
+    /* The same connection saying HELLO again: what it was sent and has not
+     * shown read still counts (a new session is not a new budget). */
+    char rkey[520];
+    s_rid_key(rid, rid_len, rkey);
+    session_t carried = { 0 }, *before = zhashx_lookup(self->sessions, rkey);
+    if (before)
+        carried = *before;
     /* One live session per site: a new HELLO replaces any older one. */
     zlistx_t *keys = zhashx_keys(self->sessions);
     for (char *key = zlistx_first(keys); key; key = zlistx_next(keys)) {
@@ -273,14 +362,16 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
     session_t *s = calloc(1, sizeof *s);
     if (!s)
         return;
+    s->fetch_sent_ms = carried.fetch_sent_ms;
+    s->fetch_next = carried.fetch_next;
+    s->log_sent_ms = carried.log_sent_ms;
+    s->log_next = carried.log_next;
     memcpy(s->rid, rid, rid_len);
     s->rid_len = rid_len;
     snprintf(s->site_id, sizeof s->site_id, "%s", site_id);
     s->sess = m->sess;
     s->last_seen_ms = zclock_mono();
-    char key[520];
-    s_rid_key(rid, rid_len, key);
-    zhashx_update(self->sessions, key, s);
+    zhashx_update(self->sessions, rkey, s);
     central_store_touch(self->store, site->site_no, m->cursor, m->agent, m->agent_len);
 
     self->hlc = sl_hlc_observe(self->hlc, m->hlc, sl_now_ms());
@@ -307,8 +398,11 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
             site_id, (unsigned long long) m->sess, (unsigned long long) m->last_seq,
             (unsigned long long) site->last_seq, (unsigned long long) m->cursor,
             (unsigned long long) self->log_head);
+    if (retire_key)
+        s_retire_other_keys(self, site_id, retire_key);
     sl_msg_encode(&w, &self->out);
-    s_reply(self, rid, rid_len);
+    if (s_hold(self, rid, rid_len, m->sess))
+        sl_error("out of memory holding a WELCOME; the site will say HELLO again");
 }
 
 static session_t *s_session(server_engine_t *self, const uint8_t *rid, size_t rid_len,
@@ -338,13 +432,10 @@ static void s_on_batch(server_engine_t *self, const uint8_t *rid, size_t rid_len
                 NULL, 0, 0);
         return;
     }
-    if (!self->in_txn) {
-        if (central_store_begin(self->store)) {
-            s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "the store is busy; retry",
-                    NULL, 0, 0);
-            return;
-        }
-        self->in_txn = true;
+    if (s_begin(self)) {
+        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "the store is busy; retry",
+                NULL, 0, 0);
+        return;
     }
     central_batch_result_t r;
     int code = central_store_apply_batch(self->store, s->site_id, site, m->events, m->nevents,
@@ -369,20 +460,36 @@ static void s_on_batch(server_engine_t *self, const uint8_t *rid, size_t rid_len
         sl_error("out of memory holding an ACK; the site will resend");
 }
 
+/* True when a big reply of this kind may go out now: the last one was shown
+ * read (the request continues exactly where it ended, as a site does), or it
+ * went out long enough ago that a site which started over may ask again.
+ * Counts the refusals. */
+static bool s_may_reply(server_engine_t *self, int64_t sent_ms, uint64_t next, uint64_t asked)
+{
+    if (!sent_ms || asked == next || zclock_mono() - sent_ms >= REPLY_PATIENCE_MS)
+        return true;
+    self->n_unread++;
+    return false;
+}
+
 static void s_on_fetch(server_engine_t *self, const uint8_t *rid, size_t rid_len,
                        const sl_msg_t *m)
 {
     s_flush(self);
     session_t *s = s_session(self, rid, rid_len, m);
-    if (!s)
+    if (!s || !s_may_reply(self, s->fetch_sent_ms, s->fetch_next, m->from))
         return;
     central_site_t *site = s_site(self, s->site_id);
+    uint64_t next = 0;
     if (!site || central_store_pack_events(self->store, site->site_no, m->from, m->max,
-                                           site->last_seq, m->sess, &self->out)) {
+                                           SL_MAX_REPLY_BYTES, site->last_seq, m->sess,
+                                           &self->out, &next)) {
         s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot read the site's events",
                 NULL, 0, 0);
         return;
     }
+    s->fetch_sent_ms = zclock_mono();
+    s->fetch_next = next > m->from ? next : m->from + 1;
     s_reply(self, rid, rid_len);
 }
 
@@ -390,21 +497,22 @@ static void s_on_log_pull(server_engine_t *self, const uint8_t *rid, size_t rid_
                           const sl_msg_t *m)
 {
     session_t *s = s_session(self, rid, rid_len, m);
-    if (!s)
+    if (!s || !s_may_reply(self, s->log_sent_ms, s->log_next, m->cursor))
         return;
+    uint64_t upto = 0;
     if (central_store_pack_log(self->store, s->site_id, m->cursor, m->max ? m->max : 1,
-                               m->sess, &self->out)) {
+                               SL_MAX_REPLY_BYTES, m->sess, &self->out, &upto)) {
         s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot read the server log",
                 NULL, 0, 0);
         return;
     }
+    s->log_sent_ms = zclock_mono();
+    s->log_next = upto > m->cursor ? upto : m->cursor + 1;
     s_reply(self, rid, rid_len);
 }
 
 /* A refusal worth logging, at most 20 lines per 10 s: a flood of garbage
  * must not become a flood of log lines. */
-static void s_warn_limited(server_engine_t *self, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 static void s_warn_limited(server_engine_t *self, const char *fmt, ...)
 {
     int64_t now = zclock_mono();
@@ -541,12 +649,38 @@ static void s_on_rotate(server_engine_t *self, const uint8_t *rid, size_t rid_le
         return;
     }
     s_flush(self);
-    /* The old key stays valid until the new one is first used (see HELLO). */
-    if (server_auth_add(self->auth, SL_ROLE_SITE, newkey, site_id, p->name, "active", 0)) {
+    /* The old key stays valid until the new one is first used (see HELLO).
+     * At most two keys per site: the one in use and the next.  A ROTATE
+     * with yet another key replaces the pending one (a site key must not
+     * be able to register any number of keys). */
+    char inuse[SL_Z85_KEY];
+    snprintf(inuse, sizeof inuse, "%s", p->key);
+    sqlite3 *db = central_store_db(self->store);
+    int rc = sl_db_begin(db);
+    sqlite3_stmt *st = rc ? NULL : sl_db_prepare(db,
+        "UPDATE keys SET status = 'retired', changed_ms = ?"
+        " WHERE site_id = ? AND role = 'site' AND status = 'active' AND public != ?");
+    if (st) {
+        sqlite3_bind_int64(st, 1, sl_now_ms());
+        sqlite3_bind_text(st, 2, site_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, inuse, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+        if (rc == 0 && sqlite3_changes(db) > 0)
+            sl_info("site %s: an unfinished rotation's key is replaced by a newer one", site_id);
+        sqlite3_finalize(st);
+    } else {
+        rc = -1;
+    }
+    rc = rc || server_auth_add(self->auth, SL_ROLE_SITE, newkey, site_id, p->name, "active", 0)
+            || sl_db_commit(db);
+    if (rc) {
+        sl_db_rollback(db);
+        server_auth_reload(self->auth);
         s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot register the key; retry",
                 NULL, 0, 0);
         return;
     }
+    server_auth_reload(self->auth);
     sl_info("site %s: new key %.8s… registered (rotation)", site_id, newkey);
     s_reply_text(self, rid, rid_len, m->sess, "key registered", 0, NULL, 0);
 }
@@ -670,7 +804,7 @@ static void s_on_admin(server_engine_t *self, const uint8_t *rid, size_t rid_len
                     break;
             }
             for (int c = 0; c < COLS; c++) {
-                const char *v = (const char *) sqlite3_column_text(st, c);
+                const char *v = sl_db_text(st, c);
                 owned[n] = strdup(v ? v : "");
                 cells[n] = (sl_str_t) { owned[n] ? owned[n] : "", owned[n] ? strlen(owned[n]) : 0 };
                 n++;
@@ -777,13 +911,7 @@ static void s_handle(server_engine_t *self, const uint8_t *rid, size_t rid_len,
     }
     switch (m->type) {
     case SL_HELLO:
-        s_on_hello(self, rid, rid_len, m);
-        if (p) {
-            char site_id[sizeof p->site_id], pkey[sizeof p->key];
-            snprintf(site_id, sizeof site_id, "%s", p->site_id);
-            snprintf(pkey, sizeof pkey, "%s", p->key);
-            s_retire_other_keys(self, site_id, pkey);
-        }
+        s_on_hello(self, rid, rid_len, m, p ? p->key : NULL);
         break;
     case SL_BATCH: s_on_batch(self, rid, rid_len, m); break;
     case SL_FETCH: s_on_fetch(self, rid, rid_len, m); break;
@@ -855,6 +983,37 @@ static int s_receive(server_engine_t *self)
     return 1;
 }
 
+/* Every connection is a descriptor.  libzmq accepts connections as fast as
+ * they come, before any check of ours, and past the process's limit its
+ * accept fails and spins while the waiting connections time out.  So near
+ * the cap the server stops listening (new connections are refused by the
+ * kernel and their sites retry with backoff), and listens again once a
+ * tenth of the room is free.  The ZAP handler refuses what got in anyway. */
+static void s_guard_descriptors(server_engine_t *self)
+{
+    int64_t now = zclock_mono();
+    if (!self->fd_cap || now - self->fd_check_ms < 50)
+        return;
+    self->fd_check_ms = now;
+    long open = sl_net_open_fds();
+    void *raw = zsock_resolve(self->sock);
+    if (self->listening && (open < 0 || open >= self->fd_cap - SL_FD_RESERVE / 2)) {
+        if (zmq_unbind(raw, self->bound) == 0) {
+            self->listening = false;
+            sl_warn("%ld descriptors open, near the limit of %ld for connections: not taking "
+                    "new connections for now (sites retry by themselves; raise LimitNOFILE "
+                    "to serve more at once)", open, self->fd_cap);
+        }
+    } else if (!self->listening && open >= 0 && open < self->fd_cap * 9 / 10) {
+        if (zmq_bind(raw, self->bound) == 0) {
+            self->listening = true;
+            sl_info("%ld descriptors open: taking new connections again", open);
+        } else {
+            sl_warn("cannot listen on %s again: %s; retrying", self->bound, zmq_strerror(errno));
+        }
+    }
+}
+
 static void s_housekeeping(server_engine_t *self)
 {
     int64_t now = zclock_mono();
@@ -884,10 +1043,12 @@ static void s_housekeeping(server_engine_t *self)
     zlistx_destroy(&keys);
     if (self->n_events != self->logged_events && now - self->last_report_ms >= 10000) {
         sl_info("committed %llu events in %llu batches; %llu duplicates skipped, "
-                "%llu batches refused, %llu malformed messages, %llu forbidden; %zu sessions",
+                "%llu batches refused, %llu malformed messages, %llu forbidden, "
+                "%llu repeats before a reply was read, %llu peers dropped; %zu sessions",
                 (unsigned long long) self->n_events, (unsigned long long) self->n_batches,
                 (unsigned long long) self->n_dups, (unsigned long long) self->n_refused,
                 (unsigned long long) self->n_malformed, (unsigned long long) self->n_forbidden,
+                (unsigned long long) self->n_unread, (unsigned long long) self->n_dropped,
                 zhashx_size(self->sessions));
         self->logged_events = self->n_events;
         self->last_report_ms = now;
@@ -909,6 +1070,7 @@ int server_engine_run(server_engine_t *self)
         int rc = zmq_poll(items, zap ? 2 : 1, wait < 0 ? 0 : (long) wait);
         if (rc > 0 && zap && (items[1].revents & ZMQ_POLLIN))
             server_auth_handle_zap(self->auth);
+        s_guard_descriptors(self);
         if (rc < 0 && errno != EINTR) {
             sl_error("poll failed: %s", zmq_strerror(errno));
             break;

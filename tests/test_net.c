@@ -38,7 +38,7 @@ static int s_handshake(const char *endpoint, const sl_net_curve_t *curve)
     while (!seen && zclock_mono() < deadline) {
         zmq_pollitem_t item = { zsock_resolve(mon), 0, ZMQ_POLLIN, 0 };
         if (zmq_poll(&item, 1, 100) > 0)
-            seen = sl_net_monitor_event(mon);
+            seen = sl_net_monitor_event(mon, NULL);
     }
     sl_net_client_close(&sock, &mon);
     return seen;

@@ -44,11 +44,16 @@ soft_check() {
   if "$@"; then pass "$what"; else echo "FAIL [$TEST_NAME]: $what" >&2; SL_SOFT_FAILS=$((SL_SOFT_FAILS + 1)); fi
 }
 
-# A free TCP port on 127.0.0.1 (nothing answers on it right now).
+# A free TCP port on 127.0.0.1 (nothing answers on it right now), below the
+# kernel's ephemeral range: a port inside it can be the local port of some
+# other connection at any moment, and the server's bind then fails (the
+# "server vanished at start" of 0.2.0's tests).
 free_port() {
-  local p
+  local p lo=32768
+  read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+  [ "$lo" -gt 12000 ] || lo=32768
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((10000 + RANDOM % (lo - 10000)))
     (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
   done
   fail "no free port"

@@ -88,7 +88,8 @@ static void s_usage(void)
                     "       sl-probe keygen FILE\n"
                     "ops: hello | batch FROM TO | send FROM TO | replies K | alter FROM TO SEQ |\n"
                     "     forge FROM TO SEQ | ping | raw HEX | rawfile FILE | sleep MS |\n"
-                    "     event TYPE HEX | admin VERB | big BYTES | flood N\n");
+                    "     event TYPE HEX | admin VERB | big BYTES | flood N |\n"
+                    "     fetchflood N | pingflood N | rotate\n");
 }
 
 /* Reads pending connection events of the probe's socket into the counters. */
@@ -96,7 +97,7 @@ static void s_monitor(probe_t *p)
 {
     if (!p->mon)
         return;
-    for (int id; (id = sl_net_monitor_event(p->mon)) != 0;) {
+    for (int id; (id = sl_net_monitor_event(p->mon, NULL)) != 0;) {
         if (id == ZMQ_EVENT_CONNECTED)
             p->ev_connected++;
         else if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
@@ -400,6 +401,23 @@ static int s_event(probe_t *p, const char *type, const char *hex)
     return rc < 0 ? -1 : 0;
 }
 
+/* rotate: a ROTATE with a fresh random public key (nobody holds its secret:
+ * what a site key that registers keys in a loop would send). */
+static int s_rotate(probe_t *p)
+{
+    sl_keypair_t kp;
+    if (sl_keypair_new(&kp))
+        return -1;
+    sl_msg_t m = { .type = SL_ROTATE, .sess = p->sess };
+    zmq_z85_decode(m.key, kp.public_z85);
+    memset(&kp, 0, sizeof kp);
+    sl_msg_encode(&m, &p->out);
+    int rc = s_send(p);
+    if (rc == 0)
+        s_reply(p, false);
+    return rc < 0 ? -1 : 0;
+}
+
 /* admin VERB: an ADMIN request without arguments, in its own sess. */
 static int s_admin(probe_t *p, const char *verb)
 {
@@ -519,6 +537,33 @@ static void s_garbage(uint64_t k, msgpack_sbuffer *out)
 }
 
 /* flood N: N garbage frames as fast as the socket takes them. */
+/* fetchflood N / pingflood N: N FETCH requests (from 1, max 2000) or N
+ * PINGs in the current session, as fast as they go, and never a reply read:
+ * a peer that asks and does not read (the server must bound what it queues
+ * for it, and drop it). */
+static int s_unread_flood(probe_t *p, uint64_t n, bool fetch)
+{
+    uint64_t sent = 0;
+    int64_t deadline = sl_now_ms() + p->wait_ms;
+    sl_msg_t f = { .type = fetch ? SL_FETCH : SL_PING, .sess = p->sess, .from = 1,
+                   .max = SL_MAX_BATCH_EVENTS };
+    sl_msg_encode(&f, &p->out);
+    while (sent < n && sl_now_ms() < deadline) {
+        if (sl_net_send(p->sock, NULL, 0, p->out.data, p->out.size) == 0) {
+            sent++;
+            deadline = sl_now_ms() + p->wait_ms;
+        } else if (errno != EAGAIN) {
+            fprintf(stderr, "sl-probe: %s: cannot send (%s)\n", p->op, zmq_strerror(errno));
+            return -1;
+        } else {
+            zclock_sleep(1);
+        }
+    }
+    printf("%s sent=%llu\n", fetch ? "FETCHFLOOD" : "PINGFLOOD", (unsigned long long) sent);
+    fflush(stdout);
+    return 0;
+}
+
 static int s_flood(probe_t *p, uint64_t n)
 {
     uint64_t sent = 0, replies = 0, errors = 0;
@@ -773,9 +818,10 @@ int main(int argc, char **argv)
             nargs = 2;
         else if (!strcmp(op, "replies") || !strcmp(op, "raw") || !strcmp(op, "rawfile")
                  || !strcmp(op, "sleep") || !strcmp(op, "admin") || !strcmp(op, "big")
-                 || !strcmp(op, "flood"))
+                 || !strcmp(op, "flood") || !strcmp(op, "fetchflood")
+                 || !strcmp(op, "pingflood"))
             nargs = 1;
-        else if (strcmp(op, "hello") && strcmp(op, "ping")) {
+        else if (strcmp(op, "hello") && strcmp(op, "ping") && strcmp(op, "rotate")) {
             fprintf(stderr, "sl-probe: unknown op \"%s\"\n", op);
             rc = 64;
             break;
@@ -844,6 +890,10 @@ int main(int argc, char **argv)
             rc = s_big(&p, a[0]) ? 1 : 0;
         } else if (!strcmp(op, "flood")) {
             rc = s_flood(&p, a[0]) ? 1 : 0;
+        } else if (!strcmp(op, "rotate")) {
+            rc = s_rotate(&p) ? 1 : 0;
+        } else if (!strcmp(op, "fetchflood") || !strcmp(op, "pingflood")) {
+            rc = s_unread_flood(&p, a[0], op[0] == 'f') ? 1 : 0;
         }
         i += 1 + nargs;
     }

@@ -1,0 +1,275 @@
+/* sl-swarm: many sites syncing at once, from one process.
+ *
+ *   sl-swarm --endpoint EP --sites S --records M [--prefix P] [--timeout SECS]
+ *
+ * Opens S DEALER connections to a server run with --insecure (plaintext: no
+ * enrollment needed), one per site P.0001 … P.S, each a well-behaved site:
+ * HELLO, then its M records (service matters made here, hash-chained like a
+ * site's) in batches under the server's credit, until the server has
+ * acknowledged all of them; then it closes its connection.  A connection the
+ * server refuses (busy: too many connections) is retried by libzmq's own
+ * reconnection, with backoff; a HELLO without an answer is repeated.
+ *
+ * Prints one line at the end:
+ *   SWARM sites=S records=M level=L ms=T hellos=H
+ * and exits 0 when all S sites are level with the server within the timeout,
+ * 1 otherwise (with how many were level).  For integration tests (many
+ * concurrent connections under a low descriptor limit) and benchmarks. */
+#include "sl_event.h"
+#include "sl_hlc.h"
+#include "sl_id.h"
+#include "sl_log.h"
+#include "sl_msg.h"
+#include "sl_net.h"
+#include "sl_schema.h"
+#include <czmq.h>
+#include <sodium.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+typedef struct {
+    char id[SL_MAX_NAME_BYTES + 1];
+    zsock_t *sock;
+    uint64_t sess;
+    bool welcomed, done;
+    int64_t hello_ms;
+    uint32_t credit, max_batch;
+    uint64_t acked, next_send, inflight;    /* inflight: batches awaiting ACK */
+    uint64_t base_hlc;
+    uint8_t *hashes;                        /* hash of each event made, [seq] */
+} site_t;
+
+static msgpack_sbuffer s_payload;
+static bool s_abort;            /* a site found the server not fresh */
+
+/* The payload of this swarm's records: one service matter.  Built through
+ * the schema table, like an entry at a site. */
+static int s_make_payload(void)
+{
+    const char *names[] = { "unit", "title", "community", "done_on", "beneficiaries" };
+    const char *values[] = { "区直单位1", "群集站点民生实事", "公园社区", "2025-06-01", "12" };
+    char err[300];
+    msgpack_sbuffer_init(&s_payload);
+    if (sl_schema_build(sl_schema_find("service_matter", 14), 5, names, values, &s_payload,
+                        NULL, NULL, err, sizeof err)) {
+        fprintf(stderr, "sl-swarm: cannot build a record: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_send(site_t *s, msgpack_sbuffer *out)
+{
+    return sl_net_send(s->sock, NULL, 0, out->data, out->size);
+}
+
+static void s_hello(site_t *s, msgpack_sbuffer *out)
+{
+    s->sess++;
+    s->welcomed = false;
+    s->inflight = 0;
+    sl_msg_t h = { .type = SL_HELLO, .sess = s->sess, .site = s->id, .site_len = strlen(s->id),
+                   .agent = "sl-swarm", .agent_len = 8 };
+    if (s->acked)
+        memcpy(h.last_hash, s->hashes + s->acked * SL_HASH_BYTES, SL_HASH_BYTES);
+    h.last_seq = s->acked;      /* what the server has of us is all we "hold" again */
+    sl_msg_encode(&h, out);
+    s->hello_ms = zclock_mono();
+    s_send(s, out);             /* EAGAIN until connected: repeated below */
+}
+
+/* Event q of site s, the same every time it is made (a resend after a lost
+ * connection must be the same event, or the server sees a fork). */
+static void s_event(site_t *s, uint64_t q, sl_event_t *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->seq = q;
+    ev->type = "service_matter";
+    ev->type_len = 14;
+    ev->payload = (const uint8_t *) s_payload.data;
+    ev->payload_len = s_payload.size;
+    ev->hlc = s->base_hlc + q;
+    ev->wall_ms = (int64_t) (s->base_hlc >> 16);
+    uint8_t seed[SL_MAX_NAME_BYTES + 8];
+    size_t len = strlen(s->id);
+    memcpy(seed, s->id, len);
+    memcpy(seed + len, &q, sizeof q);
+    crypto_generichash(ev->id, SL_ID_BYTES, seed, len + sizeof q, NULL, 0);
+    memcpy(ev->id, &ev->hlc, 6);        /* mostly ordered, as site ids are */
+    memcpy(ev->prev, s->hashes + (q - 1) * SL_HASH_BYTES, SL_HASH_BYTES);
+    sl_event_hash(ev, s->id, len, ev->hash);
+    memcpy(s->hashes + q * SL_HASH_BYTES, ev->hash, SL_HASH_BYTES);
+}
+
+/* Sends batches while credit allows. */
+static void s_pump(site_t *s, uint64_t records, msgpack_sbuffer *out)
+{
+    while (s->welcomed && s->inflight < s->credit && s->next_send <= records) {
+        uint64_t from = s->next_send, to = from + s->max_batch - 1;
+        if (to > records)
+            to = records;
+        sl_msg_encode_events_begin(out, SL_BATCH, s->sess, 0, (size_t) (to - from + 1));
+        for (uint64_t q = from; q <= to; q++) {
+            sl_event_t ev;
+            s_event(s, q, &ev);
+            sl_msg_encode_event(out, &ev);
+        }
+        if (s_send(s, out) != 0)
+            return;
+        s->next_send = to + 1;
+        s->inflight++;
+    }
+}
+
+static void s_on_reply(site_t *s, const sl_msg_t *m, uint64_t records, msgpack_sbuffer *out)
+{
+    if (m->sess != s->sess)
+        return;
+    if (m->type == SL_WELCOME) {
+        if (m->server_seq > s->next_send - 1 || m->server_seq > records) {
+            fprintf(stderr, "sl-swarm: site %s: the server holds %llu records this run did not "
+                    "send (use a fresh server or another --prefix)\n", s->id,
+                    (unsigned long long) m->server_seq);
+            s_abort = true;
+            return;
+        }
+        s->welcomed = true;
+        s->acked = m->server_seq;
+        s->credit = m->credit ? m->credit : 1;
+        s->max_batch = m->max_batch ? m->max_batch : 100;
+        s->next_send = s->acked + 1;    /* resent the same, as a site does */
+    } else if (m->type == SL_ACK) {
+        if (m->acked > s->acked)
+            s->acked = m->acked;
+        if (s->inflight)
+            s->inflight--;
+    } else if (m->type == SL_ERROR) {
+        s_hello(s, out);
+        return;
+    }
+    if (s->acked >= records) {
+        s->done = true;
+        zsock_destroy(&s->sock);    /* frees the server's descriptor at once */
+        return;
+    }
+    s_pump(s, records, out);
+}
+
+int main(int argc, char **argv)
+{
+    const char *endpoint = NULL, *prefix = "swarm";
+    long sites = 0, records = 0, timeout = 300;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--endpoint"))
+            endpoint = argv[i + 1];
+        else if (!strcmp(argv[i], "--sites"))
+            sites = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--records"))
+            records = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--prefix"))
+            prefix = argv[i + 1];
+        else if (!strcmp(argv[i], "--timeout"))
+            timeout = atol(argv[i + 1]);
+    }
+    if (!endpoint || sites < 1 || sites > 100000 || records < 1 || records > 10000000
+        || timeout < 1 || strlen(prefix) > 40) {
+        fprintf(stderr, "usage: sl-swarm --endpoint EP --sites S --records M [--prefix P] "
+                        "[--timeout SECS]\n");
+        return 64;
+    }
+    sl_log_set_name("sl-swarm");
+    sl_log_set_level(SL_LOG_WARN);
+    /* One descriptor per connection, and libzmq's socket limit too. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    zsys_set_max_sockets((size_t) sites + 64);
+    zsys_init();
+    if (s_make_payload())
+        return 1;
+    site_t *all = calloc((size_t) sites, sizeof *all);
+    zmq_pollitem_t *items = calloc((size_t) sites, sizeof *items);
+    size_t *index = calloc((size_t) sites, sizeof *index);
+    if (!all || !items || !index)
+        return 1;
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    char err[300];
+    for (long i = 0; i < sites; i++) {
+        site_t *s = &all[i];
+        snprintf(s->id, sizeof s->id, "%s.%04ld", prefix, i + 1);
+        s->hashes = calloc((size_t) records + 1, SL_HASH_BYTES);
+        s->sess = (uint64_t) sl_now_ms() * 1000;
+        s->base_hlc = sl_hlc_next(0, sl_now_ms());
+        s->next_send = 1;
+        s->sock = sl_net_client_socket(endpoint, NULL, 0, NULL, err, sizeof err);
+        if (!s->hashes || !s->sock) {
+            fprintf(stderr, "sl-swarm: site %ld: %s\n", i + 1, s->hashes ? err : "out of memory");
+            return 1;
+        }
+    }
+    int64_t t0 = zclock_mono(), deadline = t0 + timeout * 1000;
+    long hellos = 0, level = 0;
+    for (long i = 0; i < sites; i++) {
+        s_hello(&all[i], &out);
+        hellos++;
+    }
+    sl_msg_t m;
+    memset(&m, 0, sizeof m);
+    while (level < sites && zclock_mono() < deadline && !s_abort) {
+        size_t n = 0;
+        for (long i = 0; i < sites; i++)
+            if (!all[i].done) {
+                items[n] = (zmq_pollitem_t) { zsock_resolve(all[i].sock), 0, ZMQ_POLLIN, 0 };
+                index[n++] = (size_t) i;
+            }
+        int rc = zmq_poll(items, (int) n, 50);
+        for (size_t k = 0; rc > 0 && k < n; k++) {
+            if (!(items[k].revents & ZMQ_POLLIN))
+                continue;
+            site_t *s = &all[index[k]];
+            for (int j = 0; j < 64 && s->sock; j++) {
+                zmq_msg_t frame;
+                zmq_msg_init(&frame);
+                if (zmq_msg_recv(&frame, zsock_resolve(s->sock), ZMQ_DONTWAIT) < 0) {
+                    zmq_msg_close(&frame);
+                    break;
+                }
+                if (sl_msg_decode(&m, zmq_msg_data(&frame), zmq_msg_size(&frame), err,
+                                  sizeof err) == 0)
+                    s_on_reply(s, &m, (uint64_t) records, &out);
+                sl_msg_reset(&m);
+                zmq_msg_close(&frame);
+                if (s->done)
+                    level++;
+            }
+        }
+        int64_t now = zclock_mono();
+        for (long i = 0; i < sites; i++) {
+            site_t *s = &all[i];
+            /* No WELCOME yet (not connected: refused as busy, or the HELLO
+             * found no connection): say HELLO again.  A stalled stream too. */
+            if (!s->done && now - s->hello_ms > (s->welcomed ? 10000 : 1000)) {
+                s_hello(s, &out);
+                hellos++;
+            }
+        }
+    }
+    printf("SWARM sites=%ld records=%ld level=%ld ms=%lld hellos=%ld\n", sites, records, level,
+           (long long) (zclock_mono() - t0), hellos);
+    for (long i = 0; i < sites; i++) {
+        zsock_destroy(&all[i].sock);
+        free(all[i].hashes);
+    }
+    msgpack_sbuffer_destroy(&out);
+    msgpack_sbuffer_destroy(&s_payload);
+    free(all);
+    free(items);
+    free(index);
+    return level == sites ? 0 : 1;
+}
