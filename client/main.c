@@ -12,6 +12,7 @@
  * Entry works with no network at all; only `sync` talks to the server.
  * This file parses arguments and prints; the work is in site_store.c and
  * site_sync.c. */
+#include "site_entry.h"
 #include "site_store.h"
 #include "site_sync.h"
 #include "sl_cli.h"
@@ -146,60 +147,14 @@ static int s_init(int argc, char **argv)
     return 0;
 }
 
+/* The record type the user named, or NULL after saying what the types are. */
 static const sl_rtype_t *s_type(const char *command, const char *name)
 {
-    const sl_rtype_t *rt = sl_schema_find_entry(name);
-    if (!rt) {
-        fprintf(stderr, "%s: unknown record type \"%s\"; types are:", command, name);
-        for (size_t i = 0; i < sl_schema_count(); i++)
-            fprintf(stderr, " %s(%s)", sl_schema_at(i)->name, sl_schema_at(i)->label);
-        fprintf(stderr, " (see " PROG " record types)\n");
-    }
+    char err[1200];
+    const sl_rtype_t *rt = site_entry_type(name, err, sizeof err);
+    if (!rt)
+        fprintf(stderr, "%s: %s (see " PROG " record types)\n", command, err);
     return rt;
-}
-
-/* The id of this site's record `seq`, as text; 0 or -1 when there is none. */
-static int s_id_of(site_store_t *store, long seq, char text[SL_ID_TEXT])
-{
-    sqlite3_stmt *st = sl_db_prepare(site_store_db(store), "SELECT id FROM events WHERE seq = ?");
-    int rc = -1;
-    if (st) {
-        sqlite3_bind_int64(st, 1, seq);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == SL_ID_BYTES) {
-            sl_id_format(sqlite3_column_blob(st, 0), text);
-            rc = 0;
-        }
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* "#12" in a record-id field (add, or a CSV column) stands for the id of
- * this site's record 12, as `record list` shows it: rewrites values[k] to
- * point at the id text in ids[k].  Other fields keep '#' as typed.  0, or
- * -1 with a sentence naming the field. */
-static int s_resolve_seq_refs(site_store_t *store, const sl_rtype_t *rt, size_t n,
-                              const char *const *names, const char **values,
-                              char ids[][SL_ID_TEXT], char *err, size_t errlen)
-{
-    for (size_t k = 0; k < n; k++) {
-        bool is_ref = false;
-        for (size_t f = 0; f < rt->nfields; f++)
-            if (rt->fields[f].type == SL_F_REF && (strcmp(rt->fields[f].name, names[k]) == 0
-                                                   || strcmp(rt->fields[f].label, names[k]) == 0))
-                is_ref = true;
-        if (!is_ref || values[k][0] != '#')
-            continue;
-        char *end;
-        long seq = strtol(values[k] + 1, &end, 10);
-        if (*end || end == values[k] + 1 || seq < 1 || s_id_of(store, seq, ids[k])) {
-            snprintf(err, errlen, "%s=%s: this site has no record %s (see " PROG " record list)",
-                     names[k], values[k], values[k]);
-            return -1;
-        }
-        values[k] = ids[k];
-    }
-    return 0;
 }
 
 static int s_record_add(int argc, char **argv)
@@ -240,102 +195,25 @@ static int s_record_add(int argc, char **argv)
     }
     site_store_t *store = s_open(PROG " record add");
     rc = store ? 0 : SL_EXIT_FAIL;
-    char ids[SL_MAX_FIELDS][SL_ID_TEXT], why[300];
-    if (!rc && s_resolve_seq_refs(store, rt, n, names, values, ids, why, sizeof why)) {
-        fprintf(stderr, PROG " record add: %s\n", why);
-        rc = SL_EXIT_USAGE;
+    char err[1200];
+    site_entry_saved_t saved;
+    if (!rc) {
+        rc = (int) site_entry_add(store, rt, n, names, values, &saved, err, sizeof err, NULL);
+        if (rc)
+            fprintf(stderr, PROG " record add: 未保存 not saved: %s\n", err);
     }
-    msgpack_sbuffer payload;
-    msgpack_sbuffer_init(&payload);
-    char err[600];
-    uint64_t seq;
-    uint8_t id[SL_ID_BYTES];
-    if (!rc && sl_schema_build(rt, n, names, values, &payload, site_store_ref_lookup, store,
-                               err, sizeof err)) {
-        fprintf(stderr, PROG " record add: %s\n", err);
-        rc = SL_EXIT_USAGE;
-    } else if (!rc && site_store_append(store, rt, (const uint8_t *) payload.data, payload.size,
-                                        &seq, id, err, sizeof err)) {
-        fprintf(stderr, PROG " record add: not saved: %s\n", err);
-        rc = SL_EXIT_FAIL;
-    } else if (!rc) {
+    if (!rc) {
         char text[SL_ID_TEXT];
-        sl_id_format(id, text);
+        sl_id_format(saved.id, text);
         printf("已保存 saved: %s %s #%llu id=%s\n", rt->label, rt->name,
-               (unsigned long long) seq, text);
+               (unsigned long long) saved.seq, text);
+        if (saved.warning[0])
+            printf("  注意 note: %s\n", saved.warning);
     }
-    msgpack_sbuffer_destroy(&payload);
     for (size_t k = 0; k < n; k++)
         free(copies[k]);
     site_store_destroy(&store);
     return rc;
-}
-
-/* Reads one CSV record (RFC 4180: quotes, "" escapes, CRLF or LF) into
- * fields.  Returns the number of fields, 0 at end of file, -1 on error. */
-static int s_csv_row(FILE *f, char **fields, size_t max, char *buf, size_t cap,
-                     long *line, char *err, size_t errlen)
-{
-    size_t n = 0, used = 0;
-    int c = fgetc(f);
-    if (c == EOF)
-        return 0;
-    (*line)++;
-    fields[n++] = buf;
-    bool quoted = false;
-    for (;; c = fgetc(f)) {
-        if (c == EOF && quoted) {
-            snprintf(err, errlen, "line %ld: a quoted field is not closed", *line);
-            return -1;
-        }
-        if (!quoted && (c == EOF || c == '\n'))
-            break;
-        if (c == 0) {
-            /* A C string would end here and the rest of the cell would be
-             * dropped in silence: refuse the file instead. */
-            snprintf(err, errlen, "line %ld, field %zu: contains a NUL byte (0x00); is the file "
-                     "UTF-16? save it as CSV UTF-8", *line, n);
-            return -1;
-        }
-        if (!quoted && c == '\r')
-            continue;
-        if (c == '"') {
-            if (!quoted && used > 0 && buf[used - 1] != 0) {
-                snprintf(err, errlen, "line %ld: a quote inside an unquoted field", *line);
-                return -1;
-            }
-            if (quoted) {
-                int d = fgetc(f);
-                if (d == '"') {
-                    c = '"';
-                } else {
-                    ungetc(d, f);
-                    quoted = false;
-                    continue;
-                }
-            } else {
-                quoted = true;
-                continue;
-            }
-        } else if (c == ',' && !quoted) {
-            if (used + 1 >= cap || n >= max) {
-                snprintf(err, errlen, "line %ld: more than %zu fields", *line, max);
-                return -1;
-            }
-            buf[used++] = 0;
-            fields[n++] = buf + used;
-            continue;
-        }
-        if (c == '\n')
-            (*line)++;
-        if (used + 1 >= cap) {
-            snprintf(err, errlen, "line %ld: row longer than %zu bytes", *line, cap);
-            return -1;
-        }
-        buf[used++] = (char) c;
-    }
-    buf[used] = 0;
-    return (int) n;
 }
 
 static int s_record_import(int argc, char **argv)
@@ -367,119 +245,62 @@ static int s_record_import(int argc, char **argv)
             fclose(f);
         return SL_EXIT_FAIL;
     }
-    enum { CAP = 65536 };
-    char *head_buf = malloc(CAP), *row_buf = malloc(CAP);
-    char *heads[SL_MAX_FIELDS], *cells[SL_MAX_FIELDS];
-    char err[700], why[600];
-    long line = 0, rows = 0;
-    msgpack_sbuffer payload;
-    msgpack_sbuffer_init(&payload);
-    rc = SL_EXIT_FAIL;
-    int nh = head_buf && row_buf
-             ? s_csv_row(f, heads, SL_MAX_FIELDS, head_buf, CAP, &line, err, sizeof err) : -1;
-    if (nh > 0 && strncmp(heads[0], "\xEF\xBB\xBF", 3) == 0)
-        heads[0] += 3;          /* spreadsheet byte-order mark */
-    if (nh <= 0) {
-        if (nh == 0)
-            snprintf(err, sizeof err, "file is empty: the first row must name the fields");
-        rc = SL_EXIT_USAGE;
-    } else if (site_store_begin(store)) {
-        snprintf(err, sizeof err, "cannot start a transaction");
-    } else {
-        int nc;
-        rc = 0;
-        while ((nc = s_csv_row(f, cells, SL_MAX_FIELDS, row_buf, CAP, &line, err, sizeof err)) > 0) {
-            if (nc == 1 && cells[0][0] == 0)
-                continue;       /* blank line */
-            if (nc != nh) {
-                snprintf(err, sizeof err, "line %ld: %d fields, the header has %d", line, nc, nh);
-                rc = SL_EXIT_USAGE;
-                break;
-            }
-            char ids[SL_MAX_FIELDS][SL_ID_TEXT];
-            if (s_resolve_seq_refs(store, rt, (size_t) nh, (const char *const *) heads,
-                                   (const char **) cells, ids, why, sizeof why)) {
-                snprintf(err, sizeof err, "line %ld: %s", line, why);
-                rc = SL_EXIT_USAGE;
-            }
-            if (rc)
-                break;
-            msgpack_sbuffer_clear(&payload);
-            if (sl_schema_build(rt, (size_t) nh, (const char *const *) heads,
-                                (const char *const *) cells, &payload, site_store_ref_lookup,
-                                store, why, sizeof why)) {
-                snprintf(err, sizeof err, "line %ld: %s", line, why);
-                rc = SL_EXIT_USAGE;
-                break;
-            }
-            if (site_store_add(store, rt, (const uint8_t *) payload.data, payload.size, NULL,
-                               NULL, why, sizeof why)) {
-                snprintf(err, sizeof err, "line %ld: %s", line, why);
-                rc = SL_EXIT_FAIL;
-                break;
-            }
-            rows++;
-        }
-        if (nc < 0 && rc == 0)
-            rc = SL_EXIT_USAGE;
-        if (rc == 0 && site_store_commit(store)) {
-            snprintf(err, sizeof err, "cannot commit");
-            rc = SL_EXIT_FAIL;
-        }
-        if (rc)
-            site_store_rollback(store);
-    }
+    char err[1200];
+    long rows = 0;
+    rc = (int) site_entry_import(store, rt, f, &rows, err, sizeof err);
     if (rc)
-        fprintf(stderr, PROG " record import: %s: %s; nothing was saved\n", pos[1], err);
+        fprintf(stderr, PROG " record import: %s: %s; 没有保存任何记录 nothing was saved\n", pos[1],
+                err);
     else
         printf("已保存 saved: %ld %s (%s) records from %s\n", rows, rt->label, rt->name, pos[1]);
-    msgpack_sbuffer_destroy(&payload);
-    free(head_buf);
-    free(row_buf);
     if (f != stdin)
         fclose(f);
     site_store_destroy(&store);
     return rc;
 }
 
-/* In a rendered record, replaces each referenced record's id by "#SEQ 标题":
- * a rating then says what was rated.  Ids of records this site does not
- * hold stay as they are. */
-static void s_name_refs(site_store_t *store, const sl_rtype_t *rt, const uint8_t *payload,
-                        size_t len, char *content, size_t cap)
+struct list_ctx {
+    site_store_t *store;
+    uint64_t acked;
+    bool tsv;
+    sl_table_t *table;
+    sl_item_t *item;
+};
+
+/* An item's state for people: its status, 已作废 when void. */
+static void s_state(struct list_ctx *ctx, const site_record_t *rec, char *out, size_t cap)
 {
-    for (size_t k = 0; k < rt->nfields; k++) {
-        if (rt->fields[k].type != SL_F_REF)
-            continue;
-        char idtext[SL_ID_TEXT + 8], name[400], out[2048];
-        uint8_t id[SL_ID_BYTES];
-        sl_schema_field_text(rt, payload, len, rt->fields[k].name, idtext, sizeof idtext);
-        char *at = sl_id_parse(idtext, id) ? NULL : strstr(content, idtext);
-        if (!at)
-            continue;
-        sqlite3_stmt *q = sl_db_prepare(site_store_db(store),
-                                        "SELECT seq, type, payload FROM events WHERE id = ?");
-        if (!q)
-            continue;
-        sqlite3_bind_blob(q, 1, id, SL_ID_BYTES, SQLITE_STATIC);
-        if (sqlite3_step(q) == SQLITE_ROW) {
-            const char *type = sl_db_text(q, 1);
-            const sl_rtype_t *rrt = sl_schema_find(type, strlen(type));
-            char first[300] = "";
-            /* The referenced record's first required text field: its title. */
-            for (size_t f = 0; rrt && f < rrt->nfields && !first[0]; f++)
-                if (rrt->fields[f].type == SL_F_TEXT && rrt->fields[f].required
-                    && strcmp(rrt->fields[f].name, "unit") != 0)
-                    sl_schema_field_text(rrt, sqlite3_column_blob(q, 2),
-                                         (size_t) sqlite3_column_bytes(q, 2),
-                                         rrt->fields[f].name, first, sizeof first);
-            snprintf(name, sizeof name, "#%lld %s", (long long) sqlite3_column_int64(q, 0), first);
-            snprintf(out, sizeof out, "%.*s%s%s", (int) (at - content), content, name,
-                     at + strlen(idtext));
-            snprintf(content, cap, "%s", out);
-        }
-        sqlite3_finalize(q);
+    char err[300], name[32], label[64];
+    out[0] = 0;
+    if (!rec->rt || site_store_item(ctx->store, rec->seq, ctx->item, err, sizeof err) != 1)
+        return;
+    sl_fold_status_name(ctx->item, ctx->item->status, name, sizeof name, label, sizeof label);
+    snprintf(out, cap, "%s%s%s", ctx->item->voided ? "已作废 void" : label,
+             ctx->item->voided || !label[0] ? "" : " ", ctx->item->voided ? "" : name);
+    if (!ctx->item->voided && ctx->item->ratings)
+        snprintf(out + strlen(out), cap - strlen(out), "%s%d★", out[0] ? " " : "",
+                 ctx->item->stars);
+}
+
+static int s_list_row(void *vctx, const site_record_t *rec)
+{
+    struct list_ctx *ctx = vctx;
+    char seq[32], when[32], id[SL_ID_TEXT], state[128], content[2048];
+    snprintf(seq, sizeof seq, "%llu", (unsigned long long) rec->seq);
+    s_time(rec->wall_ms, when, sizeof when);
+    sl_id_format(rec->id, id);
+    site_entry_render(ctx->store, rec, content, sizeof content);
+    s_state(ctx, rec, state, sizeof state);
+    bool synced = rec->seq <= ctx->acked;
+    if (ctx->tsv) {
+        printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", seq, rec->type, when, synced ? "yes" : "no", state,
+               id, content);
+    } else {
+        const char *row[] = { seq, rec->rt ? rec->rt->label : rec->type, when,
+                              synced ? "已同步 yes" : "待同步 no", state, id, content };
+        sl_table_add(ctx->table, row);
     }
+    return 0;
 }
 
 static int s_record_list(int argc, char **argv)
@@ -507,59 +328,46 @@ static int s_record_list(int argc, char **argv)
     site_store_t *store = s_open(PROG " record list");
     if (!store)
         return SL_EXIT_FAIL;
-    uint64_t acked = site_store_acked(store);
-    sqlite3_stmt *st = sl_db_prepare(site_store_db(store),
-        "SELECT seq, id, wall_ms, type, payload FROM events WHERE (?1 IS NULL OR type = ?1)"
-        " ORDER BY seq DESC LIMIT ?2");
-    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, lim ? lim : -1);
+    struct list_ctx ctx = { .store = store, .acked = site_store_acked(store), .tsv = tsv,
+                            .item = sl_item_new() };
     const char *heads[] = { "序号 seq", "类型 type", "录入时间 entered", "同步 synced",
-                            "编号 id", "内容 content" };
-    sl_table_t *t = sl_table_new(6, heads);
-    sl_table_align(t, 0, 'r');
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        char seq[32], when[32], id[SL_ID_TEXT], content[2048];
-        uint64_t s = (uint64_t) sqlite3_column_int64(st, 0);
-        snprintf(seq, sizeof seq, "%llu", (unsigned long long) s);
-        s_time(sqlite3_column_int64(st, 2), when, sizeof when);
-        if (sqlite3_column_bytes(st, 1) == SL_ID_BYTES)
-            sl_id_format(sqlite3_column_blob(st, 1), id);
-        else
-            snprintf(id, sizeof id, "?");
-        const char *tname = sl_db_text(st, 3);
-        const sl_rtype_t *rt = sl_schema_find(tname, strlen(tname));
-        if (rt) {
-            sl_schema_render(rt, sqlite3_column_blob(st, 4),
-                             (size_t) sqlite3_column_bytes(st, 4), content, sizeof content);
-            s_name_refs(store, rt, sqlite3_column_blob(st, 4),
-                        (size_t) sqlite3_column_bytes(st, 4), content, sizeof content);
-        } else
-            snprintf(content, sizeof content, "(unknown type)");
-        const char *row[] = { seq, rt ? rt->label : tname, when,
-                              s <= acked ? "已同步 yes" : "待同步 no", id, content };
-        if (tsv)
-            printf("%s\t%s\t%s\t%s\t%s\t%s\n", seq, tname, when, s <= acked ? "yes" : "no",
-                   id, content);
-        else
-            sl_table_add(t, row);
-    }
-    sqlite3_finalize(st);
-    if (!tsv)
-        sl_table_print(t, stdout);
-    sl_table_destroy(&t);
+                            "状态 state", "编号 id", "内容 content" };
+    ctx.table = sl_table_new(7, heads);
+    sl_table_align(ctx.table, 0, 'r');
+    const sl_rtype_t *only = type ? sl_schema_find_entry(type) : NULL;
+    rc = ctx.item && ctx.table
+         && site_store_records(store, only ? only->name : NULL, lim, s_list_row, &ctx) == 0
+         ? 0 : SL_EXIT_FAIL;
+    if (rc)
+        fprintf(stderr, PROG " record list: 无法读取记录 cannot read the records\n");
+    else if (!tsv)
+        sl_table_print(ctx.table, stdout);
+    sl_table_destroy(&ctx.table);
+    sl_item_destroy(&ctx.item);
     site_store_destroy(&store);
-    return 0;
+    return rc;
 }
 
 static int s_record_types(int argc, char **argv)
 {
+    bool markdown = false;
+    sl_opt_t opts[] = {
+        DATA_OPT,
+        { "--markdown", NULL, "the catalog of proto/PROTOCOL.md section 7.2", NULL, &markdown },
+    };
     char *pos[1];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " record types", "",
-                          "Lists the record types and their fields.", NULL, 0, pos, 0, &npos);
+    int rc = sl_cli_parse(argc, argv, PROG " record types", "[--markdown]",
+                          "列出记录类型及其字段 Lists the record types and their fields.", opts, 2,
+                          pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
-    static const char *tnames[] = { "text", "integer", "date", "choice", "record id" };
+    if (markdown) {
+        sl_schema_markdown(stdout);
+        return 0;
+    }
+    static const char *tnames[] = { "文字 text", "整数 integer", "日期 date", "选项 choice",
+                                    "记录 record (#SEQ)", "参考数据 reference" };
     for (size_t i = 0; i < sl_schema_count(); i++) {
         const sl_rtype_t *rt = sl_schema_at(i);
         printf("%s %s (%s)\n", rt->label, rt->name, rt->label_en);
@@ -577,8 +385,10 @@ static int s_record_types(int argc, char **argv)
                                    && sl_schema_choice(f, c, name, sizeof name, label, sizeof label); c++)
                     used += (size_t) snprintf(range + used, sizeof range - used, "%s%s %s",
                                               c ? " | " : "", name, label);
-            } else if (f->type == SL_F_REF)
+            } else if (f->type == SL_F_ITEM)
                 snprintf(range, sizeof range, "%s", f->choices);
+            else if (f->type == SL_F_REF)
+                snprintf(range, sizeof range, "%s 代码 code", f->choices);
             else if (f->type == SL_F_DATE)
                 snprintf(range, sizeof range, "2000-01-01..2099-12-31");
             else if (f->type == SL_F_TEXT)

@@ -9,6 +9,7 @@
 #include "sl_db.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
+#include "sl_items.h"
 #include "sl_log.h"
 #include <limits.h>
 #include <stdio.h>
@@ -28,11 +29,117 @@ struct site_store {
     bool in_txn;
     sqlite3_stmt *insert;
     sqlite3_stmt *read;
-    sqlite3_stmt *lookup;
+    sqlite3_stmt *lookup_type;
+    sqlite3_stmt *record_by_id;
     sqlite3_stmt *get_meta;
     sqlite3_stmt *set_meta;
+    void *evs;                   /* events_ctx_t: by id and by seq, for the fold */
+    sqlite3_stmt *ref_known;
+    sl_items_t *items;           /* the fold's state of this site's items */
+    sl_items_events_t events;    /* this store's records, for the fold */
+    sl_schema_lookup_t lookup;   /* references checked at entry */
     int64_t data_version;
 };
+
+/* Site stores keep their own items as site 0 of the shared state table. */
+#define SITE_NO 0
+
+/* ---- this store's records, as the fold reads them -------------------------------------- */
+
+typedef struct {
+    sqlite3_stmt *by_id;        /* SELECT seq, type, payload FROM events WHERE id = ? */
+    sqlite3_stmt *by_seq;       /* SELECT type, payload FROM events WHERE seq = ? */
+} events_ctx_t;
+
+#define BY_ID_SQL "SELECT seq, type, payload FROM events WHERE id = ?"
+#define BY_SEQ_SQL "SELECT type, payload FROM events WHERE seq = ?"
+
+/* Reads type and payload columns (type at col, payload at col + 1):
+ * 0, 1 for an unknown type (a store of a newer version), -1 damaged. */
+static int s_event_cols(sqlite3_stmt *st, int col, const sl_rtype_t **rt, const uint8_t **payload,
+                        size_t *len)
+{
+    const char *type = sl_db_text(st, col);
+    *rt = sl_schema_find(type, strlen(type));
+    *payload = sqlite3_column_blob(st, col + 1);
+    *len = (size_t) sqlite3_column_bytes(st, col + 1);
+    if (sqlite3_column_type(st, col + 1) != SQLITE_BLOB || !*payload)
+        return -1;
+    return *rt ? 0 : 1;
+}
+
+static int s_by_id(void *ctx, const uint8_t *id, uint64_t *seq, const sl_rtype_t **rt,
+                   const uint8_t **payload, size_t *len)
+{
+    sqlite3_stmt *st = ((events_ctx_t *) ctx)->by_id;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, id, SL_ID_BYTES, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return 1;
+    if (rc != SQLITE_ROW)
+        return -1;
+    *seq = (uint64_t) sqlite3_column_int64(st, 0);
+    return s_event_cols(st, 1, rt, payload, len);
+}
+
+static int s_by_seq(void *ctx, uint64_t seq, const sl_rtype_t **rt, const uint8_t **payload,
+                    size_t *len)
+{
+    sqlite3_stmt *st = ((events_ctx_t *) ctx)->by_seq;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, (int64_t) seq);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return 1;
+    if (rc != SQLITE_ROW)
+        return -1;
+    return s_event_cols(st, 0, rt, payload, len);
+}
+
+/* Folds every record already in the store, in order (a store made by
+ * 0.2.0, or events restored from the server).  A record the fold refuses
+ * (0.2.0 had no lifecycle rules) is kept, not counted, and logged. */
+static int s_fold_all(sqlite3 *db, uint64_t from, char *err, size_t errlen)
+{
+    events_ctx_t ctx = { sl_db_prepare(db, BY_ID_SQL), sl_db_prepare(db, BY_SEQ_SQL) };
+    sqlite3_stmt *all = sl_db_prepare(db, "SELECT seq, type, payload FROM events WHERE seq >= ?"
+                                          " ORDER BY seq");
+    sl_items_t *items = sl_items_new(db);
+    int rc = ctx.by_id && ctx.by_seq && all && items ? 0 : -1;
+    sl_items_events_t ev = { s_by_id, s_by_seq, &ctx };
+    sqlite3_bind_int64(all, 1, (int64_t) from);
+    while (rc == 0 && sqlite3_step(all) == SQLITE_ROW) {
+        uint64_t seq = (uint64_t) sqlite3_column_int64(all, 0);
+        const sl_rtype_t *rt;
+        const uint8_t *payload;
+        size_t len;
+        int found = s_event_cols(all, 1, &rt, &payload, &len);
+        if (found) {
+            sl_warn("site store: record #%llu is %s: not counted",
+                    (unsigned long long) seq, found > 0 ? "of an unknown type" : "damaged");
+            continue;
+        }
+        /* The statements of `ev` are separate from `all`'s: the payload
+         * stays valid while the fold reads other records. */
+        sl_fold_err_t ferr;
+        if (sl_items_apply(items, SITE_NO, seq, rt, payload, len, &ev, NULL, &ferr))
+            sl_warn("site store: record #%llu (%s) is kept but not counted: %s",
+                    (unsigned long long) seq, rt->name, ferr.text);
+    }
+    if (rc)
+        snprintf(err, errlen, "cannot fold the records: %s", sqlite3_errmsg(db));
+    sl_items_destroy(&items);
+    sqlite3_finalize(all);
+    sqlite3_finalize(ctx.by_id);
+    sqlite3_finalize(ctx.by_seq);
+    return rc;
+}
+
+static int s_backfill(sqlite3 *db, char *err, size_t errlen)
+{
+    return s_fold_all(db, 1, err, errlen);
+}
 
 /* Schema versions (PRAGMA user_version); see sl_db_migrate.  Version 1 is
  * the 0.2.0 schema. */
@@ -58,6 +165,9 @@ static const sl_db_step_t s_steps[] = {
     "CREATE TABLE IF NOT EXISTS refdata("
     "  kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT, lseq INTEGER NOT NULL,"
     "  PRIMARY KEY(kind, key)) WITHOUT ROWID;" },
+    /* 2: the fold's state of every item (common/sl_items.h), built from the
+     * records already here; one rating per item is now a rule of the fold */
+    { .sql = SL_ITEMS_SCHEMA "DROP TABLE unique_refs;", .fn = s_backfill },
 };
 
 static const sl_db_schema_t s_db_schema = {
@@ -130,6 +240,8 @@ const char *site_store_meta(site_store_t *self, const char *key, char *buf, size
     return buf;
 }
 
+static int s_ref_known(void *ctx, const char *kind, const char *key, size_t len);
+
 static char *s_path(const char *dir, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/site.db", dir);
@@ -159,12 +271,27 @@ static site_store_t *s_open(const char *dir, bool create, char *err, size_t errl
     self->read = sl_db_prepare(self->db,
         "SELECT seq, id, hlc, wall_ms, type, payload, prev, hash FROM events"
         " WHERE seq BETWEEN ? AND ? ORDER BY seq");
-    self->lookup = sl_db_prepare(self->db, "SELECT type FROM events WHERE id = ?");
+    self->lookup_type = sl_db_prepare(self->db, "SELECT type FROM events WHERE id = ?");
+    self->record_by_id = sl_db_prepare(self->db,
+        "SELECT seq, id, wall_ms, type, payload FROM events WHERE id = ?");
     self->get_meta = sl_db_prepare(self->db, "SELECT value FROM meta WHERE key = ?");
+    events_ctx_t *evs = calloc(1, sizeof *evs);
+    self->evs = evs;
+    if (evs) {
+        evs->by_id = sl_db_prepare(self->db, BY_ID_SQL);
+        evs->by_seq = sl_db_prepare(self->db, BY_SEQ_SQL);
+    }
+    self->ref_known = sl_db_prepare(self->db, "SELECT 1 FROM refdata WHERE kind = ? AND key = ?"
+                                              " AND value IS NOT NULL");
+    self->items = sl_items_new(self->db);
+    self->events = (sl_items_events_t) { s_by_id, s_by_seq, evs };
+    self->lookup = (sl_schema_lookup_t) { site_store_ref_lookup, s_ref_known, self };
     self->set_meta = sl_db_prepare(self->db,
         "INSERT INTO meta(key, value) VALUES (?, ?)"
         " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    if (!self->insert || !self->read || !self->lookup || !self->get_meta || !self->set_meta) {
+    if (!self->insert || !self->read || !self->lookup_type || !self->record_by_id
+        || !self->get_meta || !self->set_meta
+        || !evs || !evs->by_id || !evs->by_seq || !self->ref_known || !self->items) {
         snprintf(err, errlen, "cannot prepare statements on %s", path);
         site_store_destroy(&self);
         return NULL;
@@ -238,8 +365,17 @@ void site_store_destroy(site_store_t **self_p)
     site_store_t *self = *self_p;
     sqlite3_finalize(self->insert);
     sqlite3_finalize(self->read);
-    sqlite3_finalize(self->lookup);
+    sqlite3_finalize(self->lookup_type);
+    sqlite3_finalize(self->record_by_id);
     sqlite3_finalize(self->get_meta);
+    sqlite3_finalize(self->ref_known);
+    events_ctx_t *evs = self->evs;
+    if (evs) {
+        sqlite3_finalize(evs->by_id);
+        sqlite3_finalize(evs->by_seq);
+        free(evs);
+    }
+    sl_items_destroy(&self->items);
     sqlite3_finalize(self->set_meta);
     sl_db_close(&self->db);
     free(self);
@@ -320,65 +456,24 @@ static int s_insert(site_store_t *self, const sl_event_t *ev, int restored)
     return rc;
 }
 
-/* Fields marked unique in the schema (one rating per item): records the
- * reference of event `seq`; with `refuse`, refuses one that is already
- * there (entry), else keeps the first (events restored from the server).
- * Runs inside the entry transaction, so rows of one import count too. */
-static int s_register_unique(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
-                             size_t len, uint64_t seq, bool refuse, char *err, size_t errlen)
-{
-    for (size_t k = 0; k < rt->nfields; k++) {
-        const sl_field_t *f = &rt->fields[k];
-        char text[SL_ID_TEXT + 8];
-        uint8_t id[SL_ID_BYTES];
-        if (!f->unique || f->type != SL_F_REF)
-            continue;
-        sl_schema_field_text(rt, payload, len, f->name, text, sizeof text);
-        if (sl_id_parse(text, id))
-            continue;
-        sqlite3_stmt *st = sl_db_prepare(self->db, refuse
-            ? "INSERT INTO unique_refs(type, field, target, seq) VALUES (?,?,?,?)"
-              " ON CONFLICT DO NOTHING RETURNING seq"
-            : "INSERT OR IGNORE INTO unique_refs(type, field, target, seq) VALUES (?,?,?,?)");
-        if (!st)
-            return -1;
-        sqlite3_bind_text(st, 1, rt->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 3, id, SL_ID_BYTES, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, (int64_t) seq);
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (refuse && rc == SQLITE_DONE) {     /* nothing inserted: already there */
-            sqlite3_stmt *q = sl_db_prepare(self->db, "SELECT seq FROM unique_refs"
-                                                      " WHERE type = ? AND field = ? AND target = ?");
-            long long first = 0;
-            if (q) {
-                sqlite3_bind_text(q, 1, rt->name, -1, SQLITE_STATIC);
-                sqlite3_bind_text(q, 2, f->name, -1, SQLITE_STATIC);
-                sqlite3_bind_blob(q, 3, id, SL_ID_BYTES, SQLITE_STATIC);
-                if (sqlite3_step(q) == SQLITE_ROW)
-                    first = sqlite3_column_int64(q, 0);
-                sqlite3_finalize(q);
-            }
-            snprintf(err, errlen, "record %s already has a %s (%s): #%lld; each %s may be given "
-                     "only once", text, rt->label, rt->name, first, f->label);
-            return -1;
-        }
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return -1;
-    }
-    return 0;
-}
-
 int site_store_add(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
-                   size_t len, uint64_t *seq_out, uint8_t *id_out, char *err, size_t errlen)
+                   size_t len, uint64_t *seq_out, uint8_t *id_out, char *err, size_t errlen,
+                   const char **field)
 {
     if (!self->in_txn) {
         snprintf(err, errlen, "internal: add outside a transaction");
         return -1;
     }
-    if (s_register_unique(self, rt, payload, len, self->last_seq + 1, true, err, errlen))
+    /* The fold's rules (lifecycle moves, one rating per closure, check-in
+     * and check-out), and the item's new state, in the same transaction. */
+    sl_fold_err_t ferr;
+    if (sl_items_apply(self->items, SITE_NO, self->last_seq + 1, rt, payload, len, &self->events,
+                       &self->lookup, &ferr)) {
+        snprintf(err, errlen, "%s", ferr.text);
+        if (field)
+            *field = ferr.field;
         return -1;
+    }
     sl_event_t ev = { 0 };
     int64_t now = sl_now_ms();
     ev.seq = self->last_seq + 1;
@@ -411,7 +506,7 @@ int site_store_append(site_store_t *self, const sl_rtype_t *rt, const uint8_t *p
         snprintf(err, errlen, "cannot start a transaction: %s", sqlite3_errmsg(self->db));
         return -1;
     }
-    if (site_store_add(self, rt, payload, len, seq_out, id_out, err, errlen)) {
+    if (site_store_add(self, rt, payload, len, seq_out, id_out, err, errlen, NULL)) {
         site_store_rollback(self);
         return -1;
     }
@@ -425,7 +520,7 @@ int site_store_append(site_store_t *self, const sl_rtype_t *rt, const uint8_t *p
 bool site_store_ref_lookup(void *ctx, const uint8_t *id, char *type, size_t cap)
 {
     site_store_t *self = ctx;
-    sqlite3_stmt *st = self->lookup;
+    sqlite3_stmt *st = self->lookup_type;
     sqlite3_reset(st);
     sqlite3_bind_blob(st, 1, id, SL_ID_BYTES, SQLITE_STATIC);
     bool found = false;
@@ -435,6 +530,113 @@ bool site_store_ref_lookup(void *ctx, const uint8_t *id, char *type, size_t cap)
     }
     sqlite3_reset(st);
     return found;
+}
+
+/* A reference entry this site has received (entry checks references
+ * against the site's own reference data). */
+static int s_ref_known(void *ctx, const char *kind, const char *key, size_t len)
+{
+    site_store_t *self = ctx;
+    sqlite3_stmt *st = self->ref_known;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, (int) len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+const sl_schema_lookup_t *site_store_lookup(site_store_t *self) { return &self->lookup; }
+
+int site_store_id_of(site_store_t *self, uint64_t seq, uint8_t id[SL_ID_BYTES])
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db, "SELECT id FROM events WHERE seq = ?");
+    int rc = -1;
+    if (st) {
+        sqlite3_bind_int64(st, 1, (int64_t) seq);
+        if (sqlite3_step(st) == SQLITE_ROW && sl_db_blob(st, 0, id, SL_ID_BYTES))
+            rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Fills a record from columns seq, id, wall_ms, type, payload. */
+static int s_record_row(sqlite3_stmt *st, site_record_t *out)
+{
+    out->seq = (uint64_t) sqlite3_column_int64(st, 0);
+    out->wall_ms = sqlite3_column_int64(st, 2);
+    out->type = sl_db_text(st, 3);
+    out->rt = sl_schema_find(out->type, strlen(out->type));
+    out->payload = sqlite3_column_blob(st, 4);
+    out->len = (size_t) sqlite3_column_bytes(st, 4);
+    if (!sl_db_blob(st, 1, out->id, SL_ID_BYTES) || !out->payload)
+        return -1;
+    return 0;
+}
+
+int site_store_record(site_store_t *self, const uint8_t *id, site_record_t *out)
+{
+    sqlite3_stmt *st = self->record_by_id;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, id, SL_ID_BYTES, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return 1;
+    if (rc != SQLITE_ROW)
+        return -1;
+    return s_record_row(st, out);
+}
+
+int site_store_records(site_store_t *self, const char *type, long limit,
+                       int (*fn)(void *ctx, const site_record_t *rec), void *ctx)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT seq, id, wall_ms, type, payload FROM events WHERE (?1 IS NULL OR type = ?1)"
+        " ORDER BY seq DESC LIMIT ?2");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        site_record_t rec;
+        if (s_record_row(st, &rec)) {
+            sl_warn("site store: record #%lld is damaged", (long long) sqlite3_column_int64(st, 0));
+            continue;
+        }
+        rc = fn(ctx, &rec);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+long site_store_refdata_count(site_store_t *self)
+{
+    return (long) sl_db_int(self->db, "SELECT count(*) FROM refdata WHERE value IS NOT NULL", 0);
+}
+
+int site_store_item(site_store_t *self, uint64_t seq, sl_item_t *it, char *err, size_t errlen)
+{
+    return sl_items_load(self->items, SITE_NO, seq, &self->events, it, err, errlen);
+}
+
+long site_store_members_here(site_store_t *self)
+{
+    return sl_items_members_here(self->items, SITE_NO);
+}
+
+int site_store_items_dump(site_store_t *self, FILE *out)
+{
+    return sl_items_dump(self->items, SITE_NO, out);
+}
+
+int site_store_items_each(site_store_t *self, const char *type,
+                          int (*fn)(void *ctx, const sl_items_row_t *row), void *ctx)
+{
+    return sl_items_each(self->items, type, SITE_NO, fn, ctx);
 }
 
 uint64_t site_store_acked(site_store_t *self)
@@ -592,12 +794,14 @@ int site_store_restore_events(site_store_t *self, const sl_event_t *events, size
             snprintf(err, errlen, "cannot store event %llu", (unsigned long long) ev->seq);
             goto fail;
         }
+        /* The server accepted it: fold it; a refusal here (0.2.0 history)
+         * keeps the record but does not count it, as on the server. */
         const sl_rtype_t *rt = sl_schema_find(ev->type, ev->type_len);
-        if (rt && s_register_unique(self, rt, ev->payload, ev->payload_len, ev->seq, false,
-                                    err, errlen)) {
-            snprintf(err, errlen, "cannot index event %llu", (unsigned long long) ev->seq);
-            goto fail;
-        }
+        sl_fold_err_t ferr;
+        if (rt && sl_items_apply(self->items, SITE_NO, ev->seq, rt, ev->payload, ev->payload_len,
+                                 &self->events, NULL, &ferr))
+            sl_warn("site store: restored record #%llu (%s) is kept but not counted: %s",
+                    (unsigned long long) ev->seq, rt->name, ferr.text);
         self->last_seq = ev->seq;
         memcpy(self->last_hash, ev->hash, SL_HASH_BYTES);
         if (ev->hlc > self->hlc)

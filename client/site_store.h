@@ -11,8 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "sl_event.h"
 #include "sl_msg.h"
+#include "sl_items.h"
 #include "sl_schema.h"
 
 typedef struct site_store site_store_t;
@@ -30,16 +32,52 @@ const char *site_store_server(site_store_t *self);
 /* Entry.  site_store_add needs an open transaction (begin/commit), so an
  * import of many rows is one durable commit; site_store_append is the
  * one-record form.  On success the new event's seq and id are written to the
- * optional out parameters. */
+ * optional out parameters; on a refusal by the fold's rules, `field` (when
+ * not NULL) gets the payload field at fault. */
 int site_store_begin(site_store_t *self);
 int site_store_add(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
-                   size_t len, uint64_t *seq_out, uint8_t *id_out, char *err, size_t errlen);
+                   size_t len, uint64_t *seq_out, uint8_t *id_out, char *err, size_t errlen,
+                   const char **field);
 int site_store_commit(site_store_t *self);
 void site_store_rollback(site_store_t *self);
 int site_store_append(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payload,
                       size_t len, uint64_t *seq_out, uint8_t *id_out, char *err, size_t errlen);
 /* Reference lookup for sl_schema_build / sl_schema_check (ctx = store). */
 bool site_store_ref_lookup(void *ctx, const uint8_t *id, char *type, size_t cap);
+/* What entry checks references against: this site's records (by id) and
+ * the reference data it has received. */
+const sl_schema_lookup_t *site_store_lookup(site_store_t *self);
+
+/* A record of this site as read back (pointers valid until the next call). */
+typedef struct {
+    uint64_t seq;
+    uint8_t id[SL_ID_BYTES];
+    int64_t wall_ms;            /* the site's clock when entered */
+    const sl_rtype_t *rt;       /* NULL: a type this version does not know */
+    const char *type;
+    const uint8_t *payload;
+    size_t len;
+} site_record_t;
+
+/* The id of record `seq`: 0, or -1 when there is none. */
+int site_store_id_of(site_store_t *self, uint64_t seq, uint8_t id[SL_ID_BYTES]);
+/* The record with this id: 0, 1 none, -1 damaged or error. */
+int site_store_record(site_store_t *self, const uint8_t *id, site_record_t *out);
+/* Records newest first, of one type (NULL: all), at most `limit` (0: all);
+ * stops when fn returns non-zero.  0, or -1 on a database error. */
+int site_store_records(site_store_t *self, const char *type, long limit,
+                       int (*fn)(void *ctx, const site_record_t *rec), void *ctx);
+/* Reference entries received. */
+long site_store_refdata_count(site_store_t *self);
+
+/* The fold's state of this site's items (common/sl_items.h). */
+/* Loads item `seq`: 1, 0 when that record is not an item, -1 damaged. */
+int site_store_item(site_store_t *self, uint64_t seq, sl_item_t *it, char *err, size_t errlen);
+/* Members checked in here now (-1 on error). */
+long site_store_members_here(site_store_t *self);
+int site_store_items_dump(site_store_t *self, FILE *out);
+int site_store_items_each(site_store_t *self, const char *type,
+                          int (*fn)(void *ctx, const sl_items_row_t *row), void *ctx);
 
 /* Sync state. */
 uint64_t site_store_last_seq(site_store_t *self);

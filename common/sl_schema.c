@@ -1,8 +1,10 @@
 /* sl_schema.c: the record-type table and everything that reads it.
  *
- * The table below is the single description of each record type.  Nothing
- * outside this file knows a field name; entry, import, validation and
- * display all go through the functions here. */
+ * The table below is the single description of each record type of
+ * shared/RECORDS.md (wire names fixed there).  Nothing outside this file
+ * knows a field name's spelling rules; entry, import, validation, the fold,
+ * display and the protocol's record catalog all go through the functions
+ * here.  Named initialisers only: a field is found by what it says. */
 #include "sl_schema.h"
 #include "sl_id.h"
 #include "sl_limits.h"
@@ -10,42 +12,271 @@
 #include "sl_text.h"
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DATE_MIN 20000101
 #define DATE_MAX 20991231
+#define TEXT(n, zh, req, maxc) \
+    { .name = n, .label = zh, .type = SL_F_TEXT, .required = req, .min = 1, .max = maxc }
+#define INT(n, zh, req, lo, hi) \
+    { .name = n, .label = zh, .type = SL_F_INT, .required = req, .min = lo, .max = hi }
+#define DATE(n, zh, req) \
+    { .name = n, .label = zh, .type = SL_F_DATE, .required = req, .min = DATE_MIN, .max = DATE_MAX }
+#define ENUM(n, zh, req, c, cl) \
+    { .name = n, .label = zh, .type = SL_F_ENUM, .required = req, .choices = c, .choice_labels = cl }
+#define ITEM(n, zh, req, types) \
+    { .name = n, .label = zh, .type = SL_F_ITEM, .required = req, .choices = types }
+#define REF(n, zh, req, kind) \
+    { .name = n, .label = zh, .type = SL_F_REF, .required = req, .min = 1, .max = 64, .choices = kind }
 
+#define COUNT_MAX 1000000
+#define LIFE_ITEMS "service_matter|micro_wish|enterprise_problem|problem_report"
+
+/* ---- lifecycles (RECORDS.md "Lifecycles") ------------------------------------------ */
+
+static const sl_move_t s_matter_moves[] = {
+    { .from = "planned", .to = "in_progress" },
+    { .from = "in_progress", .to = "done" },
+    { .from = "planned", .to = "cancelled" },
+    { .from = "in_progress", .to = "cancelled" },
+};
+static const sl_lifecycle_t s_matter_life = {
+    .statuses = "planned|in_progress|done|cancelled",
+    .labels = "计划|推进中|已完成|已取消",
+    .create = "planned|in_progress|done",
+    .good = "done",
+    .moves = s_matter_moves, .nmoves = sizeof s_matter_moves / sizeof s_matter_moves[0],
+};
+
+static const sl_move_t s_wish_moves[] = {
+    { .from = "posted", .to = "claimed", .needs = "unit|member" },
+    { .from = "claimed", .to = "fulfilled" },
+    { .from = "posted", .to = "cancelled" },
+    { .from = "claimed", .to = "cancelled" },
+};
+static const sl_lifecycle_t s_wish_life = {
+    .statuses = "posted|claimed|fulfilled|cancelled",
+    .labels = "已发布|已认领|已实现|已取消",
+    .create = "posted|claimed|fulfilled",
+    .create_needs = "claimed|fulfilled",
+    .good = "fulfilled",
+    .moves = s_wish_moves, .nmoves = sizeof s_wish_moves / sizeof s_wish_moves[0],
+};
+
+static const sl_move_t s_enterprise_moves[] = {
+    { .from = "reported", .to = "solved" },
+    { .from = "reported", .to = "cancelled" },
+};
+static const sl_lifecycle_t s_enterprise_life = {
+    .statuses = "reported|solved|cancelled",
+    .labels = "已登记|已解决|已取消",
+    .create = "reported|solved",
+    .good = "solved",
+    .moves = s_enterprise_moves, .nmoves = sizeof s_enterprise_moves / sizeof s_enterprise_moves[0],
+};
+
+static const sl_move_t s_report_moves[] = {
+    { .from = "reported", .to = "accepted" },
+    { .from = "accepted", .to = "assigned", .needs = "unit|member" },
+    { .from = "assigned", .to = "handled" },
+    { .from = "handled", .to = "closed" },
+    { .from = "reported", .to = "rejected", .needs = "note" },
+    { .from = "closed", .to = "reopened" },
+    { .from = "reopened", .to = "assigned", .needs = "unit|member" },
+};
+static const sl_lifecycle_t s_report_life = {
+    .statuses = "reported|accepted|assigned|handled|closed|rejected|reopened",
+    .labels = "已上报|已受理|已交办|已办理|已办结|不予受理|发回重办",
+    .initial = "reported",
+    .good = "closed",
+    .moves = s_report_moves, .nmoves = sizeof s_report_moves / sizeof s_report_moves[0],
+};
+
+/* ---- record types (RECORDS.md "Records entered at a community site") --------------- */
+
+static const sl_field_t s_member_checkin[] = {
+    REF("member", "党员", true, "member"),
+    DATE("on", "报到日期", true),
+    TEXT("batch", "批次", false, 100),
+    TEXT("note", "备注", false, 500),
+};
+static const sl_field_t s_member_checkout[] = {
+    REF("member", "党员", true, "member"),
+    DATE("on", "调出日期", true),
+    TEXT("reason", "原因", true, 500),
+};
 static const sl_field_t s_service_matter[] = {
-    { "unit", "单位", SL_F_TEXT, true, 1, 64, NULL },
-    { "title", "事项", SL_F_TEXT, true, 1, 200, NULL },
-    { "community", "社区", SL_F_TEXT, false, 1, 64, NULL },
-    { "done_on", "完成日期", SL_F_DATE, true, DATE_MIN, DATE_MAX, NULL },
-    { "beneficiaries", "受益人数", SL_F_INT, false, 0, 1000000, NULL },
+    REF("unit", "单位", true, "unit"),
+    TEXT("title", "事项", true, 200),
+    { .name = "status", .label = "状态", .type = SL_F_ENUM, .required = true,
+      .choices = "planned|in_progress|done", .choice_labels = "计划|推进中|已完成",
+      .legacy_default = "done" },       /* 0.2.0 recorded only done matters */
+    { .name = "on", .label = "日期", .type = SL_F_DATE, .required = true, .min = DATE_MIN,
+      .max = DATE_MAX, .legacy_name = "done_on" },
+    INT("beneficiaries", "受益人数", false, 0, COUNT_MAX),
+    TEXT("community", "社区(旧版)", false, 64),   /* 0.2.0's free text; the site's community counts */
 };
-
+static const sl_field_t s_party_day[] = {
+    REF("unit", "单位", true, "unit"),
+    TEXT("theme", "主题", true, 200),
+    DATE("on", "日期", true),
+    INT("participants", "参加人数", false, 0, COUNT_MAX),
+};
+static const sl_field_t s_party_lecture[] = {
+    REF("unit", "单位", true, "unit"),
+    REF("speaker", "主讲人", true, "member"),
+    TEXT("title", "题目", true, 200),
+    DATE("on", "日期", true),
+    INT("audience", "听课人数", false, 0, COUNT_MAX),
+};
+static const sl_field_t s_micro_wish[] = {
+    TEXT("resident", "对象", true, 100),
+    TEXT("wish", "心愿", true, 500),
+    DATE("on", "日期", true),
+    ENUM("status", "状态", true, "posted|claimed|fulfilled", "已发布|已认领|已实现"),
+    REF("unit", "认领单位", false, "unit"),
+    REF("member", "认领党员", false, "member"),
+};
+static const sl_field_t s_enterprise_problem[] = {
+    TEXT("enterprise", "企业", true, 200),
+    TEXT("problem", "难题", true, 500),
+    REF("unit", "单位", true, "unit"),
+    DATE("on", "日期", true),
+    ENUM("status", "状态", true, "reported|solved", "已登记|已解决"),
+};
 static const sl_field_t s_problem_report[] = {
-    { "reporter_kind", "上报人类别", SL_F_ENUM, true, 0, 0,
-      "grid_worker|volunteer|courier|delivery_rider|resident|member",
-      "网格员|志愿者|快递员|外卖员|居民|党员" },
-    { "summary", "问题描述", SL_F_TEXT, true, 1, 500, NULL },
-    { "location", "地点", SL_F_TEXT, false, 1, 200, NULL },
-    { "reported_on", "上报日期", SL_F_DATE, true, DATE_MIN, DATE_MAX, NULL },
+    ENUM("reporter_kind", "上报人类别", true,
+         "grid_worker|volunteer|courier|delivery_rider|resident|member",
+         "网格员|志愿者|快递员|外卖员|居民|党员"),
+    TEXT("reporter", "上报人", false, 100),
+    ENUM("category", "类别", false,
+         "environment|facilities|safety|traffic|neighbourhood|elderly_child|other",
+         "环境卫生|设施维修|安全隐患|交通出行|邻里纠纷|一老一小|其他"),
+    TEXT("summary", "问题描述", true, 500),
+    TEXT("location", "地点", false, 200),
+    { .name = "on", .label = "上报日期", .type = SL_F_DATE, .required = true, .min = DATE_MIN,
+      .max = DATE_MAX, .legacy_name = "reported_on" },
 };
-
+static const sl_field_t s_update[] = {
+    ITEM("item", "事项", true, LIFE_ITEMS),
+    /* One of the item type's statuses: the fold checks it against the item. */
+    ENUM("status", "状态", true,
+         "planned|in_progress|done|cancelled|posted|claimed|fulfilled|reported|solved|"
+         "accepted|assigned|handled|closed|rejected|reopened",
+         "计划|推进中|已完成|已取消|已发布|已认领|已实现|已上报|已解决|"
+         "已受理|已交办|已办理|已办结|不予受理|发回重办"),
+    DATE("on", "日期", true),
+    REF("unit", "责任单位", false, "unit"),
+    REF("member", "责任党员", false, "member"),
+    TEXT("note", "说明", false, 500),
+};
+static const sl_field_t s_home_visit[] = {
+    REF("member", "党员", false, "member"),
+    REF("unit", "单位", false, "unit"),
+    TEXT("household", "住户", true, 100),
+    TEXT("purpose", "事由", true, 500),
+    DATE("on", "日期", true),
+};
 static const sl_field_t s_rating[] = {
-    /* 一事一评: one rating per finished item. */
-    { "item", "评价事项", SL_F_REF, true, 0, 0, "service_matter|problem_report", NULL, true },
-    { "stars", "星级", SL_F_INT, true, 1, 5, NULL },
-    { "comment", "评语", SL_F_TEXT, false, 1, 500, NULL },
+    ITEM("item", "评价事项", true, LIFE_ITEMS),
+    INT("stars", "星级", true, 1, 5),
+    TEXT("comment", "评语", false, 500),
+    DATE("on", "日期", false),
+};
+static const sl_field_t s_volunteer_activity[] = {
+    REF("team", "志愿服务队", false, "team"),
+    REF("brand", "服务品牌", false, "brand"),
+    REF("unit", "单位", false, "unit"),
+    TEXT("title", "活动", true, 200),
+    DATE("on", "日期", true),
+    INT("participants", "参加人次", true, 0, COUNT_MAX),
+    INT("new_employment", "其中新就业群体人次", false, 0, COUNT_MAX),
+    INT("hours", "总服务时长(小时)", true, 0, COUNT_MAX),
+};
+static const sl_field_t s_talent[] = {
+    TEXT("name", "姓名", true, 100),
+    TEXT("skills", "技能", true, 500),
+    DATE("on", "登记日期", true),
+};
+static const sl_field_t s_training[] = {
+    ENUM("kind", "类别", true, "talent|worker", "人才|社区工作者"),
+    TEXT("title", "培训班", true, 200),
+    DATE("on", "日期", true),
+    INT("attendees", "培训人次", true, 0, COUNT_MAX),
+};
+static const sl_field_t s_talent_service[] = {
+    ITEM("talent", "人才", true, "talent"),
+    TEXT("need", "群众需求", true, 500),
+    DATE("on", "日期", true),
+    ENUM("solved", "是否解决", true, "yes|no", "已解决|未解决"),
+};
+static const sl_field_t s_certificate_demand[] = {
+    TEXT("department", "索要部门", true, 200),
+    TEXT("certificate", "证明事项", true, 200),
+    DATE("on", "日期", true),
+    REF("banned", "不应出具证明目录条目", false, "banned_certificate"),
+};
+static const sl_field_t s_inspection[] = {
+    REF("unit", "被督查单位", true, "unit"),
+    TEXT("inspector", "督查人", true, 100),
+    DATE("on", "日期", true),
+    ENUM("tasks_met", "是否完成任务", true, "yes|no", "是|否"),
+    ENUM("action", "处理", false, "none|reminder_interview", "无|约谈提醒"),
+    TEXT("finding", "发现问题", false, 1000),
+};
+static const sl_field_t s_correction[] = {
+    ITEM("item", "更正的记录", true, "*"),
+    TEXT("field", "字段", true, 64),
+    TEXT("value", "新值", false, 1000),
+    TEXT("reason", "原因", true, 500),
+};
+static const sl_field_t s_void[] = {
+    ITEM("item", "作废的记录", true, "*"),
+    TEXT("reason", "原因", true, 500),
 };
 
-#define TYPE(n, zh, en, f) { n, zh, en, f, sizeof f / sizeof f[0] }
+#define TYPE(n, zh, en, f, r, l, t) \
+    { .name = n, .label = zh, .label_en = en, .fields = f, \
+      .nfields = sizeof f / sizeof f[0], .role = r, .life = l, .title_field = t }
 static const sl_rtype_t s_types[] = {
-    TYPE("service_matter", "民生实事", "livelihood service matter", s_service_matter),
-    TYPE("problem_report", "问题上报", "problem report", s_problem_report),
-    TYPE("rating", "一事一评", "resident rating (1-5 stars)", s_rating),
+    TYPE("member_checkin", "党员报到", "a member reports to the community", s_member_checkin,
+         SL_ROLE_CHECKIN, NULL, "member"),
+    TYPE("member_checkout", "党员调出", "a member leaves the community", s_member_checkout,
+         SL_ROLE_CHECKOUT, NULL, "member"),
+    TYPE("service_matter", "民生实事", "livelihood practical matter", s_service_matter,
+         SL_ROLE_FACT, &s_matter_life, "title"),
+    TYPE("party_day", "主题党日", "joint theme party day", s_party_day, SL_ROLE_FACT, NULL,
+         "theme"),
+    TYPE("party_lecture", "党课", "party lecture", s_party_lecture, SL_ROLE_FACT, NULL, "title"),
+    TYPE("micro_wish", "微心愿", "micro-wish of a resident in need", s_micro_wish,
+         SL_ROLE_FACT, &s_wish_life, "wish"),
+    TYPE("enterprise_problem", "企业难题", "problem of a community enterprise",
+         s_enterprise_problem, SL_ROLE_FACT, &s_enterprise_life, "problem"),
+    TYPE("problem_report", "问题上报", "problem report", s_problem_report, SL_ROLE_FACT,
+         &s_report_life, "summary"),
+    TYPE("update", "进展", "progress of an item (lifecycle move)", s_update, SL_ROLE_UPDATE,
+         NULL, "status"),
+    TYPE("home_visit", "上门服务", "home visit", s_home_visit, SL_ROLE_FACT, NULL, "purpose"),
+    TYPE("rating", "一事一评", "resident rating of a finished item (1-5 stars)", s_rating,
+         SL_ROLE_RATING, NULL, "stars"),
+    TYPE("volunteer_activity", "志愿活动", "volunteer activity", s_volunteer_activity,
+         SL_ROLE_FACT, NULL, "title"),
+    TYPE("talent", "人才登记", "practical talent (talent supermarket)", s_talent, SL_ROLE_FACT,
+         NULL, "name"),
+    TYPE("training", "培训班", "training class", s_training, SL_ROLE_FACT, NULL, "title"),
+    TYPE("talent_service", "人才服务", "service given by a talent", s_talent_service,
+         SL_ROLE_FACT, NULL, "need"),
+    TYPE("certificate_demand", "违规索要证明", "certificate demanded from the community",
+         s_certificate_demand, SL_ROLE_FACT, NULL, "certificate"),
+    TYPE("inspection", "督查", "inspection of a unit", s_inspection, SL_ROLE_FACT, NULL,
+         "finding"),
+    TYPE("correction", "更正", "correction of one field of a record", s_correction,
+         SL_ROLE_CORRECTION, NULL, "field"),
+    TYPE("void", "作废", "void: a record removed from every figure", s_void, SL_ROLE_VOID,
+         NULL, "reason"),
 };
 
 size_t sl_schema_count(void) { return sizeof s_types / sizeof s_types[0]; }
@@ -57,7 +288,7 @@ const sl_rtype_t *sl_schema_at(size_t index)
 
 const sl_rtype_t *sl_schema_find(const char *name, size_t len)
 {
-    for (size_t i = 0; i < sl_schema_count(); i++)
+    for (size_t i = 0; name && i < sl_schema_count(); i++)
         if (strlen(s_types[i].name) == len && memcmp(s_types[i].name, name, len) == 0)
             return &s_types[i];
     return NULL;
@@ -72,8 +303,7 @@ const sl_rtype_t *sl_schema_find_entry(const char *name)
     return rt;
 }
 
-/* The i-th '|'-separated part of list into out; false past the end. */
-static bool s_part(const char *list, size_t i, char *out, size_t cap)
+bool sl_schema_part(const char *list, size_t i, char *out, size_t cap)
 {
     const char *p = list;
     for (; p && i > 0; i--) {
@@ -88,26 +318,40 @@ static bool s_part(const char *list, size_t i, char *out, size_t cap)
     return true;
 }
 
+int sl_schema_index(const char *list, const char *value, size_t len)
+{
+    const char *p = list;
+    for (int i = 0; p && *p; i++) {
+        const char *bar = strchr(p, '|');
+        size_t n = bar ? (size_t) (bar - p) : strlen(p);
+        if (n == len && memcmp(p, value, len) == 0)
+            return i;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    return -1;
+}
+
 bool sl_schema_choice(const sl_field_t *f, size_t i, char *name, size_t ncap,
                       char *label, size_t lcap)
 {
-    if (f->type != SL_F_ENUM || !s_part(f->choices, i, name, ncap))
+    if (f->type != SL_F_ENUM || !sl_schema_part(f->choices, i, name, ncap))
         return false;
-    if (!f->choice_labels || !s_part(f->choice_labels, i, label, lcap))
+    if (!f->choice_labels || !sl_schema_part(f->choice_labels, i, label, lcap))
         snprintf(label, lcap, "%s", name);
     return true;
 }
 
-/* A field by wire name or by Chinese label (entry only). */
-static const sl_field_t *s_field_entry(const sl_rtype_t *rt, const char *name)
+int sl_schema_status(const sl_lifecycle_t *life, const char *name, size_t len)
 {
-    for (size_t i = 0; i < rt->nfields; i++)
-        if (strcmp(rt->fields[i].name, name) == 0 || strcmp(rt->fields[i].label, name) == 0)
-            return &rt->fields[i];
-    return NULL;
+    if (!life)
+        return -1;
+    int i = sl_schema_index(life->statuses, name, len);
+    return i >= 0 ? i : sl_schema_index(life->labels, name, len);
 }
 
-static const sl_field_t *s_field(const sl_rtype_t *rt, const char *name, size_t len)
+const sl_field_t *sl_schema_field(const sl_rtype_t *rt, const char *name, size_t len)
 {
     for (size_t i = 0; i < rt->nfields; i++)
         if (strlen(rt->fields[i].name) == len && memcmp(rt->fields[i].name, name, len) == 0)
@@ -115,32 +359,57 @@ static const sl_field_t *s_field(const sl_rtype_t *rt, const char *name, size_t 
     return NULL;
 }
 
-/* Where the c-th choice starts inside `choices` (it ends at '|' or NUL). */
-static const char *s_choice_ptr(const char *choices, size_t c)
+int sl_schema_field_index(const sl_rtype_t *rt, const char *name)
 {
-    const char *p = choices;
-    for (; c > 0 && p; c--) {
-        p = strchr(p, '|');
-        if (p)
-            p++;
-    }
-    return p ? p : "";
+    const sl_field_t *f = sl_schema_field(rt, name, strlen(name));
+    return f ? (int) (f - rt->fields) : -1;
 }
 
-/* True when `value` (len bytes) is one of the '|'-separated choices. */
-static bool s_choice(const char *choices, const char *value, size_t len)
+/* A field by its 0.2.0 name (payloads written by 0.2.0). */
+static const sl_field_t *s_legacy_field(const sl_rtype_t *rt, const char *name, size_t len)
 {
-    const char *p = choices;
-    while (*p) {
-        const char *bar = strchr(p, '|');
-        size_t n = bar ? (size_t) (bar - p) : strlen(p);
-        if (n == len && memcmp(p, value, len) == 0)
-            return true;
-        if (!bar)
-            break;
-        p = bar + 1;
+    for (size_t i = 0; i < rt->nfields; i++) {
+        const char *old = rt->fields[i].legacy_name;
+        if (old && strlen(old) == len && memcmp(old, name, len) == 0)
+            return &rt->fields[i];
     }
-    return false;
+    return NULL;
+}
+
+const sl_field_t *sl_schema_field_entry(const sl_rtype_t *rt, const char *name)
+{
+    const sl_field_t *f = sl_schema_field(rt, name, strlen(name));
+    for (size_t i = 0; !f && i < rt->nfields; i++)
+        if (strcmp(rt->fields[i].label, name) == 0)
+            f = &rt->fields[i];
+    return f ? f : s_legacy_field(rt, name, strlen(name));
+}
+
+static bool s_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+long sl_schema_date(const char *s, size_t len)
+{
+    if (!s || len != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (size_t i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (m < 1 || m > 12 || d < 1)
+        return -1;
+    if (d > days[m - 1] + (m == 2 && s_leap(y)))
+        return -1;
+    return (long) y * 10000 + m * 100 + d;
+}
+
+void sl_schema_date_text(long date, char out[11])
+{
+    if (date <= 0 || date > 99991231)
+        snprintf(out, 11, "%s", "");
+    else
+        snprintf(out, 11, "%04ld-%02ld-%02ld", date / 10000 % 10000, date / 100 % 100, date % 100);
 }
 
 /* Quotes untrusted text for an error message: at most 40 characters, each
@@ -174,123 +443,233 @@ static const char *s_quote(const char *v, size_t len, char out[QUOTE_CAP])
     return out;
 }
 
-static bool s_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
-/* Parses "YYYY-MM-DD" into yyyymmdd; -1 when not a real calendar date. */
-static long s_date(const char *s, size_t len)
+
+/* ---- checking one value --------------------------------------------------------------- */
+
+static int s_bad(char *err, size_t errlen, const char **field_out, const sl_field_t *f,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int s_bad(char *err, size_t errlen, const char **field_out, const sl_field_t *f,
+                 const char *fmt, ...)
 {
-    if (len != 10 || s[4] != '-' || s[7] != '-')
-        return -1;
-    for (size_t i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return -1;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    if (m < 1 || m > 12 || d < 1)
-        return -1;
-    if (d > days[m - 1] + (m == 2 && s_leap(y)))
-        return -1;
-    return (long) y * 10000 + m * 100 + d;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    if (field_out)
+        *field_out = f ? f->name : NULL;
+    return -1;
 }
 
-/* Checks a string value of a TEXT, ENUM or DATE field. */
-static int s_check_text(const sl_field_t *f, const char *v, size_t len, char *err, size_t errlen)
+/* Lists a field's choices "a(甲) b(乙)" into out. */
+static void s_choices(const sl_field_t *f, char *out, size_t cap)
 {
-    long chars = sl_utf8_chars(v, len);
-    if (chars < 0 || len > SL_MAX_TEXT_BYTES) {
-        snprintf(err, errlen, "field \"%s\" (%s) is not valid UTF-8 text of at most %d bytes",
-                 f->name, f->label, SL_MAX_TEXT_BYTES);
-        return -1;
+    char name[65], label[65];
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t c = 0; used < cap && sl_schema_choice(f, c, name, sizeof name, label, sizeof label); c++) {
+        int n = snprintf(out + used, cap - used, "%s%s(%s)", c ? " " : "", name, label);
+        if (n < 0)
+            break;
+        used += (size_t) n;
     }
-    if (f->type == SL_F_TEXT && (chars < f->min || chars > f->max)) {
-        snprintf(err, errlen, "field \"%s\" (%s) has %ld characters, must have %" PRId64 "..%" PRId64,
-                 f->name, f->label, chars, f->min, f->max);
-        return -1;
-    }
+}
+
+/* Checks a string value of a TEXT, ENUM, DATE or REF field. */
+static int s_check_string(const sl_field_t *f, const char *v, size_t len,
+                          const sl_schema_lookup_t *lk, bool legacy, char *err, size_t errlen,
+                          const char **field_out)
+{
     char quoted[QUOTE_CAP];
-    if (f->type == SL_F_ENUM && !s_choice(f->choices, v, len)) {
-        snprintf(err, errlen, "field \"%s\" (%s) is \"%s\", must be one of %s",
-                 f->name, f->label, s_quote(v, len, quoted), f->choices);
-        return -1;
+    long chars = sl_utf8_chars(v, len);
+    if (chars < 0 || len > SL_MAX_TEXT_BYTES)
+        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）不是有效的文字（UTF-8，最多 %d 字节） "
+                     "field \"%s\" is not valid UTF-8 text of at most %d bytes", f->name, f->label,
+                     SL_MAX_TEXT_BYTES, f->name, SL_MAX_TEXT_BYTES);
+    switch (f->type) {
+    case SL_F_TEXT:
+    case SL_F_REF:
+        if (chars < f->min || chars > f->max)
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）有 %ld 个字，应为 %" PRId64
+                         "..%" PRId64 " 个 field \"%s\" has %ld characters, must have %" PRId64
+                         "..%" PRId64, f->name, f->label, chars, f->min, f->max, f->name, chars,
+                         f->min, f->max);
+        if (f->type == SL_F_REF && !legacy && lk && lk->ref) {
+            int known = lk->ref(lk->ctx, f->choices, v, len);
+            if (known < 0)
+                return s_bad(err, errlen, field_out, f, "无法查询参考数据 cannot read the reference "
+                             "data to check field \"%s\"", f->name);
+            if (known == 0)
+                return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，参考数据中没有这个%s"
+                             " field \"%s\" is \"%s\": no %s with this code in the reference data",
+                             f->name, f->label, s_quote(v, len, quoted), f->label, f->name,
+                             s_quote(v, len, quoted), f->choices);
+        }
+        return 0;
+    case SL_F_ENUM:
+        if (sl_schema_index(f->choices, v, len) < 0) {
+            char list[600];
+            s_choices(f, list, sizeof list);
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为其中之一 field \"%s\" "
+                         "is \"%s\", must be one of: %s", f->name, f->label, s_quote(v, len, quoted),
+                         f->name, s_quote(v, len, quoted), list);
+        }
+        return 0;
+    case SL_F_DATE: {
+        long d = sl_schema_date(v, len);
+        if (d < 0 || d < f->min || d > f->max)
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为 2000-01-01 至 "
+                         "2099-12-31 之间的日期 field \"%s\" is \"%s\", must be a date YYYY-MM-DD "
+                         "from 2000-01-01 to 2099-12-31", f->name, f->label, s_quote(v, len, quoted),
+                         f->name, s_quote(v, len, quoted));
+        return 0;
     }
-    if (f->type == SL_F_DATE) {
-        long d = s_date(v, len);
-        if (d < 0 || d < f->min || d > f->max) {
-            snprintf(err, errlen, "field \"%s\" (%s) is \"%s\", must be a date YYYY-MM-DD "
-                     "from 2000-01-01 to 2099-12-31", f->name, f->label,
-                     s_quote(v, len, quoted));
+    default:
+        return s_bad(err, errlen, field_out, f, "field \"%s\" must not be a string", f->name);
+    }
+}
+
+static int s_check_int(const sl_field_t *f, int64_t v, char *err, size_t errlen,
+                       const char **field_out)
+{
+    if (v < f->min || v > f->max)
+        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 %" PRId64 "，应为 %" PRId64 "..%"
+                     PRId64 " field \"%s\" is %" PRId64 ", must be %" PRId64 "..%" PRId64, f->name,
+                     f->label, v, f->min, f->max, f->name, v, f->min, f->max);
+    return 0;
+}
+
+static int s_check_item(const sl_field_t *f, const uint8_t *id, const sl_schema_lookup_t *lk,
+                        char *err, size_t errlen, const char **field_out)
+{
+    if (!lk || !lk->item)
+        return 0;
+    char type[SL_MAX_NAME_BYTES + 1], text[SL_ID_TEXT];
+    sl_id_format(id, text);
+    if (!lk->item(lk->ctx, id, type, sizeof type))
+        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）指向记录 %s，本站点没有这条记录 "
+                     "field \"%s\" refers to record %s, which this site does not have", f->name,
+                     f->label, text, f->name, text);
+    if (strcmp(f->choices, "*") != 0 && sl_schema_index(f->choices, type, strlen(type)) < 0)
+        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）指向一条%s记录 %s，应为 %s field "
+                     "\"%s\" refers to record %s of type %s, must be one of %s", f->name, f->label,
+                     type, text, f->choices, f->name, text, type, f->choices);
+    return 0;
+}
+
+/* ---- entry: text values to a payload -------------------------------------------------- */
+
+/* Leading and trailing white space are never part of a value. */
+static void s_trim(const char **v, size_t *len)
+{
+    while (*len && strchr(" \t\r\n", (*v)[0])) {
+        (*v)++;
+        (*len)--;
+    }
+    while (*len && strchr(" \t\r\n", (*v)[*len - 1]))
+        (*len)--;
+}
+
+/* Packs one field's value given as text (already trimmed, not empty). */
+static int s_pack_text(const sl_field_t *f, const char *v, size_t len,
+                       const sl_schema_lookup_t *lk, msgpack_packer *pk, char *err,
+                       size_t errlen, const char **field_out)
+{
+    char quoted[QUOTE_CAP], buf[SL_MAX_TEXT_BYTES + 1];
+    if (f->type == SL_F_INT) {
+        snprintf(buf, sizeof buf, "%.*s", (int) (len < sizeof buf ? len : sizeof buf - 1), v);
+        char *end;
+        errno = 0;
+        long long x = strtoll(buf, &end, 10);
+        /* Digits with an optional minus: strtoll alone would also take a
+         * plus sign and leading spaces. */
+        if (errno || *end || end == buf || !(buf[0] == '-' || (buf[0] >= '0' && buf[0] <= '9')))
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为整数 field \"%s\" "
+                         "is \"%s\", must be a whole number", f->name, f->label,
+                         s_quote(v, len, quoted), f->name, s_quote(v, len, quoted));
+        if (s_check_int(f, x, err, errlen, field_out))
             return -1;
+        msgpack_pack_int64(pk, x);
+        return 0;
+    }
+    if (f->type == SL_F_ITEM) {
+        uint8_t id[SL_ID_BYTES];
+        snprintf(buf, sizeof buf, "%.*s", (int) (len < sizeof buf ? len : sizeof buf - 1), v);
+        if (sl_id_parse(buf, id))
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为记录编号（如 #12 或 "
+                         "0190f5c2-7a1b-7c3d-8e4f-5a6b7c8d9e0f） field \"%s\" is \"%s\", must be a "
+                         "record id", f->name, f->label, s_quote(v, len, quoted), f->name,
+                         s_quote(v, len, quoted));
+        if (s_check_item(f, id, lk, err, errlen, field_out))
+            return -1;
+        msgpack_pack_bin_with_body(pk, id, SL_ID_BYTES);
+        return 0;
+    }
+    if (f->type == SL_F_ENUM) {
+        /* "快递员" means courier. */
+        int c = sl_schema_index(f->choices, v, len);
+        if (c < 0 && f->choice_labels)
+            c = sl_schema_index(f->choice_labels, v, len);
+        if (c >= 0) {
+            char canon[SL_MAX_NAME_BYTES + 1];
+            sl_schema_part(f->choices, (size_t) c, canon, sizeof canon);
+            msgpack_pack_str_with_body(pk, canon, strlen(canon));
+            return 0;
         }
     }
-    return 0;
-}
-
-static int s_check_int(const sl_field_t *f, int64_t v, char *err, size_t errlen)
-{
-    if (v < f->min || v > f->max) {
-        snprintf(err, errlen, "field \"%s\" (%s) is %" PRId64 ", must be %" PRId64 "..%" PRId64,
-                 f->name, f->label, v, f->min, f->max);
+    if (s_check_string(f, v, len, lk, false, err, errlen, field_out))
         return -1;
-    }
-    return 0;
-}
-
-static int s_check_ref(const sl_field_t *f, const uint8_t *id, sl_ref_lookup_fn lookup,
-                       void *ctx, char *err, size_t errlen)
-{
-    if (!lookup)
-        return 0;
-    char type[SL_MAX_NAME_BYTES + 1];
-    char text[SL_ID_TEXT];
-    sl_id_format(id, text);
-    if (!lookup(ctx, id, type, sizeof type)) {
-        snprintf(err, errlen, "field \"%s\" (%s) refers to record %s, which does not exist",
-                 f->name, f->label, text);
-        return -1;
-    }
-    if (!s_choice(f->choices, type, strlen(type))) {
-        snprintf(err, errlen, "field \"%s\" (%s) refers to record %s of type %s, must be %s",
-                 f->name, f->label, text, type, f->choices);
-        return -1;
-    }
+    msgpack_pack_str_with_body(pk, v, len);
     return 0;
 }
 
 int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
                     const char *const *values, msgpack_sbuffer *out,
-                    sl_ref_lookup_fn lookup, void *ctx, char *err, size_t errlen)
+                    const sl_schema_lookup_t *lk, char *err, size_t errlen, const char **field_out)
 {
     const char *given[SL_MAX_FIELDS] = { 0 };
-    bool named[SL_MAX_FIELDS] = { 0 };
+    size_t given_len[SL_MAX_FIELDS] = { 0 };
+    bool named[SL_MAX_FIELDS] = { 0 }, legacy = false;
     char quoted[QUOTE_CAP];
+    if (field_out)
+        *field_out = NULL;
     for (size_t i = 0; i < n; i++) {
-        const sl_field_t *f = s_field_entry(rt, names[i]);
+        const sl_field_t *f = sl_schema_field_entry(rt, names[i]);
         if (!f) {
-            int len = snprintf(err, errlen, "record type %s has no field \"%s\"; its fields are:",
-                               rt->name, s_quote(names[i], strlen(names[i]), quoted));
+            int len = snprintf(err, errlen, "%s（%s）没有字段 \"%s\" record type %s has no field "
+                               "\"%s\"; 字段有 its fields are:", rt->label, rt->name,
+                               s_quote(names[i], strlen(names[i]), quoted), rt->name,
+                               s_quote(names[i], strlen(names[i]), quoted));
             for (size_t j = 0; j < rt->nfields && len > 0 && (size_t) len < errlen; j++)
                 len += snprintf(err + len, errlen - (size_t) len, " %s(%s)", rt->fields[j].name,
                                 rt->fields[j].label);
             return -1;
         }
         size_t k = (size_t) (f - rt->fields);
-        if (named[k]) {         /* even when the first value was empty */
-            snprintf(err, errlen, "field \"%s\" is given twice", f->name);
-            return -1;
-        }
+        if (named[k])           /* even when the first value was empty */
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\" 出现了两次 field \"%s\" is given twice",
+                         f->name, f->name);
         named[k] = true;
-        if (*values[i])
-            given[k] = values[i];
+        if (f->legacy_name && strcmp(names[i], f->legacy_name) == 0)
+            legacy = true;      /* "done_on": done, as 0.2.0 meant it */
+        const char *v = values[i];
+        size_t len = strlen(v);
+        s_trim(&v, &len);
+        if (len) {
+            given[k] = v;
+            given_len[k] = len;
+        }
     }
     size_t present = 0;
     for (size_t k = 0; k < rt->nfields; k++) {
         const sl_field_t *f = &rt->fields[k];
-        if (!given[k] && f->required) {
-            snprintf(err, errlen, "field \"%s\" (%s) is required for %s (%s)",
-                     f->name, f->label, rt->name, rt->label);
-            return -1;
+        if (!given[k] && legacy && f->legacy_default) {
+            given[k] = f->legacy_default;
+            given_len[k] = strlen(f->legacy_default);
         }
+        if (!given[k] && f->required)
+            return s_bad(err, errlen, field_out, f, "%s（%s）的字段 \"%s\"（%s）必填 field \"%s\" is "
+                         "required for %s", rt->label, rt->name, f->name, f->label, f->name, rt->name);
         present += given[k] != NULL;
     }
     msgpack_packer pk;
@@ -298,66 +677,20 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
     msgpack_pack_map(&pk, present);
     for (size_t k = 0; k < rt->nfields; k++) {
         const sl_field_t *f = &rt->fields[k];
-        const char *v = given[k];
-        if (!v)
+        if (!given[k])
             continue;
-        size_t len = strlen(v);
         msgpack_pack_str_with_body(&pk, f->name, strlen(f->name));
-        if (f->type == SL_F_INT) {
-            char *end;
-            errno = 0;
-            long long x = strtoll(v, &end, 10);
-            /* Digits with an optional minus: strtoll alone would also take
-             * leading spaces and a plus sign. */
-            if (errno || *end || end == v || !(*v == '-' || (*v >= '0' && *v <= '9'))) {
-                snprintf(err, errlen, "field \"%s\" (%s) is \"%s\", must be a whole number",
-                         f->name, f->label, s_quote(v, len, quoted));
-                return -1;
-            }
-            if (s_check_int(f, x, err, errlen))
-                return -1;
-            msgpack_pack_int64(&pk, x);
-        } else if (f->type == SL_F_REF) {
-            uint8_t id[SL_ID_BYTES];
-            if (sl_id_parse(v, id)) {
-                snprintf(err, errlen, "field \"%s\" (%s) is \"%s\", must be a record id "
-                         "like 0190f5c2-7a1b-7c3d-8e4f-5a6b7c8d9e0f", f->name, f->label,
-                         s_quote(v, len, quoted));
-                return -1;
-            }
-            if (s_check_ref(f, id, lookup, ctx, err, errlen))
-                return -1;
-            msgpack_pack_bin_with_body(&pk, id, SL_ID_BYTES);
-        } else {
-            char canon[SL_MAX_NAME_BYTES + 1], label[SL_MAX_NAME_BYTES + 1];
-            for (size_t c = 0; f->type == SL_F_ENUM
-                               && sl_schema_choice(f, c, canon, sizeof canon, label, sizeof label); c++)
-                if (strcmp(label, v) == 0) {    /* "快递员" means courier */
-                    v = s_choice_ptr(f->choices, c);
-                    len = strcspn(v, "|");
-                    break;
-                }
-            if (f->type == SL_F_ENUM && !s_choice(f->choices, v, len)) {
-                int used = snprintf(err, errlen, "field \"%s\" (%s) is \"%s\", must be one of:",
-                                    f->name, f->label, s_quote(v, len, quoted));
-                for (size_t c = 0; used > 0 && (size_t) used < errlen
-                                   && sl_schema_choice(f, c, canon, sizeof canon, label, sizeof label); c++)
-                    used += snprintf(err + used, errlen - (size_t) used, " %s(%s)", canon, label);
-                return -1;
-            }
-            if (s_check_text(f, v, len, err, errlen))
-                return -1;
-            msgpack_pack_str_with_body(&pk, v, len);
-        }
+        if (s_pack_text(f, given[k], given_len[k], lk, &pk, err, errlen, field_out))
+            return -1;
     }
-    if (out->size > SL_MAX_PAYLOAD_BYTES) {
-        snprintf(err, errlen, "record is %zu bytes, larger than the limit of %d",
-                 out->size, SL_MAX_PAYLOAD_BYTES);
-        return -1;
-    }
+    if (out->size > SL_MAX_PAYLOAD_BYTES)
+        return s_bad(err, errlen, field_out, NULL, "记录有 %zu 字节，超过上限 %d record is %zu bytes, "
+                     "larger than the limit of %d", out->size, SL_MAX_PAYLOAD_BYTES, out->size,
+                     SL_MAX_PAYLOAD_BYTES);
     return 0;
 }
 
+/* ---- msgpack: a flat map decoded on the stack ---- */
 static uint64_t s_be(const uint8_t *p, int n)
 {
     uint64_t v = 0;
@@ -498,12 +831,12 @@ static int s_flat_map(const sl_rtype_t *rt, const uint8_t *b, size_t len, msgpac
             return -1;
         }
         if (rv) {
-            const sl_field_t *f = s_field(rt, kv[i].key.via.str.ptr, kv[i].key.via.str.size);
+            const sl_field_t *f = sl_schema_field(rt, kv[i].key.via.str.ptr, kv[i].key.via.str.size);
             char quoted[QUOTE_CAP];
             if (f)
                 snprintf(err, errlen, "field \"%s\" (%s) must be %s, not a list or map",
                          f->name, f->label, f->type == SL_F_INT ? "an integer"
-                         : f->type == SL_F_REF ? "a 16-byte record id" : "a string");
+                         : f->type == SL_F_ITEM ? "a 16-byte record id" : "a string");
             else
                 snprintf(err, errlen, "record type %s has no field \"%s\"", rt->name,
                          s_quote(kv[i].key.via.str.ptr, kv[i].key.via.str.size, quoted));
@@ -518,172 +851,327 @@ static int s_flat_map(const sl_rtype_t *rt, const uint8_t *b, size_t len, msgpac
     return 0;
 }
 
-int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
-                    sl_ref_lookup_fn lookup, void *ctx, char *err, size_t errlen)
+
+/* ---- the wire: payloads checked and decoded -------------------------------------------- */
+
+/* Matches decoded keys to fields: idx[i] is the field of key i.  Sets
+ * *legacy when a 0.2.0 name is used.  -1 with a sentence on an unknown or
+ * repeated field. */
+static int s_match(const sl_rtype_t *rt, const msgpack_object_kv *kv, uint32_t n, int *idx,
+                   bool *legacy, char *err, size_t errlen, const char **field_out)
 {
-    if (len > SL_MAX_PAYLOAD_BYTES) {
-        snprintf(err, errlen, "record is %zu bytes, larger than the limit of %d",
-                 len, SL_MAX_PAYLOAD_BYTES);
-        return -1;
-    }
-    char inner[200];
-    /* A flat map decoded onto the stack: this runs for every event the
-     * server receives, so it allocates nothing. */
-    msgpack_object_kv kv[SL_MAX_FIELDS];
-    uint32_t nkv = 0;
-    int rc = -1;
-    (void) inner;
-    /* s_flat_map checks every length against the bytes left, refuses any
-     * nesting and any trailing byte: no separate structural pass needed. */
-    if (s_flat_map(rt, payload, len, kv, &nkv, err, errlen))
-        goto done;
     bool seen[SL_MAX_FIELDS] = { 0 };
-    for (uint32_t i = 0; i < nkv; i++) {
-        const msgpack_object *k = &kv[i].key, *v = &kv[i].val;
-        if (k->type != MSGPACK_OBJECT_STR) {
-            snprintf(err, errlen, "record field names must be strings");
-            goto done;
+    *legacy = false;
+    for (uint32_t i = 0; i < n; i++) {
+        const msgpack_object *k = &kv[i].key;
+        const sl_field_t *f = sl_schema_field(rt, k->via.str.ptr, k->via.str.size);
+        if (!f) {
+            f = s_legacy_field(rt, k->via.str.ptr, k->via.str.size);
+            if (f)
+                *legacy = true;
         }
-        const sl_field_t *f = s_field(rt, k->via.str.ptr, k->via.str.size);
         if (!f) {
             char quoted[QUOTE_CAP];
-            snprintf(err, errlen, "record type %s has no field \"%s\"", rt->name,
+            if (field_out)
+                *field_out = NULL;
+            snprintf(err, errlen, "%s（%s）没有字段 \"%s\" record type %s has no field \"%s\"",
+                     rt->label, rt->name, s_quote(k->via.str.ptr, k->via.str.size, quoted), rt->name,
                      s_quote(k->via.str.ptr, k->via.str.size, quoted));
-            goto done;
+            return -1;
         }
-        size_t idx = (size_t) (f - rt->fields);
-        if (seen[idx]) {
-            snprintf(err, errlen, "field \"%s\" appears twice", f->name);
-            goto done;
-        }
-        seen[idx] = true;
+        size_t j = (size_t) (f - rt->fields);
+        if (seen[j])
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\" 出现了两次 field \"%s\" appears twice",
+                         f->name, f->name);
+        seen[j] = true;
+        idx[i] = (int) j;
+    }
+    return 0;
+}
+
+int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
+                    const sl_schema_lookup_t *lk, char *err, size_t errlen, const char **field_out)
+{
+    if (field_out)
+        *field_out = NULL;
+    if (len > SL_MAX_PAYLOAD_BYTES) {
+        snprintf(err, errlen, "记录有 %zu 字节，超过上限 %d record is %zu bytes, larger than the "
+                 "limit of %d", len, SL_MAX_PAYLOAD_BYTES, len, SL_MAX_PAYLOAD_BYTES);
+        return -1;
+    }
+    /* A flat map decoded onto the stack: this runs for every event the
+     * server receives, so it allocates nothing.  s_flat_map checks every
+     * length against the bytes left and refuses nesting and trailing bytes:
+     * no separate structural pass. */
+    msgpack_object_kv kv[SL_MAX_FIELDS];
+    uint32_t nkv = 0;
+    int idx[SL_MAX_FIELDS];
+    bool legacy;
+    if (s_flat_map(rt, payload, len, kv, &nkv, err, errlen)
+        || s_match(rt, kv, nkv, idx, &legacy, err, errlen, field_out))
+        return -1;
+    bool seen[SL_MAX_FIELDS] = { 0 };
+    for (uint32_t i = 0; i < nkv; i++) {
+        const sl_field_t *f = &rt->fields[idx[i]];
+        const msgpack_object *v = &kv[i].val;
+        seen[idx[i]] = true;
         switch (f->type) {
         case SL_F_INT:
             if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-                if (v->via.u64 > INT64_MAX) {
-                    snprintf(err, errlen, "field \"%s\" (%s) is out of range", f->name, f->label);
-                    goto done;
-                }
-                if (s_check_int(f, (int64_t) v->via.u64, err, errlen))
-                    goto done;
+                if (v->via.u64 > INT64_MAX)
+                    return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）超出范围 field \"%s\" is "
+                                 "out of range", f->name, f->label, f->name);
+                if (s_check_int(f, (int64_t) v->via.u64, err, errlen, field_out))
+                    return -1;
             } else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-                if (s_check_int(f, v->via.i64, err, errlen))
-                    goto done;
+                if (s_check_int(f, v->via.i64, err, errlen, field_out))
+                    return -1;
             } else {
-                snprintf(err, errlen, "field \"%s\" (%s) must be an integer", f->name, f->label);
-                goto done;
+                return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）应为整数 field \"%s\" must be "
+                             "an integer", f->name, f->label, f->name);
             }
             break;
-        case SL_F_REF:
-            if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != SL_ID_BYTES) {
-                snprintf(err, errlen, "field \"%s\" (%s) must be a 16-byte record id",
-                         f->name, f->label);
-                goto done;
-            }
-            if (s_check_ref(f, (const uint8_t *) v->via.bin.ptr, lookup, ctx, err, errlen))
-                goto done;
+        case SL_F_ITEM:
+            if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != SL_ID_BYTES)
+                return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）应为 16 字节的记录编号 field "
+                             "\"%s\" must be a 16-byte record id", f->name, f->label, f->name);
+            if (s_check_item(f, (const uint8_t *) v->via.bin.ptr, lk, err, errlen, field_out))
+                return -1;
             break;
         default:
-            if (v->type != MSGPACK_OBJECT_STR) {
-                snprintf(err, errlen, "field \"%s\" (%s) must be a string", f->name, f->label);
-                goto done;
-            }
-            if (s_check_text(f, v->via.str.ptr, v->via.str.size, err, errlen))
-                goto done;
+            if (v->type != MSGPACK_OBJECT_STR)
+                return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）应为文字 field \"%s\" must be "
+                             "a string", f->name, f->label, f->name);
+            if (s_check_string(f, v->via.str.ptr, v->via.str.size, lk, legacy, err, errlen,
+                               field_out))
+                return -1;
         }
     }
-    for (size_t k = 0; k < rt->nfields; k++)
-        if (rt->fields[k].required && !seen[k]) {
-            snprintf(err, errlen, "field \"%s\" (%s) is required for %s (%s)",
-                     rt->fields[k].name, rt->fields[k].label, rt->name, rt->label);
-            goto done;
-        }
-    rc = 0;
-done:
-    return rc;
-}
-
-static void s_value_text(const msgpack_object *v, char *out, size_t cap)
-{
-    switch (v->type) {
-    case MSGPACK_OBJECT_STR:
-        snprintf(out, cap, "%.*s", (int) v->via.str.size, v->via.str.ptr);
-        break;
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-        snprintf(out, cap, "%" PRIu64, v->via.u64);
-        break;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-        snprintf(out, cap, "%" PRId64, v->via.i64);
-        break;
-    case MSGPACK_OBJECT_BIN:
-        if (v->via.bin.size == SL_ID_BYTES) {
-            char text[SL_ID_TEXT];
-            sl_id_format((const uint8_t *) v->via.bin.ptr, text);
-            snprintf(out, cap, "%s", text);
-            break;
-        }
-        /* fall through */
-    default:
-        snprintf(out, cap, "?");
-    }
-}
-
-/* Decodes a stored payload for display; returns 0 or -1. */
-static int s_open(const uint8_t *payload, size_t len, msgpack_zone *zone, msgpack_object *obj)
-{
-    char err[160];
-    msgpack_zone_init(zone, 1024);
-    if (sl_mp_unpack(payload, len, zone, obj, err, sizeof err) || obj->type != MSGPACK_OBJECT_MAP) {
-        msgpack_zone_destroy(zone);
-        return -1;
+    for (size_t k = 0; k < rt->nfields; k++) {
+        const sl_field_t *f = &rt->fields[k];
+        if (f->required && !seen[k] && !(legacy && f->legacy_default))
+            return s_bad(err, errlen, field_out, f, "%s（%s）的字段 \"%s\"（%s）必填 field \"%s\" is "
+                         "required for %s", rt->label, rt->name, f->name, f->label, f->name, rt->name);
     }
     return 0;
+}
+
+int sl_schema_view(const sl_rtype_t *rt, const uint8_t *payload, size_t len, sl_view_t *view,
+                   char *err, size_t errlen)
+{
+    memset(view, 0, sizeof *view);
+    view->rt = rt;
+    msgpack_object_kv kv[SL_MAX_FIELDS];
+    uint32_t nkv = 0;
+    int idx[SL_MAX_FIELDS];
+    if (rt->nfields > SL_MAX_FIELDS || s_flat_map(rt, payload, len, kv, &nkv, err, errlen)
+        || s_match(rt, kv, nkv, idx, &view->legacy, err, errlen, NULL))
+        return -1;
+    for (uint32_t i = 0; i < nkv; i++) {
+        const sl_field_t *f = &rt->fields[idx[i]];
+        const msgpack_object *v = &kv[i].val;
+        sl_value_t *out = &view->v[idx[i]];
+        if (v->type == MSGPACK_OBJECT_NIL)
+            continue;
+        if (f->type == SL_F_INT) {
+            if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 <= INT64_MAX)
+                out->i = (int64_t) v->via.u64;
+            else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+                out->i = v->via.i64;
+            else
+                goto wrong;
+        } else if (f->type == SL_F_ITEM) {
+            if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != SL_ID_BYTES)
+                goto wrong;
+            out->id = (const uint8_t *) v->via.bin.ptr;
+        } else {
+            if (v->type != MSGPACK_OBJECT_STR)
+                goto wrong;
+            out->s = v->via.str.ptr;
+            out->len = v->via.str.size;
+            if (f->type == SL_F_DATE)
+                out->i = sl_schema_date(out->s, out->len);
+        }
+        out->present = true;
+        continue;
+    wrong:
+        snprintf(err, errlen, "field \"%s\" of a stored %s record has a value of the wrong kind",
+                 f->name, rt->name);
+        return -1;
+    }
+    for (size_t k = 0; view->legacy && k < rt->nfields; k++)
+        if (!view->v[k].present && rt->fields[k].legacy_default) {
+            view->v[k].present = true;
+            view->v[k].s = rt->fields[k].legacy_default;
+            view->v[k].len = strlen(rt->fields[k].legacy_default);
+        }
+    return 0;
+}
+
+const char *sl_view_text(const sl_view_t *view, const char *field, char *buf, size_t cap)
+{
+    int k = sl_schema_field_index(view->rt, field);
+    buf[0] = 0;
+    if (k < 0 || !view->v[k].present)
+        return buf;
+    const sl_field_t *f = &view->rt->fields[k];
+    if (f->type == SL_F_INT)
+        snprintf(buf, cap, "%" PRId64, view->v[k].i);
+    else if (f->type == SL_F_ITEM) {
+        char text[SL_ID_TEXT];
+        sl_id_format(view->v[k].id, text);
+        snprintf(buf, cap, "%s", text);
+    } else
+        snprintf(buf, cap, "%.*s", (int) view->v[k].len, view->v[k].s);
+    return buf;
 }
 
 void sl_schema_render(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
                       char *out, size_t cap)
 {
-    msgpack_zone zone;
-    msgpack_object obj;
+    sl_view_t view;
+    char err[200];
     out[0] = 0;
-    if (s_open(payload, len, &zone, &obj)) {
-        snprintf(out, cap, "(unreadable record)");
+    if (sl_schema_view(rt, payload, len, &view, err, sizeof err)) {
+        snprintf(out, cap, "(无法读取的记录 unreadable record)");
         return;
     }
     size_t used = 0;
     for (size_t k = 0; k < rt->nfields && used < cap; k++) {
-        const msgpack_object *v = sl_mp_get(&obj, rt->fields[k].name);
-        if (!v)
+        const sl_field_t *f = &rt->fields[k];
+        if (!view.v[k].present)
             continue;
-        char text[SL_MAX_TEXT_BYTES + 1], name[65], label[65];
-        s_value_text(v, text, sizeof text);
-        for (size_t c = 0; rt->fields[k].type == SL_F_ENUM
-                           && sl_schema_choice(&rt->fields[k], c, name, sizeof name, label,
-                                               sizeof label); c++)
-            if (strcmp(name, text) == 0) {      /* show 快递员, not courier */
-                snprintf(text, sizeof text, "%s", label);
-                break;
-            }
-        int n = snprintf(out + used, cap - used, "%s%s=%s", used ? " " : "",
-                         rt->fields[k].label, text);
+        char text[SL_MAX_TEXT_BYTES + 1], label[65];
+        sl_view_text(&view, f->name, text, sizeof text);
+        int c = f->type == SL_F_ENUM ? sl_schema_index(f->choices, text, strlen(text)) : -1;
+        if (c >= 0 && f->choice_labels && sl_schema_part(f->choice_labels, (size_t) c, label,
+                                                         sizeof label))
+            snprintf(text, sizeof text, "%s", label);      /* show 快递员, not courier */
+        int n = snprintf(out + used, cap - used, "%s%s=%s", used ? " " : "", f->label, text);
         if (n < 0)
             break;
         used += (size_t) n;
     }
-    msgpack_zone_destroy(&zone);
 }
 
 void sl_schema_field_text(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
                           const char *field, char *out, size_t cap)
 {
-    (void) rt;
-    msgpack_zone zone;
-    msgpack_object obj;
+    sl_view_t view;
+    char err[200];
     out[0] = 0;
-    if (s_open(payload, len, &zone, &obj))
-        return;
-    const msgpack_object *v = sl_mp_get(&obj, field);
-    if (v)
-        s_value_text(v, out, cap);
-    msgpack_zone_destroy(&zone);
+    if (sl_schema_view(rt, payload, len, &view, err, sizeof err) == 0)
+        sl_view_text(&view, field, out, cap);
+}
+
+int sl_schema_replace(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
+                      const sl_field_t *f, const char *value, msgpack_sbuffer *out,
+                      const sl_schema_lookup_t *lk, char *err, size_t errlen)
+{
+    sl_view_t view;
+    if (sl_schema_view(rt, payload, len, &view, err, errlen))
+        return -1;
+    size_t vlen = value ? strlen(value) : 0;
+    if (value)
+        s_trim(&value, &vlen);
+    if (!vlen && f->required) {
+        snprintf(err, errlen, "字段 \"%s\"（%s）必填，不能清空 field \"%s\" is required: it cannot be "
+                 "cleared", f->name, f->label, f->name);
+        return -1;
+    }
+    size_t target = (size_t) (f - rt->fields), present = 0;
+    for (size_t k = 0; k < rt->nfields; k++)
+        present += k == target ? vlen > 0 : view.v[k].present;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, present);
+    for (size_t k = 0; k < rt->nfields; k++) {
+        const sl_field_t *g = &rt->fields[k];
+        if (k == target ? !vlen : !view.v[k].present)
+            continue;
+        msgpack_pack_str_with_body(&pk, g->name, strlen(g->name));
+        if (k == target) {
+            if (s_pack_text(g, value, vlen, lk, &pk, err, errlen, NULL))
+                return -1;
+        } else if (g->type == SL_F_INT) {
+            msgpack_pack_int64(&pk, view.v[k].i);
+        } else if (g->type == SL_F_ITEM) {
+            msgpack_pack_bin_with_body(&pk, view.v[k].id, SL_ID_BYTES);
+        } else {
+            msgpack_pack_str_with_body(&pk, view.v[k].s, view.v[k].len);
+        }
+    }
+    return 0;
+}
+
+/* ---- the catalog ---------------------------------------------------------------------- */
+
+static const char *s_role_text(sl_role_kind_t role)
+{
+    switch (role) {
+    case SL_ROLE_FACT: return "an item of its own";
+    case SL_ROLE_UPDATE: return "moves its item (`item`) along its lifecycle";
+    case SL_ROLE_RATING: return "rates its item (`item`), which must be in its good final status";
+    case SL_ROLE_CORRECTION: return "changes one field of its item (`item`), retroactively";
+    case SL_ROLE_VOID: return "removes its item, or one of the item's updates or ratings, from every figure";
+    case SL_ROLE_CHECKIN: return "an item; the member must not be checked in at this site already";
+    case SL_ROLE_CHECKOUT: return "an item; the member must be checked in at this site";
+    }
+    return "";
+}
+
+void sl_schema_markdown(FILE *out)
+{
+    static const char *tnames[] = { "text", "int", "date", "enum", "item", "ref" };
+    for (size_t i = 0; i < sl_schema_count(); i++) {
+        const sl_rtype_t *rt = &s_types[i];
+        fprintf(out, "#### `%s` — %s (%s)\n\n", rt->name, rt->label, rt->label_en);
+        fprintf(out, "Role: %s.\n\n", s_role_text(rt->role));
+        fprintf(out, "| field | 中文 | type | req. | range or choices | 0.2.0 |\n|---|---|---|---|---|---|\n");
+        for (size_t k = 0; k < rt->nfields; k++) {
+            const sl_field_t *f = &rt->fields[k];
+            char range[700] = "";
+            if (f->type == SL_F_TEXT)
+                snprintf(range, sizeof range, "%lld..%lld characters", (long long) f->min,
+                         (long long) f->max);
+            else if (f->type == SL_F_INT)
+                snprintf(range, sizeof range, "%lld..%lld", (long long) f->min, (long long) f->max);
+            else if (f->type == SL_F_DATE)
+                snprintf(range, sizeof range, "YYYY-MM-DD, 2000-01-01..2099-12-31");
+            else if (f->type == SL_F_ENUM)
+                s_choices(f, range, sizeof range);
+            else if (f->type == SL_F_ITEM)
+                snprintf(range, sizeof range, "a record of this site: %s",
+                         strcmp(f->choices, "*") == 0 ? "any type" : f->choices);
+            else
+                snprintf(range, sizeof range, "a `%s` key (1..64 characters)", f->choices);
+            char old[200] = "";
+            if (f->legacy_name || f->legacy_default)
+                snprintf(old, sizeof old, "%s%s%s%s%s", f->legacy_name ? "`" : "",
+                         f->legacy_name ? f->legacy_name : "", f->legacy_name ? "`" : "",
+                         f->legacy_default ? "absent = " : "",
+                         f->legacy_default ? f->legacy_default : "");
+            fprintf(out, "| `%s` | %s | %s | %s | %s | %s |\n", f->name, f->label,
+                    tnames[f->type], f->required ? "yes" : "", range, old);
+        }
+        const sl_lifecycle_t *l = rt->life;
+        if (l) {
+            fprintf(out, "\nStatuses: ");
+            char name[32], label[64];
+            for (size_t c = 0; sl_schema_part(l->statuses, c, name, sizeof name); c++) {
+                sl_schema_part(l->labels, c, label, sizeof label);
+                fprintf(out, "%s`%s` %s", c ? ", " : "", name, label);
+            }
+            fprintf(out, "; good final status `%s`; created %s.\n\nMoves of an `update`:\n\n",
+                     l->good, l->create ? l->create : l->initial);
+            for (size_t m = 0; m < l->nmoves; m++)
+                fprintf(out, "* `%s` → `%s`%s%s\n", l->moves[m].from, l->moves[m].to,
+                        l->moves[m].needs ? ", needs " : "",
+                        l->moves[m].needs ? (strcmp(l->moves[m].needs, "note") == 0
+                                             ? "a `note`" : "a `unit` or `member`") : "");
+            if (l->create_needs)
+                fprintf(out, "* created as %s: needs a `unit` or `member`\n", l->create_needs);
+        }
+        fprintf(out, "\n");
+    }
 }

@@ -9,6 +9,7 @@
 #include "sl_id.h"
 #include <sodium.h>
 #include "sl_log.h"
+#include "sl_items.h"
 #include "sl_schema.h"
 #include <limits.h>
 #include <stdarg.h>
@@ -18,15 +19,117 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A site's records, as the fold and the reference checks read them. */
+typedef struct {
+    sqlite3_stmt *by_id;        /* seq, type, payload of a record of this site, by id */
+    sqlite3_stmt *by_seq;       /* type, payload by seq */
+    int64_t site_no;
+} events_ctx_t;
+
+#define BY_ID_SQL "SELECT seq, type, payload FROM events WHERE id = ? AND site_no = ?"
+#define BY_SEQ_SQL "SELECT type, payload FROM events WHERE site_no = ? AND seq = ?"
+
 struct central_store {
     sqlite3 *db;
     sqlite3_stmt *insert;
     sqlite3_stmt *hash_at;
-    sqlite3_stmt *lookup;
+    sqlite3_stmt *lookup;       /* type of a record of one site, by id */
     sqlite3_stmt *site_get;
     sqlite3_stmt *site_put;
     sqlite3_stmt *site_advance;
+    sqlite3_stmt *ref_known;
+    events_ctx_t evs;
+    sl_items_t *items;          /* the fold's state of every site's items */
+    /* the site whose batch is being checked: its id and reference cursor */
+    const char *check_site;
+    uint64_t check_cursor;
 };
+
+/* Reads type and payload columns (type at col, payload at col + 1):
+ * 0, 1 for an unknown type, -1 damaged. */
+static int s_event_cols(sqlite3_stmt *st, int col, const sl_rtype_t **rt, const uint8_t **payload,
+                        size_t *len)
+{
+    const char *type = sl_db_text(st, col);
+    *rt = sl_schema_find(type, strlen(type));
+    *payload = sqlite3_column_blob(st, col + 1);
+    *len = (size_t) sqlite3_column_bytes(st, col + 1);
+    if (sqlite3_column_type(st, col + 1) != SQLITE_BLOB || !*payload)
+        return -1;
+    return *rt ? 0 : 1;
+}
+
+static int s_by_id(void *ctx, const uint8_t *id, uint64_t *seq, const sl_rtype_t **rt,
+                   const uint8_t **payload, size_t *len)
+{
+    events_ctx_t *e = ctx;
+    sqlite3_stmt *st = e->by_id;
+    sqlite3_reset(st);
+    sqlite3_bind_blob(st, 1, id, SL_ID_BYTES, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, e->site_no);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return 1;
+    if (rc != SQLITE_ROW)
+        return -1;
+    *seq = (uint64_t) sqlite3_column_int64(st, 0);
+    return s_event_cols(st, 1, rt, payload, len);
+}
+
+static int s_by_seq(void *ctx, uint64_t seq, const sl_rtype_t **rt, const uint8_t **payload,
+                    size_t *len)
+{
+    events_ctx_t *e = ctx;
+    sqlite3_stmt *st = e->by_seq;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, e->site_no);
+    sqlite3_bind_int64(st, 2, (int64_t) seq);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return 1;
+    if (rc != SQLITE_ROW)
+        return -1;
+    return s_event_cols(st, 0, rt, payload, len);
+}
+
+/* Folds every record of every site already in the store, in each site's
+ * order (a store made by 0.2.0).  A record the fold refuses (0.2.0 had no
+ * lifecycle rules, and did not check one rating per item on the server) is
+ * kept, not counted, and logged. */
+static int s_backfill(sqlite3 *db, char *err, size_t errlen)
+{
+    events_ctx_t ctx = { sl_db_prepare(db, BY_ID_SQL), sl_db_prepare(db, BY_SEQ_SQL), 0 };
+    sqlite3_stmt *all = sl_db_prepare(db, "SELECT site_no, seq, type, payload FROM events"
+                                          " ORDER BY site_no, seq");
+    sl_items_t *items = sl_items_new(db);
+    int rc = ctx.by_id && ctx.by_seq && all && items ? 0 : -1;
+    sl_items_events_t ev = { s_by_id, s_by_seq, &ctx };
+    long skipped = 0;
+    while (rc == 0 && sqlite3_step(all) == SQLITE_ROW) {
+        ctx.site_no = sqlite3_column_int64(all, 0);
+        uint64_t seq = (uint64_t) sqlite3_column_int64(all, 1);
+        const sl_rtype_t *rt;
+        const uint8_t *payload;
+        size_t len;
+        sl_fold_err_t ferr;
+        if (s_event_cols(all, 2, &rt, &payload, &len)
+            || sl_items_apply(items, ctx.site_no, seq, rt, payload, len, &ev, NULL, &ferr)) {
+            if (skipped++ < 20)
+                sl_warn("central store: site #%lld record #%llu is kept but not counted: %s",
+                        (long long) ctx.site_no, (unsigned long long) seq,
+                        rt ? ferr.text : "unknown type or damaged");
+        }
+    }
+    if (skipped > 20)
+        sl_warn("central store: %ld records in all are kept but not counted", skipped);
+    if (rc)
+        snprintf(err, errlen, "cannot fold the records: %s", sqlite3_errmsg(db));
+    sl_items_destroy(&items);
+    sqlite3_finalize(all);
+    sqlite3_finalize(ctx.by_id);
+    sqlite3_finalize(ctx.by_seq);
+    return rc;
+}
 
 /* Schema versions (PRAGMA user_version); see sl_db_migrate.  Version 1 is
  * the 0.2.0 schema; each later step is one numbered migration. */
@@ -70,6 +173,14 @@ static const sl_db_step_t s_steps[] = {
     "ALTER TABLE incidents ADD COLUMN last_ms INTEGER;"
     "UPDATE incidents SET last_ms = at_ms;"
     "CREATE INDEX incidents_open ON incidents(site_id, code, last_ms);" },
+    /* 3: the fold's state of every item, kept as records commit
+     * (common/sl_items.h); the reference keys a site may use are found by
+     * kind and key in the server log; each site's community */
+    { .sql = SL_ITEMS_SCHEMA
+      "CREATE INDEX IF NOT EXISTS server_log_key ON server_log(kind, key);"
+      "ALTER TABLE sites ADD COLUMN community TEXT;"
+      "ALTER TABLE sites ADD COLUMN max_cursor INTEGER NOT NULL DEFAULT 0;"
+      "UPDATE sites SET max_cursor = cursor;", .fn = s_backfill },
 };
 
 static const sl_db_schema_t s_db_schema = {
@@ -108,15 +219,24 @@ static central_store_t *s_open(const char *dir, bool create, char *err, size_t e
         " VALUES (?,?,?,?,?,?,?,?,?)");
     self->hash_at = sl_db_prepare(self->db,
         "SELECT hash FROM events WHERE site_no = ? AND seq = ?");
-    self->lookup = sl_db_prepare(self->db, "SELECT type FROM events WHERE id = ?");
+    self->lookup = sl_db_prepare(self->db, "SELECT type FROM events WHERE id = ? AND site_no = ?");
     self->site_get = sl_db_prepare(self->db,
-        "SELECT site_no, last_seq, last_hash FROM sites WHERE site_id = ?");
+        "SELECT site_no, last_seq, last_hash, max_cursor FROM sites WHERE site_id = ?");
     self->site_put = sl_db_prepare(self->db,
         "INSERT INTO sites(site_id, first_seen_ms, last_seen_ms) VALUES (?, ?, ?)");
     self->site_advance = sl_db_prepare(self->db,
         "UPDATE sites SET last_seq = ?, last_hash = ? WHERE site_no = ?");
+    /* A key a site may name: published to all sites or to it, as a value
+     * (not a deletion), at or before the cursor it has applied. */
+    self->ref_known = sl_db_prepare(self->db,
+        "SELECT 1 FROM server_log WHERE kind = ?1 AND key = ?2 AND value IS NOT NULL"
+        " AND (target IS NULL OR target = ?3) AND lseq <= ?4 LIMIT 1");
+    self->evs.by_id = sl_db_prepare(self->db, BY_ID_SQL);
+    self->evs.by_seq = sl_db_prepare(self->db, BY_SEQ_SQL);
+    self->items = sl_items_new(self->db);
     if (!self->insert || !self->hash_at || !self->lookup || !self->site_get || !self->site_put
-        || !self->site_advance) {
+        || !self->site_advance || !self->ref_known || !self->evs.by_id || !self->evs.by_seq
+        || !self->items) {
         snprintf(err, errlen, "cannot prepare statements on %s", path);
         central_store_destroy(&self);
         return NULL;
@@ -165,6 +285,10 @@ void central_store_destroy(central_store_t **self_p)
     sqlite3_finalize(self->site_get);
     sqlite3_finalize(self->site_put);
     sqlite3_finalize(self->site_advance);
+    sqlite3_finalize(self->ref_known);
+    sqlite3_finalize(self->evs.by_id);
+    sqlite3_finalize(self->evs.by_seq);
+    sl_items_destroy(&self->items);
     sl_db_close(&self->db);
     free(self);
     *self_p = NULL;
@@ -181,6 +305,7 @@ static int s_site_get(central_store_t *self, const char *site_id, central_site_t
     if (sqlite3_step(st) == SQLITE_ROW) {
         out->site_no = sqlite3_column_int64(st, 0);
         out->last_seq = (uint64_t) sqlite3_column_int64(st, 1);
+        out->cursor = (uint64_t) sqlite3_column_int64(st, 3);
         /* A damaged last_hash is refused here, not answered with zeros: the
          * site would be told its chain is broken (CHAIN) for the store's fault. */
         rc = sl_db_blob(st, 2, out->last_hash, SL_HASH_BYTES) ? 0 : -1;
@@ -224,7 +349,8 @@ void central_store_touch(central_store_t *self, int64_t site_no, uint64_t cursor
                          const char *agent, size_t agent_len)
 {
     sqlite3_stmt *st = sl_db_prepare(self->db,
-        "UPDATE sites SET last_seen_ms = ?, cursor = ?, agent = ? WHERE site_no = ?");
+        "UPDATE sites SET last_seen_ms = ?1, cursor = ?2, max_cursor = max(max_cursor, ?2),"
+        " agent = ?3 WHERE site_no = ?4");
     if (!st)
         return;
     sqlite3_bind_int64(st, 1, sl_now_ms());
@@ -254,12 +380,15 @@ int central_store_begin(central_store_t *self) { return sl_db_begin(self->db); }
 int central_store_commit(central_store_t *self) { return sl_db_commit(self->db); }
 void central_store_rollback(central_store_t *self) { sl_db_rollback(self->db); }
 
+/* An earlier record of the site being checked (an item is handled and
+ * rated at its own community: another site's record does not exist here). */
 static bool s_lookup(void *ctx, const uint8_t *id, char *type, size_t cap)
 {
     central_store_t *self = ctx;
     sqlite3_stmt *st = self->lookup;
     sqlite3_reset(st);
     sqlite3_bind_blob(st, 1, id, SL_ID_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, self->evs.site_no);
     bool found = false;
     if (sqlite3_step(st) == SQLITE_ROW) {
         snprintf(type, cap, "%s", sl_db_text(st, 0));
@@ -267,6 +396,23 @@ static bool s_lookup(void *ctx, const uint8_t *id, char *type, size_t cap)
     }
     sqlite3_reset(st);
     return found;
+}
+
+/* A reference key the site may name: one it could have held (published to
+ * it at or before its cursor), even if deleted since (an old roster never
+ * blocks a sync). */
+static int s_ref_known(void *ctx, const char *kind, const char *key, size_t len)
+{
+    central_store_t *self = ctx;
+    sqlite3_stmt *st = self->ref_known;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, (int) len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, self->check_site, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (int64_t) self->check_cursor);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int s_refuse(central_batch_result_t *r, int code, uint64_t seq, const char *field,
@@ -291,6 +437,9 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
                    central_batch_result_t *r)
 {
     size_t site_len = strlen(site_id);
+    self->evs.site_no = site->site_no;
+    self->check_site = site_id;
+    self->check_cursor = site->cursor;
     for (size_t i = 0; i < n; i++) {
         const sl_event_t *ev = &events[i];
         if (i > 0 && ev->seq != events[i - 1].seq + 1)
@@ -340,10 +489,22 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
             return s_refuse(r, SL_E_INVALID, ev->seq, "type", "event %llu: unknown record type "
                             "\"%.*s\"", (unsigned long long) ev->seq,
                             (int) ev->type_len, ev->type);
-        char why[300];
-        if (sl_schema_check(rt, ev->payload, ev->payload_len, s_lookup, self, why, sizeof why))
-            return s_refuse(r, SL_E_INVALID, ev->seq, "payload", "event %llu (%s): %s",
+        /* The same rules as at entry on the site: the schema, the record's
+         * references (this site's records; reference keys the site held),
+         * then the fold (lifecycle moves, one rating per closure …). */
+        char why[600];
+        const char *bad = NULL;
+        sl_schema_lookup_t lk = { s_lookup, s_ref_known, self };
+        if (sl_schema_check(rt, ev->payload, ev->payload_len, &lk, why, sizeof why, &bad))
+            return s_refuse(r, SL_E_INVALID, ev->seq, bad ? bad : "payload", "event %llu (%s): %s",
                             (unsigned long long) ev->seq, rt->name, why);
+        sl_fold_err_t ferr;
+        sl_items_events_t evs = { s_by_id, s_by_seq, &self->evs };
+        if (sl_items_apply(self->items, site->site_no, ev->seq, rt, ev->payload, ev->payload_len,
+                           &evs, &lk, &ferr))
+            return s_refuse(r, SL_E_INVALID, ev->seq, ferr.field ? ferr.field : "payload",
+                            "event %llu (%s): %s", (unsigned long long) ev->seq, rt->name,
+                            ferr.text);
         sqlite3_stmt *st = self->insert;
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, site->site_no);
@@ -623,6 +784,25 @@ int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t 
     free(owned);
     free(entries);
     return rc;
+}
+
+int central_store_items_dump(central_store_t *self, int64_t site_no, FILE *out)
+{
+    return sl_items_dump(self->items, site_no, out);
+}
+
+int central_store_items_each(central_store_t *self, const char *type, int64_t site_no,
+                             int (*fn)(void *ctx, const sl_items_row_t *row), void *ctx)
+{
+    return sl_items_each(self->items, type, site_no, fn, ctx);
+}
+
+int central_store_item(central_store_t *self, int64_t site_no, uint64_t seq, sl_item_t *it,
+                       char *err, size_t errlen)
+{
+    self->evs.site_no = site_no;
+    sl_items_events_t evs = { s_by_id, s_by_seq, &self->evs };
+    return sl_items_load(self->items, site_no, seq, &evs, it, err, errlen);
 }
 
 long central_store_verify(central_store_t *self, FILE *out)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "sl_event.h"
+#include "sl_items.h"
 #include "sl_msg.h"
 
 typedef struct central_store central_store_t;
@@ -24,6 +25,7 @@ typedef struct {
     int64_t site_no;
     uint64_t last_seq;                  /* highest committed (or pending) seq */
     uint8_t last_hash[SL_HASH_BYTES];
+    uint64_t cursor;                    /* the most reference data it ever said it applied */
 } central_site_t;
 
 int central_store_init(const char *dir, char *err, size_t errlen);
@@ -90,6 +92,16 @@ int central_store_log_append(central_store_t *self, const char *target, const ch
 int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t after,
                            uint32_t max, size_t max_bytes, uint64_t sess,
                            msgpack_sbuffer *out, uint64_t *upto);
+
+/* The fold's state of one site's items (site_no < 0: every site), one
+ * canonical line per item (sl_items_dump). */
+int central_store_items_dump(central_store_t *self, int64_t site_no, FILE *out);
+/* Calls fn for every item row of a type (site_no < 0: every site). */
+int central_store_items_each(central_store_t *self, const char *type, int64_t site_no,
+                             int (*fn)(void *ctx, const sl_items_row_t *row), void *ctx);
+/* Loads an item's state by site and seq: 1, 0 not an item, -1 damaged. */
+int central_store_item(central_store_t *self, int64_t site_no, uint64_t seq, sl_item_t *it,
+                       char *err, size_t errlen);
 
 /* Walks every site's chain: seq 1..last without gaps, each prev/hash
  * verified.  Prints problems to `out`; returns the number of problems. */

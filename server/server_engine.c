@@ -373,6 +373,8 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
     s->last_seen_ms = zclock_mono();
     zhashx_update(self->sessions, rkey, s);
     central_store_touch(self->store, site->site_no, m->cursor, m->agent, m->agent_len);
+    if (m->cursor > site->cursor)
+        site->cursor = m->cursor;   /* reference keys it may name: up to here */
 
     self->hlc = sl_hlc_observe(self->hlc, m->hlc, sl_now_ms());
     self->hlc = sl_hlc_next(self->hlc, sl_now_ms());

@@ -595,11 +595,12 @@ static void s_payload(const char *name, kv_t *d, const uint8_t *bytes, size_t le
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     char err[300] = "";
-    int rc = sl_schema_build(rt, n, names, values, &sb, s_lookup_event1, NULL, err, sizeof err);
+    sl_schema_lookup_t lk = { .item = s_lookup_event1 };
+    int rc = sl_schema_build(rt, n, names, values, &sb, &lk, err, sizeof err, NULL);
     s_check(rc == 0, "%s: sl_schema_build accepts the fields %s", name, err);
     s_check(rc == 0 && sb.size == len && memcmp(sb.data, bytes, len) == 0,
             "%s: sl_schema_build gives the vector's %zu bytes", name, len);
-    s_check(sl_schema_check(rt, bytes, len, s_lookup_event1, NULL, err, sizeof err) == 0,
+    s_check(sl_schema_check(rt, bytes, len, &lk, err, sizeof err, NULL) == 0,
             "%s: sl_schema_check accepts the bytes %s", name, err);
     for (size_t i = 0; i < n; i++) {
         char text[SL_MAX_TEXT_BYTES + 1];
@@ -608,6 +609,34 @@ static void s_payload(const char *name, kv_t *d, const uint8_t *bytes, size_t le
                 values[i]);
     }
     msgpack_sbuffer_destroy(&sb);
+}
+
+/* A payload as 0.2.0 wrote it: valid, and read with its meaning. */
+static void s_payload_legacy(const char *name, kv_t *d, const uint8_t *bytes, size_t len)
+{
+    s_kv_get(d, "kind");
+    const char *type = s_kv_get(d, "record_type");
+    const sl_rtype_t *rt = type ? sl_schema_find(type, strlen(type)) : NULL;
+    if (!s_check(rt != NULL, "%s: record type %s exists", name, type ? type : "(none)"))
+        return;
+    s_kv_get(d, "fields");
+    char err[600] = "";
+    s_check(sl_schema_check(rt, bytes, len, NULL, err, sizeof err, NULL) == 0,
+            "%s: sl_schema_check accepts the 0.2.0 bytes %s", name, err);
+    sl_view_t view;
+    s_check(sl_schema_view(rt, bytes, len, &view, err, sizeof err) == 0 && view.legacy,
+            "%s: read as a 0.2.0 payload %s", name, err);
+    for (size_t i = 0; i < d->n; i++) {
+        if (strncmp(d->key[i], "field.", 6) == 0) {
+            d->used[i] = true;
+        } else if (strncmp(d->key[i], "reads.", 6) == 0) {
+            d->used[i] = true;
+            char text[SL_MAX_TEXT_BYTES + 1];
+            sl_view_text(&view, d->key[i] + 6, text, sizeof text);
+            s_check(strcmp(text, d->val[i]) == 0, "%s: %s reads as %s (got %s)", name,
+                    d->key[i] + 6, d->val[i], text);
+        }
+    }
 }
 
 int main(void)
@@ -647,6 +676,9 @@ int main(void)
             } else if (kind && strcmp(kind, "payload") == 0) {
                 counts[3]++;
                 s_payload(line, &d, bytes, len);
+            } else if (kind && strcmp(kind, "payload_legacy") == 0) {
+                counts[3]++;
+                s_payload_legacy(line, &d, bytes, len);
             } else
                 s_check(false, "%s: unknown kind %s", line, kind ? kind : "(none)");
             for (size_t i = 0; ok && i < d.n; i++)

@@ -411,7 +411,7 @@ def main():
             check_event(name, d['site'], d, 'event.0.', fail)
             if b.hex() != d['event.0.hash_input']:
                 fail('%s: .hex is not the listed hash input' % name)
-        elif kind == 'payload':
+        elif kind in ('payload', 'payload_legacy'):
             fields = unpack(b)
             if not isinstance(fields, Map) or len(fields) != int(d['fields']):
                 fail('%s: not a map of %s fields' % (name, d['fields']))
@@ -423,6 +423,17 @@ def main():
                                                      ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))))
                 if got != want:
                     fail('%s: field %s is %r, described %r' % (name, bytes(k).decode(), got, want))
+            if kind == 'payload_legacy':
+                # 0.2.0 names read as today's (PROTOCOL.md record catalog):
+                # done_on and reported_on are `on`; a matter without a status is done.
+                old = {bytes(k).decode(): v for k, v in fields}
+                reads = {k[6:]: v for k, v in d.items() if k.startswith('reads.')}
+                for new, was in (('on', 'done_on'), ('on', 'reported_on')):
+                    if was in old and reads.get(new) != bytes(old[was]).decode():
+                        fail('%s: %s should read as %s' % (name, was, new))
+                if d['record_type'] == 'service_matter' and 'status' not in old \
+                        and reads.get('status') != 'done':
+                    fail('%s: a 0.2.0 service_matter reads as done' % name)
         else:
             fail('%s: unknown kind %s' % (name, kind))
     for f in failures:

@@ -193,7 +193,7 @@ static size_t s_payload(const char *type, size_t n, const char *const *names,
     msgpack_sbuffer_init(&sb);
     char err[300];
     const sl_rtype_t *rt = sl_schema_find(type, strlen(type));
-    if (!rt || sl_schema_build(rt, n, names, values, &sb, NULL, NULL, err, sizeof err)
+    if (!rt || sl_schema_build(rt, n, names, values, &sb, NULL, err, sizeof err, NULL)
         || sb.size > cap) {
         fprintf(stderr, "gen_vectors: payload for %s: %s\n", type, rt ? err : "no such type");
         exit(1);
@@ -204,12 +204,10 @@ static size_t s_payload(const char *type, size_t n, const char *const *names,
     return len;
 }
 
-static const char *const s_sm_names[] = { "unit", "title", "community", "done_on",
-                                          "beneficiaries" };
-static const char *const s_sm_values[] = { "区民政局", "为独居老人安装烟雾报警器", "公园社区",
+static const char *const s_sm_names[] = { "unit", "title", "status", "on", "beneficiaries" };
+static const char *const s_sm_values[] = { "mz01", "为独居老人安装烟雾报警器", "done",
                                            "2024-11-27", "12" };
-static const char *const s_pr_names[] = { "reporter_kind", "summary", "location",
-                                          "reported_on" };
+static const char *const s_pr_names[] = { "reporter_kind", "summary", "location", "on" };
 static const char *const s_pr_values[] = { "courier", "楼道堆放杂物，影响通行", "3号楼2单元",
                                            "2024-11-26" };
 static const char *const s_rt_names[] = { "item", "stars", "comment" };
@@ -1058,6 +1056,71 @@ static void s_hashes(void)
     }
 }
 
+/* Payloads as 0.2.0 wrote them: still valid on the wire (events are
+ * immutable), read with the meaning RECORDS.md gives them (`done_on` is
+ * `on`, a service matter without a status is done). */
+static void s_legacy_payloads(void)
+{
+    struct {
+        const char *name, *type, *comment;
+        size_t n;
+        const char *names[5], *values[5];
+        size_t nreads;
+        const char *reads[6], *read_values[6];
+    } p[] = {
+        { "payload_legacy_service_matter", "service_matter",
+          "a service_matter as 0.2.0 wrote it: done_on, no status",
+          5, { "unit", "title", "community", "done_on", "beneficiaries" },
+          { "区民政局", "为独居老人安装烟雾报警器", "公园社区", "2024-11-27", "12" },
+          6, { "unit", "title", "status", "on", "beneficiaries", "community" },
+          { "区民政局", "为独居老人安装烟雾报警器", "done", "2024-11-27", "12", "公园社区" } },
+        { "payload_legacy_problem_report", "problem_report",
+          "a problem_report as 0.2.0 wrote it: reported_on",
+          4, { "reporter_kind", "summary", "location", "reported_on" },
+          { "courier", "楼道堆放杂物，影响通行", "3号楼2单元", "2024-11-26" },
+          4, { "reporter_kind", "summary", "location", "on" },
+          { "courier", "楼道堆放杂物，影响通行", "3号楼2单元", "2024-11-26" } },
+    };
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) {
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, p[i].n);
+        for (size_t k = 0; k < p[i].n; k++) {
+            msgpack_pack_str_with_body(&pk, p[i].names[k], strlen(p[i].names[k]));
+            if (strcmp(p[i].names[k], "beneficiaries") == 0)
+                msgpack_pack_int64(&pk, atoll(p[i].values[k]));
+            else
+                msgpack_pack_str_with_body(&pk, p[i].values[k], strlen(p[i].values[k]));
+        }
+        const sl_rtype_t *rt = sl_schema_find(p[i].type, strlen(p[i].type));
+        char err[600];
+        if (!rt || sl_schema_check(rt, (const uint8_t *) sb.data, sb.size, NULL, err, sizeof err,
+                                   NULL)) {
+            fprintf(stderr, "gen_vectors: %s is refused: %s\n", p[i].name, err);
+            exit(1);
+        }
+        s_write_hex(p[i].name, "payload bytes as 0.2.0 wrote them", (const uint8_t *) sb.data,
+                    sb.size);
+        FILE *f = s_txt(p[i].name, "payload_legacy", p[i].comment);
+        s_kv(f, "record_type", "%s", p[i].type);
+        s_kv_u(f, "fields", p[i].n);
+        for (size_t k = 0; k < p[i].n; k++) {
+            char key[80];
+            snprintf(key, sizeof key, "field.%s", p[i].names[k]);
+            s_kv(f, key, "%s", p[i].values[k]);
+        }
+        for (size_t k = 0; k < p[i].nreads; k++) {
+            char key[80];
+            snprintf(key, sizeof key, "reads.%s", p[i].reads[k]);
+            s_kv(f, key, "%s", p[i].read_values[k]);
+        }
+        fclose(f);
+        msgpack_sbuffer_destroy(&sb);
+    }
+}
+
 static void s_payloads(void)
 {
     struct {
@@ -1105,6 +1168,7 @@ int main(int argc, char **argv)
     s_bad();
     s_hashes();
     s_payloads();
+    s_legacy_payloads();
     fclose(s_index);
     return 0;
 }

@@ -4,7 +4,7 @@
  *
  * Opens S DEALER connections to a server run with --insecure (plaintext: no
  * enrollment needed), one per site P.0001 … P.S, each a well-behaved site:
- * HELLO, then its M records (service matters made here, hash-chained like a
+ * HELLO, then its M records (problem reports made here, hash-chained like a
  * site's) in batches under the server's credit, until the server has
  * acknowledged all of them; then it closes its connection.  A connection the
  * server refuses (busy: too many connections) is retried by libzmq's own
@@ -42,19 +42,21 @@ typedef struct {
     uint8_t *hashes;                        /* hash of each event made, [seq] */
 } site_t;
 
+#define SWARM_TYPE "problem_report"
 static msgpack_sbuffer s_payload;
 static bool s_abort;            /* a site found the server not fresh */
 
-/* The payload of this swarm's records: one service matter.  Built through
- * the schema table, like an entry at a site. */
+/* The payload of this swarm's records: one problem report (a type that
+ * names no reference data, so a fresh server takes it).  Built through the
+ * schema table, like an entry at a site. */
 static int s_make_payload(void)
 {
-    const char *names[] = { "unit", "title", "community", "done_on", "beneficiaries" };
-    const char *values[] = { "区直单位1", "群集站点民生实事", "公园社区", "2025-06-01", "12" };
-    char err[300];
+    const char *names[] = { "reporter_kind", "summary", "location", "on" };
+    const char *values[] = { "grid_worker", "群集站点上报的问题", "3号楼", "2025-06-01" };
+    char err[600];
     msgpack_sbuffer_init(&s_payload);
-    if (sl_schema_build(sl_schema_find("service_matter", 14), 5, names, values, &s_payload,
-                        NULL, NULL, err, sizeof err)) {
+    if (sl_schema_build(sl_schema_find(SWARM_TYPE, strlen(SWARM_TYPE)), 4, names, values,
+                        &s_payload, NULL, err, sizeof err, NULL)) {
         fprintf(stderr, "sl-swarm: cannot build a record: %s\n", err);
         return -1;
     }
@@ -87,8 +89,8 @@ static void s_event(site_t *s, uint64_t q, sl_event_t *ev)
 {
     memset(ev, 0, sizeof *ev);
     ev->seq = q;
-    ev->type = "service_matter";
-    ev->type_len = 14;
+    ev->type = SWARM_TYPE;
+    ev->type_len = strlen(SWARM_TYPE);
     ev->payload = (const uint8_t *) s_payload.data;
     ev->payload_len = s_payload.size;
     ev->hlc = s->base_hlc + q;

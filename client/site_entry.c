@@ -1,0 +1,283 @@
+/* site_entry.c: records entered at a community site (see site_entry.h).
+ *
+ * Text in, a saved record or a sentence out.  The order for one record:
+ * "#SEQ" resolved to an id, the payload built through the schema table
+ * (types, ranges, choices, this site's records and reference data), then
+ * the store saves it, which runs the fold (lifecycle moves, one rating per
+ * closure, check-ins) inside the same transaction. */
+#include "site_entry.h"
+#include "sl_id.h"
+#include "sl_limits.h"
+#include "sl_log.h"
+#include <stdlib.h>
+#include <string.h>
+
+const sl_rtype_t *site_entry_type(const char *name, char *err, size_t errlen)
+{
+    const sl_rtype_t *rt = sl_schema_find_entry(name);
+    if (!rt) {
+        int used = snprintf(err, errlen, "没有记录类型 \"%s\" unknown record type \"%s\"; 类型有 types "
+                            "are:", name, name);
+        for (size_t i = 0; i < sl_schema_count() && used > 0 && (size_t) used < errlen; i++)
+            used += snprintf(err + used, errlen - (size_t) used, " %s(%s)", sl_schema_at(i)->name,
+                             sl_schema_at(i)->label);
+    }
+    return rt;
+}
+
+/* "#12" in a record-id field (add, or a CSV column) stands for the id of
+ * this site's record 12: rewrites values[k] to point at the id text in
+ * ids[k].  Other fields keep '#' as typed.  0, or -1 with a sentence. */
+static int s_resolve_seq_refs(site_store_t *store, const sl_rtype_t *rt, size_t n,
+                              const char *const *names, const char **values,
+                              char ids[][SL_ID_TEXT], char *err, size_t errlen)
+{
+    for (size_t k = 0; k < n; k++) {
+        const sl_field_t *f = sl_schema_field_entry(rt, names[k]);
+        const char *v = values[k];
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (!f || f->type != SL_F_ITEM || v[0] != '#')
+            continue;
+        char *end;
+        long seq = strtol(v + 1, &end, 10);
+        while (*end == ' ' || *end == '\t')
+            end++;
+        uint8_t id[SL_ID_BYTES];
+        if (*end || end == v + 1 || seq < 1 || site_store_id_of(store, (uint64_t) seq, id)) {
+            snprintf(err, errlen, "%s=%s：本站点没有记录 %s this site has no record %s (see record "
+                     "list)", names[k], v, v, v);
+            return -1;
+        }
+        sl_id_format(id, ids[k]);
+        values[k] = ids[k];
+    }
+    return 0;
+}
+
+/* Builds and saves one record inside the store's open transaction. */
+static site_entry_rc_t s_add(site_store_t *store, const sl_rtype_t *rt, size_t n,
+                             const char *const *names, const char **values,
+                             msgpack_sbuffer *payload, site_entry_saved_t *saved, char *err,
+                             size_t errlen, const char **field)
+{
+    char ids[SL_MAX_FIELDS][SL_ID_TEXT];
+    if (field)
+        *field = NULL;
+    if (n > SL_MAX_FIELDS) {
+        snprintf(err, errlen, "最多 %d 个字段 at most %d fields", SL_MAX_FIELDS, SL_MAX_FIELDS);
+        return SITE_ENTRY_INVALID;
+    }
+    if (s_resolve_seq_refs(store, rt, n, names, values, ids, err, errlen))
+        return SITE_ENTRY_INVALID;
+    msgpack_sbuffer_clear(payload);
+    if (sl_schema_build(rt, n, names, values, payload, site_store_lookup(store), err, errlen,
+                        field))
+        return SITE_ENTRY_INVALID;
+    uint64_t seq;
+    uint8_t id[SL_ID_BYTES];
+    if (site_store_add(store, rt, (const uint8_t *) payload->data, payload->size, &seq, id, err,
+                       errlen, field))
+        return SITE_ENTRY_INVALID;      /* the fold's refusal, or the store's error */
+    if (saved) {
+        saved->seq = seq;
+        memcpy(saved->id, id, SL_ID_BYTES);
+        saved->warning[0] = 0;
+    }
+    return SITE_ENTRY_OK;
+}
+
+site_entry_rc_t site_entry_add(site_store_t *store, const sl_rtype_t *rt, size_t n,
+                               const char *const *names, const char *const *values,
+                               site_entry_saved_t *saved, char *err, size_t errlen,
+                               const char **field)
+{
+    const char *vals[SL_MAX_FIELDS];
+    for (size_t k = 0; k < n && k < SL_MAX_FIELDS; k++)
+        vals[k] = values[k];
+    if (site_store_begin(store)) {
+        snprintf(err, errlen, "无法开始保存 cannot start a transaction");
+        return SITE_ENTRY_FAIL;
+    }
+    msgpack_sbuffer payload;
+    msgpack_sbuffer_init(&payload);
+    site_entry_rc_t rc = s_add(store, rt, n, names, vals, &payload, saved, err, errlen, field);
+    msgpack_sbuffer_destroy(&payload);
+    if (rc) {
+        site_store_rollback(store);
+        return rc;
+    }
+    if (site_store_commit(store)) {
+        snprintf(err, errlen, "无法保存 cannot commit the record");
+        return SITE_ENTRY_FAIL;
+    }
+    return SITE_ENTRY_OK;
+}
+
+/* Reads one CSV record (RFC 4180: quotes, "" escapes, CRLF or LF) into
+ * fields.  Returns the number of fields, 0 at end of file, -1 on error. */
+static int s_csv_row(FILE *f, char **fields, size_t max, char *buf, size_t cap,
+                     long *line, char *err, size_t errlen)
+{
+    size_t n = 0, used = 0;
+    int c = fgetc(f);
+    if (c == EOF)
+        return 0;
+    (*line)++;
+    fields[n++] = buf;
+    bool quoted = false;
+    for (;; c = fgetc(f)) {
+        if (c == EOF && quoted) {
+            snprintf(err, errlen, "line %ld: a quoted field is not closed", *line);
+            return -1;
+        }
+        if (!quoted && (c == EOF || c == '\n'))
+            break;
+        if (c == 0) {
+            /* A C string would end here and the rest of the cell would be
+             * dropped in silence: refuse the file instead. */
+            snprintf(err, errlen, "第 %ld 行第 %zu 列有一个 NUL 字节 line %ld, field %zu: contains a NUL "
+                     "byte (0x00); is the file UTF-16? save it as CSV UTF-8", *line, n, *line, n);
+            return -1;
+        }
+        if (!quoted && c == '\r')
+            continue;
+        if (c == '"') {
+            if (!quoted && used > 0 && buf[used - 1] != 0) {
+                snprintf(err, errlen, "line %ld: a quote inside an unquoted field", *line);
+                return -1;
+            }
+            if (quoted) {
+                int d = fgetc(f);
+                if (d == '"') {
+                    c = '"';
+                } else {
+                    ungetc(d, f);
+                    quoted = false;
+                    continue;
+                }
+            } else {
+                quoted = true;
+                continue;
+            }
+        } else if (c == ',' && !quoted) {
+            if (used + 1 >= cap || n >= max) {
+                snprintf(err, errlen, "line %ld: more than %zu fields", *line, max);
+                return -1;
+            }
+            buf[used++] = 0;
+            fields[n++] = buf + used;
+            continue;
+        }
+        if (c == '\n')
+            (*line)++;
+        if (used + 1 >= cap) {
+            snprintf(err, errlen, "line %ld: row longer than %zu bytes", *line, cap);
+            return -1;
+        }
+        buf[used++] = (char) c;
+    }
+    buf[used] = 0;
+    return (int) n;
+}
+
+site_entry_rc_t site_entry_import(site_store_t *store, const sl_rtype_t *rt, FILE *in,
+                                  long *rows, char *err, size_t errlen)
+{
+    enum { CAP = 65536 };
+    char *head_buf = malloc(CAP), *row_buf = malloc(CAP);
+    char *heads[SL_MAX_FIELDS], *cells[SL_MAX_FIELDS];
+    char why[900];
+    long line = 0;
+    msgpack_sbuffer payload;
+    msgpack_sbuffer_init(&payload);
+    *rows = 0;
+    site_entry_rc_t rc = SITE_ENTRY_FAIL;
+    int nh = head_buf && row_buf
+             ? s_csv_row(in, heads, SL_MAX_FIELDS, head_buf, CAP, &line, err, errlen) : -1;
+    if (nh > 0 && strncmp(heads[0], "\xEF\xBB\xBF", 3) == 0)
+        heads[0] += 3;          /* spreadsheet byte-order mark */
+    if (nh <= 0) {
+        if (nh == 0)
+            snprintf(err, errlen, "文件是空的：第一行应为字段名 file is empty: the first row must name "
+                     "the fields");
+        rc = SITE_ENTRY_INVALID;
+    } else if (site_store_begin(store)) {
+        snprintf(err, errlen, "无法开始保存 cannot start a transaction");
+    } else {
+        int nc;
+        rc = SITE_ENTRY_OK;
+        while ((nc = s_csv_row(in, cells, SL_MAX_FIELDS, row_buf, CAP, &line, why,
+                               sizeof why)) > 0) {
+            if (nc == 1 && cells[0][0] == 0)
+                continue;       /* blank line */
+            if (nc != nh) {
+                snprintf(err, errlen, "第 %ld 行有 %d 列，标题行有 %d 列 line %ld: %d fields, the "
+                         "header has %d", line, nc, nh, line, nc, nh);
+                rc = SITE_ENTRY_INVALID;
+                break;
+            }
+            rc = s_add(store, rt, (size_t) nh, (const char *const *) heads, (const char **) cells,
+                       &payload, NULL, why, sizeof why, NULL);
+            if (rc) {
+                snprintf(err, errlen, "第 %ld 行 line %ld: %s", line, line, why);
+                break;
+            }
+            (*rows)++;
+        }
+        if (nc < 0 && rc == SITE_ENTRY_OK) {
+            snprintf(err, errlen, "%s", why);
+            rc = SITE_ENTRY_INVALID;
+        }
+        if (rc == SITE_ENTRY_OK && site_store_commit(store)) {
+            snprintf(err, errlen, "无法保存 cannot commit");
+            rc = SITE_ENTRY_FAIL;
+        }
+        if (rc)
+            site_store_rollback(store);
+    }
+    if (rc)
+        *rows = 0;
+    msgpack_sbuffer_destroy(&payload);
+    free(head_buf);
+    free(row_buf);
+    return rc;
+}
+
+void site_entry_render(site_store_t *store, const site_record_t *rec, char *out, size_t cap)
+{
+    if (!rec->rt) {
+        snprintf(out, cap, "(本版本不认识的类型 a type this version does not know: %s)", rec->type);
+        return;
+    }
+    sl_schema_render(rec->rt, rec->payload, rec->len, out, cap);
+    /* Each referenced record by "#SEQ title" instead of its id: a rating
+     * then says what was rated.  Ids of records this site does not hold
+     * stay as they are. */
+    sl_view_t view;
+    char err[200];
+    if (sl_schema_view(rec->rt, rec->payload, rec->len, &view, err, sizeof err))
+        return;
+    uint8_t ids[SL_MAX_FIELDS][SL_ID_BYTES];
+    size_t nids = 0;
+    for (size_t k = 0; k < rec->rt->nfields; k++)
+        if (rec->rt->fields[k].type == SL_F_ITEM && view.v[k].present)
+            memcpy(ids[nids++], view.v[k].id, SL_ID_BYTES);
+    for (size_t i = 0; i < nids; i++) {
+        char idtext[SL_ID_TEXT], name[600], title[400] = "", *buf = malloc(cap);
+        sl_id_format(ids[i], idtext);
+        char *at = strstr(out, idtext);
+        site_record_t ref;
+        if (!buf || !at || site_store_record(store, ids[i], &ref) != 0 || !ref.rt) {
+            free(buf);
+            continue;
+        }
+        if (ref.rt->title_field)
+            sl_schema_field_text(ref.rt, ref.payload, ref.len, ref.rt->title_field, title,
+                                 sizeof title);
+        snprintf(name, sizeof name, "#%llu %s", (unsigned long long) ref.seq, title);
+        snprintf(buf, cap, "%.*s%s%s", (int) (at - out), out, name, at + strlen(idtext));
+        snprintf(out, cap, "%s", buf);
+        free(buf);
+    }
+}

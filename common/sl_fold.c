@@ -1,0 +1,658 @@
+/* sl_fold.c: an item's state from its history (see sl_fold.h).
+ *
+ * Pure: the same records in the same order give the same state, byte for
+ * byte, on any machine.  The fields the fold reads have the same name and
+ * meaning in every type that has them (RECORDS.md): `on`, `status`, `unit`,
+ * `member`; an update's `note`; a rating's `stars`; a correction's `field`
+ * and `value`.  Everything else about a type is in the table of
+ * sl_schema.c. */
+#include "sl_fold.h"
+#include "sl_mpcheck.h"
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The fold's fields (one spelling, here). */
+#define F_ON "on"
+#define F_STATUS "status"
+#define F_UNIT "unit"
+#define F_MEMBER "member"
+#define F_NOTE "note"
+#define F_STARS "stars"
+#define F_FIELD "field"
+#define F_VALUE "value"
+#define F_ITEM_NAME "item"
+
+sl_item_t *sl_item_new(void)
+{
+    sl_item_t *it = calloc(1, sizeof *it);
+    if (it)
+        msgpack_sbuffer_init(&it->payload);
+    return it;
+}
+
+void sl_item_destroy(sl_item_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    msgpack_sbuffer_destroy(&(*self_p)->payload);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* Empties an item for reuse, keeping its payload buffer. */
+static void s_reset(sl_item_t *it)
+{
+    msgpack_sbuffer keep = it->payload;
+    memset(it, 0, sizeof *it);
+    it->payload = keep;
+    msgpack_sbuffer_clear(&it->payload);
+    it->status = -1;
+}
+
+static int s_refuse(sl_fold_err_t *err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int s_refuse(sl_fold_err_t *err, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->text, sizeof err->text, fmt, ap);
+    va_end(ap);
+    err->field = field;
+    return -1;
+}
+
+void sl_fold_status_name(const sl_item_t *it, int status, char *name, size_t ncap,
+                         char *label, size_t lcap)
+{
+    name[0] = label[0] = 0;
+    if (!it->rt->life || status < 0)
+        return;
+    sl_schema_part(it->rt->life->statuses, (size_t) status, name, ncap);
+    if (!sl_schema_part(it->rt->life->labels, (size_t) status, label, lcap))
+        snprintf(label, lcap, "%s", name);
+}
+
+/* A view's value as text in a fixed buffer ("" when absent). */
+static const char *s_text(const sl_view_t *v, const char *field, char *out, size_t cap)
+{
+    return sl_view_text(v, field, out, cap);
+}
+
+static int32_t s_date(const sl_view_t *v, const char *field)
+{
+    int k = sl_schema_field_index(v->rt, field);
+    return k >= 0 && v->v[k].present && v->v[k].i > 0 ? (int32_t) v->v[k].i : 0;
+}
+
+/* Status, date of the latest step, good date and count: all from the steps. */
+static void s_derive(sl_item_t *it)
+{
+    it->goods = 0;
+    it->good_on = 0;
+    if (!it->rt->life || it->nsteps == 0) {
+        it->status = -1;
+        it->status_on = it->on;
+        return;
+    }
+    int good = sl_schema_index(it->rt->life->statuses, it->rt->life->good,
+                               strlen(it->rt->life->good));
+    for (size_t i = 0; i < it->nsteps; i++) {
+        bool enters = it->steps[i].status == good && (i == 0 || it->steps[i - 1].status != good);
+        if (enters) {
+            it->goods++;
+            it->good_on = it->steps[i].on;
+        }
+    }
+    it->status = it->steps[it->nsteps - 1].status;
+    it->status_on = it->steps[it->nsteps - 1].on;
+    if (it->status != good)
+        it->good_on = 0;
+}
+
+static int s_good_index(const sl_item_t *it)
+{
+    const sl_lifecycle_t *l = it->rt->life;
+    return l ? sl_schema_index(l->statuses, l->good, strlen(l->good)) : -1;
+}
+
+/* "已受理 accepted, 不予受理 rejected": where an update may take the item now. */
+static void s_next(const sl_item_t *it, char *out, size_t cap)
+{
+    const sl_lifecycle_t *l = it->rt->life;
+    char from[32], name[32], label[64];
+    size_t used = 0;
+    out[0] = 0;
+    sl_fold_status_name(it, it->status, from, sizeof from, label, sizeof label);
+    for (size_t i = 0; l && i < l->nmoves; i++) {
+        if (strcmp(l->moves[i].from, from) != 0)
+            continue;
+        int to = sl_schema_index(l->statuses, l->moves[i].to, strlen(l->moves[i].to));
+        sl_fold_status_name(it, to, name, sizeof name, label, sizeof label);
+        int n = snprintf(out + used, cap - used, "%s%s(%s)", used ? ", " : "", label, name);
+        if (n < 0 || (size_t) n >= cap - used)
+            break;
+        used += (size_t) n;
+    }
+    if (!used)
+        snprintf(out, cap, "无，已是最终状态 none, a final status");
+}
+
+static void s_kid(sl_item_t *it, uint64_t seq, sl_role_kind_t role, bool of_item)
+{
+    sl_kid_t *k = &it->kids[it->nkids++];
+    k->seq = seq;
+    k->role = (uint8_t) role;
+    k->voided = false;
+    k->of_item = of_item;
+}
+
+/* Sets a responsible unit or member from a view (when the type has it). */
+static void s_responsible(sl_item_t *it, const sl_view_t *v)
+{
+    char buf[SL_FOLD_KEY_CAP];
+    if (sl_schema_field_index(v->rt, F_UNIT) >= 0 && *s_text(v, F_UNIT, buf, sizeof buf))
+        snprintf(it->unit, sizeof it->unit, "%s", buf);
+    if (sl_schema_field_index(v->rt, F_MEMBER) >= 0 && *s_text(v, F_MEMBER, buf, sizeof buf))
+        snprintf(it->member, sizeof it->member, "%s", buf);
+}
+
+int sl_fold_start(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8_t *payload,
+                  size_t len, sl_fold_err_t *err)
+{
+    s_reset(it);
+    err->field = NULL;
+    it->rt = rt;
+    it->seq = seq;
+    if (rt->role != SL_ROLE_FACT && rt->role != SL_ROLE_CHECKIN && rt->role != SL_ROLE_CHECKOUT)
+        return s_refuse(err, NULL, "%s records are about an item; they are not one", rt->name);
+    sl_view_t v;
+    if (sl_schema_view(rt, payload, len, &v, err->text, sizeof err->text))
+        return -1;
+    it->legacy = v.legacy;
+    it->on = s_date(&v, F_ON);
+    s_responsible(it, &v);
+    msgpack_sbuffer_write(&it->payload, (const char *) payload, len);
+    const sl_lifecycle_t *l = rt->life;
+    if (l) {
+        char st[32], name[32], label[64];
+        s_text(&v, F_STATUS, st, sizeof st);
+        int status = st[0] ? sl_schema_status(l, st, strlen(st))
+                           : sl_schema_index(l->statuses, l->initial, strlen(l->initial));
+        if (status < 0 || (st[0] && l->create && sl_schema_index(l->create, st, strlen(st)) < 0))
+            return s_refuse(err, F_STATUS, "%s不能以状态「%s」登记；可用 %s %s cannot be created in "
+                            "status \"%s\"; it may be created as: %s", rt->label, st,
+                            l->create ? l->create : "", rt->name, st, l->create ? l->create : "");
+        sl_schema_part(l->statuses, (size_t) status, name, sizeof name);
+        if (l->create_needs && sl_schema_index(l->create_needs, name, strlen(name)) >= 0
+            && !it->unit[0] && !it->member[0]) {
+            sl_schema_part(l->labels, (size_t) status, label, sizeof label);
+            return s_refuse(err, F_UNIT, "%s登记为「%s」时须写明认领的单位或党员（unit 或 member） a %s "
+                            "created as %s needs the unit or member that took it on", rt->label,
+                            label, rt->name, name);
+        }
+        it->steps[0].on = it->on;
+        it->steps[0].status = (int8_t) status;
+        it->nsteps = 1;
+    }
+    s_derive(it);
+    return 0;
+}
+
+static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err_t *err)
+{
+    const sl_lifecycle_t *l = it->rt->life;
+    char st[32], from[32], fromlabel[64], next[400], note[8];
+    s_text(v, F_STATUS, st, sizeof st);
+    int to = sl_schema_status(l, st, strlen(st));
+    sl_fold_status_name(it, it->status, from, sizeof from, fromlabel, sizeof fromlabel);
+    s_next(it, next, sizeof next);
+    if (to < 0)
+        return s_refuse(err, F_STATUS, "「%s」不是%s的状态；当前状态「%s」，可改为 %s "
+                        "\"%s\" is not a status of %s; it is %s now and may go to: %s", st,
+                        it->rt->label, fromlabel, next, st, it->rt->name, from, next);
+    char toname[32], tolabel[64];
+    sl_fold_status_name(it, to, toname, sizeof toname, tolabel, sizeof tolabel);
+    const sl_move_t *move = NULL;
+    for (size_t i = 0; i < l->nmoves && !move; i++)
+        if (strcmp(l->moves[i].from, from) == 0 && strcmp(l->moves[i].to, toname) == 0)
+            move = &l->moves[i];
+    if (!move)
+        return s_refuse(err, F_STATUS, "%s #%" PRIu64 " 不能从「%s」改为「%s」；当前状态「%s」，可改为 %s "
+                        "%s #%" PRIu64 " cannot move from %s to %s; from %s it may go to: %s",
+                        it->rt->label, it->seq, fromlabel, tolabel, fromlabel, next, it->rt->name,
+                        it->seq, from, toname, from, next);
+    int32_t on = s_date(v, F_ON);
+    if (on < it->status_on) {
+        char a[11], b[11];
+        sl_schema_date_text(on, a);
+        sl_schema_date_text(it->status_on, b);
+        return s_refuse(err, F_ON, "进展日期 %s 早于该事项最近一步的日期 %s（当前状态「%s」） the update's "
+                        "date %s is before the item's latest step on %s (it is %s)", a, b,
+                        fromlabel, a, b, from);
+    }
+    char unit[SL_FOLD_KEY_CAP], member[SL_FOLD_KEY_CAP];
+    s_text(v, F_UNIT, unit, sizeof unit);
+    s_text(v, F_MEMBER, member, sizeof member);
+    if (move->needs && strcmp(move->needs, "unit|member") == 0 && !unit[0] && !member[0]
+        && !it->unit[0] && !it->member[0])
+        return s_refuse(err, F_UNIT, "改为「%s」须写明责任单位或党员（unit 或 member） moving to %s "
+                        "needs a responsible unit or member", tolabel, toname);
+    if (move->needs && strcmp(move->needs, "note") == 0 && !*s_text(v, F_NOTE, note, sizeof note))
+        return s_refuse(err, F_NOTE, "改为「%s」须写明理由（note） moving to %s needs a note saying "
+                        "why", tolabel, toname);
+    if (it->nsteps >= SL_FOLD_MAX_STEPS || it->nkids >= SL_FOLD_MAX_KIDS)
+        return s_refuse(err, F_ITEM_NAME, "该事项的进展已达上限 %d the item has reached the limit of "
+                        "%d steps", SL_FOLD_MAX_STEPS, SL_FOLD_MAX_STEPS);
+    s_responsible(it, v);
+    it->steps[it->nsteps].on = on;
+    it->steps[it->nsteps].status = (int8_t) to;
+    it->nsteps++;
+    s_derive(it);
+    s_kid(it, seq, SL_ROLE_UPDATE, false);
+    return 0;
+}
+
+static int s_rating(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err_t *err)
+{
+    int good = s_good_index(it);
+    char goodname[32], goodlabel[64], now[32], nowlabel[64];
+    sl_fold_status_name(it, good, goodname, sizeof goodname, goodlabel, sizeof goodlabel);
+    sl_fold_status_name(it, it->status, now, sizeof now, nowlabel, sizeof nowlabel);
+    if (it->legacy && it->ratings == 0) {
+        /* 0.2.0 had no lifecycle: one rating per item, whatever its state. */
+    } else if (it->status != good) {
+        return s_refuse(err, F_ITEM_NAME, "只能评价「%s」的%s；%s #%" PRIu64 " 当前状态「%s」 only a %s "
+                        "that is %s can be rated; #%" PRIu64 " is %s", goodlabel, it->rt->label,
+                        it->rt->label, it->seq, nowlabel, it->rt->name, goodname, it->seq, now);
+    } else if (it->rated_goods >= it->goods) {
+        return s_refuse(err, F_ITEM_NAME, "%s #%" PRIu64 " 这次办结已经评价过（#%" PRIu64 "）；一事一评 "
+                        "%s #%" PRIu64 " was already rated (#%" PRIu64 ") since it last became %s",
+                        it->rt->label, it->seq, it->rating_seq, it->rt->name, it->seq,
+                        it->rating_seq, goodname);
+    }
+    if (it->nkids >= SL_FOLD_MAX_KIDS)
+        return s_refuse(err, F_ITEM_NAME, "too many records about one item (limit %d)",
+                        SL_FOLD_MAX_KIDS);
+    int k = sl_schema_field_index(v->rt, F_STARS);
+    it->rating_seq = seq;
+    it->stars = k >= 0 ? (int) v->v[k].i : 0;
+    it->rating_on = s_date(v, F_ON);
+    if (!it->rating_on)
+        it->rating_on = it->good_on ? it->good_on : it->on;   /* counts when it was finished */
+    snprintf(it->rating_unit, sizeof it->rating_unit, "%s", it->unit);
+    snprintf(it->rating_member, sizeof it->rating_member, "%s", it->member);
+    it->rated_goods = it->goods;
+    it->ratings++;
+    s_kid(it, seq, SL_ROLE_RATING, false);
+    return 0;
+}
+
+static int s_correction(sl_item_t *it, const sl_view_t *v, uint64_t seq,
+                        const sl_schema_lookup_t *lk, sl_fold_err_t *err)
+{
+    char name[SL_MAX_NAME_BYTES * 4 + 1], value[SL_MAX_TEXT_BYTES + 1];
+    s_text(v, F_FIELD, name, sizeof name);
+    s_text(v, F_VALUE, value, sizeof value);
+    const sl_field_t *f = sl_schema_field_entry(it->rt, name);
+    if (!f)
+        return s_refuse(err, F_FIELD, "%s没有字段「%s」 %s has no field \"%s\"", it->rt->label, name,
+                        it->rt->name, name);
+    if (f->type == SL_F_ITEM)
+        return s_refuse(err, F_FIELD, "记录引用（%s）不能更正 a record reference (%s) cannot be "
+                        "corrected", f->name, f->name);
+    if (it->rt->life && strcmp(f->name, F_STATUS) == 0)
+        return s_refuse(err, F_FIELD, "状态不能更正，请录入进展（update） the status is not corrected: "
+                        "enter an update");
+    if (it->nkids >= SL_FOLD_MAX_KIDS)
+        return s_refuse(err, F_ITEM_NAME, "too many records about one item (limit %d)",
+                        SL_FOLD_MAX_KIDS);
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    char why[500];
+    if (sl_schema_replace(it->rt, (const uint8_t *) it->payload.data, it->payload.size, f, value,
+                          &out, lk, why, sizeof why)) {
+        msgpack_sbuffer_destroy(&out);
+        return s_refuse(err, F_VALUE, "更正无效 the correction is refused: %s", why);
+    }
+    msgpack_sbuffer_clear(&it->payload);
+    msgpack_sbuffer_write(&it->payload, out.data, out.size);
+    msgpack_sbuffer_destroy(&out);
+    it->corrected = true;
+    sl_view_t now;
+    if (sl_schema_view(it->rt, (const uint8_t *) it->payload.data, it->payload.size, &now,
+                       why, sizeof why))
+        return s_refuse(err, F_VALUE, "%s", why);
+    if (strcmp(f->name, F_ON) == 0) {
+        it->on = s_date(&now, F_ON);
+        if (it->nsteps)
+            it->steps[0].on = it->on;   /* a corrected date moves the record */
+        s_derive(it);
+    } else if (strcmp(f->name, F_UNIT) == 0) {
+        s_text(&now, F_UNIT, it->unit, sizeof it->unit);         /* cleared too */
+    } else if (strcmp(f->name, F_MEMBER) == 0) {
+        s_text(&now, F_MEMBER, it->member, sizeof it->member);
+    }
+    s_kid(it, seq, SL_ROLE_CORRECTION, false);
+    return 0;
+}
+
+static int s_void(sl_item_t *it, uint64_t seq, uint64_t target, sl_fold_err_t *err)
+{
+    if (it->nkids >= SL_FOLD_MAX_KIDS)
+        return s_refuse(err, F_ITEM_NAME, "too many records about one item (limit %d)",
+                        SL_FOLD_MAX_KIDS);
+    if (target == it->seq) {
+        it->voided = true;
+        s_kid(it, seq, SL_ROLE_VOID, true);
+        return 0;
+    }
+    sl_kid_t *k = NULL;
+    for (size_t i = 0; i < it->nkids && !k; i++)
+        if (it->kids[i].seq == target)
+            k = &it->kids[i];
+    if (!k || (k->role != SL_ROLE_UPDATE && k->role != SL_ROLE_RATING))
+        return s_refuse(err, F_ITEM_NAME, "记录 #%" PRIu64 " 不能作废：只能作废事项本身、它的进展或评价；"
+                        "更正错了请再更正一次 record #%" PRIu64 " cannot be voided: only an item, its "
+                        "updates and its ratings can (correct a correction again instead)", target,
+                        target);
+    if (k->voided)
+        return s_refuse(err, F_ITEM_NAME, "记录 #%" PRIu64 " 已经作废 record #%" PRIu64 " is already void",
+                        target, target);
+    if (k->role == SL_ROLE_UPDATE)
+        for (size_t i = (size_t) (k - it->kids) + 1; i < it->nkids; i++)
+            if (it->kids[i].role == SL_ROLE_UPDATE && !it->kids[i].voided)
+                return s_refuse(err, F_ITEM_NAME, "只能作废最近一次进展（#%" PRIu64 "），请先作废它 only "
+                                "the latest update (#%" PRIu64 ") can be voided; void it first",
+                                it->kids[i].seq, it->kids[i].seq);
+    k->voided = true;
+    s_kid(it, seq, SL_ROLE_VOID, false);
+    return SL_FOLD_REPLAY;
+}
+
+int sl_fold_apply(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8_t *payload,
+                  size_t len, uint64_t target_seq, const sl_schema_lookup_t *lk,
+                  sl_fold_err_t *err)
+{
+    err->field = NULL;
+    sl_view_t v;
+    if (sl_schema_view(rt, payload, len, &v, err->text, sizeof err->text))
+        return -1;
+    if (it->voided)
+        return s_refuse(err, F_ITEM_NAME, "%s #%" PRIu64 " 已作废 %s #%" PRIu64 " is void",
+                        it->rt->label, it->seq, it->rt->name, it->seq);
+    switch (rt->role) {
+    case SL_ROLE_UPDATE:
+        if (!it->rt->life)
+            return s_refuse(err, F_ITEM_NAME, "%s没有办理流程，不能录入进展 %s has no lifecycle",
+                            it->rt->label, it->rt->name);
+        return s_update(it, &v, seq, err);
+    case SL_ROLE_RATING:
+        if (!it->rt->life)
+            return s_refuse(err, F_ITEM_NAME, "%s不能评价 %s cannot be rated", it->rt->label,
+                            it->rt->name);
+        return s_rating(it, &v, seq, err);
+    case SL_ROLE_CORRECTION:
+        return s_correction(it, &v, seq, lk, err);
+    case SL_ROLE_VOID:
+        return s_void(it, seq, target_seq, err);
+    default:
+        return s_refuse(err, NULL, "%s records are items, not records about one", rt->name);
+    }
+}
+
+int sl_fold_replay(sl_item_t *it, sl_fold_fetch_fn fetch, void *ctx, sl_fold_err_t *err)
+{
+    size_t nkids = it->nkids;
+    sl_kid_t *kids = malloc((nkids ? nkids : 1) * sizeof *kids);
+    if (!kids)
+        return s_refuse(err, NULL, "out of memory");
+    memcpy(kids, it->kids, nkids * sizeof *kids);
+    uint64_t root = it->seq;
+    const sl_rtype_t *rt;
+    const uint8_t *payload;
+    size_t len;
+    int rc = fetch(ctx, root, &rt, &payload, &len) || !rt
+             ? s_refuse(err, NULL, "record #%" PRIu64 " is missing", root)
+             : sl_fold_start(it, rt, root, payload, len, err);
+    for (size_t i = 0; rc == 0 && i < nkids; i++) {
+        if (kids[i].voided || kids[i].role == SL_ROLE_VOID) {
+            if (kids[i].role == SL_ROLE_VOID && kids[i].of_item)
+                it->voided = true;
+            it->kids[it->nkids++] = kids[i];
+            continue;
+        }
+        if (fetch(ctx, kids[i].seq, &rt, &payload, &len) || !rt) {
+            rc = s_refuse(err, NULL, "record #%" PRIu64 " is missing", kids[i].seq);
+            break;
+        }
+        rc = sl_fold_apply(it, rt, kids[i].seq, payload, len, root, NULL, err);
+    }
+    free(kids);
+    return rc ? -1 : 0;
+}
+
+int sl_fold_status_at(const sl_item_t *it, int32_t date, int32_t *since)
+{
+    int status = -1;
+    size_t at = 0;
+    for (size_t i = 0; i < it->nsteps; i++)
+        if (it->steps[i].on <= date) {
+            status = it->steps[i].status;
+            at = i;
+        }
+    if (status >= 0 && since) {
+        while (at > 0 && it->steps[at - 1].status == status && it->steps[at - 1].on <= date)
+            at--;
+        *since = it->steps[at].on;
+    }
+    return status;
+}
+
+bool sl_fold_stateful(const sl_item_t *it)
+{
+    return it->rt->life || it->nkids || it->corrected || it->voided;
+}
+
+/* ---- state bytes ----------------------------------------------------------------------- */
+
+static void s_pack_str(msgpack_packer *pk, const char *key, const char *v)
+{
+    msgpack_pack_str_with_body(pk, key, strlen(key));
+    msgpack_pack_str_with_body(pk, v, strlen(v));
+}
+
+static void s_pack_int(msgpack_packer *pk, const char *key, int64_t v)
+{
+    msgpack_pack_str_with_body(pk, key, strlen(key));
+    msgpack_pack_int64(pk, v);
+}
+
+void sl_fold_encode(const sl_item_t *it, msgpack_sbuffer *out)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 14);     /* the keys below */
+    s_pack_int(&pk, "v", 1);
+    s_pack_int(&pk, "seq", (int64_t) it->seq);
+    s_pack_int(&pk, "legacy", it->legacy);
+    s_pack_int(&pk, "voided", it->voided);
+    s_pack_int(&pk, "on", it->on);
+    s_pack_str(&pk, "unit", it->unit);
+    s_pack_str(&pk, "member", it->member);
+    msgpack_pack_str_with_body(&pk, "rating", 6);
+    msgpack_pack_array(&pk, 7);
+    msgpack_pack_int64(&pk, (int64_t) it->rating_seq);
+    msgpack_pack_int64(&pk, it->stars);
+    msgpack_pack_int64(&pk, it->rating_on);
+    msgpack_pack_str_with_body(&pk, it->rating_unit, strlen(it->rating_unit));
+    msgpack_pack_str_with_body(&pk, it->rating_member, strlen(it->rating_member));
+    msgpack_pack_int64(&pk, it->rated_goods);
+    msgpack_pack_int64(&pk, it->ratings);
+    msgpack_pack_str_with_body(&pk, "steps", 5);
+    msgpack_pack_array(&pk, it->nsteps);
+    for (size_t i = 0; i < it->nsteps; i++) {
+        msgpack_pack_array(&pk, 2);
+        msgpack_pack_int64(&pk, it->steps[i].on);
+        msgpack_pack_int64(&pk, it->steps[i].status);
+    }
+    msgpack_pack_str_with_body(&pk, "kids", 4);
+    msgpack_pack_array(&pk, it->nkids);
+    for (size_t i = 0; i < it->nkids; i++) {
+        msgpack_pack_array(&pk, 4);
+        msgpack_pack_int64(&pk, (int64_t) it->kids[i].seq);
+        msgpack_pack_int64(&pk, it->kids[i].role);
+        msgpack_pack_int64(&pk, it->kids[i].voided);
+        msgpack_pack_int64(&pk, it->kids[i].of_item);
+    }
+    s_pack_int(&pk, "corrected", it->corrected);
+    msgpack_pack_str_with_body(&pk, "payload", 7);
+    if (it->corrected)
+        msgpack_pack_bin_with_body(&pk, it->payload.data, it->payload.size);
+    else
+        msgpack_pack_nil(&pk);
+    s_pack_int(&pk, "nsteps", (int64_t) it->nsteps);
+    s_pack_int(&pk, "nkids", (int64_t) it->nkids);
+}
+
+/* Reads an integer in [lo, hi] from a decoded object. */
+static bool s_int(const msgpack_object *o, int64_t lo, int64_t hi, int64_t *out)
+{
+    int64_t v;
+    if (!o)
+        return false;
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
+        v = (int64_t) o->via.u64;
+    else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        v = o->via.i64;
+    else
+        return false;
+    if (v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool s_str(const msgpack_object *o, char *out, size_t cap)
+{
+    if (!o || o->type != MSGPACK_OBJECT_STR || o->via.str.size >= cap)
+        return false;
+    memcpy(out, o->via.str.ptr, o->via.str.size);
+    out[o->via.str.size] = 0;
+    return true;
+}
+
+int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, size_t len,
+                   const uint8_t *payload, size_t payload_len, char *errtext, size_t errlen)
+{
+    s_reset(it);
+    it->rt = rt;
+    msgpack_zone zone;
+    msgpack_object o;
+    msgpack_zone_init(&zone, 2048);
+    int rc = -1;
+    int64_t x;
+    const char *what = "its format";
+    if (sl_mp_unpack(state, len, &zone, &o, errtext, errlen) || o.type != MSGPACK_OBJECT_MAP)
+        goto done;
+    what = "its version";
+    if (!s_int(sl_mp_get(&o, "v"), 1, 1, &x))
+        goto done;
+    what = "its fields";
+    int64_t seq, legacy, voided, on, corrected, nsteps_check, nkids_check;
+    if (!s_int(sl_mp_get(&o, "seq"), 1, INT64_MAX, &seq)
+        || !s_int(sl_mp_get(&o, "legacy"), 0, 1, &legacy)
+        || !s_int(sl_mp_get(&o, "voided"), 0, 1, &voided)
+        || !s_int(sl_mp_get(&o, "on"), 0, 99991231, &on)
+        || !s_int(sl_mp_get(&o, "corrected"), 0, 1, &corrected)
+        || !s_int(sl_mp_get(&o, "nsteps"), 0, SL_FOLD_MAX_STEPS, &nsteps_check)
+        || !s_int(sl_mp_get(&o, "nkids"), 0, SL_FOLD_MAX_KIDS, &nkids_check)
+        || !s_str(sl_mp_get(&o, "unit"), it->unit, sizeof it->unit)
+        || !s_str(sl_mp_get(&o, "member"), it->member, sizeof it->member))
+        goto done;
+    it->seq = (uint64_t) seq;
+    it->legacy = legacy;
+    it->voided = voided;
+    it->on = (int32_t) on;
+    it->corrected = corrected;
+    what = "its rating";
+    const msgpack_object *r = sl_mp_get(&o, "rating");
+    int64_t rs, stars, ron, rg, nr;
+    if (!r || r->type != MSGPACK_OBJECT_ARRAY || r->via.array.size != 7
+        || !s_int(&r->via.array.ptr[0], 0, INT64_MAX, &rs)
+        || !s_int(&r->via.array.ptr[1], 0, 5, &stars)
+        || !s_int(&r->via.array.ptr[2], 0, 99991231, &ron)
+        || !s_str(&r->via.array.ptr[3], it->rating_unit, sizeof it->rating_unit)
+        || !s_str(&r->via.array.ptr[4], it->rating_member, sizeof it->rating_member)
+        || !s_int(&r->via.array.ptr[5], 0, UINT32_MAX, &rg)
+        || !s_int(&r->via.array.ptr[6], 0, UINT32_MAX, &nr))
+        goto done;
+    it->rating_seq = (uint64_t) rs;
+    it->stars = (int) stars;
+    it->rating_on = (int32_t) ron;
+    it->rated_goods = (uint32_t) rg;
+    it->ratings = (uint32_t) nr;
+    what = "its steps";
+    const msgpack_object *steps = sl_mp_get(&o, "steps");
+    int nstatus = 0;
+    char part[32];
+    while (rt->life && sl_schema_part(rt->life->statuses, (size_t) nstatus, part, sizeof part))
+        nstatus++;
+    if (!steps || steps->type != MSGPACK_OBJECT_ARRAY || steps->via.array.size != nsteps_check
+        || (!rt->life && nsteps_check))
+        goto done;
+    for (uint32_t i = 0; i < steps->via.array.size; i++) {
+        const msgpack_object *s = &steps->via.array.ptr[i];
+        int64_t son, sst;
+        if (s->type != MSGPACK_OBJECT_ARRAY || s->via.array.size != 2
+            || !s_int(&s->via.array.ptr[0], 0, 99991231, &son)
+            || !s_int(&s->via.array.ptr[1], 0, nstatus - 1, &sst))
+            goto done;
+        it->steps[i].on = (int32_t) son;
+        it->steps[i].status = (int8_t) sst;
+    }
+    it->nsteps = steps->via.array.size;
+    what = "its records";
+    const msgpack_object *kids = sl_mp_get(&o, "kids");
+    if (!kids || kids->type != MSGPACK_OBJECT_ARRAY || kids->via.array.size != nkids_check)
+        goto done;
+    for (uint32_t i = 0; i < kids->via.array.size; i++) {
+        const msgpack_object *k = &kids->via.array.ptr[i];
+        int64_t kseq, role, kv, ko;
+        if (k->type != MSGPACK_OBJECT_ARRAY || k->via.array.size != 4
+            || !s_int(&k->via.array.ptr[0], 1, INT64_MAX, &kseq)
+            || !s_int(&k->via.array.ptr[1], SL_ROLE_UPDATE, SL_ROLE_VOID, &role)
+            || !s_int(&k->via.array.ptr[2], 0, 1, &kv) || !s_int(&k->via.array.ptr[3], 0, 1, &ko))
+            goto done;
+        it->kids[i] = (sl_kid_t) { .seq = (uint64_t) kseq, .role = (uint8_t) role,
+                                   .voided = kv, .of_item = ko };
+    }
+    it->nkids = kids->via.array.size;
+    what = "its payload";
+    const msgpack_object *p = sl_mp_get(&o, "payload");
+    if (!p)
+        goto done;
+    if (corrected) {
+        if (p->type != MSGPACK_OBJECT_BIN)
+            goto done;
+        msgpack_sbuffer_write(&it->payload, p->via.bin.ptr, p->via.bin.size);
+    } else {
+        if (p->type != MSGPACK_OBJECT_NIL || !payload)
+            goto done;
+        msgpack_sbuffer_write(&it->payload, (const char *) payload, payload_len);
+    }
+    sl_view_t view;
+    if (sl_schema_view(rt, (const uint8_t *) it->payload.data, it->payload.size, &view,
+                       errtext, errlen))
+        goto done;
+    s_derive(it);
+    rc = 0;
+done:
+    if (rc)
+        snprintf(errtext, errlen, "the state of item #%lld is damaged (%s)", (long long) it->seq,
+                 what);
+    msgpack_zone_destroy(&zone);
+    return rc;
+}

@@ -1,0 +1,352 @@
+/* sl_items.c: the item-state table (see sl_items.h).
+ *
+ * For each new record: find the item it is about (if any), load its state,
+ * let the fold (sl_fold.c) apply the record or refuse it, write the state
+ * back.  A void of an update or rating replays the item's history through
+ * the store's events.  Every value read back is checked (a damaged state is
+ * an error, never a crash). */
+#include "sl_items.h"
+#include "sl_db.h"
+#include "sl_id.h"
+#include "sl_log.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define F_ITEM "item"          /* the field of a record about an item */
+#define F_MEMBER "member"
+
+struct sl_items {
+    sqlite3 *db;
+    sqlite3_stmt *get, *put, *members, *last_of_member;
+    sl_item_t *it;
+    msgpack_sbuffer buf;
+    char checkin[SL_MAX_NAME_BYTES + 1], checkout[SL_MAX_NAME_BYTES + 1];
+};
+
+sl_items_t *sl_items_new(sqlite3 *db)
+{
+    sl_items_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->db = db;
+    msgpack_sbuffer_init(&self->buf);
+    for (size_t i = 0; i < sl_schema_count(); i++) {
+        const sl_rtype_t *rt = sl_schema_at(i);
+        if (rt->role == SL_ROLE_CHECKIN)
+            snprintf(self->checkin, sizeof self->checkin, "%s", rt->name);
+        if (rt->role == SL_ROLE_CHECKOUT)
+            snprintf(self->checkout, sizeof self->checkout, "%s", rt->name);
+    }
+    self->it = sl_item_new();
+    self->get = sl_db_prepare(db, "SELECT state FROM items WHERE type = ? AND site_no = ? AND seq = ?");
+    self->put = sl_db_prepare(db,
+        "INSERT INTO items(type, site_no, seq, on_date, status, good_on, unit, member, voided, state)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(type, site_no, seq) DO UPDATE SET on_date = excluded.on_date,"
+        " status = excluded.status, good_on = excluded.good_on, unit = excluded.unit,"
+        " member = excluded.member, voided = excluded.voided, state = excluded.state");
+    /* A member is here when their latest check-in or check-out at this
+     * site, not void, is a check-in. */
+    self->last_of_member = sl_db_prepare(db,
+        "SELECT type, seq FROM items WHERE type IN (?1, ?2) AND site_no = ?3 AND member = ?4"
+        " AND voided = 0 ORDER BY seq DESC LIMIT 1");
+    self->members = sl_db_prepare(db,
+        "SELECT count(*) FROM (SELECT member, type, max(seq) FROM items"
+        " WHERE type IN (?1, ?2) AND site_no = ?3 AND voided = 0 GROUP BY member) WHERE type = ?1");
+    if (!self->it || !self->get || !self->put || !self->last_of_member || !self->members)
+        sl_items_destroy(&self);
+    return self;
+}
+
+void sl_items_destroy(sl_items_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    sl_items_t *self = *self_p;
+    sqlite3_finalize(self->get);
+    sqlite3_finalize(self->put);
+    sqlite3_finalize(self->members);
+    sqlite3_finalize(self->last_of_member);
+    sl_item_destroy(&self->it);
+    msgpack_sbuffer_destroy(&self->buf);
+    free(self);
+    *self_p = NULL;
+}
+
+static int s_fail(sl_fold_err_t *err, const char *field, const char *text)
+{
+    snprintf(err->text, sizeof err->text, "%s", text);
+    err->field = field;
+    return -1;
+}
+
+static int s_write(sl_items_t *self, int64_t site_no, const sl_item_t *it)
+{
+    sqlite3_stmt *st = self->put;
+    char status[32] = "", label[64];
+    sl_fold_status_name(it, it->status, status, sizeof status, label, sizeof label);
+    msgpack_sbuffer_clear(&self->buf);
+    bool stateful = sl_fold_stateful(it);
+    if (stateful)
+        sl_fold_encode(it, &self->buf);
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, it->rt->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, site_no);
+    sqlite3_bind_int64(st, 3, (int64_t) it->seq);
+    if (it->on)
+        sqlite3_bind_int(st, 4, it->on);
+    else
+        sqlite3_bind_null(st, 4);
+    if (status[0])
+        sqlite3_bind_text(st, 5, status, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 5);
+    if (it->good_on)
+        sqlite3_bind_int(st, 6, it->good_on);
+    else
+        sqlite3_bind_null(st, 6);
+    if (it->unit[0])
+        sqlite3_bind_text(st, 7, it->unit, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 7);
+    if (it->member[0])
+        sqlite3_bind_text(st, 8, it->member, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 8);
+    sqlite3_bind_int(st, 9, it->voided);
+    if (stateful)
+        sqlite3_bind_blob(st, 10, self->buf.data, (int) self->buf.size, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 10);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc)
+        sl_error("items: cannot store item #%" PRIu64 ": %s", it->seq, sqlite3_errmsg(self->db));
+    sqlite3_reset(st);
+    return rc;
+}
+
+int sl_items_load(sl_items_t *self, int64_t site_no, uint64_t seq,
+                  const sl_items_events_t *ev, sl_item_t *it, char *err, size_t errlen)
+{
+    const sl_rtype_t *rt;
+    const uint8_t *payload;
+    size_t len;
+    int found = ev->by_seq(ev->ctx, seq, &rt, &payload, &len);
+    if (found < 0 || (found == 0 && !rt)) {
+        snprintf(err, errlen, "cannot read record #%" PRIu64, seq);
+        return -1;
+    }
+    if (found > 0 || (rt->role != SL_ROLE_FACT && rt->role != SL_ROLE_CHECKIN
+                      && rt->role != SL_ROLE_CHECKOUT))
+        return 0;
+    sqlite3_stmt *st = self->get;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, rt->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, site_no);
+    sqlite3_bind_int64(st, 3, (int64_t) seq);
+    int rc = sqlite3_step(st);
+    int out;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+        out = sl_fold_decode(it, rt, sqlite3_column_blob(st, 0),
+                             (size_t) sqlite3_column_bytes(st, 0), payload, len, err, errlen)
+              ? -1 : 1;
+    } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        /* A plain fact (no state kept), or a row never written (a store
+         * migrated from 0.2.0 before its backfill): its own record says it. */
+        sl_fold_err_t ferr;
+        out = sl_fold_start(it, rt, seq, payload, len, &ferr) ? -1 : 1;
+        if (out < 0)
+            snprintf(err, errlen, "record #%" PRIu64 ": %s", seq, ferr.text);
+    } else {
+        snprintf(err, errlen, "cannot read the state of item #%" PRIu64 ": %s", seq,
+                 sqlite3_errmsg(self->db));
+        out = -1;
+    }
+    sqlite3_reset(st);
+    return out;
+}
+
+/* The seq of the item a record is about, through its `item` field: the
+ * item itself, or (for a void of an update or rating) the item that record
+ * is about.  *target gets the seq the record names.  0, or -1 with err. */
+static int s_root_of(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
+                     const sl_items_events_t *ev, uint64_t *root, uint64_t *target,
+                     sl_fold_err_t *err)
+{
+    sl_view_t v;
+    if (sl_schema_view(rt, payload, len, &v, err->text, sizeof err->text))
+        return -1;
+    int k = sl_schema_field_index(rt, F_ITEM);
+    if (k < 0 || !v.v[k].present)
+        return s_fail(err, F_ITEM, "the record names no item");
+    uint8_t id[SL_ID_BYTES];
+    memcpy(id, v.v[k].id, SL_ID_BYTES);
+    const sl_rtype_t *trt;
+    const uint8_t *tp;
+    size_t tlen;
+    char text[SL_ID_TEXT];
+    sl_id_format(id, text);
+    int found = ev->by_id(ev->ctx, id, target, &trt, &tp, &tlen);
+    if (found != 0 || !trt) {
+        snprintf(err->text, sizeof err->text, "记录 %s 不是本站点的记录 record %s is not one of this "
+                 "site's records", text, text);
+        err->field = F_ITEM;
+        return -1;
+    }
+    if (trt->role == SL_ROLE_FACT || trt->role == SL_ROLE_CHECKIN || trt->role == SL_ROLE_CHECKOUT) {
+        *root = *target;
+        return 0;
+    }
+    if (rt->role == SL_ROLE_VOID && (trt->role == SL_ROLE_UPDATE || trt->role == SL_ROLE_RATING)) {
+        uint64_t ignored;
+        return s_root_of(trt, tp, tlen, ev, root, &ignored, err);
+    }
+    snprintf(err->text, sizeof err->text, "%s不能指向一条%s（#%" PRIu64 "）：%s只能针对事项本身"
+             "%s a %s cannot be about a %s record (#%" PRIu64 ")", rt->label, trt->label, *target,
+             rt->label, rt->role == SL_ROLE_VOID ? "、它的进展或评价" : "", rt->name, trt->name,
+             *target);
+    err->field = F_ITEM;
+    return -1;
+}
+
+/* A member checks in only when not here, and out only when here. */
+static int s_placement(sl_items_t *self, int64_t site_no, const sl_item_t *it, sl_fold_err_t *err)
+{
+    sqlite3_stmt *st = self->last_of_member;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, self->checkin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, self->checkout, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, site_no);
+    sqlite3_bind_text(st, 4, it->member, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    bool here = rc == SQLITE_ROW && strcmp(sl_db_text(st, 0), self->checkin) == 0;
+    long long since = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return s_fail(err, NULL, "cannot read the members checked in here");
+    if (it->rt->role == SL_ROLE_CHECKIN && here) {
+        snprintf(err->text, sizeof err->text, "党员 %s 已在本社区报到（#%lld），调出后才能再次报到 member "
+                 "%s is already checked in here (#%lld)", it->member, since, it->member, since);
+        err->field = F_MEMBER;
+        return -1;
+    }
+    if (it->rt->role == SL_ROLE_CHECKOUT && !here) {
+        snprintf(err->text, sizeof err->text, "党员 %s 没有在本社区报到，不能调出 member %s is not "
+                 "checked in here", it->member, it->member);
+        err->field = F_MEMBER;
+        return -1;
+    }
+    return 0;
+}
+
+struct replay_ctx {
+    const sl_items_events_t *ev;
+};
+
+static int s_fetch(void *ctx, uint64_t seq, const sl_rtype_t **rt, const uint8_t **payload,
+                   size_t *len)
+{
+    const sl_items_events_t *ev = ((struct replay_ctx *) ctx)->ev;
+    return ev->by_seq(ev->ctx, seq, rt, payload, len) == 0 ? 0 : -1;
+}
+
+int sl_items_apply(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_rtype_t *rt,
+                   const uint8_t *payload, size_t len, const sl_items_events_t *ev,
+                   const sl_schema_lookup_t *lookup, sl_fold_err_t *err)
+{
+    sl_item_t *it = self->it;
+    err->field = NULL;
+    err->text[0] = 0;
+    if (rt->role == SL_ROLE_FACT || rt->role == SL_ROLE_CHECKIN || rt->role == SL_ROLE_CHECKOUT) {
+        if (sl_fold_start(it, rt, seq, payload, len, err))
+            return -1;
+        if (rt->role != SL_ROLE_FACT && s_placement(self, site_no, it, err))
+            return -1;
+        return s_write(self, site_no, it) ? s_fail(err, NULL, "cannot store the item's state") : 0;
+    }
+    /* A record about an item.  Its payload is copied: the lookups below
+     * reuse the store's statements, which own the bytes they return. */
+    uint8_t *own = malloc(len ? len : 1);
+    if (!own)
+        return s_fail(err, NULL, "out of memory");
+    memcpy(own, payload, len);
+    uint64_t root = 0, target = 0;
+    int rc = s_root_of(rt, own, len, ev, &root, &target, err);
+    char why[400];
+    int loaded = rc ? -1 : sl_items_load(self, site_no, root, ev, it, why, sizeof why);
+    if (rc == 0 && loaded <= 0)
+        rc = s_fail(err, F_ITEM, loaded < 0 ? why : "the record is not about an item");
+    if (rc == 0)
+        rc = sl_fold_apply(it, rt, seq, own, len, target, lookup, err);
+    if (rc == SL_FOLD_REPLAY) {
+        struct replay_ctx rctx = { .ev = ev };
+        /* The void itself is in the kids list but not yet in the store's
+         * events: the replay does not fetch voids, only what they voided. */
+        rc = sl_fold_replay(it, s_fetch, &rctx, err);
+    }
+    if (rc == 0 && s_write(self, site_no, it))
+        rc = s_fail(err, NULL, "cannot store the item's state");
+    free(own);
+    return rc ? -1 : 0;
+}
+
+long sl_items_members_here(sl_items_t *self, int64_t site_no)
+{
+    sqlite3_stmt *st = self->members;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, self->checkin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, self->checkout, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, site_no);
+    long n = sqlite3_step(st) == SQLITE_ROW ? (long) sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return n;
+}
+
+int sl_items_each(sl_items_t *self, const char *type, int64_t site_no,
+                  int (*fn)(void *ctx, const sl_items_row_t *row), void *ctx)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT type, site_no, seq, on_date, good_on, status, unit, member, voided, state FROM items"
+        " WHERE type = ?1 AND (?2 < 0 OR site_no = ?2) ORDER BY type, site_no, seq");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, site_no);
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        sl_items_row_t row = {
+            .type = sl_db_text(st, 0), .site_no = sqlite3_column_int64(st, 1),
+            .seq = (uint64_t) sqlite3_column_int64(st, 2),
+            .on_date = (int32_t) sqlite3_column_int64(st, 3),
+            .good_on = (int32_t) sqlite3_column_int64(st, 4), .status = sl_db_text(st, 5),
+            .unit = sl_db_text(st, 6), .member = sl_db_text(st, 7),
+            .voided = sqlite3_column_int(st, 8) != 0,
+            .state = sqlite3_column_blob(st, 9), .state_len = (size_t) sqlite3_column_bytes(st, 9),
+        };
+        rc = fn(ctx, &row);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sl_items_dump(sl_items_t *self, int64_t site_no, FILE *out)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT type, seq, on_date, status, good_on, unit, member, voided, hex(state) FROM items"
+        " WHERE ?1 < 0 OR site_no = ?1 ORDER BY type, site_no, seq");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, site_no);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        fprintf(out, "%s|%lld|%lld|%s|%lld|%s|%s|%d|%s\n", sl_db_text(st, 0),
+                (long long) sqlite3_column_int64(st, 1), (long long) sqlite3_column_int64(st, 2),
+                sl_db_text(st, 3), (long long) sqlite3_column_int64(st, 4), sl_db_text(st, 5),
+                sl_db_text(st, 6), sqlite3_column_int(st, 7), sl_db_text(st, 8));
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? 0 : -1;
+}

@@ -1,0 +1,90 @@
+/* sl_items.h: the item-state table, kept the same way by the site store and
+ * the central store.
+ *
+ * Table `items` holds one row per item (a record that is a fact of its own)
+ * with what the fold (sl_fold.c) made of its history: its date, status,
+ * good date, responsible unit and member, whether it is void, and the full
+ * state as bytes when there is more than its own record.  Records about an
+ * item (updates, ratings, corrections, voids) change its row.  The site keeps
+ * the rows of its own items (site_no 0); the server keeps every site's,
+ * maintained inside the same transaction that stores the records, so figures
+ * are read, not recomputed.  SQL on `items` lives here and nowhere else; the
+ * stores give access to their own events through callbacks. */
+#ifndef SL_ITEMS_H
+#define SL_ITEMS_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "sl_fold.h"
+#include "sl_schema.h"
+
+/* The table, for the stores' migrations.  Keyed by type first, so that the
+ * reports read one type's rows as one range. */
+#define SL_ITEMS_SCHEMA \
+    "CREATE TABLE items(" \
+    "  type TEXT NOT NULL," \
+    "  site_no INTEGER NOT NULL,"      /* 0 in a site store */ \
+    "  seq INTEGER NOT NULL,"          /* the record that created the item */ \
+    "  on_date INTEGER,"               /* yyyymmdd, as corrected */ \
+    "  status TEXT,"                   /* lifecycle status now */ \
+    "  good_on INTEGER,"               /* when it last entered its good status (NULL: not in it) */ \
+    "  unit TEXT, member TEXT,"        /* responsible now */ \
+    "  voided INTEGER NOT NULL DEFAULT 0," \
+    "  state BLOB,"                    /* sl_fold_encode; NULL: rebuilt from the record */ \
+    "  PRIMARY KEY(type, site_no, seq)) WITHOUT ROWID;"
+
+/* A store's own records, by id (of the same site) or by seq.  The pointers
+ * stay valid until the next call of either. 0 found, 1 none, -1 error. */
+typedef struct {
+    int (*by_id)(void *ctx, const uint8_t *id, uint64_t *seq, const sl_rtype_t **rt,
+                 const uint8_t **payload, size_t *len);
+    int (*by_seq)(void *ctx, uint64_t seq, const sl_rtype_t **rt, const uint8_t **payload,
+                  size_t *len);
+    void *ctx;
+} sl_items_events_t;
+
+typedef struct sl_items sl_items_t;
+
+sl_items_t *sl_items_new(sqlite3 *db);
+void sl_items_destroy(sl_items_t **self_p);
+
+/* Folds one new record of site `site_no` into the table, inside the
+ * caller's transaction: a new item gets its row; a record about an item
+ * (through its `item` field) changes that item's row.  The payload has
+ * passed sl_schema_check.  Returns 0, or -1 with the refusal in err (the
+ * fold's rules, a check-in of a member already here, a correction of an
+ * update …; err->field names the payload field) and nothing written. */
+int sl_items_apply(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_rtype_t *rt,
+                   const uint8_t *payload, size_t len, const sl_items_events_t *events,
+                   const sl_schema_lookup_t *lookup, sl_fold_err_t *err);
+
+/* Loads an item's state by the seq of the record that created it.
+ * 1 found, 0 when that record is not an item, -1 when damaged (err). */
+int sl_items_load(sl_items_t *self, int64_t site_no, uint64_t seq,
+                  const sl_items_events_t *events, sl_item_t *it, char *err, size_t errlen);
+
+/* Members checked in at this site now (their latest check-in or check-out
+ * here, not void, is a check-in). -1 on error. */
+long sl_items_members_here(sl_items_t *self, int64_t site_no);
+
+/* Calls fn for every row of a type (all sites when site_no < 0), in key
+ * order: the reports' and the lists' way in.  Stops when fn returns
+ * non-zero, and returns that; -1 on a database error. */
+typedef struct {
+    const char *type;
+    int64_t site_no;
+    uint64_t seq;
+    int32_t on_date, good_on;
+    const char *status, *unit, *member;
+    bool voided;
+    const uint8_t *state;
+    size_t state_len;
+} sl_items_row_t;
+int sl_items_each(sl_items_t *self, const char *type, int64_t site_no,
+                  int (*fn)(void *ctx, const sl_items_row_t *row), void *ctx);
+
+/* A canonical dump of the table (every row, key order, state bytes in hex):
+ * equal dumps mean equal states (the fold's determinism tests). */
+int sl_items_dump(sl_items_t *self, int64_t site_no, FILE *out);
+
+#endif
