@@ -23,6 +23,7 @@
 #include "sl_id.h"
 #include "sl_log.h"
 #include "sl_msg.h"
+#include "sl_tally.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,6 +298,115 @@ static void s_lifecycles(void)
     REFUSED(rc, "member", "a member not in the reference data is refused: %s", s_err);
 }
 
+/* ---- five-one and points, from the states ------------------------------------------------ */
+
+struct five_ctx {
+    site_store_t *store;
+    sl_item_t *it;
+    sl_five_t five;             /* unit u1, 2025 */
+    const sl_secretary_t *secretaries;
+    size_t nsec;
+    int lectures_kept;
+    int64_t points[3];          /* u1, u2, m1 */
+    int cards[3];
+};
+
+static int s_five_row(void *vctx, const sl_items_row_t *row)
+{
+    struct five_ctx *ctx = vctx;
+    char err[300];
+    if (site_store_item(ctx->store, row->seq, ctx->it, err, sizeof err) != 1)
+        return -1;
+    sl_item_t *it = ctx->it;
+    int task = sl_tally_task_of(it->rt);
+    int32_t since;
+    if (task >= 0 && strcmp(it->unit, "u1") == 0
+        && sl_tally_counts(it, 20250101, 20251231, &since)) {
+        if (task == SL_TASK_LECTURE) {
+            char speaker[64];
+            sl_schema_field_text(it->rt, (const uint8_t *) it->payload.data, it->payload.size,
+                                 "speaker", speaker, sizeof speaker);
+            const char *sec = sl_tally_secretary_at(ctx->secretaries, ctx->nsec, since);
+            ctx->lectures_kept++;
+            if (!sec || strcmp(sec, speaker) != 0)
+                return 0;       /* kept, not counted: not the secretary */
+        }
+        ctx->five.done[task]++;
+    }
+    if (it->ratings && !it->voided && it->rating_on / 10000 == 2025) {
+        sl_rating_effect_t e = sl_tally_rating(it->stars, 1, 1);
+        const char *who[] = { "u1", "u2", "m1" };
+        for (int w = 0; w < 3; w++)
+            if (strcmp(it->rating_unit, who[w]) == 0 || strcmp(it->rating_member, who[w]) == 0) {
+                ctx->points[w] += e.points;
+                ctx->cards[w] += e.card;
+            }
+    }
+    return 0;
+}
+
+static void s_five_and_points(void)
+{
+    site_store_t *st = s_new_site("qu.five");
+    if (!st)
+        return;
+    char item[32];
+    s_add(st, "service_matter", "unit=u1", "title=长椅", "status=done", "on=2025-03-01", NULL);
+    s_add(st, "service_matter", "unit=u1", "title=停车棚", "status=planned", "on=2025-03-01", NULL);
+    s_add(st, "service_matter", "unit=u1", "title=去年的", "status=done", "on=2024-12-01", NULL);
+    s_add(st, "party_day", "unit=u1", "theme=联学", "on=2025-04-01", NULL);
+    s_add(st, "party_lecture", "unit=u1", "speaker=m1", "title=书记讲", "on=2025-05-01", NULL);
+    s_add(st, "party_lecture", "unit=u1", "speaker=m3", "title=委员讲", "on=2025-05-02", NULL);
+    s_add(st, "micro_wish", "resident=甲", "wish=轮椅", "on=2025-06-01", "status=claimed",
+          "unit=u1", NULL);
+    s_add(st, "micro_wish", "resident=乙", "wish=书包", "on=2025-06-01", "status=claimed",
+          "unit=u1", NULL);
+    snprintf(item, sizeof item, "item=#%llu", (unsigned long long) s_last);
+    s_check(s_add(st, "update", item, "status=fulfilled", "on=2025-06-09", NULL) == 0,
+            "a wish is fulfilled %s", s_err);
+    s_add(st, "enterprise_problem", "enterprise=某厂", "problem=用电", "unit=u1", "on=2025-07-01",
+          "status=solved", NULL);
+    s_add(st, "problem_report", "reporter_kind=courier", "summary=井盖", "on=2025-08-01", NULL);
+    snprintf(item, sizeof item, "item=#%llu", (unsigned long long) s_last);
+    s_add(st, "update", item, "status=accepted", "on=2025-08-01", NULL);
+    s_add(st, "update", item, "status=assigned", "unit=u2", "member=m1", "on=2025-08-02", NULL);
+    s_add(st, "update", item, "status=handled", "on=2025-08-03", NULL);
+    s_add(st, "update", item, "status=closed", "on=2025-08-04", NULL);
+    s_check(s_add(st, "rating", item, "stars=5", NULL) == 0, "5 stars for u2/m1 %s", s_err);
+    s_add(st, "service_matter", "unit=u1", "title=差评", "status=done", "on=2025-09-01", NULL);
+    snprintf(item, sizeof item, "item=#%llu", (unsigned long long) s_last);
+    s_check(s_add(st, "rating", item, "stars=1", "comment=没解决", NULL) == 0, "1 star for u1 %s",
+            s_err);
+
+    sl_secretary_t hist[] = { { 20240101, "m2" }, { 20250101, "m1" } };
+    struct five_ctx ctx = { .store = st, .it = sl_item_new(), .secretaries = hist, .nsec = 2 };
+    for (int t = 0; t < SL_TASKS; t++) {
+        ctx.five.required[t] = t == SL_TASK_MATTER ? 2 : 1;
+        site_store_items_each(st, sl_tally_task_type(t), s_five_row, &ctx);
+    }
+    site_store_items_each(st, "problem_report", s_five_row, &ctx);
+    s_check(ctx.five.done[SL_TASK_MATTER] == 2,
+            "五个一: 2 done matters of u1 in 2025 (the planned one and last year's do not count; "
+            "got %d)", ctx.five.done[SL_TASK_MATTER]);
+    s_check(ctx.lectures_kept == 2 && ctx.five.done[SL_TASK_LECTURE] == 1,
+            "五个一: two lectures kept, only the secretary's counts");
+    s_check(ctx.five.done[SL_TASK_WISH] == 1, "五个一: only the fulfilled wish counts");
+    s_check(ctx.five.done[SL_TASK_PARTY_DAY] == 1 && ctx.five.done[SL_TASK_ENTERPRISE] == 1,
+            "五个一: the party day and the solved enterprise problem count");
+    long met = 0, req = 0;
+    sl_tally_five_sum(&ctx.five, &met, &req);
+    s_check(sl_tally_five_complete(&ctx.five) && met == 6 && req == 6,
+            "u1 completes 五个一 in 2025: %ld of %ld", met, req);
+    s_check(ctx.points[1] == 1 && ctx.points[2] == 1 && ctx.cards[1] == 0,
+            "5 stars: a point to the unit (u2) and the member (m1) responsible");
+    s_check(ctx.cards[0] == 1 && ctx.points[0] == 0, "1 star: a yellow card to u1");
+    s_check(sl_tally_secretary_at(hist, 2, 20241231) && strcmp(sl_tally_secretary_at(hist, 2,
+            20241231), "m2") == 0 && !sl_tally_secretary_at(hist, 2, 20231231),
+            "the secretary in force by date");
+    sl_item_destroy(&ctx.it);
+    site_store_destroy(&st);
+}
+
 /* ---- part 2: determinism -------------------------------------------------------------- */
 
 /* Enters a varied history at a site: items, moves, ratings, corrections, voids. */
@@ -470,6 +580,7 @@ int main(void)
     if (s_check(s_store != NULL, "a site store in %s", s_dir))
         s_lifecycles();
     site_store_destroy(&s_store);
+    s_five_and_points();
     s_determinism();
     sl_item_destroy(&s_it);
     char cmd[400];
