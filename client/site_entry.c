@@ -280,4 +280,5 @@ void site_entry_render(site_store_t *store, const site_record_t *rec, char *out,
         snprintf(out, cap, "%s", buf);
         free(buf);
     }
+    site_store_release(store);
 }

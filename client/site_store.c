@@ -83,6 +83,12 @@ static int s_by_id(void *ctx, const uint8_t *id, uint64_t *seq, const sl_rtype_t
     return s_event_cols(st, 1, rt, payload, len);
 }
 
+static void s_release(void *ctx)
+{
+    sqlite3_reset(((events_ctx_t *) ctx)->by_id);
+    sqlite3_reset(((events_ctx_t *) ctx)->by_seq);
+}
+
 static int s_by_seq(void *ctx, uint64_t seq, const sl_rtype_t **rt, const uint8_t **payload,
                     size_t *len)
 {
@@ -107,7 +113,7 @@ static int s_fold_all(sqlite3 *db, uint64_t from, char *err, size_t errlen)
                                           " ORDER BY seq");
     sl_items_t *items = sl_items_new(db);
     int rc = ctx.by_id && ctx.by_seq && all && items ? 0 : -1;
-    sl_items_events_t ev = { s_by_id, s_by_seq, &ctx };
+    sl_items_events_t ev = { s_by_id, s_by_seq, s_release, &ctx };
     sqlite3_bind_int64(all, 1, (int64_t) from);
     while (rc == 0 && sqlite3_step(all) == SQLITE_ROW) {
         uint64_t seq = (uint64_t) sqlite3_column_int64(all, 0);
@@ -284,7 +290,7 @@ static site_store_t *s_open(const char *dir, bool create, char *err, size_t errl
     self->ref_known = sl_db_prepare(self->db, "SELECT 1 FROM refdata WHERE kind = ? AND key = ?"
                                               " AND value IS NOT NULL");
     self->items = sl_items_new(self->db);
-    self->events = (sl_items_events_t) { s_by_id, s_by_seq, evs };
+    self->events = (sl_items_events_t) { s_by_id, s_by_seq, s_release, evs };
     self->lookup = (sl_schema_lookup_t) { site_store_ref_lookup, s_ref_known, self };
     self->set_meta = sl_db_prepare(self->db,
         "INSERT INTO meta(key, value) VALUES (?, ?)"
@@ -586,6 +592,11 @@ int site_store_record(site_store_t *self, const uint8_t *id, site_record_t *out)
     if (rc != SQLITE_ROW)
         return -1;
     return s_record_row(st, out);
+}
+
+void site_store_release(site_store_t *self)
+{
+    sqlite3_reset(self->record_by_id);
 }
 
 int site_store_records(site_store_t *self, const char *type, long limit,

@@ -61,8 +61,11 @@ typedef struct {
 
 /* The id of record `seq`: 0, or -1 when there is none. */
 int site_store_id_of(site_store_t *self, uint64_t seq, uint8_t id[SL_ID_BYTES]);
-/* The record with this id: 0, 1 none, -1 damaged or error. */
+/* The record with this id: 0, 1 none, -1 damaged or error.  Its pointers
+ * stay valid until the next call or site_store_release (which ends the
+ * read: call it when done, or the next write waits on an old snapshot). */
 int site_store_record(site_store_t *self, const uint8_t *id, site_record_t *out);
+void site_store_release(site_store_t *self);
 /* Records newest first, of one type (NULL: all), at most `limit` (0: all);
  * stops when fn returns non-zero.  0, or -1 on a database error. */
 int site_store_records(site_store_t *self, const char *type, long limit,

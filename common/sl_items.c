@@ -127,7 +127,18 @@ static int s_write(sl_items_t *self, int64_t site_no, const sl_item_t *it)
     return rc;
 }
 
+static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
+                  const sl_items_events_t *ev, sl_item_t *it, char *err, size_t errlen);
+
 int sl_items_load(sl_items_t *self, int64_t site_no, uint64_t seq,
+                  const sl_items_events_t *ev, sl_item_t *it, char *err, size_t errlen)
+{
+    int rc = s_load(self, site_no, seq, ev, it, err, errlen);
+    ev->release(ev->ctx);
+    return rc;
+}
+
+static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
                   const sl_items_events_t *ev, sl_item_t *it, char *err, size_t errlen)
 {
     const sl_rtype_t *rt;
@@ -275,7 +286,7 @@ int sl_items_apply(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_rty
     uint64_t root = 0, target = 0;
     int rc = s_root_of(rt, own, len, ev, &root, &target, err);
     char why[400];
-    int loaded = rc ? -1 : sl_items_load(self, site_no, root, ev, it, why, sizeof why);
+    int loaded = rc ? -1 : s_load(self, site_no, root, ev, it, why, sizeof why);
     if (rc == 0 && loaded <= 0)
         rc = s_fail(err, F_ITEM, loaded < 0 ? why : "the record is not about an item");
     if (rc == 0)
@@ -288,6 +299,7 @@ int sl_items_apply(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_rty
     }
     if (rc == 0 && s_write(self, site_no, it))
         rc = s_fail(err, NULL, "cannot store the item's state");
+    ev->release(ev->ctx);
     free(own);
     return rc ? -1 : 0;
 }

@@ -34,12 +34,16 @@
     "  PRIMARY KEY(type, site_no, seq)) WITHOUT ROWID;"
 
 /* A store's own records, by id (of the same site) or by seq.  The pointers
- * stay valid until the next call of either. 0 found, 1 none, -1 error. */
+ * stay valid until the next call of either, or `release`, which ends the
+ * reads (an SQLite statement left stepped keeps a read snapshot open: the
+ * next write transaction of that connection would then fail as busy).
+ * 0 found, 1 none, -1 error. */
 typedef struct {
     int (*by_id)(void *ctx, const uint8_t *id, uint64_t *seq, const sl_rtype_t **rt,
                  const uint8_t **payload, size_t *len);
     int (*by_seq)(void *ctx, uint64_t seq, const sl_rtype_t **rt, const uint8_t **payload,
                   size_t *len);
+    void (*release)(void *ctx);
     void *ctx;
 } sl_items_events_t;
 

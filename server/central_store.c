@@ -76,6 +76,12 @@ static int s_by_id(void *ctx, const uint8_t *id, uint64_t *seq, const sl_rtype_t
     return s_event_cols(st, 1, rt, payload, len);
 }
 
+static void s_release(void *ctx)
+{
+    sqlite3_reset(((events_ctx_t *) ctx)->by_id);
+    sqlite3_reset(((events_ctx_t *) ctx)->by_seq);
+}
+
 static int s_by_seq(void *ctx, uint64_t seq, const sl_rtype_t **rt, const uint8_t **payload,
                     size_t *len)
 {
@@ -103,7 +109,7 @@ static int s_backfill(sqlite3 *db, char *err, size_t errlen)
                                           " ORDER BY site_no, seq");
     sl_items_t *items = sl_items_new(db);
     int rc = ctx.by_id && ctx.by_seq && all && items ? 0 : -1;
-    sl_items_events_t ev = { s_by_id, s_by_seq, &ctx };
+    sl_items_events_t ev = { s_by_id, s_by_seq, s_release, &ctx };
     long skipped = 0;
     while (rc == 0 && sqlite3_step(all) == SQLITE_ROW) {
         ctx.site_no = sqlite3_column_int64(all, 0);
@@ -499,7 +505,7 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
             return s_refuse(r, SL_E_INVALID, ev->seq, bad ? bad : "payload", "event %llu (%s): %s",
                             (unsigned long long) ev->seq, rt->name, why);
         sl_fold_err_t ferr;
-        sl_items_events_t evs = { s_by_id, s_by_seq, &self->evs };
+        sl_items_events_t evs = { s_by_id, s_by_seq, s_release, &self->evs };
         if (sl_items_apply(self->items, site->site_no, ev->seq, rt, ev->payload, ev->payload_len,
                            &evs, &lk, &ferr))
             return s_refuse(r, SL_E_INVALID, ev->seq, ferr.field ? ferr.field : "payload",
@@ -801,7 +807,7 @@ int central_store_item(central_store_t *self, int64_t site_no, uint64_t seq, sl_
                        char *err, size_t errlen)
 {
     self->evs.site_no = site_no;
-    sl_items_events_t evs = { s_by_id, s_by_seq, &self->evs };
+    sl_items_events_t evs = { s_by_id, s_by_seq, s_release, &self->evs };
     return sl_items_load(self->items, site_no, seq, &evs, it, err, errlen);
 }
 

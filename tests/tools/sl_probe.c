@@ -24,6 +24,8 @@
  *                       last+1, prev = hash of the last event, a new id, hash
  *                       computed for the claimed site) with record type TYPE and
  *                       payload HEX (any bytes: schema tests); wait for its reply
+ *   pair T1 H1 T2 H2    BATCH of two such new events, chained (a valid record and
+ *                       a refused one: nothing of the batch may be stored)
  *   admin VERB          ADMIN request VERB without arguments; print the reply
  *   big BYTES           one frame of BYTES garbage bytes (over ZMQ_MAXMSGSIZE:
  *                       the server drops the connection); prints DROPPED when
@@ -412,6 +414,50 @@ static int s_rotate(probe_t *p)
     zmq_z85_decode(m.key, kp.public_z85);
     memset(&kp, 0, sizeof kp);
     sl_msg_encode(&m, &p->out);
+    int rc = s_send(p);
+    if (rc == 0)
+        s_reply(p, false);
+    return rc < 0 ? -1 : 0;
+}
+
+/* pair TYPE1 HEX1 TYPE2 HEX2: one BATCH of two new events on top of the
+ * site's chain (as `event`, chained to each other): a valid record followed
+ * by a refused one shows that nothing of a refused batch is stored. */
+static int s_pair(probe_t *p, char **args)
+{
+    if (s_need_store(p))
+        return -1;
+    uint8_t *payload[2] = { NULL, NULL };
+    size_t plen[2];
+    if (s_unhex(args[1], &payload[0], &plen[0]) || s_unhex(args[3], &payload[1], &plen[1])) {
+        free(payload[0]);
+        return -1;
+    }
+    uint64_t last = site_store_last_seq(p->store);
+    sl_event_t ev[2];
+    uint64_t hlc = site_store_hlc(p->store);
+    uint8_t prev[SL_HASH_BYTES];
+    if (site_store_hash_at(p->store, last, prev)) {
+        free(payload[0]);
+        free(payload[1]);
+        return -1;
+    }
+    sl_msg_encode_events_begin(&p->out, SL_BATCH, p->sess, 0, 2);
+    for (int i = 0; i < 2; i++) {
+        ev[i] = (sl_event_t) { .seq = last + 1 + (uint64_t) i, .type = args[2 * i],
+                               .type_len = strlen(args[2 * i]), .payload = payload[i],
+                               .payload_len = plen[i] };
+        hlc = sl_hlc_next(hlc, sl_now_ms());
+        ev[i].hlc = hlc;
+        ev[i].wall_ms = sl_now_ms();
+        sl_id_new(ev[i].id, ev[i].hlc);
+        memcpy(ev[i].prev, prev, SL_HASH_BYTES);
+        sl_event_hash(&ev[i], p->site_id, strlen(p->site_id), ev[i].hash);
+        memcpy(prev, ev[i].hash, SL_HASH_BYTES);
+        sl_msg_encode_event(&p->out, &ev[i]);
+    }
+    free(payload[0]);
+    free(payload[1]);
     int rc = s_send(p);
     if (rc == 0)
         s_reply(p, false);
@@ -816,6 +862,8 @@ int main(int argc, char **argv)
             nargs = 3;
         else if (!strcmp(op, "event"))
             nargs = 2;
+        else if (!strcmp(op, "pair"))
+            nargs = 4;
         else if (!strcmp(op, "replies") || !strcmp(op, "raw") || !strcmp(op, "rawfile")
                  || !strcmp(op, "sleep") || !strcmp(op, "admin") || !strcmp(op, "big")
                  || !strcmp(op, "flood") || !strcmp(op, "fetchflood")
@@ -833,7 +881,7 @@ int main(int argc, char **argv)
         }
         uint64_t a[3] = { 0 };
         bool numeric = strcmp(op, "raw") && strcmp(op, "rawfile") && strcmp(op, "event")
-                       && strcmp(op, "admin");
+                       && strcmp(op, "admin") && strcmp(op, "pair");
         for (int k = 0; numeric && k < nargs; k++)
             if (s_u64_arg(argv[i + 1 + k], &a[k]))
                 rc = 64;
@@ -890,6 +938,8 @@ int main(int argc, char **argv)
             rc = s_big(&p, a[0]) ? 1 : 0;
         } else if (!strcmp(op, "flood")) {
             rc = s_flood(&p, a[0]) ? 1 : 0;
+        } else if (!strcmp(op, "pair")) {
+            rc = s_pair(&p, argv + i + 1) ? 1 : 0;
         } else if (!strcmp(op, "rotate")) {
             rc = s_rotate(&p) ? 1 : 0;
         } else if (!strcmp(op, "fetchflood") || !strcmp(op, "pingflood")) {
