@@ -20,6 +20,13 @@ sqlite3 *sl_db_open(const char *path, bool create, char *err, size_t errlen)
                  "backup (it is not taken for a new store, and is left as it is)", path);
         return NULL;
     }
+    static bool configured;
+    if (!configured) {
+        /* No memory statistics: they cost a mutex on every allocation, and
+         * nothing reads them.  Only possible before SQLite starts. */
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        configured = true;
+    }
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {

@@ -9,6 +9,7 @@
 #include "sl_fold.h"
 #include "sl_mpcheck.h"
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,14 +43,23 @@ void sl_item_destroy(sl_item_t **self_p)
     *self_p = NULL;
 }
 
-/* Empties an item for reuse, keeping its payload buffer. */
+/* Empties an item for reuse, keeping its payload buffer.  Only the fields
+ * before the step and record arrays are cleared: the counts say how much of
+ * the arrays is in use (this runs for every record the server takes). */
 static void s_reset(sl_item_t *it)
 {
-    msgpack_sbuffer keep = it->payload;
-    memset(it, 0, sizeof *it);
-    it->payload = keep;
-    msgpack_sbuffer_clear(&it->payload);
+    it->rt = NULL;
+    it->seq = 0;
+    it->legacy = it->voided = it->corrected = false;
+    it->on = it->status_on = it->good_on = 0;
     it->status = -1;
+    it->goods = it->rated_goods = it->ratings = 0;
+    it->unit[0] = it->member[0] = it->rating_unit[0] = it->rating_member[0] = 0;
+    it->rating_seq = 0;
+    it->stars = 0;
+    it->rating_on = 0;
+    it->nsteps = it->nkids = 0;
+    msgpack_sbuffer_clear(&it->payload);
 }
 
 static int s_refuse(sl_fold_err_t *err, const char *field, const char *fmt, ...)
@@ -149,36 +159,56 @@ static void s_kid(sl_item_t *it, uint64_t seq, sl_role_kind_t role, bool of_item
     k->of_item = of_item;
 }
 
+/* Copies a string value of a view (a reference key) when present. */
+static void s_key(const sl_view_t *v, const char *field, char *out, size_t cap)
+{
+    int k = sl_schema_field_index(v->rt, field);
+    if (k < 0 || !v->v[k].present || !v->v[k].s || v->v[k].len == 0)
+        return;
+    size_t n = v->v[k].len < cap - 1 ? v->v[k].len : cap - 1;
+    memcpy(out, v->v[k].s, n);
+    out[n] = 0;
+}
+
 /* Sets a responsible unit or member from a view (when the type has it). */
 static void s_responsible(sl_item_t *it, const sl_view_t *v)
 {
-    char buf[SL_FOLD_KEY_CAP];
-    if (sl_schema_field_index(v->rt, F_UNIT) >= 0 && *s_text(v, F_UNIT, buf, sizeof buf))
-        snprintf(it->unit, sizeof it->unit, "%s", buf);
-    if (sl_schema_field_index(v->rt, F_MEMBER) >= 0 && *s_text(v, F_MEMBER, buf, sizeof buf))
-        snprintf(it->member, sizeof it->member, "%s", buf);
+    s_key(v, F_UNIT, it->unit, sizeof it->unit);
+    s_key(v, F_MEMBER, it->member, sizeof it->member);
 }
 
 int sl_fold_start(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8_t *payload,
                   size_t len, sl_fold_err_t *err)
 {
+    sl_view_t v;
+    err->field = NULL;
+    if (sl_schema_view(rt, payload, len, &v, err->text, sizeof err->text))
+        return -1;
+    return sl_fold_start_view(it, &v, seq, payload, len, err);
+}
+
+int sl_fold_start_view(sl_item_t *it, const sl_view_t *view, uint64_t seq,
+                       const uint8_t *payload, size_t len, sl_fold_err_t *err)
+{
+    const sl_rtype_t *rt = view->rt;
     s_reset(it);
     err->field = NULL;
     it->rt = rt;
     it->seq = seq;
     if (rt->role != SL_ROLE_FACT && rt->role != SL_ROLE_CHECKIN && rt->role != SL_ROLE_CHECKOUT)
         return s_refuse(err, NULL, "%s records are about an item; they are not one", rt->name);
-    sl_view_t v;
-    if (sl_schema_view(rt, payload, len, &v, err->text, sizeof err->text))
-        return -1;
-    it->legacy = v.legacy;
-    it->on = s_date(&v, F_ON);
-    s_responsible(it, &v);
+    it->legacy = view->legacy;
+    it->on = s_date(view, F_ON);
+    s_responsible(it, view);
     msgpack_sbuffer_write(&it->payload, (const char *) payload, len);
     const sl_lifecycle_t *l = rt->life;
     if (l) {
-        char st[32], name[32], label[64];
-        s_text(&v, F_STATUS, st, sizeof st);
+        char st[32] = "", name[32], label[64];
+        int k = sl_schema_field_index(rt, F_STATUS);
+        if (k >= 0 && view->v[k].present && view->v[k].len < sizeof st) {
+            memcpy(st, view->v[k].s, view->v[k].len);
+            st[view->v[k].len] = 0;
+        }
         int status = st[0] ? sl_schema_status(l, st, strlen(st))
                            : sl_schema_index(l->statuses, l->initial, strlen(l->initial));
         if (status < 0 || (st[0] && l->create && sl_schema_index(l->create, st, strlen(st)) < 0))
@@ -453,7 +483,9 @@ int sl_fold_status_at(const sl_item_t *it, int32_t date, int32_t *since)
 
 bool sl_fold_stateful(const sl_item_t *it)
 {
-    return it->rt->life || it->nkids || it->corrected || it->voided;
+    /* An item with only its own record is rebuilt from it (sl_fold_start):
+     * most items, and all of a bulk upload, keep no state bytes. */
+    return it->nkids || it->corrected || it->voided || it->nsteps > 1;
 }
 
 /* ---- state bytes ----------------------------------------------------------------------- */

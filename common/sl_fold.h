@@ -60,6 +60,7 @@ typedef struct {
     int32_t rating_on;
     char rating_unit[SL_FOLD_KEY_CAP], rating_member[SL_FOLD_KEY_CAP];
     uint32_t ratings;           /* ratings not voided */
+    /* From here on, s_reset (sl_fold.c) clears only the counts. */
     size_t nsteps;
     sl_step_t steps[SL_FOLD_MAX_STEPS];
     size_t nkids;
@@ -83,6 +84,9 @@ void sl_item_destroy(sl_item_t **self_p);
  * CHECKOUT).  The payload has passed sl_schema_check.  0 or -1. */
 int sl_fold_start(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8_t *payload,
                   size_t len, sl_fold_err_t *err);
+/* The same from the payload's view (already decoded). */
+int sl_fold_start_view(sl_item_t *it, const sl_view_t *view, uint64_t seq,
+                       const uint8_t *payload, size_t len, sl_fold_err_t *err);
 
 /* Applies a record about the item: an update, a rating or a correction of
  * it, or a void of it (target_seq = it->seq) or of one of its updates or
@@ -114,8 +118,8 @@ int sl_fold_status_at(const sl_item_t *it, int32_t date, int32_t *since);
 void sl_fold_encode(const sl_item_t *it, msgpack_sbuffer *out);
 int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, size_t len,
                    const uint8_t *payload, size_t payload_len, char *errtext, size_t errlen);
-/* True when the item needs its state bytes kept (a lifecycle, records about
- * it, a correction or a void); a plain fact is rebuilt from its record. */
+/* True when the item needs its state bytes kept (records about it, a
+ * correction, a void); an item with only its own record is rebuilt from it. */
 bool sl_fold_stateful(const sl_item_t *it);
 
 /* The name and the Chinese label of a status index of the item's type. */

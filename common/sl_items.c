@@ -19,10 +19,10 @@
 
 struct sl_items {
     sqlite3 *db;
-    sqlite3_stmt *get, *put, *members, *last_of_member;
+    sqlite3_stmt *get, *put, *add, *members, *last_of_member;
     sl_item_t *it;
     msgpack_sbuffer buf;
-    char checkin[SL_MAX_NAME_BYTES + 1], checkout[SL_MAX_NAME_BYTES + 1];
+    int checkin, checkout;      /* the codes of the check-in and check-out types */
 };
 
 sl_items_t *sl_items_new(sqlite3 *db)
@@ -35,12 +35,17 @@ sl_items_t *sl_items_new(sqlite3 *db)
     for (size_t i = 0; i < sl_schema_count(); i++) {
         const sl_rtype_t *rt = sl_schema_at(i);
         if (rt->role == SL_ROLE_CHECKIN)
-            snprintf(self->checkin, sizeof self->checkin, "%s", rt->name);
+            self->checkin = rt->code;
         if (rt->role == SL_ROLE_CHECKOUT)
-            snprintf(self->checkout, sizeof self->checkout, "%s", rt->name);
+            self->checkout = rt->code;
     }
     self->it = sl_item_new();
     self->get = sl_db_prepare(db, "SELECT state FROM items WHERE type = ? AND site_no = ? AND seq = ?");
+    /* A new item: a plain insert (cheaper than the upsert; every record
+     * the server takes that is an item goes this way). */
+    self->add = sl_db_prepare(db,
+        "INSERT INTO items(type, site_no, seq, on_date, status, good_on, unit, member, voided, state)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?)");
     self->put = sl_db_prepare(db,
         "INSERT INTO items(type, site_no, seq, on_date, status, good_on, unit, member, voided, state)"
         " VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -55,7 +60,8 @@ sl_items_t *sl_items_new(sqlite3 *db)
     self->members = sl_db_prepare(db,
         "SELECT count(*) FROM (SELECT member, type, max(seq) FROM items"
         " WHERE type IN (?1, ?2) AND site_no = ?3 AND voided = 0 GROUP BY member) WHERE type = ?1");
-    if (!self->it || !self->get || !self->put || !self->last_of_member || !self->members)
+    if (!self->it || !self->get || !self->put || !self->add || !self->last_of_member
+        || !self->members)
         sl_items_destroy(&self);
     return self;
 }
@@ -67,6 +73,7 @@ void sl_items_destroy(sl_items_t **self_p)
     sl_items_t *self = *self_p;
     sqlite3_finalize(self->get);
     sqlite3_finalize(self->put);
+    sqlite3_finalize(self->add);
     sqlite3_finalize(self->members);
     sqlite3_finalize(self->last_of_member);
     sl_item_destroy(&self->it);
@@ -82,17 +89,18 @@ static int s_fail(sl_fold_err_t *err, const char *field, const char *text)
     return -1;
 }
 
-static int s_write(sl_items_t *self, int64_t site_no, const sl_item_t *it)
+static int s_write(sl_items_t *self, int64_t site_no, const sl_item_t *it, bool is_new)
 {
-    sqlite3_stmt *st = self->put;
-    char status[32] = "", label[64];
-    sl_fold_status_name(it, it->status, status, sizeof status, label, sizeof label);
+    sqlite3_stmt *st = is_new ? self->add : self->put;
+    char status[32] = "";
+    if (it->rt->life && it->status >= 0)
+        sl_schema_part(it->rt->life->statuses, (size_t) it->status, status, sizeof status);
     msgpack_sbuffer_clear(&self->buf);
     bool stateful = sl_fold_stateful(it);
     if (stateful)
         sl_fold_encode(it, &self->buf);
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, it->rt->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 1, it->rt->code);
     sqlite3_bind_int64(st, 2, site_no);
     sqlite3_bind_int64(st, 3, (int64_t) it->seq);
     if (it->on)
@@ -154,7 +162,7 @@ static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
         return 0;
     sqlite3_stmt *st = self->get;
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, rt->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 1, rt->code);
     sqlite3_bind_int64(st, 2, site_no);
     sqlite3_bind_int64(st, 3, (int64_t) seq);
     int rc = sqlite3_step(st);
@@ -227,12 +235,12 @@ static int s_placement(sl_items_t *self, int64_t site_no, const sl_item_t *it, s
 {
     sqlite3_stmt *st = self->last_of_member;
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, self->checkin, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, self->checkout, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 1, self->checkin);
+    sqlite3_bind_int(st, 2, self->checkout);
     sqlite3_bind_int64(st, 3, site_no);
     sqlite3_bind_text(st, 4, it->member, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    bool here = rc == SQLITE_ROW && strcmp(sl_db_text(st, 0), self->checkin) == 0;
+    bool here = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == self->checkin;
     long long since = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -267,15 +275,28 @@ int sl_items_apply(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_rty
                    const uint8_t *payload, size_t len, const sl_items_events_t *ev,
                    const sl_schema_lookup_t *lookup, sl_fold_err_t *err)
 {
+    sl_view_t view;
+    err->field = NULL;
+    if (sl_schema_view(rt, payload, len, &view, err->text, sizeof err->text))
+        return -1;
+    return sl_items_apply_view(self, site_no, seq, &view, payload, len, ev, lookup, err);
+}
+
+int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_view_t *view,
+                        const uint8_t *payload, size_t len, const sl_items_events_t *ev,
+                        const sl_schema_lookup_t *lookup, sl_fold_err_t *err)
+{
     sl_item_t *it = self->it;
+    const sl_rtype_t *rt = view->rt;
     err->field = NULL;
     err->text[0] = 0;
     if (rt->role == SL_ROLE_FACT || rt->role == SL_ROLE_CHECKIN || rt->role == SL_ROLE_CHECKOUT) {
-        if (sl_fold_start(it, rt, seq, payload, len, err))
+        if (sl_fold_start_view(it, view, seq, payload, len, err))
             return -1;
         if (rt->role != SL_ROLE_FACT && s_placement(self, site_no, it, err))
             return -1;
-        return s_write(self, site_no, it) ? s_fail(err, NULL, "cannot store the item's state") : 0;
+        return s_write(self, site_no, it, true) ? s_fail(err, NULL, "cannot store the item's state")
+                                                : 0;
     }
     /* A record about an item.  Its payload is copied: the lookups below
      * reuse the store's statements, which own the bytes they return. */
@@ -297,7 +318,7 @@ int sl_items_apply(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_rty
          * events: the replay does not fetch voids, only what they voided. */
         rc = sl_fold_replay(it, s_fetch, &rctx, err);
     }
-    if (rc == 0 && s_write(self, site_no, it))
+    if (rc == 0 && s_write(self, site_no, it, false))
         rc = s_fail(err, NULL, "cannot store the item's state");
     ev->release(ev->ctx);
     free(own);
@@ -308,8 +329,8 @@ long sl_items_members_here(sl_items_t *self, int64_t site_no)
 {
     sqlite3_stmt *st = self->members;
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, self->checkin, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, self->checkout, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 1, self->checkin);
+    sqlite3_bind_int(st, 2, self->checkout);
     sqlite3_bind_int64(st, 3, site_no);
     long n = sqlite3_step(st) == SQLITE_ROW ? (long) sqlite3_column_int64(st, 0) : -1;
     sqlite3_reset(st);
@@ -324,12 +345,17 @@ int sl_items_each(sl_items_t *self, const char *type, int64_t site_no,
         " WHERE type = ?1 AND (?2 < 0 OR site_no = ?2) ORDER BY type, site_no, seq");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    const sl_rtype_t *rt = sl_schema_find(type, strlen(type));
+    if (!rt) {
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_bind_int(st, 1, rt->code);
     sqlite3_bind_int64(st, 2, site_no);
     int rc = 0, step;
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         sl_items_row_t row = {
-            .type = sl_db_text(st, 0), .site_no = sqlite3_column_int64(st, 1),
+            .rt = rt, .site_no = sqlite3_column_int64(st, 1),
             .seq = (uint64_t) sqlite3_column_int64(st, 2),
             .on_date = (int32_t) sqlite3_column_int64(st, 3),
             .good_on = (int32_t) sqlite3_column_int64(st, 4), .status = sl_db_text(st, 5),
@@ -354,11 +380,13 @@ int sl_items_dump(sl_items_t *self, int64_t site_no, FILE *out)
         return -1;
     sqlite3_bind_int64(st, 1, site_no);
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        fprintf(out, "%s|%lld|%lld|%s|%lld|%s|%s|%d|%s\n", sl_db_text(st, 0),
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const sl_rtype_t *rt = sl_schema_by_code(sqlite3_column_int(st, 0));
+        fprintf(out, "%s|%lld|%lld|%s|%lld|%s|%s|%d|%s\n", rt ? rt->name : "?",
                 (long long) sqlite3_column_int64(st, 1), (long long) sqlite3_column_int64(st, 2),
                 sl_db_text(st, 3), (long long) sqlite3_column_int64(st, 4), sl_db_text(st, 5),
                 sl_db_text(st, 6), sqlite3_column_int(st, 7), sl_db_text(st, 8));
+    }
     sqlite3_finalize(st);
     return step == SQLITE_DONE ? 0 : -1;
 }

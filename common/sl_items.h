@@ -22,7 +22,7 @@
  * reports read one type's rows as one range. */
 #define SL_ITEMS_SCHEMA \
     "CREATE TABLE items(" \
-    "  type TEXT NOT NULL," \
+    "  type INTEGER NOT NULL,"         /* the record type's code (sl_rtype_t.code) */ \
     "  site_no INTEGER NOT NULL,"      /* 0 in a site store */ \
     "  seq INTEGER NOT NULL,"          /* the record that created the item */ \
     "  on_date INTEGER,"               /* yyyymmdd, as corrected */ \
@@ -61,6 +61,11 @@ void sl_items_destroy(sl_items_t **self_p);
 int sl_items_apply(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_rtype_t *rt,
                    const uint8_t *payload, size_t len, const sl_items_events_t *events,
                    const sl_schema_lookup_t *lookup, sl_fold_err_t *err);
+/* The same, with the payload already decoded by sl_schema_check_view (the
+ * server's hot path: every record is decoded once). */
+int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_view_t *view,
+                        const uint8_t *payload, size_t len, const sl_items_events_t *events,
+                        const sl_schema_lookup_t *lookup, sl_fold_err_t *err);
 
 /* Loads an item's state by the seq of the record that created it.
  * 1 found, 0 when that record is not an item, -1 when damaged (err). */
@@ -75,7 +80,7 @@ long sl_items_members_here(sl_items_t *self, int64_t site_no);
  * order: the reports' and the lists' way in.  Stops when fn returns
  * non-zero, and returns that; -1 on a database error. */
 typedef struct {
-    const char *type;
+    const sl_rtype_t *rt;
     int64_t site_no;
     uint64_t seq;
     int32_t on_date, good_on;

@@ -238,44 +238,46 @@ static const sl_field_t s_void[] = {
     TEXT("reason", "原因", true, 500),
 };
 
-#define TYPE(n, zh, en, f, r, l, t) \
-    { .name = n, .label = zh, .label_en = en, .fields = f, \
+/* `code`: the type's number in the state table (common/sl_items.c), stable
+ * for ever: a new type takes the next number, a number is never reused. */
+#define TYPE(c, n, zh, en, f, r, l, t) \
+    { .code = c, .name = n, .label = zh, .label_en = en, .fields = f, \
       .nfields = sizeof f / sizeof f[0], .role = r, .life = l, .title_field = t }
 static const sl_rtype_t s_types[] = {
-    TYPE("member_checkin", "党员报到", "a member reports to the community", s_member_checkin,
+    TYPE(1, "member_checkin", "党员报到", "a member reports to the community", s_member_checkin,
          SL_ROLE_CHECKIN, NULL, "member"),
-    TYPE("member_checkout", "党员调出", "a member leaves the community", s_member_checkout,
+    TYPE(2, "member_checkout", "党员调出", "a member leaves the community", s_member_checkout,
          SL_ROLE_CHECKOUT, NULL, "member"),
-    TYPE("service_matter", "民生实事", "livelihood practical matter", s_service_matter,
+    TYPE(3, "service_matter", "民生实事", "livelihood practical matter", s_service_matter,
          SL_ROLE_FACT, &s_matter_life, "title"),
-    TYPE("party_day", "主题党日", "joint theme party day", s_party_day, SL_ROLE_FACT, NULL,
+    TYPE(4, "party_day", "主题党日", "joint theme party day", s_party_day, SL_ROLE_FACT, NULL,
          "theme"),
-    TYPE("party_lecture", "党课", "party lecture", s_party_lecture, SL_ROLE_FACT, NULL, "title"),
-    TYPE("micro_wish", "微心愿", "micro-wish of a resident in need", s_micro_wish,
+    TYPE(5, "party_lecture", "党课", "party lecture", s_party_lecture, SL_ROLE_FACT, NULL, "title"),
+    TYPE(6, "micro_wish", "微心愿", "micro-wish of a resident in need", s_micro_wish,
          SL_ROLE_FACT, &s_wish_life, "wish"),
-    TYPE("enterprise_problem", "企业难题", "problem of a community enterprise",
+    TYPE(7, "enterprise_problem", "企业难题", "problem of a community enterprise",
          s_enterprise_problem, SL_ROLE_FACT, &s_enterprise_life, "problem"),
-    TYPE("problem_report", "问题上报", "problem report", s_problem_report, SL_ROLE_FACT,
+    TYPE(8, "problem_report", "问题上报", "problem report", s_problem_report, SL_ROLE_FACT,
          &s_report_life, "summary"),
-    TYPE("update", "进展", "progress of an item (lifecycle move)", s_update, SL_ROLE_UPDATE,
+    TYPE(9, "update", "进展", "progress of an item (lifecycle move)", s_update, SL_ROLE_UPDATE,
          NULL, "status"),
-    TYPE("home_visit", "上门服务", "home visit", s_home_visit, SL_ROLE_FACT, NULL, "purpose"),
-    TYPE("rating", "一事一评", "resident rating of a finished item (1-5 stars)", s_rating,
+    TYPE(10, "home_visit", "上门服务", "home visit", s_home_visit, SL_ROLE_FACT, NULL, "purpose"),
+    TYPE(11, "rating", "一事一评", "resident rating of a finished item (1-5 stars)", s_rating,
          SL_ROLE_RATING, NULL, "stars"),
-    TYPE("volunteer_activity", "志愿活动", "volunteer activity", s_volunteer_activity,
+    TYPE(12, "volunteer_activity", "志愿活动", "volunteer activity", s_volunteer_activity,
          SL_ROLE_FACT, NULL, "title"),
-    TYPE("talent", "人才登记", "practical talent (talent supermarket)", s_talent, SL_ROLE_FACT,
+    TYPE(13, "talent", "人才登记", "practical talent (talent supermarket)", s_talent, SL_ROLE_FACT,
          NULL, "name"),
-    TYPE("training", "培训班", "training class", s_training, SL_ROLE_FACT, NULL, "title"),
-    TYPE("talent_service", "人才服务", "service given by a talent", s_talent_service,
+    TYPE(14, "training", "培训班", "training class", s_training, SL_ROLE_FACT, NULL, "title"),
+    TYPE(15, "talent_service", "人才服务", "service given by a talent", s_talent_service,
          SL_ROLE_FACT, NULL, "need"),
-    TYPE("certificate_demand", "违规索要证明", "certificate demanded from the community",
+    TYPE(16, "certificate_demand", "违规索要证明", "certificate demanded from the community",
          s_certificate_demand, SL_ROLE_FACT, NULL, "certificate"),
-    TYPE("inspection", "督查", "inspection of a unit", s_inspection, SL_ROLE_FACT, NULL,
+    TYPE(17, "inspection", "督查", "inspection of a unit", s_inspection, SL_ROLE_FACT, NULL,
          "finding"),
-    TYPE("correction", "更正", "correction of one field of a record", s_correction,
+    TYPE(18, "correction", "更正", "correction of one field of a record", s_correction,
          SL_ROLE_CORRECTION, NULL, "field"),
-    TYPE("void", "作废", "void: a record removed from every figure", s_void, SL_ROLE_VOID,
+    TYPE(19, "void", "作废", "void: a record removed from every figure", s_void, SL_ROLE_VOID,
          NULL, "reason"),
 };
 
@@ -290,6 +292,14 @@ const sl_rtype_t *sl_schema_find(const char *name, size_t len)
 {
     for (size_t i = 0; name && i < sl_schema_count(); i++)
         if (strlen(s_types[i].name) == len && memcmp(s_types[i].name, name, len) == 0)
+            return &s_types[i];
+    return NULL;
+}
+
+const sl_rtype_t *sl_schema_by_code(int code)
+{
+    for (size_t i = 0; i < sl_schema_count(); i++)
+        if (s_types[i].code == code)
             return &s_types[i];
     return NULL;
 }
@@ -311,10 +321,13 @@ bool sl_schema_part(const char *list, size_t i, char *out, size_t cap)
         if (p)
             p++;
     }
-    if (!p || !*p)
+    if (!p || !*p || cap == 0)
         return false;
-    size_t n = strcspn(p, "|");
-    snprintf(out, cap, "%.*s", (int) n, p);
+    size_t n = strcspn(p, "|");     /* no snprintf: this runs for every record */
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, p, n);
+    out[n] = 0;
     return true;
 }
 
@@ -361,8 +374,20 @@ const sl_field_t *sl_schema_field(const sl_rtype_t *rt, const char *name, size_t
 
 int sl_schema_field_index(const sl_rtype_t *rt, const char *name)
 {
+    /* The fold asks for the same few fields of every record: remember the
+     * last answers per type (the table is constant). */
+    static _Thread_local struct { const sl_rtype_t *rt; const char *name; int index; } memo[64];
+    size_t slot = ((size_t) (rt - s_types) * 7 + (size_t) name[0]) % 64;
+    if (memo[slot].rt == rt && memo[slot].name == name)
+        return memo[slot].index;
     const sl_field_t *f = sl_schema_field(rt, name, strlen(name));
-    return f ? (int) (f - rt->fields) : -1;
+    int index = f ? (int) (f - rt->fields) : -1;
+    if (rt >= s_types && rt < s_types + sl_schema_count()) {
+        memo[slot].rt = rt;
+        memo[slot].name = name;
+        memo[slot].index = index;
+    }
+    return index;
 }
 
 /* A field by its 0.2.0 name (payloads written by 0.2.0). */
@@ -892,6 +917,13 @@ static int s_match(const sl_rtype_t *rt, const msgpack_object_kv *kv, uint32_t n
 int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
                     const sl_schema_lookup_t *lk, char *err, size_t errlen, const char **field_out)
 {
+    return sl_schema_check_view(rt, payload, len, lk, NULL, err, errlen, field_out);
+}
+
+int sl_schema_check_view(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
+                         const sl_schema_lookup_t *lk, sl_view_t *view, char *err, size_t errlen,
+                         const char **field_out)
+{
     if (field_out)
         *field_out = NULL;
     if (len > SL_MAX_PAYLOAD_BYTES) {
@@ -911,10 +943,31 @@ int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
         || s_match(rt, kv, nkv, idx, &legacy, err, errlen, field_out))
         return -1;
     bool seen[SL_MAX_FIELDS] = { 0 };
+    if (view) {
+        view->rt = rt;
+        view->legacy = legacy;
+        memset(view->v, 0, rt->nfields * sizeof view->v[0]);
+    }
     for (uint32_t i = 0; i < nkv; i++) {
         const sl_field_t *f = &rt->fields[idx[i]];
         const msgpack_object *v = &kv[i].val;
         seen[idx[i]] = true;
+        if (view) {
+            sl_value_t *out = &view->v[idx[i]];
+            out->present = true;
+            if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+                out->i = (int64_t) v->via.u64;
+            else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+                out->i = v->via.i64;
+            else if (v->type == MSGPACK_OBJECT_BIN)
+                out->id = (const uint8_t *) v->via.bin.ptr;
+            else if (v->type == MSGPACK_OBJECT_STR) {
+                out->s = v->via.str.ptr;
+                out->len = v->via.str.size;
+                if (f->type == SL_F_DATE)
+                    out->i = sl_schema_date(out->s, out->len);
+            }
+        }
         switch (f->type) {
         case SL_F_INT:
             if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
@@ -952,6 +1005,11 @@ int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
         if (f->required && !seen[k] && !(legacy && f->legacy_default))
             return s_bad(err, errlen, field_out, f, "%s（%s）的字段 \"%s\"（%s）必填 field \"%s\" is "
                          "required for %s", rt->label, rt->name, f->name, f->label, f->name, rt->name);
+        if (view && !seen[k] && legacy && f->legacy_default) {
+            view->v[k].present = true;
+            view->v[k].s = f->legacy_default;
+            view->v[k].len = strlen(f->legacy_default);
+        }
     }
     return 0;
 }
@@ -959,8 +1017,11 @@ int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
 int sl_schema_view(const sl_rtype_t *rt, const uint8_t *payload, size_t len, sl_view_t *view,
                    char *err, size_t errlen)
 {
-    memset(view, 0, sizeof *view);
+    /* Only the fields of this type: this runs for every record. */
     view->rt = rt;
+    view->legacy = false;
+    memset(view->v, 0, (rt->nfields < SL_MAX_FIELDS ? rt->nfields : SL_MAX_FIELDS)
+                       * sizeof view->v[0]);
     msgpack_object_kv kv[SL_MAX_FIELDS];
     uint32_t nkv = 0;
     int idx[SL_MAX_FIELDS];

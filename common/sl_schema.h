@@ -74,6 +74,7 @@ typedef enum {
 } sl_role_kind_t;
 
 typedef struct {
+    int code;                   /* its number in the state table, never reused */
     const char *name;           /* e.g. "service_matter" */
     const char *label;          /* e.g. "民生实事" */
     const char *label_en;       /* e.g. "livelihood practical matter" */
@@ -88,6 +89,8 @@ size_t sl_schema_count(void);
 const sl_rtype_t *sl_schema_at(size_t index);
 /* By wire name only: what the server accepts. */
 const sl_rtype_t *sl_schema_find(const char *name, size_t len);
+/* By its number in the state table; NULL when unknown. */
+const sl_rtype_t *sl_schema_by_code(int code);
 /* By wire name or Chinese label ("一事一评"): what people type. */
 const sl_rtype_t *sl_schema_find_entry(const char *name);
 /* A field by wire name (payloads): NULL when the type has none. */
@@ -138,6 +141,7 @@ int sl_schema_check(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
                     const sl_schema_lookup_t *lookup, char *err, size_t errlen,
                     const char **field);
 
+struct sl_view;
 /* One field's value in a decoded payload. */
 typedef struct {
     bool present;
@@ -149,11 +153,17 @@ typedef struct {
 
 /* A decoded payload: each field's value, in table order.  Values point into
  * the payload bytes, which must outlive the view. */
-typedef struct {
+typedef struct sl_view {
     const sl_rtype_t *rt;
     bool legacy;                        /* written by 0.2.0 */
     sl_value_t v[SL_MAX_FIELDS];
 } sl_view_t;
+
+/* sl_schema_check that also fills `view` (when not NULL) with what it
+ * decoded: the server decodes every record once. */
+int sl_schema_check_view(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
+                         const sl_schema_lookup_t *lookup, sl_view_t *view, char *err,
+                         size_t errlen, const char **field);
 
 /* Decodes a payload already validated (or read back from a store) into a
  * view; a field a 0.2.0 payload lacks gets its legacy meaning.  0, or -1

@@ -29,6 +29,13 @@ typedef struct {
 #define BY_ID_SQL "SELECT seq, type, payload FROM events WHERE id = ? AND site_no = ?"
 #define BY_SEQ_SQL "SELECT type, payload FROM events WHERE site_no = ? AND seq = ?"
 
+typedef struct {
+    uint32_t hash;
+    int64_t lseq;                   /* 0: empty */
+    char kind[SL_MAX_NAME_BYTES + 1];
+    char key[SL_FOLD_KEY_CAP];
+} ref_slot_t;
+
 struct central_store {
     sqlite3 *db;
     sqlite3_stmt *insert;
@@ -38,11 +45,17 @@ struct central_store {
     sqlite3_stmt *site_put;
     sqlite3_stmt *site_advance;
     sqlite3_stmt *ref_known;
+    sqlite3_stmt *ref_first;    /* the first publication of a key to every site */
     events_ctx_t evs;
     sl_items_t *items;          /* the fold's state of every site's items */
     /* the site whose batch is being checked: its id and reference cursor */
     const char *check_site;
     uint64_t check_cursor;
+    /* Keys published to every site, with the lseq of their first such
+     * publication: a key known at lseq L is known for every cursor >= L,
+     * whatever comes later, so a hit needs no query (the same unit is named
+     * by thousands of records). */
+    ref_slot_t ref_cache[1024];
 };
 
 /* Reads type and payload columns (type at col, payload at col + 1):
@@ -237,11 +250,15 @@ static central_store_t *s_open(const char *dir, bool create, char *err, size_t e
     self->ref_known = sl_db_prepare(self->db,
         "SELECT 1 FROM server_log WHERE kind = ?1 AND key = ?2 AND value IS NOT NULL"
         " AND (target IS NULL OR target = ?3) AND lseq <= ?4 LIMIT 1");
+    self->ref_first = sl_db_prepare(self->db,
+        "SELECT min(lseq) FROM server_log WHERE kind = ? AND key = ? AND value IS NOT NULL"
+        " AND target IS NULL");
     self->evs.by_id = sl_db_prepare(self->db, BY_ID_SQL);
     self->evs.by_seq = sl_db_prepare(self->db, BY_SEQ_SQL);
     self->items = sl_items_new(self->db);
     if (!self->insert || !self->hash_at || !self->lookup || !self->site_get || !self->site_put
-        || !self->site_advance || !self->ref_known || !self->evs.by_id || !self->evs.by_seq
+        || !self->site_advance || !self->ref_known || !self->ref_first || !self->evs.by_id
+        || !self->evs.by_seq
         || !self->items) {
         snprintf(err, errlen, "cannot prepare statements on %s", path);
         central_store_destroy(&self);
@@ -292,6 +309,7 @@ void central_store_destroy(central_store_t **self_p)
     sqlite3_finalize(self->site_put);
     sqlite3_finalize(self->site_advance);
     sqlite3_finalize(self->ref_known);
+    sqlite3_finalize(self->ref_first);
     sqlite3_finalize(self->evs.by_id);
     sqlite3_finalize(self->evs.by_seq);
     sl_items_destroy(&self->items);
@@ -404,12 +422,52 @@ static bool s_lookup(void *ctx, const uint8_t *id, char *type, size_t cap)
     return found;
 }
 
+static int s_ref_known_db(central_store_t *self, const char *kind, const char *key, size_t len);
+
 /* A reference key the site may name: one it could have held (published to
  * it at or before its cursor), even if deleted since (an old roster never
  * blocks a sync). */
 static int s_ref_known(void *ctx, const char *kind, const char *key, size_t len)
 {
     central_store_t *self = ctx;
+    size_t klen = strlen(kind);
+    if (klen > SL_MAX_NAME_BYTES || len >= SL_FOLD_KEY_CAP)
+        return 0;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < klen; i++)
+        h = (h ^ (uint8_t) kind[i]) * 16777619u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t) key[i]) * 16777619u;
+    ref_slot_t *slot = &self->ref_cache[h % 1024];
+    if (slot->lseq && slot->hash == h && strcmp(slot->kind, kind) == 0
+        && strlen(slot->key) == len && memcmp(slot->key, key, len) == 0)
+        return (uint64_t) slot->lseq <= self->check_cursor ? 1 : s_ref_known_db(self, kind, key, len);
+    sqlite3_stmt *first = self->ref_first;
+    sqlite3_reset(first);
+    sqlite3_bind_text(first, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(first, 2, key, (int) len, SQLITE_STATIC);
+    int rc = sqlite3_step(first);
+    int64_t lseq = rc == SQLITE_ROW && sqlite3_column_type(first, 0) != SQLITE_NULL
+                   ? sqlite3_column_int64(first, 0) : 0;
+    sqlite3_reset(first);
+    if (rc != SQLITE_ROW)
+        return -1;
+    if (lseq > 0) {
+        slot->hash = h;
+        slot->lseq = lseq;
+        memcpy(slot->kind, kind, klen + 1);
+        memcpy(slot->key, key, len);
+        slot->key[len] = 0;
+        if ((uint64_t) lseq <= self->check_cursor)
+            return 1;
+    }
+    return s_ref_known_db(self, kind, key, len);
+}
+
+/* The full question, for keys published to this site only (or not yet
+ * to every site at its cursor). */
+static int s_ref_known_db(central_store_t *self, const char *kind, const char *key, size_t len)
+{
     sqlite3_stmt *st = self->ref_known;
     sqlite3_reset(st);
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -501,13 +559,15 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
         char why[600];
         const char *bad = NULL;
         sl_schema_lookup_t lk = { s_lookup, s_ref_known, self };
-        if (sl_schema_check(rt, ev->payload, ev->payload_len, &lk, why, sizeof why, &bad))
+        sl_view_t view;
+        if (sl_schema_check_view(rt, ev->payload, ev->payload_len, &lk, &view, why, sizeof why,
+                                 &bad))
             return s_refuse(r, SL_E_INVALID, ev->seq, bad ? bad : "payload", "event %llu (%s): %s",
                             (unsigned long long) ev->seq, rt->name, why);
         sl_fold_err_t ferr;
         sl_items_events_t evs = { s_by_id, s_by_seq, s_release, &self->evs };
-        if (sl_items_apply(self->items, site->site_no, ev->seq, rt, ev->payload, ev->payload_len,
-                           &evs, &lk, &ferr))
+        if (sl_items_apply_view(self->items, site->site_no, ev->seq, &view, ev->payload,
+                                ev->payload_len, &evs, &lk, &ferr))
             return s_refuse(r, SL_E_INVALID, ev->seq, ferr.field ? ferr.field : "payload",
                             "event %llu (%s): %s", (unsigned long long) ev->seq, rt->name,
                             ferr.text);
