@@ -85,16 +85,26 @@ static int s_read_kv(const char *path, bool secret, s_field_t *fields, size_t n,
         snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
-    char line[1024];
+    char *buf = NULL;
+    size_t bufcap = 0;
+    ssize_t got;
     int lineno = 0, rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
+    while (rc == 0 && (got = getline(&buf, &bufcap, f)) >= 0) {
         lineno++;
-        size_t len = strlen(line);
-        if (len == sizeof line - 1 && line[len - 1] != '\n') {
-            snprintf(err, errlen, "%s line %d: line too long", path, lineno);
+        /* getline's count, not strlen: a NUL byte inside a line must not
+         * cut it in two (the tail would be read as another key = value). */
+        size_t len = (size_t) got;
+        if (memchr(buf, 0, len)) {
+            snprintf(err, errlen, "%s line %d: contains a NUL byte (not a text file)", path, lineno);
             rc = -1;
             break;
         }
+        if (len > 1023) {
+            snprintf(err, errlen, "%s line %d: line too long (more than 1023 bytes)", path, lineno);
+            rc = -1;
+            break;
+        }
+        char *line = buf;
         line[strcspn(line, "\r\n")] = 0;
         char *p = line;
         while (*p == ' ' || *p == '\t')
@@ -136,6 +146,9 @@ static int s_read_kv(const char *path, bool secret, s_field_t *fields, size_t n,
             fld->found = true;
         }
     }
+    if (buf)
+        memset(buf, 0, bufcap);     /* it held a secret */
+    free(buf);
     fclose(f);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (!fields[i].found) {
