@@ -24,9 +24,9 @@ cleanup() { [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; wait 2>/d
 trap cleanup EXIT
 
 awk -v n="$N" 'BEGIN {
-  print "unit,title,community,done_on,beneficiaries";
+  print "reporter_kind,summary,location,on";
   for (i = 1; i <= n; i++)
-    printf "区直单位%d,为社区办理民生实事第%d件,公园社区,2025-%02d-%02d,%d\n", i % 67, i, i % 12 + 1, i % 28 + 1, i % 500;
+    printf "grid_worker,网格员上报的第%d个问题,%d号楼,2025-%02d-%02d\n", i, i % 67, i % 12 + 1, i % 28 + 1;
 }' > "$D/rows.csv"
 hwm() { awk '/VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
@@ -46,7 +46,7 @@ run_sync() {
         --out "$dir/site.bundle" >/dev/null
     "$B/shuanglian-site" init --data "$dir/site" --bundle "$dir/site.bundle" >/dev/null
   fi
-  "$B/shuanglian-site" record import --data "$dir/site" service_matter "$D/rows.csv" >/dev/null
+  "$B/shuanglian-site" record import --data "$dir/site" problem_report "$D/rows.csv" >/dev/null
   sync
   # The server's output goes to its log, never to this script's pipe (a
   # server holding the pipe kept `read` waiting); a core file, if any, stays

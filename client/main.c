@@ -293,8 +293,10 @@ static int s_list_row(void *vctx, const site_record_t *rec)
     s_state(ctx, rec, state, sizeof state);
     bool synced = rec->seq <= ctx->acked;
     if (ctx->tsv) {
-        printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", seq, rec->type, when, synced ? "yes" : "no", state,
-               id, content);
+        /* Columns of 0.2.0 first (scripts cut them by number), the new
+         * state column last. */
+        printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", seq, rec->type, when, synced ? "yes" : "no", id,
+               content, state);
     } else {
         const char *row[] = { seq, rec->rt ? rec->rt->label : rec->type, when,
                               synced ? "已同步 yes" : "待同步 no", state, id, content };

@@ -16,6 +16,7 @@
 #define SL_MAX_LOG_ENTRIES      1000   /* server-log entries in one LOG message */
 #define SL_MAX_PAYLOAD_BYTES    16384  /* one event's payload (msgpack map) */
 #define SL_MAX_FIELDS           64     /* keys in a payload map */
+#define SL_MAX_TYPES            64     /* record types in the schema table */
 #define SL_MAX_TEXT_BYTES       4000   /* one string field, UTF-8 bytes */
 #define SL_MAX_NAME_BYTES       64     /* site ids, type names, field names, keys */
 #define SL_MAX_DEPTH            8      /* nesting of msgpack containers */

@@ -284,7 +284,7 @@ static int s_stats(int argc, char **argv)
     sqlite3 *db = central_store_db(store);
     /* One column per record type, from the schema table. */
     size_t ntypes = sl_schema_count(), ncols = 4 + ntypes;
-    const char *heads_zh[4 + 16], *heads_en[4 + 16];
+    const char *heads_zh[4 + SL_MAX_TYPES], *heads_en[4 + SL_MAX_TYPES];
     heads_zh[0] = "站点 site";
     heads_zh[1] = "记录 records";
     heads_zh[2] = "最新序号 last seq";
@@ -304,9 +304,9 @@ static int s_stats(int argc, char **argv)
         "SELECT site_no, site_id, last_seq, last_seen_ms FROM sites ORDER BY site_id");
     sqlite3_stmt *count = sl_db_prepare(db,
         "SELECT type, count(*) FROM events WHERE site_no = ? GROUP BY type");
-    long long total = 0, type_total[16] = { 0 };
-    char cells[4 + 16][64];
-    const char *row[4 + 16];
+    long long total = 0, type_total[SL_MAX_TYPES] = { 0 };
+    char cells[4 + SL_MAX_TYPES][64];
+    const char *row[4 + SL_MAX_TYPES];
     for (size_t c = 0; c < ncols; c++)
         row[c] = cells[c];
     size_t nsites = 0;
@@ -314,7 +314,7 @@ static int s_stats(int argc, char **argv)
         for (size_t c = 0; c < ncols; c++)
             printf("%s%s", heads_en[c], c + 1 == ncols ? "\n" : "\t");
     while (sites && count && sqlite3_step(sites) == SQLITE_ROW) {
-        long long per_type[16] = { 0 }, n = 0;
+        long long per_type[SL_MAX_TYPES] = { 0 }, n = 0;
         sqlite3_reset(count);
         sqlite3_bind_int64(count, 1, sqlite3_column_int64(sites, 0));
         while (sqlite3_step(count) == SQLITE_ROW) {

@@ -289,6 +289,8 @@ static void s_particulars(void)
 
 int main(void)
 {
+    s_check(sl_schema_count() <= SL_MAX_TYPES, "the table has %zu types, at most SL_MAX_TYPES",
+            sl_schema_count());
     s_every_type();
     s_particulars();
     s_check(s_item_lookups > 0 && s_ref_lookups > 0, "the lookups were used (%d, %d)",

@@ -40,7 +40,7 @@ while [ $round -lt 60 ]; do
     before=$(site_count $S)
     bg_start SYNC_PID "$T/sync.log" "$SITE" sync --data "$T/$S" --timeout 30
     started=$(now_ms)
-    bg_start IMP_PID "$T/import.log" "$SITE" record import --data "$T/$S" service_matter "$T/chunk.csv"
+    bg_start IMP_PID "$T/import.log" "$SITE" record import --data "$T/$S" problem_report "$T/chunk.csv"
     delay=$(rand_ms 0 "$IMPORT_MS")
     sleep_ms "$delay"
     alive=no; running "$IMP_PID" && alive=yes

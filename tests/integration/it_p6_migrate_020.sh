@@ -20,7 +20,7 @@ site status --data "$T/$S" --tsv >"$T/status.out" 2>"$T/status.err" || fail "sta
 check "the site store opens and migrates: 7 records, 3 waiting" \
   [ "$(site_status $S local_records)/$(site_status $S outbox_pending)" = "7/3" ]
 site record list --data "$T/$S" --tsv --limit 0 >"$T/list.out" || fail "record list"
-state() { awk -F'\t' -v s="$1" '$1 == s { print $5 }' "$T/list.out"; }
+state() { awk -F'\t' -v s="$1" '$1 == s { print $7 }' "$T/list.out"; }
 check "a 0.2.0 service matter reads as done (#1: $(state 1))" grep -q " done" <<<"$(state 1)"
 check "… and its rating counts on it (5★)" grep -q "5★" <<<"$(state 1)"
 check "a 0.2.0 problem report reads as reported (#2: $(state 2))" grep -q "reported" <<<"$(state 2)"

@@ -23,13 +23,13 @@ check "restored site has 300 records again" [ "$(site_status qu01.a local_record
 check "outbox empty" [ "$(site_status qu01.a outbox_pending)" = 0 ]
 check "restored records are the server's (hash at 300)" same_last_hash qu01.a 300
 check "server still holds exactly 300" [ "$(central_site qu01.a)" = "300 300" ]
-site record add --data "$T/qu01.a" service_matter unit=区委办 title=恢复后新录入 done_on=2025-07-01 >/dev/null
+site record add --data "$T/qu01.a" problem_report reporter_kind=resident summary=恢复后新录入 on=2025-07-01 >/dev/null
 site sync --data "$T/qu01.a" >/dev/null 2>&1 || fail "sync after restore"
 check "new record after restore arrives as 301" [ "$(central_site qu01.a)" = "301 301" ]
 
 # Old copy again, and this time records are entered before syncing: a fork.
 rm -rf "$T/qu01.a"; cp -a "$T/backup" "$T/qu01.a"
-site record add --data "$T/qu01.a" service_matter unit=区委办 title=分叉记录 done_on=2025-07-02 >/dev/null
+site record add --data "$T/qu01.a" problem_report reporter_kind=resident summary=分叉记录 on=2025-07-02 >/dev/null
 rc=0; site sync --data "$T/qu01.a" >"$T/fork.out" 2>&1 || rc=$?
 check "forked site is refused (exit 3)" [ "$rc" = 3 ]
 check "the message says history has forked" grep -q "forked" "$T/fork.out"

@@ -17,14 +17,12 @@ bg_start WATCH "$T/watch.log" site sync --watch --data "$T/$A"
 wait_until 60 central_is $A 10 || fail "the watching sync did not send the first 10"
 n=10
 for round in 1 2 3 4 5; do
-  site record add --data "$T/$A" service_matter unit=区直单位1 "title=轮换前 $round" done_on=2025-03-01 >/dev/null \
-    || fail "record add"
+  add_report $A "轮换前 $round"
   n=$((n + 1))
   rc=0; timeout 120 "$SITE" rotate-key --data "$T/$A" --timeout 60 >"$T/rotate$round.out" 2>&1 || rc=$?
   [ "$rc" = 0 ] || { cat "$T/rotate$round.out"; fail "rotate-key round $round: exit $rc"; }
   # A one-shot sync at the same time as the watching one, right after the rotation.
-  site record add --data "$T/$A" service_matter unit=区直单位1 "title=轮换后 $round" done_on=2025-03-02 >/dev/null \
-    || fail "record add"
+  add_report $A "轮换后 $round"
   n=$((n + 1))
   timeout 120 "$SITE" sync --data "$T/$A" --timeout 60 >"$T/oneshot$round.out" 2>&1 &
   ONE=$!

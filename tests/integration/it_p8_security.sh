@@ -59,7 +59,7 @@ revive_server() {
   server_start
 }
 add_record() {  # add_record SITE TITLE
-  site record add --data "$T/$1" service_matter unit=区直单位1 "title=$2" done_on=2025-03-01 \
+  site record add --data "$T/$1" problem_report reporter_kind=grid_worker "summary=$2" on=2025-03-01 \
     >>"$T/record-add.out" 2>&1 || fail "record add at $1"
 }
 

@@ -4,8 +4,8 @@
 # refused (exit 64), naming the line and field, and nothing is saved.
 source "$(dirname "$0")/lib.sh"
 site_init_plain qu01.a
-printf 'unit,title,community,done_on\n区直单位1,正常一行,公园社区,2025-03-01\n区直单位2,a\000bcd,公园社区,2025-03-02\n' >"$T/nul.csv"
-rc=0; site record import --data "$T/qu01.a" service_matter "$T/nul.csv" >"$T/nul.out" 2>&1 || rc=$?
+printf 'reporter_kind,summary,location,on\ncourier,正常一行,3号楼,2025-03-01\ncourier,a\000bcd,3号楼,2025-03-02\n' >"$T/nul.csv"
+rc=0; site record import --data "$T/qu01.a" problem_report "$T/nul.csv" >"$T/nul.out" 2>&1 || rc=$?
 sed 's/^/    /' "$T/nul.out"
 check "refused as a usage error (exit 64, got $rc)" [ "$rc" = 64 ]
 check "… naming line 3, field 2 and the NUL byte" grep -q "line 3, field 2: contains a NUL byte" "$T/nul.out"

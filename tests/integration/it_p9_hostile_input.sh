@@ -106,24 +106,25 @@ echo "-- out-of-range values inside correctly hash-chained events: 422, nothing 
 ID1=$(sqlite3 "$T/$H/site.db" "SELECT hex(id) FROM events WHERE seq = 1")
 # rating {item: <id of event 1, a service_matter>, stars: 6}
 RATING6=82$(mpstr item)c410${ID1}$(mpstr stars)06
-RATING5=82$(mpstr item)c410${ID1}$(mpstr stars)05
-# service_matter {unit: U01, title: old, done_on: 1900-01-01}
+# problem_report {reporter_kind: courier, summary: ok, on: 2025-01-01}: valid
+REPORT=83$(mpstr reporter_kind)$(mpstr courier)$(mpstr summary)$(mpstr ok)$(mpstr on)$(mpstr 2025-01-01)
+# service_matter as 0.2.0 wrote it {unit: U01, title: old, done_on: 1900-01-01}
 M1900=83$(mpstr unit)$(mpstr U01)$(mpstr title)$(mpstr old)$(mpstr done_on)$(mpstr 1900-01-01)
 hp ranges hello event rating "$RATING6" event service_matter "$M1900" ping
 soft_check "a 6-star rating: 422 INVALID" reply_is 1 ERROR code 422 name INVALID seq 21
 soft_check "… naming 'stars'" reply_says 1 "stars"
 soft_check "… and the rule (1..5)" reply_says 1 "1..5"
 soft_check "a service matter done on 1900-01-01: 422 INVALID" reply_is 2 ERROR code 422 name INVALID
-soft_check "… naming 'done_on'" reply_says 2 done_on
+soft_check "… naming its date field ('on', which 0.2.0 called done_on)" reply_says 2 'field=on'
 soft_check "the session goes on (PONG)" reply_is 3 PONG
 soft_check "nothing of them stored: still 20" [ "$(central_count $H)" = 20 ]
 soft_check "the server log shows the INVALID refusal naming stars" \
   grep -q "site $H: batch refused: INVALID .*stars" "$T/server.log"
 soft_check "shuanglian-server incidents lists it" \
   sh -c "'$SERVER' incidents --data '$T/srv' | grep -q 'stars'"
-# The probe's event builder is right: the same event with 5 stars is committed.
-hp valid hello event rating "$RATING5"
-soft_check "control: the same event with 5 stars is acknowledged (21)" reply_is 1 ACK acked 21
+# The probe's event builder is right: a valid record on the same chain is committed.
+hp valid hello event problem_report "$REPORT"
+soft_check "control: a valid record built the same way is acknowledged (21)" reply_is 1 ACK acked 21
 soft_check "… and stored: 21" [ "$(central_count $H)" = 21 ]
 
 echo "-- a frame over ZMQ_MAXMSGSIZE (4 MiB): the connection is dropped, the server survives"

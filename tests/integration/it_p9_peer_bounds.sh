@@ -27,11 +27,11 @@ H=qu01.hog G=qu01.good
 server_init
 site_init $H
 site_init $G
-# 3,000 records of ~700 bytes: an EVENTS reply of 2,000 would be ~1.4 MB.
+# 3,000 records of ~1,500 bytes: an EVENTS reply of 2,000 would be ~3 MB.
 awk 'BEGIN {
-  print "unit,title,community,done_on,beneficiaries";
-  t = ""; for (k = 0; k < 27; k++) t = t "民生实事长标题";
-  for (i = 1; i <= 3000; i++) printf "区直单位%d,%s %d,公园社区,2025-03-%02d,%d\n", i % 67, t, i, i % 28 + 1, i;
+  print "reporter_kind,summary,location,on";
+  t = ""; for (k = 0; k < 70; k++) t = t "问题上报长描述";
+  for (i = 1; i <= 3000; i++) printf "courier,%s %d,%d号楼,2025-03-%02d\n", t, i, i % 67, i % 28 + 1;
 }' >"$T/big.csv"
 site_import $H "$T/big.csv"
 gen_matters 500 "$T/good.csv"

@@ -131,15 +131,28 @@ site_init() {
 # A plaintext site (no keys), for peers that do not speak CurveZMQ.
 site_init_plain() { site init --data "$T/$1" --site "$1" --server "$EP" >/dev/null || fail "site init $1"; }
 
-# gen_matters N FILE [PREFIX]: a CSV of N service matters.
+# gen_matters N FILE [PREFIX]: a CSV of N records for bulk tests: problem
+# reports (a type that names no reference data, so a site that never synced
+# can enter them: the sync tests start offline).
 gen_matters() {
   awk -v n="$1" -v p="${3:-}" 'BEGIN {
-    print "unit,title,community,done_on,beneficiaries";
+    print "reporter_kind,summary,location,on";
     for (i = 1; i <= n; i++)
-      printf "区直单位%d,%s民生实事 %d 号,公园社区,2025-%02d-%02d,%d\n", i % 67, p, i, i % 12 + 1, i % 28 + 1, i % 500;
+      printf "grid_worker,%s问题上报 %d 号,%d号楼,2025-%02d-%02d\n", p, i, i % 67, i % 12 + 1, i % 28 + 1;
   }' > "$2"
 }
-site_import() { site record import --data "$T/$1" service_matter "$2" >/dev/null || fail "import into $1"; }
+site_import() { site record import --data "$T/$1" problem_report "$2" >/dev/null || fail "import into $1"; }
+# add_report SITE SUMMARY: one record entered at a site (a problem report).
+add_report() {
+  site record add --data "$T/$1" problem_report reporter_kind=grid_worker "summary=$2" on=2025-03-01 \
+    >>"$T/record-add.out" 2>&1 || fail "record add at $1: $(tail -1 "$T/record-add.out")"
+}
+# publish_units: the units u1 and u2 in the server's reference data (sites
+# get them at their next sync; records naming units need them).
+publish_units() {
+  "$SERVER" ref put unit u1 区委办 --data "$T/srv" >/dev/null || fail "ref put u1"
+  "$SERVER" ref put unit u2 司法局 --data "$T/srv" >/dev/null || fail "ref put u2"
+}
 
 # Central store figures for one site: "records last_seq".
 central_site() {
