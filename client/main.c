@@ -15,6 +15,7 @@
 #include "site_store.h"
 #include "site_sync.h"
 #include "sl_cli.h"
+#include "sl_csv.h"
 #include "sl_db.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
@@ -271,73 +272,6 @@ static int s_record_add(int argc, char **argv)
     return rc;
 }
 
-/* Reads one CSV record (RFC 4180: quotes, "" escapes, CRLF or LF) into
- * fields.  Returns the number of fields, 0 at end of file, -1 on error. */
-static int s_csv_row(FILE *f, char **fields, size_t max, char *buf, size_t cap,
-                     long *line, char *err, size_t errlen)
-{
-    size_t n = 0, used = 0;
-    int c = fgetc(f);
-    if (c == EOF)
-        return 0;
-    (*line)++;
-    fields[n++] = buf;
-    bool quoted = false;
-    for (;; c = fgetc(f)) {
-        if (c == EOF && quoted) {
-            snprintf(err, errlen, "line %ld: a quoted field is not closed", *line);
-            return -1;
-        }
-        if (!quoted && (c == EOF || c == '\n'))
-            break;
-        if (c == 0) {
-            /* A C string would end here and the rest of the cell would be
-             * dropped in silence: refuse the file instead. */
-            snprintf(err, errlen, "line %ld, field %zu: contains a NUL byte (0x00); is the file "
-                     "UTF-16? save it as CSV UTF-8", *line, n);
-            return -1;
-        }
-        if (!quoted && c == '\r')
-            continue;
-        if (c == '"') {
-            if (!quoted && used > 0 && buf[used - 1] != 0) {
-                snprintf(err, errlen, "line %ld: a quote inside an unquoted field", *line);
-                return -1;
-            }
-            if (quoted) {
-                int d = fgetc(f);
-                if (d == '"') {
-                    c = '"';
-                } else {
-                    ungetc(d, f);
-                    quoted = false;
-                    continue;
-                }
-            } else {
-                quoted = true;
-                continue;
-            }
-        } else if (c == ',' && !quoted) {
-            if (used + 1 >= cap || n >= max) {
-                snprintf(err, errlen, "line %ld: more than %zu fields", *line, max);
-                return -1;
-            }
-            buf[used++] = 0;
-            fields[n++] = buf + used;
-            continue;
-        }
-        if (c == '\n')
-            (*line)++;
-        if (used + 1 >= cap) {
-            snprintf(err, errlen, "line %ld: row longer than %zu bytes", *line, cap);
-            return -1;
-        }
-        buf[used++] = (char) c;
-    }
-    buf[used] = 0;
-    return (int) n;
-}
-
 static int s_record_import(int argc, char **argv)
 {
     sl_opt_t opts[] = { DATA_OPT };
@@ -375,10 +309,9 @@ static int s_record_import(int argc, char **argv)
     msgpack_sbuffer payload;
     msgpack_sbuffer_init(&payload);
     rc = SL_EXIT_FAIL;
-    int nh = head_buf && row_buf
-             ? s_csv_row(f, heads, SL_MAX_FIELDS, head_buf, CAP, &line, err, sizeof err) : -1;
-    if (nh > 0 && strncmp(heads[0], "\xEF\xBB\xBF", 3) == 0)
-        heads[0] += 3;          /* spreadsheet byte-order mark */
+    sl_csv_t *csv = sl_csv_from_file(f);
+    int nh = head_buf && row_buf && csv
+             ? sl_csv_row(csv, heads, SL_MAX_FIELDS, head_buf, CAP, err, sizeof err) : -1;
     if (nh <= 0) {
         if (nh == 0)
             snprintf(err, sizeof err, "file is empty: the first row must name the fields");
@@ -388,7 +321,8 @@ static int s_record_import(int argc, char **argv)
     } else {
         int nc;
         rc = 0;
-        while ((nc = s_csv_row(f, cells, SL_MAX_FIELDS, row_buf, CAP, &line, err, sizeof err)) > 0) {
+        while ((nc = sl_csv_row(csv, cells, SL_MAX_FIELDS, row_buf, CAP, err, sizeof err)) > 0) {
+            line = sl_csv_line(csv);
             if (nc == 1 && cells[0][0] == 0)
                 continue;       /* blank line */
             if (nc != nh) {
@@ -434,6 +368,7 @@ static int s_record_import(int argc, char **argv)
     else
         printf("已保存 saved: %ld %s (%s) records from %s\n", rows, rt->label, rt->name, pos[1]);
     msgpack_sbuffer_destroy(&payload);
+    sl_csv_destroy(&csv);
     free(head_buf);
     free(row_buf);
     if (f != stdin)
