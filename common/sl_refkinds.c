@@ -776,6 +776,35 @@ void sl_refvalue_text(const sl_reffield_t *f, const sl_json_obj_t *obj, char *ou
     s_quote(m->str, m->str_len, out, cap);
 }
 
+int sl_refvalue_cells(const sl_refkind_t *k, const char *value, size_t len, char *texts,
+                      size_t cell_cap, const char **cells)
+{
+    sl_json_obj_t obj;
+    char err[200];
+    int rc = sl_refvalue_parse(value, len, &obj, err, sizeof err);
+    for (size_t f = 0; f < k->nfields; f++) {
+        char *text = texts + f * cell_cap;
+        if (rc == 0)
+            sl_refvalue_text(&k->fields[f], &obj, text, cell_cap);
+        else
+            snprintf(text, cell_cap, "%s", f ? "" : "(损坏的值 damaged value)");
+        cells[f] = text;
+    }
+    sl_json_obj_free(&obj);
+    return rc;
+}
+
+size_t sl_refkind_headings(const sl_refkind_t *k, char *texts, size_t cap, const char **heads)
+{
+    snprintf(texts, cap, "%s %s", k->key_label, k->key_name);
+    heads[0] = texts;
+    for (size_t f = 0; f < k->nfields; f++) {
+        sl_reffield_heading(&k->fields[f], texts + (f + 1) * cap, cap);
+        heads[f + 1] = texts + (f + 1) * cap;
+    }
+    return 1 + k->nfields;
+}
+
 void sl_refvalue_render(const sl_refkind_t *k, const char *value, size_t len, char *out,
                         size_t cap)
 {

@@ -117,6 +117,16 @@ int sl_refvalue_field(const char *value, size_t len, const char *field, char *ou
 /* A field of a parsed value for people: an enum's Chinese label, other
  * values as text, "" when absent. */
 void sl_refvalue_text(const sl_reffield_t *f, const sl_json_obj_t *obj, char *out, size_t cap);
+/* The cells of a table row for a stored value of kind k: cells[i] points
+ * into texts (k->nfields cells of cell_cap bytes), as sl_refvalue_text
+ * gives them; a damaged value gives "(损坏的值 damaged value)" in the first.
+ * 0, or -1 when the value is damaged. */
+int sl_refvalue_cells(const sl_refkind_t *k, const char *value, size_t len, char *texts,
+                      size_t cell_cap, const char **cells);
+/* The headings of such a table: the key ("代码 code") then each field
+ * ("姓名 name"), into texts (1 + k->nfields headings of cap bytes).
+ * Returns how many. */
+size_t sl_refkind_headings(const sl_refkind_t *k, char *texts, size_t cap, const char **heads);
 /* A whole stored value for people: "姓名=张三 所属单位=u01"; kind k may be
  * NULL (an unknown kind: the value as stored). */
 void sl_refvalue_render(const sl_refkind_t *k, const char *value, size_t len, char *out,
