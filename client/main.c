@@ -725,8 +725,10 @@ static int s_ref_row(void *ctx, const char *kind, const char *key, const char *v
         n += x->kind->nfields;
     } else {
         const sl_refkind_t *k = sl_refkind_find(kind);
+        char kind_text[200];
+        snprintf(kind_text, sizeof kind_text, "%s%s%s", k ? k->label : "", k ? " " : "", kind);
         sl_refvalue_render(k, value, value_len, content, sizeof content);
-        row[n++] = k ? k->label : kind;
+        row[n++] = kind_text;
         row[n++] = key;
         row[n++] = content;
     }
