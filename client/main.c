@@ -715,7 +715,7 @@ static int s_ref_row(void *ctx, const char *kind, const char *key, const char *v
                      size_t value_len, uint64_t lseq)
 {
     ref_rows_t *x = ctx;
-    char seq[24], content[SL_MAX_TEXT_BYTES];
+    char seq[24], content[SL_MAX_TEXT_BYTES], kind_text[200];
     const char *row[2 + SL_MAX_FIELDS + 1];
     size_t n = 0;
     snprintf(seq, sizeof seq, "%llu", (unsigned long long) lseq);
@@ -725,7 +725,6 @@ static int s_ref_row(void *ctx, const char *kind, const char *key, const char *v
         n += x->kind->nfields;
     } else {
         const sl_refkind_t *k = sl_refkind_find(kind);
-        char kind_text[200];
         snprintf(kind_text, sizeof kind_text, "%s%s%s", k ? k->label : "", k ? " " : "", kind);
         sl_refvalue_render(k, value, value_len, content, sizeof content);
         row[n++] = kind_text;
