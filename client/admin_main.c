@@ -3,7 +3,9 @@
  *   shuanglian-admin site enroll --site ID --community NAME [--days N] [--out FILE]
  *   shuanglian-admin site revoke SITE
  *   shuanglian-admin site list
- *   shuanglian-admin ref put|del KIND KEY [VALUE] [--site SITE]
+ *   shuanglian-admin ref put KIND KEY FIELD=VALUE… | del KIND KEY [--site SITE]
+ *   shuanglian-admin ref list [KIND]
+ *   shuanglian-admin ref import KIND FILE.csv [--site SITE]
  *
  * Talks to the running server over CurveZMQ with an administrator
  * credential (--cred FILE, default $SHUANGLIAN_ADMIN_CRED or ./admin.cred),
@@ -35,7 +37,8 @@ static const char *s_timeout = "10";
 
 /* Sends one ADMIN request and prints the REPLY.  Returns an exit code. */
 static int s_request(const char *command, const char *verb, size_t nargs,
-                     const char *const *keys, const char *const *values, bool quiet_rows)
+                     const char *const *keys, const char *const *values, const size_t *lens,
+                     bool quiet_rows)
 {
     if (!s_cred_path)
         s_cred_path = getenv("SHUANGLIAN_ADMIN_CRED");
@@ -62,7 +65,7 @@ static int s_request(const char *command, const char *verb, size_t nargs,
         args[i].key = keys[i];
         args[i].key_len = strlen(keys[i]);
         args[i].value = values[i];
-        args[i].value_len = strlen(values[i]);
+        args[i].value_len = lens ? lens[i] : strlen(values[i]);
     }
     uint64_t sess = (uint64_t) sl_now_ms();
     sl_msg_t req = { .type = SL_ADMIN, .sess = sess, .verb = verb, .verb_len = strlen(verb),
@@ -103,24 +106,16 @@ static int s_request(const char *command, const char *verb, size_t nargs,
             if (rep.text_len)
                 printf("%.*s\n", (int) rep.text_len, rep.text);
             if (rep.columns && rep.ncells >= rep.columns && !quiet_rows) {
-                size_t cols = rep.columns;
-                const char **row = calloc(cols, sizeof *row);
                 char **cells = calloc(rep.ncells, sizeof *cells);
-                for (size_t i = 0; cells && i < rep.ncells; i++)
-                    cells[i] = strndup(rep.cells[i].ptr, rep.cells[i].len);
-                sl_table_t *t = row && cells ? sl_table_new(cols, (const char *const *) cells) : NULL;
-                for (size_t r = 1; t && r < rep.ncells / cols; r++) {
-                    for (size_t c = 0; c < cols; c++)
-                        row[c] = cells[r * cols + c];
-                    sl_table_add(t, row);
-                }
-                if (t)
-                    sl_table_print(t, stdout);
-                sl_table_destroy(&t);
+                bool ok = cells != NULL;
+                for (size_t i = 0; ok && i < rep.ncells; i++)
+                    ok = (cells[i] = strndup(rep.cells[i].ptr, rep.cells[i].len)) != NULL;
+                if (ok)
+                    sl_table_print_cells(rep.columns, (const char *const *) cells, rep.ncells,
+                                         stdout);
                 for (size_t i = 0; cells && i < rep.ncells; i++)
                     free(cells[i]);
                 free(cells);
-                free(row);
             }
             rc = 0;
         } else {
@@ -178,7 +173,7 @@ static int s_site_enroll(int argc, char **argv)
     snprintf(expires, sizeof expires, "%lld", (long long) b.expires_ms);
     const char *keys[] = { "site", "community", "enroll_key", "expires_ms" };
     const char *values[] = { site, community, b.enroll.public_z85, expires };
-    rc = s_request(PROG " site enroll", "site.enroll", 4, keys, values, false);
+    rc = s_request(PROG " site enroll", "site.enroll", 4, keys, values, NULL, false);
     if (rc)
         return rc;
     sl_admin_cred_t cred;
@@ -233,7 +228,8 @@ static int s_site(int argc, char **argv)
         const char *keys[] = { "site" };
         const char *values[] = { revoke ? pos[0] : "" };
         return s_request(revoke ? PROG " site revoke" : PROG " site list",
-                         revoke ? "site.revoke" : "site.list", revoke ? 1 : 0, keys, values, false);
+                         revoke ? "site.revoke" : "site.list", revoke ? 1 : 0, keys, values, NULL,
+                         false);
     }
     bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
     fprintf(help ? stdout : stderr,
@@ -249,36 +245,23 @@ static int s_ref(int argc, char **argv)
     const char *target = NULL;
     sl_opt_t opts[] = {
         CRED_OPTS,
-        { "--site", "SITE", "send to this site only (default: every site)", &target, NULL },
+        { "--site", "SITE", "put, del, import: for this site only (default: every site); it "
+          "must be enrolled", &target, NULL },
     };
-    char *pos[4];
+    char *pos[3 + SL_MAX_FIELDS];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " ref", "put KIND KEY VALUE | del KIND KEY [--site SITE]",
-                          "Publishes reference data (units, communities, settings) to sites "
-                          "through the server log; each site receives it at its next sync, in "
-                          "order and exactly once.", opts, 3, pos, 4, &npos);
+    int rc = sl_cli_parse(argc, argv, PROG " ref",
+                          "put KIND KEY FIELD=VALUE… | del KIND KEY | list [KIND] | "
+                          "import KIND FILE.csv   [--site SITE]", sl_cli_ref_summary(), opts,
+                          sizeof opts / sizeof opts[0], pos, sizeof pos / sizeof pos[0], &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
-    if (target && sl_site_id_check(target, strlen(target))) {
-        fprintf(stderr, PROG " ref: --site \"%s\": %s\n", target,
-                sl_site_id_check(target, strlen(target)));
-        return SL_EXIT_USAGE;
-    }
-    bool put = npos == 4 && strcmp(pos[0], "put") == 0;
-    bool del = npos == 3 && strcmp(pos[0], "del") == 0;
-    if (!put && !del) {
-        fprintf(stderr, PROG " ref: expected put KIND KEY VALUE or del KIND KEY\n");
-        return SL_EXIT_USAGE;
-    }
-    const char *keys[] = { "kind", "key", "value", "site" };
-    const char *values[] = { pos[1], pos[2], put ? pos[3] : "", target ? target : "" };
-    size_t n = put ? 3 : 2;
-    if (target) {
-        keys[n] = "site";
-        values[n] = target;
-        n++;
-    }
-    return s_request(PROG " ref", put ? "ref.put" : "ref.del", n, keys, values, false);
+    sl_cli_request_t req;
+    rc = sl_cli_ref_request(PROG " ref", pos, npos, target, &req);
+    if (rc == 0)
+        rc = s_request(PROG " ref", req.verb, req.nargs, req.keys, req.values, req.lens, false);
+    sl_cli_request_free(&req);
+    return rc;
 }
 
 static void s_usage(FILE *out)
@@ -289,7 +272,7 @@ static void s_usage(FILE *out)
         "running server over an encrypted, authenticated connection.\n\n"
         "verbs:\n"
         "  site      enroll a site (write its bundle), revoke a site, list sites\n"
-        "  ref       publish reference data to sites\n\n"
+        "  ref       reference data for sites: put, del, list, import\n\n"
         "Every verb takes --cred FILE (default $SHUANGLIAN_ADMIN_CRED or ./admin.cred).\n"
         "Run '" PROG " VERB --help' for a verb's options.\n");
 }

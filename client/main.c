@@ -7,7 +7,7 @@
  *   shuanglian-site record types
  *   shuanglian-site status
  *   shuanglian-site sync [--watch]
- *   shuanglian-site ref list
+ *   shuanglian-site ref list [KIND]
  *
  * Entry works with no network at all; only `sync` talks to the server.
  * This file parses arguments and prints; the work is in site_store.c and
@@ -16,11 +16,13 @@
 #include "site_store.h"
 #include "site_sync.h"
 #include "sl_cli.h"
+#include "sl_csv.h"
 #include "sl_db.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
 #include "sl_keys.h"
 #include "sl_log.h"
+#include "sl_refkinds.h"
 #include "sl_schema.h"
 #include "sl_text.h"
 #include <czmq.h>
@@ -578,13 +580,49 @@ static int s_sync(int argc, char **argv)
     }
 }
 
+/* One row of `ref list`: with a kind, its fields as columns; without, the
+ * kind and the whole entry in one column. */
+typedef struct {
+    sl_table_t *table;
+    const sl_refkind_t *kind;       /* NULL: every kind */
+    char *texts;                    /* kind: a cell per field, SL_MAX_TEXT_BYTES each */
+    size_t rows;
+} ref_rows_t;
+
+static int s_ref_row(void *ctx, const char *kind, const char *key, const char *value,
+                     size_t value_len, uint64_t lseq)
+{
+    ref_rows_t *x = ctx;
+    char seq[24], content[SL_MAX_TEXT_BYTES], kind_text[200];
+    const char *row[2 + SL_MAX_FIELDS + 1];
+    size_t n = 0;
+    snprintf(seq, sizeof seq, "%llu", (unsigned long long) lseq);
+    if (x->kind) {
+        row[n++] = key;
+        sl_refvalue_cells(x->kind, value, value_len, x->texts, SL_MAX_TEXT_BYTES, row + n);
+        n += x->kind->nfields;
+    } else {
+        const sl_refkind_t *k = sl_refkind_find(kind);
+        snprintf(kind_text, sizeof kind_text, "%s%s%s", k ? k->label : "", k ? " " : "", kind);
+        sl_refvalue_render(k, value, value_len, content, sizeof content);
+        row[n++] = kind_text;
+        row[n++] = key;
+        row[n++] = content;
+    }
+    row[n++] = seq;
+    x->rows++;
+    return sl_table_add(x->table, row);
+}
+
 static int s_ref(int argc, char **argv)
 {
     sl_opt_t opts[] = { DATA_OPT };
     char *pos[2];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " ref", "list [KIND] [--data DIR]",
-                          "Shows reference data received from the district server.",
+                          "Shows the reference data received from the district server (units, "
+                          "members, communities, targets, settings …).  With KIND (a wire name "
+                          "or its Chinese name, e.g. member or 在职党员), one column per field.",
                           opts, 1, pos, 2, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
@@ -592,26 +630,39 @@ static int s_ref(int argc, char **argv)
         fprintf(stderr, PROG " ref: expected 'list [KIND]'\n");
         return SL_EXIT_USAGE;
     }
+    ref_rows_t x = { .kind = npos > 1 ? sl_refkind_find(pos[1]) : NULL };
+    if (npos > 1 && !x.kind) {
+        char err[600];
+        sl_refkind_unknown(pos[1], err, sizeof err);
+        fprintf(stderr, PROG " ref list: %s\n", err);
+        return SL_EXIT_USAGE;
+    }
     site_store_t *store = s_open(PROG " ref");
     if (!store)
         return SL_EXIT_FAIL;
-    sqlite3_stmt *st = sl_db_prepare(site_store_db(store),
-        "SELECT kind, key, value, lseq FROM refdata WHERE (?1 IS NULL OR kind = ?1)"
-        " ORDER BY kind, key");
-    sqlite3_bind_text(st, 1, npos > 1 ? pos[1] : NULL, -1, SQLITE_STATIC);
-    const char *heads[] = { "类别 kind", "键 key", "值 value", "序号 lseq" };
-    sl_table_t *t = sl_table_new(4, heads);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        const char *row[4];
-        for (int c = 0; c < 4; c++)
-            row[c] = sl_db_text(st, c);
-        sl_table_add(t, row);
+    const char *heads[2 + SL_MAX_FIELDS + 1];
+    char texts[SL_MAX_FIELDS + 1][SL_MAX_NAME_BYTES * 3];
+    size_t n = 0;
+    if (x.kind) {
+        n += sl_refkind_headings(x.kind, texts[0], sizeof texts[0], heads);
+    } else {
+        heads[n++] = "类别 kind";
+        heads[n++] = "键 key";
+        heads[n++] = "内容 content";
     }
-    sqlite3_finalize(st);
-    sl_table_print(t, stdout);
-    sl_table_destroy(&t);
+    heads[n++] = "序号 lseq";
+    x.table = sl_table_new(n, heads);
+    x.texts = malloc((x.kind ? x.kind->nfields : 1) * SL_MAX_TEXT_BYTES);
+    rc = x.table && x.texts ? site_store_ref_each(store, x.kind ? x.kind->name : NULL,
+                                                  s_ref_row, &x) : -1;
+    free(x.texts);
+    if (rc)
+        fprintf(stderr, PROG " ref list: cannot read the reference data\n");
+    else
+        sl_table_print(x.table, stdout);
+    sl_table_destroy(&x.table);
     site_store_destroy(&store);
-    return 0;
+    return rc ? SL_EXIT_FAIL : 0;
 }
 
 static int s_rotate(int argc, char **argv)

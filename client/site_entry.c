@@ -6,6 +6,7 @@
  * the store saves it, which runs the fold (lifecycle moves, one rating per
  * closure, check-ins) inside the same transaction. */
 #include "site_entry.h"
+#include "sl_csv.h"
 #include "sl_id.h"
 #include "sl_limits.h"
 #include "sl_log.h"
@@ -114,73 +115,6 @@ site_entry_rc_t site_entry_add(site_store_t *store, const sl_rtype_t *rt, size_t
     return SITE_ENTRY_OK;
 }
 
-/* Reads one CSV record (RFC 4180: quotes, "" escapes, CRLF or LF) into
- * fields.  Returns the number of fields, 0 at end of file, -1 on error. */
-static int s_csv_row(FILE *f, char **fields, size_t max, char *buf, size_t cap,
-                     long *line, char *err, size_t errlen)
-{
-    size_t n = 0, used = 0;
-    int c = fgetc(f);
-    if (c == EOF)
-        return 0;
-    (*line)++;
-    fields[n++] = buf;
-    bool quoted = false;
-    for (;; c = fgetc(f)) {
-        if (c == EOF && quoted) {
-            snprintf(err, errlen, "line %ld: a quoted field is not closed", *line);
-            return -1;
-        }
-        if (!quoted && (c == EOF || c == '\n'))
-            break;
-        if (c == 0) {
-            /* A C string would end here and the rest of the cell would be
-             * dropped in silence: refuse the file instead. */
-            snprintf(err, errlen, "第 %ld 行第 %zu 列有一个 NUL 字节 line %ld, field %zu: contains a NUL "
-                     "byte (0x00); is the file UTF-16? save it as CSV UTF-8", *line, n, *line, n);
-            return -1;
-        }
-        if (!quoted && c == '\r')
-            continue;
-        if (c == '"') {
-            if (!quoted && used > 0 && buf[used - 1] != 0) {
-                snprintf(err, errlen, "line %ld: a quote inside an unquoted field", *line);
-                return -1;
-            }
-            if (quoted) {
-                int d = fgetc(f);
-                if (d == '"') {
-                    c = '"';
-                } else {
-                    ungetc(d, f);
-                    quoted = false;
-                    continue;
-                }
-            } else {
-                quoted = true;
-                continue;
-            }
-        } else if (c == ',' && !quoted) {
-            if (used + 1 >= cap || n >= max) {
-                snprintf(err, errlen, "line %ld: more than %zu fields", *line, max);
-                return -1;
-            }
-            buf[used++] = 0;
-            fields[n++] = buf + used;
-            continue;
-        }
-        if (c == '\n')
-            (*line)++;
-        if (used + 1 >= cap) {
-            snprintf(err, errlen, "line %ld: row longer than %zu bytes", *line, cap);
-            return -1;
-        }
-        buf[used++] = (char) c;
-    }
-    buf[used] = 0;
-    return (int) n;
-}
-
 site_entry_rc_t site_entry_import(site_store_t *store, const sl_rtype_t *rt, FILE *in,
                                   long *rows, char *err, size_t errlen)
 {
@@ -193,10 +127,11 @@ site_entry_rc_t site_entry_import(site_store_t *store, const sl_rtype_t *rt, FIL
     msgpack_sbuffer_init(&payload);
     *rows = 0;
     site_entry_rc_t rc = SITE_ENTRY_FAIL;
-    int nh = head_buf && row_buf
-             ? s_csv_row(in, heads, SL_MAX_FIELDS, head_buf, CAP, &line, err, errlen) : -1;
-    if (nh > 0 && strncmp(heads[0], "\xEF\xBB\xBF", 3) == 0)
-        heads[0] += 3;          /* spreadsheet byte-order mark */
+    sl_csv_t *csv = sl_csv_from_file(in);
+    int nh = head_buf && row_buf && csv
+             ? sl_csv_row(csv, heads, SL_MAX_FIELDS, head_buf, CAP, err, errlen) : -1;
+    if (nh < 0 && !csv)
+        snprintf(err, errlen, "内存不足 out of memory");
     if (nh <= 0) {
         if (nh == 0)
             snprintf(err, errlen, "文件是空的：第一行应为字段名 file is empty: the first row must name "
@@ -207,8 +142,8 @@ site_entry_rc_t site_entry_import(site_store_t *store, const sl_rtype_t *rt, FIL
     } else {
         int nc;
         rc = SITE_ENTRY_OK;
-        while ((nc = s_csv_row(in, cells, SL_MAX_FIELDS, row_buf, CAP, &line, why,
-                               sizeof why)) > 0) {
+        while ((nc = sl_csv_row(csv, cells, SL_MAX_FIELDS, row_buf, CAP, why, sizeof why)) > 0) {
+            line = sl_csv_line(csv);
             if (nc == 1 && cells[0][0] == 0)
                 continue;       /* blank line */
             if (nc != nh) {
@@ -239,6 +174,7 @@ site_entry_rc_t site_entry_import(site_store_t *store, const sl_rtype_t *rt, FIL
     if (rc)
         *rows = 0;
     msgpack_sbuffer_destroy(&payload);
+    sl_csv_destroy(&csv);
     free(head_buf);
     free(row_buf);
     return rc;

@@ -866,3 +866,59 @@ int site_store_apply_log(site_store_t *self, const sl_log_entry_t *entries, size
     }
     return 0;
 }
+
+/* ---- Reference data held by this site ------------------------------------ */
+
+int site_store_ref_get(site_store_t *self, const char *kind, const char *key, char *value,
+                       size_t cap)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT value FROM refdata WHERE kind = ? AND key = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL) {
+        rc = 0;
+    } else if (rc == SQLITE_ROW) {
+        /* A database is outside input: a value that is not text or does
+         * not fit is damaged (a LOG value is at most SL_MAX_TEXT_BYTES). */
+        bool is_text = sqlite3_column_type(st, 0) == SQLITE_TEXT;   /* before any conversion */
+        const unsigned char *text = is_text ? sqlite3_column_text(st, 0) : NULL;
+        size_t len = (size_t) sqlite3_column_bytes(st, 0);
+        rc = text && len < cap ? 1 : -1;
+        if (rc == 1)
+            memcpy(value, text, len + 1);
+    } else {
+        rc = rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int site_store_ref_each(site_store_t *self, const char *kind, site_ref_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT kind, key, value, lseq FROM refdata WHERE (?1 IS NULL OR kind = ?1)"
+        " AND value IS NOT NULL ORDER BY kind, key");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 2) != SQLITE_TEXT) {
+            sl_error("site store: reference %s/%s is damaged", sl_db_text(st, 0),
+                     sl_db_text(st, 1));
+            rc = -1;
+            break;
+        }
+        const char *value = sl_db_text(st, 2);
+        rc = fn(ctx, sl_db_text(st, 0), sl_db_text(st, 1), value,
+                (size_t) sqlite3_column_bytes(st, 2), (uint64_t) sqlite3_column_int64(st, 3));
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -125,4 +125,16 @@ int site_store_set_meta(site_store_t *self, const char *key, const char *value);
 /* A meta value as text (NULL-safe empty string when absent), into buf. */
 const char *site_store_meta(site_store_t *self, const char *key, char *buf, size_t cap);
 
+/* Reference data this site holds (applied from the server log): the value
+ * of kind/key, the canonical JSON of common/sl_refkinds.h or 0.2.0 text.
+ * 1 found (copied; cap should be SL_MAX_TEXT_BYTES + 1), 0 absent, -1 on a
+ * read error or a damaged value. */
+int site_store_ref_get(site_store_t *self, const char *kind, const char *key, char *value,
+                       size_t cap);
+/* Calls fn for each entry of `kind` (NULL: every kind), by kind and key.
+ * Returns 0, fn's first non-zero answer, or -1 on a read error. */
+typedef int (*site_ref_fn)(void *ctx, const char *kind, const char *key, const char *value,
+                           size_t value_len, uint64_t lseq);
+int site_store_ref_each(site_store_t *self, const char *kind, site_ref_fn fn, void *ctx);
+
 #endif

@@ -46,6 +46,32 @@ int sl_cli_main(int argc, char **argv, const char *program, const sl_verb_t *ver
 int sl_cli_enroll_args(const char *command, const char *site, const char *community,
                        const char *days, const char *out, long *ndays, char *path, size_t cap);
 
+/* `ref` on shuanglian-admin and shuanglian-server: the help text (what the
+ * verbs do, every kind and its fields, from common/sl_refkinds.c). */
+const char *sl_cli_ref_summary(void);
+
+/* An administrative request as the ADMIN message carries it: a verb and
+ * up to four text arguments (not NUL-terminated when lens says so). */
+typedef struct {
+    const char *verb;
+    size_t nargs;
+    const char *keys[4];
+    const char *values[4];
+    size_t lens[4];
+    char *owned;                /* the fields JSON or the file's bytes */
+} sl_cli_request_t;
+
+/* The words after `ref` (put KIND KEY FIELD=VALUE…, del KIND KEY, list
+ * [KIND], import KIND FILE.csv) and --site as a request: ref.put {kind,
+ * key, fields: the FIELD=VALUE words as a JSON object}, ref.del {kind,
+ * key}, ref.list {kind}, ref.import {kind, csv: the file's bytes, at most
+ * SL_MAX_ADMIN_ARG_BYTES; FILE - reads standard input}, with site when
+ * given.  The server checks the rest.  0, or an exit code after printing
+ * what is wrong; free with sl_cli_request_free. */
+int sl_cli_ref_request(const char *command, char **words, size_t nwords, const char *site,
+                       sl_cli_request_t *out);
+void sl_cli_request_free(sl_cli_request_t *request);
+
 /* Exit codes of all programs. */
 enum { SL_EXIT_OK = 0, SL_EXIT_FAIL = 1, SL_EXIT_USAGE = 64, SL_EXIT_UNREACHABLE = 2,
        SL_EXIT_REFUSED = 3 };

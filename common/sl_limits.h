@@ -22,6 +22,8 @@
 #define SL_MAX_DEPTH            8      /* nesting of msgpack containers */
 #define SL_MAX_OBJECTS          200000 /* msgpack objects in one frame */
 #define SL_MAX_ARGS             16     /* arguments of one ADMIN request */
+/* One ADMIN argument value: a whole CSV file travels as one (ref.import). */
+#define SL_MAX_ADMIN_ARG_BYTES  (1024 * 1024)
 #define SL_MAX_CELLS            100000 /* table cells in one REPLY */
 /* What one peer may cost the server in queued replies (docs/SECURITY.md):
  * EVENTS and LOG replies stop at SL_MAX_REPLY_BYTES (the site asks again

@@ -179,3 +179,15 @@ void sl_table_print(sl_table_t *self, FILE *out)
     }
     free(width);
 }
+
+void sl_table_print_cells(size_t columns, const char *const *cells, size_t ncells, FILE *out)
+{
+    if (!columns || ncells < columns)
+        return;
+    sl_table_t *t = sl_table_new(columns, cells);
+    for (size_t r = 1; t && r < ncells / columns; r++)
+        sl_table_add(t, cells + r * columns);
+    if (t)
+        sl_table_print(t, out);
+    sl_table_destroy(&t);
+}

@@ -26,5 +26,8 @@ int sl_table_add(sl_table_t *self, const char *const *cells);
 /* Column alignment: 'l' (default) or 'r' for numbers. */
 void sl_table_align(sl_table_t *self, size_t column, char how);
 void sl_table_print(sl_table_t *self, FILE *out);
+/* Prints a flattened table (row by row, the headings first), as a REPLY
+ * carries it; incomplete trailing cells are ignored. */
+void sl_table_print_cells(size_t columns, const char *const *cells, size_t ncells, FILE *out);
 
 #endif

@@ -428,12 +428,12 @@ static int s_args(s_reader_t *r, sl_msg_t *m)
     for (size_t i = 0; i < m->nargs; i++) {
         const msgpack_object *k = &v->via.map.ptr[i].key, *x = &v->via.map.ptr[i].val;
         if (k->type != MSGPACK_OBJECT_STR || x->type != MSGPACK_OBJECT_STR
-            || k->via.str.size > SL_MAX_NAME_BYTES || x->via.str.size > SL_MAX_TEXT_BYTES
+            || k->via.str.size > SL_MAX_NAME_BYTES || x->via.str.size > SL_MAX_ADMIN_ARG_BYTES
             || !sl_utf8_valid(k->via.str.ptr, k->via.str.size)
             || !sl_utf8_valid(x->via.str.ptr, x->via.str.size)) {
             snprintf(r->err, r->errlen, "ADMIN: argument %zu must map a name of at most %d "
                      "bytes to UTF-8 text of at most %d bytes", i, SL_MAX_NAME_BYTES,
-                     SL_MAX_TEXT_BYTES);
+                     SL_MAX_ADMIN_ARG_BYTES);
             return SL_E_BAD_FIELD;
         }
         /* A name given twice is refused, like a body key (PROTOCOL.md 2.4):

@@ -49,15 +49,21 @@ say "5. 启动区服务器 start the district server (CurveZMQ), publish referen
 SERVER_PID=$!
 sleep 0.3
 export SHUANGLIAN_ADMIN_CRED=$D/server/admin.cred
-run "$B/shuanglian-admin" ref put unit U01 区委办
-run "$B/shuanglian-admin" ref put unit U02 区政协办
-run "$B/shuanglian-admin" ref put community gongyuan 公园社区
+run "$B/shuanglian-admin" ref put community gongyuan name=公园社区 households=2800 center_area_m2=350
+run "$B/shuanglian-admin" ref put unit U01 name=区委办 communities=gongyuan
+run "$B/shuanglian-admin" ref put unit U02 name=区政协办
+run "$B/shuanglian-admin" ref put 在职党员 M001 姓名=张三 所属单位=U01 特长=法律咨询
+run "$B/shuanglian-admin" ref put member M002 name=李四 unit=U09 || true   # refused: no unit U09
+printf 'year,task,required\n2026,民生实事,3\n2026,党课,1\n' > "$D/targets.csv"
+run "$B/shuanglian-admin" ref import target "$D/targets.csv"
+run "$B/shuanglian-admin" ref list unit
 
 say "6. 同步 sync both sites (the first sync completes each enrollment)"
 run "$B/shuanglian-site" sync --data "$D/gongyuan" --quiet
 run "$B/shuanglian-site" sync --data "$D/yuanming" --quiet
 run "$B/shuanglian-site" status --data "$D/gongyuan"
 run "$B/shuanglian-site" ref list --data "$D/gongyuan"
+run "$B/shuanglian-site" ref list 在职党员 --data "$D/gongyuan"
 
 run "$B/shuanglian-admin" site list
 

@@ -975,3 +975,143 @@ long central_store_verify(central_store_t *self, FILE *out)
     sqlite3_finalize(st);
     return problems;
 }
+
+/* ---- Reference data in force ---------------------------------------------
+ * The server log holds every version of every entry; the one in force for a
+ * site is the latest addressed to all sites or to that site, exactly what
+ * the site itself holds once it has applied the log. */
+
+/* Copies column col (TEXT) into value[0..cap); -1 when it does not fit or
+ * is not text (a damaged row). */
+static int s_copy_value(sqlite3_stmt *st, int col, char *value, size_t cap)
+{
+    if (sqlite3_column_type(st, col) != SQLITE_TEXT)   /* before any conversion */
+        return -1;
+    const unsigned char *text = sqlite3_column_text(st, col);
+    size_t len = (size_t) sqlite3_column_bytes(st, col);
+    if (!text || len >= cap)
+        return -1;
+    memcpy(value, text, len + 1);
+    return 1;
+}
+
+/* Prepares a query on the server log with ?1 kind, ?2 key, ?3 site (or
+ * target); NULL on failure. */
+static sqlite3_stmt *s_ref_query(central_store_t *self, const char *sql, const char *kind,
+                                 const char *key, const char *site)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db, sql);
+    const char *values[3] = { kind, key, site };
+    for (int i = 0; st && i < 3 && i < sqlite3_bind_parameter_count(st); i++)
+        sqlite3_bind_text(st, i + 1, values[i], -1, SQLITE_STATIC);
+    return st;
+}
+
+int central_store_ref_get(central_store_t *self, const char *kind, const char *key,
+                          const char *site_id, char *value, size_t cap)
+{
+    sqlite3_stmt *st = s_ref_query(self,
+        "SELECT value FROM server_log WHERE kind = ?1 AND key = ?2"
+        " AND (target IS NULL OR target = ?3) ORDER BY lseq DESC LIMIT 1", kind, key, site_id);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        rc = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : s_copy_value(st, 0, value, cap);
+        if (rc < 0)
+            sl_error("central store: reference %s/%s is damaged (not text, or over %zu bytes)",
+                     kind, key, cap - 1);
+    } else if (rc != SQLITE_DONE) {
+        sl_error("central store: reference %s/%s cannot be read: %s", kind, key,
+                 sqlite3_errmsg(self->db));
+        rc = -1;
+    } else {
+        rc = 0;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int central_store_ref_known(central_store_t *self, const char *kind, const char *key,
+                            const char *site_id, uint64_t max_lseq)
+{
+    sqlite3_stmt *st = s_ref_query(self,
+        "SELECT 1 FROM server_log WHERE kind = ?1 AND key = ?2 AND value IS NOT NULL"
+        " AND (target IS NULL OR target = ?3) AND lseq <= ?4 LIMIT 1", kind, key, site_id);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 4, max_lseq > INT64_MAX ? INT64_MAX : (int64_t) max_lseq);
+    int rc = sqlite3_step(st);
+    rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int central_store_ref_unchanged(central_store_t *self, const char *target, const char *kind,
+                                const char *key, const char *value)
+{
+    /* For all sites: the latest entry of any target is for all sites and
+     * says the same.  For one site: what that site holds says the same. */
+    sqlite3_stmt *st = s_ref_query(self,
+        "SELECT value IS ?4 AND (?3 IS NOT NULL OR target IS NULL) FROM server_log"
+        " WHERE kind = ?1 AND key = ?2 AND (?3 IS NULL OR target IS NULL OR target = ?3)"
+        " ORDER BY lseq DESC LIMIT 1", kind, key, target);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 4, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    rc = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : rc == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Calls fn for each row (target, kind, key, value, lseq) whose value is not
+ * NULL.  Stops at fn's first non-zero answer and returns it; -1 on a read
+ * error or a damaged row. */
+static int s_ref_walk(central_store_t *self, sqlite3_stmt *st, central_ref_fn fn, void *ctx)
+{
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+            continue;               /* deleted */
+        if (sqlite3_column_type(st, 3) != SQLITE_TEXT
+            || sqlite3_column_type(st, 1) != SQLITE_TEXT
+            || sqlite3_column_type(st, 2) != SQLITE_TEXT) {
+            sl_error("central store: server log entry #%lld is damaged (run shuanglian-server "
+                     "verify)", (long long) sqlite3_column_int64(st, 4));
+            rc = -1;
+            break;
+        }
+        const char *target = sqlite3_column_type(st, 0) == SQLITE_NULL ? NULL
+                             : sl_db_text(st, 0);
+        rc = fn(ctx, target, sl_db_text(st, 1), sl_db_text(st, 2), sl_db_text(st, 3),
+                (size_t) sqlite3_column_bytes(st, 3), (uint64_t) sqlite3_column_int64(st, 4));
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        sl_error("central store: cannot read the server log: %s", sqlite3_errmsg(self->db));
+        rc = -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int central_store_ref_each(central_store_t *self, const char *kind, const char *site_id,
+                           central_ref_fn fn, void *ctx)
+{
+    /* max() makes SQLite take the other columns from the row holding it. */
+    sqlite3_stmt *st = s_ref_query(self,
+        "SELECT NULL, kind, key, value, max(lseq) FROM server_log WHERE kind = ?1"
+        " AND (target IS NULL OR target = ?3) GROUP BY key ORDER BY key",
+        kind, NULL, site_id);
+    return st ? s_ref_walk(self, st, fn, ctx) : -1;
+}
+
+int central_store_ref_each_target(central_store_t *self, const char *kind, central_ref_fn fn,
+                                  void *ctx)
+{
+    sqlite3_stmt *st = s_ref_query(self,
+        "SELECT target, kind, key, value, max(lseq) FROM server_log"
+        " WHERE ?1 IS NULL OR kind = ?1 GROUP BY kind, key, target ORDER BY kind, key, target",
+        kind, NULL, NULL);
+    return st ? s_ref_walk(self, st, fn, ctx) : -1;
+}

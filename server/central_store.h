@@ -107,4 +107,39 @@ int central_store_item(central_store_t *self, int64_t site_no, uint64_t seq, sl_
  * verified.  Prints problems to `out`; returns the number of problems. */
 long central_store_verify(central_store_t *self, FILE *out);
 
+/* Reference data in force (shared/RECORDS.md, "Reference data").  The
+ * entry in force for a site is the latest server-log entry of that kind and
+ * key addressed to all sites or to that site (what the site holds once it
+ * has applied the log); site_id NULL means the entries for all sites only.
+ * Values are the canonical JSON of common/sl_refkinds.h (or 0.2.0 text). */
+
+/* 1 found (value copied; cap should be SL_MAX_TEXT_BYTES + 1), 0 absent or
+ * deleted, -1 on a read error or a damaged value. */
+int central_store_ref_get(central_store_t *self, const char *kind, const char *key,
+                          const char *site_id, char *value, size_t cap);
+/* 1 when kind/key was ever published with a value (not a deletion) to all
+ * sites or to site_id at an lseq <= max_lseq: a record naming a unit or
+ * member of an old roster that the site held then is still accepted.  0
+ * when not, -1 on error. */
+int central_store_ref_known(central_store_t *self, const char *kind, const char *key,
+                            const char *site_id, uint64_t max_lseq);
+/* 1 when appending kind/key = value (NULL: a deletion) for target (NULL: all
+ * sites) would change nothing that any site holds; 0 when it would; -1. */
+int central_store_ref_unchanged(central_store_t *self, const char *target, const char *kind,
+                                const char *key, const char *value);
+
+/* Called per entry in force: target NULL for all sites.  Non-zero stops. */
+typedef int (*central_ref_fn)(void *ctx, const char *target, const char *kind, const char *key,
+                              const char *value, size_t value_len, uint64_t lseq);
+/* The entries of `kind` that site_id holds (NULL: the entries for all sites
+ * only), one per key, by key (target is passed as NULL).  Returns 0, fn's
+ * non-zero answer, or -1 on a read error or a damaged row. */
+int central_store_ref_each(central_store_t *self, const char *kind, const char *site_id,
+                           central_ref_fn fn, void *ctx);
+/* Every entry in force of `kind` (NULL: of every kind) for each target: the
+ * latest per kind, key and target, deletions left out; by kind, key, then
+ * target (all sites first).  Returns as central_store_ref_each. */
+int central_store_ref_each_target(central_store_t *self, const char *kind, central_ref_fn fn,
+                                  void *ctx);
+
 #endif

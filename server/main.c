@@ -4,11 +4,13 @@
  *   shuanglian-server run    --data DIR [--bind ENDPOINT]
  *   shuanglian-server stats  --data DIR [--tsv]
  *   shuanglian-server verify --data DIR
- *   shuanglian-server ref put|del|list --data DIR …
+ *   shuanglian-server ref put|del|list|import|new-epoch --data DIR …
+ *   shuanglian-server site enroll|revoke|list --data DIR …
  *   shuanglian-server incidents --data DIR
  *
  * This file only parses arguments and calls the store and the engine. */
 #include "central_store.h"
+#include "server_admin.h"
 #include "server_auth.h"
 #include "server_engine.h"
 #include "sl_cli.h"
@@ -393,79 +395,57 @@ static int s_verify(int argc, char **argv)
     return problems == 0 ? 0 : SL_EXIT_FAIL;
 }
 
-/* Checks one reference-data entry; prints an error naming `where`. */
-static int s_ref_check(const char *where, const char *kind, const char *key, const char *value)
+/* Runs an administrative verb on the central store, as the running server
+ * does for shuanglian-admin (server_admin.c: the same checks, the same
+ * answer), and prints the answer.  Returns the exit code. */
+static int s_admin_verb(const char *command, const char *verb, size_t nargs,
+                        const char *const *keys, const char *const *values, const size_t *lens)
 {
-    const char *what[] = { "KIND", "KEY", "VALUE" }, *text[] = { kind, key, value };
-    for (int i = 0; i < 3; i++) {
-        if (!text[i])
-            continue;
-        size_t len = strlen(text[i]), max = i == 2 ? SL_MAX_TEXT_BYTES : SL_MAX_NAME_BYTES;
-        if (len > max || !sl_utf8_valid(text[i], len) || (i < 2 && len == 0)) {
-            fprintf(stderr, PROG " ref: %s: %s must be UTF-8 text of %d..%zu bytes\n", where,
-                    what[i], i < 2, max);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* ref import: one transaction for a whole file of "KIND<TAB>KEY<TAB>VALUE"
- * lines ("KIND<TAB>KEY" alone deletes the key).  All lines or none. */
-static int s_ref_import(central_store_t *store, const char *target, const char *path)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, PROG " ref import: cannot read %s\n", path);
+    central_store_t *store = s_open_store(command);
+    if (!store)
+        return SL_EXIT_FAIL;
+    char err[512], who[100];
+    server_auth_t *auth = server_auth_new(central_store_db(store), false, err, sizeof err);
+    if (!auth) {
+        fprintf(stderr, "%s: %s\n", command, err);
+        central_store_destroy(&store);
         return SL_EXIT_FAIL;
     }
-    sqlite3 *db = central_store_db(store);
-    char line[SL_MAX_TEXT_BYTES + 2 * SL_MAX_NAME_BYTES + 8], where[64], err[512];
-    long n = 0, lineno = 0;
-    int rc = sl_db_begin(db) ? SL_EXIT_FAIL : 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        lineno++;
-        size_t len = strlen(line);
-        snprintf(where, sizeof where, "%s line %ld", path, lineno);
-        if (len && line[len - 1] != '\n' && !feof(f)) {
-            fprintf(stderr, PROG " ref import: %s: line too long\n", where);
-            rc = SL_EXIT_USAGE;
-            break;
-        }
-        line[strcspn(line, "\r\n")] = 0;
-        if (!line[0] || line[0] == '#')
-            continue;
-        char *kind = line, *key = strchr(kind, '\t'), *value = NULL;
-        if (key) {
-            *key++ = 0;
-            value = strchr(key, '\t');
-            if (value)
-                *value++ = 0;
-        }
-        if (!key) {
-            fprintf(stderr, PROG " ref import: %s: expected KIND<TAB>KEY<TAB>VALUE\n", where);
-            rc = SL_EXIT_USAGE;
-        } else if (s_ref_check(where, kind, key, value)) {
-            rc = SL_EXIT_USAGE;
-        } else if (central_store_log_append(store, target, kind, key, value, NULL, err,
-                                            sizeof err)) {
-            fprintf(stderr, PROG " ref import: %s: %s\n", where, err);
-            rc = SL_EXIT_FAIL;
-        } else {
-            n++;
-        }
-    }
-    if (rc == 0 && sl_db_commit(db))
-        rc = SL_EXIT_FAIL;
-    if (rc) {
-        sl_db_rollback(db);
-        fprintf(stderr, PROG " ref import: nothing was imported\n");
-    } else {
-        printf("server log: %ld entries imported from %s for %s\n", n, path,
-               target ? target : "all sites");
-    }
-    if (f != stdin)
-        fclose(f);
+    sl_arg_t args[SL_MAX_ARGS];
+    for (size_t i = 0; i < nargs && i < SL_MAX_ARGS; i++)
+        args[i] = (sl_arg_t) { keys[i], strlen(keys[i]), values[i],
+                               lens ? lens[i] : strlen(values[i]) };
+    const char *user = getenv("USER");
+    snprintf(who, sizeof who, "%.60s on the server machine", user && *user ? user : "someone");
+    server_admin_env_t env = { .store = store, .auth = auth, .role = SL_ROLE_ADMIN, .admin = who };
+    server_admin_reply_t reply;
+    sl_log_set_level(SL_LOG_ERROR);     /* the answer is printed; no log lines besides */
+    server_admin_run(&env, verb, args, nargs < SL_MAX_ARGS ? nargs : SL_MAX_ARGS, &reply);
+    sl_log_set_level(SL_LOG_INFO);
+    int rc = server_admin_print(&reply, command, stdout, stderr);
+    server_admin_reply_free(&reply);
+    server_auth_destroy(&auth);
+    central_store_destroy(&store);
+    return rc;
+}
+
+/* ref new-epoch: after restoring central.db from a backup, entries made
+ * since the backup may reuse sequence numbers sites already applied. */
+static int s_new_epoch(void)
+{
+    central_store_t *store = s_open_store(PROG " ref new-epoch");
+    if (!store)
+        return SL_EXIT_FAIL;
+    char sql[160], hex[33];
+    uint8_t raw[16];
+    sl_id_new(raw, sl_hlc_next(0, sl_now_ms()));
+    sl_hex(raw, sizeof raw, hex);
+    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta(key, value) VALUES ('log_id', '%s')", hex);
+    int rc = sl_db_exec(central_store_db(store), sql) ? SL_EXIT_FAIL : 0;
+    if (!rc)
+        printf("server log has a new identity: every site reloads all reference data at its "
+               "next sync (restart a running server to apply)\n");
+    central_store_destroy(&store);
     return rc;
 }
 
@@ -474,93 +454,29 @@ static int s_ref(int argc, char **argv)
     const char *target = NULL;
     sl_opt_t opts[] = {
         { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &s_data, NULL },
-        { "--site", "SITE", "send to this site only (default: every site)", &target, NULL },
+        { "--site", "SITE", "put, del, import: for this site only (default: every site); it "
+          "must be enrolled", &target, NULL },
     };
-    char *pos[5];
+    static char summary[7000];
+    snprintf(summary, sizeof summary, "%s\nThe same as shuanglian-admin ref, on the server "
+             "machine (no credential); a running server picks changes up within a second.\n"
+             "  new-epoch                   after restoring central.db from a backup, makes "
+             "every site reload all reference data", sl_cli_ref_summary());
+    char *pos[3 + SL_MAX_FIELDS];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " ref",
-                          "put KIND KEY VALUE | del KIND KEY | import FILE | list | new-epoch "
-                          "[--data DIR] [--site SITE]",
-                          "Reference data (units, communities, settings) sent down to sites.\n"
-                          "Each change is appended to the server log and reaches every site, "
-                          "in order and exactly once, at its next sync (running servers pick "
-                          "it up within a second).\n"
-                          "import FILE: one entry per line, KIND<TAB>KEY<TAB>VALUE (KIND<TAB>KEY "
-                          "alone deletes), all lines or none; FILE - reads standard input.\n"
-                          "new-epoch: after restoring central.db from a backup, makes every site "
-                          "reload all reference data.",
-                          opts, 2, pos, 5, &npos);
+                          "put KIND KEY FIELD=VALUE… | del KIND KEY | list [KIND] | "
+                          "import KIND FILE.csv | new-epoch   [--site SITE] [--data DIR]",
+                          summary, opts, 2, pos, sizeof pos / sizeof pos[0], &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
-    const char *verb = npos ? pos[0] : "";
-    bool put = strcmp(verb, "put") == 0, del = strcmp(verb, "del") == 0;
-    bool import = strcmp(verb, "import") == 0, epoch = strcmp(verb, "new-epoch") == 0;
-    if (!(put && npos == 4) && !(del && npos == 3) && !(import && npos == 2)
-        && !(strcmp(verb, "list") == 0 && npos == 1) && !(epoch && npos == 1)) {
-        fprintf(stderr, PROG " ref: expected put KIND KEY VALUE, del KIND KEY, import FILE or "
-                "list (see " PROG " ref --help)\n");
-        return SL_EXIT_USAGE;
-    }
-    if ((put || del) && s_ref_check("arguments", pos[1], pos[2], put ? pos[3] : NULL))
-        return SL_EXIT_USAGE;
-    if (target && sl_site_id_check(target, strlen(target))) {
-        fprintf(stderr, PROG " ref: --site: %s\n", sl_site_id_check(target, strlen(target)));
-        return SL_EXIT_USAGE;
-    }
-    central_store_t *store = s_open_store(PROG " ref");
-    if (!store)
-        return SL_EXIT_FAIL;
-    if (target && (put || del || import)) {
-        sqlite3_stmt *st = sl_db_prepare(central_store_db(store),
-                                         "SELECT 1 FROM sites WHERE site_id = ?");
-        sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
-        if (st && sqlite3_step(st) != SQLITE_ROW)
-            fprintf(stderr, PROG " ref: warning: no site \"%s\" has connected yet; the entry "
-                    "waits for a site of that id (check the spelling)\n", target);
-        sqlite3_finalize(st);
-    }
-    if (epoch) {
-        /* After restoring central.db from a backup: entries made since the
-         * backup may reuse sequence numbers sites already applied. */
-        char sql[160], hex[33];
-        uint8_t raw[16];
-        sl_id_new(raw, sl_hlc_next(0, sl_now_ms()));
-        sl_hex(raw, sizeof raw, hex);
-        snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta(key, value) VALUES ('log_id', '%s')", hex);
-        rc = sl_db_exec(central_store_db(store), sql) ? SL_EXIT_FAIL : 0;
-        if (!rc)
-            printf("server log has a new identity: every site reloads all reference data at its "
-                   "next sync (restart a running server to apply)\n");
-    } else if (import) {
-        rc = s_ref_import(store, target, pos[1]);
-    } else if (put || del) {
-        char err[512];
-        uint64_t lseq;
-        rc = central_store_log_append(store, target, pos[1], pos[2], put ? pos[3] : NULL,
-                                      &lseq, err, sizeof err);
-        if (rc)
-            fprintf(stderr, PROG " ref: %s\n", err);
-        else
-            printf("server log #%llu: %s %s/%s for %s\n", (unsigned long long) lseq,
-                   put ? "put" : "del", pos[1], pos[2], target ? target : "all sites");
-        rc = rc ? SL_EXIT_FAIL : 0;
-    } else {
-        const char *heads[] = { "序号 lseq", "站点 site", "类别 kind", "键 key", "值 value" };
-        sl_table_t *t = sl_table_new(5, heads);
-        sqlite3_stmt *st = sl_db_prepare(central_store_db(store),
-            "SELECT lseq, coalesce(target, '*'), kind, key, coalesce(value, '(deleted)')"
-            " FROM server_log ORDER BY lseq");
-        while (st && sqlite3_step(st) == SQLITE_ROW) {
-            const char *row[5];
-            for (int c = 0; c < 5; c++)
-                row[c] = sl_db_text(st, c);
-            sl_table_add(t, row);
-        }
-        sqlite3_finalize(st);
-        sl_table_print(t, stdout);
-        sl_table_destroy(&t);
-    }
-    central_store_destroy(&store);
+    if (npos == 1 && strcmp(pos[0], "new-epoch") == 0)
+        return s_new_epoch();
+    sl_cli_request_t req;
+    rc = sl_cli_ref_request(PROG " ref", pos, npos, target, &req);
+    if (rc == 0)
+        rc = s_admin_verb(PROG " ref", req.verb, req.nargs, req.keys, req.values, req.lens);
+    sl_cli_request_free(&req);
     return rc;
 }
 
@@ -616,9 +532,9 @@ static void s_meta(sqlite3 *db, const char *key, char *buf, size_t cap)
     sqlite3_finalize(st);
 }
 
-/* site enroll|revoke, done on the server's own files: the same as
- * shuanglian-admin's, for a district whose server is not running yet.  A
- * running server sees the change within a second. */
+/* site enroll|revoke|list, done on the server's own files: the same verbs
+ * as shuanglian-admin's, for a district whose server is not running yet.
+ * A running server sees the change within a second. */
 static int s_site(int argc, char **argv)
 {
     const char *site = NULL, *community = NULL, *days = "7", *out = NULL;
@@ -632,74 +548,58 @@ static int s_site(int argc, char **argv)
     char *pos[2];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " site", "enroll --site ID --community NAME [--days N] "
-                          "[--out FILE] | revoke SITE   [--data DIR]",
-                          "Enrolls or revokes a site directly in the central store (the same "
-                          "as shuanglian-admin site enroll|revoke, without the network).",
-                          opts, 5, pos, 2, &npos);
+                          "[--out FILE] | revoke SITE | list   [--data DIR]",
+                          "Enrolls, revokes or lists sites directly in the central store (the "
+                          "same as shuanglian-admin site enroll|revoke|list, without the "
+                          "network).", opts, 5, pos, 2, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     bool enroll = npos == 1 && strcmp(pos[0], "enroll") == 0;
     bool revoke = npos == 2 && strcmp(pos[0], "revoke") == 0;
+    bool list = npos == 1 && strcmp(pos[0], "list") == 0;
+    if (!enroll && !revoke && !list) {
+        fprintf(stderr, PROG " site: expected enroll --site ID --community NAME, revoke SITE or "
+                "list\n");
+        return SL_EXIT_USAGE;
+    }
+    if (list)
+        return s_admin_verb(PROG " site list", "site.list", 0, NULL, NULL, NULL);
+    if (revoke) {
+        const char *keys[] = { "site" }, *values[] = { pos[1] };
+        return s_admin_verb(PROG " site revoke", "site.revoke", 1, keys, values, NULL);
+    }
     long ndays = 0;
-    if (!enroll && !revoke) {
-        fprintf(stderr, PROG " site: expected enroll --site ID --community NAME, or revoke SITE\n");
-        return SL_EXIT_USAGE;
-    }
-    const char *id = enroll ? site : pos[1];
-    char path[600];
-    if (enroll) {
-        rc = sl_cli_enroll_args(PROG " site enroll", site, community, days, out, &ndays, path,
-                                sizeof path);
-        if (rc)
-            return rc;
-    } else if (sl_site_id_check(id, strlen(id))) {
-        fprintf(stderr, PROG " site revoke: site id: %s\n", sl_site_id_check(id, strlen(id)));
-        return SL_EXIT_USAGE;
-    }
-    central_store_t *store = s_open_store(PROG " site");
+    char path[600], pubpath[600], err[512], expires[32];
+    rc = sl_cli_enroll_args(PROG " site enroll", site, community, days, out, &ndays, path,
+                            sizeof path);
+    if (rc)
+        return rc;
+    sl_bundle_t b = { 0 };
+    snprintf(pubpath, sizeof pubpath, "%s/server.pub", s_data);
+    snprintf(b.site, sizeof b.site, "%s", site);
+    snprintf(b.community, sizeof b.community, "%s", community);
+    central_store_t *store = s_open_store(PROG " site enroll");
     if (!store)
         return SL_EXIT_FAIL;
-    sqlite3 *db = central_store_db(store);
-    char err[512];
-    server_auth_t *auth = server_auth_new(db, false, err, sizeof err);
-    if (!auth) {
-        fprintf(stderr, PROG " site: %s\n", err);
-        central_store_destroy(&store);
+    s_meta(central_store_db(store), "public_endpoint", b.server, sizeof b.server);
+    central_store_destroy(&store);
+    if (sl_pubfile_read(pubpath, b.server_public, err, sizeof err) || sl_keypair_new(&b.enroll)) {
+        fprintf(stderr, PROG " site enroll: %s\n", err);
         return SL_EXIT_FAIL;
     }
-    if (revoke) {
-        int n = server_auth_revoke_site(auth, id);
-        if (n > 0)
-            printf("site %s: %d key(s) revoked; a running server refuses them within a second\n",
-                   id, n);
-        else
-            fprintf(stderr, PROG " site revoke: site %s has no key to revoke\n", id);
-        rc = n > 0 ? 0 : SL_EXIT_FAIL;
-    } else {
-        sl_bundle_t b = { 0 };
-        char pubpath[600];
-        snprintf(pubpath, sizeof pubpath, "%s/server.pub", s_data);
-        snprintf(b.site, sizeof b.site, "%s", id);
-        snprintf(b.community, sizeof b.community, "%s", community);
-        s_meta(db, "public_endpoint", b.server, sizeof b.server);
-        b.expires_ms = sl_now_ms() + ndays * 86400000LL;
+    b.expires_ms = sl_now_ms() + ndays * 86400000LL;
+    snprintf(expires, sizeof expires, "%lld", (long long) b.expires_ms);
+    const char *keys[] = { "site", "community", "enroll_key", "expires_ms" };
+    const char *values[] = { site, community, b.enroll.public_z85, expires };
+    rc = s_admin_verb(PROG " site enroll", "site.enroll", 4, keys, values, NULL);
+    if (rc == 0 && sl_bundle_write(path, &b, err, sizeof err)) {
+        fprintf(stderr, PROG " site enroll: %s\n", err);
         rc = SL_EXIT_FAIL;
-        if (sl_pubfile_read(pubpath, b.server_public, err, sizeof err) || sl_keypair_new(&b.enroll))
-            fprintf(stderr, PROG " site enroll: %s\n", err);
-        else if (server_auth_add(auth, SL_ROLE_ENROLL, b.enroll.public_z85, id, community,
-                                 "pending", b.expires_ms))
-            fprintf(stderr, PROG " site enroll: cannot register the key\n");
-        else if (sl_bundle_write(path, &b, err, sizeof err))
-            fprintf(stderr, PROG " site enroll: %s\n", err);
-        else {
-            printf("注册包已生成 enrollment bundle written: %s (site %s, %s; valid %ld days, "
-                   "single use)\n", path, id, community, ndays);
-            rc = 0;
-        }
-        memset(&b.enroll, 0, sizeof b.enroll);
+    } else if (rc == 0) {
+        printf("注册包已生成 enrollment bundle written: %s (site %s, %s; valid %ld days, "
+               "single use)\n", path, site, community, ndays);
     }
-    server_auth_destroy(&auth);
-    central_store_destroy(&store);
+    memset(&b.enroll, 0, sizeof b.enroll);
     return rc;
 }
 
@@ -713,10 +613,10 @@ static void s_usage(FILE *out)
         "  run         serve sites (sync endpoint)\n"
         "  stats       records per site and in total\n"
         "  verify      check every site's hash chain\n"
-        "  ref         reference data sent down to sites (put, del, import, list, new-epoch)\n"
+        "  ref         reference data sent down to sites (put, del, list, import, new-epoch)\n"
         "  incidents   refused batches that need an operator\n"
         "  admin       add an administrator credential\n"
-        "  site        enroll or revoke a site locally (see also shuanglian-admin)\n\n"
+        "  site        enroll, revoke or list sites locally (see also shuanglian-admin)\n\n"
         "Run '" PROG " VERB --help' for a verb's options.\n");
 }
 

@@ -307,3 +307,40 @@ int server_auth_revoke_site(server_auth_t *self, const char *site_id)
     s_load(self);
     return rc;
 }
+
+int server_auth_site_enrolled(server_auth_t *self, const char *site_id)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT 1 FROM keys WHERE site_id = ? AND role IN ('site', 'enroll') LIMIT 1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, site_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int server_auth_site_list(server_auth_t *self, server_auth_site_fn fn, void *ctx)
+{
+    /* The sites table belongs to the central store; read here, never written. */
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT k.site_id, k.name, k.role, k.status, substr(k.public, 1, 8) || '…',"
+        " coalesce(s.last_seq, 0), coalesce(datetime(s.last_seen_ms / 1000, 'unixepoch',"
+        " 'localtime'), '-') FROM keys k LEFT JOIN sites s ON s.site_id = k.site_id"
+        " WHERE k.role IN ('site', 'enroll') ORDER BY k.site_id, k.created_ms"
+        " LIMIT " SERVER_AUTH_SITE_LIST_MAX);
+    if (!st)
+        return -1;
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *cells[SERVER_AUTH_SITE_COLUMNS];
+        for (int c = 0; c < SERVER_AUTH_SITE_COLUMNS; c++)
+            cells[c] = sl_db_text(st, c);
+        rc = fn(ctx, cells);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}

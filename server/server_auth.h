@@ -68,4 +68,18 @@ int server_auth_revoke_site(server_auth_t *self, const char *site_id);
  * act now (active; pending enroll keys are judged by the ENROLL handler). */
 const char *server_auth_refusal(const server_principal_t *p, char *buf, size_t cap);
 
+/* 1 when site_id has (or had) a site or enrollment key, whatever its
+ * status: the site exists for the district.  0 when not, -1 on error. */
+int server_auth_site_enrolled(server_auth_t *self, const char *site_id);
+
+/* The rows of `site list`, one per site and enrollment key, by site then
+ * age, at most 10,000: site id, community, key role, status, the key's
+ * first 8 Z85 characters and "…", the site's highest committed seq, its
+ * last connection (local time) or "-".  fn returning non-zero stops.
+ * Returns 0, fn's answer, or -1 on a read error. */
+#define SERVER_AUTH_SITE_COLUMNS 7
+#define SERVER_AUTH_SITE_LIST_MAX "10000"
+typedef int (*server_auth_site_fn)(void *ctx, const char *const *cells);
+int server_auth_site_list(server_auth_t *self, server_auth_site_fn fn, void *ctx);
+
 #endif

@@ -9,6 +9,7 @@
  * bad input affect another peer. */
 #include "server_engine.h"
 #include "central_store.h"
+#include "server_admin.h"
 #include "server_auth.h"
 #include "sl_db.h"
 #include "sl_hlc.h"
@@ -710,137 +711,41 @@ static void s_retire_other_keys(server_engine_t *self, const char *site_id, cons
     sqlite3_finalize(st);
 }
 
-static const char *s_arg(const sl_msg_t *m, const char *key, char *buf, size_t cap)
+static void s_site_revoked(void *ctx, const char *site_id)
 {
-    const sl_arg_t *a = sl_msg_arg(m, key);
-    if (!a)
-        return NULL;
-    snprintf(buf, cap, "%.*s", (int) a->value_len, a->value);
-    return buf;
+    s_drop_site_sessions(ctx, site_id);
 }
 
+/* ADMIN: the verb table of server_admin.c does the work, as it does for
+ * shuanglian-server on the server machine. */
 static void s_on_admin(server_engine_t *self, const uint8_t *rid, size_t rid_len,
                        const sl_msg_t *m, const server_principal_t *p)
 {
-    char verb[SL_MAX_NAME_BYTES + 1], site[SL_MAX_TEXT_BYTES + 1], text[SL_MAX_TEXT_BYTES + 400];
+    char verb[SL_MAX_NAME_BYTES + 1];
     /* The admin's name is copied: changes to `keys` reload the cache that
      * `p` points into. */
     char admin[sizeof p->name];
     snprintf(admin, sizeof admin, "%s", p->name);
-    char a1[SL_MAX_TEXT_BYTES + 1], a2[SL_MAX_TEXT_BYTES + 1], a3[SL_MAX_TEXT_BYTES + 1];
     snprintf(verb, sizeof verb, "%.*s", (int) m->verb_len, m->verb);
-    const char *site_arg = s_arg(m, "site", site, sizeof site);
-    if (site_arg && !*site_arg)
-        site_arg = NULL;
-    if (site_arg && sl_site_id_check(site_arg, strlen(site_arg))) {
-        s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD,
-                sl_site_id_check(site_arg, strlen(site_arg)), "site", 0, 0);
-        return;
-    }
-    sl_info("admin %s: %s%s%s", admin, verb, site_arg ? " " : "", site_arg ? site_arg : "");
     s_flush(self);
-    if (strcmp(verb, "site.enroll") == 0) {
-        const char *community = s_arg(m, "community", a1, sizeof a1);
-        const char *key = s_arg(m, "enroll_key", a2, sizeof a2);
-        const char *expires = s_arg(m, "expires_ms", a3, sizeof a3);
-        char *end = NULL;
-        long long exp = expires ? strtoll(expires, &end, 10) : 0;
-        if (!site_arg || !community || !*community || !key || !expires) {
-            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, "site.enroll needs site, "
-                    "community, enroll_key and expires_ms", NULL, 0, 0);
-        } else if (!sl_key_valid(key)) {
-            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, "enroll_key is not a Z85 key",
-                    "enroll_key", 0, 0);
-        } else if (!end || *end || exp <= sl_now_ms() || exp > sl_now_ms() + 366LL * 86400000) {
-            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, "expires_ms must be within "
-                    "the next year", "expires_ms", 0, 0);
-        } else if (server_auth_lookup(self->auth, key)) {
-            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, "this key is already known",
-                    "enroll_key", 0, 0);
-        } else if (server_auth_add(self->auth, SL_ROLE_ENROLL, key, site_arg, community,
-                                   "pending", exp)) {
-            s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot store the key", NULL, 0, 0);
-        } else {
-            snprintf(text, sizeof text, "site %s (%s) registered; its bundle is valid once",
-                     site_arg, community);
-            s_reply_text(self, rid, rid_len, m->sess, text, 0, NULL, 0);
-        }
-    } else if (strcmp(verb, "site.revoke") == 0) {
-        int n = site_arg ? server_auth_revoke_site(self->auth, site_arg) : -1;
-        if (n <= 0) {
-            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, site_arg
-                    ? "this site has no key to revoke" : "site.revoke needs site", "site", 0, 0);
-        } else {
-            s_drop_site_sessions(self, site_arg);
-            snprintf(text, sizeof text, "site %s: %d key(s) revoked, effective now", site_arg, n);
-            sl_warn("%s (by admin %s)", text, admin);
-            s_reply_text(self, rid, rid_len, m->sess, text, 0, NULL, 0);
-        }
-    } else if (strcmp(verb, "site.list") == 0) {
-        sqlite3_stmt *st = sl_db_prepare(central_store_db(self->store),
-            "SELECT k.site_id, k.name, k.role, k.status, substr(k.public, 1, 8) || '…',"
-            " coalesce(s.last_seq, 0), coalesce(datetime(s.last_seen_ms / 1000, 'unixepoch',"
-            " 'localtime'), '-') FROM keys k LEFT JOIN sites s ON s.site_id = k.site_id"
-            " WHERE k.role IN ('site', 'enroll') ORDER BY k.site_id, k.created_ms LIMIT 5000");
-        enum { COLS = 7 };
-        static const char *heads[COLS] = { "站点 site", "社区 community", "密钥 key role",
-                                           "状态 status", "公钥 key", "记录 records",
-                                           "最近连接 last seen" };
-        size_t cap = COLS * 64, n = 0;
-        sl_str_t *cells = malloc(cap * sizeof *cells);
-        char **owned = malloc(cap * sizeof *owned);
-        for (int c = 0; cells && c < COLS; c++) {
-            cells[n] = (sl_str_t) { heads[c], strlen(heads[c]) };
-            owned[n++] = NULL;
-        }
-        while (cells && owned && st && sqlite3_step(st) == SQLITE_ROW) {
-            if (n + COLS > cap) {
-                cap *= 2;
-                sl_str_t *gc = realloc(cells, cap * sizeof *cells);
-                char **go = realloc(owned, cap * sizeof *owned);
-                if (gc)
-                    cells = gc;
-                if (go)
-                    owned = go;
-                if (!gc || !go)
-                    break;
-            }
-            for (int c = 0; c < COLS; c++) {
-                const char *v = sl_db_text(st, c);
-                owned[n] = strdup(v ? v : "");
-                cells[n] = (sl_str_t) { owned[n] ? owned[n] : "", owned[n] ? strlen(owned[n]) : 0 };
-                n++;
-            }
-        }
-        sqlite3_finalize(st);
-        s_reply_text(self, rid, rid_len, m->sess, "", cells ? COLS : 0, cells, cells ? n : 0);
-        for (size_t i = 0; owned && i < n; i++)
-            free(owned[i]);
-        free(owned);
-        free(cells);
-    } else if (strcmp(verb, "ref.put") == 0 || strcmp(verb, "ref.del") == 0) {
-        bool put = strcmp(verb, "ref.put") == 0;
-        const char *kind = s_arg(m, "kind", a1, sizeof a1), *key = s_arg(m, "key", a2, sizeof a2);
-        const char *value = put ? s_arg(m, "value", a3, sizeof a3) : NULL;
-        uint64_t lseq;
-        char err[300];
-        if (!kind || !*kind || strlen(kind) > SL_MAX_NAME_BYTES || !key || !*key
-            || strlen(key) > SL_MAX_NAME_BYTES || (put && !value)) {
-            s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, put ? "ref.put needs kind, key "
-                    "(1..64 bytes) and value" : "ref.del needs kind and key", NULL, 0, 0);
-        } else if (central_store_log_append(self->store, site_arg, kind, key, value, &lseq,
-                                            err, sizeof err)) {
-            s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, err, NULL, 0, 0);
-        } else {
-            snprintf(text, sizeof text, "server log #%llu: %s %s/%s for %s",
-                     (unsigned long long) lseq, put ? "put" : "del", kind, key,
-                     site_arg ? site_arg : "all sites");
-            s_reply_text(self, rid, rid_len, m->sess, text, 0, NULL, 0);
-        }
-    } else {
-        s_error(self, rid, rid_len, m->sess, SL_E_BAD_FIELD, "unknown admin verb; known: "
-                "site.enroll site.revoke site.list ref.put ref.del", "verb", 0, 0);
+    server_admin_env_t env = { .store = self->store, .auth = self->auth, .role = p->role,
+                               .admin = admin, .site_revoked = s_site_revoked, .ctx = self };
+    server_admin_reply_t r;
+    server_admin_run(&env, verb, m->args, m->nargs, &r);
+    sl_str_t *cells = r.ncells ? malloc(r.ncells * sizeof *cells) : NULL;
+    if (r.code == 0 && r.ncells && !cells) {
+        r.code = SL_E_INTERNAL;
+        snprintf(r.text, sizeof r.text, "out of memory");
     }
+    if (r.code) {
+        s_error(self, rid, rid_len, m->sess, r.code, r.text, r.field[0] ? r.field : NULL, 0, 0);
+    } else {
+        for (size_t i = 0; i < r.ncells; i++)
+            cells[i] = (sl_str_t) { r.cells[i], strlen(r.cells[i]) };
+        s_reply_text(self, rid, rid_len, m->sess, r.text, r.columns, cells, r.ncells);
+    }
+    free(cells);
+    server_admin_reply_free(&r);
 }
 
 /* May this principal send this message type?  (Checked on every message.) */

@@ -18,6 +18,7 @@ SIGNATURE, VERSION = 0x534C, 1
 MAX_FRAME, MAX_DEPTH, MAX_OBJECTS = 4 * 1024 * 1024, 8, 200000
 MAX_EVENTS, MAX_ENTRIES, MAX_PAYLOAD, MAX_TEXT, MAX_NAME = 2000, 1000, 16384, 4000, 64
 MAX_ARGS, MAX_CELLS, MAX_COLUMNS = 16, 100000, 64
+MAX_ADMIN_ARG = 1024 * 1024
 U63, U64 = 2**63 - 1, 2**64 - 1
 TYPES = [None, 'HELLO', 'WELCOME', 'BATCH', 'ACK', 'FETCH', 'EVENTS', 'LOG_PULL', 'LOG',
          'PING', 'PONG', 'ERROR', 'ADMIN', 'REPLY', 'ENROLL', 'ROTATE']
@@ -286,7 +287,7 @@ def decode(b):
         m['args'] = len(v)
         seen = set()
         for i, (k, x) in enumerate(v):
-            name, value = text(k, MAX_NAME), text(x, MAX_TEXT)
+            name, value = text(k, MAX_NAME), text(x, MAX_ADMIN_ARG)
             if name is None or value is None or name in seen:
                 raise Refused(407)          # not str -> str, or a name given twice
             seen.add(name)

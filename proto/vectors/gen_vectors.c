@@ -622,6 +622,21 @@ static void s_messages(void)
     s_valid("admin", "ADMIN ref.del with 2 arguments, one of them Chinese text (a unit's name)",
             &admin, NULL, NULL, true);
 
+    /* An argument value over SL_MAX_TEXT_BYTES: ADMIN arguments may be up
+     * to SL_MAX_ADMIN_ARG_BYTES (a CSV file travels as one argument). */
+    static char fields[4400];
+    size_t fl = (size_t) snprintf(fields, sizeof fields, "{\"name\":\"公园社区\",\"needs\":\"");
+    for (int i = 0; i < 1400; i++)
+        fl += (size_t) snprintf(fields + fl, sizeof fields - fl, "需");
+    fl += (size_t) snprintf(fields + fl, sizeof fields - fl, "\"}");
+    sl_arg_t put_args[3] = { { "kind", 4, "community", 9 }, { "key", 3, "c01", 3 },
+                             { "fields", 6, fields, fl } };
+    sl_msg_t admin_big = { .type = SL_ADMIN, .sess = ADMIN_SESS, .verb = "ref.put",
+                           .verb_len = 7, .args = put_args, .nargs = 3 };
+    s_valid("admin_large_arg", "ADMIN ref.put whose fields argument (a JSON object) is 4,234 "
+            "bytes: more than SL_MAX_TEXT_BYTES, within SL_MAX_ADMIN_ARG_BYTES (1 MiB)",
+            &admin_big, NULL, NULL, true);
+
     static const char *const table[4] = { "站点 site", "社区 community", SITE, "公园社区" };
     sl_str_t cells[4];
     for (int i = 0; i < 4; i++)

@@ -12,20 +12,24 @@ check "no reference data yet" [ "$(site_status qu01.a refdata)" = 0 ]
 
 # Site offline (not syncing); the district changes reference data, some of it
 # while the server process itself is down.
-server ref put --data "$T/srv" unit U01 区委办 >/dev/null
-server ref put --data "$T/srv" unit U02 区政协办 >/dev/null
-server ref put --data "$T/srv" --site qu01.other unit U99 "not for site a" >/dev/null
+server ref put --data "$T/srv" unit U01 name=区委办 >/dev/null || fail "ref put U01"
+server ref put --data "$T/srv" unit U02 name=区政协办 >/dev/null || fail "ref put U02"
+# An entry for another site (enrolled: a misspelt site is refused).
+"$SERVER" site enroll --data "$T/srv" --site qu01.other --community 测试社区 --out "$T/other.bundle" \
+  >/dev/null || fail "enroll qu01.other"
+server ref put --data "$T/srv" --site qu01.other unit U99 "name=not for site a" >/dev/null \
+  || fail "ref put for another site"
 server_stop || fail "server exit status"
-server ref put --data "$T/srv" unit U02 "区政协办公室" >/dev/null    # an update
-server ref put --data "$T/srv" community gongyuan 公园社区 >/dev/null
-server ref del --data "$T/srv" unit U01 >/dev/null
+server ref put --data "$T/srv" unit U02 name=区政协办公室 >/dev/null    # an update
+server ref put --data "$T/srv" community gongyuan name=公园社区 >/dev/null
+server ref del --data "$T/srv" unit U01 >/dev/null || fail "ref del U01"
 # More than one LOG message's worth, so the cursor must advance page by page.
-for i in $(seq 1 2500); do printf 'setting\tk%d\tv%d\n' "$i" "$i"; done > "$T/bulk.tsv"
-printf 'setting\tbad key\n\tnokind\tv\n' > "$T/bad.tsv"
-rc=0; server ref import --data "$T/srv" "$T/bad.tsv" 2>"$T/bad.err" || rc=$?
-check "a bad import file is refused naming its line" grep -q "line 2" "$T/bad.err"
-check "...and imports nothing" [ "$(sqlite3 "$T/srv/central.db" "SELECT count(*) FROM server_log WHERE key='bad key'")" = 0 ]
-server ref import --data "$T/srv" "$T/bulk.tsv" >/dev/null || fail "ref import"
+{ echo "code,name"; for i in $(seq 1 2500); do printf 'b%d,品牌%d\n' "$i" "$i"; done; } > "$T/bulk.csv"
+printf 'code,name\nb1,ok\nbad|key,x\n' > "$T/bad.csv"
+rc=0; server ref import --data "$T/srv" brand "$T/bad.csv" 2>"$T/bad.err" || rc=$?
+check "a bad import file is refused naming its row" grep -q "row 3, column 1" "$T/bad.err"
+check "...and imports nothing" sh -c "! '$SERVER' ref list --data '$T/srv' brand | grep -q 'b1 '"
+server ref import --data "$T/srv" brand "$T/bulk.csv" >/dev/null || fail "ref import"
 head=$(sqlite3 "$T/srv/central.db" "SELECT max(lseq) FROM server_log")
 
 server_start
@@ -35,8 +39,8 @@ check "deleted unit U01 is gone" sh -c "! $SITE ref list --data $T/qu01.a unit |
 check "updated unit U02 has its newest value" sh -c "$SITE ref list --data $T/qu01.a unit | grep -q 区政协办公室"
 check "entry for another site did not arrive" sh -c "! $SITE ref list --data $T/qu01.a | grep -q U99"
 check "community arrived" sh -c "$SITE ref list --data $T/qu01.a community | grep -q 公园社区"
-n=$(sqlite3 "$T/qu01.a/site.db" "SELECT count(*) FROM refdata WHERE kind='setting'")
-check "all 2500 settings arrived (got $n)" [ "$n" = 2500 ]
+n=$(sqlite3 "$T/qu01.a/site.db" "SELECT count(*) FROM refdata WHERE kind='brand'")
+check "all 2500 brands arrived (got $n)" [ "$n" = 2500 ]
 check "cursor is at the log head ($head)" [ "$(site_status qu01.a cursor)" = "$head" ]
 check "sync reported 2505 entries applied" grep -q "reference entries applied 2505" "$T/sync.out"
 site sync --data "$T/qu01.a" >"$T/sync2.out" 2>&1 || fail "second sync"
@@ -46,7 +50,7 @@ check "second sync applies nothing again" grep -q "reference entries applied 0" 
 site sync --data "$T/qu01.a" --watch --quiet >"$T/watch.out" 2>&1 &
 watch_pid=$!; PIDS+=("$watch_pid")
 sleep 1
-server ref put --data "$T/srv" unit U03 卫健委 >/dev/null
+server ref put --data "$T/srv" unit U03 name=卫健委 >/dev/null
 got=
 for _ in $(seq 1 100); do
   if sqlite3 "$T/qu01.a/site.db" "SELECT value FROM refdata WHERE kind='unit' AND key='U03'" | grep -q 卫健委; then got=1; break; fi

@@ -239,3 +239,26 @@ central_last_seq() {
 }
 site_count() { sq "$T/$1/site.db" "SELECT count(*) FROM events"; }
 site_acked() { sq "$T/$1/site.db" "SELECT value FROM meta WHERE key='acked_seq'"; }
+
+# ---- reference data (RECORDS.md "Reference data") --------------------------
+ADMIN_TOOL=$SL_BIN/shuanglian-admin
+# admin ARGS…: shuanglian-admin with the district's first administrator
+# credential (made by server_init), wrapped like the other programs.
+admin() {
+  local extra=()
+  [ -n "$SL_WRAP" ] && extra=(--timeout 60)
+  if [ "$BASHPID" != "$$" ]; then exec $SL_WRAP "$ADMIN_TOOL" "$@" --cred "$T/srv/admin.cred" "${extra[@]}"; fi
+  $SL_WRAP "$ADMIN_TOOL" "$@" --cred "$T/srv/admin.cred" "${extra[@]}"
+}
+# refused WHAT EXIT TEXT CMD…: CMD must exit with EXIT and say TEXT (a fixed
+# string) on stderr; a soft check, so that every refusal is tried.
+refused() {
+  local what=$1 want=$2 text=$3 rc=0; shift 3
+  "$@" >"$T/refused.out" 2>"$T/refused.err" || rc=$?
+  if [ "$rc" = "$want" ] && grep -qF -- "$text" "$T/refused.err"; then
+    pass "$what (exit $rc)"
+  else
+    echo "FAIL [$TEST_NAME]: $what: exit $rc (want $want), stderr: $(head -c 600 "$T/refused.err")" >&2
+    SL_SOFT_FAILS=$((SL_SOFT_FAILS + 1))
+  fi
+}
