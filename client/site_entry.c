@@ -7,6 +7,7 @@
  * closure, check-ins) inside the same transaction. */
 #include "site_entry.h"
 #include "sl_csv.h"
+#include "sl_refkinds.h"
 #include "sl_id.h"
 #include "sl_limits.h"
 #include "sl_log.h"
@@ -56,6 +57,52 @@ static int s_resolve_seq_refs(site_store_t *store, const sl_rtype_t *rt, size_t 
     return 0;
 }
 
+/* One field of a reference entry this site holds ("" when absent). */
+static void s_ref_field(site_store_t *store, const char *kind, const char *key,
+                        const char *field, char *out, size_t cap)
+{
+    char value[SL_MAX_TEXT_BYTES + 1];
+    out[0] = 0;
+    if (site_store_ref_get(store, kind, key, value, sizeof value) == 1
+        && sl_refvalue_field(value, strlen(value), field, out, cap) != 1)
+        out[0] = 0;
+}
+
+/* What is worth saying about a record just saved, from what this site
+ * knows (the server decides what counts): a lecture not given by the
+ * unit's secretary (非书记), a check-in above the community's cap. */
+static void s_warnings(site_store_t *store, const sl_rtype_t *rt, const msgpack_sbuffer *payload,
+                       char *out, size_t cap)
+{
+    sl_view_t v;
+    char err[200], a[300], b[300], c[300];
+    out[0] = 0;
+    if (sl_schema_view(rt, (const uint8_t *) payload->data, payload->size, &v, err, sizeof err))
+        return;
+    if (strcmp(rt->name, "party_lecture") == 0) {
+        sl_view_text(&v, "unit", a, sizeof a);
+        sl_view_text(&v, "speaker", b, sizeof b);
+        s_ref_field(store, "unit", a, "secretary", c, sizeof c);
+        if (!c[0])
+            snprintf(out, cap, "非书记？参考数据中单位 %s 没有书记；区里按书记任职情况判断是否计入“书记讲党课” "
+                     "unit %s has no secretary in this site's reference data; the district decides "
+                     "whether the lecture counts", a, a);
+        else if (strcmp(b, c) != 0)
+            snprintf(out, cap, "非书记：主讲人 %s 不是单位 %s 的书记（%s），记录已保存，但不计入“书记讲党课” "
+                     "not the secretary: %s is not the secretary of %s (%s); saved, not counted for "
+                     "五个一", b, a, c, b, a, c);
+    } else if (rt->role == SL_ROLE_CHECKIN) {
+        char community[200];
+        site_store_meta(store, "community", community, sizeof community);
+        s_ref_field(store, "community", community, "member_cap", c, sizeof c);
+        long here = site_store_members_here(store), limit = c[0] ? atol(c) : 0;
+        if (c[0] && here > limit)
+            snprintf(out, cap, "超出报到上限：本社区已有 %ld 名党员报到，上限 %ld 名（已保存，计入超限统计） "
+                     "above the community's cap: %ld members checked in, the cap is %ld (saved, and "
+                     "counted as over the cap)", here, limit, here, limit);
+    }
+}
+
 /* Builds and saves one record inside the store's open transaction. */
 static site_entry_rc_t s_add(site_store_t *store, const sl_rtype_t *rt, size_t n,
                              const char *const *names, const char **values,
@@ -83,7 +130,7 @@ static site_entry_rc_t s_add(site_store_t *store, const sl_rtype_t *rt, size_t n
     if (saved) {
         saved->seq = seq;
         memcpy(saved->id, id, SL_ID_BYTES);
-        saved->warning[0] = 0;
+        s_warnings(store, rt, payload, saved->warning, sizeof saved->warning);
     }
     return SITE_ENTRY_OK;
 }

@@ -22,7 +22,7 @@ const sl_rtype_t *site_entry_type(const char *name, char *err, size_t errlen);
 typedef struct {
     uint64_t seq;                       /* the record saved */
     uint8_t id[SL_ID_BYTES];
-    char warning[400];                  /* saved, but worth saying (empty: none) */
+    char warning[2048];                 /* saved, but worth saying (empty: none) */
 } site_entry_saved_t;
 
 /* Entry exit codes, as the programs use them (sl_cli.h). */

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # The whole system on loopback: a district server and two community sites.
-# Records are entered while the server is down (sites work offline), then the
-# server starts, reference data is published, both sites sync, and the
-# central store's per-site and total counts are printed and verified.
+# The district publishes its reference data (communities, units, members,
+# targets) and enrolls two sites; their first sync completes the enrollment
+# and brings the roster down.  Then the link is down: the sites keep working
+# offline — service matters moved along their lifecycle, a problem report
+# handled in a closed loop and rated (一事一评), a refused illegal move, a
+# CSV import — and a sync with no server loses nothing.  The server comes
+# back, both sites sync, and the central store's counts are printed and its
+# chains verified.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -16,59 +21,79 @@ cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/
 trap cleanup EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*" | sed "s#$B/##g; s#$D/##g"; "$@"; }
+S=$B/shuanglian-site
+start_server() {
+  "$B/shuanglian-server" run --data "$D/server" --bind "$EP" 2>>"$D/server.log" &
+  SERVER_PID=$!
+  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return; sleep 0.05; done
+}
+stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=; }
 
-say "1. 区服务器初始化 district server: store, CURVE keys, admin credential (not started yet)"
+say "1. 区服务器初始化 district server: store, CURVE keys, admin credential"
 run "$B/shuanglian-server" init --data "$D/server" --endpoint "$EP"
-say "2. 注册两个社区站点 enroll two community sites: bundles, then install them"
-run "$B/shuanglian-server" site enroll --data "$D/server" --site qu01.gongyuan --community 公园社区 --out "$D/gongyuan.bundle"
-run "$B/shuanglian-server" site enroll --data "$D/server" --site qu01.yuanming --community 渊明社区 --out "$D/yuanming.bundle"
-run "$B/shuanglian-site" init --data "$D/gongyuan" --bundle "$D/gongyuan.bundle"
-run "$B/shuanglian-site" init --data "$D/yuanming" --bundle "$D/yuanming.bundle"
+
+say "2. 区里发布参考数据 the district publishes its reference data"
+R="$B/shuanglian-server ref --data $D/server"
+run $R put community gongyuan name=公园社区 households=2800 center_area_m2=350 workers=12 member_cap=40
+run $R put community yuanming name=渊明社区 households=1900 center_area_m2=800 workers=9
+run $R put unit U01 name=区委办 communities=gongyuan
+run $R put unit U02 name=区政协办
+run $R put unit U03 name=卫健委 communities='gongyuan|yuanming'
+run $R put 在职党员 M001 姓名=张三 所属单位=U01 特长=法律咨询
+run $R put member M002 name=李四 unit=U02
+run $R put member M009 name=王五 unit=U09 || true      # refused: no unit U09
+run $R put unit U01 name=区委办 communities=gongyuan secretary=M001 secretary_since=2024-03-01
+printf 'year,task,required\n2025,民生实事,2\n2025,党课,1\n' > "$D/targets.csv"
+run $R import target "$D/targets.csv"
+
+say "3. 注册两个社区站点 enroll two sites with their community's code; install the bundles"
+run "$B/shuanglian-server" site enroll --data "$D/server" --site qu01.gongyuan --community gongyuan --out "$D/gongyuan.bundle"
+run "$B/shuanglian-server" site enroll --data "$D/server" --site qu01.yuanming --community yuanming --out "$D/yuanming.bundle"
+run "$S" init --data "$D/gongyuan" --bundle "$D/gongyuan.bundle"
+run "$S" init --data "$D/yuanming" --bundle "$D/yuanming.bundle"
 rm -f "$D"/*.bundle
 
-say "3. 离线录入 offline entry while the server is down"
-run "$B/shuanglian-site" record add --data "$D/gongyuan" service_matter unit=区政协办 \
-    title="xx小区电动车停车棚搭建" community=公园社区 done_on=2025-06-12 beneficiaries=320
-id=$("$B/shuanglian-site" record list --data "$D/gongyuan" --tsv --limit 1 | cut -f5)
-run "$B/shuanglian-site" record add --data "$D/gongyuan" rating item="$id" stars=5 comment="出行更方便了"
-run "$B/shuanglian-site" record add --data "$D/gongyuan" problem_report reporter_kind=courier \
-    summary="楼道堆放杂物，影响通行" location="领秀小区3栋" reported_on=2025-06-20
-run "$B/shuanglian-site" record add --data "$D/yuanming" service_matter unit=区委办 \
-    title="健身区新增长椅" community=渊明社区 done_on=2025-05-08 beneficiaries=150
-printf 'unit,title,community,done_on,beneficiaries\n' > "$D/matters.csv"
+say "4. 首次同步 first sync: enrollment completes, the roster comes down"
+start_server
+run "$S" sync --data "$D/gongyuan" --quiet
+run "$S" sync --data "$D/yuanming" --quiet
+run "$S" ref list unit --data "$D/gongyuan"
+stop_server
+
+say "5. 断网后离线录入 the link is down: entry goes on offline"
+run "$S" record add --data "$D/gongyuan" service_matter unit=U02 \
+    title="xx小区电动车停车棚搭建" status=planned on=2025-05-10 beneficiaries=320
+run "$S" record add --data "$D/gongyuan" update item=#1 status=推进中 on=2025-05-20
+run "$S" record add --data "$D/gongyuan" update item=#1 status=已完成 on=2025-06-12
+run "$S" record add --data "$D/gongyuan" rating item=#1 stars=5 comment="出行更方便了"
+run "$S" record add --data "$D/gongyuan" 问题上报 上报人类别=快递员 \
+    问题描述="楼道堆放杂物，影响通行" 地点="领秀小区3栋" 上报日期=2025-06-20
+run "$S" record add --data "$D/gongyuan" update item=#5 status=handled on=2025-06-21 || true   # refused: not accepted yet
+for step in "status=accepted" "status=assigned unit=U01 member=M001" "status=handled" "status=closed"; do
+  # shellcheck disable=SC2086
+  run "$S" record add --data "$D/gongyuan" update item=#5 $step on=2025-06-22
+done
+run "$S" record add --data "$D/gongyuan" 一事一评 评价事项=#5 星级=4
+run "$S" record add --data "$D/gongyuan" party_lecture unit=U01 speaker=M001 title="学习贯彻党的二十大精神" on=2025-07-01
+run "$S" record add --data "$D/gongyuan" 党课 单位=U02 主讲人=M002 题目="基层治理" 日期=2025-07-02   # 非书记
+printf 'team,brand,unit,title,on,participants,new_employment,hours\n' > "$D/activities.csv"
 for i in $(seq 1 200); do
-  printf '卫健委,爱满杏林义诊 第%d场,渊明社区,2025-%02d-%02d,%d\n' "$i" $((i % 12 + 1)) $((i % 28 + 1)) $((i % 40 + 10))
-done >> "$D/matters.csv"
-run "$B/shuanglian-site" record import --data "$D/yuanming" service_matter "$D/matters.csv"
-run "$B/shuanglian-site" record list --data "$D/gongyuan"
-say "4. 服务器未启动时同步 sync while the server is down: nothing lost"
-run "$B/shuanglian-site" sync --data "$D/gongyuan" --timeout 2 --quiet || true
+  printf ',,U03,爱满杏林义诊 第%d场,2025-%02d-%02d,%d,%d,%d\n' "$i" $((i % 12 + 1)) $((i % 28 + 1)) $((i % 40 + 10)) $((i % 5)) $((i % 40 + 20))
+done >> "$D/activities.csv"
+run "$S" record import --data "$D/yuanming" volunteer_activity "$D/activities.csv"
+run "$S" record list --data "$D/gongyuan"
+run "$S" sync --data "$D/gongyuan" --timeout 2 --quiet || true     # exit 2: nothing is lost
 
-say "5. 启动区服务器 start the district server (CurveZMQ), publish reference data as administrator"
-"$B/shuanglian-server" run --data "$D/server" --bind "$EP" 2>"$D/server.log" &
-SERVER_PID=$!
-sleep 0.3
+say "6. 服务器恢复，同步 the server is back: both sites sync"
+start_server
+run "$S" sync --data "$D/gongyuan" --quiet
+run "$S" sync --data "$D/yuanming" --quiet
+run "$S" status --data "$D/gongyuan"
 export SHUANGLIAN_ADMIN_CRED=$D/server/admin.cred
-run "$B/shuanglian-admin" ref put community gongyuan name=公园社区 households=2800 center_area_m2=350
-run "$B/shuanglian-admin" ref put unit U01 name=区委办 communities=gongyuan
-run "$B/shuanglian-admin" ref put unit U02 name=区政协办
-run "$B/shuanglian-admin" ref put 在职党员 M001 姓名=张三 所属单位=U01 特长=法律咨询
-run "$B/shuanglian-admin" ref put member M002 name=李四 unit=U09 || true   # refused: no unit U09
-printf 'year,task,required\n2026,民生实事,3\n2026,党课,1\n' > "$D/targets.csv"
-run "$B/shuanglian-admin" ref import target "$D/targets.csv"
-run "$B/shuanglian-admin" ref list unit
-
-say "6. 同步 sync both sites (the first sync completes each enrollment)"
-run "$B/shuanglian-site" sync --data "$D/gongyuan" --quiet
-run "$B/shuanglian-site" sync --data "$D/yuanming" --quiet
-run "$B/shuanglian-site" status --data "$D/gongyuan"
-run "$B/shuanglian-site" ref list --data "$D/gongyuan"
-run "$B/shuanglian-site" ref list 在职党员 --data "$D/gongyuan"
-
 run "$B/shuanglian-admin" site list
 
-say "7. 区级汇总 central store: per-site and total counts, chain verified"
+say "7. 区级汇总 central store: per-site and total counts, chains verified"
 run "$B/shuanglian-server" stats --data "$D/server"
 run "$B/shuanglian-server" verify --data "$D/server"
-kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+stop_server
 say "done: server log was $(wc -l < "$D/server.log") lines; everything ran on 127.0.0.1:$PORT"

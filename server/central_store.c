@@ -196,7 +196,7 @@ static const sl_db_step_t s_steps[] = {
      * (common/sl_items.h); the reference keys a site may use are found by
      * kind and key in the server log; each site's community */
     { .sql = SL_ITEMS_SCHEMA
-      "CREATE INDEX IF NOT EXISTS server_log_key ON server_log(kind, key);"
+      "CREATE INDEX IF NOT EXISTS server_log_kind_key ON server_log(kind, key);"
       "ALTER TABLE sites ADD COLUMN community TEXT;"
       "ALTER TABLE sites ADD COLUMN max_cursor INTEGER NOT NULL DEFAULT 0;"
       "UPDATE sites SET max_cursor = cursor;", .fn = s_backfill },

@@ -143,6 +143,8 @@ static void s_site_enroll(const server_admin_env_t *env, const sl_arg_t *args, s
                           server_admin_reply_t *r)
 {
     char site[SL_MAX_NAME_BYTES + 1], community[201], key[SL_MAX_NAME_BYTES + 1], expires[32];
+    char value[SL_MAX_TEXT_BYTES + 1];
+    int known;
     int has_site = s_text(args, nargs, "site", SL_MAX_NAME_BYTES, site, r);
     int has_comm = has_site < 0 ? -1 : s_text(args, nargs, "community", 200, community, r);
     int has_key = has_comm < 0 ? -1 : s_text(args, nargs, "enroll_key", SL_MAX_NAME_BYTES, key, r);
@@ -160,6 +162,17 @@ static void s_site_enroll(const server_admin_env_t *env, const sl_arg_t *args, s
         s_refuse(r, SL_E_BAD_FIELD, "expires_ms", "expires_ms must be within the next year");
     } else if (server_auth_lookup(env->auth, key)) {
         s_refuse(r, SL_E_BAD_FIELD, "enroll_key", "this key is already known");
+    } else if ((known = central_store_ref_get(env->store, "community", community, NULL, value,
+                                              sizeof value)) != 1) {
+        /* A site belongs to one community (RECORDS.md): its code, as the
+         * reference data has it, so that every record is counted there. */
+        if (known < 0)
+            s_refuse(r, SL_E_INTERNAL, NULL, "无法读取参考数据 cannot read the reference data");
+        else
+            s_refuse(r, SL_E_BAD_FIELD, "community", "社区代码 \"%s\" 不在参考数据中；请先发布："
+                     "ref put community %s name=社区名称 community \"%s\" is not the code of a "
+                     "community in the reference data; publish it first: ref put community %s "
+                     "name=NAME", community, community, community, community);
     } else if (server_auth_add(env->auth, SL_ROLE_ENROLL, key, site, community, "pending", exp)) {
         s_refuse(r, SL_E_INTERNAL, NULL, "cannot store the key");
     } else {

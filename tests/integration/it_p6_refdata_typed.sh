@@ -19,7 +19,8 @@ listing() { server ref list --data "$T/srv" 2>&1; }
 
 echo "-- publishing over the network and locally"
 admin ref put unit u01 name=区委办 >"$T/put.out" 2>&1 || fail "admin ref put unit: $(cat "$T/put.out")"
-check "admin ref put answers with the server log position" grep -q "server log #1: put unit/u01 for all sites" "$T/put.out"
+# (#1 is the community c1 the site was enrolled with.)
+check "admin ref put answers with the server log position" grep -q "server log #2: put unit/u01 for all sites" "$T/put.out"
 admin ref put 在职党员 m001 姓名=张三 所属单位=u01 特长=剪纸 >/dev/null 2>&1 || fail "put member in Chinese"
 server ref put --data "$T/srv" brand b01 name=百愿牵手 >"$T/local.out" 2>&1 || fail "local put: $(cat "$T/local.out")"
 check "the local put answers the same way" grep -q "put brand/b01 for all sites" "$T/local.out"

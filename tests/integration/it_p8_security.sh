@@ -84,7 +84,7 @@ sync_site sync-b1 $B; [ "$SYNC_RC" = 0 ] || fail "first sync of $B"
 check "both sites enrolled and synced: $A 200, $B 100" \
   [ "$(central_count $A) $(central_count $B)" = "200 100" ]
 soft_check "enroll.key is deleted once enrolled" [ ! -e "$T/$A/enroll.key" ]
-"$ADMIN" site enroll --cred "$T/srv/admin.cred" --site qu01.c --community 第三社区 --out "$T/c.bundle" \
+"$ADMIN" site enroll --cred "$T/srv/admin.cred" --site qu01.c --community c1 --out "$T/c.bundle" \
   >"$T/admin-enroll.out" 2>&1 || fail "shuanglian-admin site enroll: $(cat "$T/admin-enroll.out")"
 add_secrets "$T/c.bundle"
 soft_check "a bundle from shuanglian-admin site enroll is mode 600" [ "$(mode "$T/c.bundle")" = 600 ]
@@ -240,7 +240,7 @@ kill -TERM "$WATCHW_PID" 2>/dev/null
 wait_exit "$WATCHW_PID" 10 || kill9 "$WATCHW_PID"
 
 echo "-- expired bundles are refused, locally and by the server; a used bundle too"
-server site enroll --data "$T/srv" --site qu01.x --community 过期社区 --out "$T/x.bundle" >/dev/null || fail "enroll x"
+server site enroll --data "$T/srv" --site qu01.x --community c1 --out "$T/x.bundle" >/dev/null || fail "enroll x"
 add_secrets "$T/x.bundle"
 sed -i 's/^expires_ms = .*/expires_ms = 1000000000000/' "$T/x.bundle"
 rc=0; site init --data "$T/qu01.x" --bundle "$T/x.bundle" >"$T/init-expired.out" 2>&1 || rc=$?

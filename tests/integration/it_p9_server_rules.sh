@@ -62,8 +62,7 @@ server_init
 site_init $A
 site_init $B
 server_start
-server ref put unit u1 区委办 --data "$T/srv" >/dev/null || fail "ref put u1"
-server ref put unit u2 司法局 --data "$T/srv" >/dev/null || fail "ref put u2"
+publish_units
 site record add --data "$T/$A" problem_report reporter_kind=courier summary=井盖缺失 on=2025-03-01 >/dev/null \
   || fail "record add at $A"
 site record add --data "$T/$B" problem_report reporter_kind=resident summary=路灯不亮 on=2025-03-01 >/dev/null \
@@ -83,7 +82,7 @@ echo "-- a rating of another site's record"
 probe cross $A event rating "$(mp item=id:$B:1 stars=i:1)"
 soft_check "422 on field item: not one of this site's records" refused cross item "this site does not have"
 echo "-- a unit the site cannot have held (published after its cursor)"
-server ref put unit u9 新单位 --data "$T/srv" >/dev/null
+server ref put unit u9 name=新单位 --data "$T/srv" >/dev/null
 probe unknown $A event service_matter "$(mp unit=u9 title=x status=done on=2025-03-05)"
 soft_check "422 on field unit" refused unknown unit u9
 soft_check "nothing stored from any of these" [ "$(count $A)" = 1 ]

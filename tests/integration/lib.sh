@@ -124,7 +124,8 @@ server_stop() {
 # same as shuanglian-admin site enroll) and installs it.
 site_init() {
   if [ -n "${SL_INSECURE:-}" ]; then site_init_plain "$1"; return; fi
-  "$SERVER" site enroll --data "$T/srv" --site "$1" --community 测试社区 --out "$T/$1.bundle" \
+  publish_community
+  "$SERVER" site enroll --data "$T/srv" --site "$1" --community c1 --out "$T/$1.bundle" \
       >/dev/null || fail "enroll $1"
   site init --data "$T/$1" --bundle "$T/$1.bundle" >/dev/null || fail "site init $1"
 }
@@ -147,11 +148,17 @@ add_report() {
   site record add --data "$T/$1" problem_report reporter_kind=grid_worker "summary=$2" on=2025-03-01 \
     >>"$T/record-add.out" 2>&1 || fail "record add at $1: $(tail -1 "$T/record-add.out")"
 }
+# publish_community [CODE NAME]: a community entry in the server's reference
+# data (a site is enrolled with its community's code); c1 测试社区 by default.
+publish_community() {
+  "$SERVER" ref put community "${1:-c1}" "name=${2:-测试社区}" --data "$T/srv" >/dev/null \
+    || fail "ref put community ${1:-c1}"
+}
 # publish_units: the units u1 and u2 in the server's reference data (sites
 # get them at their next sync; records naming units need them).
 publish_units() {
-  "$SERVER" ref put unit u1 区委办 --data "$T/srv" >/dev/null || fail "ref put u1"
-  "$SERVER" ref put unit u2 司法局 --data "$T/srv" >/dev/null || fail "ref put u2"
+  "$SERVER" ref put unit u1 name=区委办 --data "$T/srv" >/dev/null || fail "ref put u1"
+  "$SERVER" ref put unit u2 name=司法局 --data "$T/srv" >/dev/null || fail "ref put u2"
 }
 
 # Central store figures for one site: "records last_seq".
