@@ -801,15 +801,34 @@ int site_store_restore_events(site_store_t *self, const sl_event_t *events, size
                      "hash chain", (unsigned long long) ev->seq);
             goto fail;
         }
+        /* What comes back from the server is outside input like any
+         * other: a record this site could not have written is refused
+         * before it is stored (its references to earlier records are
+         * checked; reference keys are not, as the roster may have changed
+         * since the record was made). */
+        const sl_rtype_t *rt = sl_schema_find(ev->type, ev->type_len);
+        if (!rt) {
+            snprintf(err, errlen, "event %llu from the server is of record type \"%.*s\", which "
+                     "this version of shuanglian-site does not know (upgrade it)",
+                     (unsigned long long) ev->seq, (int) (ev->type_len > 64 ? 64 : ev->type_len),
+                     ev->type);
+            goto fail;
+        }
+        sl_schema_lookup_t lk = { site_store_ref_lookup, NULL, self };
+        char why[700];
+        if (sl_schema_check(rt, ev->payload, ev->payload_len, &lk, why, sizeof why, NULL)) {
+            snprintf(err, errlen, "event %llu (%s) from the server is not a valid record: %s",
+                     (unsigned long long) ev->seq, rt->name, why);
+            goto fail;
+        }
         if (s_insert(self, ev, 1)) {
             snprintf(err, errlen, "cannot store event %llu", (unsigned long long) ev->seq);
             goto fail;
         }
         /* The server accepted it: fold it; a refusal here (0.2.0 history)
          * keeps the record but does not count it, as on the server. */
-        const sl_rtype_t *rt = sl_schema_find(ev->type, ev->type_len);
         sl_fold_err_t ferr;
-        if (rt && sl_items_apply(self->items, SITE_NO, ev->seq, rt, ev->payload, ev->payload_len,
+        if (sl_items_apply(self->items, SITE_NO, ev->seq, rt, ev->payload, ev->payload_len,
                                  &self->events, NULL, &ferr))
             sl_warn("site store: restored record #%llu (%s) is kept but not counted: %s",
                     (unsigned long long) ev->seq, rt->name, ferr.text);

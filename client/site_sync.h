@@ -46,4 +46,13 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
                                  site_sync_report_t *report);
 void site_sync_stop(void);      /* async-signal-safe: ends a --watch run */
 
+/* For tests and fuzzing: runs the site's handling of the server's messages
+ * (WELCOME, EVENTS, LOG, ACK, ERROR …) on `data`, a sequence of frames each
+ * preceded by its length (2 bytes, big-endian), without any connection.
+ * Each decodable frame is given the site's current session, and an EVENTS'
+ * records are re-chained onto the local store, so that they reach the
+ * handlers.  Returns the result when the run finished, else 0. */
+int site_sync_replay(site_store_t *store, const site_sync_opts_t *opts, const uint8_t *data,
+                     size_t size, site_sync_report_t *report);
+
 #endif

@@ -58,6 +58,9 @@ struct server_engine {
     server_auth_t *auth;         /* NULL principal checks when plaintext (--insecure) */
     bool secure;
     zsock_t *sock;
+    /* server_engine_feed: replies go here instead of the socket */
+    void (*feed_reply)(void *ctx, const uint8_t *data, size_t len);
+    void *feed_ctx;
     zhashx_t *sessions;          /* hex routing id -> session_t */
     zhashx_t *sites;             /* site id -> central_site_t (pending state) */
     msgpack_sbuffer out;
@@ -130,7 +133,7 @@ server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, 
     }
     /* The ZAP handler must be bound before the CURVE socket is. */
     self->secure = opts->keys != NULL;
-    self->auth = server_auth_new(central_store_db(self->store), true, err, errlen);
+    self->auth = server_auth_new(central_store_db(self->store), !opts->feed_only, err, errlen);
     if (!self->auth) {
         server_engine_destroy(&self);
         return NULL;
@@ -147,15 +150,17 @@ server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, 
         sl_warn("descriptor limit %ld is too low to serve sites safely; raise it (LimitNOFILE)",
                 nofile);
     }
-    self->sock = sl_net_server_socket(opts->endpoint, opts->keys, err, errlen);
-    if (!self->sock) {
-        server_engine_destroy(&self);
-        return NULL;
+    if (!opts->feed_only) {
+        self->sock = sl_net_server_socket(opts->endpoint, opts->keys, err, errlen);
+        if (!self->sock) {
+            server_engine_destroy(&self);
+            return NULL;
+        }
+        self->listening = true;
+        size_t blen = sizeof self->bound;
+        if (zmq_getsockopt(zsock_resolve(self->sock), ZMQ_LAST_ENDPOINT, self->bound, &blen))
+            snprintf(self->bound, sizeof self->bound, "%s", opts->endpoint);
     }
-    self->listening = true;
-    size_t blen = sizeof self->bound;
-    if (zmq_getsockopt(zsock_resolve(self->sock), ZMQ_LAST_ENDPOINT, self->bound, &blen) != 0)
-        snprintf(self->bound, sizeof self->bound, "%s", opts->endpoint);
     self->sessions = zhashx_new();
     self->sites = zhashx_new();
     zhashx_set_destructor(self->sessions, s_free_item);
@@ -210,6 +215,10 @@ static void s_warn_limited(server_engine_t *self, const char *fmt, ...)
 static void s_send(server_engine_t *self, const uint8_t *rid, size_t rid_len,
                    const uint8_t *data, size_t len)
 {
+    if (self->feed_reply) {
+        self->feed_reply(self->feed_ctx, data, len);
+        return;
+    }
     if (sl_net_send(self->sock, rid, rid_len, data, len) != 0) {
         if (errno == EAGAIN) {
             /* SL_SERVER_SNDHWM replies already wait for this peer: it does
@@ -849,6 +858,21 @@ static void s_handle(server_engine_t *self, const uint8_t *rid, size_t rid_len,
     }
 }
 
+void server_engine_feed(server_engine_t *self, const uint8_t *rid, size_t rid_len,
+                        const char *key, const uint8_t *frame, size_t len,
+                        void (*reply)(void *ctx, const uint8_t *data, size_t len), void *ctx)
+{
+    if (rid_len > sizeof ((session_t *) 0)->rid)
+        rid_len = sizeof ((session_t *) 0)->rid;
+    self->feed_reply = reply;
+    self->feed_ctx = ctx;
+    s_handle(self, rid, rid_len, key, frame, len);
+    sl_msg_reset(&self->msg);
+    s_flush(self);
+    server_auth_refresh(self->auth);
+    self->feed_reply = NULL;
+}
+
 /* Receives one [routing id][body] message; returns 1, 0 when none, -1 on error. */
 static int s_receive(server_engine_t *self)
 {
@@ -964,6 +988,8 @@ static void s_housekeeping(server_engine_t *self)
 
 int server_engine_run(server_engine_t *self)
 {
+    if (!self->sock)
+        return -1;              /* feed_only: nothing to serve */
     sl_info("serving %s from %s/central.db (credit %u, batch %u)", self->opts.endpoint,
             self->opts.data_dir, self->opts.credit, self->opts.max_batch);
     int64_t next_house = zclock_mono() + HOUSEKEEPING_MS;
