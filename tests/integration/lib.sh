@@ -44,12 +44,26 @@ soft_check() {
   if "$@"; then pass "$what"; else echo "FAIL [$TEST_NAME]: $what" >&2; SL_SOFT_FAILS=$((SL_SOFT_FAILS + 1)); fi
 }
 
-# A free TCP port on 127.0.0.1 (nothing answers on it right now).
+# port_in_use PORT: some TCP socket on this machine has PORT as its local
+# port (listening, connected or closing), or something answers on it.
+port_in_use() {
+  local hex
+  printf -v hex ':%04X' "$1"
+  awk -v h="$hex" 'FNR > 1 && substr($2, length($2) - 4) == h { found = 1 }
+                   END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+  (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null
+}
+# A free TCP port on 127.0.0.1, below the kernel's range of ephemeral ports:
+# a port in that range may be the local end of any outgoing connection on
+# this machine (tests open thousands), and the server's bind then fails with
+# "Address already in use" although nothing answers on it.
 free_port() {
-  local p
-  for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+  local p lo=32768 base=10000
+  read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+  [ "$lo" -gt $((base + 1000)) ] || { base=20000; lo=60000; }
+  for _ in $(seq 1 100); do
+    p=$(( base + (RANDOM * 32768 + RANDOM) % (lo - base) ))
+    port_in_use "$p" || { echo "$p"; return; }
   done
   fail "no free port"
 }
