@@ -148,9 +148,10 @@ server_start() {
       sleep 0.05
     done
     kill -0 "$SERVER_PID" 2>/dev/null && fail "server did not listen on $EP within $(secs 60) s"
-    # Seen on a busy shared machine: the server gone at once (its port taken
-    # for a moment by another program).  Say so with its exit status, and
-    # try again.
+    # Seen on a busy shared machine: the server gone at once, once with an
+    # empty log, once with "Address already in use" (before free_port kept
+    # out of the ephemeral range).  Say so with its exit status, and try
+    # again.
     local rc=0
     wait "$SERVER_PID" 2>/dev/null || rc=$?
     pid_forget "$SERVER_PID"
