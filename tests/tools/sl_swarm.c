@@ -1,23 +1,38 @@
 /* sl-swarm: many sites syncing at once, from one process.
  *
  *   sl-swarm --endpoint EP --sites S --records M [--prefix P] [--timeout SECS]
+ *   sl-swarm --endpoint EP --keys FILE --server-public Z85 --records M [--timeout SECS]
+ *   sl-swarm keygen --sites S [--prefix P]
  *
- * Opens S DEALER connections to a server run with --insecure (plaintext: no
- * enrollment needed), one per site P.0001 … P.S, each a well-behaved site:
- * HELLO, then its M records (problem reports made here, hash-chained like a
- * site's) in batches under the server's credit, until the server has
- * acknowledged all of them; then it closes its connection.  A connection the
- * server refuses (busy: too many connections) is retried by libzmq's own
+ * Opens one DEALER connection per site, each a well-behaved site: HELLO,
+ * then its records (problem reports made here, hash-chained like a site's)
+ * in batches under the server's credit, until the server has acknowledged
+ * M of them; then it closes its connection.  A connection the server
+ * refuses (busy: too many connections) is retried by libzmq's own
  * reconnection, with backoff; a HELLO without an answer is repeated.
  *
+ * Without --keys the sites P.0001 … P.S are plaintext (a server run with
+ * --insecure: no enrollment needed).  With --keys, each line of FILE is
+ * "site<TAB>public<TAB>secret" (as `keygen` prints them) and the sites speak
+ * CurveZMQ with those keys to the server whose public key is given: the
+ * caller registers the public keys with the server first, as enrollment
+ * would (bench/many_sites.sh).
+ *
+ * A site's records are the same in every run (ids, clocks and hashes derive
+ * from the site id and the record number), so a later run with a higher M
+ * continues where the server stands: the server's WELCOME says how many it
+ * holds, and the site sends the rest (a "next sync").
+ *
  * Prints one line at the end:
- *   SWARM sites=S records=M level=L ms=T hellos=H
- * and exits 0 when all S sites are level with the server within the timeout,
- * 1 otherwise (with how many were level).  For integration tests (many
- * concurrent connections under a low descriptor limit) and benchmarks. */
+ *   SWARM sites=S records=M level=L ms=T hellos=H restarts=R slowest_ms=W
+ * (restarts: HELLOs beyond the first of each site; slowest_ms: when the last
+ * site was level) and exits 0 when all S sites are level with the server
+ * within the timeout, 1 otherwise.  For integration tests (many concurrent
+ * connections under a low descriptor limit) and benchmarks. */
 #include "sl_event.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
+#include "sl_keys.h"
 #include "sl_log.h"
 #include "sl_msg.h"
 #include "sl_net.h"
@@ -35,11 +50,16 @@ typedef struct {
     zsock_t *sock;
     uint64_t sess;
     bool welcomed, done;
+    bool hello_unsent;                      /* no connection yet: retry each turn */
+    int64_t hello_wait_ms;                  /* as a site: 2 s, doubling to 30 s */
     int64_t hello_ms;
     uint32_t credit, max_batch;
     uint64_t acked, next_send, inflight;    /* inflight: batches awaiting ACK */
     uint64_t base_hlc;
+    uint64_t made;                          /* events made so far (hashes known) */
     uint8_t *hashes;                        /* hash of each event made, [seq] */
+    sl_keypair_t keys;                      /* with --keys */
+    int64_t level_ms;                       /* when the server had all M */
 } site_t;
 
 #define SWARM_TYPE "problem_report"
@@ -68,19 +88,25 @@ static int s_send(site_t *s, msgpack_sbuffer *out)
     return sl_net_send(s->sock, NULL, 0, out->data, out->size);
 }
 
-static void s_hello(site_t *s, msgpack_sbuffer *out)
+/* Sends the session's HELLO; false when there is no connection yet. */
+static bool s_send_hello(site_t *s, msgpack_sbuffer *out)
 {
-    s->sess++;
-    s->welcomed = false;
-    s->inflight = 0;
     sl_msg_t h = { .type = SL_HELLO, .sess = s->sess, .site = s->id, .site_len = strlen(s->id),
                    .agent = "sl-swarm", .agent_len = 8 };
     if (s->acked)
         memcpy(h.last_hash, s->hashes + s->acked * SL_HASH_BYTES, SL_HASH_BYTES);
     h.last_seq = s->acked;      /* what the server has of us is all we "hold" again */
     sl_msg_encode(&h, out);
+    return s_send(s, out) == 0;
+}
+
+static void s_hello(site_t *s, msgpack_sbuffer *out)
+{
+    s->sess++;
+    s->welcomed = false;
+    s->inflight = 0;
     s->hello_ms = zclock_mono();
-    s_send(s, out);             /* EAGAIN until connected: repeated below */
+    s->hello_unsent = !s_send_hello(s, out);    /* EAGAIN until connected: repeated below */
 }
 
 /* Event q of site s, the same every time it is made (a resend after a lost
@@ -106,6 +132,17 @@ static void s_event(site_t *s, uint64_t q, sl_event_t *ev)
     memcpy(s->hashes + q * SL_HASH_BYTES, ev->hash, SL_HASH_BYTES);
 }
 
+/* Makes (hashes) the events up to q: a site that resumes from what the
+ * server holds needs the hash of its last event. */
+static void s_make_upto(site_t *s, uint64_t q)
+{
+    for (; s->made < q; ) {
+        sl_event_t ev;
+        s_event(s, s->made + 1, &ev);
+        s->made++;
+    }
+}
+
 /* Sends batches while credit allows. */
 static void s_pump(site_t *s, uint64_t records, msgpack_sbuffer *out)
 {
@@ -117,6 +154,8 @@ static void s_pump(site_t *s, uint64_t records, msgpack_sbuffer *out)
         for (uint64_t q = from; q <= to; q++) {
             sl_event_t ev;
             s_event(s, q, &ev);
+            if (q > s->made)
+                s->made = q;
             sl_msg_encode_event(out, &ev);
         }
         if (s_send(s, out) != 0)
@@ -131,13 +170,17 @@ static void s_on_reply(site_t *s, const sl_msg_t *m, uint64_t records, msgpack_s
     if (m->sess != s->sess)
         return;
     if (m->type == SL_WELCOME) {
-        if (m->server_seq > s->next_send - 1 || m->server_seq > records) {
-            fprintf(stderr, "sl-swarm: site %s: the server holds %llu records this run did not "
-                    "send (use a fresh server or another --prefix)\n", s->id,
-                    (unsigned long long) m->server_seq);
+        if (m->server_seq > records) {
+            fprintf(stderr, "sl-swarm: site %s: the server holds %llu records, more than this "
+                    "run's %llu (use a fresh server, another --prefix or a higher --records)\n",
+                    s->id, (unsigned long long) m->server_seq, (unsigned long long) records);
             s_abort = true;
             return;
         }
+        /* Ours, made the same way by an earlier run: continue after them
+         * (a different history would be refused as a fork at the first
+         * batch, and counted as a failure). */
+        s_make_upto(s, m->server_seq);
         s->welcomed = true;
         s->acked = m->server_seq;
         s->credit = m->credit ? m->credit : 1;
@@ -154,17 +197,69 @@ static void s_on_reply(site_t *s, const sl_msg_t *m, uint64_t records, msgpack_s
     }
     if (s->acked >= records) {
         s->done = true;
+        s->level_ms = zclock_mono();
         zsock_destroy(&s->sock);    /* frees the server's descriptor at once */
         return;
     }
     s_pump(s, records, out);
 }
 
+/* keygen: S key pairs, one line each: site, public, secret. */
+static int s_keygen(long sites, const char *prefix)
+{
+    for (long i = 0; i < sites; i++) {
+        sl_keypair_t kp;
+        if (sl_keypair_new(&kp))
+            return 1;
+        printf("%s.%04ld\t%s\t%s\n", prefix, i + 1, kp.public_z85, kp.secret_z85);
+    }
+    return fflush(stdout) ? 1 : 0;
+}
+
+/* Reads --keys FILE into *all (allocated); returns the count, -1 on error. */
+static long s_read_keys(const char *path, site_t **all)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "sl-swarm: cannot read %s\n", path);
+        return -1;
+    }
+    long n = 0, cap = 0;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char id[SL_MAX_NAME_BYTES + 1], pub[SL_Z85_KEY], sec[SL_Z85_KEY];
+        if (sscanf(line, "%64[^\t]\t%40[^\t]\t%40s", id, pub, sec) != 3 || !sl_key_valid(pub)
+            || !sl_key_valid(sec)) {
+            fprintf(stderr, "sl-swarm: %s line %ld is not site<TAB>public<TAB>secret\n", path,
+                    n + 1);
+            fclose(f);
+            return -1;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            site_t *more = realloc(*all, (size_t) cap * sizeof **all);
+            if (!more) {
+                fclose(f);
+                return -1;
+            }
+            *all = more;
+        }
+        memset(&(*all)[n], 0, sizeof **all);
+        snprintf((*all)[n].id, sizeof (*all)[n].id, "%s", id);
+        snprintf((*all)[n].keys.public_z85, sizeof (*all)[n].keys.public_z85, "%s", pub);
+        snprintf((*all)[n].keys.secret_z85, sizeof (*all)[n].keys.secret_z85, "%s", sec);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
 int main(int argc, char **argv)
 {
-    const char *endpoint = NULL, *prefix = "swarm";
+    const char *endpoint = NULL, *prefix = "swarm", *keys = NULL, *server_public = NULL;
     long sites = 0, records = 0, timeout = 300;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    bool keygen = argc > 1 && !strcmp(argv[1], "keygen");
+    for (int i = keygen ? 2 : 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--endpoint"))
             endpoint = argv[i + 1];
         else if (!strcmp(argv[i], "--sites"))
@@ -175,11 +270,27 @@ int main(int argc, char **argv)
             prefix = argv[i + 1];
         else if (!strcmp(argv[i], "--timeout"))
             timeout = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--keys"))
+            keys = argv[i + 1];
+        else if (!strcmp(argv[i], "--server-public"))
+            server_public = argv[i + 1];
     }
+    if (keygen) {
+        if (sites < 1 || sites > 100000 || strlen(prefix) > 40) {
+            fprintf(stderr, "usage: sl-swarm keygen --sites S [--prefix P]\n");
+            return 64;
+        }
+        return s_keygen(sites, prefix);
+    }
+    site_t *all = NULL;
+    if (keys && (sites = s_read_keys(keys, &all)) < 0)
+        return 64;
     if (!endpoint || sites < 1 || sites > 100000 || records < 1 || records > 10000000
-        || timeout < 1 || strlen(prefix) > 40) {
-        fprintf(stderr, "usage: sl-swarm --endpoint EP --sites S --records M [--prefix P] "
-                        "[--timeout SECS]\n");
+        || timeout < 1 || strlen(prefix) > 40 || (keys && !server_public)
+        || (server_public && !sl_key_valid(server_public))) {
+        fprintf(stderr, "usage: sl-swarm --endpoint EP (--sites S [--prefix P] | --keys FILE "
+                        "--server-public Z85) --records M [--timeout SECS]\n"
+                        "       sl-swarm keygen --sites S [--prefix P]\n");
         return 64;
     }
     sl_log_set_name("sl-swarm");
@@ -194,7 +305,8 @@ int main(int argc, char **argv)
     zsys_init();
     if (s_make_payload())
         return 1;
-    site_t *all = calloc((size_t) sites, sizeof *all);
+    if (!all)
+        all = calloc((size_t) sites, sizeof *all);
     zmq_pollitem_t *items = calloc((size_t) sites, sizeof *items);
     size_t *index = calloc((size_t) sites, sizeof *index);
     if (!all || !items || !index)
@@ -204,12 +316,17 @@ int main(int argc, char **argv)
     char err[300];
     for (long i = 0; i < sites; i++) {
         site_t *s = &all[i];
-        snprintf(s->id, sizeof s->id, "%s.%04ld", prefix, i + 1);
+        if (!keys)
+            snprintf(s->id, sizeof s->id, "%s.%04ld", prefix, i + 1);
         s->hashes = calloc((size_t) records + 1, SL_HASH_BYTES);
         s->sess = (uint64_t) sl_now_ms() * 1000;
-        s->base_hlc = sl_hlc_next(0, sl_now_ms());
+        /* The same clock stamps in every run (2025-01-01 plus the record
+         * number): a later run remakes the same events. */
+        s->base_hlc = sl_hlc_next(0, 1735689600000);
         s->next_send = 1;
-        s->sock = sl_net_client_socket(endpoint, NULL, 0, NULL, err, sizeof err);
+        s->hello_wait_ms = 2000;
+        sl_net_curve_t curve = { server_public, &s->keys };
+        s->sock = sl_net_client_socket(endpoint, keys ? &curve : NULL, 0, NULL, err, sizeof err);
         if (!s->hashes || !s->sock) {
             fprintf(stderr, "sl-swarm: site %ld: %s\n", i + 1, s->hashes ? err : "out of memory");
             return 1;
@@ -256,14 +373,28 @@ int main(int argc, char **argv)
             site_t *s = &all[i];
             /* No WELCOME yet (not connected: refused as busy, or the HELLO
              * found no connection): say HELLO again.  A stalled stream too. */
-            if (!s->done && now - s->hello_ms > (s->welcomed ? 10000 : 1000)) {
+            if (s->done)
+                continue;
+            if (s->hello_unsent && now - s->hello_ms < s->hello_wait_ms) {
+                /* Not connected yet: the same HELLO, as soon as it can go. */
+                s->hello_unsent = !s_send_hello(s, &out);
+            } else if (now - s->hello_ms > (s->welcomed ? 10000 : s->hello_wait_ms)) {
+                /* No WELCOME in time (a busy server answers late, as it
+                 * does to a real site): ask again, waiting longer. */
+                if (!s->welcomed)
+                    s->hello_wait_ms = s->hello_wait_ms * 2 > 30000 ? 30000 : s->hello_wait_ms * 2;
                 s_hello(s, &out);
                 hellos++;
             }
         }
     }
-    printf("SWARM sites=%ld records=%ld level=%ld ms=%lld hellos=%ld\n", sites, records, level,
-           (long long) (zclock_mono() - t0), hellos);
+    int64_t slowest = 0;
+    for (long i = 0; i < sites; i++)
+        if (all[i].done && all[i].level_ms - t0 > slowest)
+            slowest = all[i].level_ms - t0;
+    printf("SWARM sites=%ld records=%ld level=%ld ms=%lld hellos=%ld restarts=%ld slowest_ms=%lld\n",
+           sites, records, level, (long long) (zclock_mono() - t0), hellos, hellos - sites,
+           (long long) slowest);
     for (long i = 0; i < sites; i++) {
         zsock_destroy(&all[i].sock);
         free(all[i].hashes);
