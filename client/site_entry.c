@@ -119,8 +119,9 @@ static site_entry_rc_t s_add(site_store_t *store, const sl_rtype_t *rt, size_t n
     if (s_resolve_seq_refs(store, rt, n, names, values, ids, err, errlen))
         return SITE_ENTRY_INVALID;
     msgpack_sbuffer_clear(payload);
-    if (sl_schema_build(rt, n, names, values, payload, site_store_lookup(store), err, errlen,
-                        field))
+    sl_schema_lookup_t lookup = *site_store_lookup(store);
+    lookup.today = sl_schema_today();       /* the site's clock: no dates in the future */
+    if (sl_schema_build(rt, n, names, values, payload, &lookup, err, errlen, field))
         return SITE_ENTRY_INVALID;
     uint64_t seq;
     uint8_t id[SL_ID_BYTES];
