@@ -27,33 +27,192 @@ const sl_rtype_t *site_entry_type(const char *name, char *err, size_t errlen)
     return rt;
 }
 
-/* "#12" in a record-id field (add, or a CSV column) stands for the id of
- * this site's record 12: rewrites values[k] to point at the id text in
- * ids[k].  Other fields keep '#' as typed.  0, or -1 with a sentence. */
+/* What entry rewrites before the schema reads the values: record ids for
+ * "#12", reference codes for names, a correction's field and value in
+ * their canonical forms. */
+typedef struct {
+    char ids[SL_MAX_FIELDS][SL_ID_TEXT];
+    char keys[SL_MAX_FIELDS][SL_MAX_NAME_BYTES + 1];
+    char field[SL_MAX_NAME_BYTES + 1];
+    char value[SL_MAX_TEXT_BYTES + 1];
+} entry_texts_t;
+
+/* "#12" (or "＃１２") in a record-id field (add, or a CSV column) stands for
+ * the id of this site's record 12: rewrites values[k] to point at the id
+ * text.  Other fields keep '#' as typed.  0, or -1 with a sentence. */
 static int s_resolve_seq_refs(site_store_t *store, const sl_rtype_t *rt, size_t n,
-                              const char *const *names, const char **values,
-                              char ids[][SL_ID_TEXT], char *err, size_t errlen)
+                              const char *const *names, const char **values, entry_texts_t *t,
+                              char *err, size_t errlen)
 {
     for (size_t k = 0; k < n; k++) {
         const sl_field_t *f = sl_schema_field_entry(rt, names[k]);
-        const char *v = values[k];
-        while (*v == ' ' || *v == '\t')
-            v++;
-        if (!f || f->type != SL_F_ITEM || v[0] != '#')
-            continue;
+        char half[64];
+        if (!f || f->type != SL_F_ITEM
+            || sl_schema_entry_value(f, values[k], strlen(values[k]), 0, t->ids[k],
+                                     sizeof t->ids[k], err, errlen, NULL) <= 0
+            || sl_schema_halfwidth(t->ids[k], strlen(t->ids[k]), half, sizeof half) < 1
+            || half[0] != '#')
+            continue;       /* an id, or a value too long for one: the schema says so */
         char *end;
-        long seq = strtol(v + 1, &end, 10);
-        while (*end == ' ' || *end == '\t')
-            end++;
+        long seq = strtol(half + 1, &end, 10);
         uint8_t id[SL_ID_BYTES];
-        if (*end || end == v + 1 || seq < 1 || site_store_id_of(store, (uint64_t) seq, id)) {
+        if (*end || end == half + 1 || seq < 1 || site_store_id_of(store, (uint64_t) seq, id)) {
             snprintf(err, errlen, "%s=%s：本站点没有记录 %s this site has no record %s (see record "
-                     "list)", names[k], v, v, v);
+                     "list)", names[k], half, half, half);
             return -1;
         }
-        sl_id_format(id, ids[k]);
-        values[k] = ids[k];
+        sl_id_format(id, t->ids[k]);
+        values[k] = t->ids[k];
     }
+    return 0;
+}
+
+/* The name people know a reference entry by: its first field (name, or a
+ * title); "" when it has none. */
+static void s_ref_name(const char *kind, const char *value, size_t len, char *out, size_t cap)
+{
+    const sl_refkind_t *k = sl_refkind_find(kind);
+    out[0] = 0;
+    if (!k || !k->nfields || sl_refvalue_field(value, len, k->fields[0].name, out, cap) != 1)
+        out[0] = 0;
+}
+
+typedef struct {
+    const char *name;
+    int found;
+    char key[SL_MAX_NAME_BYTES + 1];
+    char keys[400];             /* the codes of every entry with that name, for a refusal */
+} ref_by_name_t;
+
+static int s_ref_by_name(void *ctx, const char *kind, const char *key, const char *value,
+                         size_t len, uint64_t lseq)
+{
+    ref_by_name_t *x = ctx;
+    char name[SL_MAX_TEXT_BYTES + 1];
+    (void) lseq;
+    s_ref_name(kind, value, len, name, sizeof name);
+    if (strcmp(name, x->name) != 0)
+        return 0;
+    if (x->found++ == 0)
+        snprintf(x->key, sizeof x->key, "%s", key);
+    size_t used = strlen(x->keys);
+    snprintf(x->keys + used, sizeof x->keys - used, "%s%s", used ? " " : "", key);
+    return 0;
+}
+
+/* A reference given by its name ("区委办") instead of its code ("u1"): the
+ * code when exactly one entry of the kind this site holds has that name,
+ * written to key (cap bytes).  1 rewritten, 0 left as typed (a code, or no
+ * entry has that name: the schema then refuses it), -1 with a sentence
+ * when several entries have that name. */
+static int s_ref_code(site_store_t *store, const sl_field_t *f, const char *value, char *key,
+                      size_t cap, char *err, size_t errlen)
+{
+    char text[SL_MAX_TEXT_BYTES + 1], found[SL_MAX_TEXT_BYTES + 1];
+    if (sl_schema_entry_value(f, value, strlen(value), 0, text, sizeof text, err, errlen,
+                              NULL) <= 0
+        || site_store_ref_get(store, f->choices, text, found, sizeof found) != 0)
+        return 0;
+    ref_by_name_t x = { .name = text };
+    if (site_store_ref_each(store, f->choices, s_ref_by_name, &x) < 0 || x.found == 0)
+        return 0;
+    if (x.found > 1) {
+        snprintf(err, errlen, "字段 \"%s\"（%s）是 \"%s\"：参考数据中有 %d 个叫这个名字的%s（%s），请写代码 "
+                 "field \"%s\" is \"%s\": %d %s entries have this name (%s); give the code",
+                 f->name, f->label, text, x.found, f->label, x.keys, f->name, text, x.found,
+                 f->choices, x.keys);
+        return -1;
+    }
+    snprintf(key, cap, "%s", x.key);
+    return 1;
+}
+
+static int s_resolve_ref_names(site_store_t *store, const sl_rtype_t *rt, size_t n,
+                               const char *const *names, const char **values, entry_texts_t *t,
+                               char *err, size_t errlen, const char **field)
+{
+    for (size_t k = 0; k < n; k++) {
+        const sl_field_t *f = sl_schema_field_entry(rt, names[k]);
+        if (!f || f->type != SL_F_REF)
+            continue;
+        int rc = s_ref_code(store, f, values[k], t->keys[k], sizeof t->keys[k], err, errlen);
+        if (rc < 0) {
+            if (field)
+                *field = f->name;
+            return -1;
+        }
+        if (rc > 0)
+            values[k] = t->keys[k];
+    }
+    return 0;
+}
+
+/* A correction names a field of its item and a new value: both are
+ * written in their canonical forms here (the wire name, YYYY-MM-DD, a
+ * reference code), so that the record carries what the server's fold
+ * applies, and a wrong value is refused now rather than by the fold. */
+static int s_canonical_correction(site_store_t *store, const sl_rtype_t *rt, size_t n,
+                                  const char *const *names, const char **values,
+                                  entry_texts_t *t, char *err, size_t errlen, const char **field)
+{
+    if (rt->role != SL_ROLE_CORRECTION)
+        return 0;
+    int item = -1, fname = -1, value = -1;
+    for (size_t k = 0; k < n; k++) {
+        const sl_field_t *f = sl_schema_field_entry(rt, names[k]);
+        const char *wire = f ? f->name : "";
+        if (strcmp(wire, "item") == 0)
+            item = (int) k;
+        else if (strcmp(wire, "field") == 0)
+            fname = (int) k;
+        else if (strcmp(wire, "value") == 0)
+            value = (int) k;
+    }
+    uint8_t id[SL_ID_BYTES];
+    site_record_t rec;
+    if (item < 0 || fname < 0 || sl_id_parse(values[item], id)
+        || site_store_record(store, id, &rec) != 0 || !rec.rt) {
+        if (item >= 0)
+            site_store_release(store);
+        return 0;               /* the schema or the fold says what is wrong */
+    }
+    const sl_rtype_t *target = rec.rt;
+    site_store_release(store);
+    char name[SL_MAX_TEXT_BYTES + 1];
+    const sl_field_t *ff = sl_schema_field(rt, "field", 5);
+    if (sl_schema_entry_value(ff, values[fname], strlen(values[fname]), 0, name, sizeof name,
+                              err, errlen, NULL) <= 0)
+        return 0;
+    const sl_field_t *f = sl_schema_field_entry(target, name);
+    if (!f)
+        return 0;
+    snprintf(t->field, sizeof t->field, "%s", f->name);
+    values[fname] = t->field;
+    if (value < 0)
+        return 0;
+    if (f->type == SL_F_REF) {
+        int rc = s_ref_code(store, f, values[value], t->keys[value], sizeof t->keys[value], err,
+                            errlen);
+        if (rc < 0) {
+            if (field)
+                *field = "value";
+            return -1;
+        }
+        if (rc > 0)
+            values[value] = t->keys[value];
+    }
+    if (f->type == SL_F_ITEM)
+        return 0;               /* the fold refuses a corrected record reference */
+    char why[900];
+    if (sl_schema_entry_value(f, values[value], strlen(values[value]), sl_schema_today(),
+                              t->value, sizeof t->value, why, sizeof why, NULL) < 0) {
+        snprintf(err, errlen, "字段 \"value\"（新值）不能用于%s的字段 \"%s\" field \"value\" does not fit "
+                 "field \"%s\" of %s: %s", target->label, f->name, f->name, target->name, why);
+        if (field)
+            *field = "value";
+        return -1;
+    }
+    values[value] = t->value;
     return 0;
 }
 
@@ -103,21 +262,13 @@ static void s_warnings(site_store_t *store, const sl_rtype_t *rt, const msgpack_
     }
 }
 
-/* Builds and saves one record inside the store's open transaction. */
-static site_entry_rc_t s_add(site_store_t *store, const sl_rtype_t *rt, size_t n,
-                             const char *const *names, const char **values,
-                             msgpack_sbuffer *payload, site_entry_saved_t *saved, char *err,
-                             size_t errlen, const char **field)
+/* Builds the payload and saves it inside the store's open transaction
+ * (values already rewritten by s_add). */
+static site_entry_rc_t s_save(site_store_t *store, const sl_rtype_t *rt, size_t n,
+                              const char *const *names, const char **values,
+                              msgpack_sbuffer *payload, site_entry_saved_t *saved, char *err,
+                              size_t errlen, const char **field)
 {
-    char ids[SL_MAX_FIELDS][SL_ID_TEXT];
-    if (field)
-        *field = NULL;
-    if (n > SL_MAX_FIELDS) {
-        snprintf(err, errlen, "最多 %d 个字段 at most %d fields", SL_MAX_FIELDS, SL_MAX_FIELDS);
-        return SITE_ENTRY_INVALID;
-    }
-    if (s_resolve_seq_refs(store, rt, n, names, values, ids, err, errlen))
-        return SITE_ENTRY_INVALID;
     msgpack_sbuffer_clear(payload);
     sl_schema_lookup_t lookup = *site_store_lookup(store);
     lookup.today = sl_schema_today();       /* the site's clock: no dates in the future */
@@ -126,14 +277,44 @@ static site_entry_rc_t s_add(site_store_t *store, const sl_rtype_t *rt, size_t n
     uint64_t seq;
     uint8_t id[SL_ID_BYTES];
     if (site_store_add(store, rt, (const uint8_t *) payload->data, payload->size, &seq, id, err,
-                       errlen, field))
-        return SITE_ENTRY_INVALID;      /* the fold's refusal, or the store's error */
+                       errlen, field)) {
+        /* The fold's refusal (input: 64) leaves SQLite's last answer a
+         * success; a failed write (a full disk: 1) does not. */
+        int sqlite_rc = sqlite3_errcode(site_store_db(store));
+        return sqlite_rc == SQLITE_OK || sqlite_rc == SQLITE_ROW || sqlite_rc == SQLITE_DONE
+               ? SITE_ENTRY_INVALID : SITE_ENTRY_FAIL;
+    }
     if (saved) {
         saved->seq = seq;
         memcpy(saved->id, id, SL_ID_BYTES);
         s_warnings(store, rt, payload, saved->warning, sizeof saved->warning);
     }
     return SITE_ENTRY_OK;
+}
+
+/* Saves one record: the values rewritten (#SEQ, names of reference
+ * entries, a correction's field and value), then built and saved. */
+static site_entry_rc_t s_add(site_store_t *store, const sl_rtype_t *rt, size_t n,
+                             const char *const *names, const char **values,
+                             msgpack_sbuffer *payload, site_entry_saved_t *saved, char *err,
+                             size_t errlen, const char **field)
+{
+    entry_texts_t *t = malloc(sizeof *t);
+    if (field)
+        *field = NULL;
+    if (!t) {
+        snprintf(err, errlen, "内存不足 out of memory");
+        return SITE_ENTRY_FAIL;
+    }
+    site_entry_rc_t rc = SITE_ENTRY_INVALID;
+    if (n > SL_MAX_FIELDS)
+        snprintf(err, errlen, "最多 %d 个字段 at most %d fields", SL_MAX_FIELDS, SL_MAX_FIELDS);
+    else if (s_resolve_seq_refs(store, rt, n, names, values, t, err, errlen) == 0
+             && s_resolve_ref_names(store, rt, n, names, values, t, err, errlen, field) == 0
+             && s_canonical_correction(store, rt, n, names, values, t, err, errlen, field) == 0)
+        rc = s_save(store, rt, n, names, values, payload, saved, err, errlen, field);
+    free(t);
+    return rc;
 }
 
 site_entry_rc_t site_entry_add(site_store_t *store, const sl_rtype_t *rt, size_t n,
