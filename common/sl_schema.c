@@ -282,6 +282,46 @@ static const sl_rtype_t s_types[] = {
          NULL, "reason"),
 };
 
+/* What makes two records of a type the same row (docs/USER-GUIDE.md 5.4):
+ * an import refuses a row whose values of these fields equal those of a
+ * record this site already holds, or of an earlier row of the same file
+ * (unless told --allow-duplicates or --skip-duplicates).  The fields that
+ * name the fact: who, what and when; not the figures (a matter's
+ * beneficiaries, an activity's hours) nor a status (a matter entered as
+ * planned and again as done is one matter: enter an update). */
+static const struct {
+    const char *type;
+    const char *fields;
+} s_same_row[] = {
+    { .type = "member_checkin", .fields = "member|on" },
+    { .type = "member_checkout", .fields = "member|on" },
+    { .type = "service_matter", .fields = "unit|title|on" },
+    { .type = "party_day", .fields = "unit|theme|on" },
+    { .type = "party_lecture", .fields = "unit|speaker|title|on" },
+    { .type = "micro_wish", .fields = "resident|wish|on" },
+    { .type = "enterprise_problem", .fields = "enterprise|problem|on" },
+    { .type = "problem_report", .fields = "reporter_kind|reporter|summary|location|on" },
+    { .type = "update", .fields = "item|status|on" },
+    { .type = "home_visit", .fields = "member|unit|household|purpose|on" },
+    { .type = "rating", .fields = "item|stars|comment|on" },
+    { .type = "volunteer_activity", .fields = "team|unit|title|on" },
+    { .type = "talent", .fields = "name|skills" },
+    { .type = "training", .fields = "kind|title|on" },
+    { .type = "talent_service", .fields = "talent|need|on" },
+    { .type = "certificate_demand", .fields = "department|certificate|on" },
+    { .type = "inspection", .fields = "unit|inspector|on" },
+    { .type = "correction", .fields = "item|field|value|reason" },
+    { .type = "void", .fields = "item|reason" },
+};
+
+const char *sl_schema_same_row(const sl_rtype_t *rt)
+{
+    for (size_t i = 0; i < sizeof s_same_row / sizeof s_same_row[0]; i++)
+        if (strcmp(s_same_row[i].type, rt->name) == 0)
+            return s_same_row[i].fields;
+    return NULL;
+}
+
 size_t sl_schema_count(void) { return sizeof s_types / sizeof s_types[0]; }
 
 const sl_rtype_t *sl_schema_at(size_t index)

@@ -93,6 +93,10 @@ const sl_rtype_t *sl_schema_find(const char *name, size_t len);
 const sl_rtype_t *sl_schema_by_code(int code);
 /* By wire name or Chinese label ("一事一评"): what people type. */
 const sl_rtype_t *sl_schema_find_entry(const char *name);
+/* The fields, '|'-separated, whose equal values make two records of this
+ * type the same row for a duplicate import; NULL when the type has no rule
+ * (test_entry_values checks every type has one, of its own fields). */
+const char *sl_schema_same_row(const sl_rtype_t *rt);
 /* A field by wire name (payloads): NULL when the type has none. */
 const sl_field_t *sl_schema_field(const sl_rtype_t *rt, const char *name, size_t len);
 /* A field by wire name, Chinese label or 0.2.0 name (what people type). */

@@ -186,8 +186,29 @@ static void s_build(void)
     msgpack_sbuffer_destroy(&sb);
 }
 
+static void s_same_row(void)
+{
+    for (size_t t = 0; t < sl_schema_count(); t++) {
+        const sl_rtype_t *rt = sl_schema_at(t);
+        const char *rule = sl_schema_same_row(rt);
+        char name[SL_MAX_NAME_BYTES + 1];
+        bool ok = rule != NULL;
+        for (size_t i = 0; ok && sl_schema_part(rule, i, name, sizeof name); i++)
+            ok = sl_schema_field(rt, name, strlen(name)) != NULL;
+        s_check(ok, "%s: the same-row rule names fields of the type (%s)", rt->name,
+                rule ? rule : "none");
+        /* Chinese labels are unique within a type: an exported heading
+         * names one field. */
+        for (size_t a = 0; a < rt->nfields; a++)
+            for (size_t b = a + 1; b < rt->nfields; b++)
+                if (strcmp(rt->fields[a].label, rt->fields[b].label) == 0)
+                    s_check(false, "%s: label %s is used twice", rt->name, rt->fields[a].label);
+    }
+}
+
 int main(void)
 {
+    s_same_row();
     s_dates();
     s_future();
     s_numbers();
