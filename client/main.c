@@ -212,17 +212,19 @@ static int s_prompt_field(site_store_t *store, const sl_field_t *f, char *out, s
         if (!fgets(line, sizeof line, stdin))
             return -1;
         line[strcspn(line, "\r\n")] = 0;
-        char err[900], text[SL_MAX_TEXT_BYTES + 1];
+        char err[900], text[SL_MAX_TEXT_BYTES + 1], half[32], *end;
+        long pick = sl_schema_halfwidth(line, strlen(line), half, sizeof half) > 0
+                    ? strtol(half, &end, 10) : 0;
+        while (pick && *end == ' ')
+            end++;
+        if (c.n && pick >= 1 && (size_t) pick <= c.n && *end == 0) {
+            snprintf(out, cap, "%s", values[pick - 1]);     /* a number picks a choice */
+            return 0;
+        }
         int n = sl_schema_entry_value(f, line, strlen(line), sl_schema_today(), text,
                                       sizeof text, err, sizeof err, NULL);
         if (n == 0 && f->type == SL_F_DATE) {
             snprintf(out, cap, "%s", today);
-            return 0;
-        }
-        char *end;
-        long pick = n > 0 ? strtol(text, &end, 10) : 0;
-        if (n > 0 && c.n && *end == 0 && pick >= 1 && (size_t) pick <= c.n) {
-            snprintf(out, cap, "%s", values[pick - 1]);
             return 0;
         }
         if (n > 0) {
