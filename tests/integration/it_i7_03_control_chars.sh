@@ -2,13 +2,14 @@
 # Issue 7 item 3: a line break or a tab inside a value.  0.2.0 stored it
 # as is, and `record list` and `--tsv` broke (one record over two lines).
 # Now a control character in a text is refused at entry: in a CSV cell
-# (Alt+Enter in Excel) naming the row, the column (as Excel names it) and
-# what it is; on the command line naming the field; nothing is saved.
+# (Alt+Enter in Excel: a line feed inside quotes) naming the row, the
+# column (as Excel names it) and what it is; on the command line naming
+# the field; nothing is saved.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/entry_lib.sh"
 site_init_plain qu01.a
 D=$T/qu01.a
-printf 'reporter_kind,summary,location,reported_on\ncourier,正常一行,3号楼,2025-03-05\ncourier,"第一行\r\n第二行",3号楼,2025-03-06\n' >"$T/lf.csv"
+printf 'reporter_kind,summary,location,reported_on\ncourier,正常一行,3号楼,2025-03-05\ncourier,"第一行\n第二行",3号楼,2025-03-06\n' >"$T/lf.csv"
 expect "a line break in a CSV cell is refused, naming row, column and what" 64 \
   "line 3, column B (summary): 字段 \"summary\"（问题描述）含有换行" \
   site record import --data "$D" problem_report "$T/lf.csv"

@@ -15,9 +15,10 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/entry_lib.sh"
 site_init_plain qu01.ref
-# The ledger as a worker keeps it: Chinese headings, a 序号 column, an
-# empty row, two empty trailing columns, CRLF, a comma and a quote in cells.
-printf '\357\273\277序号,上报人类别,上报人,问题描述,地点,上报日期,,\r\n1,快递员,王师傅,"楼道堆放杂物，影响通行",3号楼,2025/3/5,,\r\n,,,,,,,\r\n2,网格员,,"路灯不亮, 北门 ""急""",北门,2025/3/6,,\r\n3,居民,李阿姨,井盖松动,5号楼,2025年3月7日,,\r\n' \
+# The ledger as a worker keeps it: a 序号 column, an empty row, two empty
+# trailing columns, CRLF, a comma and a quote in cells (field names as
+# headings, as 0.2.0 knew them; Chinese headings: it_i7_export_roundtrip).
+printf '\357\273\277序号,reporter_kind,reporter,summary,location,reported_on,,\r\n1,快递员,王师傅,"楼道堆放杂物，影响通行",3号楼,2025/3/5,,\r\n,,,,,,,\r\n2,网格员,,"路灯不亮, 北门 ""急""",北门,2025/3/6,,\r\n3,居民,李阿姨,井盖松动,5号楼,2025年3月7日,,\r\n' \
   >"$T/ledger-utf8bom.csv"
 expect "the ledger (CSV UTF-8 with a BOM) imports" 0 "saved: 3" \
   site record import --data "$T/qu01.ref" problem_report "$T/ledger-utf8bom.csv"

@@ -53,6 +53,15 @@ def main():
                 status = st     # reaped; read what it still wrote
         if status is not None and not ready:
             break
+    while status is not None:                       # what it wrote before it ended
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        try:
+            data = os.read(fd, 4096) if ready else b""
+        except OSError:
+            data = b""
+        if not data:
+            break
+        shown += data
     end = time.time() + 5
     while status is None and time.time() < end:     # the output ended: it is exiting
         done, st = os.waitpid(pid, os.WNOHANG)
