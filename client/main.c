@@ -584,61 +584,160 @@ static int s_record_list(int argc, char **argv)
     return rc;
 }
 
+/* A status of a lifecycle for people: "已完成 done". */
+static const char *s_status_text(const sl_lifecycle_t *life, const char *name, char *out,
+                                 size_t cap)
+{
+    char label[64] = "";
+    int i = sl_schema_status(life, name, strlen(name));
+    if (i >= 0)
+        sl_schema_part(life->labels, (size_t) i, label, sizeof label);
+    snprintf(out, cap, "%s%s%s", label, label[0] ? " " : "", name);
+    return out;
+}
+
+/* A '|'-separated list of statuses as "计划 planned、推进中 in_progress". */
+static void s_statuses_text(const sl_lifecycle_t *life, const char *list, char *out, size_t cap)
+{
+    char name[32], text[100];
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; list && used < cap && sl_schema_part(list, i, name, sizeof name); i++)
+        used += (size_t) snprintf(out + used, cap - used, "%s%s", i ? "、" : "",
+                                  s_status_text(life, name, text, sizeof text));
+}
+
+/* The lifecycle of a type and its same-row rule, after its fields. */
+static void s_type_rules(const sl_rtype_t *rt)
+{
+    const sl_lifecycle_t *l = rt->life;
+    char a[100], b[100], list[600];
+    if (l) {
+        printf("状态和进展 statuses and the moves an update (进展) may make:\n");
+        s_statuses_text(l, l->create ? l->create : l->initial, list, sizeof list);
+        printf("  新建时 created as: %s\n", list);
+        if (l->create_needs) {
+            s_statuses_text(l, l->create_needs, list, sizeof list);
+            printf("  新建为 %s 时须有责任单位或党员 needs a unit or member\n", list);
+        }
+        for (size_t m = 0; m < l->nmoves; m++) {
+            const char *needs = l->moves[m].needs;
+            printf("  %s → %s%s\n", s_status_text(l, l->moves[m].from, a, sizeof a),
+                   s_status_text(l, l->moves[m].to, b, sizeof b),
+                   !needs ? "" : strcmp(needs, "note") == 0 ? "（须写说明 needs a note）"
+                                                             : "（须有责任单位或党员 needs a unit or member）");
+        }
+        printf("  评价、计数 rated and counted when: %s\n", s_status_text(l, l->good, a, sizeof a));
+    }
+    char zh[400] = "", en[400] = "", name[SL_MAX_NAME_BYTES + 1];
+    const char *rule = sl_schema_same_row(rt);
+    size_t zu = 0, eu = 0;
+    for (size_t i = 0; rule && sl_schema_part(rule, i, name, sizeof name); i++) {
+        const sl_field_t *f = sl_schema_field(rt, name, strlen(name));
+        zu += (size_t) snprintf(zh + zu, sizeof zh - zu, "%s%s", i ? "、" : "", f ? f->label : name);
+        eu += (size_t) snprintf(en + eu, sizeof en - eu, "%s%s", i ? ", " : "", name);
+    }
+    printf("重复的行 the same row (record import): %s相同 same %s\n", zh, en);
+}
+
+/* The range column of a field: its choices, what it refers to, its limits. */
+static void s_field_range(const sl_field_t *f, char *range, size_t cap)
+{
+    if (f->type == SL_F_ENUM) {
+        char name[65], label[65];
+        size_t used = 0;
+        range[0] = 0;
+        for (size_t c = 0; used < cap && sl_schema_choice(f, c, name, sizeof name, label,
+                                                          sizeof label); c++)
+            used += (size_t) snprintf(range + used, cap - used, "%s%s %s", c ? " | " : "",
+                                      label, name);
+    } else if (f->type == SL_F_ITEM && strcmp(f->choices, "*") == 0) {
+        snprintf(range, cap, "本站点任一记录 any record of this site");
+    } else if (f->type == SL_F_ITEM) {
+        char name[SL_MAX_NAME_BYTES + 1];
+        size_t used = 0;
+        for (size_t i = 0; used < cap && sl_schema_part(f->choices, i, name, sizeof name); i++) {
+            const sl_rtype_t *t = sl_schema_find(name, strlen(name));
+            used += (size_t) snprintf(range + used, cap - used, "%s%s %s", i ? " | " : "",
+                                      t ? t->label : "", name);
+        }
+    } else if (f->type == SL_F_REF) {
+        const sl_refkind_t *k = sl_refkind_find(f->choices);
+        snprintf(range, cap, "%s %s 代码或名称 code or name", k ? k->label : "", f->choices);
+    } else if (f->type == SL_F_DATE) {
+        snprintf(range, cap, "2000-01-01..2099-12-31，不晚于明天 not after tomorrow");
+    } else if (f->type == SL_F_TEXT) {
+        snprintf(range, cap, "%lld..%lld 字 chars", (long long) f->min, (long long) f->max);
+    } else {
+        snprintf(range, cap, "%lld..%lld", (long long) f->min, (long long) f->max);
+    }
+}
+
+static void s_type_fields(const sl_rtype_t *rt)
+{
+    static const char *tnames[] = { "文字 text", "整数 integer", "日期 date", "选项 choice",
+                                    "记录 record (#SEQ)", "参考数据 reference" };
+    const char *heads[] = { "字段 field", "名称 label", "类型 type", "必填 required",
+                            "范围 range" };
+    sl_table_t *t = sl_table_new(5, heads);
+    for (size_t k = 0; k < rt->nfields; k++) {
+        const sl_field_t *f = &rt->fields[k];
+        char range[600];
+        s_field_range(f, range, sizeof range);
+        const char *row[] = { f->name, f->label, tnames[f->type], f->required ? "是 yes" : "否 no",
+                              range };
+        sl_table_add(t, row);
+    }
+    sl_table_print(t, stdout);
+    sl_table_destroy(&t);
+}
+
 static int s_record_types(int argc, char **argv)
 {
-    bool markdown = false;
+    bool markdown = false, brief = false;
     sl_opt_t opts[] = {
         DATA_OPT,
+        { "--brief", NULL, "每种一行 one line per type", NULL, &brief },
         { "--markdown", NULL, "the catalog of proto/PROTOCOL.md section 7.2", NULL, &markdown },
     };
     char *pos[1];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " record types", "[--markdown]",
-                          "列出记录类型及其字段 Lists the record types and their fields.", opts, 2,
-                          pos, 0, &npos);
+    int rc = sl_cli_parse(argc, argv, PROG " record types", "[TYPE] [--brief] [--markdown]",
+                          "列出记录类型及其字段 Lists the record types: each field with its Chinese "
+                          "name, kind and range, the statuses and the moves of an update, and "
+                          "what makes two rows the same for an import.  With TYPE (its name or "
+                          "Chinese name) only that type.", opts, 3, pos, 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (markdown) {
         sl_schema_markdown(stdout);
         return 0;
     }
-    static const char *tnames[] = { "文字 text", "整数 integer", "日期 date", "选项 choice",
-                                    "记录 record (#SEQ)", "参考数据 reference" };
-    for (size_t i = 0; i < sl_schema_count(); i++) {
-        const sl_rtype_t *rt = sl_schema_at(i);
-        printf("%s %s (%s)\n", rt->label, rt->name, rt->label_en);
-        const char *heads[] = { "字段 field", "名称 label", "类型 type", "必填 required",
-                                "范围 range" };
-        sl_table_t *t = sl_table_new(5, heads);
-        for (size_t k = 0; k < rt->nfields; k++) {
-            const sl_field_t *f = &rt->fields[k];
-            char range[300];
-            if (f->type == SL_F_ENUM) {
-                char name[65], label[65];
-                size_t used = 0;
-                range[0] = 0;
-                for (size_t c = 0; used < sizeof range
-                                   && sl_schema_choice(f, c, name, sizeof name, label, sizeof label); c++)
-                    used += (size_t) snprintf(range + used, sizeof range - used, "%s%s %s",
-                                              c ? " | " : "", name, label);
-            } else if (f->type == SL_F_ITEM)
-                snprintf(range, sizeof range, "%s", f->choices);
-            else if (f->type == SL_F_REF)
-                snprintf(range, sizeof range, "%s 代码 code", f->choices);
-            else if (f->type == SL_F_DATE)
-                snprintf(range, sizeof range, "2000-01-01..2099-12-31");
-            else if (f->type == SL_F_TEXT)
-                snprintf(range, sizeof range, "%lld..%lld 字 chars", (long long) f->min,
-                         (long long) f->max);
-            else
-                snprintf(range, sizeof range, "%lld..%lld", (long long) f->min, (long long) f->max);
-            const char *row[] = { f->name, f->label, tnames[f->type],
-                                  f->required ? "是 yes" : "否 no", range };
-            sl_table_add(t, row);
+    const sl_rtype_t *only = npos ? s_type(PROG " record types", pos[0]) : NULL;
+    if (npos && !only)
+        return SL_EXIT_USAGE;
+    if (brief) {
+        const char *heads[] = { "类型 type", "名称 name", "用途 what it records" };
+        sl_table_t *t = sl_table_new(3, heads);
+        for (size_t i = 0; i < sl_schema_count(); i++) {
+            const sl_rtype_t *rt = sl_schema_at(i);
+            const char *row[] = { rt->label, rt->name, rt->label_en };
+            if (!only || only == rt)
+                sl_table_add(t, row);
         }
         sl_table_print(t, stdout);
         sl_table_destroy(&t);
-        printf("\n");
+        return 0;
+    }
+    for (size_t i = 0; i < sl_schema_count(); i++) {
+        const sl_rtype_t *rt = sl_schema_at(i);
+        if (only && only != rt)
+            continue;
+        printf("%s %s (%s)\n", rt->label, rt->name, rt->label_en);
+        s_type_fields(rt);
+        s_type_rules(rt);
+        if (!only && i + 1 < sl_schema_count())
+            printf("\n");
     }
     return 0;
 }
