@@ -629,14 +629,8 @@ static void s_type_rules(const sl_rtype_t *rt)
         }
         printf("  评价、计数 rated and counted when: %s\n", s_status_text(l, l->good, a, sizeof a));
     }
-    char zh[400] = "", en[400] = "", name[SL_MAX_NAME_BYTES + 1];
-    const char *rule = sl_schema_same_row(rt);
-    size_t zu = 0, eu = 0;
-    for (size_t i = 0; rule && sl_schema_part(rule, i, name, sizeof name); i++) {
-        const sl_field_t *f = sl_schema_field(rt, name, strlen(name));
-        zu += (size_t) snprintf(zh + zu, sizeof zh - zu, "%s%s", i ? "、" : "", f ? f->label : name);
-        eu += (size_t) snprintf(en + eu, sizeof en - eu, "%s%s", i ? ", " : "", name);
-    }
+    char zh[400], en[400];
+    site_entry_same_row_text(rt, zh, sizeof zh, en, sizeof en);
     printf("重复的行 the same row (record import): %s相同 same %s\n", zh, en);
 }
 
@@ -694,19 +688,22 @@ static void s_type_fields(const sl_rtype_t *rt)
 
 static int s_record_types(int argc, char **argv)
 {
-    bool markdown = false, brief = false;
+    bool markdown = false, brief = false, same_row = false;
     sl_opt_t opts[] = {
         DATA_OPT,
         { "--brief", NULL, "每种一行 one line per type", NULL, &brief },
+        { "--same-row", NULL, "每种记录怎样算重复的行 what makes two rows the same, per type", NULL,
+          &same_row },
         { "--markdown", NULL, "the catalog of proto/PROTOCOL.md section 7.2", NULL, &markdown },
     };
     char *pos[1];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " record types", "[TYPE] [--brief] [--markdown]",
+    int rc = sl_cli_parse(argc, argv, PROG " record types",
+                          "[TYPE] [--brief | --same-row | --markdown] [--data DIR]",
                           "列出记录类型及其字段 Lists the record types: each field with its Chinese "
                           "name, kind and range, the statuses and the moves of an update, and "
                           "what makes two rows the same for an import.  With TYPE (its name or "
-                          "Chinese name) only that type.", opts, 3, pos, 1, &npos);
+                          "Chinese name) only that type.", opts, 4, pos, 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (markdown) {
@@ -716,12 +713,16 @@ static int s_record_types(int argc, char **argv)
     const sl_rtype_t *only = npos ? s_type(PROG " record types", pos[0]) : NULL;
     if (npos && !only)
         return SL_EXIT_USAGE;
-    if (brief) {
-        const char *heads[] = { "类型 type", "名称 name", "用途 what it records" };
+    if (brief || same_row) {
+        const char *heads[] = { "类型 type", "名称 name", brief ? "用途 what it records"
+                                : "这些字段相同即为重复的行 the same row: these fields equal" };
         sl_table_t *t = sl_table_new(3, heads);
         for (size_t i = 0; i < sl_schema_count(); i++) {
             const sl_rtype_t *rt = sl_schema_at(i);
-            const char *row[] = { rt->label, rt->name, rt->label_en };
+            char zh[400], en[400], rule[820];
+            site_entry_same_row_text(rt, zh, sizeof zh, en, sizeof en);
+            snprintf(rule, sizeof rule, "%s (%s)", zh, en);
+            const char *row[] = { rt->label, rt->name, brief ? rt->label_en : rule };
             if (!only || only == rt)
                 sl_table_add(t, row);
         }

@@ -420,8 +420,8 @@ static void s_row_key(const sl_rtype_t *rt, const uint8_t *payload, size_t len, 
     sodium_bin2hex(key, 33, hash, sizeof hash);
 }
 
-/* "单位、事项、日期" and "unit, title, on": the same-row fields of a type. */
-static void s_same_row_names(const sl_rtype_t *rt, char *zh, size_t zcap, char *en, size_t ecap)
+void site_entry_same_row_text(const sl_rtype_t *rt, char *zh, size_t zcap, char *en,
+                              size_t ecap)
 {
     char name[SL_MAX_NAME_BYTES + 1];
     const char *rule = sl_schema_same_row(rt);
@@ -497,7 +497,7 @@ static void s_duplicate_note(site_store_t *store, const sl_rtype_t *rt, long lin
                              uint64_t same_seq, site_entry_import_t *res)
 {
     char zh[400], en[400], when[32];
-    s_same_row_names(rt, zh, sizeof zh, en, sizeof en);
+    site_entry_same_row_text(rt, zh, sizeof zh, en, sizeof en);
     if (same_line) {
         s_note(res, "第 %ld 行与第 %ld 行是同一条记录（%s相同） line %ld is the same record as line "
                "%ld (same %s)", line, same_line, zh, line, same_line, en);

@@ -95,6 +95,11 @@ size_t site_entry_choices(site_store_t *store, const sl_field_t *f, size_t max,
 int site_entry_export(site_store_t *store, const sl_rtype_t *rt, FILE *out, long *rows,
                       char *err, size_t errlen);
 
+/* The fields of rt's same-row rule (sl_schema_same_row) for people:
+ * "单位、事项、日期" into zh and "unit, title, on" into en. */
+void site_entry_same_row_text(const sl_rtype_t *rt, char *zh, size_t zcap, char *en,
+                              size_t ecap);
+
 /* Renders a record for people: its fields with Chinese labels, choices by
  * label, and each record it refers to as "#SEQ title"; a control character
  * in a value (a record of 0.2.0, which took them) is shown escaped (\n,
