@@ -1,10 +1,12 @@
 /* shuanglian-site: the community service center's tool.
  *
  *   shuanglian-site init --site ID [--server ENDPOINT] [--data DIR]
- *   shuanglian-site record add TYPE FIELD=VALUE…
- *   shuanglian-site record import TYPE FILE.csv
- *   shuanglian-site record list [--type TYPE] [--limit N]
- *   shuanglian-site record types
+ *   shuanglian-site record add TYPE FIELD=VALUE…      (asks on a terminal for what is missing)
+ *   shuanglian-site record import TYPE FILE.csv [--allow-duplicates|--skip-duplicates]
+ *   shuanglian-site record export TYPE FILE.csv
+ *   shuanglian-site record list [--type TYPE] [--limit N] [--tsv]
+ *   shuanglian-site record types [TYPE] [--brief|--same-row]
+ *   shuanglian-site record imports
  *   shuanglian-site status
  *   shuanglian-site sync [--watch]
  *   shuanglian-site ref list [KIND]
@@ -545,15 +547,17 @@ static int s_record_list(int argc, char **argv)
     bool tsv = false;
     sl_opt_t opts[] = {
         DATA_OPT,
-        { "--type", "TYPE", "only records of this type", &type, NULL },
-        { "--limit", "N", "newest N records (default 20; 0 = all)", &limit, NULL },
-        { "--tsv", NULL, "machine-readable output", NULL, &tsv },
+        { "--type", "TYPE", "只列这一种记录（中文或英文名） only records of this type", &type, NULL },
+        { "--limit", "N", "最新的 N 条（默认 20；0 = 全部） newest N records (default 20; 0 = all)",
+          &limit, NULL },
+        { "--tsv", NULL, "制表符分隔，供脚本读取 tab-separated, for scripts", NULL, &tsv },
     };
     char *pos[1];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " record list", "[--type TYPE] [--limit N] [--tsv]",
-                          "Lists saved records, newest first, with their sync state.",
-                          opts, 4, pos, 0, &npos);
+    int rc = sl_cli_parse(argc, argv, PROG " record list",
+                          "[--type TYPE] [--limit N] [--tsv] [--data DIR]",
+                          "列出记录，最新的在前 Lists saved records, newest first, with their sync "
+                          "state and, for items, their current status.", opts, 4, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     long lim;
@@ -1028,7 +1032,7 @@ static void s_usage(FILE *out)
         "synced to the district server when a link exists.\n\n"
         "verbs:\n"
         "  init      create this site's local store\n"
-        "  record    add, import, list records; list record types\n"
+        "  record    add, import, export, list records; record types; imports\n"
         "  status    local records, outbox, last sync (offline)\n"
         "  sync      send records to the server, receive reference data\n"
         "  ref       reference data received from the server\n"

@@ -28,8 +28,8 @@ const sl_rtype_t *site_entry_type(const char *name, char *err, size_t errlen)
         int used = snprintf(err, errlen, "没有记录类型 \"%s\" unknown record type \"%s\"; 类型有 types "
                             "are:", name, name);
         for (size_t i = 0; i < sl_schema_count() && used > 0 && (size_t) used < errlen; i++)
-            used += snprintf(err + used, errlen - (size_t) used, " %s(%s)", sl_schema_at(i)->name,
-                             sl_schema_at(i)->label);
+            used += snprintf(err + used, errlen - (size_t) used, "%s %s %s", i ? "," : "",
+                             sl_schema_at(i)->label, sl_schema_at(i)->name);
     }
     return rt;
 }
@@ -109,9 +109,9 @@ static int s_ref_by_name(void *ctx, const char *kind, const char *key, const cha
 
 /* A reference given by its name ("区委办") instead of its code ("u1"): the
  * code when exactly one entry of the kind this site holds has that name,
- * written to key (cap bytes).  1 rewritten, 0 left as typed (a code, or no
- * entry has that name: the schema then refuses it), -1 with a sentence
- * when several entries have that name. */
+ * written to key (cap bytes).  1 rewritten, 0 left as typed (a code, or
+ * nothing to look up), -1 with a sentence when no entry has that code or
+ * name, or several have that name. */
 static int s_ref_code(site_store_t *store, const sl_field_t *f, const char *value, char *key,
                       size_t cap, char *err, size_t errlen)
 {
@@ -121,8 +121,17 @@ static int s_ref_code(site_store_t *store, const sl_field_t *f, const char *valu
         || site_store_ref_get(store, f->choices, text, found, sizeof found) != 0)
         return 0;
     ref_by_name_t x = { .name = text };
-    if (site_store_ref_each(store, f->choices, s_ref_by_name, &x) < 0 || x.found == 0)
-        return 0;
+    if (site_store_ref_each(store, f->choices, s_ref_by_name, &x) < 0)
+        return 0;               /* the schema's lookup says it cannot read them */
+    if (x.found == 0) {
+        const sl_refkind_t *k = sl_refkind_find(f->choices);
+        snprintf(err, errlen, "字段 \"%s\"（%s）是 \"%s\"：本站点的参考数据中没有这个代码或名称的%s（用 ref list %s "
+                 "查看；区里刚发布的要先同步） field \"%s\" is \"%s\": no %s has this code or name in this "
+                 "site's reference data (see ref list %s; sync first for new entries)", f->name,
+                 f->label, text, k ? k->label : f->choices, f->choices, f->name, text, f->choices,
+                 f->choices);
+        return -1;
+    }
     if (x.found > 1) {
         snprintf(err, errlen, "字段 \"%s\"（%s）是 \"%s\"：参考数据中有 %d 个叫这个名字的%s（%s），请写代码 "
                  "field \"%s\" is \"%s\": %d %s entries have this name (%s); give the code",
@@ -596,8 +605,8 @@ static int s_header(import_t *im, char *err, size_t errlen)
                              "字段有 its fields are:", s_column(c, col), text, im->rt->label,
                              im->rt->name, col, text, im->rt->name);
             for (size_t j = 0; j < im->rt->nfields && n > 0 && (size_t) n < errlen; j++)
-                n += snprintf(err + n, errlen - (size_t) n, " %s(%s)", im->rt->fields[j].name,
-                              im->rt->fields[j].label);
+                n += snprintf(err + n, errlen - (size_t) n, "%s %s %s", j ? "," : "",
+                              im->rt->fields[j].label, im->rt->fields[j].name);
             return -1;
         }
         for (int d = 0; d < c; d++)

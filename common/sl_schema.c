@@ -870,9 +870,18 @@ int sl_schema_entry_value(const sl_field_t *f, const char *v, size_t len, long t
     }
     case SL_F_ENUM: {
         int c = s_choice_entry(f, v, len);
-        if (c < 0)
-            return s_check_string(f, v, len, NULL, false, err, errlen, field_out) ? -1
-                   : s_bad(err, errlen, field_out, f, "field \"%s\": no such choice", f->name);
+        if (c < 0) {
+            char list[600], name[SL_MAX_NAME_BYTES + 1], label[SL_MAX_NAME_BYTES * 3];
+            size_t used = 0;
+            list[0] = 0;
+            for (size_t i = 0; used < sizeof list && sl_schema_choice(f, i, name, sizeof name,
+                                                                       label, sizeof label); i++)
+                used += (size_t) snprintf(list + used, sizeof list - used, "%s%s %s", i ? "、" : "",
+                                          label, name);
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为其中之一 field \"%s\" "
+                         "is \"%s\", must be one of: %s", f->name, f->label, s_quote(v, len, quoted),
+                         f->name, s_quote(v, len, quoted), list);
+        }
         if (!sl_schema_part(f->choices, (size_t) c, out, cap))
             return -1;
         return (int) strlen(out);
@@ -965,8 +974,8 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
                                s_quote(names[i], strlen(names[i]), quoted), rt->name,
                                s_quote(names[i], strlen(names[i]), quoted));
             for (size_t j = 0; j < rt->nfields && len > 0 && (size_t) len < errlen; j++)
-                len += snprintf(err + len, errlen - (size_t) len, " %s(%s)", rt->fields[j].name,
-                                rt->fields[j].label);
+                len += snprintf(err + len, errlen - (size_t) len, "%s %s %s", j ? "," : "",
+                                rt->fields[j].label, rt->fields[j].name);
             return -1;
         }
         size_t k = (size_t) (f - rt->fields);

@@ -132,7 +132,7 @@ static void s_choices(void)
     s_same("problem_report", "reporter_kind", "Courier", 0, "courier");
     s_same("problem_report", "reporter_kind", "ＣＯＵＲＩＥＲ", 0, "courier");
     s_same("problem_report", "reporter_kind", " 快递员　", 0, "courier");
-    s_same("problem_report", "reporter_kind", "快递", 0, "ERR:courier(快递员)");
+    s_same("problem_report", "reporter_kind", "快递", 0, "ERR:快递员 courier");
     s_same("service_matter", "status", "已完成", 0, "done");
     s_same("service_matter", "status", "IN_PROGRESS", 0, "in_progress");
 }

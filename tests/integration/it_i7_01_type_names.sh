@@ -19,7 +19,7 @@ check "--type problem_report gives the same rows" \
   [ "$(site record list --data "$T/qu01.a" --type problem_report --tsv)" = "$(site record list --data "$T/qu01.a" --type 问题上报 --tsv)" ]
 check "--type 一事一评 lists none of them" \
   [ "$(site record list --data "$T/qu01.a" --type 一事一评 --tsv | wc -l)" = 0 ]
-expect "an unknown type name is refused, listing the types" 64 "problem_report(问题上报)" \
+expect "an unknown type name is refused, listing the types" 64 "问题上报 problem_report" \
   site record list --data "$T/qu01.a" --type 问题
 printf 'reporter_kind,summary,reported_on\nresident,井盖松动,2025-03-06\n' >"$T/r.csv"
 expect "record import takes the Chinese name" 0 "问题上报" site record import --data "$T/qu01.a" 问题上报 "$T/r.csv"
