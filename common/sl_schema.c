@@ -751,7 +751,7 @@ long sl_schema_date_entry(const char *s, size_t len)
         if (d < 0 || !s_word(buf, (size_t) n, &i, forms[f][2]) || i != (size_t) n)
             continue;
         char iso[48];                       /* y < 10000, m and d < 100 */
-        snprintf(iso, sizeof iso, "%04ld-%02ld-%02ld", y, m, d);
+        snprintf(iso, sizeof iso, "%04d-%02d-%02d", (int) y, (int) m, (int) d);
         return sl_schema_date(iso, 10);
     }
     return -1;
