@@ -371,8 +371,10 @@ char sl_csv_guess_separator(const char *data, size_t len)
     for (size_t i = 0; i < len && (quoted || (data[i] != '\n' && data[i] != '\r')); i++) {
         if (data[i] == '"')
             quoted = !quoted;
-        else if (!quoted)
-            data[i] == '\t' ? tabs++ : data[i] == ',' ? commas++ : 0;
+        else if (!quoted && data[i] == '\t')
+            tabs++;
+        else if (!quoted && data[i] == ',')
+            commas++;
     }
     return tabs > commas ? '\t' : ',';
 }
