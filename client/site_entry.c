@@ -542,11 +542,17 @@ static void s_explain_seqs(char *err, size_t errlen, uint64_t base, const long *
 {
     char extra[600] = "";
     size_t used = 0;
-    for (const char *p = strchr(err, '#'); p; p = strchr(p + 1, '#')) {
+    unsigned long long said[4];
+    size_t nsaid = 0;
+    for (const char *p = strchr(err, '#'); p && nsaid < 4; p = strchr(p + 1, '#')) {
         char *end;
         unsigned long long seq = strtoull(p + 1, &end, 10);
-        if (end == p + 1 || seq <= base || seq > base + nlines || strstr(extra, p) == extra)
+        bool again = false;
+        for (size_t i = 0; i < nsaid; i++)
+            again = again || said[i] == seq;
+        if (end == p + 1 || seq <= base || seq > base + nlines || again)
             continue;
+        said[nsaid++] = seq;
         long line = lines[seq - base - 1];
         int n = snprintf(extra + used, sizeof extra - used, "；#%llu 是本文件第 %ld 行，因导入未完成而没有保存 "
                          "#%llu was line %ld of this file, not saved since the import stopped",
@@ -809,8 +815,12 @@ site_entry_rc_t site_entry_import(site_store_t *store, const sl_rtype_t *rt, FIL
                && s_same_file(store, hash, err, errlen)) {
         /* refused: err says when it was imported */
     } else if (sl_csv_decode(raw, rawlen, &text, &textlen, res->encoding,
-                             sizeof res->encoding, err, errlen) == 0
-               && (im.csv = sl_csv_from_buffer(text, textlen)) != NULL) {
+                             sizeof res->encoding, err, errlen) != 0) {
+        /* refused: err names the encoding */
+    } else if ((im.csv = sl_csv_from_buffer(text, textlen)) == NULL) {
+        snprintf(err, errlen, "内存不足 out of memory");
+        rc = SITE_ENTRY_FAIL;
+    } else {
         res->separator = sl_csv_guess_separator(text, textlen);
         sl_csv_set_separator(im.csv, res->separator);
         if (s_header(&im, err, errlen) == 0) {
