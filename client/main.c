@@ -1,10 +1,12 @@
 /* shuanglian-site: the community service center's tool.
  *
  *   shuanglian-site init --site ID [--server ENDPOINT] [--data DIR]
- *   shuanglian-site record add TYPE FIELD=VALUE…
- *   shuanglian-site record import TYPE FILE.csv
- *   shuanglian-site record list [--type TYPE] [--limit N]
- *   shuanglian-site record types
+ *   shuanglian-site record add TYPE FIELD=VALUE…      (asks on a terminal for what is missing)
+ *   shuanglian-site record import TYPE FILE.csv [--allow-duplicates|--skip-duplicates]
+ *   shuanglian-site record export TYPE FILE.csv
+ *   shuanglian-site record list [--type TYPE] [--limit N] [--tsv]
+ *   shuanglian-site record types [TYPE] [--brief|--same-row]
+ *   shuanglian-site record imports
  *   shuanglian-site status
  *   shuanglian-site sync [--watch]
  *   shuanglian-site ref list [KIND]
@@ -26,12 +28,14 @@
 #include "sl_schema.h"
 #include "sl_text.h"
 #include <czmq.h>
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PROG "shuanglian-site"
 #define DEFAULT_DATA "site-data"
@@ -159,33 +163,111 @@ static const sl_rtype_t *s_type(const char *command, const char *name)
     return rt;
 }
 
+/* ---- record add, with prompts on a terminal ------------------------------------------ */
+
+typedef struct {
+    char (*values)[SL_MAX_TEXT_BYTES + 1];
+    char (*labels)[300];
+    size_t n, cap;
+} prompt_choices_t;
+
+static int s_prompt_choice(void *ctx, const char *value, const char *label)
+{
+    prompt_choices_t *c = ctx;
+    if (c->n >= c->cap)
+        return 1;
+    snprintf(c->values[c->n], sizeof c->values[c->n], "%s", value);
+    snprintf(c->labels[c->n], sizeof c->labels[c->n], "%s", label);
+    c->n++;
+    return 0;
+}
+
+/* Asks for one field on the terminal until the answer reads as the field
+ * reads it (a number picks a choice).  0 with the answer in out, or -1 at
+ * the end of input. */
+static int s_prompt_field(site_store_t *store, const sl_field_t *f, char *out, size_t cap)
+{
+    enum { MAX_CHOICES = 40 };
+    static char values[MAX_CHOICES][SL_MAX_TEXT_BYTES + 1];
+    static char labels[MAX_CHOICES][300];
+    prompt_choices_t c = { values, labels, 0, MAX_CHOICES };
+    site_entry_choices(store, f, MAX_CHOICES, s_prompt_choice, &c);
+    char today[11];
+    sl_schema_date_text(sl_schema_today(), today);
+    fprintf(stderr, "%s %s（必填 required）\n", f->label, f->name);
+    for (size_t i = 0; i < c.n; i++)
+        fprintf(stderr, "  %2zu  %s\n", i + 1, labels[i]);
+    if (f->type == SL_F_REF && c.n == 0)
+        fprintf(stderr, "  （本站点还没有%s参考数据，先同步一次 no %s reference data yet: sync first）\n",
+                f->label, f->choices);
+    const char *hint = c.n ? "输入编号或值 number or value"
+                     : f->type == SL_F_DATE ? "日期 date，如 2026-03-05 或 2026/3/5"
+                     : f->type == SL_F_INT ? "整数 whole number"
+                     : f->type == SL_F_ITEM ? "记录序号 record, #SEQ" : "文字 text";
+    for (;;) {
+        if (f->type == SL_F_DATE)
+            fprintf(stderr, "%s（回车 = 今天 Enter = today %s）: ", hint, today);
+        else
+            fprintf(stderr, "%s: ", hint);
+        fflush(stderr);
+        char line[SL_MAX_TEXT_BYTES + 2];
+        if (!fgets(line, sizeof line, stdin))
+            return -1;
+        line[strcspn(line, "\r\n")] = 0;
+        char err[900], text[SL_MAX_TEXT_BYTES + 1], half[32], *end;
+        long pick = sl_schema_halfwidth(line, strlen(line), half, sizeof half) > 0
+                    ? strtol(half, &end, 10) : 0;
+        while (pick && *end == ' ')
+            end++;
+        if (c.n && pick >= 1 && (size_t) pick <= c.n && *end == 0) {
+            snprintf(out, cap, "%s", values[pick - 1]);     /* a number picks a choice */
+            return 0;
+        }
+        int n = sl_schema_entry_value(f, line, strlen(line), sl_schema_today(), text,
+                                      sizeof text, err, sizeof err, NULL);
+        if (n == 0 && f->type == SL_F_DATE) {
+            snprintf(out, cap, "%s", today);
+            return 0;
+        }
+        if (n > 0) {
+            snprintf(out, cap, "%s", text);
+            return 0;
+        }
+        fprintf(stderr, "  %s\n", n == 0 ? "必填，请输入 required: please answer" : err);
+    }
+}
+
 static int s_record_add(int argc, char **argv)
 {
     sl_opt_t opts[] = { DATA_OPT };
     char *pos[SL_MAX_FIELDS + 1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " record add", "TYPE FIELD=VALUE… [--data DIR]",
-                          "Saves one record locally (works offline).  'record types' lists the "
-                          "types and fields; Chinese names work too (一事一评 星级=5).  A record "
-                          "id may be given as #SEQ, the number that "
-                          "'record list' shows.\nexample: " PROG " record add rating item=#12 stars=5",
+                          "保存一条记录（不需要网络） Saves one record locally (works offline).  "
+                          "'record types' lists the types and fields; Chinese names work too "
+                          "(一事一评 星级=5).  Dates may be 2026-03-05, 2026/3/5 or 2026年3月5日.  "
+                          "A record id may be given as #SEQ, the number that 'record list' shows; "
+                          "a unit or member by its code or name.  On a terminal, required fields "
+                          "left out are asked for, with the choices numbered.\n"
+                          "example: " PROG " record add rating item=#12 stars=5",
                           opts, 1, pos, SL_MAX_FIELDS + 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos < 1) {
-        fprintf(stderr, PROG " record add: TYPE is required (see " PROG " record types)\n");
+        fprintf(stderr, PROG " record add: 缺少记录类型 TYPE is required (see " PROG
+                " record types)\n");
         return SL_EXIT_USAGE;
     }
     const sl_rtype_t *rt = s_type(PROG " record add", pos[0]);
     if (!rt)
         return SL_EXIT_USAGE;
     const char *names[SL_MAX_FIELDS], *values[SL_MAX_FIELDS];
-    char *copies[SL_MAX_FIELDS];
-    size_t n = 0;
+    char *copies[SL_MAX_FIELDS], *answers[SL_MAX_FIELDS];
+    size_t n = 0, nanswers = 0;
     for (size_t i = 1; i < npos; i++) {
         char *eq = strchr(pos[i], '=');
         if (!eq || eq == pos[i]) {
-            fprintf(stderr, PROG " record add: \"%s\" must be FIELD=VALUE\n", pos[i]);
+            fprintf(stderr, PROG " record add: \"%s\" 应写成 字段=值 must be FIELD=VALUE\n", pos[i]);
             for (size_t k = 0; k < n; k++)
                 free(copies[k]);
             return SL_EXIT_USAGE;
@@ -197,7 +279,26 @@ static int s_record_add(int argc, char **argv)
     }
     site_store_t *store = s_open(PROG " record add");
     rc = store ? 0 : SL_EXIT_FAIL;
-    char err[1200];
+    /* On a terminal, ask for the required fields left out; never when the
+     * input is a file or a pipe (scripts get the refusal and exit 64). */
+    const sl_field_t *missing[SL_MAX_FIELDS];
+    size_t nmissing = rc == 0 && isatty(STDIN_FILENO)
+                      ? site_entry_missing(rt, n, names, values, missing, SL_MAX_FIELDS) : 0;
+    if (nmissing)
+        fprintf(stderr, "%s %s：还需要填 %zu 项 %zu more required field(s)\n", rt->label, rt->name,
+                nmissing, nmissing);
+    for (size_t m = 0; rc == 0 && m < nmissing && n < SL_MAX_FIELDS; m++) {
+        char answer[SL_MAX_TEXT_BYTES + 1];
+        if (s_prompt_field(store, missing[m], answer, sizeof answer)) {
+            fprintf(stderr, "\n" PROG " record add: 未保存 not saved: 输入已结束 input ended\n");
+            rc = SL_EXIT_USAGE;
+            break;
+        }
+        answers[nanswers] = strdup(answer);
+        names[n] = missing[m]->name;
+        values[n++] = answers[nanswers++];
+    }
+    char err[2048];
     site_entry_saved_t saved;
     if (!rc) {
         rc = (int) site_entry_add(store, rt, n, names, values, &saved, err, sizeof err, NULL);
@@ -212,33 +313,56 @@ static int s_record_add(int argc, char **argv)
         if (saved.warning[0])
             printf("  注意 note: %s\n", saved.warning);
     }
-    for (size_t k = 0; k < n; k++)
+    for (size_t k = 0; k < nanswers; k++)
+        free(answers[k]);
+    for (size_t k = 0; k < n - nanswers; k++)
         free(copies[k]);
     site_store_destroy(&store);
     return rc;
 }
 
+/* ---- record import, export, imports ---------------------------------------------------- */
+
 static int s_record_import(int argc, char **argv)
 {
-    sl_opt_t opts[] = { DATA_OPT };
+    bool allow = false, skip = false;
+    sl_opt_t opts[] = {
+        DATA_OPT,
+        { "--allow-duplicates", NULL, "照样保存重复的行和导入过的文件 save duplicate rows, and a file "
+          "imported before, anyway", NULL, &allow },
+        { "--skip-duplicates", NULL, "只保存不重复的行 save only the rows that are not duplicates",
+          NULL, &skip },
+    };
     char *pos[2];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " record import", "TYPE FILE.csv [--data DIR]",
-                          "Saves every row of a CSV file (UTF-8, first row = field names) as a "
-                          "record of TYPE.  All rows or none: the first bad row stops the "
-                          "import and nothing is saved.", opts, 1, pos, 2, &npos);
+    int rc = sl_cli_parse(argc, argv, PROG " record import",
+                          "TYPE FILE.csv [--allow-duplicates | --skip-duplicates] [--data DIR]",
+                          "把表格文件的每一行存为一条记录，全部保存或全部不保存 Saves every row of a CSV "
+                          "file as a record of TYPE, all or none: the first bad row stops the "
+                          "import, naming its line and column, and nothing is saved.  The file may "
+                          "be saved by Excel or WPS as CSV UTF-8, CSV (GBK) or Unicode text "
+                          "(UTF-16, tab-separated); the first row names the fields (Chinese "
+                          "labels or field names); empty rows and columns and a 序号 column are "
+                          "ignored.  A file or rows already saved are refused, naming when.",
+                          opts, 3, pos, 2, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos != 2) {
-        fprintf(stderr, PROG " record import: TYPE and FILE are required\n");
+        fprintf(stderr, PROG " record import: 需要记录类型和文件 TYPE and FILE are required\n");
+        return SL_EXIT_USAGE;
+    }
+    if (allow && skip) {
+        fprintf(stderr, PROG " record import: --allow-duplicates 和 --skip-duplicates 只能选一个 "
+                "give one of --allow-duplicates and --skip-duplicates\n");
         return SL_EXIT_USAGE;
     }
     const sl_rtype_t *rt = s_type(PROG " record import", pos[0]);
     if (!rt)
         return SL_EXIT_USAGE;
-    FILE *f = strcmp(pos[1], "-") == 0 ? stdin : fopen(pos[1], "r");
+    FILE *f = strcmp(pos[1], "-") == 0 ? stdin : fopen(pos[1], "rb");
     if (!f) {
-        fprintf(stderr, PROG " record import: cannot read %s\n", pos[1]);
+        fprintf(stderr, PROG " record import: 无法读取 cannot read %s: %s\n", pos[1],
+                strerror(errno));
         return SL_EXIT_FAIL;
     }
     site_store_t *store = s_open(PROG " record import");
@@ -247,19 +371,129 @@ static int s_record_import(int argc, char **argv)
             fclose(f);
         return SL_EXIT_FAIL;
     }
-    char err[1200];
-    long rows = 0;
-    rc = (int) site_entry_import(store, rt, f, &rows, err, sizeof err);
-    if (rc)
-        fprintf(stderr, PROG " record import: %s: %s; 没有保存任何记录 nothing was saved\n", pos[1],
-                err);
-    else
-        printf("已保存 saved: %ld %s (%s) records from %s\n", rows, rt->label, rt->name, pos[1]);
+    static char err[8192];
+    static site_entry_import_t res;
+    const char *base = strrchr(pos[1], '/');
+    site_entry_import_opts_t io = { .file_name = base ? base + 1 : pos[1],
+                                    .allow_duplicates = allow, .skip_duplicates = skip };
+    rc = (int) site_entry_import(store, rt, f, &io, &res, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, PROG " record import: %s: %s\n", pos[1], err);
+        if (res.notes[0])
+            fprintf(stderr, "%s", res.notes);
+        fprintf(stderr, "  没有保存任何记录 nothing was saved\n");
+    } else {
+        printf("已保存 saved: %ld 条%s %s records from %s（%s%s）\n", res.rows, rt->label, rt->name,
+               pos[1], res.encoding, res.separator == '\t' ? ", 制表符分隔 tab-separated" : "");
+        if (res.blank)
+            printf("  跳过空行 empty rows ignored: %ld\n", res.blank);
+        if (res.ignored[0])
+            printf("  忽略的列 columns ignored: %s\n", res.ignored);
+        if (res.skipped)
+            printf("  跳过重复的行 duplicate rows skipped: %ld\n", res.skipped);
+        if (res.duplicates)
+            printf("  照样保存的重复行 duplicate rows saved anyway: %ld\n", res.duplicates);
+        if (res.notes[0])
+            printf("%s", res.notes);
+        if (res.import_no)
+            printf("  第 %ld 次导入 import %ld (record imports)\n", res.import_no, res.import_no);
+    }
     if (f != stdin)
         fclose(f);
     site_store_destroy(&store);
     return rc;
 }
+
+static int s_record_export(int argc, char **argv)
+{
+    sl_opt_t opts[] = { DATA_OPT };
+    char *pos[2];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " record export", "TYPE FILE.csv [--data DIR]",
+                          "把一种记录存为表格文件 Writes every record of TYPE, oldest first, to a "
+                          "CSV file that Excel and WPS open as it is (UTF-8 with a byte-order "
+                          "mark, Chinese headings, choices by their Chinese names) and that "
+                          "'record import' reads back unchanged.  The 序号 column is this site's "
+                          "seq (import ignores it).  FILE - writes standard output.",
+                          opts, 1, pos, 2, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (npos != 2) {
+        fprintf(stderr, PROG " record export: 需要记录类型和文件 TYPE and FILE are required\n");
+        return SL_EXIT_USAGE;
+    }
+    const sl_rtype_t *rt = s_type(PROG " record export", pos[0]);
+    if (!rt)
+        return SL_EXIT_USAGE;
+    site_store_t *store = s_open(PROG " record export");
+    if (!store)
+        return SL_EXIT_FAIL;
+    FILE *f = strcmp(pos[1], "-") == 0 ? stdout : fopen(pos[1], "wb");
+    if (!f) {
+        fprintf(stderr, PROG " record export: 无法写入 cannot write %s: %s\n", pos[1],
+                strerror(errno));
+        site_store_destroy(&store);
+        return SL_EXIT_FAIL;
+    }
+    char err[600];
+    long rows = 0;
+    rc = site_entry_export(store, rt, f, &rows, err, sizeof err) ? SL_EXIT_FAIL : 0;
+    if (f != stdout && fclose(f) != 0 && rc == 0) {
+        snprintf(err, sizeof err, "%s", strerror(errno));
+        rc = SL_EXIT_FAIL;
+    }
+    if (rc)
+        fprintf(stderr, PROG " record export: %s: %s\n", pos[1], err);
+    else if (f != stdout)
+        printf("已导出 exported: %ld 条%s %s records to %s\n", rows, rt->label, rt->name, pos[1]);
+    site_store_destroy(&store);
+    return rc;
+}
+
+static int s_import_row(void *ctx, const site_import_t *im)
+{
+    char no[24], when[32], rows[24], range[64];
+    const sl_rtype_t *rt = sl_schema_find(im->type, strlen(im->type));
+    snprintf(no, sizeof no, "%ld", im->no);
+    s_time(im->at_ms, when, sizeof when);
+    snprintf(rows, sizeof rows, "%ld", im->rows);
+    snprintf(range, sizeof range, "#%llu-#%llu", (unsigned long long) im->first_seq,
+             (unsigned long long) im->last_seq);
+    const char *row[] = { no, when, rt ? rt->label : im->type, rows, range, im->encoding,
+                          im->file };
+    return sl_table_add(ctx, row);
+}
+
+static int s_record_imports(int argc, char **argv)
+{
+    sl_opt_t opts[] = { DATA_OPT };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " record imports", "[--data DIR]",
+                          "列出以前的导入 Lists the CSV imports of this site, newest first: when, "
+                          "the type, how many records (their seqs), the file's encoding and name.",
+                          opts, 1, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    site_store_t *store = s_open(PROG " record imports");
+    if (!store)
+        return SL_EXIT_FAIL;
+    const char *heads[] = { "导入 no", "时间 when", "类型 type", "条数 rows", "记录 records",
+                            "编码 encoding", "文件 file" };
+    sl_table_t *t = sl_table_new(7, heads);
+    sl_table_align(t, 0, 'r');
+    sl_table_align(t, 3, 'r');
+    rc = t && site_store_imports_each(store, 0, s_import_row, t) == 0 ? 0 : SL_EXIT_FAIL;
+    if (rc)
+        fprintf(stderr, PROG " record imports: 无法读取导入记录 cannot read the import history\n");
+    else
+        sl_table_print(t, stdout);
+    sl_table_destroy(&t);
+    site_store_destroy(&store);
+    return rc;
+}
+
+/* ---- record list, types ---------------------------------------------------------------- */
 
 struct list_ctx {
     site_store_t *store;
@@ -313,15 +547,17 @@ static int s_record_list(int argc, char **argv)
     bool tsv = false;
     sl_opt_t opts[] = {
         DATA_OPT,
-        { "--type", "TYPE", "only records of this type", &type, NULL },
-        { "--limit", "N", "newest N records (default 20; 0 = all)", &limit, NULL },
-        { "--tsv", NULL, "machine-readable output", NULL, &tsv },
+        { "--type", "TYPE", "只列这一种记录（中文或英文名） only records of this type", &type, NULL },
+        { "--limit", "N", "最新的 N 条（默认 20；0 = 全部） newest N records (default 20; 0 = all)",
+          &limit, NULL },
+        { "--tsv", NULL, "制表符分隔，供脚本读取 tab-separated, for scripts", NULL, &tsv },
     };
     char *pos[1];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " record list", "[--type TYPE] [--limit N] [--tsv]",
-                          "Lists saved records, newest first, with their sync state.",
-                          opts, 4, pos, 0, &npos);
+    int rc = sl_cli_parse(argc, argv, PROG " record list",
+                          "[--type TYPE] [--limit N] [--tsv] [--data DIR]",
+                          "列出记录，最新的在前 Lists saved records, newest first, with their sync "
+                          "state and, for items, their current status.", opts, 4, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     long lim;
@@ -352,82 +588,192 @@ static int s_record_list(int argc, char **argv)
     return rc;
 }
 
+/* A status of a lifecycle for people: "已完成 done". */
+static const char *s_status_text(const sl_lifecycle_t *life, const char *name, char *out,
+                                 size_t cap)
+{
+    char label[64] = "";
+    int i = sl_schema_status(life, name, strlen(name));
+    if (i >= 0)
+        sl_schema_part(life->labels, (size_t) i, label, sizeof label);
+    snprintf(out, cap, "%s%s%s", label, label[0] ? " " : "", name);
+    return out;
+}
+
+/* A '|'-separated list of statuses as "计划 planned、推进中 in_progress". */
+static void s_statuses_text(const sl_lifecycle_t *life, const char *list, char *out, size_t cap)
+{
+    char name[32], text[100];
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; list && used < cap && sl_schema_part(list, i, name, sizeof name); i++)
+        used += (size_t) snprintf(out + used, cap - used, "%s%s", i ? "、" : "",
+                                  s_status_text(life, name, text, sizeof text));
+}
+
+/* The lifecycle of a type and its same-row rule, after its fields. */
+static void s_type_rules(const sl_rtype_t *rt)
+{
+    const sl_lifecycle_t *l = rt->life;
+    char a[100], b[100], list[600];
+    if (l) {
+        printf("状态和进展 statuses and the moves an update (进展) may make:\n");
+        s_statuses_text(l, l->create ? l->create : l->initial, list, sizeof list);
+        printf("  新建时 created as: %s\n", list);
+        if (l->create_needs) {
+            s_statuses_text(l, l->create_needs, list, sizeof list);
+            printf("  新建为 %s 时须有责任单位或党员 needs a unit or member\n", list);
+        }
+        for (size_t m = 0; m < l->nmoves; m++) {
+            const char *needs = l->moves[m].needs;
+            printf("  %s → %s%s\n", s_status_text(l, l->moves[m].from, a, sizeof a),
+                   s_status_text(l, l->moves[m].to, b, sizeof b),
+                   !needs ? "" : strcmp(needs, "note") == 0 ? "（须写说明 needs a note）"
+                                                             : "（须有责任单位或党员 needs a unit or member）");
+        }
+        printf("  评价、计数 rated and counted when: %s\n", s_status_text(l, l->good, a, sizeof a));
+    }
+    char zh[400], en[400];
+    site_entry_same_row_text(rt, zh, sizeof zh, en, sizeof en);
+    printf("重复的行 the same row (record import): %s相同 same %s\n", zh, en);
+}
+
+/* The range column of a field: its choices, what it refers to, its limits. */
+static void s_field_range(const sl_field_t *f, char *range, size_t cap)
+{
+    if (f->type == SL_F_ENUM) {
+        char name[65], label[65];
+        size_t used = 0;
+        range[0] = 0;
+        for (size_t c = 0; used < cap && sl_schema_choice(f, c, name, sizeof name, label,
+                                                          sizeof label); c++)
+            used += (size_t) snprintf(range + used, cap - used, "%s%s %s", c ? " | " : "",
+                                      label, name);
+    } else if (f->type == SL_F_ITEM && strcmp(f->choices, "*") == 0) {
+        snprintf(range, cap, "本站点任一记录 any record of this site");
+    } else if (f->type == SL_F_ITEM) {
+        char name[SL_MAX_NAME_BYTES + 1];
+        size_t used = 0;
+        for (size_t i = 0; used < cap && sl_schema_part(f->choices, i, name, sizeof name); i++) {
+            const sl_rtype_t *t = sl_schema_find(name, strlen(name));
+            used += (size_t) snprintf(range + used, cap - used, "%s%s %s", i ? " | " : "",
+                                      t ? t->label : "", name);
+        }
+    } else if (f->type == SL_F_REF) {
+        const sl_refkind_t *k = sl_refkind_find(f->choices);
+        snprintf(range, cap, "%s %s 代码或名称 code or name", k ? k->label : "", f->choices);
+    } else if (f->type == SL_F_DATE) {
+        snprintf(range, cap, "2000-01-01..2099-12-31，不晚于明天 not after tomorrow");
+    } else if (f->type == SL_F_TEXT) {
+        snprintf(range, cap, "%lld..%lld 字 chars", (long long) f->min, (long long) f->max);
+    } else {
+        snprintf(range, cap, "%lld..%lld", (long long) f->min, (long long) f->max);
+    }
+}
+
+static void s_type_fields(const sl_rtype_t *rt)
+{
+    static const char *tnames[] = { "文字 text", "整数 integer", "日期 date", "选项 choice",
+                                    "记录 record (#SEQ)", "参考数据 reference" };
+    const char *heads[] = { "字段 field", "名称 label", "类型 type", "必填 required",
+                            "范围 range" };
+    sl_table_t *t = sl_table_new(5, heads);
+    for (size_t k = 0; k < rt->nfields; k++) {
+        const sl_field_t *f = &rt->fields[k];
+        char range[600];
+        s_field_range(f, range, sizeof range);
+        const char *row[] = { f->name, f->label, tnames[f->type], f->required ? "是 yes" : "否 no",
+                              range };
+        sl_table_add(t, row);
+    }
+    sl_table_print(t, stdout);
+    sl_table_destroy(&t);
+}
+
 static int s_record_types(int argc, char **argv)
 {
-    bool markdown = false;
+    bool markdown = false, brief = false, same_row = false;
     sl_opt_t opts[] = {
         DATA_OPT,
+        { "--brief", NULL, "每种一行 one line per type", NULL, &brief },
+        { "--same-row", NULL, "每种记录怎样算重复的行 what makes two rows the same, per type", NULL,
+          &same_row },
         { "--markdown", NULL, "the catalog of proto/PROTOCOL.md section 7.2", NULL, &markdown },
     };
     char *pos[1];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " record types", "[--markdown]",
-                          "列出记录类型及其字段 Lists the record types and their fields.", opts, 2,
-                          pos, 0, &npos);
+    int rc = sl_cli_parse(argc, argv, PROG " record types",
+                          "[TYPE] [--brief | --same-row | --markdown] [--data DIR]",
+                          "列出记录类型及其字段 Lists the record types: each field with its Chinese "
+                          "name, kind and range, the statuses and the moves of an update, and "
+                          "what makes two rows the same for an import.  With TYPE (its name or "
+                          "Chinese name) only that type.", opts, 4, pos, 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (markdown) {
         sl_schema_markdown(stdout);
         return 0;
     }
-    static const char *tnames[] = { "文字 text", "整数 integer", "日期 date", "选项 choice",
-                                    "记录 record (#SEQ)", "参考数据 reference" };
-    for (size_t i = 0; i < sl_schema_count(); i++) {
-        const sl_rtype_t *rt = sl_schema_at(i);
-        printf("%s %s (%s)\n", rt->label, rt->name, rt->label_en);
-        const char *heads[] = { "字段 field", "名称 label", "类型 type", "必填 required",
-                                "范围 range" };
-        sl_table_t *t = sl_table_new(5, heads);
-        for (size_t k = 0; k < rt->nfields; k++) {
-            const sl_field_t *f = &rt->fields[k];
-            char range[300];
-            if (f->type == SL_F_ENUM) {
-                char name[65], label[65];
-                size_t used = 0;
-                range[0] = 0;
-                for (size_t c = 0; used < sizeof range
-                                   && sl_schema_choice(f, c, name, sizeof name, label, sizeof label); c++)
-                    used += (size_t) snprintf(range + used, sizeof range - used, "%s%s %s",
-                                              c ? " | " : "", name, label);
-            } else if (f->type == SL_F_ITEM)
-                snprintf(range, sizeof range, "%s", f->choices);
-            else if (f->type == SL_F_REF)
-                snprintf(range, sizeof range, "%s 代码 code", f->choices);
-            else if (f->type == SL_F_DATE)
-                snprintf(range, sizeof range, "2000-01-01..2099-12-31");
-            else if (f->type == SL_F_TEXT)
-                snprintf(range, sizeof range, "%lld..%lld 字 chars", (long long) f->min,
-                         (long long) f->max);
-            else
-                snprintf(range, sizeof range, "%lld..%lld", (long long) f->min, (long long) f->max);
-            const char *row[] = { f->name, f->label, tnames[f->type],
-                                  f->required ? "是 yes" : "否 no", range };
-            sl_table_add(t, row);
+    const sl_rtype_t *only = npos ? s_type(PROG " record types", pos[0]) : NULL;
+    if (npos && !only)
+        return SL_EXIT_USAGE;
+    if (brief || same_row) {
+        const char *heads[] = { "类型 type", "名称 name", brief ? "用途 what it records"
+                                : "这些字段相同即为重复的行 the same row: these fields equal" };
+        sl_table_t *t = sl_table_new(3, heads);
+        for (size_t i = 0; i < sl_schema_count(); i++) {
+            const sl_rtype_t *rt = sl_schema_at(i);
+            char zh[400], en[400], rule[820];
+            site_entry_same_row_text(rt, zh, sizeof zh, en, sizeof en);
+            snprintf(rule, sizeof rule, "%s (%s)", zh, en);
+            const char *row[] = { rt->label, rt->name, brief ? rt->label_en : rule };
+            if (!only || only == rt)
+                sl_table_add(t, row);
         }
         sl_table_print(t, stdout);
         sl_table_destroy(&t);
-        printf("\n");
+        return 0;
+    }
+    for (size_t i = 0; i < sl_schema_count(); i++) {
+        const sl_rtype_t *rt = sl_schema_at(i);
+        if (only && only != rt)
+            continue;
+        printf("%s %s (%s)\n", rt->label, rt->name, rt->label_en);
+        s_type_fields(rt);
+        s_type_rules(rt);
+        if (!only && i + 1 < sl_schema_count())
+            printf("\n");
     }
     return 0;
 }
 
 static int s_record(int argc, char **argv)
 {
-    if (argc >= 1 && strcmp(argv[0], "add") == 0)
-        return s_record_add(argc - 1, argv + 1);
-    if (argc >= 1 && strcmp(argv[0], "import") == 0)
-        return s_record_import(argc - 1, argv + 1);
-    if (argc >= 1 && strcmp(argv[0], "list") == 0)
-        return s_record_list(argc - 1, argv + 1);
-    if (argc >= 1 && strcmp(argv[0], "types") == 0)
-        return s_record_types(argc - 1, argv + 1);
+    static const sl_verb_t verbs[] = {
+        { "add", s_record_add }, { "import", s_record_import }, { "export", s_record_export },
+        { "list", s_record_list }, { "types", s_record_types }, { "imports", s_record_imports },
+    };
+    /* `record --data DIR VERB …` as well as `record VERB … --data DIR`. */
+    while (argc >= 2 && strcmp(argv[0], "--data") == 0) {
+        s_data = argv[1];
+        argc -= 2;
+        argv += 2;
+    }
+    for (size_t i = 0; argc >= 1 && i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(argv[0], verbs[i].verb) == 0)
+            return verbs[i].run(argc - 1, argv + 1);
     bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
+    if (argc >= 1 && !help)
+        fprintf(stderr, PROG " record: 没有 \"%s\" 这个命令 unknown verb \"%s\"\n\n", argv[0], argv[0]);
     fprintf(help ? stdout : stderr,
-            "usage: " PROG " record add|import|list|types …\n\n"
-            "  add TYPE FIELD=VALUE…    save one record (works offline)\n"
-            "  import TYPE FILE.csv     save every row of a CSV file, all or nothing\n"
-            "  list [--type TYPE]       newest records and whether they are synced\n"
-            "  types                    record types and their fields\n");
+            "usage: " PROG " record add|import|export|list|types|imports … [--data DIR]\n\n"
+            "  add TYPE FIELD=VALUE…    录入一条记录 save one record (works offline)\n"
+            "  import TYPE FILE.csv     导入表格文件，全部保存或全部不保存 save every row of a CSV\n"
+            "                           file, all or nothing\n"
+            "  export TYPE FILE.csv     导出为表格文件 write the records of TYPE to a CSV file\n"
+            "  list [--type TYPE]       查看记录 newest records and whether they are synced\n"
+            "  types                    记录类型和字段 record types and their fields\n"
+            "  imports                  以前的导入 the CSV imports done so far\n");
     return help ? 0 : SL_EXIT_USAGE;
 }
 
@@ -686,7 +1032,7 @@ static void s_usage(FILE *out)
         "synced to the district server when a link exists.\n\n"
         "verbs:\n"
         "  init      create this site's local store\n"
-        "  record    add, import, list records; list record types\n"
+        "  record    add, import, export, list records; record types; imports\n"
         "  status    local records, outbox, last sync (offline)\n"
         "  sync      send records to the server, receive reference data\n"
         "  ref       reference data received from the server\n"

@@ -40,14 +40,70 @@ site_entry_rc_t site_entry_add(site_store_t *store, const sl_rtype_t *rt, size_t
                                site_entry_saved_t *saved, char *err, size_t errlen,
                                const char **field);
 
+typedef struct {
+    const char *file_name;      /* named in the import history ("-": standard input) */
+    bool allow_duplicates;      /* save rows that are the same as records held, or as an
+                                   earlier row, and a file imported before */
+    bool skip_duplicates;       /* save only the rows that are not */
+} site_entry_import_opts_t;
+
+typedef struct {
+    long rows;                  /* records saved */
+    long skipped;               /* duplicate rows not saved (skip_duplicates) */
+    long duplicates;            /* duplicate rows saved anyway (allow_duplicates) */
+    long blank;                 /* empty rows ignored (Excel's ,,,,) */
+    long import_no;             /* its number in the import history; 0 when nothing was saved */
+    char encoding[40];          /* what the file was: "UTF-8", "GBK", "UTF-16LE" … */
+    char separator;             /* ',' or '\t' */
+    char ignored[200];          /* columns ignored: "A 列（序号）" */
+    char notes[4096];           /* a line per duplicate row found */
+} site_entry_import_t;
+
 /* Saves every row of a CSV file (first row: field names or Chinese labels),
- * all or none, in one transaction.  `rows` gets the number saved.  Errors
- * name the line. */
+ * all or none, in one transaction, and notes the import in the site's
+ * history.  The file may be UTF-8 (with or without BOM), GBK, GB18030 or
+ * UTF-16 (sl_csv_decode), comma- or tab-separated; empty rows, empty
+ * columns and a 序号 column are ignored.  A file imported before, or a row
+ * that is the same as a record held or an earlier row (sl_schema_same_row),
+ * is refused naming the earlier import or line, unless opts says to allow
+ * or skip duplicates; every duplicate is listed in res->notes.  Errors name
+ * the line and the column (as Excel names it: C). */
 site_entry_rc_t site_entry_import(site_store_t *store, const sl_rtype_t *rt, FILE *in,
-                                  long *rows, char *err, size_t errlen);
+                                  const site_entry_import_opts_t *opts,
+                                  site_entry_import_t *res, char *err, size_t errlen);
+
+/* The required fields of rt that names/values leave out or empty, in
+ * table order, into out (at most cap): what a prompt asks for.  A record
+ * given a 0.2.0 name with a default (done_on: done) lacks nothing there. */
+size_t site_entry_missing(const sl_rtype_t *rt, size_t n, const char *const *names,
+                          const char *const *values, const sl_field_t **out, size_t cap);
+
+/* What people may pick for field f, at most max, each as the value to
+ * enter and a label to show: a choice ("已完成 done"), a reference entry
+ * this site holds ("u1 区委办"), or one of the latest records an item field
+ * may name ("#12 问题上报 楼道堆放杂物").  fn returns non-zero to stop.
+ * Returns how many were offered. */
+size_t site_entry_choices(site_store_t *store, const sl_field_t *f, size_t max,
+                          int (*fn)(void *ctx, const char *value, const char *label), void *ctx);
+
+/* Writes every record of rt, oldest first, as CSV that Excel opens and
+ * site_entry_import reads back to the same records: UTF-8 with a BOM, CRLF,
+ * a 序号 column (this site's seq, ignored by import), then one column per
+ * field headed by its Chinese label; choices by their Chinese names, dates
+ * YYYY-MM-DD, record references as ids.  0 (rows written to *rows), or -1
+ * with a sentence. */
+int site_entry_export(site_store_t *store, const sl_rtype_t *rt, FILE *out, long *rows,
+                      char *err, size_t errlen);
+
+/* The fields of rt's same-row rule (sl_schema_same_row) for people:
+ * "单位、事项、日期" into zh and "unit, title, on" into en. */
+void site_entry_same_row_text(const sl_rtype_t *rt, char *zh, size_t zcap, char *en,
+                              size_t ecap);
 
 /* Renders a record for people: its fields with Chinese labels, choices by
- * label, and each record it refers to as "#SEQ title". */
+ * label, and each record it refers to as "#SEQ title"; a control character
+ * in a value (a record of 0.2.0, which took them) is shown escaped (\n,
+ * \t, \xHH): one record is one line. */
 void site_entry_render(site_store_t *store, const site_record_t *rec, char *out, size_t cap);
 
 #endif

@@ -174,6 +174,24 @@ static const sl_db_step_t s_steps[] = {
     /* 2: the fold's state of every item (common/sl_items.h), built from the
      * records already here; one rating per item is now a rule of the fold */
     { .sql = SL_ITEMS_SCHEMA "DROP TABLE unique_refs;", .fn = s_backfill },
+    /* 3: the history of CSV imports (record import): a file or rows
+     * imported before are named when they come again.  The records an
+     * import saved are the seqs first_seq..last_seq (one transaction);
+     * import_rows keeps the line each came from. */
+    { .sql =
+    "CREATE TABLE imports("
+    "  no INTEGER PRIMARY KEY,"
+    "  at_ms INTEGER NOT NULL,"           /* this computer's clock */
+    "  type TEXT NOT NULL,"
+    "  file TEXT NOT NULL,"               /* the file's name as given */
+    "  hash BLOB NOT NULL,"               /* BLAKE2b-256 of the file's bytes */
+    "  encoding TEXT NOT NULL,"
+    "  rows INTEGER NOT NULL,"
+    "  first_seq INTEGER NOT NULL,"
+    "  last_seq INTEGER NOT NULL);"
+    "CREATE INDEX imports_hash ON imports(hash);"
+    "CREATE TABLE import_rows("
+    "  seq INTEGER PRIMARY KEY, import_no INTEGER NOT NULL, line INTEGER NOT NULL) WITHOUT ROWID;" },
 };
 
 static const sl_db_schema_t s_db_schema = {
@@ -940,4 +958,118 @@ int site_store_ref_each(site_store_t *self, const char *kind, site_ref_fn fn, vo
         rc = -1;
     sqlite3_finalize(st);
     return rc;
+}
+
+/* ---- Import history (record import) --------------------------------------- */
+
+#define IMPORT_COLS "no, at_ms, type, file, encoding, rows, first_seq, last_seq"
+
+static void s_import_row(sqlite3_stmt *st, int col, site_import_t *im)
+{
+    im->no = (long) sqlite3_column_int64(st, col);
+    im->at_ms = sqlite3_column_int64(st, col + 1);
+    snprintf(im->type, sizeof im->type, "%s", sl_db_text(st, col + 2));
+    snprintf(im->file, sizeof im->file, "%s", sl_db_text(st, col + 3));
+    snprintf(im->encoding, sizeof im->encoding, "%s", sl_db_text(st, col + 4));
+    im->rows = (long) sqlite3_column_int64(st, col + 5);
+    im->first_seq = (uint64_t) sqlite3_column_int64(st, col + 6);
+    im->last_seq = (uint64_t) sqlite3_column_int64(st, col + 7);
+}
+
+/* Runs a query that binds one value (a blob of n bytes, or an integer when
+ * blob is NULL) and reads an import from its first columns, plus an
+ * integer after them into *extra when not NULL.  1, 0 none, -1. */
+static int s_import_query(site_store_t *self, const char *sql, const void *blob, size_t n,
+                          int64_t value, site_import_t *out, long *extra)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db, sql);
+    if (!st)
+        return -1;
+    if (blob)
+        sqlite3_bind_blob(st, 1, blob, (int) n, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, 1, value);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        s_import_row(st, 0, out);
+        if (extra)
+            *extra = (long) sqlite3_column_int64(st, 8);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int site_store_import_by_hash(site_store_t *self, const uint8_t hash[SL_HASH_BYTES],
+                              site_import_t *out)
+{
+    return s_import_query(self, "SELECT " IMPORT_COLS " FROM imports WHERE hash = ?"
+                          " ORDER BY no DESC LIMIT 1", hash, SL_HASH_BYTES, 0, out, NULL);
+}
+
+int site_store_import_of(site_store_t *self, uint64_t seq, site_import_t *out, long *line)
+{
+    return s_import_query(self, "SELECT i.no, i.at_ms, i.type, i.file, i.encoding, i.rows,"
+                          " i.first_seq, i.last_seq, r.line FROM import_rows r"
+                          " JOIN imports i ON i.no = r.import_no WHERE r.seq = ?", NULL, 0,
+                          (int64_t) seq, out, line);
+}
+
+long site_store_import_note(site_store_t *self, const site_import_t *im,
+                            const uint8_t hash[SL_HASH_BYTES])
+{
+    if (!self->in_txn)
+        return -1;
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "INSERT INTO imports(at_ms, type, file, hash, encoding, rows, first_seq, last_seq)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, im->at_ms);
+    sqlite3_bind_text(st, 2, im->type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, im->file, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, hash, SL_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, im->encoding, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, im->rows);
+    sqlite3_bind_int64(st, 7, (int64_t) im->first_seq);
+    sqlite3_bind_int64(st, 8, (int64_t) im->last_seq);
+    long no = sqlite3_step(st) == SQLITE_DONE ? (long) sqlite3_last_insert_rowid(self->db) : -1;
+    sqlite3_finalize(st);
+    return no;
+}
+
+int site_store_import_rows(site_store_t *self, long import_no, uint64_t first_seq,
+                           const long *lines, size_t n)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "INSERT INTO import_rows(seq, import_no, line) VALUES (?, ?, ?)");
+    int rc = st && self->in_txn ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, (int64_t) (first_seq + i));
+        sqlite3_bind_int64(st, 2, import_no);
+        sqlite3_bind_int64(st, 3, lines[i]);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int site_store_imports_each(site_store_t *self, long limit,
+                            int (*fn)(void *ctx, const site_import_t *im), void *ctx)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT " IMPORT_COLS " FROM imports ORDER BY no DESC LIMIT ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, limit > 0 ? limit : -1);
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        site_import_t im;
+        s_import_row(st, 0, &im);
+        rc = fn(ctx, &im);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : 0;
 }

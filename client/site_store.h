@@ -137,4 +137,37 @@ typedef int (*site_ref_fn)(void *ctx, const char *kind, const char *key, const c
                            size_t value_len, uint64_t lseq);
 int site_store_ref_each(site_store_t *self, const char *kind, site_ref_fn fn, void *ctx);
 
+/* ---- Import history (record import) ----------------------------------------
+ * Each CSV import that saved records is one row: when, the type, the
+ * file's name and hash, its encoding, the rows saved (records
+ * first_seq..last_seq, one transaction) and the line of each; a file or a
+ * row seen before is named by it (docs/USER-GUIDE.md section 5). */
+typedef struct {
+    long no;                    /* 1, 2, 3 … */
+    int64_t at_ms;              /* this computer's clock */
+    char type[SL_MAX_NAME_BYTES + 1];
+    char file[256];
+    char encoding[40];
+    long rows;
+    uint64_t first_seq, last_seq;
+} site_import_t;
+
+/* The latest import of a file with this hash: 1 found, 0 none, -1 error. */
+int site_store_import_by_hash(site_store_t *self, const uint8_t hash[SL_HASH_BYTES],
+                              site_import_t *out);
+/* The import that saved record seq, and the file's line it came from:
+ * 1, 0 when the record was not imported, -1 error. */
+int site_store_import_of(site_store_t *self, uint64_t seq, site_import_t *out, long *line);
+/* Records an import inside the open entry transaction (kept with its rows
+ * or not at all): its number, or -1.  im->no is not read. */
+long site_store_import_note(site_store_t *self, const site_import_t *im,
+                            const uint8_t hash[SL_HASH_BYTES]);
+/* The line of each record of the import, records first_seq … first_seq + n - 1. */
+int site_store_import_rows(site_store_t *self, long import_no, uint64_t first_seq,
+                           const long *lines, size_t n);
+/* Imports, newest first, at most `limit` (0: all); stops when fn returns
+ * non-zero.  0, or -1 on a database error. */
+int site_store_imports_each(site_store_t *self, long limit,
+                            int (*fn)(void *ctx, const site_import_t *im), void *ctx);
+
 #endif

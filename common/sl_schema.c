@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DATE_MIN 20000101
 #define DATE_MAX 20991231
@@ -280,6 +281,46 @@ static const sl_rtype_t s_types[] = {
     TYPE(19, "void", "作废", "void: a record removed from every figure", s_void, SL_ROLE_VOID,
          NULL, "reason"),
 };
+
+/* What makes two records of a type the same row (docs/USER-GUIDE.md 5.4):
+ * an import refuses a row whose values of these fields equal those of a
+ * record this site already holds, or of an earlier row of the same file
+ * (unless told --allow-duplicates or --skip-duplicates).  The fields that
+ * name the fact: who, what and when; not the figures (a matter's
+ * beneficiaries, an activity's hours) nor a status (a matter entered as
+ * planned and again as done is one matter: enter an update). */
+static const struct {
+    const char *type;
+    const char *fields;
+} s_same_row[] = {
+    { .type = "member_checkin", .fields = "member|on" },
+    { .type = "member_checkout", .fields = "member|on" },
+    { .type = "service_matter", .fields = "unit|title|on" },
+    { .type = "party_day", .fields = "unit|theme|on" },
+    { .type = "party_lecture", .fields = "unit|speaker|title|on" },
+    { .type = "micro_wish", .fields = "resident|wish|on" },
+    { .type = "enterprise_problem", .fields = "enterprise|problem|on" },
+    { .type = "problem_report", .fields = "reporter_kind|reporter|summary|location|on" },
+    { .type = "update", .fields = "item|status|on" },
+    { .type = "home_visit", .fields = "member|unit|household|purpose|on" },
+    { .type = "rating", .fields = "item|stars|comment|on" },
+    { .type = "volunteer_activity", .fields = "team|unit|title|on" },
+    { .type = "talent", .fields = "name|skills" },
+    { .type = "training", .fields = "kind|title|on" },
+    { .type = "talent_service", .fields = "talent|need|on" },
+    { .type = "certificate_demand", .fields = "department|certificate|on" },
+    { .type = "inspection", .fields = "unit|inspector|on" },
+    { .type = "correction", .fields = "item|field|value|reason" },
+    { .type = "void", .fields = "item|reason" },
+};
+
+const char *sl_schema_same_row(const sl_rtype_t *rt)
+{
+    for (size_t i = 0; i < sizeof s_same_row / sizeof s_same_row[0]; i++)
+        if (strcmp(s_same_row[i].type, rt->name) == 0)
+            return s_same_row[i].fields;
+    return NULL;
+}
 
 size_t sl_schema_count(void) { return sizeof s_types / sizeof s_types[0]; }
 
@@ -584,7 +625,9 @@ static int s_check_item(const sl_field_t *f, const uint8_t *id, const sl_schema_
 
 /* ---- entry: text values to a payload -------------------------------------------------- */
 
-/* Leading and trailing white space are never part of a value. */
+/* Leading and trailing white space are never part of a value (a wire
+ * value's trimming, kept as 0.2.0 did it: the fold applies corrections
+ * with it on the server). */
 static void s_trim(const char **v, size_t *len)
 {
     while (*len && strchr(" \t\r\n", (*v)[0])) {
@@ -593,6 +636,271 @@ static void s_trim(const char **v, size_t *len)
     }
     while (*len && strchr(" \t\r\n", (*v)[*len - 1]))
         (*len)--;
+}
+
+/* The white space entry drops around a value: ASCII, and the invisible or
+ * wide spaces that a Chinese input method, Word or Excel leave behind:
+ * U+3000 (full-width space), U+00A0, U+200B, U+FEFF.  The length of the
+ * space at s[0..len), or 0. */
+static size_t s_space_at(const unsigned char *s, size_t len)
+{
+    if (len >= 1 && strchr(" \t\r\n\v\f", s[0]) && s[0])
+        return 1;
+    if (len >= 2 && s[0] == 0xC2 && s[1] == 0xA0)
+        return 2;
+    if (len >= 3 && ((s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80)
+                     || (s[0] == 0xE2 && s[1] == 0x80 && s[2] == 0x8B)
+                     || (s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF)))
+        return 3;
+    return 0;
+}
+
+/* The same at the end of s[0..len): the length of a space ending there, or 0. */
+static size_t s_space_before(const unsigned char *s, size_t len)
+{
+    for (size_t n = 1; n <= 3 && n <= len; n++)
+        if (s_space_at(s + len - n, n) == n)
+            return n;
+    return 0;
+}
+
+static void s_trim_entry(const char **v, size_t *len)
+{
+    size_t n;
+    while ((n = s_space_at((const unsigned char *) *v, *len)) > 0) {
+        *v += n;
+        *len -= n;
+    }
+    while ((n = s_space_before((const unsigned char *) *v, *len)) > 0)
+        *len -= n;
+}
+
+long sl_schema_halfwidth(const char *s, size_t len, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    size_t used = 0;
+    for (size_t i = 0; i < len;) {
+        char c;
+        if (i + 2 < len && p[i] == 0xEF && p[i + 1] == 0xBC && p[i + 2] >= 0x81 && p[i + 2] <= 0xBF) {
+            c = (char) (p[i + 2] - 0x60);           /* U+FF01..U+FF3F */
+            i += 3;
+        } else if (i + 2 < len && p[i] == 0xEF && p[i + 1] == 0xBD && p[i + 2] >= 0x80
+                   && p[i + 2] <= 0x9E) {
+            c = (char) (p[i + 2] - 0x20);           /* U+FF40..U+FF5E */
+            i += 3;
+        } else if (i + 2 < len && p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80) {
+            c = ' ';                                /* U+3000 */
+            i += 3;
+        } else {
+            c = (char) p[i++];
+        }
+        if (used + 1 >= cap)
+            return -1;
+        out[used++] = c;
+    }
+    if (cap == 0)
+        return -1;
+    out[used] = 0;
+    return (long) used;
+}
+
+/* mind..maxd ASCII digits at s[*i] as a number (advancing *i), or -1. */
+static long s_digits(const char *s, size_t len, size_t *i, size_t mind, size_t maxd)
+{
+    long v = 0;
+    size_t n = 0;
+    while (*i + n < len && n < maxd && s[*i + n] >= '0' && s[*i + n] <= '9')
+        v = v * 10 + (s[*i + n++] - '0');
+    if (n < mind || (*i + n < len && s[*i + n] >= '0' && s[*i + n] <= '9'))
+        return -1;
+    *i += n;
+    return v;
+}
+
+/* Whether s[*i..len) starts with `word` (advancing *i past it). */
+static bool s_word(const char *s, size_t len, size_t *i, const char *word)
+{
+    size_t n = strlen(word);
+    if (n > len - *i || memcmp(s + *i, word, n) != 0)
+        return false;
+    *i += n;
+    return true;
+}
+
+long sl_schema_date_entry(const char *s, size_t len)
+{
+    /* The separators a date may be written with: the same one twice, or
+     * 年 月 and an optional 日 (号). */
+    static const char *const forms[][3] = {
+        { "-", "-", "" }, { "/", "/", "" }, { ".", ".", "" },
+        { "年", "月", "日" }, { "年", "月", "号" }, { "年", "月", "" },
+    };
+    char buf[64];
+    long n = sl_schema_halfwidth(s, len, buf, sizeof buf);
+    if (n < 0)
+        return -1;
+    for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
+        size_t i = 0;
+        long y = s_digits(buf, (size_t) n, &i, 4, 4);
+        if (y < 0 || !s_word(buf, (size_t) n, &i, forms[f][0]))
+            continue;
+        long m = s_digits(buf, (size_t) n, &i, 1, 2);
+        if (m < 0 || !s_word(buf, (size_t) n, &i, forms[f][1]))
+            continue;
+        long d = s_digits(buf, (size_t) n, &i, 1, 2);
+        if (d < 0 || !s_word(buf, (size_t) n, &i, forms[f][2]) || i != (size_t) n)
+            continue;
+        char iso[48];                       /* y < 10000, m and d < 100 */
+        snprintf(iso, sizeof iso, "%04d-%02d-%02d", (int) y, (int) m, (int) d);
+        return sl_schema_date(iso, 10);
+    }
+    return -1;
+}
+
+long sl_schema_today(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!localtime_r(&now, &tm))
+        return 0;
+    return (long) (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+/* The day after yyyymmdd. */
+static long s_next_day(long date)
+{
+    struct tm tm = { .tm_year = (int) (date / 10000) - 1900, .tm_mon = (int) (date / 100 % 100) - 1,
+                     .tm_mday = (int) (date % 100) + 1, .tm_hour = 12 };
+    timegm(&tm);                                    /* normalises the 32nd of a month */
+    return (long) (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+/* The first control character in a text, named in Chinese (*zh) and
+ * English (return value), or NULL: a value is one line (tabs and line
+ * breaks would split a row of `record list`, of a TSV or of a CSV cell read
+ * by the next program). */
+static const char *s_control(const char *v, size_t len, const char **zh)
+{
+    const unsigned char *p = (const unsigned char *) v;
+    for (size_t i = 0; i < len; i++) {
+        bool c1 = p[i] == 0xC2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F;
+        bool sep = p[i] == 0xE2 && i + 2 < len && p[i + 1] == 0x80
+                   && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9);      /* U+2028, U+2029 */
+        if (p[i] == '\n' || p[i] == '\r' || sep) {
+            *zh = "换行";
+            return "a line break";
+        }
+        if (p[i] == '\t') {
+            *zh = "制表符";
+            return "a tab";
+        }
+        if (p[i] < 0x20 || p[i] == 0x7F || c1) {
+            *zh = "控制字符";
+            return "a control character";
+        }
+    }
+    return NULL;
+}
+
+/* A choice by wire name, Chinese label or the wire name in another case or
+ * in full-width letters; its index, or -1. */
+static int s_choice_entry(const sl_field_t *f, const char *v, size_t len)
+{
+    int c = sl_schema_index(f->choices, v, len);
+    if (c < 0 && f->choice_labels)
+        c = sl_schema_index(f->choice_labels, v, len);
+    char half[SL_MAX_NAME_BYTES + 1];
+    long n = c < 0 ? sl_schema_halfwidth(v, len, half, sizeof half) : -1;
+    for (long i = 0; i < n; i++)
+        half[i] = (char) (half[i] >= 'A' && half[i] <= 'Z' ? half[i] - 'A' + 'a' : half[i]);
+    if (n > 0)
+        c = sl_schema_index(f->choices, half, (size_t) n);
+    return c;
+}
+
+int sl_schema_entry_value(const sl_field_t *f, const char *v, size_t len, long today,
+                          char *out, size_t cap, char *err, size_t errlen, const char **field_out)
+{
+    char quoted[QUOTE_CAP], half[64];
+    s_trim_entry(&v, &len);
+    if (cap == 0)
+        return s_bad(err, errlen, field_out, f, "internal: no room for a value");
+    out[0] = 0;
+    if (len == 0)
+        return 0;
+    switch (f->type) {
+    case SL_F_INT: {
+        long n = sl_schema_halfwidth(v, len, half, sizeof half);
+        size_t i = n > 0 && half[0] == '-' ? 1 : 0;
+        long long x = 0;
+        bool ok = n > 0 && (long) i < n && n - (long) i <= 18;
+        for (; ok && (long) i < n; i++) {
+            ok = half[i] >= '0' && half[i] <= '9';
+            x = x * 10 + (half[i] - '0');
+        }
+        if (!ok)
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为整数（如 120） field "
+                         "\"%s\" is \"%s\", must be a whole number", f->name, f->label,
+                         s_quote(v, len, quoted), f->name, s_quote(v, len, quoted));
+        x = half[0] == '-' ? -x : x;
+        if (s_check_int(f, x, err, errlen, field_out))
+            return -1;
+        return snprintf(out, cap, "%lld", x) < (int) cap ? (int) strlen(out) : -1;
+    }
+    case SL_F_DATE: {
+        long d = sl_schema_date_entry(v, len);
+        if (d < 0 || d < f->min || d > f->max)
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为 2000 至 2099 年间的"
+                         "日期，如 2026-03-05、2026/3/5 或 2026年3月5日 field \"%s\" is \"%s\", must "
+                         "be a date from 2000-01-01 to 2099-12-31 such as 2026-03-05, 2026/3/5 or "
+                         "2026年3月5日", f->name, f->label, s_quote(v, len, quoted), f->name,
+                         s_quote(v, len, quoted));
+        char when[11], now[11];
+        sl_schema_date_text(d, when);
+        sl_schema_date_text(today, now);
+        if (today > 0 && d > s_next_day(today))
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 %s，比本机日期 %s 晚一天以上："
+                         "不能录入将来的日期（按本机时钟；时钟不准请先校正） field \"%s\" is %s, more "
+                         "than a day after this computer's date %s (the site's clock): a date in "
+                         "the future is refused", f->name, f->label, when, now, f->name, when, now);
+        if (cap < sizeof when)
+            return -1;
+        memcpy(out, when, sizeof when);
+        return 10;
+    }
+    case SL_F_ENUM: {
+        int c = s_choice_entry(f, v, len);
+        if (c < 0) {
+            char list[600], name[SL_MAX_NAME_BYTES + 1], label[SL_MAX_NAME_BYTES * 3];
+            size_t used = 0;
+            list[0] = 0;
+            for (size_t i = 0; used < sizeof list && sl_schema_choice(f, i, name, sizeof name,
+                                                                       label, sizeof label); i++)
+                used += (size_t) snprintf(list + used, sizeof list - used, "%s%s %s", i ? "、" : "",
+                                          label, name);
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为其中之一 field \"%s\" "
+                         "is \"%s\", must be one of: %s", f->name, f->label, s_quote(v, len, quoted),
+                         f->name, s_quote(v, len, quoted), list);
+        }
+        if (!sl_schema_part(f->choices, (size_t) c, out, cap))
+            return -1;
+        return (int) strlen(out);
+    }
+    default:
+        break;
+    }
+    const char *zh = NULL, *what = f->type == SL_F_ITEM ? NULL : s_control(v, len, &zh);
+    if (what)
+        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）含有%s：一个值只能是一行文字，请删去（Excel "
+                     "单元格里用 Alt+Enter 换的行也算） field \"%s\" contains %s: a value must be "
+                     "one line of text", f->name, f->label, zh, f->name, what);
+    if (len >= cap)
+        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）超过 %d 字节 field \"%s\" is longer "
+                     "than %d bytes", f->name, f->label, SL_MAX_TEXT_BYTES, f->name,
+                     SL_MAX_TEXT_BYTES);
+    memcpy(out, v, len);
+    out[len] = 0;
+    return (int) len;
 }
 
 /* Packs one field's value given as text (already trimmed, not empty). */
@@ -666,8 +974,8 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
                                s_quote(names[i], strlen(names[i]), quoted), rt->name,
                                s_quote(names[i], strlen(names[i]), quoted));
             for (size_t j = 0; j < rt->nfields && len > 0 && (size_t) len < errlen; j++)
-                len += snprintf(err + len, errlen - (size_t) len, " %s(%s)", rt->fields[j].name,
-                                rt->fields[j].label);
+                len += snprintf(err + len, errlen - (size_t) len, "%s %s %s", j ? "," : "",
+                                rt->fields[j].label, rt->fields[j].name);
             return -1;
         }
         size_t k = (size_t) (f - rt->fields);
@@ -679,7 +987,7 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
             legacy = true;      /* "done_on": done, as 0.2.0 meant it */
         const char *v = values[i];
         size_t len = strlen(v);
-        s_trim(&v, &len);
+        s_trim_entry(&v, &len);
         if (len) {
             given[k] = v;
             given_len[k] = len;
@@ -700,12 +1008,15 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, present);
+    char value[SL_MAX_TEXT_BYTES + 1];
     for (size_t k = 0; k < rt->nfields; k++) {
         const sl_field_t *f = &rt->fields[k];
         if (!given[k])
             continue;
         msgpack_pack_str_with_body(&pk, f->name, strlen(f->name));
-        if (s_pack_text(f, given[k], given_len[k], lk, &pk, err, errlen, field_out))
+        int vlen = sl_schema_entry_value(f, given[k], given_len[k], lk ? lk->today : 0, value,
+                                         sizeof value, err, errlen, field_out);
+        if (vlen <= 0 || s_pack_text(f, value, (size_t) vlen, lk, &pk, err, errlen, field_out))
             return -1;
     }
     if (out->size > SL_MAX_PAYLOAD_BYTES)

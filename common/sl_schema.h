@@ -93,6 +93,10 @@ const sl_rtype_t *sl_schema_find(const char *name, size_t len);
 const sl_rtype_t *sl_schema_by_code(int code);
 /* By wire name or Chinese label ("一事一评"): what people type. */
 const sl_rtype_t *sl_schema_find_entry(const char *name);
+/* The fields, '|'-separated, whose equal values make two records of this
+ * type the same row for a duplicate import; NULL when the type has no rule
+ * (test_entry_values checks every type has one, of its own fields). */
+const char *sl_schema_same_row(const sl_rtype_t *rt);
 /* A field by wire name (payloads): NULL when the type has none. */
 const sl_field_t *sl_schema_field(const sl_rtype_t *rt, const char *name, size_t len);
 /* A field by wire name, Chinese label or 0.2.0 name (what people type). */
@@ -119,13 +123,47 @@ typedef struct {
     bool (*item)(void *ctx, const uint8_t *id, char *type, size_t cap);
     int (*ref)(void *ctx, const char *kind, const char *key, size_t key_len);
     void *ctx;
+    /* Entry only (sl_schema_build): the entering site's date, yyyymmdd; a
+     * date more than one day after it is refused.  0: not checked (the
+     * server, which has no say over a site's clock). */
+    long today;
 } sl_schema_lookup_t;
 
-/* Builds a payload from text values (command line, CSV).  Field names may
- * be wire names, Chinese labels or 0.2.0 names ("done_on" means `on`, and a
- * record given `done_on` without a status is done, as 0.2.0 meant it);
- * choices may be labels ("快递员").  Empty values count as absent.  The
- * payload holds the wire names.  On error returns -1, writes a sentence
+/* ---- entry: what people type, read leniently but exactly ----------------------------
+ *
+ * A value typed at a prompt or a command line, or held in a spreadsheet
+ * cell, is read the way a person means it (RECORDS.md "Field kinds"):
+ * leading and trailing white space is dropped (also the full-width space
+ * U+3000, U+00A0, U+200B, U+FEFF) and white space alone is an empty value;
+ * dates may be 2026-03-05, 2026-3-5, 2026/3/5, 2026.3.5 or 2026年3月5日,
+ * numbers and dates may be written with full-width digits and punctuation
+ * (２０２６－０３－０５, １２０); choices by wire name (any case) or Chinese
+ * label.  Nothing is guessed: 3/5/2026, 26-3-5, 1,200 or 120人 are refused.
+ * A control character inside a text (a tab, a line break from Alt+Enter in
+ * an Excel cell) is refused, naming the field: every output keeps one
+ * record per line.  The wire keeps one canonical form (YYYY-MM-DD, ASCII
+ * decimal, wire names), which sl_schema_check alone accepts. */
+
+/* The canonical text of one entered value for field f into out (cap bytes):
+ * its length, 0 when the value is empty (white space only: absent), or -1
+ * with a sentence naming the field (and *field, when not NULL, its wire
+ * name).  References and record ids are not looked up here. */
+int sl_schema_entry_value(const sl_field_t *f, const char *v, size_t len, long today,
+                          char *out, size_t cap, char *err, size_t errlen, const char **field);
+/* A date as people write it (the forms above) as yyyymmdd, or -1. */
+long sl_schema_date_entry(const char *s, size_t len);
+/* Full-width forms (U+FF01..U+FF5E) as their ASCII letters and U+3000 as a
+ * space, into out (NUL-terminated); the length, or -1 when out is too small. */
+long sl_schema_halfwidth(const char *s, size_t len, char *out, size_t cap);
+/* Today on this computer's clock as yyyymmdd. */
+long sl_schema_today(void);
+
+/* Builds a payload from text values (command line, CSV, a prompt), each
+ * read by sl_schema_entry_value (dates after lookup->today + 1 refused).
+ * Field names may be wire names, Chinese labels or 0.2.0 names ("done_on"
+ * means `on`, and a record given `done_on` without a status is done, as
+ * 0.2.0 meant it).  Empty values count as absent.  The payload holds the
+ * wire names and canonical values.  On error returns -1, writes a sentence
  * naming the field and, when `field` is not NULL, the field's wire name. */
 int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
                     const char *const *values, msgpack_sbuffer *out,

@@ -250,7 +250,7 @@ static void s_particulars(void)
     const char *n9[] = { "unit", "nonsense" };
     const char *v9[] = { "k1", "x" };
     rc = s_build(sm, 2, n9, v9, &sb, err, sizeof err, NULL);
-    s_check(rc != 0 && strstr(err, "nonsense") && strstr(err, "title(事项)"),
+    s_check(rc != 0 && strstr(err, "nonsense") && strstr(err, "事项 title"),
             "an unknown field is refused, listing the fields: %.120s", err);
     const char *n10[] = { "unit", "单位" };
     rc = s_build(sm, 2, n10, v9, &sb, err, sizeof err, NULL);
