@@ -2,7 +2,8 @@
  * `record import` (the CSV reader, the #SEQ resolver, names and choices in
  * Chinese, sl_schema_build, the fold's rules at entry), in-process against a
  * real site store with reference data and earlier records.  The first byte
- * picks the record type; the rest is the file.  Invariant: whatever the site
+ * picks the record type (its high bit: duplicate rows allowed); the rest is
+ * the file, in any encoding the site reads (UTF-8, GBK, UTF-16 …).  Invariant: whatever the site
  * builds and saves passes the server's check of its wire form
  * (sl_schema_check), as it will when it syncs.  Seeds:
  * tests/fuzz/corpus/fuzz_entry/. */
@@ -60,12 +61,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     site_store_t *store = site_store_open(fuzz_dir_fresh("site.db"), err, sizeof err);
     if (!store)
         abort();
-    const sl_rtype_t *rt = sl_schema_at(data[0] % sl_schema_count());
+    const sl_rtype_t *rt = sl_schema_at((data[0] & 0x7f) % sl_schema_count());
     uint64_t before = site_store_last_seq(store);
     FILE *in = fmemopen((void *) (data + 1), size - 1, "r");
-    long rows = 0;
+    /* The type byte's high bit: save duplicate rows anyway (else they are
+     * refused, and the import with them). */
+    site_entry_import_opts_t opts = { .file_name = "fuzz.csv", .allow_duplicates = data[0] & 0x80 };
+    static site_entry_import_t res;
     if (in) {
-        site_entry_import(store, rt, in, &rows, err, sizeof err);
+        site_entry_import(store, rt, in, &opts, &res, err, sizeof err);
         fclose(in);
     }
     uint64_t after = site_store_last_seq(store);
