@@ -16,17 +16,17 @@ check "a rating of an item not yet closed is refused, offline too (exit 64)" \
   sh -c "! $SITE record add --data $T/qu01.a rating item=#1 stars=5 2>/dev/null; [ \$? = 0 ]"
 gen_matters 500 "$T/a.csv"; site_import qu01.a "$T/a.csv"
 gen_matters 300 "$T/b.csv"; site_import qu01.b "$T/b.csv"
-rc=0; site sync --data "$T/qu01.a" --timeout 1 >/dev/null 2>&1 || rc=$?
+rc=0; site sync --data "$T/qu01.a" --timeout 1 >"$T/sync-offline.out" 2>&1 || rc=$?
 check "sync with no server exits 2 (unreachable) and loses nothing" [ "$rc" = 2 ]
 check "outbox still holds 502" [ "$(site_status qu01.a outbox_pending)" = 502 ]
 
 server_start
-site sync --data "$T/qu01.a" >/dev/null 2>&1 || fail "sync a"
-site sync --data "$T/qu01.b" >/dev/null 2>&1 || fail "sync b"
+site sync --data "$T/qu01.a" >"$T/sync-a.out" 2>&1 || fail "sync a: $(tail -n 2 "$T/sync-a.out")"
+site sync --data "$T/qu01.b" >"$T/sync-b.out" 2>&1 || fail "sync b: $(tail -n 2 "$T/sync-b.out")"
 check "site a: 502 records, last seq 502" [ "$(central_site qu01.a)" = "502 502" ]
 check "site b: 300 records" [ "$(central_site qu01.b)" = "300 300" ]
 check "outbox empty after sync" [ "$(site_status qu01.a outbox_pending)" = 0 ]
-site sync --data "$T/qu01.a" >/dev/null 2>&1 || fail "second sync"
+site sync --data "$T/qu01.a" >"$T/sync-a2.out" 2>&1 || fail "second sync: $(tail -n 2 "$T/sync-a2.out")"
 check "second sync adds nothing" [ "$(central_total)" = 802 ]
 check "chain verified" central_verify
 check "same content on both sides" same_last_hash qu01.a 502

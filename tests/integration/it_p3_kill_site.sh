@@ -8,7 +8,12 @@
 # once, chain intact, same content on both sides, outbox empty.
 #
 # The server runs with small batches (--batch 10 --credit 1) so that a sync
-# of the backlog lasts seconds and the kills land in the middle of it.
+# of the backlog lasts seconds and the kills land in the middle of it.  Two
+# of three sync kills wait until the sync has committed something (then a
+# random 0..300 ms more): on a busy machine a process may need more than the
+# whole random window just to start, and a kill before its first commit is
+# not a kill mid-sync.  Every third is blind (20..400 ms after the start,
+# wherever that falls: connect, handshake, or mid-sync).
 source "$(dirname "$0")/lib.sh"
 N0=$(scaled 20000)          # backlog imported before the first sync
 CHUNK=$(scaled 6000)        # rows per import in the import rounds
@@ -30,6 +35,11 @@ check "site holds $((N0 + CHUNK)) records" [ "$(site_count $S)" = $((N0 + CHUNK)
 server_start "${SARGS[@]}"
 
 sync_kills=0 import_kills=0 mid=0 prev=0 all=0 none=0 round=0
+sync_progress() {
+  local c; c=$(central_count $S)
+  echo "central store has $c records of $S (before this sync: $base); sync running: $(running "$SYNC_PID" && echo yes || echo no)"
+  [ "$c" -gt "$base" ] || ! running "$SYNC_PID"
+}
 while [ $round -lt 60 ]; do
   round=$((round + 1))
   imports_wanted=no
@@ -57,19 +67,28 @@ while [ $round -lt 60 ]; do
     [ "$(sq "$T/$S/site.db" 'SELECT count(*) = max(seq) FROM events')" = 1 ] \
       || fail "site store has a gap in its sequence after a killed import"
   else
+    base=$(central_count $S)
     started=$(now_ms)
     bg_start SYNC_PID "$T/sync.log" "$SITE" sync --data "$T/$S" --timeout 30
-    sleep_ms "$(rand_ms 20 400)"
+    if [ $((sync_kills % 3)) = 2 ]; then
+      how=blind
+      sleep_ms "$(rand_ms 20 400)"
+    else
+      how=after-progress
+      wait_for "the sync to commit more than $base records (or end)" sync_progress
+      sleep_ms "$(rand_ms 0 300)"
+    fi
     alive=no; running "$SYNC_PID" && alive=yes
     delay=$(( $(now_ms) - started ))
     kill9 "$SYNC_PID"; sync_rc=$WAIT_RC
     sync_kills=$((sync_kills + 1))
-    sleep 0.1                   # the server may still commit what was on the wire
+    # The server may still commit what was on the wire: count and last_seq
+    # are read in one transaction, so that such a commit cannot fall between.
     local_n=$(site_count $S)
-    count=$(central_count $S); last=$(central_last_seq $S); acked=$(site_acked $S)
+    read -r count last < <(central_count_seq $S); acked=$(site_acked $S)
     tag=""
-    if [ "$count" -gt "$prev" ] && [ "$count" -lt "$local_n" ]; then mid=$((mid + 1)); tag=" (mid-sync)"; fi
-    echo "sync kill $sync_kills after ${delay} ms (still running: $alive, exit $sync_rc):" \
+    if [ "$count" -gt "$base" ] && [ "$count" -lt "$local_n" ]; then mid=$((mid + 1)); tag=" (mid-sync)"; fi
+    echo "sync kill $sync_kills ($how) after ${delay} ms (still running: $alive, exit $sync_rc):" \
          "central $count (last_seq $last) of $local_n, site acked $acked$tag"
     [ "$count" = "$last" ] || fail "central count $count but last_seq $last"
     [ "$count" -ge "$prev" ] || fail "central count went back from $prev to $count"
@@ -88,7 +107,8 @@ check "site sequence has no gap (count == last seq == $N)" \
 [ "$N" -ge 20000 ] || [ "$SL_SCALE" != 1 ] || fail "only $N records (want at least 20000)"
 
 t0=$(date +%s)
-timeout 120 "$SITE" sync --data "$T/$S" --timeout 30 >"$T/final.out" 2>&1 || fail "final sync: $(cat "$T/final.out")"
+# --timeout: 30 s without progress; the outer timeout only guards a hang.
+timeout "$(secs 900)" "$SITE" sync --data "$T/$S" --timeout 30 >"$T/final.out" 2>&1 || fail "final sync: $(cat "$T/final.out")"
 echo "final sync took $(( $(date +%s) - t0 )) s"
 check "central store holds $N records, last seq $N" [ "$(central_site $S)" = "$N $N" ]
 check "total is $N (nothing twice)" [ "$(central_total)" = "$N" ]

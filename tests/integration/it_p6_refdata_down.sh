@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 server_init
 site_init qu01.a
 server_start
-site sync --data "$T/qu01.a" >/dev/null 2>&1 || fail "first sync"
+site sync --data "$T/qu01.a" >"$T/sync0.out" 2>&1 || fail "first sync"
 check "no reference data yet but its own community (c1)" [ "$(site_status qu01.a refdata)" = 1 ]
 
 # Site offline (not syncing); the district changes reference data, some of it
@@ -46,17 +46,20 @@ check "sync reported 2505 entries applied" grep -q "reference entries applied 25
 site sync --data "$T/qu01.a" >"$T/sync2.out" 2>&1 || fail "second sync"
 check "second sync applies nothing again" grep -q "reference entries applied 0" "$T/sync2.out"
 
-# A connected --watch site receives a change without reconnecting.
+# A connected --watch site receives a change without reconnecting: the
+# change is made once the server has the watching site's session (its HELLO
+# is in the server log).
+hellos() { grep -c "site qu01.a: hello" "$T/server.log"; }
+hellos_before=$(hellos)
 site sync --data "$T/qu01.a" --watch --quiet >"$T/watch.out" 2>&1 &
 watch_pid=$!; PIDS+=("$watch_pid")
-sleep 1
+SL_LOGS+=("$T/watch.out")
+watch_connected() { local n; n=$(hellos); echo "$n HELLOs of qu01.a in the server log, $hellos_before before"; [ "$n" -gt "$hellos_before" ]; }
+wait_for "the watching site's HELLO to reach the server" watch_connected
 server ref put --data "$T/srv" unit U03 name=卫健委 >/dev/null
-got=
-for _ in $(seq 1 100); do
-  if sqlite3 "$T/qu01.a/site.db" "SELECT value FROM refdata WHERE kind='unit' AND key='U03'" | grep -q 卫健委; then got=1; break; fi
-  sleep 0.1
-done
-check "watching site got the new unit within 10 s" [ -n "$got" ]
+u03() { sqlite3 "$T/qu01.a/site.db" "SELECT json_extract(value, '$.name') FROM refdata WHERE kind='unit' AND key='U03'"; }
+wait_value "the watching site's unit U03" 卫健委 u03
+check "watching site got the new unit while connected ($WAITED_MS ms)" running "$watch_pid"
 kill -TERM "$watch_pid"; wait "$watch_pid" 2>/dev/null
 server_stop || fail "server exit status"
 

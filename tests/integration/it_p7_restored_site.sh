@@ -8,10 +8,10 @@ server_init
 site_init qu01.a
 server_start
 gen_matters 100 "$T/first.csv" 早; site_import qu01.a "$T/first.csv"
-site sync --data "$T/qu01.a" >/dev/null 2>&1 || fail "first sync"
+site sync --data "$T/qu01.a" >"$T/sync1.out" 2>&1 || fail "first sync: $(tail -n 2 "$T/sync1.out")"
 cp -a "$T/qu01.a" "$T/backup"                       # the old copy: 100 records
 gen_matters 200 "$T/second.csv" 晚; site_import qu01.a "$T/second.csv"
-site sync --data "$T/qu01.a" >/dev/null 2>&1 || fail "second sync"
+site sync --data "$T/qu01.a" >"$T/sync2.out" 2>&1 || fail "second sync: $(tail -n 2 "$T/sync2.out")"
 check "server holds 300" [ "$(central_site qu01.a)" = "300 300" ]
 
 # Disk replaced by the old copy.
@@ -24,7 +24,7 @@ check "outbox empty" [ "$(site_status qu01.a outbox_pending)" = 0 ]
 check "restored records are the server's (hash at 300)" same_last_hash qu01.a 300
 check "server still holds exactly 300" [ "$(central_site qu01.a)" = "300 300" ]
 site record add --data "$T/qu01.a" problem_report reporter_kind=resident summary=恢复后新录入 on=2025-07-01 >/dev/null
-site sync --data "$T/qu01.a" >/dev/null 2>&1 || fail "sync after restore"
+site sync --data "$T/qu01.a" >"$T/sync3.out" 2>&1 || fail "sync after restore: $(tail -n 2 "$T/sync3.out")"
 check "new record after restore arrives as 301" [ "$(central_site qu01.a)" = "301 301" ]
 
 # Old copy again, and this time records are entered before syncing: a fork.

@@ -29,7 +29,7 @@ field() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2; exit }'; 
 # hp NAME OPS…: the hostile peer (site H's own keys), one connection; replies in REPLY[].
 hp() {
   local name=$1; shift
-  "$PROBE" --endpoint "$EP" --data "$T/$H" --wait 5000 "$@" >"$T/$name.out" 2>"$T/$name.err" \
+  "$PROBE" --endpoint "$EP" --data "$T/$H" --wait "$SL_PROBE_WAIT_MS" "$@" >"$T/$name.out" 2>"$T/$name.err" \
     || fail "sl-probe $name (exit $?): $(cat "$T/$name.err")"
   mapfile -t REPLY <"$T/$name.out"
   printf '    %s\n' "${REPLY[@]}" | cut -c1-200
@@ -136,7 +136,9 @@ soft_check "… and PONG" reply_is 3 PONG
 
 echo "-- a flood of garbage from a rogue authenticated client while a good site syncs 10,000 records"
 site_init qu01.rogue
-sleep 1   # the running server sees the rogue's bundle within 500 ms
+# The running server sees the rogue's bundle within about 500 ms (later on a
+# busy machine): wait for that, or its sync would wait for a retry.
+wait_key_known "$T/qu01.rogue/enroll.key" "the rogue's bundle key"
 site sync --data "$T/qu01.rogue" >"$T/sync-rogue.out" 2>&1 || fail "rogue's first sync"
 rss_before=$(rss_kb)
 lines_before=$(wc -l <"$T/server.log")
@@ -153,13 +155,14 @@ flood_start=$(now_ms)
   done
 ) &
 FLOOD_PID=$!; PIDS+=("$FLOOD_PID")
-flooding() { grep -q '^FLOODING' "$T/flood.out"; }
-wait_until 30 flooding || fail "the flood did not start: $(cat "$T/flood.out")"
+flooding() { grep '^FLOODING' "$T/flood.out" || { tail -n 2 "$T/flood.out"; return 1; }; }
+wait_for "the flood to start (FLOODING from sl-probe)" flooding
 rc=0; t0=$(now_ms)
-timeout 170 "$SITE" sync --data "$T/$G" --timeout 60 >"$T/sync-g.out" 2>&1 || rc=$?
+# --timeout: 60 s without progress; the outer timeout only guards a hang.
+timeout "$(secs 900)" "$SITE" sync --data "$T/$G" --timeout "$(secs 60)" >"$T/sync-g.out" 2>&1 || rc=$?
 sync_ms=$(( $(now_ms) - t0 ))
 touch "$T/sync-done"
-wait_exit "$FLOOD_PID" 60 || { kill9 "$FLOOD_PID"; fail "the flood did not stop"; }
+wait_exit "$FLOOD_PID" 120 || { kill9 "$FLOOD_PID"; fail "the flood did not stop within $(secs 120) s of the sync's end"; }
 flood_ms=$(( $(now_ms) - flood_start ))
 rss_after=$(rss_kb)
 sent=$(awk '/^FLOOD/ { for (i = 1; i <= NF; i++) if ($i ~ /^sent=/) { split($i, kv, "="); s += kv[2] } } END { print s + 0 }' "$T/flood.out")
@@ -177,18 +180,35 @@ soft_check "… outbox empty" [ "$(site_status $G outbox_pending)" = 0 ]
 soft_check "the server is alive" alive
 soft_check "server memory stayed bounded: VmRSS grew by less than $RSS_BOUND_MB MB" \
   [ $(( rss_after - rss_before )) -lt $(( RSS_BOUND_MB * 1024 )) ]
-# One more refusal after the 10 s window: the server reports what it did not log.
-now=$(now_ms); [ $(( now - flood_start )) -lt 10500 ] && sleep_ms $(( 10500 - (now - flood_start) ))
-"$PROBE" --endpoint "$EP" --data "$T/qu01.rogue" --wait 3000 raw c1 >"$T/after-window.out" 2>&1
-lines=$(( $(wc -l <"$T/server.log") - lines_before ))
-refusal_lines=$(tail -n +"$((lines_before + 1))" "$T/server.log" | grep -c 'refused ')
-unlogged=$(tail -n +"$((lines_before + 1))" "$T/server.log" | awk '/more refusals were not logged/ { for (i = 1; i <= NF; i++) if ($i == "more") s += $(i - 1) } END { print s + 0 }')
-echo "    server log: $lines new lines, $refusal_lines refusal lines, $unlogged refusals counted but not logged"
+# The server logs at most 20 refusals per 10 s window and, once a window is
+# over, how many it did not log: wait until every garbage frame is either
+# logged or counted (the last window closes 10 s after it opened, then the
+# server's next housekeeping turn reports it).
+new_log() { tail -n +"$((lines_before + 1))" "$T/server.log"; }
+refusal_lines() { new_log | grep -c 'refused '; }
+unlogged() {
+  new_log | awk '/more refusals were not logged/ { for (i = 1; i <= NF; i++) if ($i == "more") s += $(i - 1) }
+                 END { print s + 0 }'
+}
+all_accounted() {
+  local r u; r=$(refusal_lines) u=$(unlogged)
+  echo "$r refusals logged + $u counted as not logged = $((r + u)) of $sent frames"
+  [ $((r + u)) -ge "$sent" ]
+}
+wait_for --soft "every garbage frame logged or counted as not logged" all_accounted \
+  && pass "… every garbage frame is either logged or counted ($(all_accounted))"
+window_ms=$(( $(now_ms) - flood_start ))
+lines=$(new_log | wc -l)
+refusal_lines=$(refusal_lines)
+unlogged=$(unlogged)
+# 20 a window; a window lasts at least 10 s.  Windows open at the first
+# refusal after the last closed, so over D ms there are at most D/10000 + 1.
+max_refusal_lines=$(( 20 * (window_ms / 10000 + 1) ))
+echo "    server log: $lines new lines in $(( window_ms / 1000 )) s, $refusal_lines refusal lines, $unlogged refusals counted but not logged"
 soft_check "the server log did not grow a line per garbage frame ($lines lines for $sent frames)" [ "$lines" -lt 1000 ]
-soft_check "… refusal warnings are rate-limited (at most 20 per 10 s: $refusal_lines)" [ "$refusal_lines" -le 60 ]
+soft_check "… refusal warnings are rate-limited (at most 20 per 10 s: $refusal_lines in $(( window_ms / 1000 )) s, at most $max_refusal_lines)" \
+  [ "$refusal_lines" -le "$max_refusal_lines" ]
 soft_check "… and the ones not logged are counted in the log ($unlogged)" [ "$unlogged" -gt 0 ]
-soft_check "… every garbage frame is either logged or counted ($refusal_lines + $unlogged >= $sent)" \
-  [ $(( refusal_lines + unlogged )) -ge "$sent" ]
 tail -n +"$((lines_before + 1))" "$T/server.log" | grep -m1 'more refusals' | sed 's/^/    /'
 
 echo "-- afterwards: everything committed is intact"

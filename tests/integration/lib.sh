@@ -5,15 +5,59 @@
 # failing test leaves no process behind.  Set SL_KEEP=1 to keep the directory.
 # SL_WRAP (e.g. "valgrind --leak-check=full --error-exitcode=99") prefixes
 # every program started in the background.
+#
+# Time: a test never sleeps and then checks.  It waits for a condition
+# (wait_for, wait_value, wait_until, wait_exit), polling it until a generous
+# deadline: the machine may be busy (CI runs on 2 cores beside other work),
+# and a deadline is only there so that a broken product fails instead of
+# hanging.  SL_TIME_SCALE multiplies every deadline (default 1; 5 under
+# SL_WRAP, since valgrind runs everything ~20x slower).  A wait that gives up
+# says what it waited for and what it saw instead, and a failing test prints
+# the last lines of the server's and the sites' logs.
 set -u
 SL_BIN=${SL_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build}
 SERVER=$SL_BIN/shuanglian-server
 SITE=$SL_BIN/shuanglian-site
+SL_PROBE=$SL_BIN/tests/sl-probe
 SL_WRAP=${SL_WRAP:-}
+if [ -z "${SL_TIME_SCALE:-}" ]; then
+  SL_TIME_SCALE=1
+  [ -n "$SL_WRAP" ] && SL_TIME_SCALE=5
+fi
+SL_WAIT_S=${SL_WAIT_S:-60}          # default deadline of wait_for and wait_value
+# --wait of an sl-probe run that expects replies (it returns at the reply).
+SL_PROBE_WAIT_MS=$(( 30000 * SL_TIME_SCALE ))
 T=$(mktemp -d /tmp/sl-test.XXXXXX)
 PIDS=()
+SL_LOGS=()                          # logs of background programs (bg_start)
 SERVER_PID=
 TEST_NAME=$(basename "$0" .sh)
+SL_T0=$(( $(date +%s%N) / 1000000 ))
+
+# secs N: N seconds of deadline, scaled by SL_TIME_SCALE.
+secs() { echo $(( $1 * SL_TIME_SCALE )); }
+
+# On failure: the last lines of the server's log and of the sites' logs (the
+# background programs' logs, and the outputs written last).
+sl_show_logs() {
+  local f n=0 shown=" "
+  for f in "$T"/server*.log; do
+    [ -s "$f" ] || continue
+    echo "--- last lines of ${f#"$T"/} (server):"
+    tail -n 25 "$f" | cut -c1-300
+  done
+  # Background programs, newest first, then other outputs by modification time.
+  for f in $( (for ((i = ${#SL_LOGS[@]} - 1; i >= 0; i--)); do echo "${SL_LOGS[$i]}"; done
+              ls -t "$T"/*.out "$T"/*.log "$T"/*.err 2>/dev/null) | awk '!seen[$0]++'); do
+    case $f in "$T"/server*.log) continue ;; esac
+    [ -s "$f" ] || continue
+    [[ $shown == *" $f "* ]] && continue
+    shown+="$f "
+    echo "--- last lines of ${f#"$T"/}:"
+    tail -n 8 "$f" | cut -c1-300
+    n=$((n + 1)); [ $n -ge 4 ] && break
+  done
+}
 
 sl_cleanup() {
   local rc=$?
@@ -24,8 +68,8 @@ sl_cleanup() {
     rc=1
   fi
   if [ $rc -ne 0 ]; then
-    echo "--- $TEST_NAME failed; last server log lines:" >&2
-    tail -n 30 "$T"/server*.log 2>/dev/null >&2
+    echo "--- $TEST_NAME failed after $(( ($(now_ms) - SL_T0) / 1000 )) s, in $T" >&2
+    sl_show_logs >&2
   fi
   [ -n "${SL_KEEP:-}" ] && echo "kept $T" >&2 || rm -rf "$T"
   exit $rc
@@ -44,17 +88,26 @@ soft_check() {
   if "$@"; then pass "$what"; else echo "FAIL [$TEST_NAME]: $what" >&2; SL_SOFT_FAILS=$((SL_SOFT_FAILS + 1)); fi
 }
 
-# A free TCP port on 127.0.0.1 (nothing answers on it right now), below the
-# kernel's ephemeral range: a port inside it can be the local port of some
-# other connection at any moment, and the server's bind then fails (the
-# "server vanished at start" of 0.2.0's tests).
+# port_in_use PORT: some TCP socket on this machine has PORT as its local
+# port (listening, connected or closing), or something answers on it.
+port_in_use() {
+  local hex
+  printf -v hex ':%04X' "$1"
+  awk -v h="$hex" 'FNR > 1 && substr($2, length($2) - 4) == h { found = 1 }
+                   END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+  (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null
+}
+# A free TCP port on 127.0.0.1, below the kernel's range of ephemeral ports:
+# a port in that range may be the local end of any outgoing connection on
+# this machine (tests open thousands), and the server's bind then fails with
+# "Address already in use" although nothing answers on it.
 free_port() {
-  local p lo=32768
+  local p lo=32768 base=10000
   read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
-  [ "$lo" -gt 12000 ] || lo=32768
-  for _ in $(seq 1 50); do
-    p=$((10000 + RANDOM % (lo - 10000)))
-    (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo "$p"; return; }
+  [ "$lo" -gt $((base + 1000)) ] || { base=20000; lo=60000; }
+  for _ in $(seq 1 100); do
+    p=$(( base + (RANDOM * 32768 + RANDOM) % (lo - base) ))
+    port_in_use "$p" || { echo "$p"; return; }
   done
   fail "no free port"
 }
@@ -65,11 +118,12 @@ EP=tcp://127.0.0.1:$PORT
 # Run in a subshell (`site sync --watch &`, a pipeline, $(…)) they exec the
 # program, so that $! is the program itself and the EXIT trap's kill reaches
 # it: a plain function call there would leave it orphaned and running.
-# Under a wrapper (valgrind runs everything ~20x slower) a one-shot sync gets
-# a longer timeout unless the test set one itself.
+# A one-shot sync gets a generous timeout (60 s without progress, scaled)
+# unless the test set one itself: the default 10 s is for people, and a busy
+# machine must not turn a slow answer into "unreachable".
 site() {
-  if [ -n "$SL_WRAP" ] && [ "${1:-}" = sync ] && [[ " $* " != *" --timeout "* ]]; then
-    set -- "$@" --timeout 60
+  if [ "${1:-}" = sync ] && [[ " $* " != *" --timeout "* ]]; then
+    set -- "$@" --timeout "$(secs 60)"
   fi
   if [ "$BASHPID" != "$$" ]; then exec $SL_WRAP "$SITE" "$@"; fi
   $SL_WRAP "$SITE" "$@"
@@ -82,38 +136,41 @@ server_init() { "$SERVER" init --data "$T/srv" --endpoint "$EP" >/dev/null || fa
 
 # Starts the server in the background and waits until it listens.
 server_start() {
-  local attempt
-  for attempt in 1 2; do
+  local attempt deadline
+  for attempt in 1 2 3; do
     $SL_WRAP "$SERVER" run --data "$T/srv" --bind "$EP" ${SL_INSECURE:+--insecure} "$@" >>"$T/server.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
-    for _ in $(seq 1 200); do
+    deadline=$(( $(now_ms) + $(secs 60) * 1000 ))
+    while [ "$(now_ms)" -lt "$deadline" ]; do
       (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0
       kill -0 "$SERVER_PID" 2>/dev/null || break
       sleep 0.05
     done
-    kill -0 "$SERVER_PID" 2>/dev/null && fail "server did not listen on $EP"
-    # Seen once on a busy shared machine: the server gone at once with an
-    # empty log.  Say so with its exit status, and try once more.
+    kill -0 "$SERVER_PID" 2>/dev/null && fail "server did not listen on $EP within $(secs 60) s"
+    # Seen on a busy shared machine: the server gone at once, once with an
+    # empty log, once with "Address already in use" (before free_port kept
+    # out of the ephemeral range).  Say so with its exit status, and try
+    # again.
     local rc=0
     wait "$SERVER_PID" 2>/dev/null || rc=$?
     pid_forget "$SERVER_PID"
     echo "warning [$TEST_NAME]: server exited at start (status $rc, attempt $attempt); log:" >&2
-    tail -n 5 "$T/server.log" >&2 2>/dev/null
-    sleep 0.5
+    tail -n 3 "$T/server.log" >&2 2>/dev/null
+    sleep "$attempt"
   done
-  fail "server exited at start twice (see $T/server.log)"
+  fail "server exited at start three times (see the server log below)"
 }
 server_kill9() {
   kill -9 "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; pid_forget "$SERVER_PID"; SERVER_PID=
 }
 # Graceful stop; returns the server's exit status (124 when it did not stop
-# within 30 s of SIGTERM and had to be killed).
+# within 60 s of SIGTERM, scaled, and had to be killed).
 server_stop() {
   kill -TERM "$SERVER_PID" 2>/dev/null
-  if ! wait_exit "$SERVER_PID" 30; then
+  if ! wait_exit "$SERVER_PID" 60; then
     kill9 "$SERVER_PID"; SERVER_PID=
-    echo "server did not stop within 30 s of SIGTERM" >&2
+    echo "server did not stop within $(secs 60) s of SIGTERM" >&2
     return 124
   fi
   SERVER_PID=
@@ -194,6 +251,7 @@ bg_start() {
   "$@" >>"$log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
+  [[ " ${SL_LOGS[*]} " == *" $log "* ]] || SL_LOGS+=("$log")
   printf -v "$var" '%s' "$pid"
 }
 # Forgets a pid that has been reaped (so the EXIT trap never signals a reused pid).
@@ -204,12 +262,13 @@ pid_forget() {
 }
 # running PID: true while PID is alive (a stopped process counts as alive).
 running() { kill -0 "$1" 2>/dev/null; }
-# wait_exit PID SECS: waits at most SECS for PID to end; sets WAIT_RC to its
-# exit status and returns 0, or returns 1 (PID still running) on timeout.
+# wait_exit PID SECS: waits at most SECS (scaled) for PID to end; sets
+# WAIT_RC to its exit status and returns 0, or returns 1 (PID still running)
+# on timeout.
 wait_exit() {
-  local pid=$1 deadline=$(( $(date +%s%N) / 1000000 + $2 * 1000 ))
+  local pid=$1 deadline=$(( $(now_ms) + $(secs "$2") * 1000 ))
   while running "$pid"; do
-    [ $(( $(date +%s%N) / 1000000 )) -ge "$deadline" ] && return 1
+    [ "$(now_ms)" -ge "$deadline" ] && return 1
     sleep 0.02
   done
   WAIT_RC=0
@@ -224,20 +283,77 @@ kill9() {
   wait "$1" 2>/dev/null || WAIT_RC=$?
   pid_forget "$1"
 }
-# wait_until SECS CMD…: polls CMD every 50 ms until it succeeds; 1 on timeout.
+# wait_until SECS CMD…: polls CMD every 50 ms until it succeeds; 1 after
+# SECS (scaled).  Prefer wait_for, which says what it saw when it gives up.
 wait_until() {
-  local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
+  local deadline=$(( $(now_ms) + $(secs "$1") * 1000 )); shift
   until "$@"; do
-    [ $(( $(date +%s%N) / 1000000 )) -ge "$deadline" ] && return 1
+    [ "$(now_ms)" -ge "$deadline" ] && return 1
     sleep 0.05
   done
 }
+# wait_for [--secs S] [--soft] WHAT CMD…: polls CMD (every 100 ms, in a
+# subshell) until it succeeds, at most S seconds (default SL_WAIT_S = 60,
+# scaled).  CMD may print what it sees: when the deadline passes, the test
+# fails with "gave up after S s waiting for WHAT; saw: <CMD's last output>"
+# (with --soft it counts as a failed soft_check and returns 1 instead).
+# WAITED_MS is how long the wait took.
+wait_for() {
+  local s=$SL_WAIT_S soft= what seen t0 deadline
+  while :; do
+    case ${1:-} in
+      --secs) s=$2; shift 2 ;;
+      --soft) soft=1; shift ;;
+      *) break ;;
+    esac
+  done
+  what=$1; shift
+  t0=$(now_ms)
+  deadline=$(( t0 + $(secs "$s") * 1000 ))
+  while :; do
+    if seen=$("$@" 2>&1); then
+      WAITED_MS=$(( $(now_ms) - t0 ))
+      return 0
+    fi
+    [ "$(now_ms)" -ge "$deadline" ] && break
+    sleep 0.1
+  done
+  WAITED_MS=$(( $(now_ms) - t0 ))
+  local msg="gave up after $(( WAITED_MS / 1000 )) s waiting for: $what; saw instead: ${seen:-(nothing)}"
+  if [ -n "$soft" ]; then
+    echo "FAIL [$TEST_NAME]: $msg" >&2
+    SL_SOFT_FAILS=$((SL_SOFT_FAILS + 1))
+    return 1
+  fi
+  fail "$msg"
+}
+# wait_value [--secs S] [--soft] WHAT WANT CMD…: wait_for "$(CMD)" = WANT;
+# a failure shows the last value seen.
+wait_value() {
+  local opts=()
+  while :; do
+    case ${1:-} in
+      --secs) opts+=("$1" "$2"); shift 2 ;;
+      --soft) opts+=("$1"); shift ;;
+      *) break ;;
+    esac
+  done
+  local what=$1 want=$2; shift 2
+  wait_for "${opts[@]}" "$what = $want" sl_value_is "$want" "$@"
+}
+sl_value_is() { local want=$1 got; shift; got=$("$@" 2>&1); echo "$got"; [ "$got" = "$want" ]; }
 # sqlite3 that waits for a lock (WAL recovery after a kill -9) instead of failing.
-sq() { sqlite3 -cmd ".timeout 10000" "$@"; }
+sq() { sqlite3 -cmd ".timeout 30000" "$@"; }
 # Committed records of one site, read straight from the central store
 # (cheap enough to poll while the server runs; 0 when the site is unknown).
 central_count() {
   sq "$T/srv/central.db" "SELECT count(*) FROM events e JOIN sites s USING(site_no) WHERE s.site_id='$1'" 2>/dev/null || echo 0
+}
+# "count last_seq" of one site, read in one transaction (consistent while
+# the server commits).
+central_count_seq() {
+  sq -separator ' ' "$T/srv/central.db" "SELECT (SELECT count(*) FROM events e JOIN sites s USING(site_no)
+      WHERE s.site_id='$1'), coalesce((SELECT last_seq FROM sites WHERE site_id='$1'), 0)"
 }
 central_last_seq() {
   local v
@@ -268,4 +384,33 @@ refused() {
     echo "FAIL [$TEST_NAME]: $what: exit $rc (want $want), stderr: $(head -c 600 "$T/refused.err")" >&2
     SL_SOFT_FAILS=$((SL_SOFT_FAILS + 1))
   fi
+# ---- keys: waiting until the running server has seen a change --------------
+# The server reloads its keys within about 500 ms of a change another process
+# made (shuanglian-server site enroll, sqlite3): on a busy machine, later.
+# server_accepts_key KEYFILE: true when the running server's handshake
+# accepts this key now (a PING with it gets any answer); prints what it got.
+server_accepts_key() {
+  local spub out
+  spub=$(sed -n 's/^public = //p' "$T/srv/server.pub")
+  out=$("$SL_PROBE" --endpoint "$EP" --keyfile "$1" --server-public "$spub" --wait 1500 ping 2>&1)
+  echo "${out%%$'\n'*}" | cut -c1-160
+  case $out in PONG*|ERROR*) return 0 ;; esac
+  return 1
+}
+# wait_key_known KEYFILE WHAT: waits until the running server accepts the key.
+wait_key_known() { wait_for "the server accepts $2 at the handshake" server_accepts_key "$1"; }
+# keys_update SQL: runs SQL on the central store in one transaction that also
+# adds a fresh admin key (a sentinel), then waits until the running server
+# accepts the sentinel: from then on its cache of keys holds the change too.
+SL_SENTINELS=0
+keys_update() {
+  SL_SENTINELS=$((SL_SENTINELS + 1))
+  local kf="$T/sentinel-$SL_SENTINELS.key" pub
+  "$SL_PROBE" keygen "$kf" >/dev/null || fail "sl-probe keygen"
+  pub=$(sed -n 's/^public = //p' "$kf")
+  sq "$T/srv/central.db" "BEGIN; $1;
+    INSERT INTO keys(public, role, site_id, name, status, expires_ms, created_ms, changed_ms)
+    VALUES ('$pub', 'admin', NULL, 'test-sentinel-$SL_SENTINELS', 'active', 0, 0, 0); COMMIT;" \
+    || fail "keys_update: $1"
+  wait_for "the server reloads its keys (sentinel $SL_SENTINELS accepted)" server_accepts_key "$kf"
 }
