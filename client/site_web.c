@@ -27,6 +27,7 @@
 #include "sl_text.h"
 #include "sl_web.h"
 #include <czmq.h>
+#include <iconv.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -334,7 +335,10 @@ static void s_entry_post(site_web_t *w, sl_web_req_t *req)
         sl_info("web: %s: %s not saved: %s", sl_web_client(req), rt->name, err);
         if (!field)
             field = s_field_of(rt, err);
-        sl_web_status(req, rc == SITE_ENTRY_INVALID ? 422 : 500);
+        /* A refused form is a page like any other (200): browsers log a 4xx
+         * as an error, and the page says what is wrong.  A store failure is 500. */
+        if (rc != SITE_ENTRY_INVALID)
+            sl_web_status(req, 500);
         s_entry_page(w, req, rt, shown, field, err, back);
         return;
     }
@@ -732,29 +736,60 @@ static void s_import_form(site_web_t *w, sl_web_req_t *req, const char *msg)
     sl_web_page_end(req);
 }
 
-/* The file's text as UTF-8: a byte-order mark dropped; anything else
+/* The file's text as UTF-8, as Excel saves CSV: UTF-8 with or without a
+ * byte-order mark, or the Chinese code page (GBK, read as GB18030, its
+ * superset).  Until the entry module reads encodings itself (issue 7's
+ * sl_csv_decode), this is the web page's own reading; anything else is
  * refused with a sentence. */
+/* UTF-8 text, line breaks CR LF allowed (sl_utf8_valid takes LF only). */
+static bool s_utf8_text(const char *s, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        copy[i] = s[i] == '\r' ? '\n' : s[i];
+    bool ok = len == 0 || sl_utf8_valid(copy, len);
+    free(copy);
+    return ok;
+}
+
 static char *s_file_text(const char *data, size_t len, size_t *outlen, char *enc, size_t enccap,
                          char *err, size_t errlen)
 {
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
         data += 3, len -= 3;
-    char *copy = malloc(len + 1);
-    if (!copy) {
+    bool utf8 = memchr(data, 0, len) == NULL && s_utf8_text(data, len);
+    size_t cap = utf8 ? len + 1 : len * 2 + 1;
+    char *out = malloc(cap);
+    if (!out) {
         snprintf(err, errlen, "内存不足 out of memory");
         return NULL;
     }
-    memcpy(copy, data, len);
-    copy[len] = 0;
-    if (strlen(copy) != len || (len && !sl_utf8_valid(copy, len))) {
-        snprintf(err, errlen, "文件不是 UTF-8 文本 the file is not UTF-8 text; 请在 Excel 中另存为"
-                 "“CSV UTF-8” save it from Excel as \"CSV UTF-8\"");
-        free(copy);
+    if (utf8) {
+        memcpy(out, data, len);
+        out[len] = 0;
+        *outlen = len;
+        snprintf(enc, enccap, "UTF-8");
+        return out;
+    }
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    char *in = (char *) data, *o = out;
+    size_t inleft = len, outleft = cap - 1;
+    bool ok = cd != (iconv_t) -1 && memchr(data, 0, len) == NULL
+              && iconv(cd, &in, &inleft, &o, &outleft) != (size_t) -1 && inleft == 0;
+    if (cd != (iconv_t) -1)
+        iconv_close(cd);
+    *o = 0;
+    *outlen = (size_t) (o - out);
+    if (!ok || !s_utf8_text(out, *outlen)) {
+        snprintf(err, errlen, "文件既不是 UTF-8 也不是 GBK 文本 the file is neither UTF-8 nor GBK "
+                 "text; 请在 Excel 中另存为“CSV UTF-8” save it from Excel as \"CSV UTF-8\"");
+        free(out);
         return NULL;
     }
-    snprintf(enc, enccap, "UTF-8");
-    *outlen = len;
-    return copy;
+    snprintf(enc, enccap, "GBK");
+    return out;
 }
 
 /* The line a refusal of the entry module names ("第 3 行"), or 0. */
@@ -803,7 +838,6 @@ static void s_preview(site_web_t *w, sl_web_req_t *req, const sl_rtype_t *rt, co
     size_t tlen = 0;
     char *text = s_file_text(data, len, &tlen, enc, sizeof enc, err, sizeof err);
     if (!text) {
-        sl_web_status(req, 422);
         s_import_form(w, req, err);
         return;
     }
@@ -875,7 +909,6 @@ static void s_preview(site_web_t *w, sl_web_req_t *req, const sl_rtype_t *rt, co
                     "errors are shown.</p>", PREVIEW_ROWS, PREVIEW_ROWS);
     }
     if (bad) {
-        sl_web_status(req, 422);
         fprintf(o, "<p class=\"flash error\" id=\"import-blocked\">有 %ld 处错误：请在表格中改正标红的行后"
                 "重新上传；没有保存任何记录。 %ld problem(s): correct the rows marked red in the "
                 "spreadsheet and upload it again; nothing was saved.</p>", bad, bad);
@@ -926,8 +959,7 @@ static void s_import(site_web_t *w, sl_web_req_t *req)
         const char *fname = NULL;
         const char *data = sl_web_file(req, "file", &len, &fname);
         if (!data || !fname || !*fname) {
-            sl_web_status(req, 422);
-            s_import_form(w, req, "没有选择文件 no file was chosen");
+                s_import_form(w, req, "没有选择文件 no file was chosen");
             return;
         }
         s_preview(w, req, rt, data, len, fname, 0, NULL);
@@ -967,7 +999,6 @@ static void s_import(site_web_t *w, sl_web_req_t *req)
         sl_web_redirect(req, where);
     } else {
         sl_info("web: %s: import of %s refused: %s", sl_web_client(req), fname, err);
-        sl_web_status(req, 422);
         s_preview(w, req, rt, (const char *) bytes, len, fname, s_error_line(err), err);
     }
     free(bytes);
@@ -1115,7 +1146,6 @@ static void s_login(site_web_t *w, sl_web_req_t *req)
         } else {
             sl_web_login_failed(req);
             sl_info("web: %s: wrong password", sl_web_client(req));
-            sl_web_status(req, 403);
             msg = "密码不对 wrong password";
         }
     }

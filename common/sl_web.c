@@ -692,7 +692,7 @@ static enum MHD_Result s_send(sl_web_req_t *req)
           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");  /* "no-referrer" makes Origin "null" */
     bool asset = strncmp(req->path, "/static/", 8) == 0 && req->status == 200;
     MHD_add_response_header(resp, "Cache-Control", asset ? "max-age=3600" : "no-store");
     for (size_t i = 0; i < req->nheaders; i++)

@@ -148,7 +148,6 @@ static void s_login(dash_t *d, sl_web_req_t *req)
         } else {
             sl_web_login_failed(req);
             sl_info("web: %s: login refused for \"%.64s\"", sl_web_client(req), name ? name : "");
-            sl_web_status(req, 403);
             msg = "用户名或密码不对 wrong name or password";
         }
     }
@@ -420,7 +419,8 @@ static void s_report_page(dash_t *d, sl_web_req_t *req, const page_t *p)
     sl_web_printf(o, "<h1>%s</h1>", rep && rep->title ? rep->title : p->title);
     s_filters(req, p, args, nargs, rc ? field : NULL);
     if (rc) {
-        sl_web_status(req, rc == SL_E_INTERNAL ? 500 : 422);
+        if (rc == SL_E_INTERNAL)
+            sl_web_status(req, 500);
         sl_web_printf(o, "<p class=\"flash error\" id=\"report-error\">%s</p>", err);
     } else {
         s_downloads(req, p, args, nargs);

@@ -384,6 +384,7 @@ refused() {
     echo "FAIL [$TEST_NAME]: $what: exit $rc (want $want), stderr: $(head -c 600 "$T/refused.err")" >&2
     SL_SOFT_FAILS=$((SL_SOFT_FAILS + 1))
   fi
+}
 # ---- keys: waiting until the running server has seen a change --------------
 # The server reloads its keys within about 500 ms of a change another process
 # made (shuanglian-server site enroll, sqlite3): on a busy machine, later.
