@@ -44,6 +44,7 @@ typedef struct {
     int64_t last_ms;
     int fails;
     int64_t fail_start_ms;
+    long refused;               /* requests refused in a row (logged at 1, 100, 200 …) */
 } rate_t;
 
 struct sl_web {
@@ -201,9 +202,12 @@ static bool s_rate_take(sl_web_t *w, const char *ip)
     if (r->tokens > SL_WEB_RATE_BURST)
         r->tokens = SL_WEB_RATE_BURST;
     r->last_ms = now;
-    if (r->tokens < 1)
+    if (r->tokens < 1) {
+        r->refused++;
         return false;
+    }
     r->tokens -= 1;
+    r->refused = 0;
     return true;
 }
 
@@ -726,6 +730,14 @@ static enum MHD_Result s_refuse(sl_web_req_t *req, int status, const char *why)
     return s_send(req);
 }
 
+/* A 429 that is not logged: one line per hundred keeps a flood out of the log. */
+static enum MHD_Result s_refuse_quietly(sl_web_req_t *req)
+{
+    sl_web_error_page(req, 429, "请求太频繁 Too many requests", "请稍后再试 try again in a moment");
+    sl_web_add_header(req, "Retry-After", "1");
+    return s_send(req);
+}
+
 static bool s_path_ok(const char *p)
 {
     size_t n = strlen(p);
@@ -816,7 +828,9 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         else if (sa && sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, req->ip,
                       sizeof req->ip);
-        if (!s_rate_take(w, req->ip))
+        if (!s_rate_take(w, req->ip) && s_rate(w, req->ip)->refused % 100 != 1)
+            return s_refuse_quietly(req);
+        if (s_rate(w, req->ip)->refused)
             return s_refuse(req, 429, "这个地址的请求太频繁，请稍后再试 too many requests from this "
                             "address; try again in a moment");
         if (!s_host_ok(req))
@@ -838,7 +852,8 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         }
         if (req->post) {
             req->pp = MHD_create_post_processor(conn, 65536, s_post_iter, req);
-            if (!req->pp && (!cl || strcmp(cl, "0") != 0))
+            bool body = (cl && strcmp(cl, "0") != 0) || sl_web_header(req, "Transfer-Encoding");
+            if (!req->pp && body)
                 return s_refuse(req, 400, "表单编码不对 a form must be sent as "
                                 "application/x-www-form-urlencoded or multipart/form-data");
         }

@@ -270,11 +270,11 @@ static size_t s_args(sl_web_req_t *req, const page_t *p, sl_arg_t *args, char de
         if (v && strlen(v) > 200)
             v = NULL;
         if ((!v || !*v) && strcmp(name, "year") == 0)
-            snprintf(defaults[0], 16, "%d", tm.tm_year + 1900), v = defaults[0];
+            strftime(defaults[0], 16, "%Y", &tm), v = defaults[0];
         if ((!v || !*v) && strcmp(name, "month") == 0)
-            snprintf(defaults[1], 16, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1), v = defaults[1];
+            strftime(defaults[1], 16, "%Y-%m", &tm), v = defaults[1];
         if ((!v || !*v) && strcmp(name, "from") == 0)
-            snprintf(defaults[2], 16, "%04d-01-01", tm.tm_year + 1900), v = defaults[2];
+            strftime(defaults[2], 16, "%Y-01-01", &tm), v = defaults[2];
         if ((!v || !*v) && strcmp(name, "to") == 0)
             strftime(defaults[3], 16, "%Y-%m-%d", &tm), v = defaults[3];
         if ((!v || !*v) && strcmp(name, "type") == 0)
