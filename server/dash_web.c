@@ -369,8 +369,8 @@ static void s_table(FILE *o, const sl_rtable_t *t)
         return;
     }
     bool matrix = t->chart && strcmp(t->chart, "matrix") == 0;
-    sl_web_printf(o, "<div class=\"scroll\"><table id=\"t-%s\"><thead><tr>",
-                  t->key[0] ? t->key : "figures");
+    sl_web_printf(o, "<div class=\"scroll\"><table id=\"t-%s\"%r><thead><tr>",
+                  t->key[0] ? t->key : "figures", matrix ? " class=\"matrix\"" : "");
     if (t->style == SL_RS_OBJECT) {
         fprintf(o, "<th>项目 figure</th><th>值 value</th></tr></thead><tbody>");
         for (size_t r = 0; r < t->nrows; r++) {
