@@ -2,13 +2,16 @@
 # bench/web_pages.sh [N] — how fast the web pages answer with N records in
 # the store (default 100,000; the goal is < 200 ms per page).
 #
-# Makes a server with 67 units and a site holding N records (70 % problem
+# Makes a server with 67 units and an enrolled site (CurveZMQ, as deployed)
+# holding N records (70 % problem
 # reports, 20 % livelihood matters done by the units, 10 % home visits, all
 # of 2025), syncs them to the server, then starts `shuanglian-site web` and
 # `shuanglian-server web` (logged in as admin) and asks each page 7 times
 # with curl after one warm-up request.  Prints, per page:
 #   web_page: program=site page=/records ms_median=M ms_max=X bytes=B
-# and last:
+# The dashboard keeps a report computed for a page until the store changes
+# (or a minute passes): its first answer after a change is "ms_first".
+# And last:
 #   web_pages: records=N pages=P slowest=PAGE ms=M goal_ms=200 over_goal=K
 # The dashboard's report pages are measured when the report module is built in.
 set -euo pipefail
@@ -29,10 +32,12 @@ SP=$(port); EP=tcp://127.0.0.1:$SP
 "$B/shuanglian-server" init --data "$D/srv" --endpoint "$EP" >/dev/null
 awk 'BEGIN { print "code,name"; for (i = 1; i <= 67; i++) printf "u%d,区直单位%d\n", i, i }' >"$D/units.csv"
 "$B/shuanglian-server" ref import unit "$D/units.csv" --data "$D/srv" >/dev/null
-"$B/shuanglian-server" run --data "$D/srv" --bind "$EP" --insecure >"$D/server.log" 2>&1 &
+"$B/shuanglian-server" ref put community c1 name=公园社区 households=3000 --data "$D/srv" >/dev/null
+"$B/shuanglian-server" site enroll --site s1 --community c1 --out "$D/s1.bundle" --data "$D/srv" >/dev/null
+"$B/shuanglian-server" run --data "$D/srv" --bind "$EP" >"$D/server.log" 2>&1 &
 PIDS+=($!)
 wait_port "$SP"
-"$B/shuanglian-site" init --data "$D/site" --site s1 --server "$EP" >/dev/null
+"$B/shuanglian-site" init --data "$D/site" --bundle "$D/s1.bundle" >/dev/null
 "$B/shuanglian-site" sync --data "$D/site" --quiet >/dev/null
 np=$((N * 7 / 10)); nm=$((N * 2 / 10)); nv=$((N - np - nm))
 awk -v n="$np" 'BEGIN { print "reporter_kind,summary,location,on";
@@ -61,7 +66,10 @@ curl -s -b "$D/dj" -c "$D/dj" -o /dev/null -d "csrf=$tok&name=admin&password=ben
 slowest=0; slowest_page=; npages=0; over=0
 measure() {   # measure PROGRAM URL PATH
   local prog=$1 url=$2 path=$3 times=() code
-  code=$(curl -s -b "$D/dj" -o "$D/page" -w '%{http_code}' "$url$path")
+  local first
+  first=$(curl -s -b "$D/dj" -o "$D/page" -w '%{http_code} %{time_total}' "$url$path")
+  code=${first% *}
+  first=$(awk -v t="${first#* }" 'BEGIN { printf "%.1f", t * 1000 }')
   [ "$code" = 200 ] || { echo "web_page: program=$prog page=$path status=$code (skipped)"; return; }
   for _ in 1 2 3 4 5 6 7; do
     times+=("$(curl -s -b "$D/dj" -o /dev/null -w '%{time_total}' "$url$path")")
@@ -69,10 +77,12 @@ measure() {   # measure PROGRAM URL PATH
   local stats
   stats=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 * 1000 } END { printf "%.1f %.1f", a[4], a[NR] }')
   set -- $stats
-  echo "web_page: program=$prog page=$path ms_median=$1 ms_max=$2 bytes=$(stat -c %s "$D/page")"
+  echo "web_page: program=$prog page=$path ms_first=$first ms_median=$1 ms_max=$2 bytes=$(stat -c %s "$D/page")"
   npages=$((npages + 1))
-  if awk -v m="$1" 'BEGIN { exit !(m >= 200) }'; then over=$((over + 1)); fi
-  if awk -v m="$1" -v s="$slowest" 'BEGIN { exit !(m > s) }'; then slowest=$1; slowest_page="$prog $path"; fi
+  local worst
+  worst=$(awk -v a="$first" -v b="$1" 'BEGIN { print (a > b ? a : b) }')
+  if awk -v m="$worst" 'BEGIN { exit !(m >= 200) }'; then over=$((over + 1)); fi
+  if awk -v m="$worst" -v s="$slowest" 'BEGIN { exit !(m > s) }'; then slowest=$worst; slowest_page="$prog $path"; fi
 }
 S=http://127.0.0.1:$WP
 for p in "/entry?type=problem_report" "/entry?type=update" "/entry?type=rating" \
@@ -87,4 +97,4 @@ for p in "/sites" "/five?year=2025" "/dispatch?month=2025-12" \
          "/records?type=service_matter" "/records?type=problem_report&offset=50000"; do
   measure dashboard "$M" "$p"
 done
-echo "web_pages: records=$N pages=$npages slowest=\"$slowest_page\" ms=$slowest goal_ms=200 over_goal=$over"
+echo "web_pages: records=$N pages=$npages slowest=\"$slowest_page\" ms=$slowest goal_ms=200 over_goal=$over (first answers and medians)"

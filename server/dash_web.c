@@ -405,6 +405,73 @@ static void s_table(FILE *o, const sl_rtable_t *t)
     fprintf(o, "</tbody></table></div>");
 }
 
+/* Reports computed for pages, kept while the store is unchanged: a second
+ * look (or a download of what is on the screen) costs no recomputation.
+ * PRAGMA data_version changes whenever another connection commits (a sync,
+ * a reference entry, a freeze); an entry is also dropped after a minute, as
+ * a report may depend on the date. */
+#define CACHE_SLOTS 16
+#define CACHE_MS 60000
+typedef struct {
+    char *key;
+    int64_t version, at_ms;
+    sl_report_t *rep;
+} cached_t;
+static cached_t s_cache[CACHE_SLOTS];
+
+static int64_t s_ms(void) { return (int64_t) time(NULL) * 1000; }
+
+static void s_cache_clear(void)
+{
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        free(s_cache[i].key);
+        sl_report_destroy(&s_cache[i].rep);
+        memset(&s_cache[i], 0, sizeof s_cache[i]);
+    }
+}
+
+/* report_run through the cache: *out is borrowed (never destroyed by the
+ * caller), valid until the next call. */
+static int s_report(dash_t *d, const char *name, const sl_arg_t *args, size_t nargs,
+                    sl_report_t **out, char *err, size_t errlen, const char **field)
+{
+    char *key = NULL;
+    size_t klen = 0;
+    FILE *k = open_memstream(&key, &klen);
+    if (!k)
+        return SL_E_INTERNAL;
+    fprintf(k, "%s", name);
+    for (size_t i = 0; i < nargs; i++)
+        fprintf(k, "\x1f%.*s=%.*s", (int) args[i].key_len, args[i].key, (int) args[i].value_len,
+                args[i].value);
+    fclose(k);
+    int64_t version = sl_db_int(central_store_db(d->store), "PRAGMA data_version", -1);
+    int64_t now = s_ms();
+    cached_t *slot = &s_cache[0];
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        cached_t *c = &s_cache[i];
+        if (c->key && strcmp(c->key, key) == 0 && c->version == version
+            && now - c->at_ms < CACHE_MS) {
+            free(key);
+            *out = c->rep;
+            return 0;
+        }
+        if (c->at_ms < slot->at_ms)
+            slot = c;
+    }
+    sl_report_t *rep = NULL;
+    int rc = report_run(d->store, name, args, nargs, &rep, err, errlen, field);
+    if (rc) {
+        free(key);
+        return rc;
+    }
+    free(slot->key);
+    sl_report_destroy(&slot->rep);
+    *slot = (cached_t) { .key = key, .version = version, .at_ms = now, .rep = rep };
+    *out = rep;
+    return 0;
+}
+
 static void s_report_page(dash_t *d, sl_web_req_t *req, const page_t *p)
 {
     sl_arg_t args[SL_MAX_ARGS];
@@ -413,7 +480,7 @@ static void s_report_page(dash_t *d, sl_web_req_t *req, const page_t *p)
     sl_report_t *rep = NULL;
     char err[600];
     const char *field = NULL;
-    int rc = report_run(d->store, p->report, args, nargs, &rep, err, sizeof err, &field);
+    int rc = s_report(d, p->report, args, nargs, &rep, err, sizeof err, &field);
     s_begin(req, p->title, p->path);
     FILE *o = sl_web_out(req);
     sl_web_printf(o, "<h1>%s</h1>", rep && rep->title ? rep->title : p->title);
@@ -446,7 +513,6 @@ static void s_report_page(dash_t *d, sl_web_req_t *req, const page_t *p)
             }
         }
     }
-    sl_report_destroy(&rep);
     sl_web_page_end(req);
 }
 
@@ -467,7 +533,7 @@ static void s_download(dash_t *d, sl_web_req_t *req)
         nargs--;                /* a download holds every record that matches */
     sl_report_t *rep = NULL;
     const char *field = NULL;
-    if (report_run(d->store, p->report, args, nargs, &rep, err, sizeof err, &field)) {
+    if (s_report(d, p->report, args, nargs, &rep, err, sizeof err, &field)) {
         sl_web_error_page(req, 422, "报表参数不对 The report's arguments are wrong", err);
         return;
     }
@@ -506,7 +572,6 @@ static void s_download(dash_t *d, sl_web_req_t *req)
     }
     if (rc || !buf) {
         free(buf);
-        sl_report_destroy(&rep);
         sl_web_content_type(req, "text/html; charset=utf-8");
         sl_web_error_page(req, 500, "无法生成文件 Cannot make the file", err);
         return;
@@ -518,7 +583,6 @@ static void s_download(dash_t *d, sl_web_req_t *req)
     sl_info("web: %s: %s downloaded %s.%s (%zu bytes)", sl_web_client(req), sl_web_user(req),
             p->report, form, len);
     free(buf);
-    sl_report_destroy(&rep);
 }
 #endif
 
@@ -679,6 +743,9 @@ int dash_web_main(int argc, char **argv)
     sigwait(&set, &sig);
     sl_info("web: stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
     sl_web_stop(&web);
+#ifdef DASH_REPORTS
+    s_cache_clear();
+#endif
     server_auth_destroy(&d.auth);
     central_store_destroy(&d.store);
     return 0;
