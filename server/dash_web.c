@@ -255,7 +255,7 @@ static const page_t *s_page_by_report(const char *name)
 }
 
 /* The report's arguments from the query: the page's names, with defaults
- * (this year, last month, the year so far, 50 records). */
+ * (this year, this month, the closed loop of the year so far, 50 records). */
 static size_t s_args(sl_web_req_t *req, const page_t *p, sl_arg_t *args, char defaults[4][16])
 {
     size_t n = 0;
@@ -273,9 +273,10 @@ static size_t s_args(sl_web_req_t *req, const page_t *p, sl_arg_t *args, char de
             strftime(defaults[0], 16, "%Y", &tm), v = defaults[0];
         if ((!v || !*v) && strcmp(name, "month") == 0)
             strftime(defaults[1], 16, "%Y-%m", &tm), v = defaults[1];
-        if ((!v || !*v) && strcmp(name, "from") == 0)
+        bool loop = strcmp(p->report, "loop") == 0;       /* the records' dates stay open */
+        if ((!v || !*v) && loop && strcmp(name, "from") == 0)
             strftime(defaults[2], 16, "%Y-01-01", &tm), v = defaults[2];
-        if ((!v || !*v) && strcmp(name, "to") == 0)
+        if ((!v || !*v) && loop && strcmp(name, "to") == 0)
             strftime(defaults[3], 16, "%Y-%m-%d", &tm), v = defaults[3];
         if ((!v || !*v) && strcmp(name, "type") == 0)
             v = "service_matter";
