@@ -29,7 +29,6 @@
 #include <czmq.h>
 #include <iconv.h>
 #include <pthread.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,17 +62,7 @@ static const char *s_menu[] = {
 };
 #define MENU_N 4
 
-static void s_time(int64_t ms, char *out, size_t cap)
-{
-    if (ms <= 0) {
-        snprintf(out, cap, "-");
-        return;
-    }
-    time_t t = (time_t) (ms / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(out, cap, "%Y-%m-%d %H:%M", &tm);
-}
+#define s_time sl_web_local_time
 
 static void s_begin(site_web_t *w, sl_web_req_t *req, const char *title, const char *current)
 {
@@ -1137,7 +1126,7 @@ static void s_login(site_web_t *w, sl_web_req_t *req)
         const char *pw = sl_web_form(req, "password");
         if (sl_web_login_blocked(req)) {
             sl_web_status(req, 429);
-            msg = "密码错误次数太多，请 10 分钟后再试 too many wrong passwords; wait 10 minutes";
+            msg = SL_WEB_LOGIN_BLOCKED;
         } else if (pw && sl_web_check_password(w->pwhash, pw)) {
             sl_info("web: %s: logged in", sl_web_client(req));
             sl_web_set_user(req, "site");
@@ -1149,30 +1138,15 @@ static void s_login(site_web_t *w, sl_web_req_t *req)
             msg = "密码不对 wrong password";
         }
     }
-    sl_web_page_begin(req, "登录 Log in", "双进双联 社区站点", NULL, 0, NULL);
-    FILE *o = sl_web_out(req);
-    fprintf(o, "<h1>登录 Log in</h1>");
-    if (msg)
-        sl_web_printf(o, "<p class=\"flash error\" id=\"login-error\">%s</p>", msg);
-    fprintf(o, "<form class=\"entry\" method=\"post\" action=\"/login\">");
-    sl_web_csrf_field(req);
-    fprintf(o, "<div class=\"field\"><label for=\"password\">密码 password</label><input "
-            "type=\"password\" name=\"password\" id=\"password\" autocomplete=\"current-password\">"
-            "</div><button type=\"submit\" id=\"login\">登录 Log in</button></form>");
-    sl_web_page_end(req);
+    sl_web_login_page(req, "双进双联 社区站点", "登录 Log in", NULL, msg);
 }
 
 static void s_handle(void *ctx, sl_web_req_t *req)
 {
     site_web_t *w = ctx;
     const char *path = sl_web_path(req);
-    if (sl_web_is_post(req) && !sl_web_csrf_ok(req)) {
-        sl_info("web: %s: POST %s refused: no valid CSRF token", sl_web_client(req), path);
-        sl_web_error_page(req, 403, "拒绝 Refused", "表单缺少安全令牌或令牌不对（页面可能已过期）：请重新"
-                          "打开页面再提交 the form's security token is missing or wrong (the "
-                          "page may be old): open the page again and resubmit");
+    if (sl_web_csrf_refused(req))
         return;
-    }
     if (strcmp(path, "/login") == 0 && w->need_login) {
         s_login(w, req);
         return;
@@ -1273,12 +1247,7 @@ int site_web_main(int argc, char **argv)
     /* Signals are taken by this thread alone (sigwait); the server's and
      * the sync's threads inherit the mask. */
     zsys_handler_set(NULL);
-    signal(SIGPIPE, SIG_IGN);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    sl_web_block_stop_signals();
     sl_web_opts_t wo = { .listen = listen, .cookie = "sl_site", .program = PROG,
                          .handle = s_handle, .ctx = &w };
     sl_web_t *web = w.item ? sl_web_start(&wo, err, sizeof err) : NULL;
@@ -1293,9 +1262,7 @@ int site_web_main(int argc, char **argv)
            loopback ? ", this computer only" : ", password required");
     fflush(stdout);
     sl_info("web: serving site %s on %s", site_store_site_id(w.store), listen);
-    int sig = 0;
-    sigwait(&set, &sig);
-    sl_info("web: stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    sl_web_wait_stop();
     site_sync_stop();
     sl_web_stop(&web);
     if (w.thread_started)

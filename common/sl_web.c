@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
+#include <pthread.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -541,6 +543,68 @@ void sl_web_error_page(sl_web_req_t *req, int status, const char *title, const c
                   "<h1>%s</h1><p class=\"flash error\" id=\"refusal\">%s</p>"
                   "<p><a href=\"/\">返回首页 back to the first page</a></p></main></body></html>\n",
                   title, title, text);
+}
+
+bool sl_web_csrf_refused(sl_web_req_t *req)
+{
+    if (!req->post || sl_web_csrf_ok(req))
+        return false;
+    sl_info("web: %s: POST %s refused: no valid CSRF token", req->ip, req->path);
+    sl_web_error_page(req, 403, "拒绝 Refused", "表单缺少安全令牌或令牌不对（页面可能已过期）：请重新"
+                      "打开页面再提交 the form's security token is missing or wrong (the page may be "
+                      "old): open the page again and resubmit");
+    return true;
+}
+
+void sl_web_login_page(sl_web_req_t *req, const char *brand, const char *heading,
+                       const char *name, const char *msg)
+{
+    sl_web_page_begin(req, "登录 Log in", brand, NULL, 0, NULL);
+    FILE *o = req->out;
+    sl_web_printf(o, "<h1>%s</h1>", heading);
+    if (msg)
+        sl_web_printf(o, "<p class=\"flash error\" id=\"login-error\">%s</p>", msg);
+    fprintf(o, "<form class=\"entry\" method=\"post\" action=\"/login\">");
+    sl_web_csrf_field(req);
+    if (name)
+        sl_web_printf(o, "<div class=\"field\"><label for=\"name\">管理员 administrator</label>"
+                      "<input type=\"text\" name=\"name\" id=\"name\" autocomplete=\"username\" "
+                      "value=\"%s\"></div>", name);
+    fprintf(o, "<div class=\"field\"><label for=\"password\">密码 password</label><input "
+            "type=\"password\" name=\"password\" id=\"password\" autocomplete=\"current-password\">"
+            "</div><button type=\"submit\" id=\"login\">登录 Log in</button></form>");
+    sl_web_page_end(req);
+}
+
+void sl_web_local_time(int64_t ms, char *out, size_t cap)
+{
+    if (ms <= 0) {
+        snprintf(out, cap, "-");
+        return;
+    }
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, cap, "%Y-%m-%d %H:%M", &tm);
+}
+
+static sigset_t s_stop_signals;
+
+void sl_web_block_stop_signals(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&s_stop_signals);
+    sigaddset(&s_stop_signals, SIGINT);
+    sigaddset(&s_stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &s_stop_signals, NULL);
+}
+
+int sl_web_wait_stop(void)
+{
+    int sig = 0;
+    sigwait(&s_stop_signals, &sig);
+    sl_info("web: stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    return sig;
 }
 
 /* ---- passwords ------------------------------------------------------------ */

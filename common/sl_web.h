@@ -131,6 +131,22 @@ void sl_web_page_begin(sl_web_req_t *req, const char *title, const char *heading
 void sl_web_page_end(sl_web_req_t *req);
 /* The hidden CSRF field of a form. */
 void sl_web_csrf_field(sl_web_req_t *req);
+/* For a POST without the session's CSRF token: logs it, writes the 403
+ * page and returns true (the handler then returns); false otherwise. */
+bool sl_web_csrf_refused(sl_web_req_t *req);
+/* The login page: a password field, and a name field when `name` is not
+ * NULL (its value kept); msg, when not NULL, says why the last try failed. */
+void sl_web_login_page(sl_web_req_t *req, const char *brand, const char *heading,
+                       const char *name, const char *msg);
+#define SL_WEB_LOGIN_BLOCKED "登录失败次数太多，请 10 分钟后再试 too many failed logins from this " \
+    "address; wait 10 minutes"
+/* Milliseconds since 1970 as local time "YYYY-MM-DD HH:MM" ("-" for 0). */
+void sl_web_local_time(int64_t ms, char *out, size_t cap);
+/* The programs' main thread: blocks SIGINT and SIGTERM (before any thread
+ * starts, so that the server's threads inherit it) and ignores SIGPIPE;
+ * then waits for one of them and returns it. */
+void sl_web_block_stop_signals(void);
+int sl_web_wait_stop(void);
 /* A whole page saying what went wrong, with status. */
 void sl_web_error_page(sl_web_req_t *req, int status, const char *title, const char *text);
 

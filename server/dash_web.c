@@ -25,8 +25,6 @@
 #include "sl_text.h"
 #include "sl_web.h"
 #include <czmq.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,17 +111,7 @@ static void s_begin(sl_web_req_t *req, const char *title, const char *current)
                   "id=\"logout\">退出 log out</button></form>", sl_web_user(req));
 }
 
-static void s_time(int64_t ms, char *out, size_t cap)
-{
-    if (ms <= 0) {
-        snprintf(out, cap, "-");
-        return;
-    }
-    time_t t = (time_t) (ms / 1000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(out, cap, "%Y-%m-%d %H:%M", &tm);
-}
+#define s_time sl_web_local_time
 
 /* ---- login ------------------------------------------------------------------------ */
 
@@ -135,8 +123,7 @@ static void s_login(dash_t *d, sl_web_req_t *req)
         char hash[crypto_pwhash_STRBYTES];
         if (sl_web_login_blocked(req)) {
             sl_web_status(req, 429);
-            msg = "登录失败次数太多，请 10 分钟后再试 too many failed logins from this address; "
-                  "wait 10 minutes";
+            msg = SL_WEB_LOGIN_BLOCKED;
         } else if (name && pw && strlen(name) <= 64
                    && server_auth_admin_active(d->auth, name) == 1
                    && s_login_hash(central_store_db(d->store), name, hash, sizeof hash) == 0
@@ -151,20 +138,8 @@ static void s_login(dash_t *d, sl_web_req_t *req)
             msg = "用户名或密码不对 wrong name or password";
         }
     }
-    sl_web_page_begin(req, "登录 Log in", "双进双联 · 区级看板", NULL, 0, NULL);
-    FILE *o = sl_web_out(req);
-    fprintf(o, "<h1>管理员登录 Administrator login</h1>");
-    if (msg)
-        sl_web_printf(o, "<p class=\"flash error\" id=\"login-error\">%s</p>", msg);
-    fprintf(o, "<form class=\"entry\" method=\"post\" action=\"/login\">");
-    sl_web_csrf_field(req);
-    sl_web_printf(o, "<div class=\"field\"><label for=\"name\">管理员 administrator</label><input "
-                  "type=\"text\" name=\"name\" id=\"name\" autocomplete=\"username\" value=\"%s\">"
-                  "</div><div class=\"field\"><label for=\"password\">密码 password</label><input "
-                  "type=\"password\" name=\"password\" id=\"password\" "
-                  "autocomplete=\"current-password\"></div><button type=\"submit\" id=\"login\">"
-                  "登录 Log in</button></form>", name && strlen(name) <= 64 ? name : "");
-    sl_web_page_end(req);
+    sl_web_login_page(req, "双进双联 · 区级看板", "管理员登录 Administrator login",
+                      name && strlen(name) <= 64 ? name : "", msg);
 }
 
 /* ---- sites ------------------------------------------------------------------------- */
@@ -591,13 +566,8 @@ static void s_handle(void *ctx, sl_web_req_t *req)
 {
     dash_t *d = ctx;
     const char *path = sl_web_path(req);
-    if (sl_web_is_post(req) && !sl_web_csrf_ok(req)) {
-        sl_info("web: %s: POST %s refused: no valid CSRF token", sl_web_client(req), path);
-        sl_web_error_page(req, 403, "拒绝 Refused", "表单缺少安全令牌或令牌不对（页面可能已过期）：请重新"
-                          "打开页面再提交 the form's security token is missing or wrong (the "
-                          "page may be old): open the page again and resubmit");
+    if (sl_web_csrf_refused(req))
         return;
-    }
     if (strcmp(path, "/login") == 0) {
         s_login(d, req);
         return;
@@ -717,12 +687,7 @@ int dash_web_main(int argc, char **argv)
     }
     long admins = (long) sl_db_int(central_store_db(d.store), "SELECT count(*) FROM dash_logins", 0);
     zsys_handler_set(NULL);
-    signal(SIGPIPE, SIG_IGN);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    sl_web_block_stop_signals();
     sl_web_opts_t wo = { .listen = listen, .cookie = "sl_dash", .program = PROG,
                          .handle = s_handle, .ctx = &d };
     sl_web_t *web = sl_web_start(&wo, err, sizeof err);
@@ -740,9 +705,7 @@ int dash_web_main(int argc, char **argv)
                "shuanglian-server web passwd NAME --data %s'\n", data);
     fflush(stdout);
     sl_info("web: dashboard on %s", listen);
-    int sig = 0;
-    sigwait(&set, &sig);
-    sl_info("web: stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    sl_web_wait_stop();
     sl_web_stop(&web);
 #ifdef DASH_REPORTS
     s_cache_clear();
