@@ -118,15 +118,16 @@ int sl_web_parse_listen(const char *listen, char *host, size_t hostcap, int *por
         return -1;
     }
     size_t hl = (size_t) (colon - listen);
-    if (listen[0] == '[' && hl >= 2 && listen[hl - 1] == ']') {
-        listen++;
+    const char *h = listen;
+    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+        h++;
         hl -= 2;
     }
     if (hl >= hostcap) {
         snprintf(err, errlen, "--listen \"%s\": host too long", listen);
         return -1;
     }
-    memcpy(host, listen, hl);
+    memcpy(host, h, hl);
     host[hl] = 0;
     if (strcmp(host, "localhost") == 0)
         snprintf(host, hostcap, "127.0.0.1");
@@ -140,8 +141,7 @@ int sl_web_parse_listen(const char *listen, char *host, size_t hostcap, int *por
         *loopback = IN6_IS_ADDR_LOOPBACK(&a6);
     else {
         snprintf(err, errlen, "--listen \"%s\": \"%s\" 不是 IP 地址 is not an IP address "
-                 "(127.0.0.1, 0.0.0.0, 192.168.1.10, [::1])", listen - (listen[-1] == '['),
-                 host);
+                 "(127.0.0.1, 0.0.0.0, 192.168.1.10, [::1])", listen, host);
         return -1;
     }
     *port = (int) p;
@@ -1002,13 +1002,13 @@ sl_web_t *sl_web_start(const sl_web_opts_t *opts, char *err, size_t errlen)
         flags |= MHD_USE_IPv6;
     }
     w->daemon = MHD_start_daemon(flags, (uint16_t) w->port, NULL, NULL, s_access, w,
+                                 MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, w,   /* first: see its doc */
                                  MHD_OPTION_SOCK_ADDR, sa,
                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned) SL_WEB_MAX_CONNECTIONS,
                                  MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned) SL_WEB_MAX_PER_IP,
                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned) SL_WEB_TIMEOUT_S,
                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 131072,
                                  MHD_OPTION_NOTIFY_COMPLETED, s_completed, w,
-                                 MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, w,
                                  MHD_OPTION_END);
     if (!w->daemon) {
         snprintf(err, errlen, "无法在 %s 上监听 cannot listen on %s (%s; is another program using "
