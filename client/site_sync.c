@@ -23,6 +23,11 @@
 #define SUSPENDED_MS    5000    /* a loop turn this long: we were stopped, not the server */
 #define HELLO_FIRST_MS  2000
 #define HELLO_MAX_MS    30000
+/* No connection at all (the HELLO never went out) for this long: make a new
+ * socket, in case libzmq stopped trying or its connection event was lost;
+ * doubling up to RECONNECT_MAX_MS while the server stays unreachable. */
+#define RECONNECT_FIRST_MS 30000
+#define RECONNECT_MAX_MS   600000
 
 typedef enum { PHASE_HELLO, PHASE_RESTORING, PHASE_STREAMING, PHASE_ENROLL,
                PHASE_ROTATE } phase_t;
@@ -53,6 +58,7 @@ typedef struct {
     int64_t last_progress_ms;   /* something committed or applied (one-shot timeout) */
     bool welcomed_once;
     bool hello_unsent;          /* HELLO is in s->out, waiting for a connection */
+    int64_t reconnect_ms;       /* see RECONNECT_FIRST_MS */
     uint32_t credit, max_batch, heartbeat_ms;
     uint64_t local_last, acked, next_send, server_seq;
     uint64_t inflight[SL_MAX_CREDIT];   /* last seq of each batch in flight */
@@ -451,6 +457,7 @@ static void s_on_monitor(sync_t *s)
         } else if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             /* A new connection: nothing sent before it went over it. */
             s->link_up = true;
+            s->reconnect_ms = RECONNECT_FIRST_MS;
             s->refused_why[0] = 0;
             if (!s_opening(s) || !s->hello_unsent) {
                 s_restart(s, "new connection to the server");
@@ -493,8 +500,20 @@ static void s_timers(sync_t *s)
     if (s_opening(s) || s->phase == PHASE_ROTATE) {
         if (s->hello_unsent && s->phase != PHASE_ROTATE) {
             s->hello_unsent = s_send_out(s) != 0;
-            if (!s->hello_unsent)
+            if (!s->hello_unsent) {
                 s->hello_sent_ms = now;
+            } else if (now - s->hello_sent_ms >= s->reconnect_ms) {
+                char err[300];
+                sl_info("sync: no connection to %s for %lld s; trying with a new connection",
+                        s->endpoint, (long long) ((now - s->hello_sent_ms) / 1000));
+                s->reconnect_ms = s->reconnect_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS
+                                                                         : s->reconnect_ms * 2;
+                if (s_connect(s, err, sizeof err)) {
+                    s_finish(s, SITE_SYNC_FAILED, "%s", err);
+                    return;
+                }
+                s_restart(s, "no connection yet");
+            }
         } else if (now - s->hello_sent_ms >= s->hello_wait_ms) {
             s->hello_wait_ms = s->hello_wait_ms * 2 > HELLO_MAX_MS ? HELLO_MAX_MS
                                                                    : s->hello_wait_ms * 2;
@@ -666,6 +685,7 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
     }
     s.sess = (uint64_t) sl_now_ms() * 1000;
     s.hello_wait_ms = HELLO_FIRST_MS;
+    s.reconnect_ms = RECONNECT_FIRST_MS;
     s.heartbeat_ms = SL_HEARTBEAT_MS;
     s.credit = 1;
     s.max_batch = SL_DEFAULT_BATCH_EVENTS;
@@ -782,6 +802,7 @@ int site_sync_replay(site_store_t *store, const site_sync_opts_t *opts, const ui
     report->acked_before = site_store_acked(store);
     s.sess = 1000;
     s.hello_wait_ms = HELLO_FIRST_MS;
+    s.reconnect_ms = RECONNECT_FIRST_MS;
     s.heartbeat_ms = SL_HEARTBEAT_MS;
     s.credit = 1;
     s.max_batch = SL_DEFAULT_BATCH_EVENTS;
