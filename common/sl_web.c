@@ -347,20 +347,6 @@ const char *sl_web_form(sl_web_req_t *req, const char *name)
     return NULL;
 }
 
-bool sl_web_form_at(sl_web_req_t *req, size_t i, const char **name, const char **value)
-{
-    for (size_t k = 0; k < req->nfields; k++) {
-        if (req->fields[k].filename)
-            continue;
-        if (i-- == 0) {
-            *name = req->fields[k].name;
-            *value = req->fields[k].value;
-            return true;
-        }
-    }
-    return false;
-}
-
 const char *sl_web_file(sl_web_req_t *req, const char *name, size_t *len, const char **filename)
 {
     for (size_t i = 0; i < req->nfields; i++)

@@ -74,8 +74,6 @@ const char *sl_web_query(sl_web_req_t *req, const char *name);
 /* A form field of a POST (urlencoded or multipart; checked like a query
  * value), or NULL.  Files are not fields. */
 const char *sl_web_form(sl_web_req_t *req, const char *name);
-/* The i-th form field (not a file): its name and value; false past the end. */
-bool sl_web_form_at(sl_web_req_t *req, size_t i, const char **name, const char **value);
 /* An uploaded file's bytes (any bytes; NUL-terminated for convenience),
  * its length and the name the browser gave; NULL when none was sent. */
 const char *sl_web_file(sl_web_req_t *req, const char *name, size_t *len, const char **filename);
