@@ -1202,18 +1202,21 @@ static int s_passwd(const char *data)
 int site_web_main(int argc, char **argv)
 {
     const char *data = DEFAULT_DATA, *listen = DEFAULT_LISTEN;
+    bool login = false;
     sl_opt_t opts[] = {
         { "--data", "DIR", "site data directory (default " DEFAULT_DATA ")", &data, NULL },
         { "--listen", "HOST:PORT", "where the page is served (default " DEFAULT_LISTEN ", this "
           "computer only); another address needs a password (web passwd)", &listen, NULL },
+        { "--login", NULL, "ask for the password on this computer too (a computer several "
+          "people use)", NULL, &login },
     };
     char *pos[1];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG, "[passwd] [--listen HOST:PORT] [--data DIR]",
+    int rc = sl_cli_parse(argc, argv, PROG, "[passwd] [--listen HOST:PORT] [--login] [--data DIR]",
                           "Serves this site's pages in a browser: entry forms, my records, CSV "
                           "import, sync status.  Open http://127.0.0.1:8620/ on this computer.  "
                           "'passwd' sets the password that serving on the network needs.  Stops "
-                          "on SIGINT or SIGTERM.", opts, 2, pos, 1, &npos);
+                          "on SIGINT or SIGTERM.", opts, 3, pos, 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos == 1 && strcmp(pos[0], "passwd") == 0)
@@ -1229,16 +1232,17 @@ int site_web_main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", err);
         return SL_EXIT_USAGE;
     }
-    site_web_t w = { .data_dir = data, .need_login = !loopback };
+    site_web_t w = { .data_dir = data, .need_login = !loopback || login };
     w.store = site_store_open(data, err, sizeof err);
     if (!w.store) {
         fprintf(stderr, PROG ": %s\n", err);
         return SL_EXIT_FAIL;
     }
     site_store_meta(w.store, META_PASSWORD, w.pwhash, sizeof w.pwhash);
-    if (!loopback && !w.pwhash[0]) {
-        fprintf(stderr, PROG ": 在 %s 上提供网页需要密码 serving on %s (beyond this computer) needs "
-                "a password: run '" PROG " passwd --data %s' first\n", listen, listen, data);
+    if (w.need_login && !w.pwhash[0]) {
+        fprintf(stderr, PROG ": 在 %s 上提供网页需要密码 serving on %s %s needs a password: run '"
+                PROG " passwd --data %s' first\n", listen, listen,
+                loopback ? "with --login" : "(beyond this computer)", data);
         site_store_destroy(&w.store);
         return SL_EXIT_USAGE;
     }
@@ -1259,7 +1263,8 @@ int site_web_main(int argc, char **argv)
     }
     printf("网页已启动 web page ready: http://%s%s%s:%d/ (site %s%s)\n", strchr(host, ':') ? "[" : "",
            host, strchr(host, ':') ? "]" : "", sl_web_port(web), site_store_site_id(w.store),
-           loopback ? ", this computer only" : ", password required");
+           !w.need_login ? ", this computer only" : loopback ? ", password required"
+           : ", on the network, password required");
     fflush(stdout);
     sl_info("web: serving site %s on %s", site_store_site_id(w.store), listen);
     sl_web_wait_stop();

@@ -63,6 +63,25 @@ refused "serving the site beyond this computer needs a password" 64 "web passwd"
     "$SITE" web --data "$T/s1" --listen "0.0.0.0:$LPORT"
 kill -TERM "$SW"; wait_exit "$SW" 30 || fail "site web did not stop"
 check "site web stops on SIGTERM with status 0" [ "$WAIT_RC" = 0 ]
+refused "--login without a password" 64 "web passwd" "$SITE" web --data "$T/s1" --login \
+    --listen "127.0.0.1:$LPORT"
+echo 'site password 1' | "$SITE" web passwd --data "$T/s1" >/dev/null || fail "site web passwd"
+check "the site's password is stored hashed (argon2id)" \
+    bash -c "sqlite3 '$T/s1/site.db' \"SELECT value FROM meta WHERE key='web_password'\" | grep -q '^.argon2id'"
+bg_start SW "$T/site-web2.log" $SL_WRAP "$SITE" web --data "$T/s1" --login --listen "127.0.0.1:$WPORT"
+wait_for "the site's web page listens again" port_in_use "$WPORT"
+rm -f "$T/cj"
+check "with a password, pages need a login (303 to /login)" \
+    [ "$(code -c "$T/cj" "$U/entry")" = 303 ]
+curl -s -b "$T/cj" -c "$T/cj" "$U/login" >"$T/slogin.html"
+stok=$(token "$T/slogin.html")
+code -b "$T/cj" -c "$T/cj" -d "csrf=$stok&password=nope+nope" "$U/login" >/dev/null
+check "a wrong site password is refused, saying so" grep -q 'id="login-error"' "$T/body"
+check "... and gives no access" [ "$(code -b "$T/cj" "$U/entry")" = 303 ]
+check "the right site password logs in" \
+    [ "$(code -b "$T/cj" -c "$T/cj" -d "csrf=$stok&password=site+password+1" "$U/login")" = 303 ]
+check "the entry page is served after login" [ "$(code -b "$T/cj" "$U/entry")" = 200 ]
+kill -TERM "$SW"; wait_exit "$SW" 30 || fail "site web did not stop"
 
 # ---- the district's dashboard ------------------------------------------------------
 refused "a web password for someone who is not an administrator" 64 "no active administrator" \
