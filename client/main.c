@@ -10,6 +10,7 @@
  *   shuanglian-site status
  *   shuanglian-site sync [--watch]
  *   shuanglian-site ref list [KIND]
+ *   shuanglian-site web [passwd] [--listen HOST:PORT]
  *
  * Entry works with no network at all; only `sync` talks to the server.
  * This file parses arguments and prints; the work is in site_store.c and
@@ -17,6 +18,7 @@
 #include "site_entry.h"
 #include "site_store.h"
 #include "site_sync.h"
+#include "site_web.h"
 #include "sl_cli.h"
 #include "sl_csv.h"
 #include "sl_db.h"
@@ -1036,7 +1038,8 @@ static void s_usage(FILE *out)
         "  status    local records, outbox, last sync (offline)\n"
         "  sync      send records to the server, receive reference data\n"
         "  ref       reference data received from the server\n"
-        "  rotate-key  replace this site's key pair (keeps history and outbox)\n\n"
+        "  rotate-key  replace this site's key pair (keeps history and outbox)\n"
+        "  web       this site's pages in a browser (http://127.0.0.1:8620/)\n\n"
         "Run '" PROG " VERB --help' for a verb's options.\n");
 }
 
@@ -1045,6 +1048,7 @@ int main(int argc, char **argv)
     static const sl_verb_t verbs[] = {
         { "init", s_init }, { "record", s_record }, { "status", s_status },
         { "sync", s_sync }, { "ref", s_ref }, { "rotate-key", s_rotate },
+        { "web", site_web_main },
     };
     return sl_cli_main(argc, argv, PROG, verbs, sizeof verbs / sizeof verbs[0], s_usage);
 }

@@ -620,13 +620,20 @@ void site_store_release(site_store_t *self)
 int site_store_records(site_store_t *self, const char *type, long limit,
                        int (*fn)(void *ctx, const site_record_t *rec), void *ctx)
 {
+    return site_store_records_before(self, type, 0, limit, fn, ctx);
+}
+
+int site_store_records_before(site_store_t *self, const char *type, uint64_t before, long limit,
+                              int (*fn)(void *ctx, const site_record_t *rec), void *ctx)
+{
     sqlite3_stmt *st = sl_db_prepare(self->db,
-        "SELECT seq, id, wall_ms, type, payload FROM events WHERE (?1 IS NULL OR type = ?1)"
-        " ORDER BY seq DESC LIMIT ?2");
+        "SELECT seq, id, wall_ms, type, payload FROM events WHERE seq < ?3"
+        " AND (?1 IS NULL OR type = ?1) ORDER BY seq DESC LIMIT ?2");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+    sqlite3_bind_int64(st, 3, before ? (int64_t) before : INT64_MAX);
     int rc = 0, step;
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         site_record_t rec;

@@ -70,6 +70,11 @@ void site_store_release(site_store_t *self);
  * stops when fn returns non-zero.  0, or -1 on a database error. */
 int site_store_records(site_store_t *self, const char *type, long limit,
                        int (*fn)(void *ctx, const site_record_t *rec), void *ctx);
+/* A page of records for the web's list: newest first, with seq < before
+ * (0: from the newest), of one type (NULL: all), at most `limit`; stops
+ * when fn returns non-zero.  0, or -1 on a database error. */
+int site_store_records_before(site_store_t *self, const char *type, uint64_t before, long limit,
+                              int (*fn)(void *ctx, const site_record_t *rec), void *ctx);
 /* Reference entries received. */
 long site_store_refdata_count(site_store_t *self);
 

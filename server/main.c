@@ -7,9 +7,11 @@
  *   shuanglian-server ref put|del|list|import|new-epoch --data DIR …
  *   shuanglian-server site enroll|revoke|list --data DIR …
  *   shuanglian-server incidents --data DIR
+ *   shuanglian-server web [passwd NAME] --data DIR [--listen HOST:PORT]
  *
  * This file only parses arguments and calls the store and the engine. */
 #include "central_store.h"
+#include "dash_web.h"
 #include "server_admin.h"
 #include "server_auth.h"
 #include "server_engine.h"
@@ -616,7 +618,8 @@ static void s_usage(FILE *out)
         "  ref         reference data sent down to sites (put, del, list, import, new-epoch)\n"
         "  incidents   refused batches that need an operator\n"
         "  admin       add an administrator credential\n"
-        "  site        enroll, revoke or list sites locally (see also shuanglian-admin)\n\n"
+        "  site        enroll, revoke or list sites locally (see also shuanglian-admin)\n"
+        "  web         the district dashboard in a browser (http://127.0.0.1:8621/)\n\n"
         "Run '" PROG " VERB --help' for a verb's options.\n");
 }
 
@@ -625,7 +628,7 @@ int main(int argc, char **argv)
     static const sl_verb_t verbs[] = {
         { "init", s_init }, { "run", s_run }, { "stats", s_stats }, { "verify", s_verify },
         { "ref", s_ref }, { "incidents", s_incidents }, { "admin", s_admin },
-        { "site", s_site },
+        { "site", s_site }, { "web", dash_web_main },
     };
     return sl_cli_main(argc, argv, PROG, verbs, sizeof verbs / sizeof verbs[0], s_usage);
 }

@@ -344,3 +344,15 @@ int server_auth_site_list(server_auth_t *self, server_auth_site_fn fn, void *ctx
     sqlite3_finalize(st);
     return rc;
 }
+
+int server_auth_admin_active(server_auth_t *self, const char *name)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT count(*) FROM keys WHERE role = 'admin' AND name = ? AND status = 'active'");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) > 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}

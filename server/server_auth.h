@@ -82,4 +82,9 @@ int server_auth_site_enrolled(server_auth_t *self, const char *site_id);
 typedef int (*server_auth_site_fn)(void *ctx, const char *const *cells);
 int server_auth_site_list(server_auth_t *self, server_auth_site_fn fn, void *ctx);
 
+/* 1 when an administrator of this name has an active key (the dashboard's
+ * login is refused once every key of the name is revoked), 0 when not,
+ * -1 on error. */
+int server_auth_admin_active(server_auth_t *self, const char *name);
+
 #endif

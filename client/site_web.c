@@ -1,0 +1,1232 @@
+/* site_web.c: the community's pages (see site_web.h).
+ *
+ *   /entry?type=T     a form per record type, made from common/sl_schema.c
+ *   /records          my records: filter by type, text and sync state; pages of 50
+ *   /record?seq=N     one record, its state and history; update, rate, correct, void
+ *   /import           CSV import: preview with row-level checks, then all or nothing
+ *   /sync             sync status in plain Chinese; "立即同步" runs one sync
+ *   /login, /logout   only when served beyond this computer (a password)
+ *
+ * Every write is one call of the entry module (site_entry_add or
+ * site_entry_import), as on the command line.  A refused form comes back
+ * with what was typed and the entry module's sentence beside the field it
+ * names; nothing is saved.  Must never: write to the store any other way,
+ * or show a value unescaped. */
+#define _GNU_SOURCE             /* memmem */
+#include "site_web.h"
+#include "site_entry.h"
+#include "site_store.h"
+#include "site_sync.h"
+#include "sl_cli.h"
+#include "sl_csv.h"
+#include "sl_fold.h"
+#include "sl_id.h"
+#include "sl_log.h"
+#include "sl_refkinds.h"
+#include "sl_schema.h"
+#include "sl_text.h"
+#include "sl_web.h"
+#include <czmq.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PROG "shuanglian-site web"
+#define DEFAULT_DATA "site-data"
+#define DEFAULT_LISTEN "127.0.0.1:8620"
+#define PAGE_ROWS 50
+#define PICK_MAX 200            /* recent records offered for a record field */
+#define PREVIEW_ROWS 500
+#define META_PASSWORD "web_password"
+
+typedef struct {
+    site_store_t *store;
+    const char *data_dir;
+    bool need_login;
+    char pwhash[crypto_pwhash_STRBYTES];
+    sl_item_t *item;
+    /* one sync at a time, on a thread of its own with its own store */
+    pthread_mutex_t lock;
+    pthread_t thread;
+    bool thread_started, syncing;
+    int sync_result;
+    char sync_text[700];
+} site_web_t;
+
+static const char *s_menu[] = {
+    "/entry", "录入 Entry", "/records", "我的记录 My records", "/import", "导入 Import",
+    "/sync", "同步 Sync",
+};
+#define MENU_N 4
+
+#define s_time sl_web_local_time
+
+static void s_begin(site_web_t *w, sl_web_req_t *req, const char *title, const char *current)
+{
+    char heading[200];
+    snprintf(heading, sizeof heading, "双进双联 · %s", site_store_site_id(w->store));
+    sl_web_page_begin(req, title, heading, s_menu, MENU_N, current);
+    if (w->need_login)
+        fprintf(sl_web_out(req), "<p class=\"hint\"><a href=\"/logout\">退出 log out</a></p>");
+}
+
+/* A positive whole number from a query or form value, or 0. */
+static uint64_t s_seq(const char *v)
+{
+    if (!v || !*v || strlen(v) > 18)
+        return 0;
+    for (const char *p = v; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return strtoull(v, NULL, 10);
+}
+
+/* ---- pick lists -------------------------------------------------------------- */
+
+typedef struct {
+    FILE *out;
+    const char *selected;
+    size_t n;
+} pick_t;
+
+/* An <option> per reference entry of a kind: "u1 区委办". */
+static int s_ref_option(void *ctx, const char *kind, const char *key, const char *value,
+                        size_t value_len, uint64_t lseq)
+{
+    (void) kind, (void) lseq;
+    pick_t *p = ctx;
+    char name[400] = "";
+    if (sl_refvalue_field(value, value_len, "name", name, sizeof name) != 1)
+        sl_refvalue_field(value, value_len, "title", name, sizeof name);
+    bool sel = p->selected && strcmp(p->selected, key) == 0;
+    sl_web_printf(p->out, "<option value=\"%s\"%s>%s %s</option>", key, sel ? " selected" : "",
+                  key, name);
+    p->n++;
+    return 0;
+}
+
+typedef struct {
+    site_web_t *w;
+    FILE *out;
+    const char *types;          /* "a|b" or "*" */
+    size_t n;
+} item_pick_t;
+
+/* A datalist option per recent record a record field may name. */
+static int s_item_option(void *ctx, const site_record_t *rec)
+{
+    item_pick_t *p = ctx;
+    if (!rec->rt || (strcmp(p->types, "*") != 0
+                     && sl_schema_index(p->types, rec->type, strlen(rec->type)) < 0))
+        return 0;
+    char title[300] = "";
+    if (rec->rt->title_field)
+        sl_schema_field_text(rec->rt, rec->payload, rec->len, rec->rt->title_field, title,
+                             sizeof title);
+    fprintf(p->out, "<option value=\"#%llu\">", (unsigned long long) rec->seq);
+    sl_web_printf(p->out, "%s %s</option>", rec->rt->label, title);
+    return ++p->n >= PICK_MAX;
+}
+
+/* ---- the entry form -------------------------------------------------------------- */
+
+static void s_field_input(site_web_t *w, sl_web_req_t *req, const sl_field_t *f,
+                          const char *value)
+{
+    FILE *o = sl_web_out(req);
+    char id[80];
+    snprintf(id, sizeof id, "f_%s", f->name);
+    const char *v = value ? value : "";
+    switch (f->type) {
+    case SL_F_TEXT:
+        if (f->max > 200)
+            sl_web_printf(o, "<textarea name=\"%s\" id=\"%s\" maxlength=\"%lld\"%s>%s</textarea>",
+                          id, id, (long long) f->max, f->required ? " required" : "", v);
+        else
+            sl_web_printf(o, "<input type=\"text\" name=\"%s\" id=\"%s\" maxlength=\"%lld\" "
+                          "value=\"%s\"%s>", id, id, (long long) f->max, v,
+                          f->required ? " required" : "");
+        break;
+    case SL_F_INT:
+        sl_web_printf(o, "<input type=\"number\" inputmode=\"numeric\" name=\"%s\" id=\"%s\" "
+                      "min=\"%lld\" max=\"%lld\" value=\"%s\"%s>", id, id, (long long) f->min,
+                      (long long) f->max, v, f->required ? " required" : "");
+        break;
+    case SL_F_DATE:
+        sl_web_printf(o, "<input type=\"date\" name=\"%s\" id=\"%s\" min=\"2000-01-01\" "
+                      "max=\"2099-12-31\" value=\"%s\"%s>", id, id, v,
+                      f->required ? " required" : "");
+        break;
+    case SL_F_ENUM: {
+        sl_web_printf(o, "<select name=\"%s\" id=\"%s\">", id, id);
+        fprintf(o, "<option value=\"\">— 请选择 choose —</option>");
+        char name[65], label[65];
+        for (size_t c = 0; sl_schema_choice(f, c, name, sizeof name, label, sizeof label); c++) {
+            bool sel = strcmp(v, name) == 0 || strcmp(v, label) == 0;
+            sl_web_printf(o, "<option value=\"%s\"%s>%s %s</option>", name,
+                          sel ? " selected" : "", label, name);
+        }
+        fprintf(o, "</select>");
+        break;
+    }
+    case SL_F_REF: {
+        sl_web_printf(o, "<select name=\"%s\" id=\"%s\">", id, id);
+        fprintf(o, "<option value=\"\">— 请选择 choose —</option>");
+        pick_t p = { .out = o, .selected = v };
+        site_store_ref_each(w->store, f->choices, s_ref_option, &p);
+        char held[SL_MAX_TEXT_BYTES + 1];
+        /* A value typed elsewhere (a name, an old code) stays visible, and
+         * is checked on save like any other. */
+        if (*v && site_store_ref_get(w->store, f->choices, v, held, sizeof held) != 1)
+            sl_web_printf(o, "<option value=\"%s\" selected>%s</option>", v, v);
+        fprintf(o, "</select>");
+        if (p.n == 0) {
+            const sl_refkind_t *k = sl_refkind_find(f->choices);
+            sl_web_printf(o, "<div class=\"hint\">本站点还没有收到“%s”参考数据：请先同步 this site has "
+                          "no %s entries yet: sync first</div>", k ? k->label : f->choices,
+                          f->choices);
+        }
+        break;
+    }
+    case SL_F_ITEM: {
+        sl_web_printf(o, "<input type=\"text\" name=\"%s\" id=\"%s\" list=\"dl_%s\" "
+                      "placeholder=\"#序号 #seq\" value=\"%s\"%s>", id, id, f->name, v,
+                      f->required ? " required" : "");
+        sl_web_printf(o, "<datalist id=\"dl_%s\">", f->name);
+        item_pick_t p = { .w = w, .out = o, .types = f->choices };
+        site_store_records(w->store, NULL, 20000, s_item_option, &p);
+        fprintf(o, "</datalist><div class=\"hint\">填写记录序号，如 #12（见“我的记录”）"
+                "the record's number, e.g. #12</div>");
+        break;
+    }
+    }
+}
+
+/* The form of one record type.  values[k] is field k's value (NULL: empty
+ * or today for a required date); bad names the field to mark, msg the
+ * entry module's sentence. */
+static void s_form(site_web_t *w, sl_web_req_t *req, const sl_rtype_t *rt,
+                   const char *const *values, const char *bad, const char *msg, const char *back)
+{
+    FILE *o = sl_web_out(req);
+    char today[11];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    sl_web_printf(o, "<h2>%s <span class=\"wire\">%s</span></h2><p class=\"hint\">%s</p>",
+                  rt->label, rt->name, rt->label_en);
+    if (msg && (!bad || !*bad))
+        sl_web_printf(o, "<p class=\"flash error\" id=\"form-error\">未保存 not saved: %s</p>", msg);
+    else if (msg)
+        fprintf(o, "<p class=\"flash error\" id=\"form-error\">未保存：请改正下面标红的字段 not "
+                "saved: correct the field marked below</p>");
+    fprintf(o, "<form class=\"entry\" method=\"post\" action=\"/entry\" novalidate>");
+    sl_web_csrf_field(req);
+    sl_web_printf(o, "<input type=\"hidden\" name=\"type\" value=\"%s\">", rt->name);
+    if (back)
+        sl_web_printf(o, "<input type=\"hidden\" name=\"back\" value=\"%s\">", back);
+    for (size_t k = 0; k < rt->nfields; k++) {
+        const sl_field_t *f = &rt->fields[k];
+        if (f->legacy_default == NULL && strstr(f->label, "(旧版)"))
+            continue;           /* a 0.2.0 field nobody enters any more */
+        bool invalid = bad && strcmp(bad, f->name) == 0;
+        const char *v = values ? values[k] : NULL;
+        if (!values && f->type == SL_F_DATE && f->required)
+            v = today;
+        sl_web_printf(o, "<div class=\"field%s\" id=\"field-%s\"><label for=\"f_%s\">%s "
+                      "<span class=\"wire\">%s</span>%r</label>", invalid ? " invalid" : "",
+                      f->name, f->name, f->label, f->name,
+                      f->required ? " <span class=\"req\">*</span>" : "");
+        s_field_input(w, req, f, v);
+        if (invalid)
+            sl_web_printf(o, "<div class=\"msg\" id=\"msg-%s\">%s</div>", f->name, msg);
+        fprintf(o, "</div>");
+    }
+    fprintf(o, "<button type=\"submit\" id=\"save\">保存 Save</button></form>");
+}
+
+static void s_type_chips(sl_web_req_t *req, const sl_rtype_t *current)
+{
+    FILE *o = sl_web_out(req);
+    fprintf(o, "<ul class=\"types\">");
+    for (size_t i = 0; i < sl_schema_count(); i++) {
+        const sl_rtype_t *rt = sl_schema_at(i);
+        sl_web_printf(o, "<li><a href=\"/entry?type=%s\"%r>%s</a></li>", rt->name,
+                      rt == current ? " class=\"here\"" : "", rt->label);
+    }
+    fprintf(o, "</ul>");
+}
+
+/* A "back" path a form may return to: /record?seq=N only. */
+static const char *s_back(const char *v)
+{
+    return v && strncmp(v, "/record?seq=", 12) == 0 && s_seq(v + 12) ? v : NULL;
+}
+
+static void s_entry_page(site_web_t *w, sl_web_req_t *req, const sl_rtype_t *rt,
+                         const char *const *values, const char *bad, const char *msg,
+                         const char *back)
+{
+    s_begin(w, req, "录入 Entry", "/entry");
+    fprintf(sl_web_out(req), "<h1>录入记录 Enter a record</h1>");
+    s_type_chips(req, rt);
+    if (rt)
+        s_form(w, req, rt, values, bad, msg, back);
+    else
+        fprintf(sl_web_out(req), "<p>请选择记录类型 choose the kind of record above.</p>");
+    sl_web_page_end(req);
+}
+
+/* The field a refusal is about when the entry module did not say: a
+ * sentence that starts "name=…" (an unknown #SEQ). */
+static const char *s_field_of(const sl_rtype_t *rt, const char *msg)
+{
+    for (size_t k = 0; k < rt->nfields; k++) {
+        size_t n = strlen(rt->fields[k].name);
+        if (strncmp(msg, rt->fields[k].name, n) == 0 && msg[n] == '=')
+            return rt->fields[k].name;
+    }
+    return NULL;
+}
+
+static void s_entry_post(site_web_t *w, sl_web_req_t *req)
+{
+    const char *type = sl_web_form(req, "type");
+    const sl_rtype_t *rt = type ? sl_schema_find(type, strlen(type)) : NULL;
+    if (!rt) {
+        sl_web_error_page(req, 400, "没有这个记录类型 Unknown record type",
+                          "表单没有给出有效的记录类型 the form names no record type this site knows");
+        return;
+    }
+    const char *names[SL_MAX_FIELDS], *values[SL_MAX_FIELDS], *shown[SL_MAX_FIELDS];
+    size_t n = 0;
+    for (size_t k = 0; k < rt->nfields && k < SL_MAX_FIELDS; k++) {
+        char key[80];
+        snprintf(key, sizeof key, "f_%s", rt->fields[k].name);
+        const char *v = sl_web_form(req, key);
+        shown[k] = v ? v : "";
+        if (v && *v) {
+            names[n] = rt->fields[k].name;
+            values[n++] = v;
+        }
+    }
+    site_entry_saved_t saved;
+    char err[1500];
+    const char *field = NULL;
+    site_entry_rc_t rc = site_entry_add(w->store, rt, n, names, values, &saved, err, sizeof err,
+                                        &field);
+    const char *back = s_back(sl_web_form(req, "back"));
+    if (rc != SITE_ENTRY_OK) {
+        sl_info("web: %s: %s not saved: %s", sl_web_client(req), rt->name, err);
+        if (!field)
+            field = s_field_of(rt, err);
+        /* A refused form is a page like any other (200): browsers log a 4xx
+         * as an error, and the page says what is wrong.  A store failure is 500. */
+        if (rc != SITE_ENTRY_INVALID)
+            sl_web_status(req, 500);
+        s_entry_page(w, req, rt, shown, field, err, back);
+        return;
+    }
+    char text[2600], id[SL_ID_TEXT], where[80];
+    sl_id_format(saved.id, id);
+    snprintf(text, sizeof text, "已保存 saved: %s #%llu%s%s", rt->label,
+             (unsigned long long) saved.seq, saved.warning[0] ? "。注意 note: " : "",
+             saved.warning);
+    sl_info("web: %s: saved %s #%llu id=%s", sl_web_client(req), rt->name,
+            (unsigned long long) saved.seq, id);
+    sl_web_flash(req, saved.warning[0] ? "warn" : "ok", text);
+    snprintf(where, sizeof where, "/entry?type=%s", rt->name);
+    sl_web_redirect(req, back ? back : where);
+}
+
+static void s_entry(site_web_t *w, sl_web_req_t *req)
+{
+    if (sl_web_is_post(req)) {
+        s_entry_post(w, req);
+        return;
+    }
+    const char *type = sl_web_query(req, "type");
+    const sl_rtype_t *rt = type ? sl_schema_find(type, strlen(type)) : NULL;
+    if (type && !rt) {
+        sl_web_error_page(req, 404, "没有这个记录类型 Unknown record type",
+                          "没有这种记录类型 there is no such record type");
+        return;
+    }
+    /* Fields given in the query prefill the form (the links of a record's page). */
+    const char *values[SL_MAX_FIELDS];
+    bool any = false;
+    for (size_t k = 0; rt && k < rt->nfields && k < SL_MAX_FIELDS; k++) {
+        char key[80];
+        snprintf(key, sizeof key, "f_%s", rt->fields[k].name);
+        values[k] = sl_web_query(req, key);
+        any = any || values[k];
+    }
+    s_entry_page(w, req, rt ? rt : sl_schema_find("service_matter", 14), any ? values : NULL,
+                 NULL, NULL, s_back(sl_web_query(req, "back")));
+}
+
+/* ---- my records ---------------------------------------------------------------- */
+
+/* An item's state for people: its status, 已作废 when void, the stars. */
+static void s_state(site_web_t *w, uint64_t seq, char *out, size_t cap, const char **css)
+{
+    char err[300], name[32], label[64];
+    out[0] = 0;
+    *css = "";
+    if (site_store_item(w->store, seq, w->item, err, sizeof err) != 1)
+        return;
+    sl_fold_status_name(w->item, w->item->status, name, sizeof name, label, sizeof label);
+    if (w->item->voided) {
+        snprintf(out, cap, "已作废 void");
+        *css = "bad";
+        return;
+    }
+    snprintf(out, cap, "%s", label);
+    if (w->item->ratings)
+        snprintf(out + strlen(out), cap - strlen(out), "%s%d★", out[0] ? " " : "", w->item->stars);
+    *css = w->item->rt->life && w->item->rt->life->good && strcmp(name, w->item->rt->life->good) == 0
+           ? "ok" : "warn";
+}
+
+typedef struct {
+    site_web_t *w;
+    sl_web_req_t *req;
+    uint64_t acked;
+    const char *q;
+    int synced;                 /* 0 all, 1 synced, 2 waiting */
+    long rows;
+    uint64_t last;
+    char *content;
+} list_t;
+
+static int s_list_row(void *ctx, const site_record_t *rec)
+{
+    list_t *l = ctx;
+    bool synced = rec->seq <= l->acked;
+    if ((l->synced == 1 && !synced) || (l->synced == 2 && synced))
+        return 0;
+    if (l->q && *l->q && !memmem(rec->payload, rec->len, l->q, strlen(l->q)))
+        return 0;
+    FILE *o = sl_web_out(l->req);
+    char when[32], state[120];
+    const char *css;
+    s_time(rec->wall_ms, when, sizeof when);
+    site_entry_render(l->w->store, rec, l->content, 4096);
+    s_state(l->w, rec->seq, state, sizeof state, &css);
+    unsigned long long seq = (unsigned long long) rec->seq;
+    fprintf(o, "<tr id=\"rec-%llu\"><td class=\"num\"><a href=\"/record?seq=%llu\">#%llu</a></td>",
+            seq, seq, seq);
+    sl_web_printf(o, "<td>%s</td><td>%s</td><td>%s</td><td>", rec->rt ? rec->rt->label : rec->type,
+                  when, synced ? "已同步" : "待同步");
+    if (state[0])
+        sl_web_printf(o, "<span class=\"badge %s\">%s</span>", css, state);
+    sl_web_printf(o, "</td><td>%s</td></tr>\n", l->content);
+    l->last = rec->seq;
+    return ++l->rows >= PAGE_ROWS;
+}
+
+static void s_records(site_web_t *w, sl_web_req_t *req)
+{
+    const char *type = sl_web_query(req, "type"), *q = sl_web_query(req, "q");
+    const char *sync = sl_web_query(req, "sync");
+    const sl_rtype_t *rt = type && *type ? sl_schema_find(type, strlen(type)) : NULL;
+    uint64_t before = s_seq(sl_web_query(req, "before"));
+    if (q && strlen(q) > 200)
+        q = NULL;
+    list_t l = { .w = w, .req = req, .acked = site_store_acked(w->store), .q = q,
+                 .synced = sync && strcmp(sync, "yes") == 0 ? 1
+                         : sync && strcmp(sync, "no") == 0 ? 2 : 0,
+                 .content = malloc(4096) };
+    uint64_t last = site_store_last_seq(w->store);
+    s_begin(w, req, "我的记录 My records", "/records");
+    FILE *o = sl_web_out(req);
+    fprintf(o, "<h1>我的记录 My records</h1>");
+    fprintf(o, "<p>本站点共 <b id=\"total\">%llu</b> 条记录，待同步 <b id=\"pending\">%llu</b> 条。"
+            " %llu records here, %llu waiting to be synced.</p>", (unsigned long long) last,
+            (unsigned long long) (last - (l.acked < last ? l.acked : last)),
+            (unsigned long long) last, (unsigned long long) (last - (l.acked < last ? l.acked : last)));
+    fprintf(o, "<form class=\"filters\" method=\"get\" action=\"/records\">"
+            "<div class=\"field\"><label for=\"type\">类型 type</label><select name=\"type\" "
+            "id=\"type\"><option value=\"\">全部 all</option>");
+    for (size_t i = 0; i < sl_schema_count(); i++)
+        sl_web_printf(o, "<option value=\"%s\"%s>%s</option>", sl_schema_at(i)->name,
+                      rt == sl_schema_at(i) ? " selected" : "", sl_schema_at(i)->label);
+    sl_web_printf(o, "</select></div><div class=\"field\"><label for=\"q\">包含文字 text</label>"
+                  "<input type=\"search\" name=\"q\" id=\"q\" value=\"%s\"></div>", q ? q : "");
+    sl_web_printf(o, "<div class=\"field\"><label for=\"sync\">同步 synced</label><select "
+                  "name=\"sync\" id=\"sync\"><option value=\"\">全部 all</option><option "
+                  "value=\"no\"%s>待同步 waiting</option><option value=\"yes\"%s>已同步 synced"
+                  "</option></select></div><button type=\"submit\">筛选 Filter</button></form>",
+                  l.synced == 2 ? " selected" : "", l.synced == 1 ? " selected" : "");
+    fprintf(o, "<div class=\"scroll\"><table id=\"records\"><thead><tr><th>序号 seq</th>"
+            "<th>类型 type</th><th>录入时间 entered</th><th>同步 synced</th><th>状态 state</th>"
+            "<th>内容 content</th></tr></thead><tbody>\n");
+    int rc = l.content ? site_store_records_before(w->store, rt ? rt->name : NULL, before, 0,
+                                                   s_list_row, &l) : -1;
+    fprintf(o, "</tbody></table></div>");
+    if (rc)
+        fprintf(o, "<p class=\"flash error\">无法读取记录 cannot read the records</p>");
+    else if (l.rows == 0)
+        fprintf(o, "<p id=\"none\">没有符合条件的记录 no records match.</p>");
+    if (l.rows == PAGE_ROWS && l.last > 1) {
+        fprintf(o, "<p><a id=\"older\" href=\"/records?before=%llu", (unsigned long long) l.last);
+        if (rt)
+            sl_web_printf(o, "&amp;type=%s", rt->name);
+        if (q && *q) {
+            fputs("&amp;q=", o);
+            sl_web_urlenc(o, q);
+        }
+        if (l.synced)
+            fputs(l.synced == 1 ? "&amp;sync=yes" : "&amp;sync=no", o);
+        fprintf(o, "\">更早的记录 older records →</a></p>");
+    }
+    free(l.content);
+    sl_web_page_end(req);
+}
+
+/* ---- one record ------------------------------------------------------------------ */
+
+/* One field's value for people: a reference with its name, a record as a link. */
+static void s_value(site_web_t *w, FILE *o, const sl_field_t *f, const char *text)
+{
+    if (f->type == SL_F_ITEM) {
+        uint8_t id[SL_ID_BYTES];
+        site_record_t ref;
+        if (sl_id_parse(text, id) == 0 && site_store_record(w->store, id, &ref) == 0 && ref.rt) {
+            char title[300] = "";
+            uint64_t seq = ref.seq;
+            const char *label = ref.rt->label;
+            if (ref.rt->title_field)
+                sl_schema_field_text(ref.rt, ref.payload, ref.len, ref.rt->title_field, title,
+                                     sizeof title);
+            fprintf(o, "<a href=\"/record?seq=%llu\">#%llu</a> ", (unsigned long long) seq,
+                    (unsigned long long) seq);
+            sl_web_printf(o, "%s %s", label, title);
+            site_store_release(w->store);
+            return;
+        }
+        site_store_release(w->store);
+    }
+    if (f->type == SL_F_ENUM) {
+        char name[65], label[65];
+        for (size_t c = 0; sl_schema_choice(f, c, name, sizeof name, label, sizeof label); c++)
+            if (strcmp(name, text) == 0) {
+                sl_web_printf(o, "%s ", label);
+                break;
+            }
+    }
+    sl_web_esc(o, text);
+    if (f->type == SL_F_REF && *text) {
+        char value[SL_MAX_TEXT_BYTES + 1], name[400];
+        if (site_store_ref_get(w->store, f->choices, text, value, sizeof value) == 1
+            && sl_refvalue_field(value, strlen(value), "name", name, sizeof name) == 1)
+            sl_web_printf(o, " %s", name);
+    }
+}
+
+/* The forms of what may be done to an item now. */
+static void s_actions(site_web_t *w, sl_web_req_t *req, const sl_rtype_t *rt, uint64_t seq,
+                      const sl_item_t *it)
+{
+    FILE *o = sl_web_out(req);
+    char back[40], today[11], name[32], label[64];
+    snprintf(back, sizeof back, "/record?seq=%llu", (unsigned long long) seq);
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+#define FORM_HEAD(id, type, title) \
+    do { \
+        fprintf(o, "<form method=\"post\" action=\"/entry\" id=\"" id "\" novalidate><h2>" title \
+                "</h2>"); \
+        sl_web_csrf_field(req); \
+        fprintf(o, "<input type=\"hidden\" name=\"type\" value=\"" type "\">" \
+                "<input type=\"hidden\" name=\"f_item\" value=\"#%llu\">" \
+                "<input type=\"hidden\" name=\"back\" value=\"%s\">", \
+                (unsigned long long) seq, back); \
+    } while (0)
+    fprintf(o, "<div class=\"actions\">");
+    if (rt->life && it && !it->voided) {
+        sl_fold_status_name(it, it->status, name, sizeof name, label, sizeof label);
+        size_t moves = 0;
+        for (size_t m = 0; m < rt->life->nmoves; m++)
+            moves += strcmp(rt->life->moves[m].from, name) == 0;
+        if (moves) {
+            FORM_HEAD("act-update", "update", "更新状态 Update status");
+            fprintf(o, "<div class=\"field\"><label for=\"u_status\">新状态 new status</label>"
+                    "<select name=\"f_status\" id=\"u_status\">");
+            for (size_t m = 0; m < rt->life->nmoves; m++) {
+                const sl_move_t *mv = &rt->life->moves[m];
+                if (strcmp(mv->from, name) != 0)
+                    continue;
+                int idx = sl_schema_index(rt->life->statuses, mv->to, strlen(mv->to));
+                char to_label[64] = "";
+                sl_schema_part(rt->life->labels, (size_t) idx, to_label, sizeof to_label);
+                sl_web_printf(o, "<option value=\"%s\">%s %s%s</option>", mv->to, to_label,
+                              mv->to, mv->needs ? (strcmp(mv->needs, "note") == 0
+                                                   ? "（需说明 needs a note）"
+                                                   : "（需责任单位或党员 needs a unit or member）")
+                                                : "");
+            }
+            sl_web_printf(o, "</select></div><div class=\"field\"><label for=\"u_on\">日期 date"
+                          "</label><input type=\"date\" name=\"f_on\" id=\"u_on\" value=\"%s\">"
+                          "</div>", today);
+            const sl_rtype_t *up = sl_schema_find("update", 6);
+            for (size_t k = 0; up && k < up->nfields; k++)
+                if (up->fields[k].type == SL_F_REF) {
+                    sl_web_printf(o, "<div class=\"field\"><label for=\"f_%s\">%s</label>",
+                                  up->fields[k].name, up->fields[k].label);
+                    s_field_input(w, req, &up->fields[k], NULL);
+                    fprintf(o, "</div>");
+                }
+            fprintf(o, "<div class=\"field\"><label for=\"u_note\">说明 note</label><input "
+                    "type=\"text\" name=\"f_note\" id=\"u_note\" maxlength=\"500\"></div>"
+                    "<button type=\"submit\">保存进展 Save</button></form>");
+        }
+        if (rt->life->good && strcmp(name, rt->life->good) == 0) {
+            FORM_HEAD("act-rate", "rating", "一事一评 Rate");
+            fprintf(o, "<div class=\"field\"><label for=\"r_stars\">星级 stars</label><select "
+                    "name=\"f_stars\" id=\"r_stars\"><option value=\"5\">★★★★★ 5 好</option>"
+                    "<option value=\"4\">★★★★ 4</option><option value=\"3\">★★★ 3</option>"
+                    "<option value=\"2\">★★ 2</option><option value=\"1\">★ 1 差</option>"
+                    "</select></div><div class=\"field\"><label for=\"r_comment\">评语 comment"
+                    "</label><input type=\"text\" name=\"f_comment\" id=\"r_comment\" "
+                    "maxlength=\"500\"></div>");
+            sl_web_printf(o, "<div class=\"field\"><label for=\"r_on\">日期 date</label><input "
+                          "type=\"date\" name=\"f_on\" id=\"r_on\" value=\"%s\"></div>"
+                          "<button type=\"submit\">保存评价 Save</button></form>", today);
+        }
+    }
+    if (it && !it->voided) {
+        FORM_HEAD("act-correct", "correction", "更正 Correct a field");
+        fprintf(o, "<div class=\"field\"><label for=\"c_field\">字段 field</label><select "
+                "name=\"f_field\" id=\"c_field\">");
+        for (size_t k = 0; k < rt->nfields; k++) {
+            const sl_field_t *f = &rt->fields[k];
+            if (strcmp(f->name, "status") == 0 || f->type == SL_F_ITEM || strstr(f->label, "(旧版)"))
+                continue;
+            sl_web_printf(o, "<option value=\"%s\">%s %s</option>", f->name, f->label, f->name);
+        }
+        fprintf(o, "</select></div><div class=\"field\"><label for=\"c_value\">新值 new value"
+                "</label><input type=\"text\" name=\"f_value\" id=\"c_value\" maxlength=\"1000\">"
+                "<div class=\"hint\">留空表示清除（必填字段不能清除） empty clears an optional field"
+                "</div></div><div class=\"field\"><label for=\"c_reason\">原因 reason</label>"
+                "<input type=\"text\" name=\"f_reason\" id=\"c_reason\" maxlength=\"500\"></div>"
+                "<button type=\"submit\">保存更正 Save</button></form>");
+    }
+    if (!it || !it->voided) {
+        FORM_HEAD("act-void", "void", "作废 Void");
+        fprintf(o, "<p class=\"hint\">作废后这条记录不再计入任何统计；历史保留。 A void removes the "
+                "record from every figure; history is kept.</p><div class=\"field\"><label "
+                "for=\"v_reason\">原因 reason</label><input type=\"text\" name=\"f_reason\" "
+                "id=\"v_reason\" maxlength=\"500\"></div><button type=\"submit\" class=\"danger\">"
+                "作废 Void</button></form>");
+    }
+    fprintf(o, "</div>");
+#undef FORM_HEAD
+}
+
+static void s_record(site_web_t *w, sl_web_req_t *req)
+{
+    uint64_t seq = s_seq(sl_web_query(req, "seq"));
+    uint8_t id[SL_ID_BYTES];
+    site_record_t rec;
+    if (!seq || site_store_id_of(w->store, seq, id) || site_store_record(w->store, id, &rec) != 0) {
+        site_store_release(w->store);
+        sl_web_error_page(req, 404, "没有这条记录 No such record",
+                          "本站点没有这个序号的记录 this site has no record with that number");
+        return;
+    }
+    /* Copy what is shown: the record's pointers end at the next read. */
+    const sl_rtype_t *rt = rec.rt;
+    char type[SL_MAX_NAME_BYTES + 1], idtext[SL_ID_TEXT], when[32];
+    snprintf(type, sizeof type, "%s", rec.type);
+    sl_id_format(rec.id, idtext);
+    s_time(rec.wall_ms, when, sizeof when);
+    size_t nf = rt ? rt->nfields : 0;
+    char (*texts)[SL_MAX_TEXT_BYTES + 1] = calloc(nf ? nf : 1, sizeof *texts);
+    for (size_t k = 0; texts && k < nf; k++)
+        sl_schema_field_text(rt, rec.payload, rec.len, rt->fields[k].name, texts[k],
+                             sizeof texts[k]);
+    site_store_release(w->store);
+    char title[200];
+    snprintf(title, sizeof title, "#%llu %s", (unsigned long long) seq, rt ? rt->label : type);
+    s_begin(w, req, title, "/records");
+    FILE *o = sl_web_out(req);
+    sl_web_printf(o, "<h1 id=\"title\">%s</h1><dl class=\"kv\" id=\"fields\">", title);
+    for (size_t k = 0; texts && k < nf; k++) {
+        if (!texts[k][0])
+            continue;
+        sl_web_printf(o, "<dt>%s</dt><dd id=\"v-%s\">", rt->fields[k].label, rt->fields[k].name);
+        s_value(w, o, &rt->fields[k], texts[k]);
+        fprintf(o, "</dd>");
+    }
+    uint64_t acked = site_store_acked(w->store);
+    sl_web_printf(o, "<dt>录入时间 entered</dt><dd>%s</dd><dt>同步 synced</dt><dd>%s</dd>"
+                  "<dt>编号 id</dt><dd>%s</dd></dl>", when,
+                  seq <= acked ? "已同步 synced" : "待同步 waiting", idtext);
+    free(texts);
+    char err[300];
+    int item = rt ? site_store_item(w->store, seq, w->item, err, sizeof err) : 0;
+    if (item == 1) {
+        char state[120];
+        const char *css;
+        s_state(w, seq, state, sizeof state, &css);
+        sl_web_printf(o, "<h2>状态 State</h2><p><span class=\"badge %s\" id=\"state\">%s</span>",
+                      css, state[0] ? state : "—");
+        if (w->item->unit[0] || w->item->member[0])
+            sl_web_printf(o, " 责任 responsible: %s %s", w->item->unit, w->item->member);
+        fprintf(o, "</p>");
+        if (w->item->nkids) {
+            fprintf(o, "<h2>历史 History</h2><ul id=\"history\">");
+            for (size_t i = 0; i < w->item->nkids; i++) {
+                const sl_kid_t *kid = &w->item->kids[i];
+                fprintf(o, "<li><a href=\"/record?seq=%llu\">#%llu</a>%s</li>",
+                        (unsigned long long) kid->seq, (unsigned long long) kid->seq,
+                        kid->voided ? " （已作废 void）" : "");
+            }
+            fprintf(o, "</ul>");
+        }
+    } else if (item < 0) {
+        sl_web_printf(o, "<p class=\"flash error\">%s</p>", err);
+    }
+    if (rt)
+        s_actions(w, req, rt, seq, item == 1 ? w->item : NULL);
+    sl_web_page_end(req);
+}
+
+/* ---- import ---------------------------------------------------------------------- */
+
+static void s_import_form(site_web_t *w, sl_web_req_t *req, const char *msg)
+{
+    s_begin(w, req, "导入 Import", "/import");
+    FILE *o = sl_web_out(req);
+    fprintf(o, "<h1>从表格导入 Import from a spreadsheet</h1><p>第一行是字段名（中文或英文），"
+            "每一行是一条记录。先预览，确认后一次全部保存；有一行不对就一条也不保存。 The first "
+            "row names the fields (Chinese or English); each row is a record.  Preview first; "
+            "then every row is saved at once, or none.</p>");
+    if (msg)
+        sl_web_printf(o, "<p class=\"flash error\" id=\"import-error\">%s</p>", msg);
+    fprintf(o, "<form class=\"entry\" method=\"post\" action=\"/import\" "
+            "enctype=\"multipart/form-data\" novalidate>");
+    sl_web_csrf_field(req);
+    fprintf(o, "<input type=\"hidden\" name=\"step\" value=\"preview\"><div class=\"field\">"
+            "<label for=\"type\">记录类型 record type</label><select name=\"type\" id=\"type\">");
+    for (size_t i = 0; i < sl_schema_count(); i++)
+        sl_web_printf(o, "<option value=\"%s\">%s %s</option>", sl_schema_at(i)->name,
+                      sl_schema_at(i)->label, sl_schema_at(i)->name);
+    fprintf(o, "</select></div><div class=\"field\"><label for=\"file\">CSV 文件 file</label>"
+            "<input type=\"file\" name=\"file\" id=\"file\" accept=\".csv,.txt,text/csv\"></div>"
+            "<button type=\"submit\" id=\"preview\">预览 Preview</button></form>");
+    sl_web_page_end(req);
+}
+
+/* The line a refusal of the entry module names ("第 3 行"), or 0. */
+static long s_error_line(const char *err)
+{
+    const char *p = strstr(err, "第 ");
+    return p ? strtol(p + strlen("第 "), NULL, 10) : 0;
+}
+
+/* Checks one row as entry would build it: types, ranges, choices, the
+ * references this site holds.  The fold's rules are checked at import. */
+static int s_check_row(site_web_t *w, const sl_rtype_t *rt, size_t n, char **heads, char **cells,
+                       char *err, size_t errlen)
+{
+    const char *vals[SL_MAX_FIELDS];
+    char ids[SL_MAX_FIELDS][SL_ID_TEXT];
+    for (size_t k = 0; k < n; k++) {
+        vals[k] = cells[k];
+        const sl_field_t *f = sl_schema_field_entry(rt, heads[k]);
+        uint8_t id[SL_ID_BYTES];
+        if (f && f->type == SL_F_ITEM && cells[k][0] == '#') {
+            uint64_t seq = s_seq(cells[k] + 1);
+            if (!seq || site_store_id_of(w->store, seq, id)) {
+                snprintf(err, errlen, "%s=%s：本站点没有这条记录 this site has no such record",
+                         heads[k], cells[k]);
+                return -1;
+            }
+            sl_id_format(id, ids[k]);
+            vals[k] = ids[k];
+        }
+    }
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    int rc = sl_schema_build(rt, n, (const char *const *) heads, vals, &buf,
+                             site_store_lookup(w->store), err, errlen, NULL);
+    msgpack_sbuffer_destroy(&buf);
+    return rc;
+}
+
+/* The preview: headings, rows, what is wrong with each; the import button
+ * when nothing is.  err_line/err_text: the import's own refusal. */
+static void s_preview(site_web_t *w, sl_web_req_t *req, const sl_rtype_t *rt, const char *data,
+                      size_t len, const char *fname, long err_line, const char *err_text)
+{
+    char err[1200], enc[40];
+    size_t tlen = 0;
+    char *text = NULL;
+    /* Read as the import reads it (client/site_entry.c): any encoding
+     * sl_csv_decode knows, commas or Excel's tabs. */
+    if (sl_csv_decode(data, len, &text, &tlen, enc, sizeof enc, err, sizeof err)) {
+        s_import_form(w, req, err);
+        return;
+    }
+    FILE *f = fmemopen(text, tlen ? tlen : 1, "r");
+    sl_csv_t *csv = f ? sl_csv_from_file(f) : NULL;
+    if (csv)
+        sl_csv_set_separator(csv, sl_csv_guess_separator(text, tlen));
+    enum { CAP = 65536 };
+    char *head_buf = malloc(CAP), *row_buf = malloc(CAP);
+    char *heads[SL_MAX_FIELDS], *cells[SL_MAX_FIELDS];
+    int nh = csv && head_buf && row_buf && tlen
+             ? sl_csv_row(csv, heads, SL_MAX_FIELDS, head_buf, CAP, err, sizeof err) : -1;
+    s_begin(w, req, "导入预览 Import preview", "/import");
+    FILE *o = sl_web_out(req);
+    sl_web_printf(o, "<h1>导入预览 Import preview: %s</h1><p>文件 file: <b>%s</b>，编码 "
+                  "encoding: %s，记录类型 type: %s %s</p>", rt->label, fname, enc, rt->label,
+                  rt->name);
+    if (err_text)
+        sl_web_printf(o, "<p class=\"flash error\" id=\"import-error\">没有保存任何记录 nothing was "
+                      "saved: %s</p>", err_text);
+    long rows = 0, bad = 0;
+    if (nh <= 0) {
+        sl_web_printf(o, "<p class=\"flash error\" id=\"import-error\">%s</p>",
+                      nh == 0 || !tlen ? "文件是空的：第一行应为字段名 the file is empty: the first "
+                      "row must name the fields" : err);
+        bad = 1;
+    } else {
+        fprintf(o, "<div class=\"scroll\"><table id=\"preview\"><thead><tr><th>行 line</th>");
+        for (int k = 0; k < nh; k++) {
+            const sl_field_t *fd = sl_schema_field_entry(rt, heads[k]);
+            if (fd)
+                sl_web_printf(o, "<th>%s<br><span class=\"wire\">%s</span></th>", fd->label,
+                              fd->name);
+            else
+                sl_web_printf(o, "<th class=\"rowerr\">%s<br>未知字段 unknown field</th>", heads[k]);
+        }
+        fprintf(o, "<th>检查 check</th></tr></thead><tbody>\n");
+        int nc;
+        char why[1200];
+        while ((nc = sl_csv_row(csv, cells, SL_MAX_FIELDS, row_buf, CAP, why, sizeof why)) > 0) {
+            long line = sl_csv_line(csv);
+            if (nc == 1 && cells[0][0] == 0)
+                continue;
+            rows++;
+            int rc = nc != nh ? (snprintf(err, sizeof err, "有 %d 列，标题行有 %d 列 %d fields, the "
+                                          "header has %d", nc, nh, nc, nh), -1)
+                              : s_check_row(w, rt, (size_t) nh, heads, cells, err, sizeof err);
+            bool import_bad = err_line == line;
+            if (rc || import_bad)
+                bad++;
+            if (rows > PREVIEW_ROWS && !rc && !import_bad)
+                continue;
+            fprintf(o, "<tr id=\"line-%ld\"%s><td class=\"num\">%ld</td>", line,
+                    rc || import_bad ? " class=\"bad\"" : "", line);
+            for (int k = 0; k < nh; k++)
+                sl_web_printf(o, "<td>%s</td>", k < nc ? cells[k] : "");
+            if (rc || import_bad)
+                sl_web_printf(o, "<td class=\"rowerr\" id=\"err-%ld\">第 %ld 行 line %ld: %s</td>",
+                              line, line, line, rc ? err : err_text);
+            else
+                fprintf(o, "<td>✓</td>");
+            fprintf(o, "</tr>\n");
+        }
+        fprintf(o, "</tbody></table></div>");
+        if (nc < 0) {
+            sl_web_printf(o, "<p class=\"flash error\">%s</p>", why);
+            bad++;
+        }
+        if (rows > PREVIEW_ROWS)
+            fprintf(o, "<p>只显示前 %d 行和有错误的行 only the first %d rows and the rows with "
+                    "errors are shown.</p>", PREVIEW_ROWS, PREVIEW_ROWS);
+    }
+    if (bad) {
+        fprintf(o, "<p class=\"flash error\" id=\"import-blocked\">有 %ld 处错误：请在表格中改正标红的行后"
+                "重新上传；没有保存任何记录。 %ld problem(s): correct the rows marked red in the "
+                "spreadsheet and upload it again; nothing was saved.</p>", bad, bad);
+        fprintf(o, "<p><a class=\"button\" href=\"/import\">重新选择文件 choose a file</a></p>");
+    } else {
+        size_t b64cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+        char *b64 = malloc(b64cap);
+        if (b64) {
+            sodium_bin2base64(b64, b64cap, (const unsigned char *) data, len,
+                              sodium_base64_VARIANT_ORIGINAL);
+            fprintf(o, "<form method=\"post\" action=\"/import\" id=\"confirm\">");
+            sl_web_csrf_field(req);
+            sl_web_printf(o, "<input type=\"hidden\" name=\"step\" value=\"import\">"
+                          "<input type=\"hidden\" name=\"type\" value=\"%s\">"
+                          "<input type=\"hidden\" name=\"name\" value=\"%s\">"
+                          "<input type=\"hidden\" name=\"data\" value=\"%s\">"
+                          "<p>预检通过 %ld 行 %ld rows passed the pre-check.</p>"
+                          "<button type=\"submit\" id=\"import\">确认导入 %ld 条 Import %ld records"
+                          "</button> <a href=\"/import\">取消 cancel</a></form>",
+                          rt->name, fname, b64, rows, rows, rows, rows);
+            free(b64);
+        }
+    }
+    sl_web_page_end(req);
+    sl_csv_destroy(&csv);
+    if (f)
+        fclose(f);
+    free(head_buf);
+    free(row_buf);
+    free(text);
+}
+
+static void s_import(site_web_t *w, sl_web_req_t *req)
+{
+    if (!sl_web_is_post(req)) {
+        s_import_form(w, req, NULL);
+        return;
+    }
+    const char *type = sl_web_form(req, "type"), *step = sl_web_form(req, "step");
+    const sl_rtype_t *rt = type ? sl_schema_find(type, strlen(type)) : NULL;
+    if (!rt || !step) {
+        sl_web_status(req, 400);
+        s_import_form(w, req, "请选择记录类型和文件 choose a record type and a file");
+        return;
+    }
+    if (strcmp(step, "preview") == 0) {
+        size_t len = 0;
+        const char *fname = NULL;
+        const char *data = sl_web_file(req, "file", &len, &fname);
+        if (!data || !fname || !*fname) {
+                s_import_form(w, req, "没有选择文件 no file was chosen");
+            return;
+        }
+        s_preview(w, req, rt, data, len, fname, 0, NULL);
+        return;
+    }
+    const char *b64 = sl_web_form(req, "data"), *fname = sl_web_form(req, "name");
+    size_t cap = b64 ? strlen(b64) : 0, len = 0;
+    unsigned char *bytes = malloc(cap + 1);
+    if (!bytes || !b64 || !fname
+        || sodium_base642bin(bytes, cap + 1, b64, cap, NULL, &len, NULL,
+                             sodium_base64_VARIANT_ORIGINAL) != 0) {
+        free(bytes);
+        sl_web_status(req, 400);
+        s_import_form(w, req, "导入的数据不完整，请重新上传 the import's data is damaged; upload "
+                      "the file again");
+        return;
+    }
+    char err[1500];
+    /* The file's bytes as uploaded: the entry module decodes them, checks
+     * every row and saves all or none, as `record import` does. */
+    FILE *f = fmemopen(bytes, len ? len : 1, "r");
+    site_entry_import_opts_t opts = { .file_name = fname };
+    site_entry_import_t res;
+    memset(&res, 0, sizeof res);
+    site_entry_rc_t rc = f && len ? site_entry_import(w->store, rt, f, &opts, &res, err,
+                                                      sizeof err)
+                                  : SITE_ENTRY_INVALID;
+    if (!f || !len)
+        snprintf(err, sizeof err, "文件是空的 the file is empty");
+    if (f)
+        fclose(f);
+    long rows = res.rows;
+    if (rc == SITE_ENTRY_OK) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "已导入 imported: %ld 条%s records from %s", rows, rt->label,
+                 fname);
+        sl_info("web: %s: imported %ld %s records from %s", sl_web_client(req), rows, rt->name,
+                fname);
+        sl_web_flash(req, "ok", msg);
+        char where[80];
+        snprintf(where, sizeof where, "/records?type=%s", rt->name);
+        sl_web_redirect(req, where);
+    } else {
+        sl_info("web: %s: import of %s refused: %s", sl_web_client(req), fname, err);
+        s_preview(w, req, rt, (const char *) bytes, len, fname, s_error_line(err), err);
+    }
+    free(bytes);
+}
+
+/* ---- sync ------------------------------------------------------------------------ */
+
+static void *s_sync_thread(void *arg)
+{
+    site_web_t *w = arg;
+    char err[600];
+    site_sync_report_t r;
+    memset(&r, 0, sizeof r);
+    site_sync_result_t res = SITE_SYNC_FAILED;
+    site_store_t *store = site_store_open(w->data_dir, err, sizeof err);
+    if (store) {
+        site_sync_opts_t so = { .connect_timeout_ms = 10000, .data_dir = w->data_dir };
+        res = site_sync_run(store, &so, &r);
+        site_store_destroy(&store);
+    } else {
+        snprintf(r.text, sizeof r.text, "%s", err);
+    }
+    pthread_mutex_lock(&w->lock);
+    w->syncing = false;
+    w->sync_result = (int) res;
+    snprintf(w->sync_text, sizeof w->sync_text, "%s", r.text);
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* How long ago, in words. */
+static void s_ago(int64_t ms, char *out, size_t cap)
+{
+    int64_t s = (int64_t) time(NULL) - ms / 1000;
+    if (ms <= 0)
+        snprintf(out, cap, "从未 never");
+    else if (s < 120)
+        snprintf(out, cap, "刚才 just now");
+    else if (s < 7200)
+        snprintf(out, cap, "%lld 分钟前 minutes ago", (long long) s / 60);
+    else if (s < 172800)
+        snprintf(out, cap, "%lld 小时前 hours ago", (long long) s / 3600);
+    else
+        snprintf(out, cap, "%lld 天前 days ago", (long long) s / 86400);
+}
+
+static void s_sync(site_web_t *w, sl_web_req_t *req)
+{
+    if (sl_web_is_post(req)) {
+        pthread_mutex_lock(&w->lock);
+        bool busy = w->syncing;
+        pthread_mutex_unlock(&w->lock);
+        if (!busy) {
+            if (w->thread_started)
+                pthread_join(w->thread, NULL);
+            w->syncing = true;
+            w->sync_text[0] = 0;
+            w->thread_started = pthread_create(&w->thread, NULL, s_sync_thread, w) == 0;
+            if (!w->thread_started) {
+                w->syncing = false;
+                sl_web_flash(req, "error", "无法开始同步 cannot start a sync");
+            }
+            sl_info("web: %s: sync now", sl_web_client(req));
+        }
+        sl_web_redirect(req, "/sync");
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    bool busy = w->syncing;
+    int result = w->sync_result;
+    char text[700];
+    snprintf(text, sizeof text, "%s", w->sync_text);
+    pthread_mutex_unlock(&w->lock);
+    uint64_t last = site_store_last_seq(w->store), acked = site_store_acked(w->store);
+    uint64_t pending = last > acked ? last - acked : 0;
+    char ok_ms[32], att_ms[32], res[600], when_ok[40], ago_ok[60], when_att[40];
+    site_store_meta(w->store, "last_sync_ok_ms", ok_ms, sizeof ok_ms);
+    site_store_meta(w->store, "last_sync_attempt_ms", att_ms, sizeof att_ms);
+    site_store_meta(w->store, "last_sync_result", res, sizeof res);
+    s_time(atoll(ok_ms), when_ok, sizeof when_ok);
+    s_ago(atoll(ok_ms), ago_ok, sizeof ago_ok);
+    s_time(atoll(att_ms), when_att, sizeof when_att);
+    s_begin(w, req, "同步 Sync", "/sync");
+    FILE *o = sl_web_out(req);
+    if (busy)
+        fprintf(o, "<meta http-equiv=\"refresh\" content=\"2\">");
+    fprintf(o, "<h1>同步 Sync</h1>");
+    /* One sentence first: is all well, and if not, what to do. */
+    const char *css, *say;
+    bool ok_last = strcmp(res, "ok") == 0;
+    if (busy) {
+        css = "warn";
+        say = "正在同步，请稍候…… A sync is running; this page refreshes by itself.";
+    } else if (!ok_ms[0] && !att_ms[0]) {
+        css = "warn";
+        say = "本站点还没有同步过。连上网络后点“立即同步”。记录已安全保存在本机。 This site has never "
+              "synced: when the network is there, press 立即同步. Records are safe on this computer.";
+    } else if (ok_last && pending == 0) {
+        css = "ok";
+        say = "一切正常：全部记录都已同步到区里。 All is well: every record has reached the district.";
+    } else if (ok_last) {
+        css = "warn";
+        say = "有新记录等待同步：点“立即同步”。 New records are waiting: press 立即同步.";
+    } else {
+        css = "error";
+        say = "上次同步没有成功。记录已安全保存在本机，不会丢失；请检查网络后再点“立即同步”，"
+              "仍不成功请联系区里。 The last sync failed. Records are safe on this computer; check "
+              "the network and press 立即同步 again, or call the district.";
+    }
+    sl_web_printf(o, "<p class=\"flash %s big\" id=\"sync-state\">%s</p>", css, say);
+    sl_web_printf(o, "<dl class=\"kv\"><dt>待同步 waiting</dt><dd id=\"waiting\">%llu 条 "
+                  "records</dd><dt>本地记录 local records</dt><dd>%llu</dd>"
+                  "<dt>最近成功同步 last successful sync</dt><dd id=\"last-ok\">%s（%s）</dd>"
+                  "<dt>最近尝试 last attempt</dt><dd>%s</dd><dt>最近结果 last result</dt>"
+                  "<dd id=\"last-result\">%s</dd><dt>参考数据 reference entries</dt><dd>%ld</dd>"
+                  "<dt>区服务器 server</dt><dd>%s</dd></dl>",
+                  (unsigned long long) pending, (unsigned long long) last, when_ok, ago_ok,
+                  when_att, res[0] ? res : "-", site_store_refdata_count(w->store),
+                  site_store_server(w->store));
+    if (!busy && text[0])
+        sl_web_printf(o, "<p class=\"flash %s\" id=\"sync-now-result\">本次同步 this sync: %s</p>",
+                      result == SITE_SYNC_OK ? "ok" : "error", text);
+    fprintf(o, "<form method=\"post\" action=\"/sync\">");
+    sl_web_csrf_field(req);
+    fprintf(o, "<button type=\"submit\" id=\"sync-now\"%s>立即同步 Sync now</button></form>",
+            busy ? " disabled" : "");
+    sl_web_page_end(req);
+}
+
+/* ---- login (only beyond this computer) ------------------------------------------- */
+
+static void s_login(site_web_t *w, sl_web_req_t *req)
+{
+    const char *msg = NULL;
+    if (sl_web_is_post(req)) {
+        const char *pw = sl_web_form(req, "password");
+        if (sl_web_login_blocked(req)) {
+            sl_web_status(req, 429);
+            msg = SL_WEB_LOGIN_BLOCKED;
+        } else if (pw && sl_web_check_password(w->pwhash, pw)) {
+            sl_info("web: %s: logged in", sl_web_client(req));
+            sl_web_set_user(req, "site");
+            sl_web_redirect(req, "/entry");
+            return;
+        } else {
+            sl_web_login_failed(req);
+            sl_info("web: %s: wrong password", sl_web_client(req));
+            msg = "密码不对 wrong password";
+        }
+    }
+    sl_web_login_page(req, "双进双联 社区站点", "登录 Log in", NULL, msg);
+}
+
+static void s_handle(void *ctx, sl_web_req_t *req)
+{
+    site_web_t *w = ctx;
+    const char *path = sl_web_path(req);
+    if (sl_web_csrf_refused(req))
+        return;
+    if (strcmp(path, "/login") == 0 && w->need_login) {
+        s_login(w, req);
+        return;
+    }
+    if (w->need_login && !*sl_web_user(req)) {
+        sl_web_redirect(req, "/login");
+        return;
+    }
+    if (strcmp(path, "/logout") == 0) {
+        sl_web_set_user(req, "");
+        sl_web_redirect(req, w->need_login ? "/login" : "/entry");
+    } else if (strcmp(path, "/") == 0)
+        sl_web_redirect(req, "/entry");
+    else if (strcmp(path, "/entry") == 0)
+        s_entry(w, req);
+    else if (strcmp(path, "/records") == 0)
+        s_records(w, req);
+    else if (strcmp(path, "/record") == 0)
+        s_record(w, req);
+    else if (strcmp(path, "/import") == 0)
+        s_import(w, req);
+    else if (strcmp(path, "/sync") == 0)
+        s_sync(w, req);
+    else
+        sl_web_error_page(req, 404, "没有这个页面 Not found", "没有这个页面 there is no such page");
+}
+
+/* ---- the verb ---------------------------------------------------------------------- */
+
+static int s_passwd(const char *data)
+{
+    char err[600], pw[256], hash[crypto_pwhash_STRBYTES];
+    if (sodium_init() < 0)
+        return SL_EXIT_FAIL;
+    site_store_t *store = site_store_open(data, err, sizeof err);
+    if (!store) {
+        fprintf(stderr, PROG " passwd: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    int rc = sl_web_read_password(PROG " passwd", pw, sizeof pw) ? SL_EXIT_USAGE : 0;
+    if (!rc && (sl_web_hash_password(pw, hash, sizeof hash)
+                || site_store_set_meta(store, META_PASSWORD, hash))) {
+        fprintf(stderr, PROG " passwd: 无法保存密码 cannot save the password\n");
+        rc = SL_EXIT_FAIL;
+    }
+    sodium_memzero(pw, sizeof pw);
+    site_store_destroy(&store);
+    if (!rc)
+        printf("网页密码已设置 web password set: restart '" PROG "' for it to take effect\n");
+    return rc;
+}
+
+int site_web_main(int argc, char **argv)
+{
+    const char *data = DEFAULT_DATA, *listen = DEFAULT_LISTEN;
+    bool login = false;
+    sl_opt_t opts[] = {
+        { "--data", "DIR", "site data directory (default " DEFAULT_DATA ")", &data, NULL },
+        { "--listen", "HOST:PORT", "where the page is served (default " DEFAULT_LISTEN ", this "
+          "computer only); another address needs a password (web passwd)", &listen, NULL },
+        { "--login", NULL, "ask for the password on this computer too (a computer several "
+          "people use)", NULL, &login },
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG, "[passwd] [--listen HOST:PORT] [--login] [--data DIR]",
+                          "Serves this site's pages in a browser: entry forms, my records, CSV "
+                          "import, sync status.  Open http://127.0.0.1:8620/ on this computer.  "
+                          "'passwd' sets the password that serving on the network needs.  Stops "
+                          "on SIGINT or SIGTERM.", opts, 3, pos, 1, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (npos == 1 && strcmp(pos[0], "passwd") == 0)
+        return s_passwd(data);
+    if (npos) {
+        fprintf(stderr, PROG ": unknown word \"%s\" (see " PROG " --help)\n", pos[0]);
+        return SL_EXIT_USAGE;
+    }
+    char err[600], host[64];
+    int port;
+    bool loopback;
+    if (sl_web_parse_listen(listen, host, sizeof host, &port, &loopback, err, sizeof err)) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return SL_EXIT_USAGE;
+    }
+    site_web_t w = { .data_dir = data, .need_login = !loopback || login };
+    w.store = site_store_open(data, err, sizeof err);
+    if (!w.store) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    site_store_meta(w.store, META_PASSWORD, w.pwhash, sizeof w.pwhash);
+    if (w.need_login && !w.pwhash[0]) {
+        fprintf(stderr, PROG ": 在 %s 上提供网页需要密码 serving on %s %s needs a password: run '"
+                PROG " passwd --data %s' first\n", listen, listen,
+                loopback ? "with --login" : "(beyond this computer)", data);
+        site_store_destroy(&w.store);
+        return SL_EXIT_USAGE;
+    }
+    w.item = sl_item_new();
+    pthread_mutex_init(&w.lock, NULL);
+    /* Signals are taken by this thread alone (sigwait); the server's and
+     * the sync's threads inherit the mask. */
+    zsys_handler_set(NULL);
+    sl_web_block_stop_signals();
+    sl_web_opts_t wo = { .listen = listen, .cookie = "sl_site", .program = PROG,
+                         .handle = s_handle, .ctx = &w };
+    sl_web_t *web = w.item ? sl_web_start(&wo, err, sizeof err) : NULL;
+    if (!web) {
+        fprintf(stderr, PROG ": %s\n", w.item ? err : "out of memory");
+        sl_item_destroy(&w.item);
+        site_store_destroy(&w.store);
+        return SL_EXIT_FAIL;
+    }
+    printf("网页已启动 web page ready: http://%s%s%s:%d/ (site %s%s)\n", strchr(host, ':') ? "[" : "",
+           host, strchr(host, ':') ? "]" : "", sl_web_port(web), site_store_site_id(w.store),
+           !w.need_login ? ", this computer only" : loopback ? ", password required"
+           : ", on the network, password required");
+    fflush(stdout);
+    sl_info("web: serving site %s on %s", site_store_site_id(w.store), listen);
+    sl_web_wait_stop();
+    site_sync_stop();
+    sl_web_stop(&web);
+    if (w.thread_started)
+        pthread_join(w.thread, NULL);
+    pthread_mutex_destroy(&w.lock);
+    sl_item_destroy(&w.item);
+    site_store_destroy(&w.store);
+    sodium_memzero(w.pwhash, sizeof w.pwhash);
+    return 0;
+}
