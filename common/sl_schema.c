@@ -415,15 +415,19 @@ const sl_field_t *sl_schema_field(const sl_rtype_t *rt, const char *name, size_t
 
 int sl_schema_field_index(const sl_rtype_t *rt, const char *name)
 {
-    /* The fold asks for the same few fields of every record: remember the
-     * last answers per type (the table is constant). */
+    /* The fold asks for the same few fields of every record, by the same
+     * string constants: remember the last answers per type (the table is
+     * constant).  A caller may pass a reused buffer holding another name at
+     * the same address, so a remembered answer is checked against the name
+     * (one strcmp, still cheaper than the lookup); misses are not kept. */
     static _Thread_local struct { const sl_rtype_t *rt; const char *name; int index; } memo[64];
     size_t slot = ((size_t) (rt - s_types) * 7 + (size_t) name[0]) % 64;
-    if (memo[slot].rt == rt && memo[slot].name == name)
+    if (memo[slot].rt == rt && memo[slot].name == name
+        && strcmp(rt->fields[memo[slot].index].name, name) == 0)
         return memo[slot].index;
     const sl_field_t *f = sl_schema_field(rt, name, strlen(name));
     int index = f ? (int) (f - rt->fields) : -1;
-    if (rt >= s_types && rt < s_types + sl_schema_count()) {
+    if (index >= 0 && rt >= s_types && rt < s_types + sl_schema_count()) {
         memo[slot].rt = rt;
         memo[slot].name = name;
         memo[slot].index = index;

@@ -287,12 +287,34 @@ static void s_particulars(void)
     msgpack_sbuffer_destroy(&sb);
 }
 
+/* A field's index by name, also when the caller reuses one buffer for
+ * several names (the same address each time): sl_schema_field_index
+ * remembers answers by address, and once answered "team" for "title", so
+ * that every volunteer activity of a day looked like the same row to the
+ * duplicate check. */
+static void s_field_index_reused_buffer(void)
+{
+    const sl_rtype_t *rt = sl_schema_find("volunteer_activity", strlen("volunteer_activity"));
+    char name[SL_MAX_NAME_BYTES + 1];
+    static const char *names[] = { "team", "unit", "title", "on", "team", "hours", "nosuch",
+                                   "title" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(name, sizeof name, "%s", names[i]);
+        const sl_field_t *f = sl_schema_field(rt, names[i], strlen(names[i]));
+        int want = f ? (int) (f - rt->fields) : -1;
+        int got = sl_schema_field_index(rt, name);
+        s_check(got == want, "field index of \"%s\" from a reused buffer: %d (want %d)",
+                names[i], got, want);
+    }
+}
+
 int main(void)
 {
     s_check(sl_schema_count() <= SL_MAX_TYPES, "the table has %zu types, at most SL_MAX_TYPES",
             sl_schema_count());
     s_every_type();
     s_particulars();
+    s_field_index_reused_buffer();
     s_check(s_item_lookups > 0 && s_ref_lookups > 0, "the lookups were used (%d, %d)",
             s_item_lookups, s_ref_lookups);
     printf("%d checks, %d failed\n", s_checks, s_failures);
