@@ -2154,7 +2154,7 @@ static int s_records(rctx_t *c, const sl_rtype_t *rt, const char *community, con
     snprintf(title, sizeof title, "%s %s", rt->label, rt->name);
     r.t = sl_report_table(c->rep, "records", title, SL_RS_ROWS, 0);
     sl_rtable_col(r.t, "site", "站点 site", SL_RC_TEXT);
-    sl_rtable_col(r.t, "community", "社区 community", SL_RC_TEXT);
+    sl_rtable_col(r.t, "site_community", "站点社区 site's community", SL_RC_TEXT);
     sl_rtable_col(r.t, "seq", "序号 seq", SL_RC_INT);
     for (size_t i = 0; i < rt->nfields && r.nfields + 11 < SL_REPORT_MAX_COLS; i++) {
         const sl_field_t *f = &rt->fields[i];
