@@ -11,7 +11,7 @@ static const char s_summary[] =
     "  dispatch --month YYYY-MM [--freeze|--live]  每月调度: every x of the report, its paragraphs\n"
     "  five [--year Y]                   五个一: unit × task, done / required, complete\n"
     "  loop --from D --to D [--by unit|community|month]   闭环办理: rates, medians\n"
-    "  points [--year Y]                 积分与黄牌, with every rating behind them\n"
+    "  points [--year Y] [--unit U] [--limit N] [--offset N]   积分与黄牌, every rating behind them\n"
     "  volunteers [--year Y | --from D --to D]   志愿服务 by unit, team, brand, community\n"
     "  talent [--year Y]                 人才超市 per community\n"
     "  facilities                        阵地与队伍: areas against the standard, workers\n"
@@ -46,11 +46,13 @@ int sl_report_cli_parse(const char *program, int argc, char **argv, const sl_opt
         { "--by", "unit|community|month", "loop: one row per group", &by, NULL },
         { "--half", "Y-1|Y-2", "supervision: the half year", &half, NULL },
         { "--community", "CODE", "records: of this community's sites", &community, NULL },
-        { "--unit", "CODE", "records: of this responsible unit", &unit, NULL },
+        { "--unit", "CODE", "records: of this responsible unit; points: this unit's lines", &unit,
+          NULL },
         { "--status", "STATUS", "records: in this status", &status, NULL },
         { "--text", "TEXT", "records: containing this text", &text, NULL },
-        { "--limit", "N", "records: at most N (default 200, at most 2000)", &limit, NULL },
-        { "--offset", "N", "records: skip the first N", &offset, NULL },
+        { "--limit", "N", "records: at most N rows (default 200, at most 2000); points: lines "
+          "(default 500, at most 5000)", &limit, NULL },
+        { "--offset", "N", "records, points: skip the first N", &offset, NULL },
         { "--csv", NULL, "CSV (UTF-8 with BOM) on standard output", NULL, &csv },
         { "--json", NULL, "JSON on standard output", NULL, &json },
         { "--xlsx", "FILE", "an Excel workbook, one sheet per table", &xlsx, NULL },

@@ -1130,18 +1130,23 @@ int central_store_ref_each_target(central_store_t *self, const char *kind, centr
 /* ---- Reports (server/report.c) ------------------------------------------- */
 
 int central_store_report_items(central_store_t *self, const sl_rtype_t *rt, const char *unit,
-                               const char *status, int32_t from, int32_t to,
+                               const char *status, int32_t from, int32_t to, bool payload,
                                int (*fn)(void *ctx, const central_report_row_t *row), void *ctx)
 {
     /* Items are keyed by type first: one range, and each record is found
      * by its key (site, seq) in the same order. */
-    sqlite3_stmt *st = sl_db_prepare(self->db,
-        "SELECT i.site_no, i.seq, i.on_date, i.good_on, i.status, i.unit, i.member, i.voided,"
-        " i.state, e.payload, e.recv_ms FROM items i JOIN events e"
-        " ON e.site_no = i.site_no AND e.seq = i.seq WHERE i.type = ?1"
-        " AND (?2 IS NULL OR i.unit = ?2) AND (?3 IS NULL OR i.status = ?3)"
-        " AND (?4 = 0 OR i.on_date >= ?4) AND (?5 = 0 OR i.on_date <= ?5)"
-        " ORDER BY i.type, i.site_no, i.seq");
+    sqlite3_stmt *st = sl_db_prepare(self->db, payload
+        ? "SELECT i.site_no, i.seq, i.on_date, i.good_on, i.status, i.unit, i.member, i.voided,"
+          " i.state, e.payload, e.recv_ms FROM items i JOIN events e"
+          " ON e.site_no = i.site_no AND e.seq = i.seq WHERE i.type = ?1"
+          " AND (?2 IS NULL OR i.unit = ?2) AND (?3 IS NULL OR i.status = ?3)"
+          " AND (?4 = 0 OR i.on_date >= ?4) AND (?5 = 0 OR i.on_date <= ?5)"
+          " ORDER BY i.type, i.site_no, i.seq"
+        : "SELECT site_no, seq, on_date, good_on, status, unit, member, voided, state, NULL, 0"
+          " FROM items WHERE type = ?1"
+          " AND (?2 IS NULL OR unit = ?2) AND (?3 IS NULL OR status = ?3)"
+          " AND (?4 = 0 OR on_date >= ?4) AND (?5 = 0 OR on_date <= ?5)"
+          " ORDER BY type, site_no, seq");
     if (!st)
         return -1;
     sqlite3_bind_int(st, 1, rt->code);
@@ -1155,7 +1160,7 @@ int central_store_report_items(central_store_t *self, const sl_rtype_t *rt, cons
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         int state_type = sqlite3_column_type(st, 8);
         if ((state_type != SQLITE_NULL && state_type != SQLITE_BLOB)
-            || sqlite3_column_type(st, 9) != SQLITE_BLOB) {
+            || (payload && sqlite3_column_type(st, 9) != SQLITE_BLOB)) {
             sl_error("central store: item %s #%lld of site #%lld is damaged (run "
                      "shuanglian-server verify)", rt->name, (long long) sqlite3_column_int64(st, 1),
                      (long long) sqlite3_column_int64(st, 0));
@@ -1170,8 +1175,8 @@ int central_store_report_items(central_store_t *self, const sl_rtype_t *rt, cons
             .status = sl_db_text(st, 4), .unit = sl_db_text(st, 5), .member = sl_db_text(st, 6),
             .voided = sqlite3_column_int(st, 7) != 0,
             .state = sqlite3_column_blob(st, 8), .state_len = (size_t) sqlite3_column_bytes(st, 8),
-            .payload = sqlite3_column_blob(st, 9),
-            .payload_len = (size_t) sqlite3_column_bytes(st, 9),
+            .payload = payload ? sqlite3_column_blob(st, 9) : NULL,
+            .payload_len = payload ? (size_t) sqlite3_column_bytes(st, 9) : 0,
             .recv_ms = sqlite3_column_int64(st, 10),
         };
         if (state_type == SQLITE_NULL)

@@ -164,10 +164,11 @@ typedef struct {
 } central_report_row_t;
 
 /* Calls fn for every item of a type (all sites), in key order, with its
- * record.  unit, status (NULL: any) and from..to on on_date (0: open) filter
+ * record when `payload` (else row.payload is NULL: only the state table is
+ * read).  unit, status (NULL: any) and from..to on on_date (0: open) filter
  * by the state table's columns.  Returns 0, fn's non-zero answer, or -1. */
 int central_store_report_items(central_store_t *self, const sl_rtype_t *rt, const char *unit,
-                               const char *status, int32_t from, int32_t to,
+                               const char *status, int32_t from, int32_t to, bool payload,
                                int (*fn)(void *ctx, const central_report_row_t *row), void *ctx);
 /* A record by site and seq: its type, a copy of its payload (free it) and
  * when the server received it.  1 found, 0 absent, -1 damaged or failed. */

@@ -80,8 +80,12 @@ typedef struct {
     size_t nsites;
     int64_t duty_items;
     int64_t accept_days, close_days, points_5, card_max, area_per_100;
-    sl_item_t *it, *past;
-    sl_view_t view;             /* of it's current payload */
+    sl_item_t *it, *past, *full;
+    const uint8_t *pay;         /* the payload that counts of c->it (NULL: not read) */
+    size_t pay_len;
+    bool has_view;
+    sl_view_t view;             /* of pay, once asked for (s_view) */
+    int64_t site_no;            /* of c->it */
     /* one pass over a type */
     int (*fn)(void *c, const central_report_row_t *row);
     void *pass;                 /* the pass's own state */
@@ -143,6 +147,14 @@ static void s_ctx_free(rctx_t *c)
     zhashx_destroy(&c->unit_index);
     sl_item_destroy(&c->it);
     sl_item_destroy(&c->past);
+    sl_item_destroy(&c->full);
+}
+
+static bool s_is(const char *a, const char *b) { return strcmp(a, b) == 0; }
+
+static int s_status_index(const sl_item_t *it, const char *name)
+{
+    return it->rt->life ? sl_schema_index(it->rt->life->statuses, name, strlen(name)) : -1;
 }
 
 /* ---- reference data ------------------------------------------------------ */
@@ -324,8 +336,9 @@ static int s_load(rctx_t *c)
     c->unit_index = zhashx_new();
     c->it = sl_item_new();
     c->past = sl_item_new();
+    c->full = sl_item_new();
     if (!c->members || !c->teams || !c->brands || !c->targets || !c->unit_index || !c->it
-        || !c->past)
+        || !c->past || !c->full)
         return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
     zhashx_set_destructor(c->members, s_named_free);
     zhashx_set_destructor(c->teams, s_named_free);
@@ -416,12 +429,14 @@ static int s_row_cb(void *ctx, const central_report_row_t *row)
     rctx_t *c = ctx;
     if (row->voided && !c->with_voided)
         return 0;
-    return c->fn(c, row);
+    int rc = c->fn(c, row);
+    return rc ? rc : c->code ? -1 : 0;
 }
 
-/* Calls fn(c, row) for every item of a type (not void unless with_voided). */
+/* Calls fn(c, row) for every item of a type (not void unless with_voided), with
+ * its record's payload when `payload` (else only the state row is read). */
 static int s_each(rctx_t *c, const char *type, int32_t from, int32_t to, bool with_voided,
-                  int (*fn)(void *c, const central_report_row_t *row))
+                  bool payload, int (*fn)(void *c, const central_report_row_t *row))
 {
     const sl_rtype_t *rt = sl_schema_find(type, strlen(type));
     if (!rt)
@@ -429,49 +444,319 @@ static int s_each(rctx_t *c, const char *type, int32_t from, int32_t to, bool wi
     c->fn = fn;
     c->rt = rt;
     c->with_voided = with_voided;
-    int rc = central_store_report_items(c->store, rt, NULL, NULL, from, to, s_row_cb, c);
+    int rc = central_store_report_items(c->store, rt, NULL, NULL, from, to, payload, s_row_cb, c);
     if (rc && !c->code)
         s_fail(c, SL_E_INTERNAL, NULL, "不能读取%s的状态 cannot read the %s items (see the "
                "server log)", rt->label, rt->name);
     return rc ? -1 : 0;
 }
 
-/* Rebuilds c->it and c->view from a row.  0, or -1 (damaged: c's error). */
+/* ---- reading an item without decoding all of it ----------------------------
+ * A report reads thousands of items per pass: the state bytes
+ * (sl_fold_encode) are walked once with a bounds-checked reader that takes
+ * only what figures need (steps, the latest rating, whether the payload was
+ * corrected and the corrected payload), with no allocation.  A value of the
+ * wrong type or out of range is a damaged state: an error, never a guess.
+ * The records about an item (kids) are read only when a report needs the
+ * item as it stood at an earlier date (s_as_of: the full decode). */
+
+typedef struct {
+    const uint8_t *p, *end;
+    bool bad;
+} mp_t;
+
+static uint64_t s_mp_be(mp_t *m, size_t n)
+{
+    if ((size_t) (m->end - m->p) < n) {
+        m->bad = true;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v << 8 | m->p[i];
+    m->p += n;
+    return v;
+}
+
+static uint8_t s_mp_byte(mp_t *m)
+{
+    return (uint8_t) s_mp_be(m, 1);
+}
+
+static uint32_t s_mp_container(mp_t *m, bool map)
+{
+    uint8_t b = s_mp_byte(m);
+    if (map ? (b & 0xf0) == 0x80 : (b & 0xf0) == 0x90)
+        return b & 0x0f;
+    if (b == (map ? 0xde : 0xdc))
+        return (uint32_t) s_mp_be(m, 2);
+    if (b == (map ? 0xdf : 0xdd))
+        return (uint32_t) s_mp_be(m, 4);
+    m->bad = true;
+    return 0;
+}
+
+static int64_t s_mp_int(mp_t *m, int64_t lo, int64_t hi)
+{
+    uint8_t b = s_mp_byte(m);
+    int64_t v;
+    if (b <= 0x7f)
+        v = b;
+    else if (b >= 0xe0)
+        v = (int8_t) b;
+    else if (b >= 0xcc && b <= 0xcf) {
+        uint64_t u = s_mp_be(m, (size_t) 1 << (b - 0xcc));
+        if (u > INT64_MAX)
+            m->bad = true;
+        v = (int64_t) u;
+    } else if (b >= 0xd0 && b <= 0xd3) {
+        size_t n = (size_t) 1 << (b - 0xd0);
+        uint64_t u = s_mp_be(m, n);
+        v = n == 8 ? (int64_t) u : (int64_t) (u ^ (1ull << (8 * n - 1))) - (int64_t) (1ull << (8 * n - 1));
+    } else {
+        m->bad = true;
+        return lo;
+    }
+    if (v < lo || v > hi)
+        m->bad = true;
+    return v;
+}
+
+/* A str (or with `bin`, a bin; with `nil`, nil as an empty value). */
+static const uint8_t *s_mp_bytes(mp_t *m, bool bin, size_t *len)
+{
+    uint8_t b = s_mp_byte(m);
+    size_t n;
+    if (!bin && (b & 0xe0) == 0xa0)
+        n = b & 0x1f;
+    else if (b == (bin ? 0xc4 : 0xd9))
+        n = (size_t) s_mp_be(m, 1);
+    else if (b == (bin ? 0xc5 : 0xda))
+        n = (size_t) s_mp_be(m, 2);
+    else if (b == (bin ? 0xc6 : 0xdb))
+        n = (size_t) s_mp_be(m, 4);
+    else if (bin && b == 0xc0)
+        n = 0, b = 0;
+    else {
+        m->bad = true;
+        return NULL;
+    }
+    if (m->bad || (size_t) (m->end - m->p) < n) {
+        m->bad = true;
+        return NULL;
+    }
+    const uint8_t *at = m->p;
+    m->p += n;
+    *len = n;
+    return b ? at : NULL;
+}
+
+static void s_mp_key(mp_t *m, char *out, size_t cap)
+{
+    size_t n = 0;
+    const uint8_t *k = s_mp_bytes(m, false, &n);
+    if (!k || n >= cap) {
+        m->bad = true;
+        out[0] = 0;
+        return;
+    }
+    memcpy(out, k, n);
+    out[n] = 0;
+}
+
+static void s_mp_text(mp_t *m, char *out, size_t cap)
+{
+    s_mp_key(m, out, cap);
+}
+
+/* Reads the state bytes into it (not its records about it); the payload
+ * that counts (the corrected one, or NULL for the record's own) in *pay. */
+static int s_peek(const uint8_t *state, size_t len, sl_item_t *it, const uint8_t **pay,
+                  size_t *pay_len)
+{
+    mp_t m = { state, state + len, false };
+    int nstatus = 0;
+    char part[32];
+    while (it->rt->life && sl_schema_part(it->rt->life->statuses, (size_t) nstatus, part,
+                                          sizeof part))
+        nstatus++;
+    uint32_t n = s_mp_container(&m, true);
+    *pay = NULL;
+    *pay_len = 0;
+    for (uint32_t i = 0; i < n && !m.bad; i++) {
+        char key[16];
+        s_mp_key(&m, key, sizeof key);
+        if (m.bad)
+            break;
+        if (s_is(key, "voided"))
+            it->voided = s_mp_int(&m, 0, 1);
+        else if (s_is(key, "legacy"))
+            it->legacy = s_mp_int(&m, 0, 1);
+        else if (s_is(key, "on"))
+            it->on = (int32_t) s_mp_int(&m, 0, 99991231);
+        else if (s_is(key, "corrected"))
+            it->corrected = s_mp_int(&m, 0, 1);
+        else if (s_is(key, "v"))
+            s_mp_int(&m, 1, 1);
+        else if (s_is(key, "seq") || s_is(key, "nsteps") || s_is(key, "nkids"))
+            s_mp_int(&m, 0, INT64_MAX);
+        else if (s_is(key, "unit"))
+            s_mp_text(&m, it->unit, sizeof it->unit);
+        else if (s_is(key, "member"))
+            s_mp_text(&m, it->member, sizeof it->member);
+        else if (s_is(key, "payload"))
+            *pay = s_mp_bytes(&m, true, pay_len);
+        else if (s_is(key, "rating")) {
+            if (s_mp_container(&m, false) != 7) {
+                m.bad = true;
+                break;
+            }
+            it->rating_seq = (uint64_t) s_mp_int(&m, 0, INT64_MAX);
+            it->stars = (int) s_mp_int(&m, 0, 5);
+            it->rating_on = (int32_t) s_mp_int(&m, 0, 99991231);
+            s_mp_text(&m, it->rating_unit, sizeof it->rating_unit);
+            s_mp_text(&m, it->rating_member, sizeof it->rating_member);
+            it->rated_goods = (uint32_t) s_mp_int(&m, 0, UINT32_MAX);
+            it->ratings = (uint32_t) s_mp_int(&m, 0, UINT32_MAX);
+        } else if (s_is(key, "steps")) {
+            uint32_t k = s_mp_container(&m, false);
+            if (k > SL_FOLD_MAX_STEPS || (k && !nstatus)) {
+                m.bad = true;
+                break;
+            }
+            for (uint32_t j = 0; j < k && !m.bad; j++) {
+                if (s_mp_container(&m, false) != 2)
+                    m.bad = true;
+                it->steps[j].on = (int32_t) s_mp_int(&m, 0, 99991231);
+                it->steps[j].status = (int8_t) s_mp_int(&m, 0, nstatus - 1);
+            }
+            it->nsteps = k;
+        } else if (s_is(key, "kids")) {
+            uint32_t k = s_mp_container(&m, false);
+            if (k > SL_FOLD_MAX_KIDS) {
+                m.bad = true;
+                break;
+            }
+            for (uint32_t j = 0; j < k && !m.bad; j++) {
+                if (s_mp_container(&m, false) != 4)
+                    m.bad = true;
+                for (int f = 0; f < 4; f++)
+                    s_mp_int(&m, 0, INT64_MAX);
+            }
+        } else {
+            m.bad = true;
+        }
+    }
+    if (m.bad || m.p != m.end || (it->corrected && !*pay))
+        return -1;
+    if (!it->corrected)
+        *pay = NULL;
+    return 0;
+}
+
+/* Status, date of the latest step, good date and count, from the steps
+ * (the fold's rule: sl_fold.c). */
+static void s_derive(sl_item_t *it)
+{
+    it->goods = 0;
+    it->good_on = 0;
+    it->status = -1;
+    it->status_on = it->on;
+    if (!it->rt->life || !it->nsteps)
+        return;
+    int good = s_status_index(it, it->rt->life->good);
+    for (size_t i = 0; i < it->nsteps; i++)
+        if (it->steps[i].status == good && (i == 0 || it->steps[i - 1].status != good)) {
+            it->goods++;
+            it->good_on = it->steps[i].on;
+        }
+    it->status = it->steps[it->nsteps - 1].status;
+    it->status_on = it->steps[it->nsteps - 1].on;
+    if (it->status != good)
+        it->good_on = 0;
+}
+
+/* Fills c->it from a row (the view of its payload comes when asked for:
+ * s_view).  0, or -1 (damaged: c's error). */
 static int s_item(rctx_t *c, const central_report_row_t *row)
 {
+    sl_item_t *it = c->it;
     const sl_rtype_t *rt = c->rt;
-    char why[1100];
-    int rc;
+    it->rt = rt;
+    it->seq = row->seq;
+    it->legacy = it->corrected = false;
+    it->voided = row->voided;
+    it->on = row->on_date;
+    snprintf(it->unit, sizeof it->unit, "%s", row->unit);
+    snprintf(it->member, sizeof it->member, "%s", row->member);
+    it->rating_seq = 0;
+    it->stars = 0;
+    it->rating_on = 0;
+    it->rating_unit[0] = it->rating_member[0] = 0;
+    it->ratings = it->rated_goods = 0;
+    it->nsteps = it->nkids = 0;
+    c->pay = row->payload;
+    c->pay_len = row->payload_len;
+    c->has_view = false;
+    c->site_no = row->site_no;
+    bool ok = true;
     if (row->state) {
-        rc = sl_fold_decode(c->it, rt, row->state, row->state_len, row->payload, row->payload_len,
-                            why, sizeof why);
-    } else {
-        sl_fold_err_t ferr;
-        rc = sl_fold_start(c->it, rt, row->seq, row->payload, row->payload_len, &ferr);
-        if (rc)
-            snprintf(why, sizeof why, "%s", ferr.text);
+        const uint8_t *pay;
+        size_t len;
+        ok = s_peek(row->state, row->state_len, it, &pay, &len) == 0;
+        if (pay) {
+            c->pay = pay;
+            c->pay_len = len;
+        }
+    } else if (rt->life) {
+        int st = sl_schema_index(rt->life->statuses, row->status, strlen(row->status));
+        ok = st >= 0;
+        it->steps[0].on = it->on;
+        it->steps[0].status = (int8_t) st;
+        it->nsteps = 1;
     }
-    if (rc == 0)
-        rc = sl_schema_view(rt, (const uint8_t *) c->it->payload.data, c->it->payload.size,
-                            &c->view, why, sizeof why);
-    if (rc) {
+    if (!ok) {
         const site_t *s = s_site(c, row->site_no);
-        return s_fail(c, SL_E_INTERNAL, NULL, "站点 %s 的%s #%llu 已损坏 item #%llu of site %s is "
-                      "damaged: %s", s ? s->site_id : "?", rt->label, (unsigned long long) row->seq,
-                      (unsigned long long) row->seq, s ? s->site_id : "?", why);
+        return s_fail(c, SL_E_INTERNAL, NULL, "站点 %s 的%s #%llu 的状态已损坏 the state of item #%llu of "
+                      "site %s is damaged (run shuanglian-server verify)", s ? s->site_id : "?",
+                      rt->label, (unsigned long long) row->seq, (unsigned long long) row->seq,
+                      s ? s->site_id : "?");
     }
+    s_derive(it);
     return 0;
+}
+
+/* The view of the current item's payload (decoded on first use). */
+static const sl_view_t *s_view(rctx_t *c)
+{
+    if (c->has_view)
+        return &c->view;
+    char why[600];
+    if (!c->pay || sl_schema_view(c->rt, c->pay, c->pay_len, &c->view, why, sizeof why)) {
+        const site_t *s = s_site(c, c->site_no);
+        s_fail(c, SL_E_INTERNAL, NULL, "站点 %s 的%s #%llu 已损坏 record #%llu of site %s is damaged: "
+               "%s", s ? s->site_id : "?", c->rt->label, (unsigned long long) c->it->seq,
+               (unsigned long long) c->it->seq, s ? s->site_id : "?",
+               c->pay ? why : "no payload read");
+        memset(&c->view, 0, sizeof c->view);
+        c->view.rt = c->rt;
+        return &c->view;
+    }
+    c->it->legacy = c->view.legacy;
+    c->has_view = true;
+    return &c->view;
 }
 
 static const char *s_v(rctx_t *c, const char *field, char *buf, size_t cap)
 {
-    return sl_view_text(&c->view, field, buf, cap);
+    return sl_view_text(s_view(c), field, buf, cap);
 }
 
 static int64_t s_vint(rctx_t *c, const char *field)
 {
-    int k = sl_schema_field_index(c->view.rt, field);
-    return k >= 0 && c->view.v[k].present ? c->view.v[k].i : 0;
+    const sl_view_t *v = s_view(c);
+    int k = sl_schema_field_index(v->rt, field);
+    return k >= 0 && v->v[k].present ? v->v[k].i : 0;
 }
 
 /* Trimmed copy of a text value (ASCII and ideographic spaces). */
@@ -491,10 +776,6 @@ static void s_trim(const char *in, char *out, size_t cap)
     }
 }
 
-static int s_status_index(const sl_item_t *it, const char *name)
-{
-    return it->rt->life ? sl_schema_index(it->rt->life->statuses, name, strlen(name)) : -1;
-}
 
 /* The item as it stood with its first `keep` steps only and the ratings
  * dated up to `date`: rebuilt into c->past from its records.  0 or -1. */
@@ -504,6 +785,12 @@ static int s_as_of(rctx_t *c, int64_t site_no, const sl_item_t *now, size_t keep
     uint8_t *p = NULL;
     size_t len;
     sl_fold_err_t ferr;
+    char why[600];
+    /* the item with its records (kids), then its history again */
+    if (central_store_item(c->store, site_no, now->seq, c->full, why, sizeof why) != 1)
+        return s_fail(c, SL_E_INTERNAL, NULL, "cannot read item #%llu of site #%lld: %s",
+                      (unsigned long long) now->seq, (long long) site_no, why);
+    const sl_item_t *all = c->full;
     int found = central_store_record(c->store, site_no, now->seq, &rt, &p, &len, NULL);
     if (found != 1 || sl_fold_start(c->past, rt, now->seq, p, len, &ferr)) {
         free(p);
@@ -512,8 +799,8 @@ static int s_as_of(rctx_t *c, int64_t site_no, const sl_item_t *now, size_t keep
     }
     free(p);
     size_t steps = 1;
-    for (size_t i = 0; i < now->nkids; i++) {
-        const sl_kid_t *k = &now->kids[i];
+    for (size_t i = 0; i < all->nkids; i++) {
+        const sl_kid_t *k = &all->kids[i];
         if (k->role == SL_ROLE_VOID || k->voided) {
             if (k->role == SL_ROLE_VOID && k->of_item)
                 c->past->voided = true;
@@ -525,7 +812,6 @@ static int s_as_of(rctx_t *c, int64_t site_no, const sl_item_t *now, size_t keep
             return s_fail(c, SL_E_INTERNAL, NULL, "cannot read record #%llu of site #%lld",
                           (unsigned long long) k->seq, (long long) site_no);
         sl_view_t v;
-        char why[300];
         bool skip = false;
         if (k->role == SL_ROLE_RATING && sl_schema_view(rt, p, len, &v, why, sizeof why) == 0) {
             int f = sl_schema_field_index(rt, "on");
@@ -696,7 +982,7 @@ static zhashx_t *s_five(rctx_t *c, int32_t from, int32_t to, long *trend)
     zhashx_set_destructor(f.stats, s_free_ptr);
     c->pass = &f;
     for (int t = 0; t < SL_TASKS; t++)
-        if (s_each(c, sl_tally_task_type(t), 0, to, false, s_five_cb)) {
+        if (s_each(c, sl_tally_task_type(t), 0, to, false, t == SL_TASK_LECTURE, s_five_cb)) {
             zhashx_destroy(&f.stats);
             break;
         }
@@ -873,7 +1159,6 @@ static void s_pr_facts(const sl_item_t *it, int32_t to, pr_t *f)
     }
 }
 
-static bool s_is(const char *a, const char *b) { return strcmp(a, b) == 0; }
 
 static int s_disp_pr(void *ctx, const central_report_row_t *row)
 {
@@ -1000,10 +1285,10 @@ static int s_dispatch(rctx_t *c, int year, int month)
     c->pass = &d;
     static const char *const facts[] = { "home_visit", "volunteer_activity", "talent", "training",
                                          "talent_service", "certificate_demand", "inspection" };
-    if (!stats || s_each(c, "problem_report", 0, d.to, false, s_disp_pr))
+    if (!stats || s_each(c, "problem_report", 0, d.to, false, true, s_disp_pr))
         rc = -1;
     for (size_t i = 0; rc == 0 && i < sizeof facts / sizeof facts[0]; i++)
-        rc = s_each(c, facts[i], 0, d.to, false, s_disp_fact);
+        rc = s_each(c, facts[i], 0, d.to, false, i != 0 && i != 2, s_disp_fact);
     if (rc) {
         zhashx_destroy(&stats);
         goto done;
@@ -1389,7 +1674,7 @@ static int s_loop(rctx_t *c, int32_t from, int32_t to, int by)
     }
     zhashx_set_destructor(l.groups, s_agg_free);
     c->pass = &l;
-    int rc = s_each(c, "problem_report", from, to, false, s_loop_cb);
+    int rc = s_each(c, "problem_report", from, to, false, false, s_loop_cb);
     char buf[LOOP_FIGS][48];
     if (rc == 0 && !by) {
         sl_rtable_t *t = sl_report_table(c->rep, "", "闭环办理 closed loop", SL_RS_OBJECT, 0);
@@ -1479,6 +1764,8 @@ static int s_loop(rctx_t *c, int32_t from, int32_t to, int by)
 typedef struct {
     int year;
     zhashx_t *units, *members;  /* code -> int64[2]: points, cards */
+    const char *unit;           /* lines of this unit only (NULL: all) */
+    int64_t offset, limit, matched;
     sl_rtable_t *lines;
     int64_t stars[6];
 } points_t;
@@ -1533,12 +1820,33 @@ static int s_points_cb(void *ctx, const central_report_row_t *row)
     const char *cells[12] = { c->rt->label, s ? s->site_id : "?", seq, title, rseq, stars, date,
                               unit, s_unit_name(c, unit), it->rating_member, pts,
                               e.card ? "1" : "0" };
+    if (p->unit && !s_is(p->unit, unit))
+        return 0;
+    if (p->matched++ < p->offset || (int64_t) p->lines->nrows >= p->limit)
+        return 0;
     return sl_rtable_row(p->lines, cells) ? s_fail(c, SL_E_INTERNAL, NULL, "out of memory") : 0;
 }
 
-static int s_points(rctx_t *c, int year)
+/* The page table of a listing that pages (records, the lines of points). */
+static void s_page(rctx_t *c, int64_t matched, int64_t offset, size_t shown)
 {
-    points_t p = { .year = year, .units = zhashx_new(), .members = zhashx_new() };
+    sl_rtable_t *page = sl_report_table(c->rep, "page", "分页 page", SL_RS_OBJECT, 0);
+    sl_report_figures_init(page);
+    sl_report_fig_int(page, "matched", "符合条件 matched", matched);
+    sl_report_fig_int(page, "offset", "起始 offset", offset);
+    sl_report_fig_int(page, "shown", "本页 shown", (int64_t) shown);
+    bool more = offset + (int64_t) shown < matched;
+    char next[80] = "";
+    if (more)
+        snprintf(next, sizeof next, "--offset %lld", (long long) (offset + (int64_t) shown));
+    sl_report_fig_text(page, "next", more ? "下一页 next page" : "下一页 next page (无 none)",
+                       SL_RC_TEXT, next);
+}
+
+static int s_points(rctx_t *c, int year, const char *unit, int64_t offset, int64_t limit)
+{
+    points_t p = { .year = year, .units = zhashx_new(), .members = zhashx_new(), .unit = unit,
+                   .offset = offset, .limit = limit };
     if (!p.units || !p.members) {
         zhashx_destroy(&p.units);
         zhashx_destroy(&p.members);
@@ -1577,7 +1885,7 @@ static int s_points(rctx_t *c, int year)
     for (size_t i = 0; rc == 0 && i < sl_schema_count(); i++) {
         const sl_rtype_t *rt = sl_schema_at(i);
         if (rt->role == SL_ROLE_FACT && rt->life)
-            rc = s_each(c, rt->name, 0, 0, false, s_points_cb);
+            rc = s_each(c, rt->name, 0, 0, false, true, s_points_cb);
     }
     for (size_t i = 0; rc == 0 && i < c->nunits; i++)
         s_pc(p.units, c->units[i].code);
@@ -1621,6 +1929,7 @@ static int s_points(rctx_t *c, int year)
         const char *cells[2] = { a, b };
         sl_rtable_row(st, cells);
     }
+    s_page(c, p.matched, offset, p.lines->nrows);
     zhashx_destroy(&p.units);
     zhashx_destroy(&p.members);
     return rc;
@@ -1742,7 +2051,7 @@ static int s_volunteers(rctx_t *c, int32_t from, int32_t to)
             zhashx_set_destructor(all[i], s_free_ptr);
     c->pass = &v;
     if (rc == 0)
-        rc = s_each(c, "volunteer_activity", from, to, false, s_vol_cb);
+        rc = s_each(c, "volunteer_activity", from, to, false, true, s_vol_cb);
     static const char *const vk[4] = { "activities", "participants", "new_employment", "hours" };
     static const char *const vl[4] = { "活动(次) activities", "参与(人次) participants",
                                        "其中新就业群体 new employment", "服务时长(小时) hours" };
@@ -1808,9 +2117,9 @@ static int s_talent(rctx_t *c, int year)
         return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
     zhashx_set_destructor(t.comm, s_free_ptr);
     c->pass = &t;
-    int rc = s_each(c, "talent", 0, t.to, false, s_talent_cb)
-             || s_each(c, "training", t.from, t.to, false, s_talent_cb)
-             || s_each(c, "talent_service", t.from, t.to, false, s_talent_cb) ? -1 : 0;
+    int rc = s_each(c, "talent", 0, t.to, false, false, s_talent_cb)
+             || s_each(c, "training", t.from, t.to, false, true, s_talent_cb)
+             || s_each(c, "talent_service", t.from, t.to, false, true, s_talent_cb) ? -1 : 0;
     static const char *const vk[8] = { "talents", "talents_new", "trainings", "trainees",
                                        "worker_trainings", "worker_trainees", "services",
                                        "solved" };
@@ -1851,8 +2160,8 @@ static int s_facilities(rctx_t *c)
     if (!p.last)
         return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
     c->pass = &p;
-    int rc = s_each(c, "member_checkin", 0, 0, false, s_place_cb)
-             || s_each(c, "member_checkout", 0, 0, false, s_place_cb) ? -1 : 0;
+    int rc = s_each(c, "member_checkin", 0, 0, false, false, s_place_cb)
+             || s_each(c, "member_checkout", 0, 0, false, false, s_place_cb) ? -1 : 0;
     sl_rtable_t *t = rc ? NULL : sl_report_table(c->rep, "communities",
                                                  "社区阵地与队伍 facilities and workers",
                                                  SL_RS_ROWS, 0);
@@ -2014,7 +2323,7 @@ static int s_supervision(rctx_t *c, int year, int half)
     for (int i = 0; i < 8; i++)
         sl_rtable_col(s.list, k[i], l[i], ty[i]);
     c->pass = &s;
-    int rc = s_each(c, "inspection", s.from, s.to, false, s_sup_cb);
+    int rc = s_each(c, "inspection", s.from, s.to, false, true, s_sup_cb);
     zhashx_t *stats = rc ? NULL : s_five(c, year * 10000 + 101, s.to, NULL);
     if (!stats)
         rc = -1;
@@ -2082,8 +2391,7 @@ static int s_rec_cb(void *ctx, const central_report_row_t *row)
     sl_item_t *it = c->it;
     if (r->text) {
         char all[8192];
-        sl_schema_render(c->rt, (const uint8_t *) it->payload.data, it->payload.size, all,
-                         sizeof all);
+        sl_schema_render(c->rt, c->pay, c->pay_len, all, sizeof all);
         if (!strstr(all, r->text))
             return 0;
     }
@@ -2099,7 +2407,7 @@ static int s_rec_cb(void *ctx, const central_report_row_t *row)
     snprintf(b[n++], sizeof b[0], "%llu", (unsigned long long) it->seq);
     for (size_t i = 0; i < r->nfields; i++) {
         const sl_field_t *f = &c->rt->fields[r->fields[i]];
-        const sl_value_t *v = &c->view.v[r->fields[i]];
+        const sl_value_t *v = &s_view(c)->v[r->fields[i]];
         if (f->type == SL_F_ENUM && v->present) {
             char name[64], label[128], val[64];
             snprintf(val, sizeof val, "%.*s", (int) (v->len < 63 ? v->len : 63), v->s);
@@ -2108,7 +2416,7 @@ static int s_rec_cb(void *ctx, const central_report_row_t *row)
                 if (s_is(name, val))
                     snprintf(b[n], sizeof b[0], "%s", label);
         } else {
-            sl_view_text(&c->view, f->name, b[n], sizeof b[0]);
+            sl_view_text(s_view(c), f->name, b[n], sizeof b[0]);
         }
         n++;
     }
@@ -2179,19 +2487,9 @@ static int s_records(rctx_t *c, const sl_rtype_t *rt, const char *community, con
     c->rt = rt;
     c->fn = s_rec_cb;
     c->with_voided = true;
-    if (central_store_report_items(c->store, rt, unit, status, from, to, s_row_cb, c))
+    if (central_store_report_items(c->store, rt, unit, status, from, to, true, s_row_cb, c))
         return c->code ? -1 : s_fail(c, SL_E_INTERNAL, NULL, "cannot read the items");
-    sl_rtable_t *page = sl_report_table(c->rep, "page", "分页 page", SL_RS_OBJECT, 0);
-    sl_report_figures_init(page);
-    sl_report_fig_int(page, "matched", "符合条件 matched", r.matched);
-    sl_report_fig_int(page, "offset", "起始 offset", offset);
-    sl_report_fig_int(page, "shown", "本页 shown", (int64_t) r.t->nrows);
-    bool more = offset + (int64_t) r.t->nrows < r.matched;
-    char next[80] = "";
-    if (more)
-        snprintf(next, sizeof next, "--offset %lld", (long long) (offset + (int64_t) r.t->nrows));
-    sl_report_fig_text(page, "next", more ? "下一页 next page" : "下一页 next page (无 none)",
-                       SL_RC_TEXT, next);
+    s_page(c, r.matched, offset, r.t->nrows);
     return 0;
 }
 
@@ -2672,7 +2970,13 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
             } else if (s_is(name, "loop")) {
                 rc = s_loop(c, from, to, by[0] == 'u' ? 'u' : by[0] == 'c' ? 'c' : by[0] ? 'm' : 0);
             } else if (s_is(name, "points")) {
-                rc = s_points(c, year);
+                char unit[SL_MAX_NAME_BYTES + 1];
+                int64_t offset, limit;
+                rc = s_arg(&a, "unit", unit, sizeof unit) < 0
+                     || s_arg_long(&a, "offset", 0, INT32_MAX, &offset) < 0
+                     || s_arg_long(&a, "limit", 500, 5000, &limit) < 0 ? -1 : 0;
+                if (rc == 0)
+                    rc = s_points(c, year, *unit ? unit : NULL, offset, limit);
             } else if (s_is(name, "volunteers")) {
                 rc = s_volunteers(c, from, to);
             } else if (s_is(name, "talent")) {
