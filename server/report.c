@@ -90,6 +90,8 @@ typedef struct {
     int (*fn)(void *c, const central_report_row_t *row);
     void *pass;                 /* the pass's own state */
     const sl_rtype_t *rt;       /* the type of the pass */
+    int nstatus, good;          /* its lifecycle: how many statuses, the good one's index */
+    int st_rep, st_rej, st_clo, st_reo;     /* reported, rejected, closed, reopened (or -1) */
     bool with_voided;
 } rctx_t;
 
@@ -152,10 +154,6 @@ static void s_ctx_free(rctx_t *c)
 
 static bool s_is(const char *a, const char *b) { return strcmp(a, b) == 0; }
 
-static int s_status_index(const sl_item_t *it, const char *name)
-{
-    return it->rt->life ? sl_schema_index(it->rt->life->statuses, name, strlen(name)) : -1;
-}
 
 /* ---- reference data ------------------------------------------------------ */
 
@@ -424,6 +422,23 @@ static int64_t s_required(rctx_t *c, int year, int task)
 
 /* ---- items ------------------------------------------------------------------ */
 
+/* The type a pass reads, and what its rows need of its lifecycle. */
+static void s_pass_type(rctx_t *c, const sl_rtype_t *rt)
+{
+    char part[32];
+    c->rt = rt;
+    c->nstatus = 0;
+    c->good = -1;
+    while (rt->life && sl_schema_part(rt->life->statuses, (size_t) c->nstatus, part, sizeof part))
+        c->nstatus++;
+    if (rt->life)
+        c->good = sl_schema_index(rt->life->statuses, rt->life->good, strlen(rt->life->good));
+    c->st_rep = rt->life ? sl_schema_index(rt->life->statuses, ST_REPORTED, strlen(ST_REPORTED)) : -1;
+    c->st_rej = rt->life ? sl_schema_index(rt->life->statuses, ST_REJECTED, strlen(ST_REJECTED)) : -1;
+    c->st_clo = rt->life ? sl_schema_index(rt->life->statuses, ST_CLOSED, strlen(ST_CLOSED)) : -1;
+    c->st_reo = rt->life ? sl_schema_index(rt->life->statuses, ST_REOPENED, strlen(ST_REOPENED)) : -1;
+}
+
 static int s_row_cb(void *ctx, const central_report_row_t *row)
 {
     rctx_t *c = ctx;
@@ -442,7 +457,7 @@ static int s_each(rctx_t *c, const char *type, int32_t from, int32_t to, bool wi
     if (!rt)
         return s_fail(c, SL_E_INTERNAL, NULL, "unknown type %s", type);
     c->fn = fn;
-    c->rt = rt;
+    s_pass_type(c, rt);
     c->with_voided = with_voided;
     int rc = central_store_report_items(c->store, rt, NULL, NULL, from, to, payload, s_row_cb, c);
     if (rc && !c->code)
@@ -571,15 +586,10 @@ static void s_mp_text(mp_t *m, char *out, size_t cap)
 
 /* Reads the state bytes into it (not its records about it); the payload
  * that counts (the corrected one, or NULL for the record's own) in *pay. */
-static int s_peek(const uint8_t *state, size_t len, sl_item_t *it, const uint8_t **pay,
-                  size_t *pay_len)
+static int s_peek(const uint8_t *state, size_t len, sl_item_t *it, int nstatus,
+                  const uint8_t **pay, size_t *pay_len)
 {
     mp_t m = { state, state + len, false };
-    int nstatus = 0;
-    char part[32];
-    while (it->rt->life && sl_schema_part(it->rt->life->statuses, (size_t) nstatus, part,
-                                          sizeof part))
-        nstatus++;
     uint32_t n = s_mp_container(&m, true);
     *pay = NULL;
     *pay_len = 0;
@@ -656,7 +666,7 @@ static int s_peek(const uint8_t *state, size_t len, sl_item_t *it, const uint8_t
 
 /* Status, date of the latest step, good date and count, from the steps
  * (the fold's rule: sl_fold.c). */
-static void s_derive(sl_item_t *it)
+static void s_derive(sl_item_t *it, int good)
 {
     it->goods = 0;
     it->good_on = 0;
@@ -664,7 +674,6 @@ static void s_derive(sl_item_t *it)
     it->status_on = it->on;
     if (!it->rt->life || !it->nsteps)
         return;
-    int good = s_status_index(it, it->rt->life->good);
     for (size_t i = 0; i < it->nsteps; i++)
         if (it->steps[i].status == good && (i == 0 || it->steps[i - 1].status != good)) {
             it->goods++;
@@ -674,6 +683,16 @@ static void s_derive(sl_item_t *it)
     it->status_on = it->steps[it->nsteps - 1].on;
     if (it->status != good)
         it->good_on = 0;
+}
+
+/* A bounded copy (snprintf "%s" costs more than the figures). */
+static void s_copy(char *out, size_t cap, const char *in)
+{
+    size_t n = strlen(in);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, in, n);
+    out[n] = 0;
 }
 
 /* Fills c->it from a row (the view of its payload comes when asked for:
@@ -687,8 +706,8 @@ static int s_item(rctx_t *c, const central_report_row_t *row)
     it->legacy = it->corrected = false;
     it->voided = row->voided;
     it->on = row->on_date;
-    snprintf(it->unit, sizeof it->unit, "%s", row->unit);
-    snprintf(it->member, sizeof it->member, "%s", row->member);
+    s_copy(it->unit, sizeof it->unit, row->unit);
+    s_copy(it->member, sizeof it->member, row->member);
     it->rating_seq = 0;
     it->stars = 0;
     it->rating_on = 0;
@@ -703,7 +722,7 @@ static int s_item(rctx_t *c, const central_report_row_t *row)
     if (row->state) {
         const uint8_t *pay;
         size_t len;
-        ok = s_peek(row->state, row->state_len, it, &pay, &len) == 0;
+        ok = s_peek(row->state, row->state_len, it, c->nstatus, &pay, &len) == 0;
         if (pay) {
             c->pay = pay;
             c->pay_len = len;
@@ -722,7 +741,7 @@ static int s_item(rctx_t *c, const central_report_row_t *row)
                       rt->label, (unsigned long long) row->seq, (unsigned long long) row->seq,
                       s ? s->site_id : "?");
     }
-    s_derive(it);
+    s_derive(it, c->good);
     return 0;
 }
 
@@ -747,13 +766,77 @@ static const sl_view_t *s_view(rctx_t *c)
     return &c->view;
 }
 
+/* One field of the current payload without decoding it all: a payload is a
+ * flat map (sl_schema.h), walked with the bounds-checked reader.  Returns 1
+ * with the value (a str as ptr/len, an int in *i), or 0 when the field is not
+ * there as a plain value or the map is not as expected: the caller then asks
+ * the full view (which gives a 0.2.0 payload its meaning, or says what is
+ * damaged). */
+static int s_scan(rctx_t *c, const char *field, const char **str, size_t *len, int64_t *i)
+{
+    if (!c->pay)
+        return 0;
+    mp_t m = { c->pay, c->pay + c->pay_len, false };
+    uint32_t n = s_mp_container(&m, true);
+    size_t flen = strlen(field);
+    for (uint32_t k = 0; k < n && !m.bad; k++) {
+        size_t klen = 0;
+        const uint8_t *key = s_mp_bytes(&m, false, &klen);
+        if (m.bad || !m.p || m.p >= m.end)
+            return 0;
+        bool hit = key && klen == flen && memcmp(key, field, flen) == 0;
+        uint8_t b = *m.p;
+        if ((b & 0xe0) == 0xa0 || b == 0xd9 || b == 0xda || b == 0xdb) {
+            const uint8_t *v = s_mp_bytes(&m, false, len);
+            if (hit && v && !m.bad) {
+                *str = (const char *) v;
+                return 1;
+            }
+        } else if (b == 0xc4 || b == 0xc5 || b == 0xc6) {
+            size_t blen;
+            s_mp_bytes(&m, true, &blen);
+            if (hit)
+                return 0;
+        } else if (b <= 0x7f || b >= 0xe0 || (b >= 0xcc && b <= 0xd3)) {
+            int64_t v = s_mp_int(&m, INT64_MIN, INT64_MAX);
+            if (hit && !m.bad) {
+                *i = v;
+                *str = NULL;
+                return 1;
+            }
+        } else {
+            return 0;
+        }
+    }
+    return 0;
+}
+
 static const char *s_v(rctx_t *c, const char *field, char *buf, size_t cap)
 {
+    const char *str = NULL;
+    size_t len = 0;
+    int64_t i = 0;
+    if (!c->has_view && s_scan(c, field, &str, &len, &i) == 1) {
+        if (!str)
+            snprintf(buf, cap, "%lld", (long long) i);
+        else {
+            if (len >= cap)
+                len = cap - 1;
+            memcpy(buf, str, len);
+            buf[len] = 0;
+        }
+        return buf;
+    }
     return sl_view_text(s_view(c), field, buf, cap);
 }
 
 static int64_t s_vint(rctx_t *c, const char *field)
 {
+    const char *str = NULL;
+    size_t len;
+    int64_t i = 0;
+    if (!c->has_view && s_scan(c, field, &str, &len, &i) == 1 && !str)
+        return i;
     const sl_view_t *v = s_view(c);
     int k = sl_schema_field_index(v->rt, field);
     return k >= 0 && v->v[k].present ? v->v[k].i : 0;
@@ -1138,10 +1221,9 @@ typedef struct {
     size_t steps_to;            /* its steps dated up to `to` */
 } pr_t;
 
-static void s_pr_facts(const sl_item_t *it, int32_t to, pr_t *f)
+static void s_pr_facts(const rctx_t *c, const sl_item_t *it, int32_t to, pr_t *f)
 {
-    int rep = s_status_index(it, ST_REPORTED), rej = s_status_index(it, ST_REJECTED);
-    int clo = s_status_index(it, ST_CLOSED), reo = s_status_index(it, ST_REOPENED);
+    int rep = c->st_rep, rej = c->st_rej, clo = c->st_clo, reo = c->st_reo;
     memset(f, 0, sizeof *f);
     f->status = -1;
     for (size_t i = 0; i < it->nsteps && it->steps[i].on <= to; i++) {
@@ -1183,7 +1265,7 @@ static int s_disp_pr(void *ctx, const central_report_row_t *row)
         d->closed[since / 100 % 100 - 1]++;
     }
     pr_t f;
-    s_pr_facts(it, d->to, &f);
+    s_pr_facts(c, it, d->to, &f);
     if (f.last_close >= d->from && f.last_close <= d->to) {
         /* the member responsible when it was last closed */
         const char *member = it->member;
@@ -1594,7 +1676,7 @@ static int s_loop_cb(void *ctx, const central_report_row_t *row)
         return -1;
     sl_item_t *it = c->it, *src = it;
     pr_t f;
-    s_pr_facts(it, l->to, &f);
+    s_pr_facts(c, it, l->to, &f);
     if (f.status < 0)
         return 0;
     if (f.steps_to < it->nsteps || (it->ratings && it->rating_on > l->to)) {
@@ -1602,7 +1684,7 @@ static int s_loop_cb(void *ctx, const central_report_row_t *row)
             return -1;
         src = c->past;
     }
-    int rej = s_status_index(it, ST_REJECTED), clo = s_status_index(it, ST_CLOSED);
+    int rej = c->st_rej, clo = c->st_clo;
     s_agg_add(&l->total, it, src, &f, rej, clo, c);
     if (src->ratings > 0 && src->stars >= 1 && src->stars <= 5)
         l->stars[src->stars]++;
@@ -1806,25 +1888,41 @@ static int s_points_cb(void *ctx, const central_report_row_t *row)
         m[0] += e.points;
         m[1] += e.card;
     }
-    char seq[32], rseq[32], stars[8], date[11], pts[24], title[NAME_CAP];
+    if (p->unit && !s_is(p->unit, unit))
+        return 0;
+    if (p->matched++ < p->offset || (int64_t) p->lines->nrows >= p->limit)
+        return 0;
+    /* a line on the page: its title from its record (corrected: from its state) */
+    char seq[32], rseq[32], stars[8], date[11], pts[24], title[NAME_CAP] = "";
+    uint8_t *own = NULL;
+    if (!c->pay) {
+        const sl_rtype_t *rt;
+        size_t len;
+        if (central_store_record(c->store, row->site_no, it->seq, &rt, &own, &len, NULL) != 1
+            || rt != c->rt) {
+            free(own);
+            return s_fail(c, SL_E_INTERNAL, NULL, "cannot read record #%llu of site #%lld",
+                          (unsigned long long) it->seq, (long long) row->site_no);
+        }
+        c->pay = own;
+        c->pay_len = len;
+    }
+    if (c->rt->title_field)
+        s_v(c, c->rt->title_field, title, sizeof title);
     const site_t *s = s_site(c, row->site_no);
     snprintf(seq, sizeof seq, "#%llu", (unsigned long long) it->seq);
     snprintf(rseq, sizeof rseq, "#%llu", (unsigned long long) it->rating_seq);
     snprintf(stars, sizeof stars, "%d", it->stars);
     s_date_text(it->rating_on, date);
     s_i64(pts, sizeof pts, e.points);
-    if (c->rt->title_field)
-        s_v(c, c->rt->title_field, title, sizeof title);
-    else
-        title[0] = 0;
     const char *cells[12] = { c->rt->label, s ? s->site_id : "?", seq, title, rseq, stars, date,
                               unit, s_unit_name(c, unit), it->rating_member, pts,
                               e.card ? "1" : "0" };
-    if (p->unit && !s_is(p->unit, unit))
-        return 0;
-    if (p->matched++ < p->offset || (int64_t) p->lines->nrows >= p->limit)
-        return 0;
-    return sl_rtable_row(p->lines, cells) ? s_fail(c, SL_E_INTERNAL, NULL, "out of memory") : 0;
+    int rc = sl_rtable_row(p->lines, cells);
+    c->pay = NULL;
+    c->has_view = false;
+    free(own);
+    return rc ? s_fail(c, SL_E_INTERNAL, NULL, "out of memory") : 0;
 }
 
 /* The page table of a listing that pages (records, the lines of points). */
@@ -1885,7 +1983,7 @@ static int s_points(rctx_t *c, int year, const char *unit, int64_t offset, int64
     for (size_t i = 0; rc == 0 && i < sl_schema_count(); i++) {
         const sl_rtype_t *rt = sl_schema_at(i);
         if (rt->role == SL_ROLE_FACT && rt->life)
-            rc = s_each(c, rt->name, 0, 0, false, true, s_points_cb);
+            rc = s_each(c, rt->name, 0, 0, false, false, s_points_cb);
     }
     for (size_t i = 0; rc == 0 && i < c->nunits; i++)
         s_pc(p.units, c->units[i].code);
@@ -2484,7 +2582,7 @@ static int s_records(rctx_t *c, const sl_rtype_t *rt, const char *community, con
     if (s_is(rt->name, "party_lecture"))
         sl_rtable_col(r.t, "by_secretary", "书记讲课 by the secretary", SL_RC_BOOL);
     c->pass = &r;
-    c->rt = rt;
+    s_pass_type(c, rt);
     c->fn = s_rec_cb;
     c->with_voided = true;
     if (central_store_report_items(c->store, rt, unit, status, from, to, true, s_row_cb, c))
@@ -2875,8 +2973,11 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
         *field = "report";
         return SL_E_BAD_FIELD;
     }
-    /* One read transaction: every table of a report sees the same data. */
+    /* One read transaction: every table of a report sees the same data.
+     * Reads through a memory map: a report reads most of the store's pages
+     * once, and copying each through read() costs more than the figures. */
     sqlite3 *db = central_store_db(store);
+    sl_db_exec(db, "PRAGMA mmap_size = 4294967296");
     if (sl_db_exec(db, "BEGIN")) {
         snprintf(err, errlen, "cannot start a read transaction");
         return SL_E_INTERNAL;
