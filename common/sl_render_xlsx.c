@@ -5,6 +5,7 @@
  * dates, booleans as 是/否, lists joined by "；". */
 #include "sl_render.h"
 #include "sl_text.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xlsxwriter.h>
@@ -81,6 +82,14 @@ static void s_write(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, sl_rcol_t t
 
 int sl_render_xlsx(const sl_report_t *r, const char *path, char *err, size_t errlen)
 {
+    /* A path that cannot be written is said here, in our words (the library
+     * would print its own line on stderr at the end). */
+    FILE *probe = fopen(path, "wb");
+    if (!probe) {
+        snprintf(err, errlen, "不能创建文件 %s cannot create %s: %s", path, path, strerror(errno));
+        return -1;
+    }
+    fclose(probe);
     lxw_workbook_options opts = { .constant_memory = LXW_FALSE, .tmpdir = NULL };
     lxw_workbook *wb = workbook_new_opt(path, &opts);
     if (!wb) {

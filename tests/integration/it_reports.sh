@@ -323,3 +323,23 @@ check "HTML: self-contained (no external reference), charts inline" bash -c \
 mkdir -p "${SL_SCREENSHOTS:-$T/shots}"
 check "HTML opens in headless Chromium with no console error; screenshots saved" \
   "$DEBPY" "$HERE/../tools/check_html.py" "${SL_SCREENSHOTS:-$T/shots}" "$T/d06.html" "$T/loop.html" "$T/five.html"
+
+# Damaged data read back: a clear error naming what is damaged, never a crash.
+sqlite3 "$T/srv/central.db" "UPDATE report_frozen SET cells = x'93a174c0' WHERE month = '2025-03'" \
+  || fail "damage the frozen month"
+R dispatch --month 2025-03 >/dev/null 2>"$T/dmg1.err"
+rc=$?
+check "a damaged frozen month: a clear error (exit 1), no crash" bash -c \
+  "[ $rc -eq 1 ] && grep -q '冻结数已损坏' '$T/dmg1.err'"
+sqlite3 "$T/srv/central.db" "UPDATE items SET state = x'8a01c1' WHERE status = 'closed' AND state IS NOT NULL" \
+  || fail "damage item states"
+R loop --from 2025-03-01 --to 2025-03-31 >/dev/null 2>"$T/dmg2.err"
+rc=$?
+check "a damaged item state: a clear error naming the site and the item (exit 1)" bash -c \
+  "[ $rc -eq 1 ] && grep -q '状态已损坏' '$T/dmg2.err' && grep -q 's1' '$T/dmg2.err'"
+A loop --from 2025-03-01 --to 2025-03-31 >/dev/null 2>"$T/dmg3.err"
+rc=$?
+check "… and the running server answers the same refusal, and keeps serving" bash -c \
+  "[ $rc -ne 0 ] && grep -q '状态已损坏' '$T/dmg3.err'"
+A facilities --json >"$T/after.json" || fail "the server stopped serving after a damaged report"
+check "the server still answers other reports" json_check "$T/after.json" 'd["total"]["gap_m2"] == 112'
