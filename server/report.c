@@ -1499,6 +1499,7 @@ static int s_dispatch(rctx_t *c, int year, int month)
         const char *cells[2] = { c->comms[order[i][1]].name, g };
         sl_rtable_row(gaps, cells);
     }
+    free(order);
 
     sl_rtable_t *rem = sl_report_table(c->rep, "reminder_units", "约谈提醒 reminder interviews",
                                        SL_RS_ROWS, 0);
