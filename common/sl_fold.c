@@ -98,7 +98,7 @@ static int32_t s_date(const sl_view_t *v, const char *field)
 }
 
 /* Status, date of the latest step, good date and count: all from the steps. */
-static void s_derive(sl_item_t *it)
+void sl_fold_derive(sl_item_t *it)
 {
     it->goods = 0;
     it->good_on = 0;
@@ -227,7 +227,7 @@ int sl_fold_start_view(sl_item_t *it, const sl_view_t *view, uint64_t seq,
         it->steps[0].status = (int8_t) status;
         it->nsteps = 1;
     }
-    s_derive(it);
+    sl_fold_derive(it);
     return 0;
 }
 
@@ -280,7 +280,7 @@ static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
     it->steps[it->nsteps].on = on;
     it->steps[it->nsteps].status = (int8_t) to;
     it->nsteps++;
-    s_derive(it);
+    sl_fold_derive(it);
     s_kid(it, seq, SL_ROLE_UPDATE, false);
     return 0;
 }
@@ -359,7 +359,7 @@ static int s_correction(sl_item_t *it, const sl_view_t *v, uint64_t seq,
         it->on = s_date(&now, F_ON);
         if (it->nsteps)
             it->steps[0].on = it->on;   /* a corrected date moves the record */
-        s_derive(it);
+        sl_fold_derive(it);
     } else if (strcmp(f->name, F_UNIT) == 0) {
         s_text(&now, F_UNIT, it->unit, sizeof it->unit);         /* cleared too */
     } else if (strcmp(f->name, F_MEMBER) == 0) {
@@ -679,7 +679,7 @@ int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, si
     if (sl_schema_view(rt, (const uint8_t *) it->payload.data, it->payload.size, &view,
                        errtext, errlen))
         goto done;
-    s_derive(it);
+    sl_fold_derive(it);
     rc = 0;
 done:
     if (rc)

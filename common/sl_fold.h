@@ -112,6 +112,10 @@ int sl_fold_replay(sl_item_t *it, sl_fold_fetch_fn fetch, void *ctx, sl_fold_err
  * the status it is in then. */
 int sl_fold_status_at(const sl_item_t *it, int32_t date, int32_t *since);
 
+/* Sets status, status_on, good_on and goods from it->steps (and on): the
+ * fold's one rule for them, for a reader that filled the steps itself. */
+void sl_fold_derive(sl_item_t *it);
+
 /* The state as bytes (msgpack), and back.  The payload goes into the bytes
  * only when corrected; otherwise sl_fold_decode takes the creating record's
  * payload.  Decoding checks everything: the bytes come from a database. */

@@ -664,27 +664,6 @@ static int s_peek(const uint8_t *state, size_t len, sl_item_t *it, int nstatus,
     return 0;
 }
 
-/* Status, date of the latest step, good date and count, from the steps
- * (the fold's rule: sl_fold.c). */
-static void s_derive(sl_item_t *it, int good)
-{
-    it->goods = 0;
-    it->good_on = 0;
-    it->status = -1;
-    it->status_on = it->on;
-    if (!it->rt->life || !it->nsteps)
-        return;
-    for (size_t i = 0; i < it->nsteps; i++)
-        if (it->steps[i].status == good && (i == 0 || it->steps[i - 1].status != good)) {
-            it->goods++;
-            it->good_on = it->steps[i].on;
-        }
-    it->status = it->steps[it->nsteps - 1].status;
-    it->status_on = it->steps[it->nsteps - 1].on;
-    if (it->status != good)
-        it->good_on = 0;
-}
-
 /* A bounded copy (snprintf "%s" costs more than the figures). */
 static void s_copy(char *out, size_t cap, const char *in)
 {
@@ -741,7 +720,7 @@ static int s_item(rctx_t *c, const central_report_row_t *row)
                       rt->label, (unsigned long long) row->seq, (unsigned long long) row->seq,
                       s ? s->site_id : "?");
     }
-    s_derive(it, c->good);
+    sl_fold_derive(it);
     return 0;
 }
 
@@ -993,6 +972,34 @@ static void s_yu(int64_t n, char *out, size_t cap)
     }
     int64_t r = n / unit * unit;
     snprintf(out, cap, "%lld%s", (long long) r, r != n ? "余" : "");
+}
+
+/* The ratings by stars (a chart's data; not in JSON). */
+static void s_stars_table(rctx_t *c, const int64_t stars[6])
+{
+    sl_rtable_t *st = sl_report_table(c->rep, "stars", "评价分布 ratings by stars", SL_RS_ROWS,
+                                      SL_RF_NOJSON);
+    sl_rtable_chart(st, "bars");
+    sl_rtable_col(st, "stars", "星级 stars", SL_RC_TEXT);
+    sl_rtable_col(st, "ratings", "评价数 ratings", SL_RC_INT);
+    for (int k = 5; k >= 1; k--) {
+        char a[16], b[24];
+        snprintf(a, sizeof a, "%d星", k);
+        s_i64(b, sizeof b, stars[k]);
+        const char *cells[2] = { a, b };
+        sl_rtable_row(st, cells);
+    }
+}
+
+/* The keys of a hash, sorted (NULL without memory; destroy it). */
+static zlistx_t *s_sorted_keys(zhashx_t *h)
+{
+    zlistx_t *keys = h ? zhashx_keys(h) : NULL;
+    if (keys) {
+        zlistx_set_comparator(keys, (zlistx_comparator_fn *) strcmp);
+        zlistx_sort(keys);
+    }
+    return keys;
 }
 
 /* ---- 五个一 ------------------------------------------------------------------ */
@@ -1506,11 +1513,7 @@ static int s_dispatch(rctx_t *c, int year, int month)
     sl_rtable_col(rem, "unit", "单位代码 unit", SL_RC_TEXT);
     sl_rtable_col(rem, "unit_name", "单位 unit name", SL_RC_TEXT);
     sl_rtable_col(rem, "reasons", "原因 reasons", SL_RC_LIST);
-    zlistx_t *rkeys = zhashx_keys(d.reminders);
-    if (rkeys) {
-        zlistx_set_comparator(rkeys, (zlistx_comparator_fn *) strcmp);
-        zlistx_sort(rkeys);
-    }
+    zlistx_t *rkeys = s_sorted_keys(d.reminders);
     char remind_names[2000] = "";
     size_t nrem = 0;
     for (const char *u = rkeys ? zlistx_first(rkeys) : NULL; u; u = zlistx_next(rkeys)) {
@@ -1776,11 +1779,7 @@ static int s_loop(rctx_t *c, int32_t from, int32_t to, int by)
             sl_rtable_col(t, "unit_name", "单位 unit name", SL_RC_TEXT);
         for (int k = 0; k < LOOP_FIGS; k++)
             sl_rtable_col(t, s_loop_keys[k], s_loop_labels[k], s_loop_types[k]);
-        zlistx_t *keys = zhashx_keys(l.groups);
-        if (keys) {
-            zlistx_set_comparator(keys, (zlistx_comparator_fn *) strcmp);
-            zlistx_sort(keys);
-        }
+        zlistx_t *keys = s_sorted_keys(l.groups);
         for (int pass = 0; pass < 2; pass++)    /* 未交办 last */
             for (const char *k = keys ? zlistx_first(keys) : NULL; k; k = zlistx_next(keys)) {
                 if ((pass == 0) != (*k != 0))
@@ -1808,18 +1807,7 @@ static int s_loop(rctx_t *c, int32_t from, int32_t to, int by)
         sl_rtable_total(t, "total");
     }
     if (rc == 0) {
-        sl_rtable_t *st = sl_report_table(c->rep, "stars", "评价分布 ratings by stars", SL_RS_ROWS,
-                                          SL_RF_NOJSON);
-        sl_rtable_chart(st, "bars");
-        sl_rtable_col(st, "stars", "星级 stars", SL_RC_TEXT);
-        sl_rtable_col(st, "ratings", "评价数 ratings", SL_RC_INT);
-        for (int s = 5; s >= 1; s--) {
-            char a[16], b[24];
-            snprintf(a, sizeof a, "%d星", s);
-            s_i64(b, sizeof b, l.stars[s]);
-            const char *cells[2] = { a, b };
-            sl_rtable_row(st, cells);
-        }
+        s_stars_table(c, l.stars);
         sl_rtable_t *bl = sl_report_table(c->rep, "backlog", "站点积压（未办结） open items by site",
                                           SL_RS_ROWS, SL_RF_NOJSON);
         sl_rtable_chart(bl, "backlog");
@@ -1988,11 +1976,7 @@ static int s_points(rctx_t *c, int year, const char *unit, int64_t offset, int64
     }
     for (size_t i = 0; rc == 0 && i < c->nunits; i++)
         s_pc(p.units, c->units[i].code);
-    zlistx_t *keys = rc ? NULL : zhashx_keys(p.units);
-    if (keys) {
-        zlistx_set_comparator(keys, (zlistx_comparator_fn *) strcmp);
-        zlistx_sort(keys);
-    }
+    zlistx_t *keys = rc ? NULL : s_sorted_keys(p.units);
     for (const char *k = keys ? zlistx_first(keys) : NULL; k; k = zlistx_next(keys)) {
         int64_t *v = zhashx_lookup(p.units, k);
         char a[24], b[24];
@@ -2002,11 +1986,7 @@ static int s_points(rctx_t *c, int year, const char *unit, int64_t offset, int64
         sl_rtable_row(ut, cells);
     }
     zlistx_destroy(&keys);
-    keys = rc ? NULL : zhashx_keys(p.members);
-    if (keys) {
-        zlistx_set_comparator(keys, (zlistx_comparator_fn *) strcmp);
-        zlistx_sort(keys);
-    }
+    keys = rc ? NULL : s_sorted_keys(p.members);
     for (const char *k = keys ? zlistx_first(keys) : NULL; k; k = zlistx_next(keys)) {
         int64_t *v = zhashx_lookup(p.members, k);
         char a[24], b[24];
@@ -2016,18 +1996,7 @@ static int s_points(rctx_t *c, int year, const char *unit, int64_t offset, int64
         sl_rtable_row(mt, cells);
     }
     zlistx_destroy(&keys);
-    sl_rtable_t *st = sl_report_table(c->rep, "stars", "评价分布 ratings by stars", SL_RS_ROWS,
-                                      SL_RF_NOJSON);
-    sl_rtable_chart(st, "bars");
-    sl_rtable_col(st, "stars", "星级 stars", SL_RC_TEXT);
-    sl_rtable_col(st, "ratings", "评价数 ratings", SL_RC_INT);
-    for (int s = 5; s >= 1; s--) {
-        char a[16], b[24];
-        snprintf(a, sizeof a, "%d星", s);
-        s_i64(b, sizeof b, p.stars[s]);
-        const char *cells[2] = { a, b };
-        sl_rtable_row(st, cells);
-    }
+    s_stars_table(c, p.stars);
     s_page(c, p.matched, offset, p.lines->nrows);
     zhashx_destroy(&p.units);
     zhashx_destroy(&p.members);
@@ -2070,11 +2039,7 @@ static void s_sums_table(rctx_t *c, zhashx_t *h, const char *key, const char *ti
     sl_rtable_col(t, namekey, "名称 name", SL_RC_TEXT);
     for (size_t i = 0; i < nv; i++)
         sl_rtable_col(t, vkeys[i], vlabels[i], SL_RC_INT);
-    zlistx_t *keys = zhashx_keys(h);
-    if (keys) {
-        zlistx_set_comparator(keys, (zlistx_comparator_fn *) strcmp);
-        zlistx_sort(keys);
-    }
+    zlistx_t *keys = s_sorted_keys(h);
     int64_t tot[SUMS] = { 0 };
     char buf[SUMS][24];
     const char *cells[SUMS + 2];
