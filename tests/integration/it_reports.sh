@@ -320,9 +320,11 @@ R loop --from 2025-03-01 --to 2025-03-31 --html "$T/loop.html" >/dev/null || fai
 R five --year 2025 --html "$T/five.html" >/dev/null || fail "html five"
 check "HTML: self-contained (no external reference), charts inline" bash -c \
   "! grep -Eiq '(src|href)=\"(https?:)?//|<script|@import|url\\(' '$T/d06.html' '$T/loop.html' '$T/five.html' && grep -q '<svg' '$T/five.html' && grep -q '<polyline' '$T/d06.html'"
-mkdir -p "${SL_SCREENSHOTS:-$T/shots}"
-check "HTML opens in headless Chromium with no console error; screenshots saved" \
-  "$DEBPY" "$HERE/../tools/check_html.py" "${SL_SCREENSHOTS:-$T/shots}" "$T/d06.html" "$T/loop.html" "$T/five.html"
+# The screenshots stay after the test: $SL_SCREENSHOTS, else beside the build.
+SHOTS=${SL_SCREENSHOTS:-$SL_BIN/report-screenshots}
+mkdir -p "$SHOTS"
+check "HTML opens in headless Chromium with no console error; screenshots saved in $SHOTS" \
+  "$DEBPY" "$HERE/../tools/check_html.py" "$SHOTS" "$T/d06.html" "$T/loop.html" "$T/five.html"
 
 # Damaged data read back: a clear error naming what is damaged, never a crash.
 sqlite3 "$T/srv/central.db" "UPDATE report_frozen SET cells = x'93a174c0' WHERE month = '2025-03'" \
