@@ -410,6 +410,14 @@ int sl_fold_apply(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8
     sl_view_t v;
     if (sl_schema_view(rt, payload, len, &v, err->text, sizeof err->text))
         return -1;
+    return sl_fold_apply_view(it, &v, seq, target_seq, lk, err);
+}
+
+int sl_fold_apply_view(sl_item_t *it, const sl_view_t *view, uint64_t seq, uint64_t target_seq,
+                       const sl_schema_lookup_t *lk, sl_fold_err_t *err)
+{
+    const sl_rtype_t *rt = view->rt;
+    err->field = NULL;
     if (it->voided)
         return s_refuse(err, F_ITEM_NAME, "%s #%" PRIu64 " 已作废 %s #%" PRIu64 " is void",
                         it->rt->label, it->seq, it->rt->name, it->seq);
@@ -418,14 +426,14 @@ int sl_fold_apply(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8
         if (!it->rt->life)
             return s_refuse(err, F_ITEM_NAME, "%s没有办理流程，不能录入进展 %s has no lifecycle",
                             it->rt->label, it->rt->name);
-        return s_update(it, &v, seq, err);
+        return s_update(it, view, seq, err);
     case SL_ROLE_RATING:
         if (!it->rt->life)
             return s_refuse(err, F_ITEM_NAME, "%s不能评价 %s cannot be rated", it->rt->label,
                             it->rt->name);
-        return s_rating(it, &v, seq, err);
+        return s_rating(it, view, seq, err);
     case SL_ROLE_CORRECTION:
-        return s_correction(it, &v, seq, lk, err);
+        return s_correction(it, view, seq, lk, err);
     case SL_ROLE_VOID:
         return s_void(it, seq, target_seq, err);
     default:

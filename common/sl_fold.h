@@ -99,6 +99,10 @@ int sl_fold_apply(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8
                   size_t len, uint64_t target_seq, const sl_schema_lookup_t *lookup,
                   sl_fold_err_t *err);
 
+/* The same with the record already decoded (the server's hot path). */
+int sl_fold_apply_view(sl_item_t *it, const sl_view_t *view, uint64_t seq, uint64_t target_seq,
+                       const sl_schema_lookup_t *lookup, sl_fold_err_t *err);
+
 /* Where a replay gets the records of an item's history by seq. */
 typedef int (*sl_fold_fetch_fn)(void *ctx, uint64_t seq, const sl_rtype_t **rt,
                                 const uint8_t **payload, size_t *len);
