@@ -6,6 +6,7 @@
  *   shuanglian-admin ref put KIND KEY FIELD=VALUE… | del KIND KEY [--site SITE]
  *   shuanglian-admin ref list [KIND]
  *   shuanglian-admin ref import KIND FILE.csv [--site SITE]
+ *   shuanglian-admin report NAME … [--csv|--json|--xlsx FILE|--html FILE]
  *
  * Talks to the running server over CurveZMQ with an administrator
  * credential (--cred FILE, default $SHUANGLIAN_ADMIN_CRED or ./admin.cred),
@@ -18,6 +19,7 @@
 #include "sl_log.h"
 #include "sl_msg.h"
 #include "sl_net.h"
+#include "sl_report_cli.h"
 #include "sl_text.h"
 #include <czmq.h>
 #include <stdio.h>
@@ -34,6 +36,9 @@ static const char *s_timeout = "10";
     { "--cred", "FILE", "administrator credential (default $SHUANGLIAN_ADMIN_CRED or ./admin.cred)", \
       &s_cred_path, NULL }, \
     { "--timeout", "S", "seconds to wait for the server (default 10)", &s_timeout, NULL }
+
+/* When set, a REPLY goes to this instead of being printed (report …). */
+static int (*s_reply_hook)(const char *command, const sl_msg_t *rep);
 
 /* Sends one ADMIN request and prints the REPLY.  Returns an exit code. */
 static int s_request(const char *command, const char *verb, size_t nargs,
@@ -102,6 +107,8 @@ static int s_request(const char *command, const char *verb, size_t nargs,
             fprintf(stderr, "%s: refused by the server: %s (%u): %.*s\n", command,
                     sl_error_name((int) rep.code), rep.code, (int) rep.text_len, rep.text);
             rc = SL_EXIT_REFUSED;
+        } else if (rep.type == SL_REPLY && s_reply_hook) {
+            rc = s_reply_hook(command, &rep);
         } else if (rep.type == SL_REPLY) {
             if (rep.text_len)
                 printf("%.*s\n", (int) rep.text_len, rep.text);
@@ -264,6 +271,39 @@ static int s_ref(int argc, char **argv)
     return rc;
 }
 
+/* report …: the server computes, this tool renders (XLSX and HTML files
+ * are written here, from the REPLY's cells: nothing needs the server's disk). */
+static sl_report_request_t s_report_req;
+
+static int s_report_reply(const char *command, const sl_msg_t *rep)
+{
+    const char **cells = calloc(rep->ncells ? rep->ncells : 1, sizeof *cells);
+    size_t *lens = calloc(rep->ncells ? rep->ncells : 1, sizeof *lens);
+    int rc = SL_EXIT_FAIL;
+    if (cells && lens) {
+        for (size_t i = 0; i < rep->ncells; i++) {
+            cells[i] = rep->cells[i].ptr;
+            lens[i] = rep->cells[i].len;
+        }
+        rc = sl_report_cli_print(command, &s_report_req, rep->columns, cells, lens, rep->ncells,
+                                 stdout, stderr);
+    }
+    free(cells);
+    free(lens);
+    return rc;
+}
+
+static int s_report(int argc, char **argv)
+{
+    sl_opt_t extra[] = { CRED_OPTS };
+    int rc = sl_report_cli_parse(PROG, argc, argv, extra, 2, &s_report_req);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    s_reply_hook = s_report_reply;
+    return s_request(PROG " report", s_report_req.verb, s_report_req.nargs, s_report_req.keys,
+                     s_report_req.values, NULL, false);
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
@@ -272,7 +312,8 @@ static void s_usage(FILE *out)
         "running server over an encrypted, authenticated connection.\n\n"
         "verbs:\n"
         "  site      enroll a site (write its bundle), revoke a site, list sites\n"
-        "  ref       reference data for sites: put, del, list, import\n\n"
+        "  ref       reference data for sites: put, del, list, import\n"
+        "  report    district figures and reports (dispatch, five, loop, points …)\n\n"
         "Every verb takes --cred FILE (default $SHUANGLIAN_ADMIN_CRED or ./admin.cred).\n"
         "Run '" PROG " VERB --help' for a verb's options.\n");
 }
@@ -280,6 +321,7 @@ static void s_usage(FILE *out)
 int main(int argc, char **argv)
 {
     zsys_handler_set(NULL);
-    static const sl_verb_t verbs[] = { { "site", s_site }, { "ref", s_ref } };
+    static const sl_verb_t verbs[] = { { "site", s_site }, { "ref", s_ref },
+                                       { "report", s_report } };
     return sl_cli_main(argc, argv, PROG, verbs, sizeof verbs / sizeof verbs[0], s_usage);
 }

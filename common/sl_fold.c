@@ -98,7 +98,7 @@ static int32_t s_date(const sl_view_t *v, const char *field)
 }
 
 /* Status, date of the latest step, good date and count: all from the steps. */
-static void s_derive(sl_item_t *it)
+void sl_fold_derive(sl_item_t *it)
 {
     it->goods = 0;
     it->good_on = 0;
@@ -227,7 +227,7 @@ int sl_fold_start_view(sl_item_t *it, const sl_view_t *view, uint64_t seq,
         it->steps[0].status = (int8_t) status;
         it->nsteps = 1;
     }
-    s_derive(it);
+    sl_fold_derive(it);
     return 0;
 }
 
@@ -280,7 +280,7 @@ static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
     it->steps[it->nsteps].on = on;
     it->steps[it->nsteps].status = (int8_t) to;
     it->nsteps++;
-    s_derive(it);
+    sl_fold_derive(it);
     s_kid(it, seq, SL_ROLE_UPDATE, false);
     return 0;
 }
@@ -359,7 +359,7 @@ static int s_correction(sl_item_t *it, const sl_view_t *v, uint64_t seq,
         it->on = s_date(&now, F_ON);
         if (it->nsteps)
             it->steps[0].on = it->on;   /* a corrected date moves the record */
-        s_derive(it);
+        sl_fold_derive(it);
     } else if (strcmp(f->name, F_UNIT) == 0) {
         s_text(&now, F_UNIT, it->unit, sizeof it->unit);         /* cleared too */
     } else if (strcmp(f->name, F_MEMBER) == 0) {
@@ -410,6 +410,14 @@ int sl_fold_apply(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8
     sl_view_t v;
     if (sl_schema_view(rt, payload, len, &v, err->text, sizeof err->text))
         return -1;
+    return sl_fold_apply_view(it, &v, seq, target_seq, lk, err);
+}
+
+int sl_fold_apply_view(sl_item_t *it, const sl_view_t *view, uint64_t seq, uint64_t target_seq,
+                       const sl_schema_lookup_t *lk, sl_fold_err_t *err)
+{
+    const sl_rtype_t *rt = view->rt;
+    err->field = NULL;
     if (it->voided)
         return s_refuse(err, F_ITEM_NAME, "%s #%" PRIu64 " 已作废 %s #%" PRIu64 " is void",
                         it->rt->label, it->seq, it->rt->name, it->seq);
@@ -418,14 +426,14 @@ int sl_fold_apply(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8
         if (!it->rt->life)
             return s_refuse(err, F_ITEM_NAME, "%s没有办理流程，不能录入进展 %s has no lifecycle",
                             it->rt->label, it->rt->name);
-        return s_update(it, &v, seq, err);
+        return s_update(it, view, seq, err);
     case SL_ROLE_RATING:
         if (!it->rt->life)
             return s_refuse(err, F_ITEM_NAME, "%s不能评价 %s cannot be rated", it->rt->label,
                             it->rt->name);
-        return s_rating(it, &v, seq, err);
+        return s_rating(it, view, seq, err);
     case SL_ROLE_CORRECTION:
-        return s_correction(it, &v, seq, lk, err);
+        return s_correction(it, view, seq, lk, err);
     case SL_ROLE_VOID:
         return s_void(it, seq, target_seq, err);
     default:
@@ -679,7 +687,7 @@ int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, si
     if (sl_schema_view(rt, (const uint8_t *) it->payload.data, it->payload.size, &view,
                        errtext, errlen))
         goto done;
-    s_derive(it);
+    sl_fold_derive(it);
     rc = 0;
 done:
     if (rc)

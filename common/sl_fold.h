@@ -99,6 +99,10 @@ int sl_fold_apply(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8
                   size_t len, uint64_t target_seq, const sl_schema_lookup_t *lookup,
                   sl_fold_err_t *err);
 
+/* The same with the record already decoded (the server's hot path). */
+int sl_fold_apply_view(sl_item_t *it, const sl_view_t *view, uint64_t seq, uint64_t target_seq,
+                       const sl_schema_lookup_t *lookup, sl_fold_err_t *err);
+
 /* Where a replay gets the records of an item's history by seq. */
 typedef int (*sl_fold_fetch_fn)(void *ctx, uint64_t seq, const sl_rtype_t **rt,
                                 const uint8_t **payload, size_t *len);
@@ -111,6 +115,10 @@ int sl_fold_replay(sl_item_t *it, sl_fold_fetch_fn fetch, void *ctx, sl_fold_err
  * without a lifecycle.  `good_on`, when not NULL, gets the date it entered
  * the status it is in then. */
 int sl_fold_status_at(const sl_item_t *it, int32_t date, int32_t *since);
+
+/* Sets status, status_on, good_on and goods from it->steps (and on): the
+ * fold's one rule for them, for a reader that filled the steps itself. */
+void sl_fold_derive(sl_item_t *it);
 
 /* The state as bytes (msgpack), and back.  The payload goes into the bytes
  * only when corrected; otherwise sl_fold_decode takes the creating record's

@@ -136,23 +136,29 @@ static int s_write(sl_items_t *self, int64_t site_no, const sl_item_t *it, bool 
 }
 
 static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
-                  const sl_items_events_t *ev, sl_item_t *it, char *err, size_t errlen);
+                  const sl_items_events_t *ev, const sl_rtype_t *known_rt,
+                  const uint8_t *known_payload, size_t known_len, sl_item_t *it, char *err,
+                  size_t errlen);
 
 int sl_items_load(sl_items_t *self, int64_t site_no, uint64_t seq,
                   const sl_items_events_t *ev, sl_item_t *it, char *err, size_t errlen)
 {
-    int rc = s_load(self, site_no, seq, ev, it, err, errlen);
+    int rc = s_load(self, site_no, seq, ev, NULL, NULL, 0, it, err, errlen);
     ev->release(ev->ctx);
     return rc;
 }
 
+/* Loads item `seq`; its own record (type and payload) when the caller has
+ * it already (known_rt not NULL), else by seq. */
 static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
-                  const sl_items_events_t *ev, sl_item_t *it, char *err, size_t errlen)
+                  const sl_items_events_t *ev, const sl_rtype_t *known_rt,
+                  const uint8_t *known_payload, size_t known_len, sl_item_t *it, char *err,
+                  size_t errlen)
 {
-    const sl_rtype_t *rt;
-    const uint8_t *payload;
-    size_t len;
-    int found = ev->by_seq(ev->ctx, seq, &rt, &payload, &len);
+    const sl_rtype_t *rt = known_rt;
+    const uint8_t *payload = known_payload;
+    size_t len = known_len;
+    int found = known_rt ? 0 : ev->by_seq(ev->ctx, seq, &rt, &payload, &len);
     if (found < 0 || (found == 0 && !rt)) {
         snprintf(err, errlen, "cannot read record #%" PRIu64, seq);
         return -1;
@@ -189,26 +195,35 @@ static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
 
 /* The seq of the item a record is about, through its `item` field: the
  * item itself, or (for a void of an update or rating) the item that record
- * is about.  *target gets the seq the record names.  0, or -1 with err. */
-static int s_root_of(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
-                     const sl_items_events_t *ev, uint64_t *root, uint64_t *target,
+ * is about.  *target gets the seq the record names.  `view` is the record's
+ * view when the caller has it (NULL: decoded here).  When the record names
+ * the item itself, *root_rt, *root_payload and *root_len get the item's own
+ * record (valid until the next by_id lookup; NULL otherwise): the caller
+ * need not look it up again.  0, or -1 with err. */
+static int s_root_of(const sl_rtype_t *rt, const sl_view_t *view, const uint8_t *payload,
+                     size_t len, const sl_items_events_t *ev, uint64_t *root, uint64_t *target,
+                     const sl_rtype_t **root_rt, const uint8_t **root_payload, size_t *root_len,
                      sl_fold_err_t *err)
 {
     sl_view_t v;
-    if (sl_schema_view(rt, payload, len, &v, err->text, sizeof err->text))
-        return -1;
+    *root_rt = NULL;
+    if (!view) {
+        if (sl_schema_view(rt, payload, len, &v, err->text, sizeof err->text))
+            return -1;
+        view = &v;
+    }
     int k = sl_schema_field_index(rt, F_ITEM);
-    if (k < 0 || !v.v[k].present)
+    if (k < 0 || !view->v[k].present)
         return s_fail(err, F_ITEM, "the record names no item");
     uint8_t id[SL_ID_BYTES];
-    memcpy(id, v.v[k].id, SL_ID_BYTES);
+    memcpy(id, view->v[k].id, SL_ID_BYTES);
     const sl_rtype_t *trt;
     const uint8_t *tp;
     size_t tlen;
-    char text[SL_ID_TEXT];
-    sl_id_format(id, text);
     int found = ev->by_id(ev->ctx, id, target, &trt, &tp, &tlen);
     if (found != 0 || !trt) {
+        char text[SL_ID_TEXT];
+        sl_id_format(id, text);
         snprintf(err->text, sizeof err->text, "记录 %s 不是本站点的记录 record %s is not one of this "
                  "site's records", text, text);
         err->field = F_ITEM;
@@ -216,11 +231,17 @@ static int s_root_of(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
     }
     if (trt->role == SL_ROLE_FACT || trt->role == SL_ROLE_CHECKIN || trt->role == SL_ROLE_CHECKOUT) {
         *root = *target;
+        *root_rt = trt;
+        *root_payload = tp;
+        *root_len = tlen;
         return 0;
     }
     if (rt->role == SL_ROLE_VOID && (trt->role == SL_ROLE_UPDATE || trt->role == SL_ROLE_RATING)) {
         uint64_t ignored;
-        return s_root_of(trt, tp, tlen, ev, root, &ignored, err);
+        int rc = s_root_of(trt, NULL, tp, tlen, ev, root, &ignored, root_rt, root_payload,
+                           root_len, err);
+        *root_rt = NULL;        /* that one is the update's item, found by id too: look it up */
+        return rc;
     }
     snprintf(err->text, sizeof err->text, "%s不能指向一条%s（#%" PRIu64 "）：%s只能针对事项本身"
              "%s a %s cannot be about a %s record (#%" PRIu64 ")", rt->label, trt->label, *target,
@@ -305,13 +326,19 @@ int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const s
         return s_fail(err, NULL, "out of memory");
     memcpy(own, payload, len);
     uint64_t root = 0, target = 0;
-    int rc = s_root_of(rt, own, len, ev, &root, &target, err);
+    const sl_rtype_t *root_rt;
+    const uint8_t *root_payload = NULL;
+    size_t root_len = 0;
+    /* the view points into the caller's payload, which outlives this call */
+    int rc = s_root_of(rt, view, own, len, ev, &root, &target, &root_rt, &root_payload,
+                       &root_len, err);
     char why[400];
-    int loaded = rc ? -1 : s_load(self, site_no, root, ev, it, why, sizeof why);
+    int loaded = rc ? -1 : s_load(self, site_no, root, ev, root_rt, root_payload, root_len, it,
+                                  why, sizeof why);
     if (rc == 0 && loaded <= 0)
         rc = s_fail(err, F_ITEM, loaded < 0 ? why : "the record is not about an item");
     if (rc == 0)
-        rc = sl_fold_apply(it, rt, seq, own, len, target, lookup, err);
+        rc = sl_fold_apply_view(it, view, seq, target, lookup, err);
     if (rc == SL_FOLD_REPLAY) {
         struct replay_ctx rctx = { .ev = ev };
         /* The void itself is in the kids list but not yet in the store's

@@ -48,6 +48,7 @@ struct central_store {
     sqlite3_stmt *ref_first;    /* the first publication of a key to every site */
     events_ctx_t evs;
     sl_items_t *items;          /* the fold's state of every site's items */
+    bool without_items;         /* bench/report_scale.sh only: ingest without the state table */
     /* the site whose batch is being checked: its id and reference cursor */
     const char *check_site;
     uint64_t check_cursor;
@@ -200,6 +201,16 @@ static const sl_db_step_t s_steps[] = {
       "ALTER TABLE sites ADD COLUMN community TEXT;"
       "ALTER TABLE sites ADD COLUMN max_cursor INTEGER NOT NULL DEFAULT 0;"
       "UPDATE sites SET max_cursor = cursor;", .fn = s_backfill },
+    /* 4: reports (server/report.c): events by receive time (late arrivals
+     * after a frozen month's cut-off), and the frozen months themselves */
+    { .sql =
+      "CREATE INDEX IF NOT EXISTS events_recv ON events(recv_ms);"
+      "CREATE TABLE IF NOT EXISTS report_frozen("
+      "  month TEXT PRIMARY KEY,"           /* YYYY-MM */
+      "  frozen_ms INTEGER NOT NULL,"       /* the server's clock when frozen */
+      "  recv_cutoff_ms INTEGER NOT NULL,"  /* records received up to here are in it */
+      "  lseq_cutoff INTEGER NOT NULL,"     /* reference data up to this server-log entry */
+      "  cells BLOB NOT NULL) WITHOUT ROWID;" },
 };
 
 static const sl_db_schema_t s_db_schema = {
@@ -566,7 +577,7 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
                             (unsigned long long) ev->seq, rt->name, why);
         sl_fold_err_t ferr;
         sl_items_events_t evs = { s_by_id, s_by_seq, s_release, &self->evs };
-        if (sl_items_apply_view(self->items, site->site_no, ev->seq, &view, ev->payload,
+        if (!self->without_items && sl_items_apply_view(self->items, site->site_no, ev->seq, &view, ev->payload,
                                 ev->payload_len, &evs, &lk, &ferr))
             return s_refuse(r, SL_E_INVALID, ev->seq, ferr.field ? ferr.field : "payload",
                             "event %llu (%s): %s", (unsigned long long) ev->seq, rt->name,
@@ -1115,3 +1126,251 @@ int central_store_ref_each_target(central_store_t *self, const char *kind, centr
         kind, NULL, NULL);
     return st ? s_ref_walk(self, st, fn, ctx) : -1;
 }
+
+/* ---- Reports (server/report.c) ------------------------------------------- */
+
+int central_store_report_items(central_store_t *self, const sl_rtype_t *rt, const char *unit,
+                               const char *status, int32_t from, int32_t to, bool payload,
+                               int (*fn)(void *ctx, const central_report_row_t *row), void *ctx)
+{
+    /* Items are keyed by type first: one range, and each record is found
+     * by its key (site, seq) in the same order. */
+    sqlite3_stmt *st = sl_db_prepare(self->db, payload
+        ? "SELECT i.site_no, i.seq, i.on_date, i.good_on, i.status, i.unit, i.member, i.voided,"
+          " i.state, e.payload, e.recv_ms FROM items i JOIN events e"
+          " ON e.site_no = i.site_no AND e.seq = i.seq WHERE i.type = ?1"
+          " AND (?2 IS NULL OR i.unit = ?2) AND (?3 IS NULL OR i.status = ?3)"
+          " AND (?4 = 0 OR i.on_date >= ?4) AND (?5 = 0 OR i.on_date <= ?5)"
+          " ORDER BY i.type, i.site_no, i.seq"
+        : "SELECT site_no, seq, on_date, good_on, status, unit, member, voided, state, NULL, 0"
+          " FROM items WHERE type = ?1"
+          " AND (?2 IS NULL OR unit = ?2) AND (?3 IS NULL OR status = ?3)"
+          " AND (?4 = 0 OR on_date >= ?4) AND (?5 = 0 OR on_date <= ?5)"
+          " ORDER BY type, site_no, seq");
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, rt->code);
+    if (unit)
+        sqlite3_bind_text(st, 2, unit, -1, SQLITE_STATIC);
+    if (status)
+        sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, from);
+    sqlite3_bind_int(st, 5, to);
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        int state_type = sqlite3_column_type(st, 8);
+        if ((state_type != SQLITE_NULL && state_type != SQLITE_BLOB)
+            || (payload && sqlite3_column_type(st, 9) != SQLITE_BLOB)) {
+            sl_error("central store: item %s #%lld of site #%lld is damaged (run "
+                     "shuanglian-server verify)", rt->name, (long long) sqlite3_column_int64(st, 1),
+                     (long long) sqlite3_column_int64(st, 0));
+            rc = -1;
+            break;
+        }
+        central_report_row_t row = {
+            .site_no = sqlite3_column_int64(st, 0),
+            .seq = (uint64_t) sqlite3_column_int64(st, 1),
+            .on_date = (int32_t) sqlite3_column_int64(st, 2),
+            .good_on = (int32_t) sqlite3_column_int64(st, 3),
+            .status = sl_db_text(st, 4), .unit = sl_db_text(st, 5), .member = sl_db_text(st, 6),
+            .voided = sqlite3_column_int(st, 7) != 0,
+            .state = sqlite3_column_blob(st, 8), .state_len = (size_t) sqlite3_column_bytes(st, 8),
+            .payload = payload ? sqlite3_column_blob(st, 9) : NULL,
+            .payload_len = payload ? (size_t) sqlite3_column_bytes(st, 9) : 0,
+            .recv_ms = sqlite3_column_int64(st, 10),
+        };
+        if (state_type == SQLITE_NULL)
+            row.state = NULL;
+        rc = fn(ctx, &row);
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        sl_error("central store: cannot read the items: %s", sqlite3_errmsg(self->db));
+        rc = -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int central_store_record(central_store_t *self, int64_t site_no, uint64_t seq,
+                         const sl_rtype_t **rt, uint8_t **payload, size_t *len, int64_t *recv_ms)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT type, payload, recv_ms FROM events WHERE site_no = ? AND seq = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, site_no);
+    sqlite3_bind_int64(st, 2, (int64_t) seq);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const uint8_t *p;
+        rc = s_event_cols(st, 0, rt, &p, len) == 0 ? 1 : -1;
+        *payload = rc > 0 ? malloc(*len ? *len : 1) : NULL;
+        if (rc > 0 && *payload)
+            memcpy(*payload, p, *len);
+        else
+            rc = -1;
+        if (recv_ms)
+            *recv_ms = sqlite3_column_int64(st, 2);
+    } else {
+        rc = rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int central_store_sites_each(central_store_t *self,
+                             int (*fn)(void *ctx, int64_t site_no, const char *site_id,
+                                       const char *community), void *ctx)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT site_no, site_id, community FROM sites ORDER BY site_id");
+    if (!st)
+        return -1;
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = fn(ctx, sqlite3_column_int64(st, 0), sl_db_text(st, 1), sl_db_text(st, 2));
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int central_store_site_community(central_store_t *self, int64_t site_no, const char *community)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "UPDATE sites SET community = ?1 WHERE site_no = ?2 AND community IS NOT ?1");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, community, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, site_no);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int central_store_ref_history(central_store_t *self, const char *kind, uint64_t max_lseq,
+                              central_ref_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT target, kind, key, value, lseq FROM server_log WHERE kind = ?1"
+        " AND target IS NULL AND (?2 = 0 OR lseq <= ?2) ORDER BY lseq");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, max_lseq > INT64_MAX ? INT64_MAX : (int64_t) max_lseq);
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        bool deleted = sqlite3_column_type(st, 3) == SQLITE_NULL;
+        if ((!deleted && sqlite3_column_type(st, 3) != SQLITE_TEXT)
+            || sqlite3_column_type(st, 2) != SQLITE_TEXT) {
+            sl_error("central store: server log entry #%lld is damaged",
+                     (long long) sqlite3_column_int64(st, 4));
+            rc = -1;
+            break;
+        }
+        rc = fn(ctx, NULL, kind, sl_db_text(st, 2), deleted ? NULL : sl_db_text(st, 3),
+                (size_t) sqlite3_column_bytes(st, 3), (uint64_t) sqlite3_column_int64(st, 4));
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int64_t central_store_recv_max(central_store_t *self)
+{
+    return sl_db_int(self->db, "SELECT coalesce(max(recv_ms), 0) FROM events", -1);
+}
+
+int central_store_late_each(central_store_t *self, int64_t after_ms, size_t max,
+                            int (*fn)(void *ctx, int64_t site_no, uint64_t seq,
+                                      const sl_rtype_t *rt, const uint8_t *payload, size_t len,
+                                      int64_t recv_ms), void *ctx)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT site_no, seq, type, payload, recv_ms FROM events WHERE recv_ms > ?1"
+        " ORDER BY recv_ms, site_no, seq LIMIT ?2");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, after_ms);
+    sqlite3_bind_int64(st, 2, max ? (int64_t) max : -1);
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const sl_rtype_t *rt;
+        const uint8_t *payload;
+        size_t len;
+        int cols = s_event_cols(st, 2, &rt, &payload, &len);
+        if (cols < 0) {
+            rc = -1;
+            break;
+        }
+        if (cols > 0)
+            continue;           /* a type this version does not know: counted nowhere */
+        rc = fn(ctx, sqlite3_column_int64(st, 0), (uint64_t) sqlite3_column_int64(st, 1), rt,
+                payload, len, sqlite3_column_int64(st, 4));
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int central_store_frozen_get(central_store_t *self, const char *month, central_frozen_t *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT frozen_ms, recv_cutoff_ms, lseq_cutoff, cells FROM report_frozen WHERE month = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 3) != SQLITE_BLOB || sqlite3_column_int64(st, 2) < 0) {
+            sl_error("central store: the frozen figures of %s are damaged", month);
+            rc = -1;
+        } else {
+            out->frozen_ms = sqlite3_column_int64(st, 0);
+            out->recv_cutoff_ms = sqlite3_column_int64(st, 1);
+            out->lseq_cutoff = (uint64_t) sqlite3_column_int64(st, 2);
+            out->len = (size_t) sqlite3_column_bytes(st, 3);
+            out->cells = malloc(out->len ? out->len : 1);
+            if (out->cells) {
+                memcpy(out->cells, sqlite3_column_blob(st, 3), out->len);
+                rc = 1;
+            } else {
+                rc = -1;
+            }
+        }
+    } else {
+        rc = rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int central_store_frozen_put(central_store_t *self, const char *month, const central_frozen_t *f)
+{
+    if (sl_db_begin(self->db))
+        return -1;
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "INSERT OR IGNORE INTO report_frozen(month, frozen_ms, recv_cutoff_ms, lseq_cutoff, cells)"
+        " VALUES (?,?,?,?,?)");
+    int rc = -1;
+    if (st) {
+        sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, f->frozen_ms);
+        sqlite3_bind_int64(st, 3, f->recv_cutoff_ms);
+        sqlite3_bind_int64(st, 4, (int64_t) f->lseq_cutoff);
+        sqlite3_bind_blob(st, 5, f->cells, (int) f->len, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_DONE)
+            rc = sqlite3_changes(self->db) > 0 ? 1 : 0;
+        sqlite3_finalize(st);
+    }
+    if (rc < 0 || sl_db_commit(self->db)) {
+        sl_db_rollback(self->db);
+        return -1;
+    }
+    return rc;
+}
+
+void central_store_bench_without_items(central_store_t *self) { self->without_items = true; }

@@ -142,4 +142,71 @@ int central_store_ref_each(central_store_t *self, const char *kind, const char *
 int central_store_ref_each_target(central_store_t *self, const char *kind, central_ref_fn fn,
                                   void *ctx);
 
+
+/* ---- Reports (server/report.c) ------------------------------------------
+ * What the district's figures read: item states with their records, sites
+ * with their communities, every version of a reference entry, records by
+ * receive time, and frozen months.  Every value read is checked: a damaged
+ * row is an error (-1, logged), never a crash. */
+
+/* One item for a report: its state row and its creating record. */
+typedef struct {
+    int64_t site_no;
+    uint64_t seq;
+    int32_t on_date, good_on;
+    const char *status, *unit, *member;
+    bool voided;
+    const uint8_t *state;               /* NULL: rebuilt from the record */
+    size_t state_len;
+    const uint8_t *payload;             /* the creating record */
+    size_t payload_len;
+    int64_t recv_ms;
+} central_report_row_t;
+
+/* Calls fn for every item of a type (all sites), in key order, with its
+ * record when `payload` (else row.payload is NULL: only the state table is
+ * read).  unit, status (NULL: any) and from..to on on_date (0: open) filter
+ * by the state table's columns.  Returns 0, fn's non-zero answer, or -1. */
+int central_store_report_items(central_store_t *self, const sl_rtype_t *rt, const char *unit,
+                               const char *status, int32_t from, int32_t to, bool payload,
+                               int (*fn)(void *ctx, const central_report_row_t *row), void *ctx);
+/* A record by site and seq: its type, a copy of its payload (free it) and
+ * when the server received it.  1 found, 0 absent, -1 damaged or failed. */
+int central_store_record(central_store_t *self, int64_t site_no, uint64_t seq,
+                         const sl_rtype_t **rt, uint8_t **payload, size_t *len, int64_t *recv_ms);
+/* Every site: number, id and community code ("" when not known yet). */
+int central_store_sites_each(central_store_t *self,
+                             int (*fn)(void *ctx, int64_t site_no, const char *site_id,
+                                       const char *community), void *ctx);
+/* Records a site's community (from its key, at HELLO).  0 or -1. */
+int central_store_site_community(central_store_t *self, int64_t site_no, const char *community);
+/* Every entry of `kind` ever published to all sites, in server-log order
+ * (a unit's secretaries over time), deletions included (value NULL), up to
+ * max_lseq (0: all). */
+int central_store_ref_history(central_store_t *self, const char *kind, uint64_t max_lseq,
+                              central_ref_fn fn, void *ctx);
+/* The newest receive time of any record (0 when none). */
+int64_t central_store_recv_max(central_store_t *self);
+/* Records received after after_ms, in receive order, at most max (0: all):
+ * fn gets site, seq, type, payload and receive time. */
+int central_store_late_each(central_store_t *self, int64_t after_ms, size_t max,
+                            int (*fn)(void *ctx, int64_t site_no, uint64_t seq,
+                                      const sl_rtype_t *rt, const uint8_t *payload, size_t len,
+                                      int64_t recv_ms), void *ctx);
+
+typedef struct {
+    int64_t frozen_ms, recv_cutoff_ms;
+    uint64_t lseq_cutoff;
+    uint8_t *cells;                     /* the stored report (msgpack array of strings) */
+    size_t len;
+} central_frozen_t;
+/* A frozen month ("YYYY-MM"): 1 found (free out->cells), 0 not frozen, -1. */
+int central_store_frozen_get(central_store_t *self, const char *month, central_frozen_t *out);
+/* Freezes a month once: 1 stored, 0 already frozen (nothing changed), -1. */
+int central_store_frozen_put(central_store_t *self, const char *month, const central_frozen_t *f);
+
+/* bench/report_scale.sh only: take records without keeping the state table
+ * (the benchmark's baseline); never for a store that serves sites. */
+void central_store_bench_without_items(central_store_t *self);
+
 #endif

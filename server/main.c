@@ -8,6 +8,7 @@
  *   shuanglian-server site enroll|revoke|list --data DIR …
  *   shuanglian-server incidents --data DIR
  *   shuanglian-server web [passwd NAME] --data DIR [--listen HOST:PORT]
+ *   shuanglian-server report NAME … --data DIR   (server/report.h)
  *
  * This file only parses arguments and calls the store and the engine. */
 #include "central_store.h"
@@ -21,6 +22,7 @@
 #include "sl_id.h"
 #include "sl_keys.h"
 #include "sl_log.h"
+#include "sl_report_cli.h"
 #include "sl_schema.h"
 #include "sl_text.h"
 #include <czmq.h>
@@ -605,6 +607,49 @@ static int s_site(int argc, char **argv)
     return rc;
 }
 
+/* report …: the district's figures, computed here by the same verb the
+ * running server answers shuanglian-admin with, and printed by the same
+ * code (common/sl_report_cli.c). */
+static int s_report(int argc, char **argv)
+{
+    sl_opt_t extra[] = { { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &s_data,
+                           NULL } };
+    sl_report_request_t req;
+    int rc = sl_report_cli_parse(PROG, argc, argv, extra, 1, &req);
+    if (rc)
+        return rc == 1 ? 0 : rc;
+    central_store_t *store = s_open_store(PROG " report");
+    if (!store)
+        return SL_EXIT_FAIL;
+    char err[512];
+    server_auth_t *auth = server_auth_new(central_store_db(store), false, err, sizeof err);
+    if (!auth) {
+        fprintf(stderr, PROG " report: %s\n", err);
+        central_store_destroy(&store);
+        return SL_EXIT_FAIL;
+    }
+    sl_arg_t args[SL_REPORT_CLI_ARGS];
+    for (size_t i = 0; i < req.nargs; i++)
+        args[i] = (sl_arg_t) { req.keys[i], strlen(req.keys[i]), req.values[i],
+                               strlen(req.values[i]) };
+    server_admin_env_t env = { .store = store, .auth = auth, .role = SL_ROLE_ADMIN,
+                               .admin = "the server machine" };
+    server_admin_reply_t reply;
+    sl_log_set_level(SL_LOG_ERROR);
+    server_admin_run(&env, req.verb, args, req.nargs, &reply);
+    sl_log_set_level(SL_LOG_INFO);
+    if (reply.code)
+        rc = server_admin_print(&reply, PROG " report", stdout, stderr);
+    else
+        rc = sl_report_cli_print(PROG " report", &req, reply.columns,
+                                 (const char *const *) reply.cells, NULL, reply.ncells, stdout,
+                                 stderr);
+    server_admin_reply_free(&reply);
+    server_auth_destroy(&auth);
+    central_store_destroy(&store);
+    return rc;
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
@@ -619,7 +664,8 @@ static void s_usage(FILE *out)
         "  incidents   refused batches that need an operator\n"
         "  admin       add an administrator credential\n"
         "  site        enroll, revoke or list sites locally (see also shuanglian-admin)\n"
-        "  web         the district dashboard in a browser (http://127.0.0.1:8621/)\n\n"
+        "  web         the district dashboard in a browser (http://127.0.0.1:8621/)\n"
+        "  report      district figures and reports (dispatch, five, loop, points …)\n\n"
         "Run '" PROG " VERB --help' for a verb's options.\n");
 }
 
@@ -628,7 +674,7 @@ int main(int argc, char **argv)
     static const sl_verb_t verbs[] = {
         { "init", s_init }, { "run", s_run }, { "stats", s_stats }, { "verify", s_verify },
         { "ref", s_ref }, { "incidents", s_incidents }, { "admin", s_admin },
-        { "site", s_site }, { "web", dash_web_main },
+        { "site", s_site }, { "web", dash_web_main }, { "report", s_report },
     };
     return sl_cli_main(argc, argv, PROG, verbs, sizeof verbs / sizeof verbs[0], s_usage);
 }

@@ -9,6 +9,7 @@
  * Must never: prepare SQL (the stores own their tables), or act on an
  * argument it has not checked. */
 #include "server_admin.h"
+#include "report.h"
 #include "sl_csv.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
@@ -773,6 +774,73 @@ done:
     free(row_buf);
 }
 
+/* ---- reports (server/report.c) -------------------------------------------------- */
+
+/* A report travels as its flat table (common/sl_report.h): the admin tool
+ * and shuanglian-server decode the same cells and render them alike.  A
+ * cell longer than a REPLY allows is cut at a character boundary with "…";
+ * a report over the REPLY's bounds is refused, saying how to page it. */
+static void s_report(const server_admin_env_t *env, const char *name, const sl_arg_t *args,
+                     size_t nargs, server_admin_reply_t *r)
+{
+    sl_report_t *rep = NULL;
+    char err[SL_MAX_TEXT_BYTES];
+    const char *field = NULL;
+    int code = report_run(env->store, name, args, nargs, &rep, err, sizeof err, &field);
+    if (code) {
+        s_refuse(r, code, field, "%s", err);
+        return;
+    }
+    uint32_t w;
+    char **cells;
+    size_t n, bytes = 0;
+    if (sl_report_encode(rep, &w, &cells, &n)) {
+        sl_report_destroy(&rep);
+        s_refuse(r, SL_E_INTERNAL, NULL, "out of memory");
+        return;
+    }
+    sl_report_destroy(&rep);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(cells[i]);
+        if (len > SL_MAX_TEXT_BYTES) {
+            size_t cut = SL_MAX_TEXT_BYTES - 3;
+            while (cut > 0 && ((unsigned char) cells[i][cut] & 0xC0) == 0x80)
+                cut--;
+            memcpy(cells[i] + cut, "…", 3);
+            cells[i][cut + 3] = 0;
+            len = cut + 3;
+        }
+        bytes += len + 5;
+    }
+    if (n > SL_MAX_CELLS || bytes > REPLY_CELL_BUDGET) {
+        for (size_t i = 0; i < n; i++)
+            free(cells[i]);
+        free(cells);
+        s_refuse(r, SL_E_TOO_LARGE, "limit", "报表超出一次回复的上限（%zu 格，%zu 字节）：请用 --limit 分页 "
+                 "the report is over one reply's bounds (%zu cells, %zu bytes): page it with "
+                 "--limit and --offset", n, bytes, n, bytes);
+        return;
+    }
+    r->columns = w;
+    r->cells = cells;
+    r->ncells = n;
+    r->cap = n;
+    r->bytes = bytes;
+}
+
+#define REPORT_VERB(fn, name) \
+    static void fn(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs, \
+                   server_admin_reply_t *r) { s_report(env, name, args, nargs, r); }
+REPORT_VERB(s_report_dispatch, "dispatch")
+REPORT_VERB(s_report_five, "five")
+REPORT_VERB(s_report_loop, "loop")
+REPORT_VERB(s_report_points, "points")
+REPORT_VERB(s_report_volunteers, "volunteers")
+REPORT_VERB(s_report_talent, "talent")
+REPORT_VERB(s_report_facilities, "facilities")
+REPORT_VERB(s_report_supervision, "supervision")
+REPORT_VERB(s_report_records, "records")
+
 /* ---- the table ----------------------------------------------------------------- */
 
 static const server_admin_verb_t s_verbs[] = {
@@ -786,6 +854,22 @@ static const server_admin_verb_t s_verbs[] = {
     { .name = "ref.list", .role = SL_ROLE_ADMIN, .args = "[kind]", .run = s_ref_list },
     { .name = "ref.import", .role = SL_ROLE_ADMIN, .args = "kind csv [site]",
       .run = s_ref_import },
+    { .name = "report.dispatch", .role = SL_ROLE_ADMIN, .args = "month [freeze|live]",
+      .run = s_report_dispatch },
+    { .name = "report.five", .role = SL_ROLE_ADMIN, .args = "[year]", .run = s_report_five },
+    { .name = "report.loop", .role = SL_ROLE_ADMIN, .args = "from to [by]",
+      .run = s_report_loop },
+    { .name = "report.points", .role = SL_ROLE_ADMIN, .args = "[year]", .run = s_report_points },
+    { .name = "report.volunteers", .role = SL_ROLE_ADMIN, .args = "[year | from to]",
+      .run = s_report_volunteers },
+    { .name = "report.talent", .role = SL_ROLE_ADMIN, .args = "[year]", .run = s_report_talent },
+    { .name = "report.facilities", .role = SL_ROLE_ADMIN, .args = "",
+      .run = s_report_facilities },
+    { .name = "report.supervision", .role = SL_ROLE_ADMIN, .args = "half",
+      .run = s_report_supervision },
+    { .name = "report.records", .role = SL_ROLE_ADMIN,
+      .args = "type [community unit status from to text limit offset]",
+      .run = s_report_records },
 };
 
 size_t server_admin_count(void) { return sizeof s_verbs / sizeof s_verbs[0]; }

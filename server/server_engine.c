@@ -338,7 +338,7 @@ static void s_retire_other_keys(server_engine_t *self, const char *site_id, cons
 /* HELLO.  `retire_key` (secure mode): the key the site spoke with; any
  * older active key of the site is retired (the end of a rotation). */
 static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len,
-                       const sl_msg_t *m, const char *retire_key)
+                       const sl_msg_t *m, const char *retire_key, const char *community)
 {
     /* No commit of its own: the HELLO's bookkeeping (first contact, last
      * seen, cursor, the end of a key rotation) joins the round's transaction
@@ -383,6 +383,8 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
     s->last_seen_ms = zclock_mono();
     zhashx_update(self->sessions, rkey, s);
     central_store_touch(self->store, site->site_no, m->cursor, m->agent, m->agent_len);
+    if (community && *community)    /* the key's community: where its records count */
+        central_store_site_community(self->store, site->site_no, community);
     if (m->cursor > site->cursor)
         site->cursor = m->cursor;   /* reference keys it may name: up to here */
 
@@ -827,7 +829,7 @@ static void s_handle(server_engine_t *self, const uint8_t *rid, size_t rid_len,
     }
     switch (m->type) {
     case SL_HELLO:
-        s_on_hello(self, rid, rid_len, m, p ? p->key : NULL);
+        s_on_hello(self, rid, rid_len, m, p ? p->key : NULL, p ? p->name : NULL);
         break;
     case SL_BATCH: s_on_batch(self, rid, rid_len, m); break;
     case SL_FETCH: s_on_fetch(self, rid, rid_len, m); break;

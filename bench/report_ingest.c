@@ -1,0 +1,422 @@
+/* bench-report-ingest: builds a district for bench/report_scale.sh and
+ * measures what the state table costs the server at ingest.
+ *
+ *   bench-report-ingest DIR N [SITES [UNITS]]
+ *
+ * Generates N records over SITES sites (default 60) and UNITS units
+ * (default 67) — problem reports with their whole lifecycle and ratings
+ * (some rejected, some reopened and rated again), service matters, home
+ * visits, volunteer activities, lectures (most by the unit's secretary),
+ * party days, micro-wishes, enterprise problems, talents and their
+ * services, trainings, certificate demands, inspections, corrections and
+ * voids — each site's records a real hash chain, every payload built by the
+ * schema (sl_schema_build) and valid under the fold's rules.  The reference
+ * data (units with secretaries, 4,500 members, communities, teams, brands,
+ * targets, duty items) is published first.
+ *
+ * Then the same records go into two fresh central stores through
+ * central_store_apply_batch, as the engine applies them (batches of 1,000 of
+ * one site, round robin over the sites, one committed transaction each,
+ * synchronous=FULL): DIR/without (central_store_bench_without_items: no
+ * state table) and DIR/with (the server as it runs), timed.  DIR/with is
+ * then the district the reports are timed on.  Prints:
+ *   ingest_without_s=… ingest_with_s=… ratio=… records=N */
+#include "central_store.h"
+#include "sl_event.h"
+#include "sl_hlc.h"
+#include "sl_id.h"
+#include "sl_json.h"
+#include "sl_log.h"
+#include "sl_report.h"
+#include "sl_schema.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MEMBERS 4500
+
+typedef struct {
+    sl_event_t ev;
+    char type[32];
+} gen_event_t;
+
+typedef struct {
+    char site_id[32];
+    gen_event_t *evs;
+    size_t n, cap;
+    uint64_t hlc;
+    uint8_t prev[SL_HASH_BYTES];
+    uint8_t talent[SL_ID_BYTES];
+    bool has_talent;
+    uint8_t last_visit[SL_ID_BYTES];
+    bool has_visit;
+} gen_site_t;
+
+static uint64_t s_rng = 88172645463325252ull;
+static uint32_t s_rand(uint32_t n)
+{
+    s_rng ^= s_rng << 13;
+    s_rng ^= s_rng >> 7;
+    s_rng ^= s_rng << 17;
+    return (uint32_t) (s_rng % n);
+}
+
+static int s_units;
+
+/* A day of 2025 as yyyymmdd, from its index (0 = Jan 1), capped at Dec 31. */
+static long s_day(long idx)
+{
+    if (idx > 364)
+        idx = 364;
+    long base = sl_report_days(20250101) + idx;
+    /* back to civil */
+    long z = base + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    long d = doy - (153 * mp + 2) / 5 + 1, m = mp + (mp < 10 ? 3 : -9);
+    return (y + (m <= 2)) * 10000 + m * 100 + d;
+}
+
+/* Adds one record: FIELD=VALUE words; returns its id in id_out (may be NULL). */
+static void s_add(gen_site_t *s, const char *type, uint8_t *id_out, ...)
+{
+    const char *names[24], *values[24];
+    char copies[24][200];
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, id_out);
+    const char *word;
+    while ((word = va_arg(ap, const char *)) && n < 24) {
+        snprintf(copies[n], sizeof copies[n], "%s", word);
+        char *eq = strchr(copies[n], '=');
+        *eq = 0;
+        names[n] = copies[n];
+        values[n] = eq + 1;
+        n++;
+    }
+    va_end(ap);
+    const sl_rtype_t *rt = sl_schema_find(type, strlen(type));
+    msgpack_sbuffer buf;
+    msgpack_sbuffer_init(&buf);
+    char err[600];
+    const char *field;
+    if (sl_schema_build(rt, n, names, values, &buf, NULL, err, sizeof err, &field)) {
+        fprintf(stderr, "bench: %s: %s\n", type, err);
+        exit(1);
+    }
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 1024;
+        s->evs = realloc(s->evs, s->cap * sizeof *s->evs);
+    }
+    gen_event_t *g = &s->evs[s->n++];
+    memset(g, 0, sizeof *g);
+    snprintf(g->type, sizeof g->type, "%s", type);
+    sl_event_t *ev = &g->ev;
+    ev->seq = s->n;
+    s->hlc = sl_hlc_next(s->hlc, 1735689600000 + (int64_t) s->n * 1000);
+    ev->hlc = s->hlc;
+    ev->wall_ms = 1735689600000 + (int64_t) s->n * 1000;
+    sl_id_new(ev->id, ev->hlc);
+    ev->type = g->type;         /* re-pointed at ingest: the array moves */
+    ev->type_len = strlen(type);
+    ev->payload = (const uint8_t *) buf.data;     /* owned: freed at exit */
+    ev->payload_len = buf.size;
+    memcpy(ev->prev, s->prev, SL_HASH_BYTES);
+    sl_event_hash(ev, s->site_id, strlen(s->site_id), ev->hash);
+    memcpy(s->prev, ev->hash, SL_HASH_BYTES);
+    if (id_out)
+        memcpy(id_out, ev->id, SL_ID_BYTES);
+}
+
+#define A(...) __VA_ARGS__, (const char *) NULL
+static char s_b[16][96];
+static const char *s_f(int k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *s_f(int k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s_b[k], sizeof s_b[k], fmt, ap);
+    va_end(ap);
+    return s_b[k];
+}
+
+static const char *s_date(int k, const char *name, long day)
+{
+    return s_f(k, "%s=%04ld-%02ld-%02ld", name, day / 10000, day / 100 % 100, day % 100);
+}
+
+static const char *s_idw(int k, const char *name, const uint8_t *id)
+{
+    char text[SL_ID_TEXT];
+    sl_id_format(id, text);
+    return s_f(k, "%s=%s", name, text);
+}
+
+static int s_member_of(int unit) { return unit * (MEMBERS / s_units) + (int) s_rand(MEMBERS / s_units); }
+
+static void s_generate(gen_site_t *s, int site_index, size_t budget)
+{
+    int first = site_index * 70 % MEMBERS;
+    for (int i = 0; i < 70; i++)
+        s_add(s, "member_checkin", NULL, A(s_f(0, "member=m%04d", (first + i) % MEMBERS),
+                                           s_date(1, "on", s_day(s_rand(20)))));
+    while (s->n < budget) {
+        uint32_t r = s_rand(100);
+        long d = s_rand(330);
+        int unit = (int) s_rand((uint32_t) s_units);
+        int member = s_member_of(unit);
+        uint8_t id[SL_ID_BYTES];
+        if (r < 35) {
+            static const char *const kinds[] = { "grid_worker", "courier", "delivery_rider",
+                                                 "resident", "volunteer" };
+            s_add(s, "problem_report", id, A(s_f(0, "reporter_kind=%s", kinds[s_rand(5)]),
+                                             s_f(1, "reporter=骑手%03u", s_rand(300)),
+                                             s_f(2, "summary=楼道堆放杂物第%zu处", s->n),
+                                             s_date(3, "on", s_day(d))));
+            if (s_rand(10) == 0) {
+                s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=rejected",
+                                           "note=不属于社区职责", s_date(1, "on", s_day(d + 1))));
+                continue;
+            }
+            long a = d + s_rand(3);
+            s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=accepted", s_date(1, "on", s_day(a))));
+            s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=assigned",
+                                       s_f(2, "member=m%04d", member), s_date(1, "on", s_day(a + 1))));
+            s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=handled", s_date(1, "on", s_day(a + 2))));
+            long cl = a + 2 + s_rand(8);
+            s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=closed", s_date(1, "on", s_day(cl))));
+            static const int stars[10] = { 5, 5, 5, 5, 4, 4, 4, 3, 2, 1 };
+            s_add(s, "rating", NULL, A(s_idw(0, "item", id), s_f(1, "stars=%d", stars[s_rand(10)]),
+                                       s_date(2, "on", s_day(cl + 1))));
+            if (s_rand(12) == 0) {
+                long ro = cl + 2;
+                s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=reopened", s_date(1, "on", s_day(ro))));
+                s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=assigned",
+                                           s_f(2, "member=m%04d", s_member_of(unit)), s_date(1, "on", s_day(ro))));
+                s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=handled", s_date(1, "on", s_day(ro + 1))));
+                s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=closed", s_date(1, "on", s_day(ro + 2))));
+                s_add(s, "rating", NULL, A(s_idw(0, "item", id), s_f(1, "stars=%d", stars[s_rand(10)]),
+                                           s_date(2, "on", s_day(ro + 3))));
+            }
+        } else if (r < 50) {
+            s_add(s, "home_visit", id, A(s_f(0, "member=m%04d", member), s_f(1, "household=%u栋%u",
+                  s_rand(30), s_rand(600)), "purpose=走访慰问", s_date(2, "on", s_day(d))));
+            memcpy(s->last_visit, id, SL_ID_BYTES);
+            s->has_visit = true;
+        } else if (r < 60) {
+            if (s_rand(2)) {
+                s_add(s, "service_matter", id, A(s_f(0, "unit=u%03d", unit + 1), "title=为社区办实事",
+                                                 "status=done", s_date(1, "on", s_day(d))));
+            } else {
+                s_add(s, "service_matter", id, A(s_f(0, "unit=u%03d", unit + 1), "title=为社区办实事",
+                                                 "status=planned", s_date(1, "on", s_day(d))));
+                s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=in_progress", s_date(1, "on", s_day(d + 5))));
+                s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=done", s_date(1, "on", s_day(d + 20))));
+            }
+            if (s_rand(20) == 0)
+                s_add(s, "correction", NULL, A(s_idw(0, "item", id), "field=unit",
+                                               s_f(1, "value=u%03d", (unit + 1) % s_units + 1),
+                                               "reason=录错单位"));
+        } else if (r < 67) {
+            s_add(s, "volunteer_activity", NULL, A(s_f(0, "team=t%03d", unit + 1), "title=义诊",
+                                                   s_date(1, "on", s_day(d)), s_f(2, "participants=%u", 5 + s_rand(20)),
+                                                   s_f(3, "new_employment=%u", s_rand(4)),
+                                                   s_f(4, "hours=%u", 2 + s_rand(30))));
+        } else if (r < 72) {
+            s_add(s, "party_day", NULL, A(s_f(0, "unit=u%03d", unit + 1), "theme=主题党日",
+                                          s_date(1, "on", s_day(d)), "participants=20"));
+        } else if (r < 75) {
+            int speaker = s_rand(5) ? unit * (MEMBERS / s_units) : member;
+            s_add(s, "party_lecture", NULL, A(s_f(0, "unit=u%03d", unit + 1),
+                                              s_f(1, "speaker=m%04d", speaker), "title=党课",
+                                              s_date(2, "on", s_day(d)), "audience=30"));
+        } else if (r < 80) {
+            s_add(s, "micro_wish", id, A("resident=困难群众", "wish=轮椅", "status=posted", s_date(0, "on", s_day(d))));
+            s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=claimed", s_f(2, "unit=u%03d", unit + 1),
+                                       s_date(1, "on", s_day(d + 3))));
+            s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=fulfilled", s_date(1, "on", s_day(d + 10))));
+        } else if (r < 84) {
+            s_add(s, "enterprise_problem", id, A("enterprise=某企业", "problem=用工", s_f(0, "unit=u%03d", unit + 1),
+                                                 "status=reported", s_date(1, "on", s_day(d))));
+            s_add(s, "update", NULL, A(s_idw(0, "item", id), "status=solved", s_date(1, "on", s_day(d + 12))));
+        } else if (r < 87) {
+            s_add(s, "talent", s->talent, A(s_f(0, "name=师傅%zu", s->n), "skills=水电",
+                                            s_date(1, "on", s_day(d))));
+            s->has_talent = true;
+        } else if (r < 89) {
+            s_add(s, "training", NULL, A(s_rand(2) ? "kind=talent" : "kind=worker", "title=培训班",
+                                         s_date(0, "on", s_day(d)), s_f(1, "attendees=%u", 10 + s_rand(40))));
+        } else if (r < 94) {
+            if (s->has_talent)
+                s_add(s, "talent_service", NULL, A(s_idw(0, "talent", s->talent), "need=修水管",
+                                                   s_date(1, "on", s_day(d)),
+                                                   s_rand(4) ? "solved=yes" : "solved=no"));
+        } else if (r < 95) {
+            s_add(s, "certificate_demand", NULL, A(s_f(0, "department=部门%u", s_rand(20)), "certificate=证明",
+                                                   s_date(1, "on", s_day(d))));
+        } else if (r < 97) {
+            s_add(s, "inspection", NULL, A(s_f(0, "unit=u%03d", unit + 1), "inspector=督查组",
+                                           s_date(1, "on", s_day(d)), s_rand(3) ? "tasks_met=yes" : "tasks_met=no"));
+        } else if (s->has_visit) {
+            s_add(s, "void", NULL, A(s_idw(0, "item", s->last_visit), "reason=重复录入"));
+            s->has_visit = false;
+        }
+    }
+}
+
+static void s_ref(central_store_t *st, const char *kind, const char *key, const char *json)
+{
+    char err[300];
+    if (central_store_log_append(st, NULL, kind, key, json, NULL, err, sizeof err)) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(1);
+    }
+}
+
+static void s_reference(central_store_t *st, int nsites)
+{
+    char key[32], json[400];
+    central_store_begin(st);
+    for (int c = 0; c < nsites; c++) {
+        snprintf(key, sizeof key, "c%02d", c + 1);
+        snprintf(json, sizeof json, "{\"name\":\"社区%02d\",\"households\":%d,\"center_area_m2\":%d,"
+                 "\"workers\":%d,\"ladder_cadres\":5,\"ladder_hired\":2,\"flat_wage_min\":%d,"
+                 "\"flat_wage_max\":%d,\"member_cap\":80}", c + 1, 800 + c * 37 % 900,
+                 200 + c * 13 % 200, 8 + c % 7, 2400 + c % 5 * 100, 3000 + c % 7 * 100);
+        s_ref(st, "community", key, json);
+    }
+    for (int u = 0; u < s_units; u++) {
+        snprintf(key, sizeof key, "u%03d", u + 1);
+        snprintf(json, sizeof json, "{\"name\":\"单位%03d\"}", u + 1);
+        s_ref(st, "unit", key, json);
+    }
+    for (int m = 0; m < MEMBERS; m++) {
+        snprintf(key, sizeof key, "m%04d", m);
+        snprintf(json, sizeof json, "{\"name\":\"党员%04d\",\"unit\":\"u%03d\"}", m,
+                 m / (MEMBERS / s_units) % s_units + 1);
+        s_ref(st, "member", key, json);
+    }
+    for (int u = 0; u < s_units; u++) {
+        snprintf(key, sizeof key, "u%03d", u + 1);
+        snprintf(json, sizeof json, "{\"name\":\"单位%03d\",\"secretary\":\"m%04d\","
+                 "\"secretary_since\":\"2024-01-01\"}", u + 1, u * (MEMBERS / s_units));
+        s_ref(st, "unit", key, json);
+        snprintf(key, sizeof key, "br%02d", u % 10 + 1);
+        snprintf(json, sizeof json, "{\"name\":\"品牌%02d\"}", u % 10 + 1);
+        s_ref(st, "brand", key, json);
+        snprintf(key, sizeof key, "t%03d", u + 1);
+        snprintf(json, sizeof json, "{\"name\":\"服务队%03d\",\"unit\":\"u%03d\",\"brand\":\"br%02d\"}",
+                 u + 1, u + 1, u % 10 + 1);
+        s_ref(st, "team", key, json);
+    }
+    for (int d = 0; d < 36; d++) {
+        snprintf(key, sizeof key, "d%02d", d + 1);
+        snprintf(json, sizeof json, "{\"title\":\"权责事项%02d\",\"kind\":\"%s\"}", d + 1,
+                 d % 3 ? "duty" : "assist");
+        s_ref(st, "duty_item", key, json);
+    }
+    central_store_commit(st);
+}
+
+static double s_ingest(const char *dir, gen_site_t *sites, int nsites, bool with_items,
+                       size_t *total)
+{
+    char err[600];
+    if (central_store_init(dir, err, sizeof err)) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(1);
+    }
+    central_store_t *st = central_store_open(dir, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(1);
+    }
+    s_reference(st, nsites);
+    central_site_t *cs = calloc((size_t) nsites, sizeof *cs);
+    for (int i = 0; i < nsites; i++) {
+        char comm[16];
+        central_store_site(st, sites[i].site_id, &cs[i]);
+        central_store_touch(st, cs[i].site_no, central_store_log_head(st), "bench", 5);
+        snprintf(comm, sizeof comm, "c%02d", i + 1);
+        central_store_site_community(st, cs[i].site_no, comm);
+        central_store_site(st, sites[i].site_id, &cs[i]);
+    }
+    if (!with_items)
+        central_store_bench_without_items(st);
+    sl_event_t *batch = malloc(1000 * sizeof *batch);
+    int64_t t0 = sl_now_ms();
+    size_t done = 0;
+    for (size_t off = 0;; off += 1000) {
+        bool any = false;
+        for (int i = 0; i < nsites; i++) {
+            if (off >= sites[i].n)
+                continue;
+            any = true;
+            size_t n = sites[i].n - off < 1000 ? sites[i].n - off : 1000;
+            for (size_t k = 0; k < n; k++) {
+                batch[k] = sites[i].evs[off + k].ev;
+                batch[k].type = sites[i].evs[off + k].type;
+            }
+            central_batch_result_t res;
+            if (central_store_begin(st)
+                || central_store_apply_batch(st, sites[i].site_id, &cs[i], batch, n, sl_now_ms(), &res)
+                || central_store_commit(st)) {
+                fprintf(stderr, "bench: site %s batch at %zu refused: %s\n", sites[i].site_id, off,
+                        res.text);
+                exit(1);
+            }
+            done += n;
+        }
+        if (!any)
+            break;
+    }
+    double secs = (double) (sl_now_ms() - t0) / 1000.0;
+    free(batch);
+    free(cs);
+    central_store_destroy(&st);
+    *total = done;
+    return secs;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench-report-ingest DIR N [SITES [UNITS]]\n");
+        return 64;
+    }
+    const char *dir = argv[1];
+    size_t n = (size_t) strtoull(argv[2], NULL, 10);
+    int nsites = argc > 3 ? atoi(argv[3]) : 60;
+    s_units = argc > 4 ? atoi(argv[4]) : 67;
+    if (nsites < 1 || nsites > 99 || s_units < 1 || s_units > 999 || n < (size_t) nsites * 200) {
+        fprintf(stderr, "bench-report-ingest: SITES 1..99, UNITS 1..999, N >= 200 per site\n");
+        return 64;
+    }
+    sl_log_set_level(SL_LOG_ERROR);
+    mkdir(dir, 0700);
+    gen_site_t *sites = calloc((size_t) nsites, sizeof *sites);
+    for (int i = 0; i < nsites; i++) {
+        snprintf(sites[i].site_id, sizeof sites[i].site_id, "bench.s%02d", i + 1);
+        s_generate(&sites[i], i, n / (size_t) nsites);
+    }
+    char path[600];
+    size_t total = 0;
+    snprintf(path, sizeof path, "%s/without", dir);
+    double without = s_ingest(path, sites, nsites, false, &total);
+    printf("ingest_without: records=%zu seconds=%.2f rate=%.0f/s\n", total, without, total / without);
+    fflush(stdout);
+    snprintf(path, sizeof path, "%s/with", dir);
+    double with = s_ingest(path, sites, nsites, true, &total);
+    printf("ingest_with: records=%zu seconds=%.2f rate=%.0f/s\n", total, with, total / with);
+    printf("ingest: records=%zu ingest_without_s=%.2f ingest_with_s=%.2f ratio=%.3f\n", total,
+           without, with, with / without);
+    for (int i = 0; i < nsites; i++) {
+        for (size_t k = 0; k < sites[i].n; k++)
+            free((void *) sites[i].evs[k].ev.payload);
+        free(sites[i].evs);
+    }
+    free(sites);
+    return 0;
+}

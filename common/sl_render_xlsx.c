@@ -1,0 +1,170 @@
+/* sl_render_xlsx.c: a report as an Excel workbook (see sl_render.h), written
+ * with libxlsxwriter: one sheet per table, named by its Chinese title; the
+ * headings in bold; integers and numbers as numbers, rates as numbers shown
+ * as percentages (an empty cell for a zero denominator, with "—"), dates as
+ * dates, booleans as 是/否, lists joined by "；". */
+#include "sl_render.h"
+#include "sl_text.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xlsxwriter.h>
+
+/* A sheet name Excel accepts: at most 31 characters, none of []:*?/\,
+ * unique in the workbook (" 2", " 3" … appended). */
+static void s_sheet_name(lxw_workbook *wb, const char *title, char *out, size_t cap)
+{
+    char base[200];
+    size_t o = 0, chars = 0;
+    for (const unsigned char *p = (const unsigned char *) title; *p && chars < 26 && o + 5 < sizeof base;) {
+        size_t n = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+        if (n == 1 && strchr("[]:*?/\\'", *p)) {
+            base[o++] = '_';
+            p++;
+        } else {
+            for (size_t i = 0; i < n && p[i]; i++)
+                base[o++] = (char) p[i];
+            p += n;
+        }
+        chars++;
+    }
+    base[o] = 0;
+    if (!o)
+        snprintf(base, sizeof base, "表");
+    snprintf(out, cap, "%s", base);
+    for (int k = 2; workbook_get_worksheet_by_name(wb, out) && k < 1000; k++)
+        snprintf(out, cap, "%s %d", base, k);
+}
+
+typedef struct {
+    lxw_format *head, *pct, *date, *total, *wrap;
+} formats_t;
+
+static void s_write(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, sl_rcol_t type,
+                    const char *cell, const formats_t *f, bool total)
+{
+    char buf[8192];
+    lxw_format *plain = total ? f->total : NULL;
+    switch (type) {
+    case SL_RC_INT: case SL_RC_NUM:
+        if (sl_render_is_number(cell))
+            worksheet_write_number(ws, row, col, strtod(cell, NULL), plain);
+        else
+            worksheet_write_string(ws, row, col, "—", plain);
+        return;
+    case SL_RC_RATE: {
+        int64_t n, d;
+        if (sl_report_rate(cell, &n, &d) && d)
+            worksheet_write_number(ws, row, col, (double) n / (double) d, f->pct);
+        else
+            worksheet_write_string(ws, row, col, "—", plain);
+        return;
+    }
+    case SL_RC_DATE: {
+        long ymd = 0;
+        int used = 0, y, m, d;
+        if (sscanf(cell, "%4d-%2d-%2d%n", &y, &m, &d, &used) == 3 && !cell[used]) {
+            lxw_datetime dt = { y, m, d, 0, 0, 0 };
+            ymd = 1;
+            worksheet_write_datetime(ws, row, col, &dt, f->date);
+        }
+        if (!ymd)
+            worksheet_write_string(ws, row, col, *cell ? cell : "—", plain);
+        return;
+    }
+    default:
+        sl_render_cell(type, cell, buf, sizeof buf);
+        if (type == SL_RC_TEXT)
+            snprintf(buf, sizeof buf, "%s", cell);
+        worksheet_write_string(ws, row, col, buf, plain);
+    }
+}
+
+int sl_render_xlsx(const sl_report_t *r, const char *path, char *err, size_t errlen)
+{
+    /* A path that cannot be written is said here, in our words (the library
+     * would print its own line on stderr at the end). */
+    FILE *probe = fopen(path, "wb");
+    if (!probe) {
+        snprintf(err, errlen, "不能创建文件 %s cannot create %s: %s", path, path, strerror(errno));
+        return -1;
+    }
+    fclose(probe);
+    lxw_workbook_options opts = { .constant_memory = LXW_FALSE, .tmpdir = NULL };
+    lxw_workbook *wb = workbook_new_opt(path, &opts);
+    if (!wb) {
+        snprintf(err, errlen, "不能创建文件 %s cannot create %s", path, path);
+        return -1;
+    }
+    formats_t f;
+    f.head = workbook_add_format(wb);
+    format_set_bold(f.head);
+    format_set_bg_color(f.head, 0xDDEBF7);
+    f.pct = workbook_add_format(wb);
+    format_set_num_format(f.pct, "0.0%");
+    f.date = workbook_add_format(wb);
+    format_set_num_format(f.date, "yyyy-mm-dd");
+    f.total = workbook_add_format(wb);
+    format_set_bold(f.total);
+    f.wrap = workbook_add_format(wb);
+    format_set_text_wrap(f.wrap);
+    workbook_set_properties(wb, &(lxw_doc_properties) { .title = r->title,
+                                                        .author = "shuanglian 双进双联" });
+    for (size_t i = 0; i < r->ntables; i++) {
+        const sl_rtable_t *t = r->tables[i];
+        char name[200], title[600];
+        snprintf(title, sizeof title, "%s%s%s", strcmp(t->group, "frozen") == 0 ? "冻结 "
+                 : strcmp(t->group, "live") == 0 ? "实时 " : "", "", t->title);
+        s_sheet_name(wb, title, name, sizeof name);
+        lxw_worksheet *ws = workbook_add_worksheet(wb, name);
+        if (!ws) {
+            snprintf(err, errlen, "不能添加工作表 %s cannot add sheet %s", name, name);
+            workbook_close(wb);
+            return -1;
+        }
+        bool fig = t->style == SL_RS_OBJECT, prose = t->flags & SL_RF_PROSE;
+        size_t ncols = fig ? 3 : prose ? 1 : t->ncols;
+        if (prose) {
+            worksheet_set_column(ws, 0, 0, 120, f.wrap);
+            worksheet_write_string(ws, 0, 0, t->title, f.head);
+            for (size_t row = 0; row < t->nrows; row++)
+                worksheet_write_string(ws, (lxw_row_t) row + 1, 0, sl_rtable_cell(t, row, 0),
+                                       f.wrap);
+            continue;
+        }
+        for (size_t c = 0; c < ncols; c++) {
+            const char *h = fig ? (c == 0 ? "指标 figure" : c == 1 ? "键 key" : "值 value")
+                                : t->cols[c].label;
+            worksheet_write_string(ws, 0, (lxw_col_t) c, h, f.head);
+            size_t w = sl_display_width(h) + 2;
+            for (size_t row = 0; row < t->nrows && row < 200; row++) {
+                size_t src = fig ? (c == 0 ? 1 : c == 1 ? 0 : 3) : c;
+                size_t cw = sl_display_width(sl_rtable_cell(t, row, src)) + 2;
+                if (cw > w)
+                    w = cw;
+            }
+            worksheet_set_column(ws, (lxw_col_t) c, (lxw_col_t) c, (double) (w > 60 ? 60 : w),
+                                 NULL);
+        }
+        worksheet_freeze_panes(ws, 1, 0);
+        for (size_t row = 0; row < t->nrows; row++) {
+            bool total = (long) row == t->total_row;
+            for (size_t c = 0; c < ncols; c++) {
+                size_t src = fig ? (c == 0 ? 1 : c == 1 ? 0 : 3) : c;
+                const char *cell = sl_rtable_cell(t, row, src);
+                if (total && c == 0 && !*cell
+                    && (ncols < 2 || strncmp(sl_rtable_cell(t, row, 1), "合计", 6) != 0))
+                    cell = "合计 total";
+                s_write(ws, (lxw_row_t) row + 1, (lxw_col_t) c,
+                        total && c == 0 ? SL_RC_TEXT : sl_render_type(t, row, src), cell, &f,
+                        total);
+            }
+        }
+    }
+    lxw_error e = workbook_close(wb);
+    if (e != LXW_NO_ERROR) {
+        snprintf(err, errlen, "不能写入 %s cannot write %s: %s", path, path, lxw_strerror(e));
+        return -1;
+    }
+    return 0;
+}
