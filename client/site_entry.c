@@ -27,6 +27,17 @@ const sl_rtype_t *site_entry_type(const char *name, char *err, size_t errlen)
     return rt;
 }
 
+/* Records the program writes itself (a command's result) are never typed:
+ * true after writing the refusal. */
+static bool s_internal(const sl_rtype_t *rt, char *err, size_t errlen)
+{
+    if (rt->internal)
+        snprintf(err, errlen, "%s（%s）由程序自动生成，不能手工录入 %s records are written by the "
+                 "program itself (results of the district's commands), not entered by hand",
+                 rt->label, rt->name, rt->name);
+    return rt->internal;
+}
+
 /* "#12" in a record-id field (add, or a CSV column) stands for the id of
  * this site's record 12: rewrites values[k] to point at the id text in
  * ids[k].  Other fields keep '#' as typed.  0, or -1 with a sentence. */
@@ -140,6 +151,8 @@ site_entry_rc_t site_entry_add(site_store_t *store, const sl_rtype_t *rt, size_t
                                site_entry_saved_t *saved, char *err, size_t errlen,
                                const char **field)
 {
+    if (s_internal(rt, err, errlen))
+        return SITE_ENTRY_INVALID;
     const char *vals[SL_MAX_FIELDS];
     for (size_t k = 0; k < n && k < SL_MAX_FIELDS; k++)
         vals[k] = values[k];
@@ -165,6 +178,9 @@ site_entry_rc_t site_entry_add(site_store_t *store, const sl_rtype_t *rt, size_t
 site_entry_rc_t site_entry_import(site_store_t *store, const sl_rtype_t *rt, FILE *in,
                                   long *rows, char *err, size_t errlen)
 {
+    *rows = 0;
+    if (s_internal(rt, err, errlen))
+        return SITE_ENTRY_INVALID;
     enum { CAP = 65536 };
     char *head_buf = malloc(CAP), *row_buf = malloc(CAP);
     char *heads[SL_MAX_FIELDS], *cells[SL_MAX_FIELDS];
