@@ -42,7 +42,7 @@ static bool s_tsv;              /* --tsv: machine-readable (format=raw, tab-sepa
 /* send and site set-server: every site, and the command's expiry. */
 #define SEND_OPTS(all, expires) \
     { "--all", NULL, "every enrolled site (each gets its own command)", NULL, &all }, \
-    { "--expires", "WHEN", "void if not delivered by then: 7d, 12h, 30m or YYYY-MM-DD " \
+    { "--expires", "WHEN", "void if not delivered by then: 7d, 12h, 30m, 90s or YYYY-MM-DD " \
       "(default 30 days)", &expires, NULL }
 
 #define TSV_OPT { "--tsv", NULL, "machine-readable output: tab-separated, English headings, " \
@@ -365,7 +365,7 @@ static int s_ref(int argc, char **argv)
     return rc;
 }
 
-/* --expires: 7d, 12h, 30m, or a date YYYY-MM-DD (its end, local time), as
+/* --expires: 7d, 12h, 30m, 90s, or a date YYYY-MM-DD (its end, local time), as
  * Unix ms.  0 after printing what is wrong. */
 static int64_t s_expires(const char *command, const char *text)
 {
@@ -373,9 +373,10 @@ static int64_t s_expires(const char *command, const char *text)
     long n = 0;
     int year, mon, day;
     char tail;
-    if (sscanf(text, "%ld%c%c", &n, &unit, &tail) == 2 && n > 0
-        && (unit == 'd' || unit == 'h' || unit == 'm'))
-        return sl_now_ms() + n * (unit == 'd' ? 86400000LL : unit == 'h' ? 3600000LL : 60000LL);
+    if (sscanf(text, "%ld%c%c", &n, &unit, &tail) == 2 && n > 0 && n < 100000
+        && (unit == 'd' || unit == 'h' || unit == 'm' || unit == 's'))
+        return sl_now_ms() + n * (unit == 'd' ? 86400000LL : unit == 'h' ? 3600000LL
+                                  : unit == 'm' ? 60000LL : 1000LL);
     if (sscanf(text, "%4d-%2d-%2d%c", &year, &mon, &day, &tail) == 3) {
         struct tm tm = { .tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day,
                          .tm_hour = 23, .tm_min = 59, .tm_sec = 59, .tm_isdst = -1 };
@@ -383,8 +384,8 @@ static int64_t s_expires(const char *command, const char *text)
         if (t != (time_t) -1 && tm.tm_mday == day)
             return (int64_t) t * 1000;
     }
-    fprintf(stderr, "%s: --expires \"%s\" 须为 7d、12h、30m 或 YYYY-MM-DD must be 7d, 12h, 30m or "
-            "YYYY-MM-DD\n", command, text);
+    fprintf(stderr, "%s: --expires \"%s\" 须为 7d、12h、30m、90s 或 YYYY-MM-DD must be 7d, 12h, "
+            "30m, 90s or YYYY-MM-DD\n", command, text);
     return 0;
 }
 

@@ -717,7 +717,6 @@ static int s_sync(int argc, char **argv)
            (unsigned long long) (r.acked_after > r.acked_before ? r.acked_after - r.acked_before : 0),
            (unsigned long long) r.restored, (unsigned long long) r.log_entries,
            (unsigned long long) r.cursor_after);
-    s_show_notices(store);
     site_store_destroy(&store);
     sl_log_set_file(NULL, 0);
     switch (result) {

@@ -158,6 +158,16 @@ static void s_restart(sync_t *s, const char *why)
 /* Fills the window with batches from the outbox. */
 static void s_pump(sync_t *s)
 {
+    /* The server log first: a command waiting there runs before this
+     * site's outbox goes up (and one already run is recognised before the
+     * server hears of its result, whatever the order of its delivery). */
+    if (s->phase == PHASE_STREAMING && !s->pull_inflight && s->cursor < s->log_head) {
+        sl_msg_t p = { .type = SL_LOG_PULL, .sess = s->sess, .cursor = s->cursor,
+                       .max = SL_MAX_LOG_ENTRIES };
+        sl_msg_encode(&p, &s->out);
+        if (s_send_out(s) == 0)
+            s->pull_inflight = true;
+    }
     while (s->phase == PHASE_STREAMING && s->ninflight < s->credit
            && s->next_send <= s->local_last) {
         uint64_t to = s->next_send + s->max_batch - 1;
@@ -176,13 +186,6 @@ static void s_pump(sync_t *s)
         s->inflight[s->ninflight++] = to;
         s->report->sent_events += to - s->next_send + 1;
         s->next_send = to + 1;
-    }
-    if (s->phase == PHASE_STREAMING && !s->pull_inflight && s->cursor < s->log_head) {
-        sl_msg_t p = { .type = SL_LOG_PULL, .sess = s->sess, .cursor = s->cursor,
-                       .max = SL_MAX_LOG_ENTRIES };
-        sl_msg_encode(&p, &s->out);
-        if (s_send_out(s) == 0)
-            s->pull_inflight = true;
     }
 }
 
