@@ -96,7 +96,8 @@ static int s_request(const char *command, const char *verb, size_t nargs,
     }
     sl_net_curve_t curve = { .server_public = cred.server_public, .keys = &cred.keys };
     zsock_t *mon = NULL;
-    zsock_t *sock = sl_net_client_socket(cred.server, &curve, ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+    zsock_t *sock = sl_net_client_socket(cred.server, &curve, ZMQ_EVENT_CONNECTED
+                                         | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
                                          | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
                                          | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
                                          | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, &mon,
@@ -131,8 +132,8 @@ static int s_request(const char *command, const char *verb, size_t nargs,
     while (zclock_mono() < deadline && !why) {
         int value = 0, ev;
         while (mon && (ev = sl_net_monitor_event(mon, &value)) != 0) {
-            if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
-                up = true;
+            if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED || ev == ZMQ_EVENT_CONNECTED)
+                up = true;      /* the server's machine answered: wait for its answer */
             else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && (refused = value != SL_ZAP_BUSY, 1))
                 why = value == SL_ZAP_BUSY ? "服务器繁忙，请稍后再试 the server is busy: try again later"
                       : "服务器不认识这个管理员凭据（已吊销，或不是这台服务器的） the server refused this "

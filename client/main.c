@@ -532,12 +532,16 @@ static void s_summary(site_store_t *store, char *out, size_t cap)
         snprintf(out, cap, "还没有同步过：请运行 shuanglian-site sync（%llu 条记录在本机） never synced: "
                  "run shuanglian-site sync (%llu records here)", (unsigned long long) last,
                  (unsigned long long) last);
-    else if (atoi(code) == 2)
+    else if (atoi(code) == 2 && pending)
         snprintf(out, cap, "连不上服务器（上次尝试 %s）：请检查网络，或联系区管理员；%llu 条记录已安全保存在本机，"
                  "连上后自动上传 cannot reach the server (last try %s): check the network or call "
                  "the district administrator; %llu records are safe here and go up once "
                  "connected", when, (unsigned long long) pending, when,
                  (unsigned long long) pending);
+    else if (atoi(code) == 2)
+        snprintf(out, cap, "连不上服务器（上次尝试 %s）：请检查网络，或联系区管理员；录入不受影响 cannot reach "
+                 "the server (last try %s): check the network or call the district "
+                 "administrator; entry works as usual", when, when);
     else if (atoi(code) != 0)
         snprintf(out, cap, "上次同步没有完成（%s）：请再运行 shuanglian-site sync，仍不行请联系区管理员 the "
                  "last sync did not finish (%.200s): run shuanglian-site sync again, and call the "

@@ -63,6 +63,8 @@ typedef struct {
     bool pull_inflight, fetch_inflight;
     bool done;
     bool ever_up;               /* a connection was made at least once */
+    bool busy_seen;             /* the server answered "busy" (ZAP 300): it is there */
+    bool reached;               /* a TCP connection was made at least once */
     site_commands_t cmds;       /* the district's commands run by this sync */
     uint64_t resend_from;       /* a `resend` command: send again from here (0: none) */
     int64_t tm_sent_ms;         /* the last PING that carried telemetry */
@@ -519,10 +521,17 @@ static void s_on_monitor(sync_t *s)
         int value = 0, id = sl_net_monitor_event(s->mon, &value);
         if (id == 0)
             return;
+        if (id == ZMQ_EVENT_CONNECTED) {
+            /* The server's machine answered (TCP): a slow handshake on a
+             * busy server is not "unreachable". */
+            s->reached = true;
+            continue;
+        }
         if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
             || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
             s->handshake_failed_ms = s_mono();
         if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && value == SL_ZAP_BUSY) {
+            s->busy_seen = true;    /* it is there: worth the whole timeout */
             snprintf(s->refused_why, sizeof s->refused_why, "the server is busy (too many "
                      "connections at once); this site tries again by itself");
         } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
@@ -639,7 +648,8 @@ static int s_connect(sync_t *s, char *err, size_t errlen)
                              .keys = s->enrolling ? &s->enroll : &s->keys };
     s->link_up = false;
     s->sock = sl_net_client_socket(s->endpoint, s->secure ? &curve : NULL,
-                                   ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                                   ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED
+                                   | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
                                    | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
                                    | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
                                    | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, &s->mon,
@@ -820,7 +830,7 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
         } else if (s_level(&s)) {
             s_finish(&s, SITE_SYNC_OK, "level with the server");
             break;
-        } else if (s.mon && !s.ever_up
+        } else if (s.mon && !s.reached && !s.ever_up && !s.busy_seen
                    && now - started > (opts->connect_wait_ms > 0 ? opts->connect_wait_ms
                                                                  : CONNECT_WAIT_MS)
                    && now - started < opts->connect_timeout_ms) {

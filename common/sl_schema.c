@@ -242,7 +242,7 @@ static const sl_field_t s_void[] = {
  * district exactly once like any record. */
 static const sl_field_t s_command_result[] = {
     TEXT("command", "命令编号", true, 64),
-    INT("number", "命令序号", false, 1, INT64_MAX),
+    INT("number", "命令序号", false, 1, INT64_MAX - 1),
     TEXT("verb", "命令", true, 64),
     ENUM("outcome", "结果", true, "done|failed", "已完成|失败"),
     TEXT("output", "输出", false, SL_COMMAND_OUTPUT_CHARS),

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(gcc g++ make cmake pkg-config git ca-certificates
       libzmq3-dev libczmq-dev libmsgpack-dev libsodium-dev libsqlite3-dev sqlite3
-      valgrind procps clang libclang-rt-14-dev strace python3)
+      valgrind procps clang libclang-rt-14-dev strace python3 faketime)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

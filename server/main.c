@@ -774,8 +774,8 @@ static int s_show_change(void *ctx, const server_key_change_t *c)
 static int s_show_reapplied(void *ctx, const server_key_change_t *c)
 {
     (void) ctx;
-    printf("  已重新吊销 revoked again: %s key %.8s… (%s), revoked %s\n", c->role, c->key, c->who,
-           c->by[0] ? c->by : "");
+    printf("  已重新吊销 revoked again: %s key %.8s… (%s)%s%s\n", c->role, c->key, c->who,
+           c->by[0] ? ", revoked by " : "", c->by);
     return 0;
 }
 
