@@ -1041,7 +1041,9 @@ static int s_set_endpoint(int argc, char **argv)
         return SL_EXIT_FAIL;
     central_store_meta_get(store, "public_endpoint", before, sizeof before);
     rc = central_store_meta_set(store, "public_endpoint", pos[0]) ? SL_EXIT_FAIL : 0;
-    s_audit_local(store, "set-endpoint", pos[0], rc, rc ? "failed" : before);
+    char was[300];
+    snprintf(was, sizeof was, "was %s", before[0] ? before : "-");
+    s_audit_local(store, "set-endpoint", pos[0], rc, rc ? "failed" : was);
     central_store_destroy(&store);
     if (rc) {
         fprintf(stderr, PROG " set-endpoint: cannot write the central store\n");
