@@ -13,8 +13,10 @@
  * made by `shuanglian-server init` or `shuanglian-server admin add`.  The
  * server checks the admin key on every request. */
 #include "sl_cli.h"
+#include "sl_commands.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
+#include "sl_json.h"
 #include "sl_keys.h"
 #include "sl_log.h"
 #include "sl_msg.h"
@@ -41,6 +43,46 @@ static const char *s_timeout = "10";
 static int (*s_reply_hook)(const char *command, const sl_msg_t *rep);
 
 /* Sends one ADMIN request and prints the REPLY.  Returns an exit code. */
+static bool s_tsv;              /* --tsv: machine-readable (format=raw, tab-separated) */
+
+/* send and site set-server: every site, and the command's expiry. */
+#define SEND_OPTS(all, expires) \
+    { "--all", NULL, "every enrolled site (each gets its own command)", NULL, &all }, \
+    { "--expires", "WHEN", "void if not delivered by then: 7d, 12h, 30m, 90s or YYYY-MM-DD " \
+      "(default 30 days)", &expires, NULL }
+
+#define TSV_OPT { "--tsv", NULL, "machine-readable output: tab-separated, English headings, " \
+                  "raw values (ms, bytes)", NULL, &s_tsv }
+
+/* The cells of a REPLY, tab-separated, a row a line (tabs and line breaks
+ * inside a cell become spaces). */
+static void s_print_tsv(const sl_msg_t *rep)
+{
+    for (size_t i = 0; i < rep->ncells; i++) {
+        for (size_t k = 0; k < rep->cells[i].len; k++) {
+            char ch = rep->cells[i].ptr[k];
+            putchar(ch == '\t' || ch == '\n' || ch == '\r' ? ' ' : ch);
+        }
+        putchar((i + 1) % rep->columns ? '\t' : '\n');
+    }
+}
+
+static void s_print_table(const sl_msg_t *rep)
+{
+    char **cells = calloc(rep->ncells, sizeof *cells);
+    bool ok = cells != NULL;
+    for (size_t i = 0; ok && i < rep->ncells; i++)
+        ok = (cells[i] = strndup(rep->cells[i].ptr, rep->cells[i].len)) != NULL;
+    if (ok)
+        sl_table_print_cells(rep->columns, (const char *const *) cells, rep->ncells, stdout);
+    for (size_t i = 0; cells && i < rep->ncells; i++)
+        free(cells[i]);
+    free(cells);
+}
+
+/* Sends one ADMIN request and prints the REPLY.  Returns an exit code.
+ * No connection within 2 s is reported at once (the server is down or
+ * the address wrong), as is a handshake the server refuses. */
 static int s_request(const char *command, const char *verb, size_t nargs,
                      const char *const *keys, const char *const *values, const size_t *lens,
                      bool quiet_rows)
@@ -59,31 +101,58 @@ static int s_request(const char *command, const char *verb, size_t nargs,
         return SL_EXIT_FAIL;
     }
     sl_net_curve_t curve = { .server_public = cred.server_public, .keys = &cred.keys };
-    zsock_t *sock = sl_net_client_socket(cred.server, &curve, 0, NULL, err, sizeof err);
+    zsock_t *mon = NULL;
+    zsock_t *sock = sl_net_client_socket(cred.server, &curve, ZMQ_EVENT_CONNECTED
+                                         | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                                         | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                                         | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                         | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, &mon,
+                                         err, sizeof err);
     memset(&cred.keys, 0, sizeof cred.keys);
     if (!sock) {
         fprintf(stderr, "%s: %s\n", command, err);
         return SL_EXIT_FAIL;
     }
     sl_arg_t args[SL_MAX_ARGS];
-    for (size_t i = 0; i < nargs; i++) {
-        args[i].key = keys[i];
-        args[i].key_len = strlen(keys[i]);
-        args[i].value = values[i];
-        args[i].value_len = lens ? lens[i] : strlen(values[i]);
+    size_t n = 0;
+    for (size_t i = 0; i < nargs && n < SL_MAX_ARGS; i++, n++) {
+        args[n].key = keys[i];
+        args[n].key_len = strlen(keys[i]);
+        args[n].value = values[i];
+        args[n].value_len = lens ? lens[i] : strlen(values[i]);
     }
+    if (s_tsv && n < SL_MAX_ARGS)
+        args[n++] = (sl_arg_t) { "format", 6, "raw", 3 };
     uint64_t sess = (uint64_t) sl_now_ms();
     sl_msg_t req = { .type = SL_ADMIN, .sess = sess, .verb = verb, .verb_len = strlen(verb),
-                     .args = args, .nargs = nargs };
+                     .args = args, .nargs = n };
     msgpack_sbuffer out;
     msgpack_sbuffer_init(&out);
     sl_msg_encode(&req, &out);
     int rc = SL_EXIT_UNREACHABLE;
-    int64_t deadline = sl_now_ms() + secs * 1000;
-    bool sent = false;
+    int64_t start = zclock_mono(), deadline = start + secs * 1000;
+    bool sent = false, up = false, refused = false;
+    const char *why = NULL;
     sl_msg_t rep;
     memset(&rep, 0, sizeof rep);
-    while (sl_now_ms() < deadline) {
+    while (zclock_mono() < deadline && !why) {
+        int value = 0, ev;
+        while (mon && (ev = sl_net_monitor_event(mon, &value)) != 0) {
+            if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED || ev == ZMQ_EVENT_CONNECTED)
+                up = true;      /* the server's machine answered: wait for its answer */
+            else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && (refused = value != SL_ZAP_BUSY, 1))
+                why = value == SL_ZAP_BUSY ? "服务器繁忙，请稍后再试 the server is busy: try again later"
+                      : "服务器不认识这个管理员凭据（已吊销，或不是这台服务器的） the server refused this "
+                        "administrator credential (unknown to it)";
+            else
+                why = "加密握手失败：凭据里的服务器公钥不对 the secure handshake failed: the server "
+                      "key in the credential is wrong";
+        }
+        if (!up && !why && zclock_mono() - start > 2000 && secs > 2)
+            why = "2 秒内连不上：服务器没有运行、地址不对，或网络不通 no connection within 2 s: the "
+                  "server is not running, the address is wrong, or the network is out";
+        if (why)
+            break;
         if (!sent)
             sent = sl_net_send(sock, NULL, 0, out.data, out.size) == 0;
         zmq_pollitem_t item = { zsock_resolve(sock), 0, ZMQ_POLLIN, 0 };
@@ -106,23 +175,17 @@ static int s_request(const char *command, const char *verb, size_t nargs,
         } else if (rep.type == SL_ERROR) {
             fprintf(stderr, "%s: refused by the server: %s (%u): %.*s\n", command,
                     sl_error_name((int) rep.code), rep.code, (int) rep.text_len, rep.text);
-            rc = SL_EXIT_REFUSED;
+            rc = rep.code == SL_E_INTERNAL ? SL_EXIT_FAIL : SL_EXIT_REFUSED;
         } else if (rep.type == SL_REPLY && s_reply_hook) {
             rc = s_reply_hook(command, &rep);
         } else if (rep.type == SL_REPLY) {
             if (rep.text_len)
-                printf("%.*s\n", (int) rep.text_len, rep.text);
+                fprintf(s_tsv ? stderr : stdout, "%.*s\n", (int) rep.text_len, rep.text);
             if (rep.columns && rep.ncells >= rep.columns && !quiet_rows) {
-                char **cells = calloc(rep.ncells, sizeof *cells);
-                bool ok = cells != NULL;
-                for (size_t i = 0; ok && i < rep.ncells; i++)
-                    ok = (cells[i] = strndup(rep.cells[i].ptr, rep.cells[i].len)) != NULL;
-                if (ok)
-                    sl_table_print_cells(rep.columns, (const char *const *) cells, rep.ncells,
-                                         stdout);
-                for (size_t i = 0; cells && i < rep.ncells; i++)
-                    free(cells[i]);
-                free(cells);
+                if (s_tsv)
+                    s_print_tsv(&rep);
+                else
+                    s_print_table(&rep);
             }
             rc = 0;
         } else {
@@ -134,24 +197,32 @@ static int s_request(const char *command, const char *verb, size_t nargs,
         sl_msg_reset(&rep);
         break;
     }
-    if (rc == SL_EXIT_UNREACHABLE)
+    if (why) {
+        fprintf(stderr, "%s: 无法连接服务器 cannot reach the server %s: %s\n", command,
+                cred.server, why);
+        rc = refused ? SL_EXIT_REFUSED : SL_EXIT_UNREACHABLE;
+    }
+    else if (rc == SL_EXIT_UNREACHABLE)
         fprintf(stderr, "%s: no answer from %s within %ld s (server down, wrong server key in "
                 "%s, or this administrator key is unknown to the server)\n",
                 command, cred.server, secs, s_cred_path);
     msgpack_sbuffer_destroy(&out);
-    zsock_destroy(&sock);
+    sl_net_client_close(&sock, &mon);
     return rc;
 }
 
 static int s_site_enroll(int argc, char **argv)
 {
     const char *site = NULL, *community = NULL, *days = "7", *out = NULL;
+    bool again = false;
     sl_opt_t opts[] = {
         CRED_OPTS,
         { "--site", "ID", "the new site's id (e.g. qu01.gongyuan)", &site, NULL },
         { "--community", "NAME", "its community (社区), e.g. 公园社区", &community, NULL },
         { "--days", "N", "the bundle expires after N days (default 7)", &days, NULL },
         { "--out", "FILE", "where to write the bundle (default ID.bundle)", &out, NULL },
+        { "--again", NULL, "a new bundle for a site already enrolled (a lost machine, a fork); "
+          "without it an id in use is refused as a likely typo", NULL, &again },
     };
     char *pos[1];
     size_t npos;
@@ -178,9 +249,9 @@ static int s_site_enroll(int argc, char **argv)
     b.expires_ms = sl_now_ms() + ndays * 86400000LL;
     char expires[32];
     snprintf(expires, sizeof expires, "%lld", (long long) b.expires_ms);
-    const char *keys[] = { "site", "community", "enroll_key", "expires_ms" };
-    const char *values[] = { site, community, b.enroll.public_z85, expires };
-    rc = s_request(PROG " site enroll", "site.enroll", 4, keys, values, NULL, false);
+    const char *keys[] = { "site", "community", "enroll_key", "expires_ms", "again" };
+    const char *values[] = { site, community, b.enroll.public_z85, expires, "yes" };
+    rc = s_request(PROG " site enroll", "site.enroll", again ? 5 : 4, keys, values, NULL, false);
     if (rc)
         return rc;
     sl_admin_cred_t cred;
@@ -209,14 +280,44 @@ static int s_site_enroll(int argc, char **argv)
     return 0;
 }
 
+static int s_send_command(const char *command, const char *target, bool all,
+                          const sl_command_t *c, char **words, size_t nwords,
+                          const char *expires);
+
+/* site set-server SITE|--all tcp://HOST:PORT: the command set_server. */
+static int s_site_set_server(int argc, char **argv)
+{
+    bool all = false;
+    const char *expires = NULL;
+    sl_opt_t opts[] = { CRED_OPTS, SEND_OPTS(all, expires) };
+    char *pos[2];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " site set-server", "SITE|--all tcp://HOST:PORT",
+                          "Tells a site (or every site) to connect to another address from "
+                          "now on: the command set_server, carried out at the site's next "
+                          "connection to the current address.  The site keeps the old "
+                          "address (shuanglian-site set-server --previous goes back to it).",
+                          opts, sizeof opts / sizeof opts[0], pos, 2, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (npos != (all ? 1u : 2u)) {
+        fprintf(stderr, PROG " site set-server: give SITE (or --all) and the new address\n");
+        return SL_EXIT_USAGE;
+    }
+    return s_send_command(PROG " site set-server", all ? NULL : pos[0], all,
+                          sl_command_find("set_server"), pos + npos - 1, 1, expires);
+}
+
 static int s_site(int argc, char **argv)
 {
     if (argc >= 1 && strcmp(argv[0], "enroll") == 0)
         return s_site_enroll(argc - 1, argv + 1);
+    if (argc >= 1 && strcmp(argv[0], "set-server") == 0)
+        return s_site_set_server(argc - 1, argv + 1);
     bool revoke = argc >= 1 && strcmp(argv[0], "revoke") == 0;
     bool list = argc >= 1 && strcmp(argv[0], "list") == 0;
     if (revoke || list) {
-        sl_opt_t opts[] = { CRED_OPTS };
+        sl_opt_t opts[] = { CRED_OPTS, TSV_OPT };
         char *pos[1];
         size_t npos;
         int rc = sl_cli_parse(argc - 1, argv + 1, revoke ? PROG " site revoke" : PROG " site list",
@@ -225,7 +326,7 @@ static int s_site(int argc, char **argv)
                                        "refused on its next message, new connections are refused, "
                                        "and an unused bundle for it stops working."
                                      : "Lists sites, their keys and when they were last seen.",
-                              opts, 2, pos, revoke ? 1 : 0, &npos);
+                              opts, 3, pos, revoke ? 1 : 0, &npos);
         if (rc)
             return rc > 0 ? 0 : SL_EXIT_USAGE;
         if (revoke && npos != 1) {
@@ -240,10 +341,12 @@ static int s_site(int argc, char **argv)
     }
     bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
     fprintf(help ? stdout : stderr,
-            "usage: " PROG " site enroll|revoke|list …\n\n"
+            "usage: " PROG " site enroll|revoke|list|set-server …\n\n"
             "  enroll --site ID --community NAME   register a site, write its bundle\n"
             "  revoke SITE                         refuse every key of SITE, at once\n"
-            "  list                                sites, key states, last seen\n");
+            "  list                                sites, key states, last seen\n"
+            "  set-server SITE|--all ENDPOINT      tell a site to use another server address\n"
+            "(how each site is doing: " PROG " sites)\n");
     return help ? 0 : SL_EXIT_USAGE;
 }
 
@@ -304,6 +407,294 @@ static int s_report(int argc, char **argv)
                      s_report_req.values, NULL, false);
 }
 
+/* --expires: 7d, 12h, 30m, 90s, or a date YYYY-MM-DD (its end, local time), as
+ * Unix ms.  0 after printing what is wrong. */
+static int64_t s_expires(const char *command, const char *text)
+{
+    char unit = 0;
+    long n = 0;
+    int year, mon, day;
+    char tail;
+    if (sscanf(text, "%ld%c%c", &n, &unit, &tail) == 2 && n > 0 && n < 100000
+        && (unit == 'd' || unit == 'h' || unit == 'm' || unit == 's'))
+        return sl_now_ms() + n * (unit == 'd' ? 86400000LL : unit == 'h' ? 3600000LL
+                                  : unit == 'm' ? 60000LL : 1000LL);
+    if (sscanf(text, "%4d-%2d-%2d%c", &year, &mon, &day, &tail) == 3) {
+        struct tm tm = { .tm_year = year - 1900, .tm_mon = mon - 1, .tm_mday = day,
+                         .tm_hour = 23, .tm_min = 59, .tm_sec = 59, .tm_isdst = -1 };
+        time_t t = mktime(&tm);
+        if (t != (time_t) -1 && tm.tm_mday == day)
+            return (int64_t) t * 1000;
+    }
+    fprintf(stderr, "%s: --expires \"%s\" 须为 7d、12h、30m、90s 或 YYYY-MM-DD must be 7d, 12h, "
+            "30m, 90s or YYYY-MM-DD\n", command, text);
+    return 0;
+}
+
+/* ADMIN command.send: the command's words become its arguments in table
+ * order; the last text argument takes the remaining words (a notice). */
+static int s_send_command(const char *command, const char *target, bool all,
+                          const sl_command_t *c, char **words, size_t nwords,
+                          const char *expires)
+{
+    char names[600], exp_text[32] = "";
+    if (!c) {
+        sl_command_names(names, sizeof names);
+        fprintf(stderr, "%s: 未知的命令 unknown command; 命令有 commands are: %s\n", command, names);
+        return SL_EXIT_USAGE;
+    }
+    if (nwords > c->nargs && !(c->nargs && c->args[c->nargs - 1].type == SL_CA_TEXT)) {
+        fprintf(stderr, "%s: %s 最多 %zu 个参数 takes at most %zu argument(s)\n", command, c->name,
+                c->nargs, c->nargs);
+        return SL_EXIT_USAGE;
+    }
+    sl_json_writer_t w;
+    sl_json_begin(&w);
+    for (size_t k = 0; k < c->nargs && k < nwords; k++) {
+        if (k + 1 == c->nargs && nwords > c->nargs) {
+            /* The rest of the words, joined by spaces. */
+            size_t len = 0;
+            for (size_t i = k; i < nwords; i++)
+                len += strlen(words[i]) + 1;
+            char *joined = malloc(len + 1);
+            if (!joined) {
+                free(sl_json_end(&w, NULL));
+                return SL_EXIT_FAIL;
+            }
+            joined[0] = 0;
+            for (size_t i = k; i < nwords; i++) {
+                strcat(joined, words[i]);
+                if (i + 1 < nwords)
+                    strcat(joined, " ");
+            }
+            sl_json_add_str(&w, c->args[k].name, joined, strlen(joined));
+            free(joined);
+        } else {
+            sl_json_add_str(&w, c->args[k].name, words[k], strlen(words[k]));
+        }
+    }
+    char *json = sl_json_end(&w, NULL);
+    if (!json)
+        return SL_EXIT_FAIL;
+    if (expires) {
+        int64_t ms = s_expires(command, expires);
+        if (!ms) {
+            free(json);
+            return SL_EXIT_USAGE;
+        }
+        snprintf(exp_text, sizeof exp_text, "%lld", (long long) ms);
+    }
+    const char *keys[4], *values[4];
+    size_t n = 0;
+    keys[n] = all ? "all" : "site";
+    values[n++] = all ? "yes" : target;
+    keys[n] = "command";
+    values[n++] = c->name;
+    keys[n] = "args";
+    values[n++] = json;
+    if (exp_text[0]) {
+        keys[n] = "expires_ms";
+        values[n++] = exp_text;
+    }
+    int rc = s_request(command, "command.send", n, keys, values, NULL, false);
+    free(json);
+    return rc;
+}
+
+static int s_send(int argc, char **argv)
+{
+    bool all = false;
+    const char *expires = NULL;
+    sl_opt_t opts[] = { CRED_OPTS, SEND_OPTS(all, expires) };
+    static char summary[3000];
+    size_t used = (size_t) snprintf(summary, sizeof summary,
+        "Sends a command to a site (or to every site with --all).  The server keeps it and "
+        "delivers it when the site next connects; the site runs it once and its result comes "
+        "back as a record (see " PROG " commands).  Commands:\n");
+    for (size_t i = 0; i < sl_command_count() && used < sizeof summary; i++) {
+        const sl_command_t *c = sl_command_at(i);
+        char args[200] = "";
+        size_t a = 0;
+        for (size_t k = 0; k < c->nargs && a < sizeof args; k++)
+            a += (size_t) snprintf(args + a, sizeof args - a, " %s%s%s", c->args[k].required
+                                   ? "" : "[", c->args[k].name, c->args[k].required ? "" : "]");
+        used += (size_t) snprintf(summary + used, sizeof summary - used, "  %-11s %-12s %s\n"
+                                  "              %s\n", c->name, args, c->label, c->summary);
+    }
+    char *pos[2 + 64];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " send", "SITE|--all COMMAND [ARGS…] [--expires WHEN]",
+                          summary, opts, sizeof opts / sizeof opts[0], pos,
+                          sizeof pos / sizeof pos[0], &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    size_t first = all ? 0 : 1;
+    if (npos < first + 1) {
+        fprintf(stderr, PROG " send: give SITE (or --all) and COMMAND (see " PROG " send --help)\n");
+        return SL_EXIT_USAGE;
+    }
+    const char *name = pos[first];
+    return s_send_command(PROG " send", all ? NULL : pos[0], all, sl_command_find(name),
+                          pos + first + 1, npos - first - 1, expires);
+}
+
+/* A verb whose request is only options: sites, stats, incidents, audit … */
+static int s_list_verb(int argc, char **argv, const char *command, const char *verb,
+                       const char *summary, const sl_opt_t *extra, size_t nextra,
+                       const char *const *arg_keys, const char **arg_values, size_t nargs)
+{
+    sl_opt_t opts[8] = { CRED_OPTS, TSV_OPT };
+    size_t nopts = 3;
+    for (size_t i = 0; i < nextra && nopts < 8; i++)
+        opts[nopts++] = extra[i];
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, command, "[options]", summary, opts, nopts, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    const char *keys[8] = { 0 }, *values[8] = { 0 };
+    size_t n = 0;
+    for (size_t i = 0; i < nargs && n < 8; i++)
+        if (arg_values[i]) {
+            keys[n] = arg_keys[i];
+            values[n++] = arg_values[i];
+        }
+    return s_request(command, verb, n, keys, values, NULL, false);
+}
+
+static int s_sites(int argc, char **argv)
+{
+    return s_list_verb(argc, argv, PROG " sites", "site.health",
+                       "Every enrolled site, synced or not, and how it is doing: connected now, "
+                       "last seen, the last record received, its backlog (records it holds "
+                       "that the server has not), the age of its oldest unsent record, its "
+                       "clock's offset from the server's, its version, bundle, free disk, last "
+                       "error, and 沉默 silent when it has not connected for longer than the "
+                       "setting site_silent_hours (default 72; ref put setting "
+                       "site_silent_hours value=N).", NULL, 0, NULL, NULL, 0);
+}
+
+static int s_commands(int argc, char **argv)
+{
+    const char *site = NULL, *id = NULL, *limit = NULL;
+    sl_opt_t opts[] = { CRED_OPTS, TSV_OPT,
+                        { "--site", "SITE", "only this site's commands", &site, NULL },
+                        { "--id", "N", "one command, with its whole result", &id, NULL },
+                        { "--limit", "N", "the newest N (default 100)", &limit, NULL } };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " commands", "[--site SITE] [--id N] [--tsv]",
+                          "Commands sent to sites, newest first: their number, site, command, "
+                          "state (排队 queued, 已送达 delivered, 已完成 done, 失败 failed, 已过期 "
+                          "expired, 已取消 cancelled), when sent, by whom, expiry, delivery, "
+                          "completion, and the start of the site's result (--id N shows it "
+                          "whole).", opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    const char *names[] = { "site", "id", "limit" }, *given[] = { site, id, limit };
+    const char *keys[3] = { 0 }, *values[3] = { 0 };
+    size_t n = 0;
+    for (size_t i = 0; i < 3; i++)
+        if (given[i]) {
+            keys[n] = names[i];
+            values[n++] = given[i];
+        }
+    return s_request(PROG " commands", "command.list", n, keys, values, NULL, false);
+}
+
+static int s_cancel(int argc, char **argv)
+{
+    sl_opt_t opts[] = { CRED_OPTS };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " cancel", "ID",
+                          "Cancels a command that is still queued (not yet delivered to its "
+                          "site): the site will never run it.", opts, 2, pos, 1, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (npos != 1) {
+        fprintf(stderr, PROG " cancel: give the command's number (see " PROG " commands)\n");
+        return SL_EXIT_USAGE;
+    }
+    const char *keys[] = { "id" }, *values[] = { pos[0] };
+    return s_request(PROG " cancel", "command.cancel", 1, keys, values, NULL, false);
+}
+
+static int s_audit(int argc, char **argv)
+{
+    const char *who = NULL, *limit = NULL;
+    sl_opt_t opts[] = { CRED_OPTS, TSV_OPT,
+                        { "--who", "NAME", "only this administrator's actions", &who, NULL },
+                        { "--limit", "N", "the newest N (default 100)", &limit, NULL } };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " audit", "[--who NAME] [--limit N] [--tsv]",
+                          "Every administrative action, newest first: when, who, what (the "
+                          "verb and its arguments), and whether it was done or refused.  "
+                          "Actions on the server machine are there too.", opts,
+                          sizeof opts / sizeof opts[0], pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    const char *keys[2], *values[2];
+    size_t n = 0;
+    if (who) {
+        keys[n] = "who";
+        values[n++] = who;
+    }
+    if (limit) {
+        keys[n] = "limit";
+        values[n++] = limit;
+    }
+    return s_request(PROG " audit", "audit.list", n, keys, values, NULL, false);
+}
+
+static int s_admin(int argc, char **argv)
+{
+    bool list = argc >= 1 && strcmp(argv[0], "list") == 0;
+    bool revoke = argc >= 1 && strcmp(argv[0], "revoke") == 0;
+    if (!list && !revoke) {
+        bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
+        fprintf(help ? stdout : stderr,
+                "usage: " PROG " admin list|revoke …\n\n"
+                "  list          administrator credentials: name, status, key, dates\n"
+                "  revoke NAME   revoke an administrator's credentials at once (NAME, or the\n"
+                "                first 8 characters of its key); never the last active one\n"
+                "(new credentials are made on the server: shuanglian-server admin add NAME)\n");
+        return help ? 0 : SL_EXIT_USAGE;
+    }
+    sl_opt_t opts[] = { CRED_OPTS, TSV_OPT };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc - 1, argv + 1, list ? PROG " admin list" : PROG " admin revoke",
+                          list ? "[--tsv]" : "NAME", list ? "Lists administrator credentials."
+                          : "Revokes the administrator credentials named NAME, at once.",
+                          opts, 3, pos, list ? 0 : 1, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (revoke && npos != 1) {
+        fprintf(stderr, PROG " admin revoke: NAME is required\n");
+        return SL_EXIT_USAGE;
+    }
+    const char *keys[] = { "name" }, *values[] = { revoke ? pos[0] : "" };
+    return s_request(list ? PROG " admin list" : PROG " admin revoke",
+                     list ? "admin.list" : "admin.revoke", revoke ? 1 : 0, keys, values, NULL,
+                     false);
+}
+
+static int s_stats(int argc, char **argv)
+{
+    return s_list_verb(argc, argv, PROG " stats", "stats",
+                       "Records held by the server, per site (every enrolled site, synced or "
+                       "not) and per record type, with the total.", NULL, 0, NULL, NULL, 0);
+}
+
+static int s_incidents(int argc, char **argv)
+{
+    return s_list_verb(argc, argv, PROG " incidents", "incidents.list",
+                       "Refusals that need an operator: forks, broken chains, invalid records, "
+                       "keys speaking for another site.", NULL, 0, NULL, NULL, 0);
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
@@ -311,8 +702,16 @@ static void s_usage(FILE *out)
         "The district administrator's tool for shuanglian (双进双联): talks to the\n"
         "running server over an encrypted, authenticated connection.\n\n"
         "verbs:\n"
-        "  site      enroll a site (write its bundle), revoke a site, list sites\n"
+        "  sites     every site and how it is doing (silent, backlog, clock, version …)\n"
+        "  site      enroll a site (write its bundle), revoke, list, set-server\n"
         "  ref       reference data for sites: put, del, list, import\n"
+        "  send      send a command to a site (or --all); it runs at its next connection\n"
+        "  commands  commands sent and their results\n"
+        "  cancel    cancel a command still queued\n"
+        "  audit     who did what, when, with what result\n"
+        "  admin     list or revoke administrator credentials\n"
+        "  stats     records per site and type\n"
+        "  incidents refusals that need an operator\n"
         "  report    district figures and reports (dispatch, five, loop, points …)\n\n"
         "Every verb takes --cred FILE (default $SHUANGLIAN_ADMIN_CRED or ./admin.cred).\n"
         "Run '" PROG " VERB --help' for a verb's options.\n");
@@ -321,7 +720,11 @@ static void s_usage(FILE *out)
 int main(int argc, char **argv)
 {
     zsys_handler_set(NULL);
-    static const sl_verb_t verbs[] = { { "site", s_site }, { "ref", s_ref },
-                                       { "report", s_report } };
+    static const sl_verb_t verbs[] = {
+        { "site", s_site }, { "ref", s_ref }, { "sites", s_sites }, { "send", s_send },
+        { "commands", s_commands }, { "cancel", s_cancel }, { "audit", s_audit },
+        { "admin", s_admin }, { "stats", s_stats }, { "incidents", s_incidents },
+        { "report", s_report },
+    };
     return sl_cli_main(argc, argv, PROG, verbs, sizeof verbs / sizeof verbs[0], s_usage);
 }

@@ -15,11 +15,13 @@
  * Entry works with no network at all; only `sync` talks to the server.
  * This file parses arguments and prints; the work is in site_store.c and
  * site_sync.c. */
+#include "site_commands.h"
 #include "site_entry.h"
 #include "site_store.h"
 #include "site_sync.h"
 #include "site_web.h"
 #include "sl_cli.h"
+#include "sl_commands.h"
 #include "sl_csv.h"
 #include "sl_db.h"
 #include "sl_hlc.h"
@@ -36,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,6 +70,56 @@ static void s_time(int64_t ms, char *out, size_t cap)
     strftime(out, cap, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+static int s_print_notice(void *ctx, int64_t received_ms, const char *text)
+{
+    (void) ctx;
+    char when[32];
+    s_time(received_ms, when, sizeof when);
+    printf("【区里的通知 notice from the district, %s】%s\n", when, text);
+    return 0;
+}
+
+/* Notices from the district not shown yet: printed once (P1: no network). */
+static void s_show_notices(site_store_t *store)
+{
+    site_store_notices_take(store, s_print_notice, NULL);
+}
+
+/* init --bundle into a directory that already holds this site (a lost key,
+ * a revocation, an expired bundle): its records stay; the old key files
+ * are set aside (site.key.before-bundle) and the new bundle's enrollment
+ * replaces the old key at the server.  Another site's directory is refused. */
+static int s_init_existing(const sl_bundle_t *b, char *err, size_t errlen)
+{
+    site_store_t *store = site_store_open(s_data, err, errlen);
+    if (!store)
+        return -1;
+    int rc = 0;
+    if (strcmp(site_store_site_id(store), b->site) != 0) {
+        snprintf(err, errlen, "%s 里是站点 %s，注册包是给 %s 的：请换一个目录（--data） %s holds site %s, "
+                 "but the bundle is for %s: use another directory (--data)", s_data,
+                 site_store_site_id(store), b->site, s_data, site_store_site_id(store), b->site);
+        rc = -1;
+    } else {
+        char path[600], aside[700];
+        const char *names[] = { "site.key", "site.key.next", "enroll.key" };
+        for (size_t i = 0; i < 3 && rc == 0; i++) {
+            snprintf(path, sizeof path, "%s/%s", s_data, names[i]);
+            snprintf(aside, sizeof aside, "%s.before-bundle", path);
+            if (access(path, F_OK) == 0 && rename(path, aside) != 0) {
+                snprintf(err, errlen, "cannot set %.400s aside", path);
+                rc = -1;
+            }
+        }
+        printf("站点目录已存在：保留 %llu 条记录，旧密钥文件改名为 *.before-bundle the site directory "
+               "exists: its %llu records are kept, the old key files renamed *.before-bundle\n",
+               (unsigned long long) site_store_last_seq(store),
+               (unsigned long long) site_store_last_seq(store));
+    }
+    site_store_destroy(&store);
+    return rc;
+}
+
 /* init --bundle: the site's store, its own long-term key pair (made here:
  * its secret never travels) and the bundle's one-time key, kept until the
  * first sync has enrolled the long-term key. */
@@ -87,8 +140,14 @@ static int s_init_bundle(const char *path)
         return SL_EXIT_FAIL;
     }
     sl_keypair_t mine;
-    int rc = site_store_init(s_data, b.site, b.server, err, sizeof err);
+    char dbpath[600];
+    snprintf(dbpath, sizeof dbpath, "%s/site.db", s_data);
+    bool existing = access(dbpath, F_OK) == 0;
+    int rc = existing ? s_init_existing(&b, err, sizeof err)
+                      : site_store_init(s_data, b.site, b.server, err, sizeof err);
     site_store_t *store = rc ? NULL : site_store_open(s_data, err, sizeof err);
+    if (store && existing)
+        rc = site_store_set_server(store, b.server);
     if (!store || site_store_set_meta(store, "server_public", b.server_public)
         || site_store_set_meta(store, "community", b.community)) {
         fprintf(stderr, PROG " init: %s\n", store ? "cannot write the site database" : err);
@@ -108,8 +167,13 @@ static int s_init_bundle(const char *path)
         fprintf(stderr, PROG " init: %s\n", err);
         return SL_EXIT_FAIL;
     }
-    printf("站点已创建 site created: %s (%s) in %s, server %s\n", b.site, b.community, s_data,
-           b.server);
+    if (existing)
+        printf("新注册包已装入现有站点目录，原有记录都保留 the new bundle is installed in the existing "
+               "site directory, every record kept: %s (%s) in %s, server %s\n", b.site,
+               b.community, s_data, b.server);
+    else
+        printf("站点已创建 site created: %s (%s) in %s, server %s\n", b.site, b.community, s_data,
+               b.server);
     printf("  records can be entered now; the first sync completes the enrollment.\n"
            "  请删除注册包文件 delete the bundle file now: %s\n", path);
     return 0;
@@ -314,6 +378,7 @@ static int s_record_add(int argc, char **argv)
                (unsigned long long) saved.seq, text);
         if (saved.warning[0])
             printf("  注意 note: %s\n", saved.warning);
+        s_show_notices(store);
     }
     for (size_t k = 0; k < nanswers; k++)
         free(answers[k]);
@@ -779,6 +844,69 @@ static int s_record(int argc, char **argv)
     return help ? 0 : SL_EXIT_USAGE;
 }
 
+/* One line for people: is all well, and if not, what to do.  Read from
+ * what the store knows (status works offline). */
+static void s_summary(site_store_t *store, char *out, size_t cap)
+{
+    char code[8], result[600], ok_ms[32], att_ms[32], path[600], when[32];
+    uint64_t last = site_store_last_seq(store), acked = site_store_acked(store);
+    uint64_t pending = last > acked ? last - acked : 0;
+    site_store_meta(store, "last_sync_code", code, sizeof code);
+    site_store_meta(store, "last_sync_result", result, sizeof result);
+    site_store_meta(store, "last_sync_ok_ms", ok_ms, sizeof ok_ms);
+    site_store_meta(store, "last_sync_attempt_ms", att_ms, sizeof att_ms);
+    snprintf(path, sizeof path, "%s/enroll.key", s_data);
+    int64_t now = sl_now_ms(), ok = atoll(ok_ms), att = atoll(att_ms);
+    struct statvfs v;
+    uint64_t free_mb = statvfs(s_data, &v) == 0 ? (uint64_t) v.f_bavail * v.f_frsize >> 20 : 0;
+    s_time(att, when, sizeof when);
+    if (access(path, F_OK) == 0 && !att)
+        snprintf(out, cap, "尚未完成注册：请在能连网时运行 shuanglian-site sync（记录可以先录入） not enrolled "
+                 "yet: run shuanglian-site sync when the network is up (records can be entered now)");
+    else if (strstr(result, "forked"))
+        snprintf(out, cap, "历史记录分叉：请不要再录入，保持本目录原样，联系区管理员 history has forked: enter "
+                 "nothing more, keep this directory as it is and call the district administrator");
+    else if (strstr(result, "revoked") || strstr(result, "replaced by a newer")
+             || strstr(result, "bundle was already used") || strstr(result, "expired on"))
+        snprintf(out, cap, "本站的密钥或注册包已不能使用：请联系区管理员重新注册（记录都保存在本机） this site's "
+                 "key or bundle no longer works: ask the district administrator to enroll it again "
+                 "(every record is kept here)");
+    else if (free_mb && free_mb < 200)
+        snprintf(out, cap, "磁盘空间只剩 %llu MB：请清理磁盘，否则将无法保存记录 only %llu MB of disk "
+                 "left: free some space, or records cannot be saved", (unsigned long long) free_mb,
+                 (unsigned long long) free_mb);
+    else if (!att)
+        snprintf(out, cap, "还没有同步过：请运行 shuanglian-site sync（%llu 条记录在本机） never synced: "
+                 "run shuanglian-site sync (%llu records here)", (unsigned long long) last,
+                 (unsigned long long) last);
+    else if (atoi(code) == 2 && pending)
+        snprintf(out, cap, "连不上服务器（上次尝试 %s）：请检查网络，或联系区管理员；%llu 条记录已安全保存在本机，"
+                 "连上后自动上传 cannot reach the server (last try %s): check the network or call "
+                 "the district administrator; %llu records are safe here and go up once "
+                 "connected", when, (unsigned long long) pending, when,
+                 (unsigned long long) pending);
+    else if (atoi(code) == 2)
+        snprintf(out, cap, "连不上服务器（上次尝试 %s）：请检查网络，或联系区管理员；录入不受影响 cannot reach "
+                 "the server (last try %s): check the network or call the district "
+                 "administrator; entry works as usual", when, when);
+    else if (atoi(code) != 0)
+        snprintf(out, cap, "上次同步没有完成（%s）：请再运行 shuanglian-site sync，仍不行请联系区管理员 the "
+                 "last sync did not finish (%.200s): run shuanglian-site sync again, and call the "
+                 "district administrator if it fails again", when, result);
+    else if (pending && now - ok > 3 * 86400000LL)
+        snprintf(out, cap, "有 %llu 条记录已 %lld 天没有上传：请运行 shuanglian-site sync %llu records have "
+                 "waited %lld days: run shuanglian-site sync", (unsigned long long) pending,
+                 (long long) ((now - ok) / 86400000), (unsigned long long) pending,
+                 (long long) ((now - ok) / 86400000));
+    else if (pending)
+        snprintf(out, cap, "一切正常：%llu 条新记录下次同步时上传 all is well: %llu new records go up at "
+                 "the next sync", (unsigned long long) pending, (unsigned long long) pending);
+    else
+        snprintf(out, cap, "一切正常：全部 %llu 条记录都已上传（上次同步 %s） all is well: all %llu "
+                 "records are on the server (last sync %s)", (unsigned long long) last, when,
+                 (unsigned long long) last, when);
+}
+
 static int s_status(int argc, char **argv)
 {
     bool tsv = false;
@@ -825,6 +953,10 @@ static int s_status(int argc, char **argv)
         { "服务器日志头 server log head (at last sync)", "log_head", v[4] },
         { "参考数据 reference entries", "refdata", v[5] },
     };
+    char summary[1200];
+    s_summary(store, summary, sizeof summary);
+    if (!tsv)
+        printf("%s\n\n", summary);
     const char *heads[] = { "项目 item", "值 value" };
     sl_table_t *t = sl_table_new(2, heads);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -835,9 +967,13 @@ static int s_status(int argc, char **argv)
             sl_table_add(t, row);
         }
     }
-    if (!tsv)
+    if (tsv)
+        printf("summary\t%s\n", summary);
+    else
         sl_table_print(t, stdout);
     sl_table_destroy(&t);
+    if (!tsv)
+        s_show_notices(store);
     site_store_destroy(&store);
     return 0;
 }
@@ -853,13 +989,15 @@ static bool s_rotate_key;       /* set by the rotate-key verb */
 static int s_sync(int argc, char **argv)
 {
     bool watch = false, quiet = false;
-    const char *timeout = "10", *server = NULL;
+    const char *timeout = "10", *server = NULL, *connect = "2";
     sl_opt_t opts[] = {
         DATA_OPT,
         { "--watch", NULL, "stay connected; push new records as they are saved", NULL, &watch },
         { "--timeout", "S", "give up after S seconds without an answer (default 10)", &timeout, NULL },
         { "--server", "ENDPOINT", "use this server instead of the one set at init", &server, NULL },
         { "--quiet", NULL, "log only warnings and errors", NULL, &quiet },
+        { "--connect-timeout", "S", "one-shot: say the server is unreachable when no "
+          "connection is made within S seconds (default 2)", &connect, NULL },
     };
     char *pos[1];
     size_t npos;
@@ -868,14 +1006,13 @@ static int s_sync(int argc, char **argv)
                           "data.  Without --watch: syncs once, prints a summary and exits\n"
                           "(0 level with the server, 2 server unreachable, 3 refused by the "
                           "server, 1 local failure).  Records are never lost either way.",
-                          opts, 5, pos, 0, &npos);
+                          opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
-    long secs;
-    if (sl_cli_number(PROG " sync", "--timeout", timeout, 1, 86400, &secs))
+    long secs, csecs;
+    if (sl_cli_number(PROG " sync", "--timeout", timeout, 1, 86400, &secs)
+        || sl_cli_number(PROG " sync", "--connect-timeout", connect, 1, 86400, &csecs))
         return SL_EXIT_USAGE;
-    if (quiet)
-        sl_log_set_level(SL_LOG_WARN);
     if (server && (strncmp(server, "tcp://", 6) != 0 || !strchr(server + 6, ':'))) {
         fprintf(stderr, PROG " sync: --server \"%s\" must look like tcp://HOST:PORT\n", server);
         return SL_EXIT_USAGE;
@@ -883,6 +1020,17 @@ static int s_sync(int argc, char **argv)
     site_store_t *store = s_open(PROG " sync");
     if (!store)
         return SL_EXIT_FAIL;
+    /* The site's log level (a setting the district may change), and its
+     * log file: what the `log` command sends back. */
+    char level[16], logpath[600];
+    site_commands_setting(store, "log_level", level, sizeof level);
+    if (sl_log_level_parse(level) >= 0)
+        sl_log_set_level((sl_log_level_t) sl_log_level_parse(level));
+    if (quiet)
+        sl_log_set_level(SL_LOG_WARN);
+    snprintf(logpath, sizeof logpath, "%s/site.log", s_data);
+    if (sl_log_set_file(logpath, 1024 * 1024))
+        sl_warn("cannot write the log file %s", logpath);
     zsys_handler_set(NULL);
     struct sigaction sa = { 0 };
     sa.sa_handler = s_on_signal;
@@ -890,6 +1038,7 @@ static int s_sync(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     site_sync_opts_t so = { .watch = watch, .connect_timeout_ms = (int) secs * 1000,
+                            .connect_wait_ms = (int) csecs * 1000,
                             .endpoint = server, .data_dir = s_data, .rotate = s_rotate_key };
     site_sync_report_t r;
     site_sync_result_t result = site_sync_run(store, &so, &r);
@@ -920,6 +1069,7 @@ static int s_sync(int argc, char **argv)
            (unsigned long long) r.restored, (unsigned long long) r.log_entries,
            (unsigned long long) r.cursor_after);
     site_store_destroy(&store);
+    sl_log_set_file(NULL, 0);
     switch (result) {
     case SITE_SYNC_OK: return 0;
     case SITE_SYNC_UNREACHABLE: return SL_EXIT_UNREACHABLE;
@@ -1026,6 +1176,58 @@ static int s_rotate(int argc, char **argv)
     return s_sync(argc, argv);
 }
 
+/* set-server: the server address this site syncs with, changed here (the
+ * district can also send the command set_server). */
+static int s_set_server(int argc, char **argv)
+{
+    bool previous = false;
+    sl_opt_t opts[] = {
+        DATA_OPT,
+        { "--previous", NULL, "go back to the address used before the last change", NULL,
+          &previous },
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " set-server", "tcp://HOST:PORT | --previous "
+                          "[--data DIR]", "Changes the address of the district server this "
+                          "site syncs with (the old one is kept: --previous goes back to it).  "
+                          "Works offline; the next sync uses it.", opts, 2, pos, 1, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if ((npos == 1) == previous) {
+        fprintf(stderr, PROG " set-server: give the new address (tcp://HOST:PORT) or --previous\n");
+        return SL_EXIT_USAGE;
+    }
+    site_store_t *store = s_open(PROG " set-server");
+    if (!store)
+        return SL_EXIT_FAIL;
+    char err[600], endpoint[256], before[256];
+    snprintf(before, sizeof before, "%s", site_store_server(store));
+    if (previous)
+        site_store_meta(store, "server_previous", endpoint, sizeof endpoint);
+    else
+        snprintf(endpoint, sizeof endpoint, "%s", pos[0]);
+    bool loopback = false;
+    if (!endpoint[0]) {
+        fprintf(stderr, PROG " set-server: 没有以前的地址 no previous address is known\n");
+        rc = SL_EXIT_USAGE;
+    } else if (sl_endpoint_check(endpoint, &loopback, err, sizeof err)) {
+        fprintf(stderr, PROG " set-server: %s\n", err);
+        rc = SL_EXIT_USAGE;
+    } else if (site_commands_set(store, "server", endpoint, err, sizeof err)) {
+        fprintf(stderr, PROG " set-server: %s\n", err);
+        rc = SL_EXIT_FAIL;
+    } else {
+        printf("服务器地址已更改 server address changed: %s → %s（下次同步生效 used from the next "
+               "sync）\n", before, endpoint);
+        if (loopback)
+            printf("  注意 note: %s 是本机地址，只有服务器和站点在同一台电脑上才能用 is this computer: it "
+                   "only works when the server runs on it\n", endpoint);
+    }
+    site_store_destroy(&store);
+    return rc;
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
@@ -1039,6 +1241,7 @@ static void s_usage(FILE *out)
         "  sync      send records to the server, receive reference data\n"
         "  ref       reference data received from the server\n"
         "  rotate-key  replace this site's key pair (keeps history and outbox)\n"
+        "  set-server  change the address of the district server\n"
         "  web       this site's pages in a browser (http://127.0.0.1:8620/)\n\n"
         "Run '" PROG " VERB --help' for a verb's options.\n");
 }
@@ -1048,6 +1251,7 @@ int main(int argc, char **argv)
     static const sl_verb_t verbs[] = {
         { "init", s_init }, { "record", s_record }, { "status", s_status },
         { "sync", s_sync }, { "ref", s_ref }, { "rotate-key", s_rotate },
+        { "set-server", s_set_server },
         { "web", site_web_main },
     };
     return sl_cli_main(argc, argv, PROG, verbs, sizeof verbs / sizeof verbs[0], s_usage);

@@ -27,11 +27,25 @@ const sl_rtype_t *site_entry_type(const char *name, char *err, size_t errlen)
     if (!rt) {
         int used = snprintf(err, errlen, "没有记录类型 \"%s\" unknown record type \"%s\"; 类型有 types "
                             "are:", name, name);
-        for (size_t i = 0; i < sl_schema_count() && used > 0 && (size_t) used < errlen; i++)
-            used += snprintf(err + used, errlen - (size_t) used, "%s %s %s", i ? "," : "",
-                             sl_schema_at(i)->label, sl_schema_at(i)->name);
+        /* The types a person may enter (not those the program writes). */
+        for (size_t i = 0, k = 0; i < sl_schema_count() && used > 0 && (size_t) used < errlen;
+             i++)
+            if (!sl_schema_at(i)->internal)
+                used += snprintf(err + used, errlen - (size_t) used, "%s %s %s", k++ ? "," : "",
+                                 sl_schema_at(i)->label, sl_schema_at(i)->name);
     }
     return rt;
+}
+
+/* Records the program writes itself (a command's result) are never typed:
+ * true after writing the refusal. */
+static bool s_internal(const sl_rtype_t *rt, char *err, size_t errlen)
+{
+    if (rt->internal)
+        snprintf(err, errlen, "%s（%s）由程序自动生成，不能手工录入 %s records are written by the "
+                 "program itself (results of the district's commands), not entered by hand",
+                 rt->label, rt->name, rt->name);
+    return rt->internal;
 }
 
 /* What entry rewrites before the schema reads the values: record ids for
@@ -347,6 +361,8 @@ site_entry_rc_t site_entry_add(site_store_t *store, const sl_rtype_t *rt, size_t
                                site_entry_saved_t *saved, char *err, size_t errlen,
                                const char **field)
 {
+    if (s_internal(rt, err, errlen))
+        return SITE_ENTRY_INVALID;
     const char *vals[SL_MAX_FIELDS];
     for (size_t k = 0; k < n && k < SL_MAX_FIELDS; k++)
         vals[k] = values[k];
@@ -805,6 +821,11 @@ site_entry_rc_t site_entry_import(site_store_t *store, const sl_rtype_t *rt, FIL
     import_t im = { .store = store, .rt = rt, .opts = opts, .res = res,
                     .head_buf = malloc(ROW_BYTES), .row_buf = malloc(ROW_BYTES) };
     site_entry_rc_t rc = SITE_ENTRY_INVALID;
+    if (s_internal(rt, err, errlen)) {
+        free(im.head_buf);
+        free(im.row_buf);
+        return SITE_ENTRY_INVALID;
+    }
     if (!im.head_buf || !im.row_buf) {
         snprintf(err, errlen, "内存不足 out of memory");
         rc = SITE_ENTRY_FAIL;

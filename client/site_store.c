@@ -11,11 +11,13 @@
 #include "sl_id.h"
 #include "sl_items.h"
 #include "sl_log.h"
+#include "sl_commands.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 struct site_store {
@@ -192,6 +194,16 @@ static const sl_db_step_t s_steps[] = {
     "CREATE INDEX imports_hash ON imports(hash);"
     "CREATE TABLE import_rows("
     "  seq INTEGER PRIMARY KEY, import_no INTEGER NOT NULL, line INTEGER NOT NULL) WITHOUT ROWID;" },
+    /* 4: remote commands run here, each once (uid; written in the same
+     * transaction as the cursor that delivered it), and notices from the
+     * district waiting to be shown (PROTOCOL.md 12.11) */
+    { .sql =
+      "CREATE TABLE IF NOT EXISTS commands_run("
+      "  uid TEXT PRIMARY KEY, number INTEGER, verb TEXT NOT NULL, lseq INTEGER,"
+      "  executed_ms INTEGER NOT NULL, outcome TEXT NOT NULL, result_seq INTEGER) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS notices("
+      "  id INTEGER PRIMARY KEY, uid TEXT, number INTEGER, text TEXT NOT NULL,"
+      "  received_ms INTEGER NOT NULL, shown_ms INTEGER);" },
 };
 
 static const sl_db_schema_t s_db_schema = {
@@ -250,6 +262,19 @@ int site_store_reset_refdata(site_store_t *self, const char *log_id)
 int site_store_set_meta(site_store_t *self, const char *key, const char *value)
 {
     return s_meta_set_text(self, key, value);
+}
+
+int site_store_set_server(site_store_t *self, const char *endpoint)
+{
+    if (strlen(endpoint) >= sizeof self->server)
+        return -1;
+    if (strcmp(endpoint, self->server) == 0)
+        return 0;
+    if (s_meta_set_text(self, "server_previous", self->server)
+        || s_meta_set_text(self, "server", endpoint))
+        return -1;
+    snprintf(self->server, sizeof self->server, "%s", endpoint);
+    return 0;
 }
 
 const char *site_store_meta(site_store_t *self, const char *key, char *buf, size_t cap)
@@ -806,6 +831,21 @@ int site_store_pack_batch(site_store_t *self, uint64_t sess, uint64_t from, uint
     return last == to ? 0 : -1;
 }
 
+/* A restored command_result record: its command counts as run here. */
+static int s_restored_result(site_store_t *self, const sl_rtype_t *rt, const sl_event_t *ev)
+{
+    sl_view_t v;
+    char uid[SL_MAX_NAME_BYTES + 1], verb[SL_MAX_NAME_BYTES + 1], outcome[16], num[24], why[200];
+    if (strcmp(rt->name, "command_result") != 0
+        || sl_schema_view(rt, ev->payload, ev->payload_len, &v, why, sizeof why))
+        return 0;
+    sl_view_text(&v, "command", uid, sizeof uid);
+    sl_view_text(&v, "verb", verb, sizeof verb);
+    sl_view_text(&v, "outcome", outcome, sizeof outcome);
+    sl_view_text(&v, "number", num, sizeof num);
+    return site_store_command_ran(self, uid, atoll(num), verb, 0, outcome, ev->seq);
+}
+
 int site_store_restore_events(site_store_t *self, const sl_event_t *events, size_t n,
                               char *err, size_t errlen)
 {
@@ -857,6 +897,13 @@ int site_store_restore_events(site_store_t *self, const sl_event_t *events, size
                                  &self->events, NULL, &ferr))
             sl_warn("site store: restored record #%llu (%s) is kept but not counted: %s",
                     (unsigned long long) ev->seq, rt->name, ferr.text);
+        /* A command this site ran before it lost its copy: never again,
+         * even if the server's log delivers it once more. */
+        if (rt && rt->internal && s_restored_result(self, rt, ev)) {
+            snprintf(err, errlen, "cannot note the command of restored record %llu",
+                     (unsigned long long) ev->seq);
+            goto fail;
+        }
         self->last_seq = ev->seq;
         memcpy(self->last_hash, ev->hash, SL_HASH_BYTES);
         if (ev->hlc > self->hlc)
@@ -873,9 +920,12 @@ fail:
 }
 
 int site_store_apply_log(site_store_t *self, const sl_log_entry_t *entries, size_t n,
-                         uint64_t upto, char *err, size_t errlen)
+                         uint64_t upto, site_command_fn exec, void *ctx, char *err,
+                         size_t errlen)
 {
-    if (sl_db_begin(self->db)) {
+    /* site_store_begin: a command's result is a record, added in this
+     * transaction (site_store_add needs the chain's state). */
+    if (site_store_begin(self)) {
         snprintf(err, errlen, "cannot start a transaction");
         return -1;
     }
@@ -889,6 +939,14 @@ int site_store_apply_log(site_store_t *self, const sl_log_entry_t *entries, size
         const sl_log_entry_t *e = &entries[i];
         if (e->lseq <= cursor)
             continue;           /* already applied: a repeated LOG is harmless */
+        if (e->kind_len == strlen(SL_COMMAND_KIND)
+            && memcmp(e->kind, SL_COMMAND_KIND, e->kind_len) == 0) {
+            /* A command runs here, once, in this transaction; a nil value
+             * is a command the server withdrew (cancelled, expired). */
+            if (e->value && exec)
+                rc = exec(ctx, self, e, err, errlen);
+            continue;
+        }
         sqlite3_stmt *st = e->value ? put : del;
         sqlite3_reset(st);
         sqlite3_bind_text(st, 1, e->kind, (int) e->kind_len, SQLITE_STATIC);
@@ -903,12 +961,193 @@ int site_store_apply_log(site_store_t *self, const sl_log_entry_t *entries, size
     sqlite3_finalize(del);
     if (rc == 0 && upto > cursor)
         rc = s_meta_set_int(self, "cursor", (int64_t) upto);
-    if (rc || sl_db_commit(self->db)) {
-        snprintf(err, errlen, "cannot apply reference data: %s", sqlite3_errmsg(self->db));
-        sl_db_rollback(self->db);
+    if (rc || site_store_commit(self)) {
+        if (!rc)
+            snprintf(err, errlen, "cannot apply reference data: %s", sqlite3_errmsg(self->db));
+        site_store_rollback(self);
         return -1;
     }
     return 0;
+}
+
+/* ---- remote commands and notices (PROTOCOL.md 12.11) ----------------------- */
+
+int site_store_command_seen(site_store_t *self, const char *uid)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db, "SELECT 1 FROM commands_run WHERE uid = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int site_store_command_ran(site_store_t *self, const char *uid, int64_t number,
+                           const char *verb, uint64_t lseq, const char *outcome,
+                           uint64_t result_seq)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "INSERT OR IGNORE INTO commands_run(uid, number, verb, lseq, executed_ms, outcome,"
+        " result_seq) VALUES (?,?,?,?,?,?,?)");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, number);
+    sqlite3_bind_text(st, 3, verb, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, (int64_t) lseq);
+    sqlite3_bind_int64(st, 5, sl_now_ms());
+    sqlite3_bind_text(st, 6, outcome, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, (int64_t) result_seq);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+long site_store_commands_run(site_store_t *self, const char *verb)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT count(*) FROM commands_run WHERE ?1 IS NULL OR verb = ?1");
+    long n = -1;
+    if (st) {
+        sqlite3_bind_text(st, 1, verb, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = (long) sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return n;
+}
+
+int site_store_notice_add(site_store_t *self, const char *uid, int64_t number, const char *text)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "INSERT INTO notices(uid, number, text, received_ms) VALUES (?,?,?,?)");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, number);
+    sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, sl_now_ms());
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int site_store_notices_take(site_store_t *self,
+                            int (*fn)(void *ctx, int64_t received_ms, const char *text),
+                            void *ctx)
+{
+    if (sl_db_begin(self->db))
+        return -1;
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT received_ms, text FROM notices WHERE shown_ms IS NULL ORDER BY id LIMIT 20");
+    int rc = st ? 0 : -1, n = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 1) != SQLITE_TEXT)
+            continue;           /* damaged: not shown, not a crash */
+        fn(ctx, sqlite3_column_int64(st, 0), sl_db_text(st, 1));
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc == 0 && n) {
+        char sql[120];
+        snprintf(sql, sizeof sql, "UPDATE notices SET shown_ms = %lld WHERE shown_ms IS NULL",
+                 (long long) sl_now_ms());
+        rc = sl_db_exec(self->db, sql);
+    }
+    if (rc || sl_db_commit(self->db)) {
+        sl_db_rollback(self->db);
+        return -1;
+    }
+    return n;
+}
+
+int site_store_telemetry(site_store_t *self, const char *dir, sl_telemetry_t *tm,
+                         char *last_error, size_t cap)
+{
+    memset(tm, 0, sizeof *tm);
+    uint64_t last = site_store_last_seq(self), acked = site_store_acked(self);
+    int64_t now = sl_now_ms();
+    tm->has = SL_TM_OUTBOX | SL_TM_OUTBOX_AGE | SL_TM_CLOCK | SL_TM_LAST_ERROR | SL_TM_LAST_SEQ;
+    tm->last_seq = last;
+    tm->outbox = last > acked ? last - acked : 0;
+    tm->clock_ms = now;
+    if (tm->outbox) {
+        sqlite3_stmt *st = sl_db_prepare(self->db, "SELECT wall_ms FROM events WHERE seq = ?");
+        if (st) {
+            sqlite3_bind_int64(st, 1, (int64_t) acked + 1);
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                int64_t wall = sqlite3_column_int64(st, 0);
+                tm->outbox_age_ms = now > wall ? (uint64_t) (now - wall) : 0;
+            }
+            sqlite3_finalize(st);
+        }
+    }
+    struct statvfs vfs;
+    if (dir && statvfs(dir, &vfs) == 0) {
+        tm->has |= SL_TM_DISK_FREE;
+        tm->disk_free = (uint64_t) vfs.f_bavail * (uint64_t) vfs.f_frsize;
+    }
+    site_store_meta(self, "last_sync_result", last_error, cap);
+    if (strcmp(last_error, "ok") == 0)
+        last_error[0] = 0;
+    tm->last_error = last_error;
+    tm->last_error_len = strlen(last_error);
+    return 0;
+}
+
+long site_store_check(site_store_t *self, char *out, size_t cap)
+{
+    long problems = 0;
+    size_t used = 0;
+    out[0] = 0;
+    sqlite3_stmt *ic = sl_db_prepare(self->db, "PRAGMA integrity_check(20)");
+    int rc = SQLITE_ERROR;
+    while (ic && (rc = sqlite3_step(ic)) == SQLITE_ROW) {
+        const char *line = sl_db_text(ic, 0);
+        if (strcmp(line, "ok") != 0) {
+            problems++;
+            if (used < cap)
+                used += (size_t) snprintf(out + used, cap - used, "database: %s\n", line);
+        }
+    }
+    sqlite3_finalize(ic);
+    if (rc != SQLITE_DONE) {
+        problems++;
+        if (used < cap)
+            used += (size_t) snprintf(out + used, cap - used, "database: the integrity check "
+                                      "could not run: %s\n", sqlite3_errmsg(self->db));
+    }
+    /* The chain: every record's prev and hash, in order, without gaps. */
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT seq, id, hlc, wall_ms, type, payload, prev, hash FROM events ORDER BY seq");
+    uint8_t prev[SL_HASH_BYTES] = { 0 };
+    uint64_t expect = 1, n = 0;
+    while (st && sqlite3_step(st) == SQLITE_ROW) {
+        sl_event_t ev;
+        bool ok = s_row_event(st, &ev) == 0 && ev.seq == expect
+                  && memcmp(ev.prev, prev, SL_HASH_BYTES) == 0
+                  && sl_event_hash_ok(&ev, self->site_id, strlen(self->site_id));
+        if (!ok) {
+            problems++;
+            if (used < cap)
+                used += (size_t) snprintf(out + used, cap - used, "record %llu does not continue "
+                                          "the chain (expected %llu)\n",
+                                          (unsigned long long) ev.seq,
+                                          (unsigned long long) expect);
+        }
+        memcpy(prev, ev.hash, SL_HASH_BYTES);
+        expect = ev.seq + 1;
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (used < cap)
+        snprintf(out + used, cap - used, "%s：%llu 条记录，完整性检查 %s，记录链 %s "
+                 "%llu records, integrity check %s, chain %s", problems ? "有问题 problems"
+                 : "正常 ok", (unsigned long long) n, rc == SQLITE_DONE ? "通过 passed" : "失败 failed",
+                 problems ? "有误 broken" : "完整 intact", (unsigned long long) n,
+                 rc == SQLITE_DONE ? "passed" : "failed", problems ? "broken" : "intact");
+    return problems;
 }
 
 /* ---- Reference data held by this site ------------------------------------ */

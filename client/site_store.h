@@ -114,10 +114,44 @@ int site_store_pack_batch(site_store_t *self, uint64_t sess, uint64_t from, uint
  * transaction; returns 0 or -1 with a sentence. */
 int site_store_restore_events(site_store_t *self, const sl_event_t *events, size_t n,
                               char *err, size_t errlen);
+/* Runs one command entry of the server log (kind `command`, value not nil)
+ * inside the transaction of site_store_apply_log: 0 (run, or already run,
+ * or refused with a result record saying why), -1 when the store failed
+ * (the whole LOG is rolled back and pulled again). */
+typedef int (*site_command_fn)(void *ctx, site_store_t *store, const sl_log_entry_t *entry,
+                               char *err, size_t errlen);
 /* Applies server-log entries and advances the cursor to `upto`, in one
- * transaction. */
+ * transaction.  Entries of kind `command` are not reference data: each one
+ * with a value goes to `exec` (may be NULL: ignored), in that same
+ * transaction, so a command runs exactly when its cursor moves past it. */
 int site_store_apply_log(site_store_t *self, const sl_log_entry_t *entries, size_t n,
-                         uint64_t upto, char *err, size_t errlen);
+                         uint64_t upto, site_command_fn exec, void *ctx, char *err,
+                         size_t errlen);
+
+/* Remote commands run here (PROTOCOL.md 12.11), by uid: 1 already run, 0
+ * not, -1 on error. */
+int site_store_command_seen(site_store_t *self, const char *uid);
+/* Notes that a command ran (in the caller's transaction). 0 or -1. */
+int site_store_command_ran(site_store_t *self, const char *uid, int64_t number,
+                           const char *verb, uint64_t lseq, const char *outcome,
+                           uint64_t result_seq);
+/* How many commands ran here (of one verb, or all with NULL); -1 on error. */
+long site_store_commands_run(site_store_t *self, const char *verb);
+/* A notice from the district, shown to the site's users next time. */
+int site_store_notice_add(site_store_t *self, const char *uid, int64_t number, const char *text);
+/* Calls fn for each notice not yet shown (oldest first, at most 20) and
+ * marks them shown.  Returns how many, or -1. */
+int site_store_notices_take(site_store_t *self,
+                            int (*fn)(void *ctx, int64_t received_ms, const char *text),
+                            void *ctx);
+/* This site's telemetry for HELLO and PING (PROTOCOL.md 4.1.1): outbox,
+ * the age of its oldest record, the clock, free disk under `dir`, the last
+ * sync's problem (copied into last_error, which tm points to).  0. */
+int site_store_telemetry(site_store_t *self, const char *dir, sl_telemetry_t *tm,
+                         char *last_error, size_t cap);
+/* Checks the database (SQLite integrity check) and the records' hash
+ * chain; a report for people goes to out.  Returns the problems found. */
+long site_store_check(site_store_t *self, char *out, size_t cap);
 
 /* Forgets all reference data and sets the cursor to 0, in one transaction:
  * the server's log is not the one the cursor points into (restored or
@@ -126,6 +160,9 @@ int site_store_reset_refdata(site_store_t *self, const char *log_id);
 
 /* Sets a meta value (text), durably.  0 or -1. */
 int site_store_set_meta(site_store_t *self, const char *key, const char *value);
+/* Changes the server address this site syncs with (already checked with
+ * sl_endpoint_check); the old one is kept as meta server_previous.  0 or -1. */
+int site_store_set_server(site_store_t *self, const char *endpoint);
 
 /* A meta value as text (NULL-safe empty string when absent), into buf. */
 const char *site_store_meta(site_store_t *self, const char *key, char *buf, size_t cap);

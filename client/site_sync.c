@@ -10,6 +10,7 @@
  * acknowledged sequence and the cursor are only ever advanced from what the
  * server said, and only after the local transaction that depends on them. */
 #include "site_sync.h"
+#include "site_commands.h"
 #include "sl_hlc.h"
 #include "sl_log.h"
 #include "sl_net.h"
@@ -28,6 +29,7 @@
  * doubling up to RECONNECT_MAX_MS while the server stays unreachable. */
 #define RECONNECT_FIRST_MS 30000
 #define RECONNECT_MAX_MS   600000
+#define CONNECT_WAIT_MS 2000    /* one-shot: no connection at all this long: unreachable */
 
 typedef enum { PHASE_HELLO, PHASE_RESTORING, PHASE_STREAMING, PHASE_ENROLL,
                PHASE_ROTATE } phase_t;
@@ -66,6 +68,13 @@ typedef struct {
     uint64_t cursor, log_head;
     bool pull_inflight, fetch_inflight;
     bool done;
+    bool ever_up;               /* a connection was made at least once */
+    bool busy_seen;             /* the server answered "busy" (ZAP 300): it is there */
+    bool reached;               /* a TCP connection was made at least once */
+    site_commands_t cmds;       /* the district's commands run by this sync */
+    uint64_t resend_from;       /* a `resend` command: send again from here (0: none) */
+    int64_t tm_sent_ms;         /* the last PING that carried telemetry */
+    char tm_error[SL_MAX_TELEMETRY_TEXT + 1];
 } sync_t;
 
 /* Timers run on the monotonic clock: the wall clock of a site is often
@@ -75,6 +84,16 @@ static int64_t s_mono(void) { return zclock_mono(); }
 
 static volatile sig_atomic_t s_stop;
 void site_sync_stop(void) { s_stop = 1; }
+
+/* The test hook (docs/OPERATIONS.md, "Test hooks"): SHUANGLIAN_TEST_HOOK
+ * names one point where the process kills itself with SIGKILL, so that a
+ * test can stop it exactly there (crash_after_command: a command ran and
+ * committed, its result not yet sent).  Nothing else reads it. */
+static bool s_test_hook(const char *name)
+{
+    const char *hook = getenv("SHUANGLIAN_TEST_HOOK");
+    return hook && strcmp(hook, name) == 0;
+}
 
 static site_sync_result_t s_finish(sync_t *s, site_sync_result_t result, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -117,6 +136,8 @@ static void s_hello(sync_t *s)
                    .agent = "shuanglian-site/" SL_VERSION,
                    .agent_len = strlen("shuanglian-site/" SL_VERSION) };
     site_store_hash_at(s->store, s->local_last, h.last_hash);
+    /* How this site is doing, for the district (PROTOCOL.md 4.1.1). */
+    site_store_telemetry(s->store, s->opts->data_dir, &h.tm, s->tm_error, sizeof s->tm_error);
     sl_msg_encode(&h, &s->out);
     /* Not connected yet: s_timers retries every poll until it goes out. */
     s->hello_unsent = s_send_out(s) != 0;
@@ -145,6 +166,16 @@ static void s_restart(sync_t *s, const char *why)
 /* Fills the window with batches from the outbox. */
 static void s_pump(sync_t *s)
 {
+    /* The server log first: a command waiting there runs before this
+     * site's outbox goes up (and one already run is recognised before the
+     * server hears of its result, whatever the order of its delivery). */
+    if (s->phase == PHASE_STREAMING && !s->pull_inflight && s->cursor < s->log_head) {
+        sl_msg_t p = { .type = SL_LOG_PULL, .sess = s->sess, .cursor = s->cursor,
+                       .max = SL_MAX_LOG_ENTRIES };
+        sl_msg_encode(&p, &s->out);
+        if (s_send_out(s) == 0)
+            s->pull_inflight = true;
+    }
     while (s->phase == PHASE_STREAMING && s->ninflight < s->credit
            && s->next_send <= s->local_last) {
         uint64_t to = s->next_send + s->max_batch - 1;
@@ -163,13 +194,6 @@ static void s_pump(sync_t *s)
         s->inflight[s->ninflight++] = to;
         s->report->sent_events += to - s->next_send + 1;
         s->next_send = to + 1;
-    }
-    if (s->phase == PHASE_STREAMING && !s->pull_inflight && s->cursor < s->log_head) {
-        sl_msg_t p = { .type = SL_LOG_PULL, .sess = s->sess, .cursor = s->cursor,
-                       .max = SL_MAX_LOG_ENTRIES };
-        sl_msg_encode(&p, &s->out);
-        if (s_send_out(s) == 0)
-            s->pull_inflight = true;
     }
 }
 
@@ -253,8 +277,29 @@ static void s_on_welcome(sync_t *s, const sl_msg_t *m)
     if (s->acked != acked)
         site_store_set_acked(s->store, s->acked);
     s->next_send = s->acked + 1;
+    /* A `resend` command: from its point again; the server checks each
+     * record against the one it holds and skips it (P3). */
+    char from[32];
+    site_store_meta(s->store, "resend_from", from, sizeof from);
+    s->resend_from = strtoull(from, NULL, 10);
+    if (s->resend_from && s->resend_from < s->next_send) {
+        sl_info("sync: sending records %llu..%llu again, as the district asked",
+                (unsigned long long) s->resend_from, (unsigned long long) s->local_last);
+        s->next_send = s->resend_from;
+    }
     s->phase = PHASE_STREAMING;
     s_pump(s);
+}
+
+/* The resend asked for is complete once everything sent was acknowledged. */
+static void s_resend_done(sync_t *s)
+{
+    if (s->resend_from && s->next_send > s->local_last && s->ninflight == 0) {
+        site_store_set_meta(s->store, "resend_from", "");
+        sl_info("sync: records %llu..%llu were sent again and acknowledged",
+                (unsigned long long) s->resend_from, (unsigned long long) s->local_last);
+        s->resend_from = 0;
+    }
 }
 
 static void s_on_events(sync_t *s, const sl_msg_t *m)
@@ -300,15 +345,58 @@ static void s_on_ack(sync_t *s, const sl_msg_t *m)
     if (m->log_head > s->log_head)
         s->log_head = m->log_head;
     s_pump(s);
+    s_resend_done(s);
+}
+
+/* What the commands of a LOG ask of this sync: a key rotation now, another
+ * server, records sent again.  Each starts the session over. */
+static void s_after_commands(sync_t *s)
+{
+    char err[300];
+    site_commands_t *c = &s->cmds;
+    if (c->rotate && !s->rotating && s->secure) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/site.key.next", s->opts->data_dir ? s->opts->data_dir
+                                                                           : ".");
+        if (sl_keyfile_read(path, &s->next, err, sizeof err) == 0) {
+            s->rotating = true;
+            s_restart(s, "the district asked for a new key");
+        } else {
+            sl_warn("sync: cannot read the new key for the rotation: %s", err);
+        }
+    }
+    if (c->server_changed && !s->opts->endpoint) {
+        s->endpoint = site_store_server(s->store);
+        sl_warn("sync: the district changed this site's server to %s: connecting there",
+                s->endpoint);
+        if (s_connect(s, err, sizeof err)) {
+            s_finish(s, SITE_SYNC_FAILED, "%s", err);
+            return;
+        }
+        s_restart(s, "new server address");
+    } else if (c->resend && !c->rotate) {
+        s_restart(s, "records to send again");
+    }
+    c->rotate = c->server_changed = c->resend = false;
 }
 
 static void s_on_log(sync_t *s, const sl_msg_t *m)
 {
     char err[300];
     s->pull_inflight = false;
-    if (site_store_apply_log(s->store, m->entries, m->nentries, m->upto, err, sizeof err)) {
+    int ran = s->cmds.ran;
+    if (site_store_apply_log(s->store, m->entries, m->nentries, m->upto, site_commands_run,
+                             &s->cmds, err, sizeof err)) {
         s_finish(s, SITE_SYNC_FAILED, "%s", err);
         return;
+    }
+    if (s->cmds.ran > ran) {
+        /* The result records are in the outbox now. */
+        s->local_last = site_store_last_seq(s->store);
+        if (s_test_hook("crash_after_command")) {
+            sl_warn("sync: test hook crash_after_command: killing this process");
+            raise(SIGKILL);
+        }
     }
     s->report->log_entries += m->nentries;
     s->last_progress_ms = s_mono();
@@ -317,6 +405,8 @@ static void s_on_log(sync_t *s, const sl_msg_t *m)
     if (m->log_head > s->log_head)
         s->log_head = m->log_head;
     s_pump(s);
+    if (s->cmds.rotate || s->cmds.server_changed || s->cmds.resend)
+        s_after_commands(s);
 }
 
 static void s_key_path(sync_t *s, const char *name, char *path, size_t cap);
@@ -437,10 +527,17 @@ static void s_on_monitor(sync_t *s)
         int value = 0, id = sl_net_monitor_event(s->mon, &value);
         if (id == 0)
             return;
+        if (id == ZMQ_EVENT_CONNECTED) {
+            /* The server's machine answered (TCP): a slow handshake on a
+             * busy server is not "unreachable". */
+            s->reached = true;
+            continue;
+        }
         if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH || id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
             || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
             s->handshake_failed_ms = s_mono();
         if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && value == SL_ZAP_BUSY) {
+            s->busy_seen = true;    /* it is there: worth the whole timeout */
             snprintf(s->refused_why, sizeof s->refused_why, "the server is busy (too many "
                      "connections at once); this site tries again by itself");
         } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
@@ -458,6 +555,7 @@ static void s_on_monitor(sync_t *s)
             /* A new connection: nothing sent before it went over it. */
             s->link_up = true;
             s->reconnect_ms = RECONNECT_FIRST_MS;
+            s->ever_up = true;
             s->refused_why[0] = 0;
             if (!s_opening(s) || !s->hello_unsent) {
                 s_restart(s, "new connection to the server");
@@ -538,6 +636,15 @@ static void s_timers(sync_t *s)
         }
         if (now - s->last_send_ms >= s->heartbeat_ms) {
             sl_msg_t p = { .type = SL_PING, .sess = s->sess };
+            /* Telemetry rides on one PING every telemetry_minutes. */
+            char minutes[16];
+            site_commands_setting(s->store, "telemetry_minutes", minutes, sizeof minutes);
+            int64_t every = strtoll(minutes, NULL, 10) * 60000;
+            if (now - s->tm_sent_ms >= (every > 0 ? every : 60000)) {
+                site_store_telemetry(s->store, s->opts->data_dir, &p.tm, s->tm_error,
+                                     sizeof s->tm_error);
+                s->tm_sent_ms = now;
+            }
             sl_msg_encode(&p, &s->out);
             s_send_out(s);
         }
@@ -560,7 +667,8 @@ static int s_connect(sync_t *s, char *err, size_t errlen)
                              .keys = s->enrolling ? &s->enroll : &s->keys };
     s->link_up = false;
     s->sock = sl_net_client_socket(s->endpoint, s->secure ? &curve : NULL,
-                                   ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                                   ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED
+                                   | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
                                    | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
                                    | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
                                    | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, &s->mon,
@@ -672,7 +780,8 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
                                  site_sync_report_t *report)
 {
     memset(report, 0, sizeof *report);
-    sync_t s = { .store = store, .opts = opts, .report = report };
+    sync_t s = { .store = store, .opts = opts, .report = report,
+                 .cmds = { .data_dir = opts->data_dir } };
     const char *endpoint = opts->endpoint ? opts->endpoint : site_store_server(store);
     char err[300];
     s.endpoint = endpoint;
@@ -741,6 +850,17 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
         } else if (s_level(&s)) {
             s_finish(&s, SITE_SYNC_OK, "level with the server");
             break;
+        } else if (s.mon && !s.reached && !s.ever_up && !s.busy_seen
+                   && now - started > (opts->connect_wait_ms > 0 ? opts->connect_wait_ms
+                                                                 : CONNECT_WAIT_MS)
+                   && now - started < opts->connect_timeout_ms) {
+            /* Not even a connection: say so now, not after the whole
+             * timeout (nothing is lost; the records wait here). */
+            s_finish(&s, SITE_SYNC_UNREACHABLE, "无法连接服务器 cannot connect to server %s "
+                     "within %d s (it is down, the address is wrong, or the network is out)",
+                     endpoint, (opts->connect_wait_ms > 0 ? opts->connect_wait_ms
+                                                          : CONNECT_WAIT_MS) / 1000);
+            break;
         } else if (now - s.last_progress_ms > opts->connect_timeout_ms) {
             /* Measured from the last progress, not the last message: a
              * server that answers HELLO but never commits (full disk, a
@@ -776,6 +896,9 @@ report:
         report->server_seq = report->acked_before;   /* as last known */
     report->cursor_after = site_store_cursor(store);
     report->log_head = s.log_head;
+    char code[8];
+    snprintf(code, sizeof code, "%d", (int) report->result);
+    site_store_set_meta(store, "last_sync_code", code);     /* for status's one line */
     site_store_note_sync(store, report->result == SITE_SYNC_OK ? "ok" : report->text,
                          report->server_seq, report->log_head);
     sl_msg_reset(&s.msg);

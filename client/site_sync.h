@@ -15,6 +15,8 @@
 typedef struct {
     bool watch;                 /* stay connected and push new records */
     int connect_timeout_ms;     /* one-shot: give up when the server is silent this long */
+    int connect_wait_ms;        /* one-shot: give up when no connection is made this long
+                                 * (0: 2 s); a refused handshake counts as made */
     const char *endpoint;       /* overrides the store's server endpoint when set */
     const char *data_dir;       /* where site.key, enroll.key, site.key.next live */
     bool rotate;                /* replace this site's key pair during this sync */

@@ -19,6 +19,10 @@
 #define SL_MAX_TYPES            64     /* record types in the schema table */
 #define SL_MAX_TEXT_BYTES       4000   /* one string field, UTF-8 bytes */
 #define SL_MAX_NAME_BYTES       64     /* site ids, type names, field names, keys */
+#define SL_MAX_TELEMETRY_TEXT   400    /* HELLO/PING last_error, UTF-8 bytes */
+/* What a remote command's result record carries back (its `output` field,
+ * in characters): at most 4 bytes each, well within SL_MAX_PAYLOAD_BYTES. */
+#define SL_COMMAND_OUTPUT_CHARS 3000
 #define SL_MAX_DEPTH            8      /* nesting of msgpack containers */
 #define SL_MAX_OBJECTS          200000 /* msgpack objects in one frame */
 #define SL_MAX_ARGS             16     /* arguments of one ADMIN request */

@@ -7,6 +7,13 @@
 typedef enum { SL_LOG_DEBUG, SL_LOG_INFO, SL_LOG_WARN, SL_LOG_ERROR } sl_log_level_t;
 
 void sl_log_set_level(sl_log_level_t level);
+/* "debug", "info", "warn" or "error" (also "warning"); -1 when none. */
+int sl_log_level_parse(const char *name);
+/* Also appends every line to `path` (NULL: stop), kept under `max_bytes`
+ * by renaming it to path.1 when it grows past (one old file kept): what a
+ * site sends back for the `log` command.  0, or -1 when it cannot be
+ * opened (logging to stderr goes on). */
+int sl_log_set_file(const char *path, long max_bytes);
 void sl_log_set_name(const char *program);
 void sl_log(sl_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define sl_debug(...) sl_log(SL_LOG_DEBUG, __VA_ARGS__)

@@ -238,6 +238,17 @@ static const sl_field_t s_void[] = {
     ITEM("item", "作废的记录", true, "*"),
     TEXT("reason", "原因", true, 500),
 };
+/* The result of a remote command (PROTOCOL.md 12.11), written by the site
+ * in the same transaction as the command's execution, so that it reaches the
+ * district exactly once like any record. */
+static const sl_field_t s_command_result[] = {
+    TEXT("command", "命令编号", true, 64),
+    INT("number", "命令序号", false, 1, INT64_MAX - 1),
+    TEXT("verb", "命令", true, 64),
+    ENUM("outcome", "结果", true, "done|failed", "已完成|失败"),
+    TEXT("output", "输出", false, SL_COMMAND_OUTPUT_CHARS),
+    DATE("on", "执行日期", true),
+};
 
 /* `code`: the type's number in the state table (common/sl_items.c), stable
  * for ever: a new type takes the next number, a number is never reused. */
@@ -280,6 +291,10 @@ static const sl_rtype_t s_types[] = {
          SL_ROLE_CORRECTION, NULL, "field"),
     TYPE(19, "void", "作废", "void: a record removed from every figure", s_void, SL_ROLE_VOID,
          NULL, "reason"),
+    { .code = 20, .name = "command_result", .label = "命令结果",
+      .label_en = "result of a remote command from the district", .fields = s_command_result,
+      .nfields = sizeof s_command_result / sizeof s_command_result[0], .role = SL_ROLE_FACT,
+      .title_field = "verb", .internal = true },
 };
 
 /* What makes two records of a type the same row (docs/USER-GUIDE.md 5.4):
@@ -312,6 +327,7 @@ static const struct {
     { .type = "inspection", .fields = "unit|inspector|on" },
     { .type = "correction", .fields = "item|field|value|reason" },
     { .type = "void", .fields = "item|reason" },
+    { .type = "command_result", .fields = "command" },     /* one result per command */
 };
 
 const char *sl_schema_same_row(const sl_rtype_t *rt)
@@ -1502,7 +1518,9 @@ void sl_schema_markdown(FILE *out)
     for (size_t i = 0; i < sl_schema_count(); i++) {
         const sl_rtype_t *rt = &s_types[i];
         fprintf(out, "#### `%s` — %s (%s)\n\n", rt->name, rt->label, rt->label_en);
-        fprintf(out, "Role: %s.\n\n", s_role_text(rt->role));
+        fprintf(out, "Role: %s%s.\n\n", s_role_text(rt->role),
+                rt->internal ? "; written by the site program itself (the result of a remote "
+                               "command, section 12.11), never entered by people" : "");
         fprintf(out, "| field | 中文 | type | req. | range or choices | 0.2.0 |\n|---|---|---|---|---|---|\n");
         for (size_t k = 0; k < rt->nfields; k++) {
             const sl_field_t *f = &rt->fields[k];

@@ -83,6 +83,10 @@ typedef struct {
     sl_role_kind_t role;
     const sl_lifecycle_t *life; /* NULL: no lifecycle */
     const char *title_field;    /* the field that names a record of this type in lists */
+    /* Written by the site program itself (the result of a remote command,
+     * PROTOCOL.md 12.11), never entered by people: `record add` and
+     * `record import` refuse it; everything else reads it like any type. */
+    bool internal;
 } sl_rtype_t;
 
 size_t sl_schema_count(void);

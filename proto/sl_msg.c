@@ -98,6 +98,35 @@ static void s_kv_text(msgpack_packer *pk, const char *key, const char *s, size_t
     msgpack_pack_str_with_body(pk, buf, used);
 }
 
+/* How many telemetry keys tm adds to a body. */
+static size_t s_tm_count(const sl_telemetry_t *tm, bool ping)
+{
+    uint32_t bits = tm->has & (ping ? 0x3Fu : 0x1Fu);
+    size_t n = 0;
+    for (; bits; bits &= bits - 1)
+        n++;
+    return n;
+}
+
+/* The telemetry keys, in the order of PROTOCOL.md 4.1.1. */
+static void s_tm_pack(msgpack_packer *pk, const sl_telemetry_t *tm, bool ping)
+{
+    if (ping && (tm->has & SL_TM_LAST_SEQ))
+        s_kv_u64(pk, "last_seq", tm->last_seq);
+    if (tm->has & SL_TM_OUTBOX)
+        s_kv_u64(pk, "outbox", tm->outbox);
+    if (tm->has & SL_TM_OUTBOX_AGE)
+        s_kv_u64(pk, "outbox_age_ms", tm->outbox_age_ms);
+    if (tm->has & SL_TM_CLOCK) {
+        s_key(pk, "clock_ms");
+        msgpack_pack_int64(pk, tm->clock_ms);
+    }
+    if (tm->has & SL_TM_DISK_FREE)
+        s_kv_u64(pk, "disk_free", tm->disk_free);
+    if (tm->has & SL_TM_LAST_ERROR)
+        s_kv_text(pk, "last_error", tm->last_error, tm->last_error_len, SL_MAX_TELEMETRY_TEXT);
+}
+
 static void s_head(msgpack_packer *pk, int type, size_t nkeys)
 {
     msgpack_pack_array(pk, 4);
@@ -163,7 +192,7 @@ void sl_msg_encode(const sl_msg_t *m, msgpack_sbuffer *out)
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
     switch (m->type) {
     case SL_HELLO:
-        s_head(&pk, m->type, 6 + (m->agent != NULL));
+        s_head(&pk, m->type, 6 + (m->agent != NULL) + s_tm_count(&m->tm, false));
         s_kv_u64(&pk, "sess", m->sess);
         s_kv_str(&pk, "site", m->site, m->site_len);
         s_kv_u64(&pk, "last_seq", m->last_seq);
@@ -172,6 +201,7 @@ void sl_msg_encode(const sl_msg_t *m, msgpack_sbuffer *out)
         s_kv_u64(&pk, "hlc", m->hlc);
         if (m->agent)           /* optional: absent stays absent */
             s_kv_str(&pk, "agent", m->agent, m->agent_len);
+        s_tm_pack(&pk, &m->tm, false);
         break;
     case SL_WELCOME:
         s_head(&pk, m->type, 9 + (m->log_id != NULL));
@@ -257,8 +287,9 @@ void sl_msg_encode(const sl_msg_t *m, msgpack_sbuffer *out)
         s_kv_u64(&pk, "log_head", m->log_head);
         break;
     case SL_PING:
-        s_head(&pk, m->type, 1);
+        s_head(&pk, m->type, 1 + s_tm_count(&m->tm, true));
         s_kv_u64(&pk, "sess", m->sess);
+        s_tm_pack(&pk, &m->tm, true);
         break;
     case SL_PONG:
         s_head(&pk, m->type, 2);
@@ -371,6 +402,56 @@ static int s_str(s_reader_t *r, const char *key, const char **out, size_t *len,
     }
     *out = v->via.str.ptr;
     *len = v->via.str.size;
+    return 0;
+}
+
+/* An optional uint telemetry key: sets `bit` in tm->has when present. */
+static int s_tm_u64(s_reader_t *r, const char *key, uint64_t *out, uint64_t max,
+                    sl_telemetry_t *tm, uint32_t bit)
+{
+    const msgpack_object *v;
+    int rc = s_find(r, key, &v);
+    if (rc || !v)
+        return rc;
+    rc = s_u64_opt(r, key, out, 0, max, true);
+    if (!rc)
+        tm->has |= bit;
+    return rc;
+}
+
+/* The telemetry keys of HELLO and PING (PROTOCOL.md 4.1.1), all optional. */
+static int s_telemetry(s_reader_t *r, sl_telemetry_t *tm, bool ping)
+{
+    int rc;
+    memset(tm, 0, sizeof *tm);
+    if (ping && (rc = s_tm_u64(r, "last_seq", &tm->last_seq, INT64_MAX, tm, SL_TM_LAST_SEQ)))
+        return rc;
+    if ((rc = s_tm_u64(r, "outbox", &tm->outbox, INT64_MAX, tm, SL_TM_OUTBOX))
+        || (rc = s_tm_u64(r, "outbox_age_ms", &tm->outbox_age_ms, INT64_MAX, tm,
+                          SL_TM_OUTBOX_AGE)))
+        return rc;
+    const msgpack_object *v;
+    if ((rc = s_find(r, "clock_ms", &v)))
+        return rc;
+    if (v) {
+        if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+            tm->clock_ms = v->via.i64;
+        else if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER && v->via.u64 <= INT64_MAX)
+            tm->clock_ms = (int64_t) v->via.u64;
+        else
+            return s_missing(r, "clock_ms", "must be a signed 64-bit integer");
+        tm->has |= SL_TM_CLOCK;
+    }
+    if ((rc = s_tm_u64(r, "disk_free", &tm->disk_free, UINT64_MAX, tm, SL_TM_DISK_FREE)))
+        return rc;
+    if ((rc = s_find(r, "last_error", &v)))
+        return rc;
+    if (v) {
+        if ((rc = s_str(r, "last_error", &tm->last_error, &tm->last_error_len,
+                        SL_MAX_TELEMETRY_TEXT, true)))
+            return rc;
+        tm->has |= SL_TM_LAST_ERROR;
+    }
     return 0;
 }
 
@@ -663,7 +744,7 @@ static int s_decode_body(sl_msg_t *m, s_reader_t *r)
         TRY(s_u64(r, "cursor", &m->cursor, INT64_MAX));
         TRY(s_u64(r, "hlc", &m->hlc, UINT64_MAX));
         TRY(s_str(r, "agent", &m->agent, &m->agent_len, SL_MAX_NAME_BYTES, false));
-        return 0;
+        return s_telemetry(r, &m->tm, false);
     case SL_WELCOME:
         TRY(s_u64(r, "server_seq", &m->server_seq, INT64_MAX));
         TRY(s_u64(r, "match_seq", &m->match_seq, m->server_seq));
@@ -710,7 +791,7 @@ static int s_decode_body(sl_msg_t *m, s_reader_t *r)
         TRY(s_u64(r, "log_head", &m->log_head, INT64_MAX));
         return s_entries(r, m);
     case SL_PING:
-        return 0;
+        return s_telemetry(r, &m->tm, true);
     case SL_PONG:
         return s_u64(r, "log_head", &m->log_head, INT64_MAX);
     case SL_ERROR:

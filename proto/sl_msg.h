@@ -78,6 +78,29 @@ typedef struct {
     size_t len;
 } sl_str_t;
 
+/* Site telemetry (PROTOCOL.md 4.1.1): optional keys of HELLO and PING that
+ * tell the district how a site is doing.  Each key is optional on its own;
+ * `has` says which were given (SL_TM_* bits). */
+enum {
+    SL_TM_OUTBOX = 1 << 0,
+    SL_TM_OUTBOX_AGE = 1 << 1,
+    SL_TM_CLOCK = 1 << 2,
+    SL_TM_DISK_FREE = 1 << 3,
+    SL_TM_LAST_ERROR = 1 << 4,
+    SL_TM_LAST_SEQ = 1 << 5,            /* PING only: HELLO has its own last_seq */
+};
+
+typedef struct {
+    uint32_t has;               /* SL_TM_* bits of the keys present */
+    uint64_t outbox;            /* records not yet acknowledged by the server */
+    uint64_t outbox_age_ms;     /* age of the oldest of them by the site's clock; 0 none */
+    int64_t clock_ms;           /* the site's wall clock when it sent the message */
+    uint64_t disk_free;         /* bytes free where the site keeps its data */
+    const char *last_error;     /* the site's last problem, or "" */
+    size_t last_error_len;
+    uint64_t last_seq;          /* PING: the site's highest local seq */
+} sl_telemetry_t;
+
 typedef struct {
     sl_msg_type_t type;
     uint64_t sess;          /* the site's session number, echoed by the server */
@@ -90,6 +113,7 @@ typedef struct {
     uint64_t hlc;           /* HELLO, WELCOME */
     const char *agent;      /* HELLO: software name and version */
     size_t agent_len;
+    sl_telemetry_t tm;      /* HELLO, PING: optional site telemetry */
     /* WELCOME */
     uint64_t server_seq;    /* WELCOME, EVENTS: highest committed seq of the site */
     uint64_t match_seq;     /* min(site's last_seq, server_seq) */

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(gcc g++ make cmake pkg-config git ca-certificates
       libzmq3-dev libczmq-dev libmsgpack-dev libsodium-dev libsqlite3-dev sqlite3
-      valgrind procps clang libclang-rt-14-dev strace python3
+      valgrind procps clang libclang-rt-14-dev strace python3 faketime
       libmicrohttpd-dev curl libxlsxwriter-dev chromium chromium-driver python3-selenium
       python3-openpyxl
       fonts-wqy-microhei)

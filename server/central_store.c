@@ -4,6 +4,10 @@
  * inserts in key order (shared/PITFALLS.md: ordered keys insert ~5x faster
  * than random ones).  Event ids are UUIDv7-like and mostly ordered too. */
 #include "central_store.h"
+#include "audit_log.h"
+#include "command_store.h"
+#include "server_auth.h"
+#include "sl_commands.h"
 #include "sl_db.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
@@ -18,6 +22,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <errno.h>
+#include <fcntl.h>
 
 /* A site's records, as the fold and the reference checks read them. */
 typedef struct {
@@ -211,6 +217,17 @@ static const sl_db_step_t s_steps[] = {
       "  recv_cutoff_ms INTEGER NOT NULL,"  /* records received up to here are in it */
       "  lseq_cutoff INTEGER NOT NULL,"     /* reference data up to this server-log entry */
       "  cells BLOB NOT NULL) WITHOUT ROWID;" },
+    /* 5: site telemetry (PROTOCOL.md 4.1.1), remote commands and the audit
+     * log (issue 9) */
+    { .sql =
+      "ALTER TABLE sites ADD COLUMN tm_ms INTEGER;"             /* server clock at receipt */
+      "ALTER TABLE sites ADD COLUMN tm_local_seq INTEGER;"
+      "ALTER TABLE sites ADD COLUMN tm_outbox INTEGER;"
+      "ALTER TABLE sites ADD COLUMN tm_outbox_age_ms INTEGER;"
+      "ALTER TABLE sites ADD COLUMN tm_clock_offset_ms INTEGER;"
+      "ALTER TABLE sites ADD COLUMN tm_disk_free INTEGER;"
+      "ALTER TABLE sites ADD COLUMN tm_last_error TEXT;"
+      COMMAND_STORE_SCHEMA AUDIT_LOG_SCHEMA },
 };
 
 static const sl_db_schema_t s_db_schema = {
@@ -244,6 +261,12 @@ static central_store_t *s_open(const char *dir, bool create, char *err, size_t e
         return NULL;
     }
     sl_db_tune_bulk(self->db);
+    /* The keys table belongs to server_auth.c; the site lists read it. */
+    if (server_auth_create_tables(self->db)) {
+        snprintf(err, errlen, "cannot create the keys table in %s", path);
+        central_store_destroy(&self);
+        return NULL;
+    }
     self->insert = sl_db_prepare(self->db,
         "INSERT INTO events(site_no, seq, id, hlc, wall_ms, recv_ms, type, payload, hash)"
         " VALUES (?,?,?,?,?,?,?,?,?)");
@@ -394,6 +417,167 @@ void central_store_touch(central_store_t *self, int64_t site_no, uint64_t cursor
     sqlite3_bind_int64(st, 4, site_no);
     sqlite3_step(st);
     sqlite3_finalize(st);
+}
+
+void central_store_telemetry(central_store_t *self, int64_t site_no, bool has_local_seq,
+                             uint64_t local_seq, const sl_telemetry_t *tm, int64_t now_ms)
+{
+    /* A key the site left out keeps its last value. */
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "UPDATE sites SET last_seen_ms = ?1, tm_ms = ?1,"
+        " tm_local_seq = coalesce(?2, tm_local_seq), tm_outbox = coalesce(?3, tm_outbox),"
+        " tm_outbox_age_ms = coalesce(?4, tm_outbox_age_ms),"
+        " tm_clock_offset_ms = coalesce(?5, tm_clock_offset_ms),"
+        " tm_disk_free = coalesce(?6, tm_disk_free), tm_last_error = coalesce(?7, tm_last_error)"
+        " WHERE site_no = ?8");
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 1, now_ms);
+    if (has_local_seq)
+        sqlite3_bind_int64(st, 2, (int64_t) local_seq);
+    if (tm->has & SL_TM_OUTBOX)
+        sqlite3_bind_int64(st, 3, (int64_t) tm->outbox);
+    if (tm->has & SL_TM_OUTBOX_AGE)
+        sqlite3_bind_int64(st, 4, (int64_t) tm->outbox_age_ms);
+    /* Saturating: a clock set to year 1 or 9999 is an offset, not an overflow. */
+    if (tm->has & SL_TM_CLOCK)
+        sqlite3_bind_int64(st, 5, tm->clock_ms < INT64_MIN / 2 ? INT64_MIN / 2
+                                  : tm->clock_ms > INT64_MAX / 2 ? INT64_MAX / 2
+                                  : tm->clock_ms - now_ms);
+    if (tm->has & SL_TM_DISK_FREE)
+        sqlite3_bind_int64(st, 6, tm->disk_free > INT64_MAX ? INT64_MAX : (int64_t) tm->disk_free);
+    if (tm->has & SL_TM_LAST_ERROR)
+        sqlite3_bind_text(st, 7, tm->last_error ? tm->last_error : "",
+                          tm->last_error ? (int) tm->last_error_len : 0, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, site_no);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        sl_warn("central store: cannot note a site's telemetry: %s", sqlite3_errmsg(self->db));
+    sqlite3_finalize(st);
+}
+
+/* Every site the district knows: one with a key (of any status), and one
+ * that has connected (a plaintext site, or one whose keys are gone). */
+#define SITE_IDS_CTE \
+    "WITH ids(site_id) AS (SELECT site_id FROM keys WHERE role IN ('site', 'enroll')" \
+    " AND coalesce(site_id, '') != '' UNION SELECT site_id FROM sites) "
+#define SITE_IDS_MAX "10000"
+
+static int64_t s_col_int(sqlite3_stmt *st, int col, bool *has)
+{
+    *has = sqlite3_column_type(st, col) == SQLITE_INTEGER;
+    return *has ? sqlite3_column_int64(st, col) : 0;
+}
+
+int central_store_site_health_each(central_store_t *self,
+                                   int (*fn)(void *ctx, const central_site_health_t *h),
+                                   void *ctx)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db, SITE_IDS_CTE
+        "SELECT ids.site_id,"
+        " coalesce((SELECT name FROM keys k WHERE k.site_id = ids.site_id"
+        "   AND k.role IN ('site', 'enroll') ORDER BY k.created_ms DESC, k.rowid DESC LIMIT 1),"
+        "   s.community, ''),"
+        " coalesce((SELECT status FROM keys k WHERE k.site_id = ids.site_id AND k.role = 'site'"
+        "   ORDER BY k.status = 'active' DESC, k.created_ms DESC, k.rowid DESC LIMIT 1), ''),"
+        " coalesce((SELECT status FROM keys k WHERE k.site_id = ids.site_id AND k.role = 'enroll'"
+        "   ORDER BY k.created_ms DESC, k.rowid DESC LIMIT 1), ''),"
+        " coalesce((SELECT expires_ms FROM keys k WHERE k.site_id = ids.site_id"
+        "   AND k.role = 'enroll' ORDER BY k.created_ms DESC, k.rowid DESC LIMIT 1), 0),"
+        " coalesce((SELECT min(created_ms) FROM keys k WHERE k.site_id = ids.site_id), 0),"
+        " s.site_no IS NOT NULL, coalesce(s.first_seen_ms, 0), coalesce(s.last_seen_ms, 0),"
+        " coalesce(s.last_seq, 0), coalesce(s.cursor, 0), coalesce(s.agent, ''),"
+        " s.tm_ms, s.tm_local_seq, s.tm_outbox, s.tm_outbox_age_ms, s.tm_clock_offset_ms,"
+        " s.tm_disk_free, coalesce(s.tm_last_error, '')"
+        " FROM ids LEFT JOIN sites s ON s.site_id = ids.site_id ORDER BY ids.site_id"
+        " LIMIT " SITE_IDS_MAX);
+    if (!st)
+        return -1;
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        central_site_health_t h = {
+            .site_id = sl_db_text(st, 0), .community = sl_db_text(st, 1),
+            .key_status = sl_db_text(st, 2), .bundle_status = sl_db_text(st, 3),
+            .bundle_expires_ms = sqlite3_column_int64(st, 4),
+            .enrolled_ms = sqlite3_column_int64(st, 5), .seen = sqlite3_column_int(st, 6) != 0,
+            .first_seen_ms = sqlite3_column_int64(st, 7),
+            .last_seen_ms = sqlite3_column_int64(st, 8),
+            .last_seq = (uint64_t) sqlite3_column_int64(st, 9),
+            .cursor = (uint64_t) sqlite3_column_int64(st, 10), .agent = sl_db_text(st, 11),
+            .tm_last_error = sl_db_text(st, 19) };
+        bool has_outbox;
+        h.tm_ms = s_col_int(st, 12, &h.has_tm);
+        h.tm_local_seq = (uint64_t) s_col_int(st, 13, &h.has_local_seq);
+        h.tm_outbox = (uint64_t) s_col_int(st, 14, &has_outbox);
+        h.tm_outbox_age_ms = (uint64_t) s_col_int(st, 15, &h.has_outbox_age);
+        h.tm_clock_offset_ms = s_col_int(st, 16, &h.has_clock);
+        h.tm_disk_free = (uint64_t) s_col_int(st, 17, &h.has_disk);
+        rc = fn(ctx, &h);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int central_store_site_counts_each(central_store_t *self,
+                                   int (*fn)(void *ctx, const central_site_counts_t *c),
+                                   void *ctx)
+{
+    sqlite3_stmt *sites = sl_db_prepare(self->db, SITE_IDS_CTE
+        "SELECT ids.site_id, coalesce(s.last_seq, 0), coalesce(s.last_seen_ms, 0),"
+        " coalesce(s.site_no, -1) FROM ids LEFT JOIN sites s ON s.site_id = ids.site_id"
+        " ORDER BY ids.site_id LIMIT " SITE_IDS_MAX);
+    sqlite3_stmt *count = sl_db_prepare(self->db,
+        "SELECT type, count(*) FROM events WHERE site_no = ? GROUP BY type");
+    int rc = sites && count ? 0 : -1, step = SQLITE_DONE;
+    size_t ntypes = sl_schema_count();
+    while (rc == 0 && (step = sqlite3_step(sites)) == SQLITE_ROW) {
+        central_site_counts_t c = { .site_id = sl_db_text(sites, 0),
+                                    .last_seq = (uint64_t) sqlite3_column_int64(sites, 1),
+                                    .last_seen_ms = sqlite3_column_int64(sites, 2) };
+        sqlite3_reset(count);
+        sqlite3_bind_int64(count, 1, sqlite3_column_int64(sites, 3));
+        int crc;
+        while ((crc = sqlite3_step(count)) == SQLITE_ROW) {
+            const char *type = sl_db_text(count, 0);
+            long long k = sqlite3_column_int64(count, 1);
+            c.records += k;
+            for (size_t t = 0; t < ntypes && t < SL_MAX_TYPES; t++)
+                if (strcmp(type, sl_schema_at(t)->name) == 0)
+                    c.per_type[t] += k;
+        }
+        rc = crc == SQLITE_DONE ? fn(ctx, &c) : -1;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(sites);
+    sqlite3_finalize(count);
+    return rc;
+}
+
+int central_store_incidents_each(central_store_t *self, long limit,
+                                 int (*fn)(void *ctx, const central_incident_t *i), void *ctx)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT at_ms, coalesce(last_ms, at_ms), count, site_id, code, coalesce(seq, 0), text"
+        " FROM incidents ORDER BY id LIMIT ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, limit > 0 ? limit : -1);
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        central_incident_t i = { .first_ms = sqlite3_column_int64(st, 0),
+                                 .last_ms = sqlite3_column_int64(st, 1),
+                                 .count = sqlite3_column_int64(st, 2),
+                                 .site_id = sl_db_text(st, 3), .code = sqlite3_column_int(st, 4),
+                                 .seq = (uint64_t) sqlite3_column_int64(st, 5),
+                                 .text = sl_db_text(st, 6) };
+        rc = fn(ctx, &i);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
 }
 
 int central_store_hash_at(central_store_t *self, int64_t site_no, uint64_t seq,
@@ -605,6 +789,12 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
         site->last_seq = ev->seq;
         memcpy(site->last_hash, ev->hash, SL_HASH_BYTES);
         r->inserted++;
+        /* A command's result: its command is done (or failed), in the same
+         * transaction as the record that says so. */
+        if (rt->internal && strcmp(rt->name, "command_result") == 0
+            && command_store_result(self, site_id, ev->seq, &view, recv_ms))
+            return s_refuse(r, SL_E_INTERNAL, ev->seq, NULL, "cannot record the result of a "
+                            "command: %s", sqlite3_errmsg(self->db));
     }
     if (r->inserted) {
         sqlite3_stmt *st = self->site_advance;
@@ -769,6 +959,114 @@ int central_store_log_id(central_store_t *self, char *out, size_t cap)
     return 0;
 }
 
+int central_store_meta_get(central_store_t *self, const char *key, char *out, size_t cap)
+{
+    out[0] = 0;
+    sqlite3_stmt *st = sl_db_prepare(self->db, "SELECT value FROM meta WHERE key = ?");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        snprintf(out, cap, "%s", sl_db_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int central_store_meta_set(central_store_t *self, const char *key, const char *value)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int central_store_new_log_id(central_store_t *self)
+{
+    uint8_t raw[16];
+    char hex[33];
+    sl_id_new(raw, sl_hlc_next(0, sl_now_ms()));
+    sl_hex(raw, sizeof raw, hex);
+    return central_store_meta_set(self, "log_id", hex);
+}
+
+int central_store_backup(central_store_t *self, const char *path, char *err, size_t errlen)
+{
+    if (access(path, F_OK) == 0) {
+        snprintf(err, errlen, "%s already exists (refusing to overwrite it)", path);
+        return -1;
+    }
+    /* The copy is made and checked in a directory of its own, as a store
+     * (DIR/central.db), then takes its name. */
+    char dir[PATH_MAX], copy[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s.tmp.d", path);
+    snprintf(copy, sizeof copy, "%s/central.db", dir);
+    unlink(copy);
+    rmdir(dir);
+    if (mkdir(dir, 0700) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    sqlite3 *dst = NULL;
+    int rc = sqlite3_open_v2(copy, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(dst, "main", self->db, "main")
+                                        : NULL;
+    if (b) {
+        /* One step: one read transaction, so the copy is one moment of the
+         * store, whatever the server commits meanwhile (WAL lets it). */
+        rc = sqlite3_backup_step(b, -1);
+        rc = sqlite3_backup_finish(b) == SQLITE_OK && rc == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    } else {
+        rc = SQLITE_ERROR;
+    }
+    if (rc != SQLITE_OK)
+        snprintf(err, errlen, "the backup failed: %s", dst ? sqlite3_errmsg(dst) : "out of memory");
+    sqlite3_close(dst);
+    central_store_t *check = rc == SQLITE_OK ? central_store_open(dir, err, errlen) : NULL;
+    if (check) {
+        char ms[32];
+        snprintf(ms, sizeof ms, "%lld", (long long) sl_now_ms());
+        char *text = NULL;
+        size_t tlen = 0;
+        FILE *report = open_memstream(&text, &tlen);
+        long problems = report ? central_store_verify(check, report) : 1;
+        if (report)
+            fclose(report);
+        if (problems || central_store_meta_set(check, "backup_ms", ms)) {
+            snprintf(err, errlen, "the copy does not verify: %.300s", text ? text : "?");
+            rc = SQLITE_ERROR;
+        }
+        free(text);
+        central_store_destroy(&check);
+    } else {
+        rc = SQLITE_ERROR;
+    }
+    if (rc == SQLITE_OK) {
+        int fd = open(copy, O_RDONLY);
+        if (fd >= 0) {
+            fsync(fd);
+            close(fd);
+        }
+        if (rename(copy, path) != 0) {
+            snprintf(err, errlen, "cannot move the copy to %s: %s", path, strerror(errno));
+            rc = SQLITE_ERROR;
+        }
+    }
+    char side[PATH_MAX + 32];
+    snprintf(side, sizeof side, "%s-wal", copy);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", copy);
+    unlink(side);
+    unlink(copy);
+    rmdir(dir);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
 uint64_t central_store_log_head(central_store_t *self)
 {
     return (uint64_t) sl_db_int(self->db, "SELECT max(lseq) FROM server_log", 0);
@@ -800,7 +1098,8 @@ int central_store_log_append(central_store_t *self, const char *target, const ch
 
 int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t after,
                            uint32_t max, size_t max_bytes, uint64_t sess,
-                           msgpack_sbuffer *out, uint64_t *upto_out)
+                           msgpack_sbuffer *out, uint64_t *upto_out,
+                           central_log_live_fn live, void *live_ctx)
 {
     uint64_t head = central_store_log_head(self);
     sqlite3_stmt *st = sl_db_prepare(self->db,
@@ -831,7 +1130,15 @@ int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t 
         e->lseq = (uint64_t) sqlite3_column_int64(st, 0);
         owned[3 * n] = strdup(sl_db_text(st, 1));
         owned[3 * n + 1] = strdup(sl_db_text(st, 2));
-        if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+        /* A command goes out only while it may still run: a cancelled,
+         * expired or finished one is sent as a deletion (nil). */
+        int go = 1;
+        if (live && strcmp(sl_db_text(st, 1), SL_COMMAND_KIND) == 0
+            && (go = live(live_ctx, e->lseq)) < 0) {
+            rc = -1;
+            break;
+        }
+        if (go && sqlite3_column_type(st, 3) != SQLITE_NULL)
             owned[3 * n + 2] = strdup(sl_db_text(st, 3));
         e->kind = owned[3 * n];
         e->key = owned[3 * n + 1];
@@ -1122,7 +1429,8 @@ int central_store_ref_each_target(central_store_t *self, const char *kind, centr
 {
     sqlite3_stmt *st = s_ref_query(self,
         "SELECT target, kind, key, value, max(lseq) FROM server_log"
-        " WHERE ?1 IS NULL OR kind = ?1 GROUP BY kind, key, target ORDER BY kind, key, target",
+        " WHERE (?1 IS NULL AND kind != '" SL_COMMAND_KIND "') OR kind = ?1"
+        " GROUP BY kind, key, target ORDER BY kind, key, target",
         kind, NULL, NULL);
     return st ? s_ref_walk(self, st, fn, ctx) : -1;
 }

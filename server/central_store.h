@@ -38,6 +38,67 @@ int central_store_site(central_store_t *self, const char *site_id, central_site_
 /* Notes a hello: time and the site's cursor and agent, for operators. */
 void central_store_touch(central_store_t *self, int64_t site_no, uint64_t cursor,
                          const char *agent, size_t agent_len);
+/* Notes a site's telemetry (HELLO or PING, PROTOCOL.md 4.1.1) and that it
+ * was heard from now.  local_seq: its own highest seq as it said (HELLO
+ * last_seq, PING last_seq), when has_local_seq.  Joins the caller's
+ * transaction; a failure is logged, not returned (telemetry is advice). */
+void central_store_telemetry(central_store_t *self, int64_t site_no, bool has_local_seq,
+                             uint64_t local_seq, const sl_telemetry_t *tm, int64_t now_ms);
+
+/* One site as `shuanglian-admin sites` shows it: every site that has (or
+ * had) a key or has ever connected.  Strings live during the callback. */
+typedef struct {
+    const char *site_id;
+    const char *community;      /* its keys' community, or "" */
+    const char *key_status;     /* its newest site key: active, revoked, retired; "" none */
+    const char *bundle_status;  /* its newest bundle: pending, used, revoked; "" none */
+    int64_t bundle_expires_ms;
+    int64_t enrolled_ms;        /* its first key (0: none) */
+    bool seen;                  /* it has connected at least once */
+    int64_t first_seen_ms, last_seen_ms;
+    uint64_t last_seq;          /* committed here */
+    uint64_t cursor;
+    const char *agent;          /* "shuanglian-site/0.2.0", or "" */
+    bool has_tm;                /* telemetry received */
+    int64_t tm_ms;
+    bool has_local_seq, has_outbox_age, has_clock, has_disk;
+    uint64_t tm_local_seq, tm_outbox, tm_outbox_age_ms, tm_disk_free;
+    int64_t tm_clock_offset_ms;
+    const char *tm_last_error;
+} central_site_health_t;
+
+/* Every site by id (at most 10,000).  fn non-zero stops.  0, fn's answer,
+ * or -1 on a read error. */
+int central_store_site_health_each(central_store_t *self,
+                                   int (*fn)(void *ctx, const central_site_health_t *h),
+                                   void *ctx);
+
+/* Records per site and type for `stats`: every site that has a key or has
+ * connected (a site never synced has 0), by id.  per_type[i] counts
+ * sl_schema_at(i); records counts every type, unknown ones too. */
+typedef struct {
+    const char *site_id;
+    uint64_t last_seq;
+    int64_t last_seen_ms;       /* 0: never */
+    long long records;
+    long long per_type[SL_MAX_TYPES];
+} central_site_counts_t;
+int central_store_site_counts_each(central_store_t *self,
+                                   int (*fn)(void *ctx, const central_site_counts_t *c),
+                                   void *ctx);
+
+/* Incidents, oldest first (at most `limit`, 0: all). */
+typedef struct {
+    int64_t first_ms, last_ms;
+    long long count;
+    const char *site_id;
+    int code;
+    uint64_t seq;
+    const char *text;
+} central_incident_t;
+int central_store_incidents_each(central_store_t *self, long limit,
+                                 int (*fn)(void *ctx, const central_incident_t *i), void *ctx);
+
 /* Hash of a committed event (zeros for seq 0).  0, or -1 when absent. */
 int central_store_hash_at(central_store_t *self, int64_t site_no, uint64_t seq,
                           uint8_t out[SL_HASH_BYTES]);
@@ -82,16 +143,37 @@ int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t f
  * reference data over from cursor 0.  0 or -1. */
 int central_store_log_id(central_store_t *self, char *out, size_t cap);
 uint64_t central_store_log_head(central_store_t *self);
+/* Gives the server log a new identity (after a restore: every site then
+ * reloads its reference data from entry 1).  0 or -1. */
+int central_store_new_log_id(central_store_t *self);
+
+/* A value of table meta (public_endpoint, created_ms, backup_ms …) as
+ * text ("" when absent), and setting one.  0 or -1. */
+int central_store_meta_get(central_store_t *self, const char *key, char *out, size_t cap);
+int central_store_meta_set(central_store_t *self, const char *key, const char *value);
+
+/* An online backup of the whole store (SQLite backup API, one read
+ * transaction: a consistent copy while sites sync) into `path`, which must
+ * not exist.  The copy is checked (integrity check and every site's chain,
+ * as verify does) before it gets its name; its meta backup_ms says when it
+ * was taken.  0, or -1 with a sentence. */
+int central_store_backup(central_store_t *self, const char *path, char *err, size_t errlen);
 /* Appends an entry (target NULL = all sites; value NULL = delete key). */
 int central_store_log_append(central_store_t *self, const char *target, const char *kind,
                              const char *key, const char *value, uint64_t *lseq_out,
                              char *err, size_t errlen);
+/* Whether the command entry at `lseq` may go out live now (1), or as a
+ * deletion (0); -1 on error (command_store_entry_live). */
+typedef int (*central_log_live_fn)(void *ctx, uint64_t lseq);
 /* Packs entries after `after` for `site_id` into a LOG message (at most
  * max entries, and no more bytes than max_bytes after the first); *upto
- * gets the cursor the site stores after applying it. */
+ * gets the cursor the site stores after applying it.  Entries of kind
+ * `command` are asked of `live` (when not NULL) and sent with a nil value
+ * when it says no. */
 int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t after,
                            uint32_t max, size_t max_bytes, uint64_t sess,
-                           msgpack_sbuffer *out, uint64_t *upto);
+                           msgpack_sbuffer *out, uint64_t *upto,
+                           central_log_live_fn live, void *live_ctx);
 
 /* The fold's state of one site's items (site_no < 0: every site), one
  * canonical line per item (sl_items_dump). */

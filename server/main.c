@@ -11,12 +11,14 @@
  *   shuanglian-server report NAME … --data DIR   (server/report.h)
  *
  * This file only parses arguments and calls the store and the engine. */
+#include "audit_log.h"
 #include "central_store.h"
 #include "dash_web.h"
 #include "server_admin.h"
 #include "server_auth.h"
 #include "server_engine.h"
 #include "sl_cli.h"
+#include "sl_commands.h"
 #include "sl_db.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
@@ -26,6 +28,11 @@
 #include "sl_schema.h"
 #include "sl_text.h"
 #include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <sys/statvfs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,18 +55,99 @@ static central_store_t *s_open_store(const char *command)
     return store;
 }
 
+/* Who acts on the server machine, for the audit log. */
+static const char *s_local_who(char *buf, size_t cap)
+{
+    const char *user = getenv("USER");
+    struct passwd *pw = user && *user ? NULL : getpwuid(getuid());
+    snprintf(buf, cap, "%.60s on the server machine", user && *user ? user
+             : pw && pw->pw_name ? pw->pw_name : "someone");
+    return buf;
+}
+
+/* One row of the audit log for a local action (audit_log.h). */
+static void s_audit_local(central_store_t *store, const char *action, const char *detail,
+                          int code, const char *result)
+{
+    char who[100];
+    audit_log_add(central_store_db(store), s_local_who(who, sizeof who), action, detail, code,
+                  result);
+}
+
+/* Prints a reply's table tab-separated (tabs and line breaks in a cell
+ * become spaces), the headings first: what --tsv gives. */
+static void s_print_tsv(const server_admin_reply_t *r)
+{
+    for (size_t i = 0; r->columns && i < r->ncells; i++) {
+        for (const char *p = r->cells[i]; *p; p++)
+            putchar(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p);
+        putchar((i + 1) % r->columns ? '\t' : '\n');
+    }
+}
+
+/* Runs an administrative verb on the central store, as the running server
+ * does for shuanglian-admin (server_admin.c: the same checks, the same
+ * answer, the same audit row), and prints the answer (tab-separated with
+ * `tsv`, which asks for raw values).  Returns the exit code. */
+static int s_admin_verb_as(const char *command, const char *verb, size_t nargs,
+                           const char *const *keys, const char *const *values,
+                           const size_t *lens, bool tsv)
+{
+    central_store_t *store = s_open_store(command);
+    if (!store)
+        return SL_EXIT_FAIL;
+    char err[512], who[100];
+    server_auth_t *auth = server_auth_new(central_store_db(store), false, err, sizeof err);
+    if (!auth) {
+        fprintf(stderr, "%s: %s\n", command, err);
+        central_store_destroy(&store);
+        return SL_EXIT_FAIL;
+    }
+    sl_arg_t args[SL_MAX_ARGS];
+    size_t n = 0;
+    for (size_t i = 0; i < nargs && n < SL_MAX_ARGS; i++)
+        args[n++] = (sl_arg_t) { keys[i], strlen(keys[i]), values[i],
+                                 lens ? lens[i] : strlen(values[i]) };
+    if (tsv && n < SL_MAX_ARGS)
+        args[n++] = (sl_arg_t) { "format", 6, "raw", 3 };
+    server_admin_env_t env = { .store = store, .auth = auth, .role = SL_ROLE_ADMIN,
+                               .admin = s_local_who(who, sizeof who) };
+    server_admin_reply_t reply;
+    sl_log_set_level(SL_LOG_ERROR);     /* the answer is printed; no log lines besides */
+    server_admin_run(&env, verb, args, n, &reply);
+    sl_log_set_level(SL_LOG_INFO);
+    int rc;
+    if (tsv && !reply.code) {
+        if (reply.text[0])
+            fprintf(stderr, "%s\n", reply.text);
+        s_print_tsv(&reply);
+        rc = 0;
+    } else {
+        rc = server_admin_print(&reply, command, stdout, stderr);
+    }
+    server_admin_reply_free(&reply);
+    server_auth_destroy(&auth);
+    central_store_destroy(&store);
+    return rc;
+}
+
+static int s_admin_verb(const char *command, const char *verb, size_t nargs,
+                        const char *const *keys, const char *const *values, const size_t *lens)
+{
+    return s_admin_verb_as(command, verb, nargs, keys, values, lens, false);
+}
+
 /* Writes an administrator credential and registers its key.  0 or -1. */
-static int s_admin_add(sqlite3 *db, const char *name, const char *path, char *err, size_t errlen)
+static int s_admin_add(central_store_t *store, const char *name, const char *path, char *err,
+                       size_t errlen)
 {
     char server_pub[SL_Z85_KEY], pubpath[600], endpoint[256];
     snprintf(pubpath, sizeof pubpath, "%s/server.pub", s_data);
     if (sl_pubfile_read(pubpath, server_pub, err, errlen))
         return -1;
-    sqlite3_stmt *st = sl_db_prepare(db, "SELECT value FROM meta WHERE key = 'public_endpoint'");
-    snprintf(endpoint, sizeof endpoint, "%s", DEFAULT_BIND);
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        snprintf(endpoint, sizeof endpoint, "%s", sl_db_text(st, 0));
-    sqlite3_finalize(st);
+    if (central_store_meta_get(store, "public_endpoint", endpoint, sizeof endpoint) || !*endpoint)
+        snprintf(endpoint, sizeof endpoint, "%s", DEFAULT_BIND);
+    sqlite3 *db = central_store_db(store);
     sl_admin_cred_t cred = { 0 };
     snprintf(cred.name, sizeof cred.name, "%s", name);
     snprintf(cred.server, sizeof cred.server, "%s", endpoint);
@@ -68,18 +156,30 @@ static int s_admin_add(sqlite3 *db, const char *name, const char *path, char *er
         snprintf(err, errlen, "cannot make a key pair");
         return -1;
     }
+    server_auth_t *auth = server_auth_new(db, false, err, errlen);
+    int named = auth ? server_auth_admin_named(auth, name) : -1;
+    if (named != 0) {
+        if (named > 0)
+            snprintf(err, errlen, "已有名为 \"%s\" 的管理员凭据：请换一个名称，或先吊销它（admin revoke %s） an "
+                     "active administrator credential is already named \"%s\": choose another "
+                     "name, or revoke it first (admin revoke %s)", name, name, name, name);
+        server_auth_destroy(&auth);
+        memset(&cred.keys, 0, sizeof cred.keys);
+        return named > 0 ? 1 : -1;
+    }
+    char who[100];
+    server_auth_set_actor(auth, s_local_who(who, sizeof who));
     int rc = sl_admin_cred_write(path, &cred, err, errlen);
     if (rc == 0) {
-        server_auth_t *auth = server_auth_new(db, false, err, errlen);
-        rc = auth ? server_auth_add(auth, SL_ROLE_ADMIN, cred.keys.public_z85, NULL, name,
-                                    "active", 0) : -1;
+        rc = server_auth_add(auth, SL_ROLE_ADMIN, cred.keys.public_z85, NULL, name, "active", 0);
         if (rc) {
             snprintf(err, errlen, "cannot register the administrator key");
             unlink(path);
         }
-        server_auth_destroy(&auth);
     }
+    server_auth_destroy(&auth);
     memset(&cred.keys, 0, sizeof cred.keys);
+    s_audit_local(store, "admin.add", name, rc ? SL_E_INTERNAL : 0, rc ? err : path);
     return rc;
 }
 
@@ -99,8 +199,10 @@ static int s_init(int argc, char **argv)
                           "administrator credential (DIR/admin.cred).", opts, 2, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
-    if (strncmp(endpoint, "tcp://", 6) != 0 || !strchr(endpoint + 6, ':') || strlen(endpoint) > 200) {
-        fprintf(stderr, PROG " init: --endpoint \"%s\" must look like tcp://HOST:PORT\n", endpoint);
+    char why[600];
+    bool loopback = false;
+    if (sl_endpoint_check(endpoint, &loopback, why, sizeof why)) {
+        fprintf(stderr, PROG " init: --endpoint %s\n", why);
         return SL_EXIT_USAGE;
     }
     char err[512], path[600];
@@ -136,7 +238,7 @@ static int s_init(int argc, char **argv)
     chmod(path, 0644);
     memset(&kp, 0, sizeof kp);
     snprintf(path, sizeof path, "%s/admin.cred", s_data);
-    if (rc == 0 && s_admin_add(db, "admin", path, err, sizeof err))
+    if (rc == 0 && s_admin_add(store, "admin", path, err, sizeof err))
         rc = -1;
     central_store_destroy(&store);
     if (rc) {
@@ -147,6 +249,11 @@ static int s_init(int argc, char **argv)
     printf("server key pair: %s/server.key (private), %s/server.pub (public)\n", s_data, s_data);
     printf("administrator credential: %s/admin.cred -- give it to the district administrator "
            "(shuanglian-admin --cred FILE) and keep it private\n", s_data);
+    if (loopback)
+        printf("注意 note: %s 是本机地址，只有本机上的站点和管理员能用；正式部署请写服务器的内网地址，"
+               "以后可以用 set-endpoint 修改 is this machine: only sites and administrators on it "
+               "can use it; give the server's intranet address for a deployment (set-endpoint "
+               "changes it later)\n", endpoint);
     return 0;
 }
 
@@ -159,13 +266,23 @@ static int s_admin(int argc, char **argv)
     };
     char *pos[2];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " admin", "add NAME [--out FILE] [--data DIR]",
-                          "Creates another administrator credential for shuanglian-admin "
-                          "(needs access to the server's data directory).", opts, 2, pos, 2, &npos);
+    int rc = sl_cli_parse(argc, argv, PROG " admin", "add NAME [--out FILE] | list | revoke NAME "
+                          "[--data DIR]",
+                          "add: creates another administrator credential for shuanglian-admin "
+                          "(usable at once, also by a running server); list: the administrator "
+                          "credentials; revoke: revokes one at once (never the last active one).  "
+                          "Needs access to the server's data directory.", opts, 2, pos, 2, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (npos == 1 && strcmp(pos[0], "list") == 0)
+        return s_admin_verb(PROG " admin list", "admin.list", 0, NULL, NULL, NULL);
+    if (npos == 2 && strcmp(pos[0], "revoke") == 0) {
+        const char *keys[] = { "name" }, *values[] = { pos[1] };
+        return s_admin_verb(PROG " admin revoke", "admin.revoke", 1, keys, values, NULL);
+    }
     if (npos != 2 || strcmp(pos[0], "add") != 0) {
-        fprintf(stderr, PROG " admin: expected add NAME (see " PROG " admin --help)\n");
+        fprintf(stderr, PROG " admin: expected add NAME, list or revoke NAME (see " PROG
+                " admin --help)\n");
         return SL_EXIT_USAGE;
     }
     if (!*pos[1] || strlen(pos[1]) > 64 || !sl_utf8_valid(pos[1], strlen(pos[1]))) {
@@ -179,11 +296,11 @@ static int s_admin(int argc, char **argv)
     central_store_t *store = s_open_store(PROG " admin add");
     if (!store)
         return SL_EXIT_FAIL;
-    rc = s_admin_add(central_store_db(store), pos[1], path, err, sizeof err);
+    rc = s_admin_add(store, pos[1], path, err, sizeof err);
     central_store_destroy(&store);
     if (rc) {
         fprintf(stderr, PROG " admin add: %s\n", err);
-        return SL_EXIT_FAIL;
+        return rc > 0 ? SL_EXIT_REFUSED : SL_EXIT_FAIL;
     }
     printf("administrator credential written: %s (keep it private)\n", path);
     return 0;
@@ -197,32 +314,160 @@ static void s_on_signal(int sig)
     server_engine_stop();
 }
 
+/* The configuration file (docs/OPERATIONS.md 3.1): "key = value" lines, '#'
+ * comments, the keys of run's options.  A flag given on the command line
+ * wins over the file.  Unknown keys and bad values are refused by line. */
+typedef struct {
+    char data[1024], bind[256], credit[16], batch[16], log_level[16];
+} server_config_t;
+
+static int s_config_read(const char *path, server_config_t *c, bool must_exist)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (!must_exist && errno == ENOENT)
+            return 0;
+        fprintf(stderr, PROG " run: cannot read the configuration %s: %s\n", path,
+                strerror(errno));
+        return -1;
+    }
+    char line[1200];
+    int n = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        n++;
+        char *p = line + strspn(line, " \t");
+        p[strcspn(p, "\r\n")] = 0;
+        if (!*p || *p == '#')
+            continue;
+        char *eq = strchr(p, '=');
+        if (!eq) {
+            fprintf(stderr, PROG " run: %s line %d: expected key = value\n", path, n);
+            rc = -1;
+            break;
+        }
+        char *key = p, *value = eq + 1;
+        for (char *e = eq; e > key && (e[-1] == ' ' || e[-1] == '\t'); e--)
+            e[-1] = 0;
+        *eq = 0;
+        value += strspn(value, " \t");
+        for (size_t l = strlen(value); l && (value[l - 1] == ' ' || value[l - 1] == '\t'); l--)
+            value[l - 1] = 0;
+        struct { const char *name; char *out; size_t cap; } keys[] = {
+            { "data", c->data, sizeof c->data }, { "bind", c->bind, sizeof c->bind },
+            { "credit", c->credit, sizeof c->credit }, { "batch", c->batch, sizeof c->batch },
+            { "log_level", c->log_level, sizeof c->log_level } };
+        size_t k = 0;
+        while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k].name, key) != 0)
+            k++;
+        if (k == sizeof keys / sizeof keys[0]) {
+            fprintf(stderr, PROG " run: %s line %d: unknown key \"%s\" (keys: data bind credit "
+                    "batch log_level)\n", path, n, key);
+            rc = -1;
+        } else if (strlen(value) >= keys[k].cap || !*value) {
+            fprintf(stderr, PROG " run: %s line %d: %s needs a value of at most %zu bytes\n",
+                    path, n, key, keys[k].cap - 1);
+            rc = -1;
+        } else {
+            snprintf(keys[k].out, keys[k].cap, "%s", value);
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+/* One server per data directory: DIR/server.pid, locked while it runs
+ * (restore and health ask the lock).  The descriptor stays open. */
+static int s_lock(const char *command, bool shared_probe)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/server.pid", s_data);
+    int fd = open(path, shared_probe ? O_RDONLY | O_CLOEXEC : O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return shared_probe && errno == ENOENT ? -2 : -1;
+    if (flock(fd, (shared_probe ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
+        char pid[32] = "?";
+        ssize_t got = pread(fd, pid, sizeof pid - 1, 0);
+        pid[got > 0 ? got : 0] = 0;
+        pid[strcspn(pid, "\n")] = 0;
+        if (!shared_probe)
+            fprintf(stderr, "%s: another shuanglian-server (pid %s) is running on %s\n", command,
+                    pid, s_data);
+        close(fd);
+        return -3;
+    }
+    if (shared_probe) {
+        close(fd);
+        return -2;              /* nobody holds it */
+    }
+    char pid[32];
+    int len = snprintf(pid, sizeof pid, "%ld\n", (long) getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t) len, 0) != len)
+        sl_warn("cannot write %s", path);
+    return fd;
+}
+
+/* Is a server running on s_data?  (It holds the lock of server.pid.) */
+static bool s_running(void)
+{
+    return s_lock(NULL, true) == -3;
+}
+
 static int s_run(int argc, char **argv)
 {
-    const char *bind = DEFAULT_BIND, *credit = NULL, *batch = NULL;
+    const char *bind = NULL, *credit = NULL, *batch = NULL, *config = NULL, *level = NULL;
     bool verbose = false, insecure = false;
+    const char *data_flag = NULL;
     sl_opt_t opts[] = {
-        { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &s_data, NULL },
+        { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &data_flag, NULL },
+        { "--config", "FILE", "configuration file (default DIR/server.conf when it exists); "
+          "options given here win over it", &config, NULL },
         { "--bind", "ENDPOINT", "where sites connect (default " DEFAULT_BIND ")", &bind, NULL },
         { "--credit", "N", "batches a site may have in flight (1-16, default 4)", &credit, NULL },
         { "--batch", "N", "events per batch (1-2000, default 1000)", &batch, NULL },
-        { "--verbose", NULL, "log every protocol step", NULL, &verbose },
+        { "--log-level", "LEVEL", "debug, info (default), warn or error", &level, NULL },
+        { "--verbose", NULL, "log every protocol step (--log-level debug)", NULL, &verbose },
         { "--insecure", NULL, "plaintext, no authentication: for benchmarks on one machine "
           "only, never on a network", NULL, &insecure },
     };
     char *pos[1];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " run", "[--data DIR] [--bind ENDPOINT]",
-                          "Serves sites until interrupted (SIGINT or SIGTERM).", opts,
+    int rc = sl_cli_parse(argc, argv, PROG " run", "[--data DIR] [--config FILE] "
+                          "[--bind ENDPOINT] [--log-level LEVEL]",
+                          "Serves sites until interrupted: SIGTERM or SIGINT finishes the round "
+                          "in hand (commits it, sends its acknowledgements) and exits 0.", opts,
                           sizeof opts / sizeof opts[0], pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
-    long c = SL_DEFAULT_CREDIT, b = SL_DEFAULT_BATCH_EVENTS;
-    if ((credit && sl_cli_number(PROG " run", "--credit", credit, 1, SL_MAX_CREDIT, &c))
-        || (batch && sl_cli_number(PROG " run", "--batch", batch, 1, SL_MAX_BATCH_EVENTS, &b)))
+    server_config_t conf = { .bind = DEFAULT_BIND, .log_level = "info" };
+    char conf_path[1100];
+    if (data_flag)
+        s_data = data_flag;
+    snprintf(conf_path, sizeof conf_path, "%s/server.conf", s_data);
+    if (s_config_read(config ? config : conf_path, &conf, config != NULL))
         return SL_EXIT_USAGE;
+    if (!data_flag && conf.data[0])
+        s_data = conf.data;
+    if (bind)
+        snprintf(conf.bind, sizeof conf.bind, "%s", bind);
+    if (credit)
+        snprintf(conf.credit, sizeof conf.credit, "%s", credit);
+    if (batch)
+        snprintf(conf.batch, sizeof conf.batch, "%s", batch);
+    if (level)
+        snprintf(conf.log_level, sizeof conf.log_level, "%s", level);
     if (verbose)
-        sl_log_set_level(SL_LOG_DEBUG);
+        snprintf(conf.log_level, sizeof conf.log_level, "debug");
+    long c = SL_DEFAULT_CREDIT, b = SL_DEFAULT_BATCH_EVENTS;
+    if ((conf.credit[0] && sl_cli_number(PROG " run", "credit", conf.credit, 1, SL_MAX_CREDIT, &c))
+        || (conf.batch[0]
+            && sl_cli_number(PROG " run", "batch", conf.batch, 1, SL_MAX_BATCH_EVENTS, &b)))
+        return SL_EXIT_USAGE;
+    if (sl_log_level_parse(conf.log_level) < 0) {
+        fprintf(stderr, PROG " run: log level \"%s\" must be debug, info, warn or error\n",
+                conf.log_level);
+        return SL_EXIT_USAGE;
+    }
+    sl_log_set_level((sl_log_level_t) sl_log_level_parse(conf.log_level));
     zsys_handler_set(NULL);
     struct sigaction sa = { 0 };
     sa.sa_handler = s_on_signal;
@@ -236,19 +481,28 @@ static int s_run(int argc, char **argv)
         fprintf(stderr, PROG " run: %s\n", err);
         return SL_EXIT_FAIL;
     }
+    int lock = s_lock(PROG " run", false);
+    if (lock < 0) {
+        if (lock != -3)
+            fprintf(stderr, PROG " run: cannot lock %s/server.pid: %s\n", s_data, strerror(errno));
+        memset(&keys, 0, sizeof keys);
+        return SL_EXIT_FAIL;
+    }
     if (insecure)
         sl_warn("--insecure: plaintext and unauthenticated; any peer may claim any site");
-    server_engine_opts_t eo = { .data_dir = s_data, .endpoint = bind,
+    server_engine_opts_t eo = { .data_dir = s_data, .endpoint = conf.bind,
                                 .credit = (uint32_t) c, .max_batch = (uint32_t) b,
                                 .keys = insecure ? NULL : &keys };
     server_engine_t *engine = server_engine_new(&eo, err, sizeof err);
     if (!engine) {
         fprintf(stderr, PROG " run: %s\n", err);
+        close(lock);
         return SL_EXIT_FAIL;
     }
     memset(&keys, 0, sizeof keys);
     rc = server_engine_run(engine);
     server_engine_destroy(&engine);
+    close(lock);
     /* Every exit says why (0.2.0 once vanished with an empty log). */
     if (rc)
         sl_error("exiting with status %d: the sync endpoint failed (see above)", SL_EXIT_FAIL);
@@ -280,97 +534,11 @@ static int s_stats(int argc, char **argv)
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " stats", "[--data DIR] [--tsv]",
-                          "Shows, per site and in total, the records held in the central store.",
-                          opts, 2, pos, 0, &npos);
+                          "Shows, per site and in total, the records held in the central store: "
+                          "every enrolled site, synced or not.", opts, 2, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
-    central_store_t *store = s_open_store(PROG " stats");
-    if (!store)
-        return SL_EXIT_FAIL;
-    sqlite3 *db = central_store_db(store);
-    /* One column per record type, from the schema table. */
-    size_t ntypes = sl_schema_count(), ncols = 4 + ntypes;
-    const char *heads_zh[4 + SL_MAX_TYPES], *heads_en[4 + SL_MAX_TYPES];
-    heads_zh[0] = "站点 site";
-    heads_zh[1] = "记录 records";
-    heads_zh[2] = "最新序号 last seq";
-    heads_en[0] = "site";
-    heads_en[1] = "records";
-    heads_en[2] = "last_seq";
-    for (size_t t = 0; t < ntypes; t++) {
-        heads_zh[3 + t] = sl_schema_at(t)->label;
-        heads_en[3 + t] = sl_schema_at(t)->name;
-    }
-    heads_zh[3 + ntypes] = "最近连接 last seen";
-    heads_en[3 + ntypes] = "last_seen_ms";
-    sl_table_t *table = sl_table_new(ncols, tsv ? heads_en : heads_zh);
-    for (size_t c = 1; c < 3 + ntypes; c++)
-        sl_table_align(table, c, 'r');
-    sqlite3_stmt *sites = sl_db_prepare(db,
-        "SELECT site_no, site_id, last_seq, last_seen_ms FROM sites ORDER BY site_id");
-    sqlite3_stmt *count = sl_db_prepare(db,
-        "SELECT type, count(*) FROM events WHERE site_no = ? GROUP BY type");
-    long long total = 0, type_total[SL_MAX_TYPES] = { 0 };
-    char cells[4 + SL_MAX_TYPES][64];
-    const char *row[4 + SL_MAX_TYPES];
-    for (size_t c = 0; c < ncols; c++)
-        row[c] = cells[c];
-    size_t nsites = 0;
-    if (tsv)
-        for (size_t c = 0; c < ncols; c++)
-            printf("%s%s", heads_en[c], c + 1 == ncols ? "\n" : "\t");
-    while (sites && count && sqlite3_step(sites) == SQLITE_ROW) {
-        long long per_type[SL_MAX_TYPES] = { 0 }, n = 0;
-        sqlite3_reset(count);
-        sqlite3_bind_int64(count, 1, sqlite3_column_int64(sites, 0));
-        while (sqlite3_step(count) == SQLITE_ROW) {
-            const char *type = sl_db_text(count, 0);
-            long long k = sqlite3_column_int64(count, 1);
-            n += k;
-            for (size_t t = 0; t < ntypes; t++)
-                if (strcmp(type, sl_schema_at(t)->name) == 0)
-                    per_type[t] += k;
-        }
-        snprintf(cells[0], 64, "%s", sl_db_text(sites, 1));
-        snprintf(cells[1], 64, "%lld", n);
-        snprintf(cells[2], 64, "%lld", (long long) sqlite3_column_int64(sites, 2));
-        for (size_t t = 0; t < ntypes; t++) {
-            snprintf(cells[3 + t], 64, "%lld", per_type[t]);
-            type_total[t] += per_type[t];
-        }
-        if (tsv)
-            snprintf(cells[3 + ntypes], 64, "%lld", (long long) sqlite3_column_int64(sites, 3));
-        else
-            s_time(sqlite3_column_int64(sites, 3), cells[3 + ntypes], 64);
-        total += n;
-        nsites++;
-        if (tsv) {
-            for (size_t c = 0; c < ncols; c++)
-                printf("%s%s", c ? "\t" : "", cells[c]);
-            printf("\n");
-        } else {
-            sl_table_add(table, row);
-        }
-    }
-    snprintf(cells[0], 64, tsv ? "TOTAL" : "合计 total (%zu)", nsites);
-    snprintf(cells[1], 64, "%lld", total);
-    snprintf(cells[2], 64, "%s", "");
-    for (size_t t = 0; t < ntypes; t++)
-        snprintf(cells[3 + t], 64, "%lld", type_total[t]);
-    snprintf(cells[3 + ntypes], 64, "%s", "");
-    if (tsv) {
-        for (size_t c = 0; c < ncols; c++)
-            printf("%s%s", c ? "\t" : "", cells[c]);
-        printf("\n");
-    } else {
-        sl_table_add(table, row);
-        sl_table_print(table, stdout);
-    }
-    sqlite3_finalize(sites);
-    sqlite3_finalize(count);
-    sl_table_destroy(&table);
-    central_store_destroy(&store);
-    return 0;
+    return s_admin_verb_as(PROG " stats", "stats", 0, NULL, NULL, NULL, tsv);
 }
 
 static int s_verify(int argc, char **argv)
@@ -399,40 +567,6 @@ static int s_verify(int argc, char **argv)
     return problems == 0 ? 0 : SL_EXIT_FAIL;
 }
 
-/* Runs an administrative verb on the central store, as the running server
- * does for shuanglian-admin (server_admin.c: the same checks, the same
- * answer), and prints the answer.  Returns the exit code. */
-static int s_admin_verb(const char *command, const char *verb, size_t nargs,
-                        const char *const *keys, const char *const *values, const size_t *lens)
-{
-    central_store_t *store = s_open_store(command);
-    if (!store)
-        return SL_EXIT_FAIL;
-    char err[512], who[100];
-    server_auth_t *auth = server_auth_new(central_store_db(store), false, err, sizeof err);
-    if (!auth) {
-        fprintf(stderr, "%s: %s\n", command, err);
-        central_store_destroy(&store);
-        return SL_EXIT_FAIL;
-    }
-    sl_arg_t args[SL_MAX_ARGS];
-    for (size_t i = 0; i < nargs && i < SL_MAX_ARGS; i++)
-        args[i] = (sl_arg_t) { keys[i], strlen(keys[i]), values[i],
-                               lens ? lens[i] : strlen(values[i]) };
-    const char *user = getenv("USER");
-    snprintf(who, sizeof who, "%.60s on the server machine", user && *user ? user : "someone");
-    server_admin_env_t env = { .store = store, .auth = auth, .role = SL_ROLE_ADMIN, .admin = who };
-    server_admin_reply_t reply;
-    sl_log_set_level(SL_LOG_ERROR);     /* the answer is printed; no log lines besides */
-    server_admin_run(&env, verb, args, nargs < SL_MAX_ARGS ? nargs : SL_MAX_ARGS, &reply);
-    sl_log_set_level(SL_LOG_INFO);
-    int rc = server_admin_print(&reply, command, stdout, stderr);
-    server_admin_reply_free(&reply);
-    server_auth_destroy(&auth);
-    central_store_destroy(&store);
-    return rc;
-}
-
 /* ref new-epoch: after restoring central.db from a backup, entries made
  * since the backup may reuse sequence numbers sites already applied. */
 static int s_new_epoch(void)
@@ -440,12 +574,8 @@ static int s_new_epoch(void)
     central_store_t *store = s_open_store(PROG " ref new-epoch");
     if (!store)
         return SL_EXIT_FAIL;
-    char sql[160], hex[33];
-    uint8_t raw[16];
-    sl_id_new(raw, sl_hlc_next(0, sl_now_ms()));
-    sl_hex(raw, sizeof raw, hex);
-    snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO meta(key, value) VALUES ('log_id', '%s')", hex);
-    int rc = sl_db_exec(central_store_db(store), sql) ? SL_EXIT_FAIL : 0;
+    int rc = central_store_new_log_id(store) ? SL_EXIT_FAIL : 0;
+    s_audit_local(store, "ref.new-epoch", "", rc, rc ? "failed" : "new log identity");
     if (!rc)
         printf("server log has a new identity: every site reloads all reference data at its "
                "next sync (restart a running server to apply)\n");
@@ -486,54 +616,19 @@ static int s_ref(int argc, char **argv)
 
 static int s_incidents(int argc, char **argv)
 {
+    bool tsv = false;
     sl_opt_t opts[] = { { "--data", "DIR", "data directory (default " DEFAULT_DATA ")",
-                          &s_data, NULL } };
+                          &s_data, NULL },
+                        { "--tsv", NULL, "machine-readable output", NULL, &tsv } };
     char *pos[1];
     size_t npos;
-    int rc = sl_cli_parse(argc, argv, PROG " incidents", "[--data DIR]",
+    int rc = sl_cli_parse(argc, argv, PROG " incidents", "[--data DIR] [--tsv]",
                           "Lists refused batches that need an operator: forks (conflicting "
                           "records for one site and sequence), broken chains, invalid records.",
-                          opts, 1, pos, 0, &npos);
+                          opts, 2, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
-    central_store_t *store = s_open_store(PROG " incidents");
-    if (!store)
-        return SL_EXIT_FAIL;
-    const char *heads[] = { "首次 first", "最近 last", "次数 count", "站点 site", "代码 code",
-                            "序号 seq", "说明 text" };
-    sl_table_t *t = sl_table_new(7, heads);
-    sl_table_align(t, 2, 'r');
-    sqlite3_stmt *st = sl_db_prepare(central_store_db(store),
-        "SELECT at_ms, last_ms, count, site_id, code, seq, text FROM incidents ORDER BY id");
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        char first[32], last[32], count[32], code[32], seq[32];
-        s_time(sqlite3_column_int64(st, 0), first, sizeof first);
-        s_time(sqlite3_column_int64(st, 1), last, sizeof last);
-        snprintf(count, sizeof count, "%lld", (long long) sqlite3_column_int64(st, 2));
-        snprintf(code, sizeof code, "%d", sqlite3_column_int(st, 4));
-        snprintf(seq, sizeof seq, "%lld", (long long) sqlite3_column_int64(st, 5));
-        const char *row[] = { first, last, count, sl_db_text(st, 3), code, seq,
-                              sl_db_text(st, 6) };
-        sl_table_add(t, row);
-    }
-    sqlite3_finalize(st);
-    sl_table_print(t, stdout);
-    sl_table_destroy(&t);
-    central_store_destroy(&store);
-    return 0;
-}
-
-/* Reads a meta value of the central store into buf ("" when absent). */
-static void s_meta(sqlite3 *db, const char *key, char *buf, size_t cap)
-{
-    sqlite3_stmt *st = sl_db_prepare(db, "SELECT value FROM meta WHERE key = ?");
-    buf[0] = 0;
-    if (st) {
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-            snprintf(buf, cap, "%s", sl_db_text(st, 0));
-    }
-    sqlite3_finalize(st);
+    return s_admin_verb_as(PROG " incidents", "incidents.list", 0, NULL, NULL, NULL, tsv);
 }
 
 /* site enroll|revoke|list, done on the server's own files: the same verbs
@@ -542,12 +637,15 @@ static void s_meta(sqlite3 *db, const char *key, char *buf, size_t cap)
 static int s_site(int argc, char **argv)
 {
     const char *site = NULL, *community = NULL, *days = "7", *out = NULL;
+    bool again = false;
     sl_opt_t opts[] = {
         { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &s_data, NULL },
         { "--site", "ID", "enroll: the new site's id", &site, NULL },
         { "--community", "NAME", "enroll: its community (社区)", &community, NULL },
         { "--days", "N", "enroll: the bundle expires after N days (default 7)", &days, NULL },
         { "--out", "FILE", "enroll: where to write the bundle (default ID.bundle)", &out, NULL },
+        { "--again", NULL, "enroll: a new bundle for a site already enrolled (a lost machine, "
+          "a fork)", NULL, &again },
     };
     char *pos[2];
     size_t npos;
@@ -555,7 +653,7 @@ static int s_site(int argc, char **argv)
                           "[--out FILE] | revoke SITE | list   [--data DIR]",
                           "Enrolls, revokes or lists sites directly in the central store (the "
                           "same as shuanglian-admin site enroll|revoke|list, without the "
-                          "network).", opts, 5, pos, 2, &npos);
+                          "network).", opts, 6, pos, 2, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     bool enroll = npos == 1 && strcmp(pos[0], "enroll") == 0;
@@ -585,7 +683,7 @@ static int s_site(int argc, char **argv)
     central_store_t *store = s_open_store(PROG " site enroll");
     if (!store)
         return SL_EXIT_FAIL;
-    s_meta(central_store_db(store), "public_endpoint", b.server, sizeof b.server);
+    central_store_meta_get(store, "public_endpoint", b.server, sizeof b.server);
     central_store_destroy(&store);
     if (sl_pubfile_read(pubpath, b.server_public, err, sizeof err) || sl_keypair_new(&b.enroll)) {
         fprintf(stderr, PROG " site enroll: %s\n", err);
@@ -593,9 +691,9 @@ static int s_site(int argc, char **argv)
     }
     b.expires_ms = sl_now_ms() + ndays * 86400000LL;
     snprintf(expires, sizeof expires, "%lld", (long long) b.expires_ms);
-    const char *keys[] = { "site", "community", "enroll_key", "expires_ms" };
-    const char *values[] = { site, community, b.enroll.public_z85, expires };
-    rc = s_admin_verb(PROG " site enroll", "site.enroll", 4, keys, values, NULL);
+    const char *keys[] = { "site", "community", "enroll_key", "expires_ms", "again" };
+    const char *values[] = { site, community, b.enroll.public_z85, expires, "yes" };
+    rc = s_admin_verb(PROG " site enroll", "site.enroll", again ? 5 : 4, keys, values, NULL);
     if (rc == 0 && sl_bundle_write(path, &b, err, sizeof err)) {
         fprintf(stderr, PROG " site enroll: %s\n", err);
         rc = SL_EXIT_FAIL;
@@ -650,6 +748,399 @@ static int s_report(int argc, char **argv)
     return rc;
 }
 
+#define DATA_OPT { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &s_data, NULL }
+
+/* backup FILE: an online copy of central.db, taken while the server runs. */
+static int s_backup(int argc, char **argv)
+{
+    sl_opt_t opts[] = { DATA_OPT };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " backup", "FILE [--data DIR]",
+                          "Copies the central store into FILE while the server runs and sites "
+                          "sync (SQLite's online backup: one consistent moment of the store), "
+                          "checks the copy as verify does, and notes in it when it was taken "
+                          "(restore uses that to find the key changes made since).  FILE must "
+                          "not exist; a directory gets central-YYYYmmdd-HHMMSS.db in it.  "
+                          "server.key is not in it: keep one offline copy of that apart.",
+                          opts, 1, pos, 1, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (npos != 1) {
+        fprintf(stderr, PROG " backup: FILE is required\n");
+        return SL_EXIT_USAGE;
+    }
+    char path[1100], err[600];
+    struct stat sb;
+    if (stat(pos[0], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        time_t t = time(NULL);
+        struct tm tm;
+        char stamp[32];
+        localtime_r(&t, &tm);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        snprintf(path, sizeof path, "%s/central-%s.db", pos[0], stamp);
+    } else {
+        snprintf(path, sizeof path, "%s", pos[0]);
+    }
+    central_store_t *store = s_open_store(PROG " backup");
+    if (!store)
+        return SL_EXIT_FAIL;
+    int64_t t0 = sl_now_ms();
+    rc = central_store_backup(store, path, err, sizeof err);
+    s_audit_local(store, "backup", path, rc ? SL_E_INTERNAL : 0, rc ? err : "done");
+    central_store_destroy(&store);
+    if (rc) {
+        fprintf(stderr, PROG " backup: %s\n", err);
+        return SL_EXIT_FAIL;
+    }
+    if (stat(path, &sb) == 0)
+        printf("备份完成 backup done: %s (%lld KB, %.1f s), checked: integrity and every site's "
+               "chain\n", path, (long long) sb.st_size / 1024, (sl_now_ms() - t0) / 1000.0);
+    return 0;
+}
+
+typedef struct {
+    int64_t backup_ms;
+    central_store_t *store;
+    int shown;
+} changes_t;
+
+static int s_show_change(void *ctx, const server_key_change_t *c)
+{
+    changes_t *x = ctx;
+    char when[32];
+    if (strcmp(c->action, "revoke") != 0 && strcmp(c->action, "add") != 0)
+        return 0;
+    s_time(c->at_ms, when, sizeof when);
+    printf("  %s  %-6s %-6s %.8s…  %s%s%s\n", when, c->action, c->role, c->key, c->who,
+           c->by[0] ? "  by " : "", c->by);
+    x->shown++;
+    return 0;
+}
+
+static int s_show_reapplied(void *ctx, const server_key_change_t *c)
+{
+    (void) ctx;
+    printf("  已重新吊销 revoked again: %s key %.8s… (%s)%s%s\n", c->role, c->key, c->who,
+           c->by[0] ? ", revoked by " : "", c->by);
+    return 0;
+}
+
+/* After a restore told not to re-apply revocations: the journal says so,
+ * key by key, so that the server's start does not re-apply them either. */
+static int s_unrevoke(void *ctx, const server_key_change_t *c)
+{
+    changes_t *x = ctx;
+    if (strcmp(c->action, "revoke") == 0)
+        server_auth_journal_add(central_store_db(x->store), "unrevoke", c->role, c->key, c->who,
+                                "restore --keep-revocations-undone");
+    return 0;
+}
+
+/* Copies a file (a backup into the data directory).  0 or -1. */
+static int s_copy(const char *from, const char *to, char *err, size_t errlen)
+{
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wbx") : NULL;
+    char buf[65536];
+    size_t n;
+    int rc = in && out ? 0 : -1;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        rc = fwrite(buf, 1, n, out) == n ? 0 : -1;
+    if (in && ferror(in))
+        rc = -1;
+    if (out && (fflush(out) != 0 || fsync(fileno(out)) != 0))
+        rc = -1;
+    if (rc)
+        snprintf(err, errlen, "cannot copy %.200s to %.200s: %s", from, to, strerror(errno));
+    if (in)
+        fclose(in);
+    if (out)
+        fclose(out);
+    return rc;
+}
+
+/* restore FILE: the central store from a backup, without undoing the key
+ * revocations made since (keys.journal), unless told to. */
+static int s_restore(int argc, char **argv)
+{
+    bool keep = false;
+    sl_opt_t opts[] = {
+        DATA_OPT,
+        { "--keep-revocations-undone", NULL, "do not revoke again the keys revoked after the "
+          "backup (they were revoked by mistake)", NULL, &keep },
+    };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " restore", "FILE [--data DIR] "
+                          "[--keep-revocations-undone]",
+                          "Replaces the central store with a backup (made by backup), with the "
+                          "server stopped.  Checks the backup first; keeps the current store as "
+                          "central.db.before-restore-TIME; lists the key changes made since the "
+                          "backup (DIR/keys.journal) and revokes again every key revoked since, "
+                          "unless told not to; gives the server log a new identity so that "
+                          "every site reloads its reference data.  Sites resend the records "
+                          "the backup lacks by themselves.", opts, 2, pos, 1, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    if (npos != 1) {
+        fprintf(stderr, PROG " restore: FILE is required\n");
+        return SL_EXIT_USAGE;
+    }
+    if (s_running()) {
+        fprintf(stderr, PROG " restore: 服务器正在运行，请先停止 the server is running on %s: stop it "
+                "first (systemctl stop shuanglian-server)\n", s_data);
+        return SL_EXIT_FAIL;
+    }
+    char dir[1100], copy[1200], err[600], db[1100], aside[1200], stamp[32];
+    snprintf(dir, sizeof dir, "%s/restore.tmp.d", s_data);
+    snprintf(copy, sizeof copy, "%s/central.db", dir);
+    unlink(copy);
+    rmdir(dir);
+    if (mkdir(dir, 0700) != 0 || s_copy(pos[0], copy, err, sizeof err)) {
+        fprintf(stderr, PROG " restore: %s\n", errno ? strerror(errno) : err);
+        rmdir(dir);
+        return SL_EXIT_FAIL;
+    }
+    /* The backup must be a whole, intact store before anything moves. */
+    central_store_t *store = central_store_open(dir, err, sizeof err);
+    long problems = store ? central_store_verify(store, stdout) : -1;
+    char backup_ms[32] = "";
+    if (store)
+        central_store_meta_get(store, "backup_ms", backup_ms, sizeof backup_ms);
+    central_store_destroy(&store);
+    if (problems != 0) {
+        fprintf(stderr, PROG " restore: %s 不能用于恢复 cannot be restored: %s\n", pos[0],
+                problems < 0 ? err : "it does not verify (see above); nothing was changed");
+        unlink(copy);
+        rmdir(dir);
+        return SL_EXIT_FAIL;
+    }
+    int64_t since = atoll(backup_ms);
+    struct stat sb;
+    if (!since && stat(pos[0], &sb) == 0)
+        since = (int64_t) sb.st_mtime * 1000;   /* a copy not made by backup: its file time */
+    char when[32], journal[1200];
+    s_time(since, when, sizeof when);
+    snprintf(journal, sizeof journal, "%s/keys.journal", s_data);
+    changes_t x = { .backup_ms = since };
+    printf("备份时间 the backup was taken %s%s\n备份之后的密钥变化 key changes since then "
+           "(%s):\n", when, backup_ms[0] ? "" : " (the file's time: it was not made by backup)",
+           journal);
+    server_auth_journal_each(journal, since, s_show_change, &x);
+    if (!x.shown)
+        printf("  （没有 none）\n");
+    /* Move the current store aside (with its WAL: a newer WAL beside an
+     * older database would damage it), the backup in. */
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    const char *suffix[] = { "", "-wal", "-shm" };
+    for (int i = 0; i < 3; i++) {
+        snprintf(db, sizeof db, "%s/central.db%s", s_data, suffix[i]);
+        snprintf(aside, sizeof aside, "%s/central.db.before-restore-%s%s", s_data, stamp,
+                 suffix[i]);
+        if (access(db, F_OK) == 0 && rename(db, aside) != 0) {
+            fprintf(stderr, PROG " restore: cannot move %s aside: %s\n", db, strerror(errno));
+            return SL_EXIT_FAIL;
+        }
+    }
+    snprintf(db, sizeof db, "%s/central.db", s_data);
+    if (rename(copy, db) != 0) {
+        fprintf(stderr, PROG " restore: cannot put the backup in place: %s\n", strerror(errno));
+        return SL_EXIT_FAIL;
+    }
+    rmdir(dir);
+    store = s_open_store(PROG " restore");
+    if (!store)
+        return SL_EXIT_FAIL;
+    server_auth_t *auth = server_auth_new(central_store_db(store), false, err, sizeof err);
+    int again = 0;
+    x.store = store;
+    if (auth && !keep) {
+        printf("重新吊销备份之后吊销的密钥 revoking again the keys revoked since the backup:\n");
+        again = server_auth_reapply_revocations(auth, since, s_show_reapplied, NULL);
+        if (again == 0)
+            printf("  （没有需要的 none needed）\n");
+    } else if (auth) {
+        server_auth_journal_each(journal, since, s_unrevoke, &x);
+        printf("按要求没有重新吊销 as asked, the keys revoked since the backup are NOT revoked again\n");
+    }
+    rc = auth && again >= 0 && central_store_new_log_id(store) == 0 ? 0 : SL_EXIT_FAIL;
+    char detail[1300];
+    snprintf(detail, sizeof detail, "%s (taken %s)%s", pos[0], when,
+             keep ? " --keep-revocations-undone" : "");
+    s_audit_local(store, "restore", detail, rc, rc ? "failed" : "done");
+    server_auth_destroy(&auth);
+    central_store_destroy(&store);
+    if (rc) {
+        fprintf(stderr, PROG " restore: the backup is in place but could not be finished: run "
+                "restore again\n");
+        return SL_EXIT_FAIL;
+    }
+    printf("恢复完成 restored: %s; the previous store is %s/central.db.before-restore-%s\n"
+           "  - 站点会自动重发备份之后的记录 sites resend the records the backup lacks at their next sync;\n"
+           "  - 服务器日志有了新的标识，站点会重新接收全部参考数据 the server log has a new identity: "
+           "sites reload all reference data;\n"
+           "  - 备份之后登记的密钥（上面的 add）现在不认识了：那些站点和管理员需要重新注册 keys added "
+           "since the backup (the add lines above) are unknown now: enroll those sites and "
+           "administrators again.\n", pos[0], s_data, stamp);
+    return 0;
+}
+
+/* health: one line for people and monitors (exit 0 OK, 1 warning, 2 critical). */
+static int s_health(int argc, char **argv)
+{
+    const char *max_age = "15";
+    sl_opt_t opts[] = { DATA_OPT, { "--max-age", "S", "the status older than S seconds means the "
+                                    "server is stuck (default 15)", &max_age, NULL } };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " health", "[--data DIR] [--max-age S]",
+                          "Says in one line whether the server on DIR is healthy, for people "
+                          "and for monitors (Nagios/Icinga/Zabbix checks): running (it holds "
+                          "DIR/server.pid), its loop alive (DIR/server.status rewritten every 2 "
+                          "s), listening, the disk not nearly full.  Exit 0 OK, 1 WARNING, 2 "
+                          "CRITICAL.", opts, 2, pos, 0, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    long age_max;
+    if (sl_cli_number(PROG " health", "--max-age", max_age, 1, 86400, &age_max))
+        return SL_EXIT_USAGE;
+    char path[1100], line[400], state[32] = "", pid[32] = "?", endpoint[260] = "";
+    int64_t updated = 0, started = 0, last_commit = 0;
+    long sessions = 0, listening = 0;
+    snprintf(path, sizeof path, "%s/server.status", s_data);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f)) {
+        char key[64], value[300];
+        if (sscanf(line, "%63s = %299[^\n]", key, value) != 2)
+            continue;
+        if (!strcmp(key, "state")) snprintf(state, sizeof state, "%.31s", value);
+        else if (!strcmp(key, "pid")) snprintf(pid, sizeof pid, "%.31s", value);
+        else if (!strcmp(key, "endpoint")) snprintf(endpoint, sizeof endpoint, "%.259s", value);
+        else if (!strcmp(key, "updated_ms")) updated = atoll(value);
+        else if (!strcmp(key, "started_ms")) started = atoll(value);
+        else if (!strcmp(key, "last_commit_ms")) last_commit = atoll(value);
+        else if (!strcmp(key, "sessions")) sessions = atol(value);
+        else if (!strcmp(key, "listening")) listening = atol(value);
+    }
+    if (f)
+        fclose(f);
+    int64_t now = sl_now_ms();
+    struct statvfs v;
+    uint64_t free_mb = statvfs(s_data, &v) == 0 ? (uint64_t) v.f_bavail * v.f_frsize >> 20 : 0;
+    char up[64], commit[64];
+    snprintf(up, sizeof up, "%lld min", (long long) ((now - started) / 60000));
+    if (last_commit)
+        snprintf(commit, sizeof commit, "%lld s ago", (long long) ((now - last_commit) / 1000));
+    else
+        snprintf(commit, sizeof commit, "none yet");
+    if (!s_running()) {
+        printf("CRITICAL: shuanglian-server 没有运行 is not running on %s%s%s%s\n", s_data,
+               state[0] ? " (its last state: " : "", state, state[0] ? ")" : "");
+        return 2;
+    }
+    if (!f || now - updated > age_max * 1000) {
+        printf("CRITICAL: shuanglian-server (pid %s) 没有响应 is not responding: its status was "
+               "last written %lld s ago\n", pid, (long long) (updated ? (now - updated) / 1000
+                                                                      : -1));
+        return 2;
+    }
+    if (!listening) {
+        printf("WARNING: shuanglian-server (pid %s) 暂停接收新连接 is not taking new connections "
+               "(near its descriptor limit): %ld sessions\n", pid, sessions);
+        return 1;
+    }
+    if (free_mb < 1024) {
+        printf("WARNING: shuanglian-server (pid %s) 磁盘只剩 %llu MB only %llu MB of disk left "
+               "in %s\n", pid, (unsigned long long) free_mb, (unsigned long long) free_mb, s_data);
+        return 1;
+    }
+    printf("OK: shuanglian-server (pid %s) 正常 serving %s, up %s, %ld sessions, last commit "
+           "%s, %llu MB free\n", pid, endpoint, up, sessions, commit,
+           (unsigned long long) free_mb);
+    return 0;
+}
+
+/* set-endpoint: the address written into new bundles and credentials. */
+static int s_set_endpoint(int argc, char **argv)
+{
+    sl_opt_t opts[] = { DATA_OPT };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, PROG " set-endpoint", "tcp://HOST:PORT [--data DIR]",
+                          "Changes the address sites and administrators use to reach this "
+                          "server, as written into new bundles and credentials.  Sites already "
+                          "enrolled keep theirs: tell them with shuanglian-admin site "
+                          "set-server --all ENDPOINT (while the old address still works).",
+                          opts, 1, pos, 1, &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    char why[600], before[260];
+    bool loopback = false;
+    if (npos != 1 || sl_endpoint_check(pos[0], &loopback, why, sizeof why)) {
+        fprintf(stderr, PROG " set-endpoint: %s\n", npos == 1 ? why : "ENDPOINT is required");
+        return SL_EXIT_USAGE;
+    }
+    central_store_t *store = s_open_store(PROG " set-endpoint");
+    if (!store)
+        return SL_EXIT_FAIL;
+    central_store_meta_get(store, "public_endpoint", before, sizeof before);
+    rc = central_store_meta_set(store, "public_endpoint", pos[0]) ? SL_EXIT_FAIL : 0;
+    char was[300];
+    snprintf(was, sizeof was, "was %s", before[0] ? before : "-");
+    s_audit_local(store, "set-endpoint", pos[0], rc, rc ? "failed" : was);
+    central_store_destroy(&store);
+    if (rc) {
+        fprintf(stderr, PROG " set-endpoint: cannot write the central store\n");
+        return rc;
+    }
+    printf("对外地址已更改 public address changed: %s → %s\n  新的注册包和管理员凭据使用新地址 new "
+           "bundles and credentials use it;\n  已注册的站点请发命令 tell the enrolled sites: "
+           "shuanglian-admin site set-server --all %s\n%s", before[0] ? before : "-", pos[0],
+           pos[0], loopback ? "  注意 note: a loopback address only works on this machine\n" : "");
+    return 0;
+}
+
+/* sites, commands, audit: the same verbs as shuanglian-admin's, on the
+ * server machine (no credential; "connected" is not known here). */
+static int s_local_list(int argc, char **argv, const char *command, const char *verb,
+                        const char *summary, bool with_site)
+{
+    bool tsv = false;
+    const char *site = NULL;
+    sl_opt_t opts[] = { DATA_OPT, { "--tsv", NULL, "machine-readable output", NULL, &tsv },
+                        { "--site", "SITE", "only this site", &site, NULL } };
+    char *pos[1];
+    size_t npos;
+    int rc = sl_cli_parse(argc, argv, command, with_site ? "[--site SITE] [--tsv] [--data DIR]"
+                          : "[--tsv] [--data DIR]", summary, opts, with_site ? 3 : 2, pos, 0,
+                          &npos);
+    if (rc)
+        return rc > 0 ? 0 : SL_EXIT_USAGE;
+    const char *keys[] = { "site" }, *values[] = { site };
+    return s_admin_verb_as(command, verb, site ? 1 : 0, keys, values, NULL, tsv);
+}
+
+static int s_sites(int argc, char **argv)
+{
+    return s_local_list(argc, argv, PROG " sites", "site.health", "Every enrolled site and how "
+                        "it is doing (as shuanglian-admin sites).", false);
+}
+
+static int s_commands(int argc, char **argv)
+{
+    return s_local_list(argc, argv, PROG " commands", "command.list", "Commands sent to sites "
+                        "and their results (as shuanglian-admin commands).", true);
+}
+
+static int s_audit(int argc, char **argv)
+{
+    return s_local_list(argc, argv, PROG " audit", "audit.list", "Every administrative action "
+                        "(as shuanglian-admin audit).", false);
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
@@ -662,8 +1153,15 @@ static void s_usage(FILE *out)
         "  verify      check every site's hash chain\n"
         "  ref         reference data sent down to sites (put, del, list, import, new-epoch)\n"
         "  incidents   refused batches that need an operator\n"
-        "  admin       add an administrator credential\n"
+        "  admin       add, list or revoke administrator credentials\n"
         "  site        enroll, revoke or list sites locally (see also shuanglian-admin)\n"
+        "  sites       every site and how it is doing (silent, backlog, clock …)\n"
+        "  commands    commands sent to sites and their results\n"
+        "  audit       who did what to the server, when, with what result\n"
+        "  backup      online copy of the central store (while it serves)\n"
+        "  restore     the central store from a backup (server stopped)\n"
+        "  health      one line (and exit code) for monitors\n"
+        "  set-endpoint  the address written into new bundles and credentials\n"
         "  web         the district dashboard in a browser (http://127.0.0.1:8621/)\n"
         "  report      district figures and reports (dispatch, five, loop, points …)\n\n"
         "Run '" PROG " VERB --help' for a verb's options.\n");
@@ -674,7 +1172,10 @@ int main(int argc, char **argv)
     static const sl_verb_t verbs[] = {
         { "init", s_init }, { "run", s_run }, { "stats", s_stats }, { "verify", s_verify },
         { "ref", s_ref }, { "incidents", s_incidents }, { "admin", s_admin },
-        { "site", s_site }, { "web", dash_web_main }, { "report", s_report },
+        { "site", s_site }, { "sites", s_sites }, { "commands", s_commands },
+        { "audit", s_audit }, { "backup", s_backup }, { "restore", s_restore },
+        { "health", s_health }, { "set-endpoint", s_set_endpoint }, { "web", dash_web_main },
+        { "report", s_report },
     };
     return sl_cli_main(argc, argv, PROG, verbs, sizeof verbs / sizeof verbs[0], s_usage);
 }

@@ -10,6 +10,9 @@
  * argument it has not checked. */
 #include "server_admin.h"
 #include "report.h"
+#include "audit_log.h"
+#include "command_store.h"
+#include "sl_commands.h"
 #include "sl_csv.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
@@ -22,6 +25,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A REPLY must fit in one frame: cells stop here (the sentence says so). */
 #define REPLY_CELL_BUDGET (SL_MAX_FRAME_BYTES - 1024 * 1024)
@@ -85,6 +89,18 @@ static int s_table(server_admin_reply_t *r, uint32_t columns, const char *const 
     return s_row(r, heads);
 }
 
+/* s_row for a list: counts the rows added, notes a full reply. */
+static int s_row_counted(server_admin_reply_t *r, const char *const *cells, size_t *rows,
+                         bool *full)
+{
+    int rc = s_row(r, cells);
+    if (rc > 0)
+        *full = true;
+    else if (rc == 0)
+        (*rows)++;
+    return rc;
+}
+
 void server_admin_reply_free(server_admin_reply_t *reply)
 {
     for (size_t i = 0; i < reply->ncells; i++)
@@ -138,7 +154,121 @@ static int s_text(const sl_arg_t *args, size_t nargs, const char *name, size_t m
     return 1;
 }
 
+/* ---- formatting for people ------------------------------------------------------- */
+
+/* True when the request asks for machine-readable cells (format=raw):
+ * English headings, numbers as numbers, times in ms. */
+static bool s_raw(const sl_arg_t *args, size_t nargs)
+{
+    const sl_arg_t *a = s_arg(args, nargs, "format");
+    return a && a->value_len == 3 && memcmp(a->value, "raw", 3) == 0;
+}
+
+static const char *s_when(int64_t ms, char *buf, size_t cap)
+{
+    if (ms <= 0) {
+        snprintf(buf, cap, "-");
+        return buf;
+    }
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || !strftime(buf, cap, "%Y-%m-%d %H:%M", &tm))
+        snprintf(buf, cap, "?");
+    return buf;
+}
+
+/* A duration for people, with words around it: "3 天 3d", "5 小时前 5h ago"
+ * (zh_after and en_after follow each part: "前", " ago"). */
+static const char *s_span_words(int64_t ms, const char *zh_after, const char *en_after,
+                                char *buf, size_t cap)
+{
+    int64_t s = (ms < 0 ? -ms : ms) / 1000, n = s;
+    const char *zh = "秒", *en = " s";
+    if (s >= 2 * 86400)
+        n = s / 86400, zh = "天", en = "d";
+    else if (s >= 2 * 3600)
+        n = s / 3600, zh = "小时", en = "h";
+    else if (s >= 120)
+        n = s / 60, zh = "分钟", en = " min";
+    snprintf(buf, cap, "%lld %s%s %lld%s%s", (long long) n, zh, zh_after, (long long) n, en,
+             en_after);
+    return buf;
+}
+
+static const char *s_span(int64_t ms, char *buf, size_t cap)
+{
+    return s_span_words(ms, "", "", buf, cap);
+}
+
+static const char *s_bytes(uint64_t b, char *buf, size_t cap)
+{
+    if (b >= 10ULL << 30)
+        snprintf(buf, cap, "%llu GB", (unsigned long long) (b >> 30));
+    else if (b >= 1ULL << 30)
+        snprintf(buf, cap, "%.1f GB", (double) b / (1 << 30));
+    else
+        snprintf(buf, cap, "%llu MB", (unsigned long long) (b >> 20));
+    return buf;
+}
+
+static const char *s_num(int64_t v, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%lld", (long long) v);
+    return buf;
+}
+
+/* The site_silent_hours setting in force (RECORDS.md), or its default. */
+static int64_t s_silent_hours(const server_admin_env_t *env)
+{
+    char value[SL_MAX_TEXT_BYTES + 1], field[32];
+    int64_t hours = sl_setting_default("site_silent_hours");
+    if (central_store_ref_get(env->store, "setting", "site_silent_hours", NULL, value,
+                              sizeof value) == 1
+        && sl_refvalue_field(value, strlen(value), "value", field, sizeof field) == 1) {
+        char *end;
+        long long v = strtoll(field, &end, 10);
+        if (!*end && v > 0)
+            hours = v;
+    }
+    return hours;
+}
+
 /* ---- site verbs ------------------------------------------------------------ */
+
+/* Enrolling a site id that is in use (an active key, or a bundle not yet
+ * used) is most often a typo for another site: refused, unless `again` is
+ * "yes" (a lost machine, a fork: the new bundle's key replaces the old
+ * one when it is used).  Then the community must stay the site's own.
+ * 1 after refusing, else 0. */
+static int s_site_in_use(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
+                         const char *site, const char *community, server_admin_reply_t *r)
+{
+    server_site_standing_t st;
+    char again[8];
+    if (server_auth_site_standing(env->auth, site, &st)) {
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the keys table");
+        return 1;
+    }
+    bool redo = s_text(args, nargs, "again", 3, again, r) > 0 && strcmp(again, "yes") == 0;
+    if (r->code)
+        return 1;
+    if ((st.active || st.pending) && !redo) {
+        s_refuse(r, SL_E_BAD_FIELD, "site", "站点编号 %s 已在使用（社区 %s，%s）。如果是另一个社区，请换一个编号；"
+                 "如果确要为这个站点重新生成注册包（电脑丢失、历史分叉），加 --again site id %s is in use "
+                 "(community %s, %s). For another community choose another id; to issue a new "
+                 "bundle for this very site (a lost machine, a fork) add --again", site,
+                 st.community, st.active ? "已注册 enrolled" : "注册包未使用 bundle not yet used",
+                 site, st.community, st.active ? "enrolled" : "a bundle not yet used");
+        return 1;
+    }
+    if (st.keys && st.community[0] && strcmp(st.community, community) != 0) {
+        s_refuse(r, SL_E_BAD_FIELD, "community", "站点 %s 属于社区 %s，不是 %s；一个站点只属于一个社区 "
+                 "site %s belongs to community %s, not %s: a site belongs to one community",
+                 site, st.community, community, site, st.community, community);
+        return 1;
+    }
+    return 0;
+}
 
 static void s_site_enroll(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
                           server_admin_reply_t *r)
@@ -163,6 +293,8 @@ static void s_site_enroll(const server_admin_env_t *env, const sl_arg_t *args, s
         s_refuse(r, SL_E_BAD_FIELD, "expires_ms", "expires_ms must be within the next year");
     } else if (server_auth_lookup(env->auth, key)) {
         s_refuse(r, SL_E_BAD_FIELD, "enroll_key", "this key is already known");
+    } else if (s_site_in_use(env, args, nargs, site, community, r)) {
+        return;
     } else if ((known = central_store_ref_get(env->store, "community", community, NULL, value,
                                               sizeof value)) != 1) {
         /* A site belongs to one community (RECORDS.md): its code, as the
@@ -188,10 +320,31 @@ static void s_site_revoke(const server_admin_env_t *env, const sl_arg_t *args, s
     int has = s_text(args, nargs, "site", SL_MAX_NAME_BYTES, site, r);
     if (has < 0)
         return;
-    int n = has ? server_auth_revoke_site(env->auth, site) : -1;
-    if (n <= 0) {
-        s_refuse(r, SL_E_BAD_FIELD, "site", has ? "this site has no key to revoke"
-                                                : "site.revoke needs site");
+    if (!has) {
+        s_refuse(r, SL_E_BAD_FIELD, "site", "site.revoke 需要站点编号 site.revoke needs site");
+        return;
+    }
+    server_site_standing_t st;
+    if (server_auth_site_standing(env->auth, site, &st)) {
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the keys table");
+        return;
+    }
+    if (!st.keys) {
+        s_refuse(r, SL_E_BAD_FIELD, "site", "没有登记过站点 \"%s\"，没有吊销任何密钥；请检查拼写（sites） no "
+                 "site \"%s\" is enrolled: nothing was revoked; check the spelling (shuanglian-admin "
+                 "sites)", site, site);
+        return;
+    }
+    int n = server_auth_revoke_site(env->auth, site);
+    if (n < 0) {
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot revoke");
+        return;
+    }
+    if (n == 0) {
+        char when[32];
+        s_refuse(r, SL_E_BAD_FIELD, "site", "站点 %s 没有可吊销的密钥：已于 %s 吊销或更换 site %s has "
+                 "no key left to revoke: its keys were revoked or replaced (last change %s)",
+                 site, s_when(st.last_change_ms, when, sizeof when), site, when);
         return;
     }
     if (env->site_revoked)
@@ -528,12 +681,7 @@ static int s_list_row(void *ctx, const char *target, const char *kind, const cha
         cells[n++] = l->texts;
     }
     cells[n++] = seq;
-    int rc = s_row(l->r, cells);
-    if (rc > 0)
-        l->full = true;
-    else if (rc == 0)
-        l->rows++;
-    return rc;
+    return s_row_counted(l->r, cells, &l->rows, &l->full);
 }
 
 static void s_ref_list(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
@@ -840,6 +988,675 @@ REPORT_VERB(s_report_talent, "talent")
 REPORT_VERB(s_report_facilities, "facilities")
 REPORT_VERB(s_report_supervision, "supervision")
 REPORT_VERB(s_report_records, "records")
+/* ---- site.health: every enrolled site and how it is doing ----------------------------- */
+
+typedef struct {
+    const server_admin_env_t *env;
+    server_admin_reply_t *r;
+    bool raw;
+    int64_t now, silent_ms;
+    size_t sites, silent, connected;
+    bool full;
+} health_t;
+
+static int s_health_row(void *vctx, const central_site_health_t *h)
+{
+    health_t *x = vctx;
+    char c[15][160], t1[64], t2[64];
+    const char *cells[15];
+    for (int i = 0; i < 15; i++)
+        cells[i] = c[i];
+    bool raw = x->raw;
+    /* Expected to connect: an active key, or a bundle waiting to be used. */
+    bool bundle_live = strcmp(h->bundle_status, "pending") == 0
+                       && (h->bundle_expires_ms == 0 || h->bundle_expires_ms > x->now);
+    bool expected = strcmp(h->key_status, "active") == 0 || bundle_live;
+    int64_t since = h->seen ? h->last_seen_ms : h->enrolled_ms;
+    bool silent = expected && since > 0 && x->now - since > x->silent_ms;
+    int connected = x->env->site_connected ? x->env->site_connected(x->env->ctx, h->site_id)
+                                           : -1;
+    bool backlog_known = h->seen && h->has_local_seq;
+    uint64_t backlog = backlog_known && h->tm_local_seq > h->last_seq
+                       ? h->tm_local_seq - h->last_seq : 0;
+    const char *state = strcmp(h->key_status, "active") == 0 ? (raw ? "active" : "正常 active")
+                      : bundle_live ? (raw ? "enrolling" : "待注册 enrolling")
+                      : strcmp(h->key_status, "revoked") == 0
+                        || strcmp(h->bundle_status, "revoked") == 0 ? (raw ? "revoked"
+                                                                        : "已吊销 revoked")
+                      : h->key_status[0] ? h->key_status
+                      : raw ? "no key" : "无密钥 no key";
+    snprintf(c[0], 128, "%s", h->site_id);
+    snprintf(c[1], 128, "%s", h->community);
+    snprintf(c[2], 128, "%s", state);
+    snprintf(c[3], 128, "%s", connected < 0 ? (raw ? "" : "?") : connected
+                              ? (raw ? "yes" : "在线 yes") : (raw ? "no" : "否 no"));
+    if (raw)
+        s_num(h->seen ? h->last_seen_ms : 0, c[4], 128);
+    else if (h->seen)
+        snprintf(c[4], 128, "%s（%s）", s_when(h->last_seen_ms, t1, sizeof t1),
+                 s_span_words(x->now - h->last_seen_ms, "前", " ago", t2, sizeof t2));
+    else
+        snprintf(c[4], 128, "从未 never");
+    s_num((int64_t) h->last_seq, c[5], 128);
+    if (raw)
+        snprintf(c[6], 128, "%s", backlog_known ? s_num((int64_t) backlog, t1, sizeof t1) : "");
+    else
+        snprintf(c[6], 128, "%s", backlog_known ? s_num((int64_t) backlog, t1, sizeof t1) : "?");
+    int64_t age = backlog && h->has_outbox_age && h->tm_outbox_age_ms
+                  ? (int64_t) h->tm_outbox_age_ms + (x->now - h->tm_ms) : -1;
+    if (raw)
+        snprintf(c[7], 128, "%s", age >= 0 ? s_num(age, t1, sizeof t1) : "");
+    else
+        snprintf(c[7], 128, "%s", age >= 0 ? s_span(age, t1, sizeof t1) : "-");
+    if (raw)
+        snprintf(c[8], 128, "%s", h->has_clock ? s_num(h->tm_clock_offset_ms, t1, sizeof t1) : "");
+    else if (!h->has_clock)
+        snprintf(c[8], 128, "?");
+    else if (h->tm_clock_offset_ms > -120000 && h->tm_clock_offset_ms < 120000)
+        snprintf(c[8], 128, "准 ok");
+    else
+        snprintf(c[8], 128, "%s %s %s", h->tm_clock_offset_ms > 0 ? "快" : "慢",
+                 s_span(h->tm_clock_offset_ms, t1, sizeof t1),
+                 h->tm_clock_offset_ms > 0 ? "ahead" : "behind");
+    const char *agent = h->agent;
+    if (strncmp(agent, "shuanglian-site/", 16) == 0)
+        agent += 16;
+    snprintf(c[9], 128, "%s", *agent ? agent : (raw ? "" : "?"));
+    if (raw)
+        snprintf(c[10], 128, "%s", h->bundle_status);
+    else if (!h->bundle_status[0])
+        snprintf(c[10], 128, "-");
+    else if (bundle_live)
+        snprintf(c[10], 128, "待安装，%s 到期 pending until %s",
+                 s_when(h->bundle_expires_ms, t1, sizeof t1), t1);
+    else if (strcmp(h->bundle_status, "pending") == 0)
+        snprintf(c[10], 128, "已过期 expired %s", s_when(h->bundle_expires_ms, t1, sizeof t1));
+    else if (strcmp(h->bundle_status, "used") == 0)
+        snprintf(c[10], 128, "已使用 used");
+    else
+        snprintf(c[10], 128, "%s", h->bundle_status);
+    if (raw)
+        snprintf(c[11], 128, "%s", h->bundle_expires_ms ? s_num(h->bundle_expires_ms, t1, sizeof t1)
+                                                        : "");
+    else
+        snprintf(c[11], 128, "%s", h->has_disk ? s_bytes(h->tm_disk_free, t1, sizeof t1) : "?");
+    snprintf(c[12], 128, "%.120s", h->tm_last_error);
+    if (raw)
+        snprintf(c[13], 128, "%s", h->has_disk ? s_num((int64_t) h->tm_disk_free, t1, sizeof t1)
+                                               : "");
+    else
+        snprintf(c[13], 128, "%s", silent ? "沉默 silent" : "");
+    snprintf(c[14], 128, "%s", silent ? (raw ? "yes" : "") : (raw ? "no" : ""));
+    x->sites++;
+    x->silent += silent;
+    x->connected += connected > 0;
+    size_t rows = 0;
+    return s_row_counted(x->r, cells, &rows, &x->full);
+}
+
+static void s_site_health(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
+                          server_admin_reply_t *r)
+{
+    health_t x = { .env = env, .r = r, .raw = s_raw(args, nargs), .now = sl_now_ms() };
+    int64_t hours = s_silent_hours(env);
+    x.silent_ms = hours * 3600000;
+    /* People: 14 columns, the silent flag last; raw: 15, every value apart. */
+    static const char *const heads[] = {
+        "站点 site", "社区 community", "状态 state", "在线 connected", "最近连接 last seen",
+        "已收序号 last seq", "积压 backlog", "最早待传 oldest unsent", "时钟 clock",
+        "版本 version", "注册包 bundle", "剩余磁盘 disk free", "最近错误 last error",
+        "沉默 silent" };
+    static const char *const raw_heads[] = {
+        "site", "community", "state", "connected", "last_seen_ms", "last_seq", "backlog",
+        "oldest_unsent_ms", "clock_offset_ms", "version", "bundle", "bundle_expires_ms",
+        "last_error", "disk_free", "silent" };
+    if (x.raw ? s_table(r, 15, raw_heads) : s_table(r, 14, heads)) {
+        s_refuse(r, SL_E_INTERNAL, NULL, "out of memory");
+        return;
+    }
+    int rc = central_store_site_health_each(env->store, s_health_row, &x);
+    if (rc < 0 || (rc > 0 && !x.full)) {
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the sites");
+        return;
+    }
+    s_say(r, "%zu 个站点 sites；%zu 个沉默（超过 %lld 小时没有连接，setting site_silent_hours） silent "
+          "for over %lld h%s%zu 个在线 connected now%s", x.sites, x.silent, (long long) hours,
+          (long long) hours, env->site_connected ? "；" : "", env->site_connected ? x.connected : 0,
+          env->site_connected ? "" : " (在服务器本机不知道谁在线 not known on the server machine)");
+}
+
+/* ---- commands to sites ------------------------------------------------------------------- */
+
+#define COMMAND_DEFAULT_DAYS 30
+
+typedef struct {
+    char (*sites)[SL_MAX_NAME_BYTES + 1];
+    size_t n, cap;
+    int64_t now;
+} targets_t;
+
+/* --all: every site expected to connect (an active key or a live bundle). */
+static int s_target_row(void *vctx, const central_site_health_t *h)
+{
+    targets_t *t = vctx;
+    bool live = strcmp(h->key_status, "active") == 0
+                || (strcmp(h->bundle_status, "pending") == 0
+                    && (h->bundle_expires_ms == 0 || h->bundle_expires_ms > t->now));
+    if (!live)
+        return 0;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        void *grown = realloc(t->sites, cap * sizeof *t->sites);
+        if (!grown)
+            return -1;
+        t->sites = grown;
+        t->cap = cap;
+    }
+    snprintf(t->sites[t->n++], SL_MAX_NAME_BYTES + 1, "%s", h->site_id);
+    return 0;
+}
+
+/* The site of a command: enrolled, and not revoked.  0, or -1 after refusing. */
+static int s_command_site(const server_admin_env_t *env, const char *site,
+                          server_admin_reply_t *r)
+{
+    server_site_standing_t st;
+    if (server_auth_site_standing(env->auth, site, &st)) {
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the keys table");
+        return -1;
+    }
+    if (!st.keys) {
+        s_refuse(r, SL_E_BAD_FIELD, "site", "没有登记过站点 \"%s\"，请检查拼写（shuanglian-admin "
+                 "sites） no site \"%s\" is enrolled; check the spelling (shuanglian-admin sites)",
+                 site, site);
+        return -1;
+    }
+    if (!st.active && !st.pending) {
+        s_refuse(r, SL_E_BAD_FIELD, "site", "站点 %s 没有可用的密钥（已吊销或注册包已过期），命令永远"
+                 "送不到 site %s has no usable key (revoked, or its bundle expired): a command "
+                 "would never reach it", site, site);
+        return -1;
+    }
+    return 0;
+}
+
+static void s_command_send(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
+                           server_admin_reply_t *r)
+{
+    char site[SL_MAX_NAME_BYTES + 1], all[8], name[SL_MAX_NAME_BYTES + 1], expires[32];
+    char err[SL_MAX_TEXT_BYTES], names[600];
+    int has_site = s_text(args, nargs, "site", SL_MAX_NAME_BYTES, site, r);
+    int has_all = has_site < 0 ? -1 : s_text(args, nargs, "all", 3, all, r);
+    int has_cmd = has_all < 0 ? -1 : s_text(args, nargs, "command", SL_MAX_NAME_BYTES, name, r);
+    int has_exp = has_cmd < 0 ? -1 : s_text(args, nargs, "expires_ms", 30, expires, r);
+    if (has_exp < 0)
+        return;
+    sl_command_names(names, sizeof names);
+    bool every = has_all > 0 && strcmp(all, "yes") == 0;
+    if ((has_site > 0) == every) {
+        s_refuse(r, SL_E_BAD_FIELD, "site", "command.send 需要 site 或 all=yes（二选一） needs "
+                 "site or all=yes, not both");
+        return;
+    }
+    const sl_command_t *c = has_cmd > 0 ? sl_command_find(name) : NULL;
+    if (!c) {
+        s_refuse(r, SL_E_BAD_FIELD, "command", "未知的命令 \"%s\" unknown command \"%s\"; 命令有 "
+                 "commands are: %s", name, name, names);
+        return;
+    }
+    int64_t now = sl_now_ms(), exp = now + COMMAND_DEFAULT_DAYS * 86400000LL;
+    if (has_exp > 0) {
+        char *end;
+        exp = strtoll(expires, &end, 10);
+        if (*end || exp <= now || exp > now + 366LL * 86400000) {
+            s_refuse(r, SL_E_BAD_FIELD, "expires_ms", "过期时间须在今后一年之内 expires_ms must be "
+                     "within the next year");
+            return;
+        }
+    }
+    const sl_arg_t *ca = s_arg(args, nargs, "args");
+    sl_json_writer_t w;
+    sl_json_begin(&w);
+    if (sl_command_check_args(c, ca ? ca->value : NULL, ca ? ca->value_len : 0, &w, err,
+                              sizeof err)) {
+        free(sl_json_end(&w, NULL));
+        s_refuse(r, SL_E_BAD_FIELD, "args", "%s", err);
+        return;
+    }
+    size_t jlen;
+    char *json = sl_json_end(&w, &jlen);
+    if (!json) {
+        s_refuse(r, SL_E_INTERNAL, NULL, "out of memory");
+        return;
+    }
+    /* The members without the braces: command_store_add adds its own. */
+    json[jlen - 1] = 0;
+    targets_t t = { .now = now };
+    if (!every) {
+        if (s_command_site(env, site, r)) {
+            free(json);
+            return;
+        }
+        s_target_row(&t, &(central_site_health_t) { .site_id = site, .key_status = "active",
+                                                    .bundle_status = "" });
+    } else if (central_store_site_health_each(env->store, s_target_row, &t)) {
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the sites");
+    } else if (!t.n) {
+        s_refuse(r, SL_E_BAD_FIELD, "all", "没有可以接收命令的站点 no site could receive the command "
+                 "(none is enrolled with a usable key)");
+    }
+    int64_t first = 0, last = 0;
+    static const char *const heads[] = { "命令序号 command", "站点 site" };
+    if (!r->code && (s_table(r, 2, heads) || central_store_begin(env->store)))
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot start a transaction");
+    for (size_t i = 0; i < t.n && !r->code; i++) {
+        int64_t id;
+        char num[24];
+        if (command_store_add(env->store, t.sites[i], c->name, json + 1, exp, env->admin, &id,
+                              err, sizeof err)) {
+            s_refuse(r, SL_E_INTERNAL, NULL, "%s", err);
+            break;
+        }
+        first = first ? first : id;
+        last = id;
+        const char *row[] = { s_num(id, num, sizeof num), t.sites[i] };
+        s_row(r, row);
+    }
+    if (!r->code && central_store_commit(env->store))
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot commit");
+    if (r->code && t.n)
+        central_store_rollback(env->store);
+    free(json);
+    if (r->code) {
+        free(t.sites);
+        return;
+    }
+    char when[32];
+    bool loopback = false;
+    if (strcmp(c->name, "set_server") == 0) {
+        const sl_arg_t *a = s_arg(args, nargs, "args");
+        char ep[256] = "";
+        sl_json_obj_t o;
+        if (a && sl_json_parse(a->value, a->value_len, 16, &o, err, sizeof err) == 0) {
+            const sl_json_member_t *m = sl_json_get(&o, "endpoint");
+            if (m && m->type == SL_JSON_STRING)
+                snprintf(ep, sizeof ep, "%s", m->str);
+            sl_json_obj_free(&o);
+        }
+        sl_endpoint_check(ep, &loopback, err, sizeof err);
+    }
+    if (t.n == 1)
+        s_say(r, "命令 #%lld %s（%s）已排队，站点 %s 下次连接时执行；%s 前未送达则作废 command #%lld %s "
+              "queued for %s: it runs at the site's next connection, unless it expires first "
+              "(%s)%s", (long long) first, c->name, c->label, t.sites[0],
+              s_when(exp, when, sizeof when), (long long) first, c->name, t.sites[0], when,
+              loopback ? "; 注意：这是本机地址 note: a loopback address only works for a site on "
+              "the server's machine" : "");
+    else
+        s_say(r, "命令 #%lld..#%lld %s（%s）已排队，发给 %zu 个站点 command %s queued for %zu sites "
+              "(#%lld..#%lld), each runs it at its next connection unless it expires first (%s)",
+              (long long) first, (long long) last, c->name, c->label, t.n, c->name, t.n,
+              (long long) first, (long long) last, s_when(exp, when, sizeof when));
+    free(t.sites);
+}
+
+typedef struct {
+    server_admin_reply_t *r;
+    bool raw, one;
+    size_t rows;
+    bool full;
+} cmdlist_t;
+
+static const char *s_state_label(const char *state)
+{
+    static const char *const names[][2] = {
+        { "queued", "排队 queued" }, { "delivered", "已送达 delivered" },
+        { "done", "已完成 done" }, { "failed", "失败 failed" }, { "expired", "已过期 expired" },
+        { "cancelled", "已取消 cancelled" } };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i][0], state) == 0)
+            return names[i][1];
+    return state;
+}
+
+static int s_command_row(void *vctx, const command_row_t *c)
+{
+    cmdlist_t *x = vctx;
+    char id[24], made[32], exp[32], dl[32], fin[32], result[SL_MAX_TEXT_BYTES + 1];
+    const char *cmd = c->verb;
+    const sl_command_t *def = sl_command_find(c->verb);
+    char verb[160];
+    if (!x->raw && def)
+        snprintf(verb, sizeof verb, "%s %s", def->label, c->verb);
+    else
+        snprintf(verb, sizeof verb, "%s", cmd);
+    /* A list shows the start of a result; one command shows it whole. */
+    size_t cut = x->one ? SL_MAX_TEXT_BYTES : 160;
+    size_t len = strlen(c->result);
+    if (len > cut) {
+        len = cut;
+        while (len > 0 && ((unsigned char) c->result[len] & 0xC0) == 0x80)
+            len--;
+    }
+    snprintf(result, sizeof result, "%.*s%s", (int) len, c->result,
+             len < strlen(c->result) ? "…" : "");
+    if (!x->one)
+        for (char *p = result; *p; p++)
+            if (*p == '\n' || *p == '\t')
+                *p = ' ';
+    s_num(c->id, id, sizeof id);
+    if (x->raw) {
+        s_num(c->created_ms, made, sizeof made);
+        s_num(c->expires_ms, exp, sizeof exp);
+        s_num(c->delivered_ms, dl, sizeof dl);
+        s_num(c->finished_ms, fin, sizeof fin);
+    } else {
+        s_when(c->created_ms, made, sizeof made);
+        s_when(c->expires_ms, exp, sizeof exp);
+        s_when(c->delivered_ms, dl, sizeof dl);
+        s_when(c->finished_ms, fin, sizeof fin);
+    }
+    const char *args = !x->raw && strcmp(c->args, "{}") == 0 ? "-" : c->args;
+    const char *cells[] = { id, c->target, verb, args, x->raw ? c->state
+                            : s_state_label(c->state), made, c->created_by, exp, dl, fin,
+                            result };
+    return s_row_counted(x->r, cells, &x->rows, &x->full);
+}
+
+static void s_command_list(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
+                           server_admin_reply_t *r)
+{
+    char site[SL_MAX_NAME_BYTES + 1], idtext[24], limtext[16];
+    const char *target = NULL;
+    if (s_target_site(env, args, nargs, site, &target, r))
+        return;
+    int has_id = s_text(args, nargs, "id", 20, idtext, r);
+    int has_lim = has_id < 0 ? -1 : s_text(args, nargs, "limit", 9, limtext, r);
+    if (has_lim < 0)
+        return;
+    char *end = NULL;
+    long long id = has_id > 0 ? strtoll(idtext, &end, 10) : 0;
+    if (has_id > 0 && (*end || id <= 0)) {
+        s_refuse(r, SL_E_BAD_FIELD, "id", "命令序号须为正整数 id must be a command number");
+        return;
+    }
+    long limit = has_lim > 0 ? strtol(limtext, &end, 10) : 100;
+    if (has_lim > 0 && (*end || limit <= 0)) {
+        s_refuse(r, SL_E_BAD_FIELD, "limit", "limit 须为正整数 limit must be a positive number");
+        return;
+    }
+    cmdlist_t x = { .r = r, .raw = s_raw(args, nargs), .one = id > 0 };
+    static const char *const heads[] = { "序号 id", "站点 site", "命令 command", "参数 args",
+                                         "状态 state", "发出 sent", "发出人 by", "过期 expires",
+                                         "送达 delivered", "完成 finished", "结果 result" };
+    static const char *const raw_heads[] = { "id", "site", "command", "args", "state",
+                                             "created_ms", "by", "expires_ms", "delivered_ms",
+                                             "finished_ms", "result" };
+    int rc = s_table(r, 11, x.raw ? raw_heads : heads);
+    if (rc == 0)
+        rc = command_store_each(env->store, target, id, limit, sl_now_ms(), s_command_row, &x);
+    if (rc < 0 || (rc > 0 && !x.full)) {
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the commands");
+        return;
+    }
+    if (id > 0 && !x.rows)
+        s_refuse(r, SL_E_BAD_FIELD, "id", "没有 #%lld 号命令 there is no command #%lld",
+                 (long long) id, (long long) id);
+    else
+        s_say(r, "%zu 条命令 commands%s%s", x.rows, target ? " for " : "", target ? target : "");
+}
+
+static void s_command_cancel(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
+                             server_admin_reply_t *r)
+{
+    char idtext[24], state[32];
+    int has = s_text(args, nargs, "id", 20, idtext, r);
+    if (has < 0)
+        return;
+    char *end = NULL;
+    long long id = has ? strtoll(idtext, &end, 10) : 0;
+    if (!has || *end || id <= 0) {
+        s_refuse(r, SL_E_BAD_FIELD, "id", "command.cancel 需要命令序号 id needs the command's "
+                 "number (shuanglian-admin commands)");
+        return;
+    }
+    int rc = command_store_cancel(env->store, id, state, sizeof state);
+    if (rc < 0 && rc != -2)
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot cancel");
+    else if (rc == -2)
+        s_refuse(r, SL_E_BAD_FIELD, "id", "没有 #%lld 号命令 there is no command #%lld", id, id);
+    else if (rc == 0)
+        s_refuse(r, SL_E_BAD_FIELD, "id", "#%lld 号命令已经是「%s」，只能取消排队中的命令 command #%lld "
+                 "is %s: only a queued command can be cancelled%s", id, s_state_label(state),
+                 id, state, strcmp(state, "delivered") == 0 ? " (the site may already have "
+                 "run it; its result will show in commands)" : "");
+    else
+        s_say(r, "#%lld 号命令已取消，站点不会执行 command #%lld cancelled: the site will not run it",
+              id, id);
+}
+
+/* ---- the audit log, administrators, stats, incidents ------------------------------------ */
+
+typedef struct {
+    server_admin_reply_t *r;
+    bool raw, full;
+    size_t rows;
+} lines_t;
+
+static int s_lines_row(lines_t *x, const char *const *cells)
+{
+    return s_row_counted(x->r, cells, &x->rows, &x->full);
+}
+
+static int s_audit_row(void *vctx, const audit_row_t *a)
+{
+    lines_t *x = vctx;
+    char when[32], code[16];
+    if (x->raw)
+        s_num(a->at_ms, when, sizeof when);
+    else
+        s_when(a->at_ms, when, sizeof when);
+    snprintf(code, sizeof code, "%d", a->code);
+    char result[SL_MAX_TEXT_BYTES + 40];
+    snprintf(result, sizeof result, "%s%s%.600s", a->code ? code : (x->raw ? "0" : "成功 done"),
+             a->result[0] ? ": " : "", a->result);
+    const char *cells[] = { when, a->who, a->action, a->detail, x->raw ? code : result,
+                            a->result };
+    return s_lines_row(x, cells);
+}
+
+static void s_audit_list(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
+                         server_admin_reply_t *r)
+{
+    char who[256], limtext[16];
+    int has_who = s_text(args, nargs, "who", 255, who, r);
+    int has_lim = has_who < 0 ? -1 : s_text(args, nargs, "limit", 9, limtext, r);
+    if (has_lim < 0)
+        return;
+    char *end = NULL;
+    long limit = has_lim > 0 ? strtol(limtext, &end, 10) : 100;
+    if (has_lim > 0 && (*end || limit <= 0)) {
+        s_refuse(r, SL_E_BAD_FIELD, "limit", "limit 须为正整数 limit must be a positive number");
+        return;
+    }
+    lines_t x = { .r = r, .raw = s_raw(args, nargs) };
+    static const char *const heads[] = { "时间 time", "谁 who", "操作 action", "内容 detail",
+                                         "结果 result" };
+    static const char *const raw_heads[] = { "at_ms", "who", "action", "detail", "code",
+                                             "result" };
+    int rc = x.raw ? s_table(r, 6, raw_heads) : s_table(r, 5, heads);
+    if (rc == 0)
+        rc = audit_log_each(central_store_db(env->store), 0, has_who > 0 ? who : NULL, limit,
+                            s_audit_row, &x);
+    if (rc < 0 || (rc > 0 && !x.full))
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the audit log");
+    else
+        s_say(r, "最近 %zu 条管理操作（新的在前） the last %zu administrative actions, newest first",
+              x.rows, x.rows);
+}
+
+static int s_admin_key_row(void *vctx, const server_admin_key_t *k)
+{
+    lines_t *x = vctx;
+    char made[32], changed[32];
+    if (x->raw) {
+        s_num(k->created_ms, made, sizeof made);
+        s_num(k->changed_ms, changed, sizeof changed);
+    } else {
+        s_when(k->created_ms, made, sizeof made);
+        s_when(k->changed_ms, changed, sizeof changed);
+    }
+    const char *cells[] = { k->name, k->status, k->key_prefix, made, changed };
+    return s_lines_row(x, cells);
+}
+
+static void s_admin_list(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
+                         server_admin_reply_t *r)
+{
+    lines_t x = { .r = r, .raw = s_raw(args, nargs) };
+    static const char *const heads[] = { "名称 name", "状态 status", "公钥 key", "创建 created",
+                                         "变更 changed" };
+    static const char *const raw_heads[] = { "name", "status", "key", "created_ms",
+                                             "changed_ms" };
+    int rc = s_table(r, 5, x.raw ? raw_heads : heads);
+    if (rc == 0)
+        rc = server_auth_admin_each(env->auth, s_admin_key_row, &x);
+    if (rc < 0 || (rc > 0 && !x.full))
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the keys table");
+    else
+        s_say(r, "%zu 个管理员凭据 administrator credentials", x.rows);
+}
+
+static void s_admin_revoke(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
+                           server_admin_reply_t *r)
+{
+    char name[SL_MAX_NAME_BYTES + 1];
+    int has = s_text(args, nargs, "name", SL_MAX_NAME_BYTES, name, r);
+    if (has < 0)
+        return;
+    if (!has) {
+        s_refuse(r, SL_E_BAD_FIELD, "name", "admin.revoke 需要 name（管理员名称或公钥开头 8 个字符） "
+                 "needs name (the administrator's name, or the first 8 characters of its key)");
+        return;
+    }
+    int left = 0, n = server_auth_admin_revoke(env->auth, name, &left);
+    if (n == -1)
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot revoke");
+    else if (n == -2)
+        s_refuse(r, SL_E_BAD_FIELD, "name", "不能吊销最后一个管理员凭据：请先在服务器上 admin add 一个新的 "
+                 "refusing to revoke the last active administrator credential (%s): add another "
+                 "first (shuanglian-server admin add NAME)", name);
+    else if (n == 0)
+        s_refuse(r, SL_E_BAD_FIELD, "name", "没有名为 \"%s\" 的可用管理员凭据（admin list） no active "
+                 "administrator credential is named \"%s\" (see admin list)", name, name);
+    else {
+        s_say(r, "管理员 %s 的 %d 个凭据已吊销，立即生效；还有 %d 个可用 administrator %s: %d "
+              "credential(s) revoked, effective now; %d active left", name, n, left, name, n,
+              left);
+        sl_warn("%s (by admin %s)", r->text, env->admin);
+    }
+}
+
+typedef struct {
+    server_admin_reply_t *r;
+    bool raw, full;
+    size_t rows, ntypes;
+    long long total, per_type[SL_MAX_TYPES];
+} stats_t;
+
+static int s_stats_row(void *vctx, const central_site_counts_t *c)
+{
+    stats_t *x = vctx;
+    char cells_text[3 + SL_MAX_TYPES + 1][32];
+    const char *cells[3 + SL_MAX_TYPES + 1];
+    size_t n = 0;
+    snprintf(cells_text[n], 32, "%s", "");
+    cells[n++] = c->site_id;
+    cells[n] = s_num(c->records, cells_text[n], 32);
+    n++;
+    cells[n] = s_num((int64_t) c->last_seq, cells_text[n], 32);
+    n++;
+    for (size_t t = 0; t < x->ntypes; t++, n++) {
+        cells[n] = s_num(c->per_type[t], cells_text[n], 32);
+        x->per_type[t] += c->per_type[t];
+    }
+    cells[n] = x->raw ? s_num(c->last_seen_ms, cells_text[n], 32)
+                      : s_when(c->last_seen_ms, cells_text[n], 32);
+    x->total += c->records;
+    return s_row_counted(x->r, cells, &x->rows, &x->full);
+}
+
+static void s_stats(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
+                    server_admin_reply_t *r)
+{
+    stats_t x = { .r = r, .raw = s_raw(args, nargs), .ntypes = sl_schema_count() };
+    if (x.ntypes > SL_MAX_TYPES)
+        x.ntypes = SL_MAX_TYPES;
+    const char *heads[3 + SL_MAX_TYPES + 1];
+    size_t n = 0;
+    heads[n++] = x.raw ? "site" : "站点 site";
+    heads[n++] = x.raw ? "records" : "记录 records";
+    heads[n++] = x.raw ? "last_seq" : "最新序号 last seq";
+    for (size_t t = 0; t < x.ntypes; t++)
+        heads[n++] = x.raw ? sl_schema_at(t)->name : sl_schema_at(t)->label;
+    heads[n++] = x.raw ? "last_seen_ms" : "最近连接 last seen";
+    int rc = s_table(r, (uint32_t) n, heads);
+    if (rc == 0)
+        rc = central_store_site_counts_each(env->store, s_stats_row, &x);
+    if (rc < 0 || (rc > 0 && !x.full)) {
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the central store");
+        return;
+    }
+    /* The total row, as the server's own stats prints it. */
+    char text[3 + SL_MAX_TYPES + 1][32];
+    const char *cells[3 + SL_MAX_TYPES + 1];
+    n = 0;
+    snprintf(text[n], 32, x.raw ? "TOTAL" : "合计 total (%zu)", x.rows);
+    cells[n] = text[n];
+    n++;
+    cells[n] = s_num(x.total, text[n], 32);
+    n++;
+    cells[n++] = "";
+    for (size_t t = 0; t < x.ntypes; t++, n++)
+        cells[n] = s_num(x.per_type[t], text[n], 32);
+    cells[n++] = "";
+    s_row(r, cells);
+    s_say(r, "%zu 个站点，共 %lld 条记录 %zu sites, %lld records", x.rows, x.total, x.rows, x.total);
+}
+
+static int s_incident_row(void *vctx, const central_incident_t *i)
+{
+    lines_t *x = vctx;
+    char first[32], last[32], count[24], code[16], seq[24];
+    if (x->raw) {
+        s_num(i->first_ms, first, sizeof first);
+        s_num(i->last_ms, last, sizeof last);
+    } else {
+        s_when(i->first_ms, first, sizeof first);
+        s_when(i->last_ms, last, sizeof last);
+    }
+    const char *cells[] = { first, last, s_num(i->count, count, sizeof count), i->site_id,
+                            s_num(i->code, code, sizeof code),
+                            s_num((int64_t) i->seq, seq, sizeof seq), i->text };
+    return s_lines_row(x, cells);
+}
+
+static void s_incidents(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
+                        server_admin_reply_t *r)
+{
+    lines_t x = { .r = r, .raw = s_raw(args, nargs) };
+    static const char *const heads[] = { "首次 first", "最近 last", "次数 count", "站点 site",
+                                         "代码 code", "序号 seq", "说明 text" };
+    static const char *const raw_heads[] = { "first_ms", "last_ms", "count", "site", "code",
+                                             "seq", "text" };
+    int rc = s_table(r, 7, x.raw ? raw_heads : heads);
+    if (rc == 0)
+        rc = central_store_incidents_each(env->store, 0, s_incident_row, &x);
+    if (rc < 0 || (rc > 0 && !x.full))
+        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the incidents");
+    else
+        s_say(r, "%zu 条需要处理的事件 incidents", x.rows);
+}
 
 /* ---- the table ----------------------------------------------------------------- */
 
@@ -847,29 +1664,47 @@ static const server_admin_verb_t s_verbs[] = {
     { .name = "site.enroll", .role = SL_ROLE_ADMIN,
       .args = "site community enroll_key expires_ms", .run = s_site_enroll },
     { .name = "site.revoke", .role = SL_ROLE_ADMIN, .args = "site", .run = s_site_revoke },
-    { .name = "site.list", .role = SL_ROLE_ADMIN, .args = "", .run = s_site_list },
+    { .name = "site.list", .role = SL_ROLE_ADMIN, .args = "", .run = s_site_list,
+      .reads = true },
+    { .name = "site.health", .role = SL_ROLE_ADMIN, .args = "[format]", .run = s_site_health,
+      .reads = true },
     { .name = "ref.put", .role = SL_ROLE_ADMIN, .args = "kind key fields [site]",
       .run = s_ref_put },
     { .name = "ref.del", .role = SL_ROLE_ADMIN, .args = "kind key [site]", .run = s_ref_del },
-    { .name = "ref.list", .role = SL_ROLE_ADMIN, .args = "[kind]", .run = s_ref_list },
+    { .name = "ref.list", .role = SL_ROLE_ADMIN, .args = "[kind]", .run = s_ref_list,
+      .reads = true },
     { .name = "ref.import", .role = SL_ROLE_ADMIN, .args = "kind csv [site]",
       .run = s_ref_import },
     { .name = "report.dispatch", .role = SL_ROLE_ADMIN, .args = "month [freeze|live]",
       .run = s_report_dispatch },
-    { .name = "report.five", .role = SL_ROLE_ADMIN, .args = "[year]", .run = s_report_five },
+    { .name = "report.five", .role = SL_ROLE_ADMIN, .args = "[year]", .run = s_report_five, .reads = true },
     { .name = "report.loop", .role = SL_ROLE_ADMIN, .args = "from to [by]",
-      .run = s_report_loop },
-    { .name = "report.points", .role = SL_ROLE_ADMIN, .args = "[year]", .run = s_report_points },
+      .run = s_report_loop, .reads = true },
+    { .name = "report.points", .role = SL_ROLE_ADMIN, .args = "[year]", .run = s_report_points, .reads = true },
     { .name = "report.volunteers", .role = SL_ROLE_ADMIN, .args = "[year | from to]",
-      .run = s_report_volunteers },
-    { .name = "report.talent", .role = SL_ROLE_ADMIN, .args = "[year]", .run = s_report_talent },
+      .run = s_report_volunteers, .reads = true },
+    { .name = "report.talent", .role = SL_ROLE_ADMIN, .args = "[year]", .run = s_report_talent, .reads = true },
     { .name = "report.facilities", .role = SL_ROLE_ADMIN, .args = "",
-      .run = s_report_facilities },
+      .run = s_report_facilities, .reads = true },
     { .name = "report.supervision", .role = SL_ROLE_ADMIN, .args = "half",
-      .run = s_report_supervision },
+      .run = s_report_supervision, .reads = true },
     { .name = "report.records", .role = SL_ROLE_ADMIN,
       .args = "type [community unit status from to text limit offset]",
-      .run = s_report_records },
+      .run = s_report_records, .reads = true },
+    { .name = "command.send", .role = SL_ROLE_ADMIN,
+      .args = "site|all command [args] [expires_ms]", .run = s_command_send },
+    { .name = "command.list", .role = SL_ROLE_ADMIN, .args = "[site] [id] [limit] [format]",
+      .run = s_command_list, .reads = true },
+    { .name = "command.cancel", .role = SL_ROLE_ADMIN, .args = "id", .run = s_command_cancel },
+    { .name = "audit.list", .role = SL_ROLE_ADMIN, .args = "[who] [limit] [format]",
+      .run = s_audit_list, .reads = true },
+    { .name = "admin.list", .role = SL_ROLE_ADMIN, .args = "[format]", .run = s_admin_list,
+      .reads = true },
+    { .name = "admin.revoke", .role = SL_ROLE_ADMIN, .args = "name", .run = s_admin_revoke },
+    { .name = "stats", .role = SL_ROLE_ADMIN, .args = "[format]", .run = s_stats,
+      .reads = true },
+    { .name = "incidents.list", .role = SL_ROLE_ADMIN, .args = "[format]", .run = s_incidents,
+      .reads = true },
 };
 
 size_t server_admin_count(void) { return sizeof s_verbs / sizeof s_verbs[0]; }
@@ -877,6 +1712,35 @@ size_t server_admin_count(void) { return sizeof s_verbs / sizeof s_verbs[0]; }
 const server_admin_verb_t *server_admin_at(size_t index)
 {
     return index < server_admin_count() ? &s_verbs[index] : NULL;
+}
+
+/* One row of the audit log for a request: its arguments, each value cut
+ * (a CSV file is named by its size), and its answer. */
+static void s_audit(const server_admin_env_t *env, const char *verb, const sl_arg_t *args,
+                    size_t nargs, const server_admin_reply_t *reply)
+{
+    char detail[AUDIT_DETAIL_MAX + 1];
+    size_t used = 0;
+    detail[0] = 0;
+    for (size_t i = 0; i < nargs && used < sizeof detail; i++) {
+        size_t len = args[i].value_len > 120 ? 120 : args[i].value_len;
+        while (len > 0 && len < args[i].value_len
+               && ((unsigned char) args[i].value[len] & 0xC0) == 0x80)
+            len--;
+        if (args[i].key_len == 3 && memcmp(args[i].key, "csv", 3) == 0)
+            used += (size_t) snprintf(detail + used, sizeof detail - used, "%scsv=(%zu bytes)",
+                                      used ? " " : "", args[i].value_len);
+        else
+            used += (size_t) snprintf(detail + used, sizeof detail - used, "%s%.*s=%.*s%s",
+                                      used ? " " : "", (int) args[i].key_len, args[i].key,
+                                      (int) len, args[i].value,
+                                      len < args[i].value_len ? "…" : "");
+    }
+    for (char *p = detail; *p; p++)
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
+    audit_log_add(central_store_db(env->store), env->admin, verb, detail, reply->code,
+                  reply->text);
 }
 
 int server_admin_run(const server_admin_env_t *env, const char *verb, const sl_arg_t *args,
@@ -894,6 +1758,7 @@ int server_admin_run(const server_admin_env_t *env, const char *verb, const sl_a
     snprintf(site, sizeof site, "%.*s", sa && !why ? (int) sa->value_len : 0,
              sa ? sa->value : "");
     sl_info("admin %s: %s%s%s", env->admin, verb, site[0] ? " " : "", site);
+    server_auth_set_actor(env->auth, env->admin);
     if (!v) {
         size_t used = (size_t) snprintf(reply->text, sizeof reply->text,
                                         "未知的管理命令 unknown admin verb; known:");
@@ -912,5 +1777,8 @@ int server_admin_run(const server_admin_env_t *env, const char *verb, const sl_a
     }
     if (reply->code)
         sl_info("admin %s: %s refused (%d): %s", env->admin, verb, reply->code, reply->text);
+    if (!v || !v->reads)
+        s_audit(env, verb, args, nargs, reply);
+    server_auth_set_actor(env->auth, NULL);
     return reply->code;
 }

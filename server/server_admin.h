@@ -1,8 +1,10 @@
 /* server_admin.h: the district's administrative operations, one verb table.
  *
- * Each verb (site.enroll, site.revoke, site.list, ref.put, ref.del,
- * ref.list, ref.import) is written once here: its arguments, its checks,
- * its answer.  The engine calls it for an ADMIN message from an admin key
+ * Each verb (site.enroll, site.revoke, site.list, site.health, ref.put,
+ * ref.del, ref.list, ref.import, command.send, command.list,
+ * command.cancel, audit.list, admin.list, admin.revoke, stats,
+ * incidents.list) is written once here: its arguments, its checks,
+ * its answer; each one that changes something is written to the audit log.  The engine calls it for an ADMIN message from an admin key
  * (proto/PROTOCOL.md section 12.7); `shuanglian-server` calls it for the
  * same verbs run on the server machine.  Both get the same validation and
  * the same answer: a sentence and/or a table with Chinese-first headings,
@@ -25,6 +27,9 @@ typedef struct {
     const char *admin;          /* the administrator's name, for the log */
     /* Called after site.revoke (the engine drops the site's sessions); may be NULL. */
     void (*site_revoked)(void *ctx, const char *site_id);
+    /* Whether a site has a live session now (1) or not (0); NULL when not
+     * known (shuanglian-server on the server machine: no engine). */
+    int (*site_connected)(void *ctx, const char *site_id);
     void *ctx;
 } server_admin_env_t;
 
@@ -43,6 +48,9 @@ typedef struct {
     const char *args;           /* its arguments, for help: "kind key fields [site]" */
     void (*run)(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
                 server_admin_reply_t *reply);
+    /* Reads only: not written to the audit log (audit_log.h).  Every other
+     * verb, done or refused, is. */
+    bool reads;
 } server_admin_verb_t;
 
 size_t server_admin_count(void);

@@ -8,8 +8,13 @@
 #include "sl_hlc.h"
 #include "sl_log.h"
 #include "sl_net.h"
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct server_auth {
     sqlite3 *db;
@@ -23,7 +28,13 @@ struct server_auth {
     bool plaintext;              /* --insecure: the handler accepts NULL, only counts */
     int64_t busy_window_ms;
     uint64_t busy_refused, busy_logged;
+    char actor[256];             /* who changes keys through this handle (journal) */
 };
+
+void server_auth_set_actor(server_auth_t *self, const char *by)
+{
+    snprintf(self->actor, sizeof self->actor, "%s", by ? by : "");
+}
 
 void server_auth_set_fd_limit(server_auth_t *self, long max_fds)
 {
@@ -214,6 +225,11 @@ void server_auth_handle_zap(server_auth_t *self)
         text = "OK";
     } else {
         zmq_z85_encode(user, zframe_data(cred), 32);
+        /* A key made a moment ago by another process (admin add, site
+         * enroll on the server machine) is usable at once: an unknown key
+         * reloads the cache first when the database has changed. */
+        if (!server_auth_lookup(self, user))
+            server_auth_refresh(self);
         if (server_auth_lookup(self, user)) {
             code = "200";
             text = "OK";
@@ -272,8 +288,11 @@ int server_auth_add(server_auth_t *self, sl_role_t role, const char *key, const 
     sqlite3_bind_int64(st, 8, now);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     sqlite3_finalize(st);
-    if (rc == 0)
+    if (rc == 0) {
         s_load(self);
+        server_auth_journal_add(self->db, "add", sl_role_name(role), key,
+                                role == SL_ROLE_ADMIN ? name : site_id, self->actor);
+    }
     return rc;
 }
 
@@ -293,19 +312,291 @@ int server_auth_set_status(server_auth_t *self, const char *key, const char *sta
     return rc;
 }
 
+/* Revokes the keys a WHERE clause (on site_id or name, ?2) selects among
+ * those still usable, journalling each.  Returns how many, or -1. */
+static int s_revoke_where(server_auth_t *self, const char *where, const char *arg)
+{
+    char sql[400];
+    snprintf(sql, sizeof sql, "SELECT public, role, coalesce(site_id, ''), name FROM keys"
+             " WHERE %s AND status IN ('active', 'pending')", where);
+    sqlite3_stmt *sel = sl_db_prepare(self->db, sql);
+    snprintf(sql, sizeof sql, "UPDATE keys SET status = 'revoked', changed_ms = ?1 WHERE %s"
+             " AND status IN ('active', 'pending')", where);
+    sqlite3_stmt *up = sl_db_prepare(self->db, sql);
+    int rc = sel && up ? 0 : -1;
+    bool own = rc == 0 && sqlite3_get_autocommit(self->db);
+    if (own && sl_db_begin(self->db))
+        rc = -1;
+    /* Read first, then change: the journal names exactly the keys revoked. */
+    server_key_change_t *list = NULL;
+    size_t n = 0, cap = 0;
+    if (rc == 0) {
+        sqlite3_bind_text(sel, 2, arg, -1, SQLITE_STATIC);
+        while (rc == 0 && sqlite3_step(sel) == SQLITE_ROW) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 8;
+                server_key_change_t *grown = realloc(list, cap * sizeof *grown);
+                if (!grown) {
+                    rc = -1;
+                    break;
+                }
+                list = grown;
+            }
+            server_key_change_t *c = &list[n++];
+            memset(c, 0, sizeof *c);
+            snprintf(c->key, sizeof c->key, "%s", sl_db_text(sel, 0));
+            snprintf(c->role, sizeof c->role, "%s", sl_db_text(sel, 1));
+            snprintf(c->who, sizeof c->who, "%s", strcmp(c->role, "admin") == 0
+                     ? sl_db_text(sel, 3) : sl_db_text(sel, 2));
+        }
+        sqlite3_bind_int64(up, 1, sl_now_ms());
+        sqlite3_bind_text(up, 2, arg, -1, SQLITE_STATIC);
+        if (rc == 0 && sqlite3_step(up) != SQLITE_DONE)
+            rc = -1;
+    }
+    if (own && (rc || sl_db_commit(self->db))) {
+        sl_db_rollback(self->db);
+        rc = -1;
+    }
+    if (rc == 0)
+        for (size_t i = 0; i < n; i++)
+            server_auth_journal_add(self->db, "revoke", list[i].role, list[i].key, list[i].who,
+                                    self->actor);
+    free(list);
+    sqlite3_finalize(sel);
+    sqlite3_finalize(up);
+    s_load(self);
+    return rc ? -1 : (int) n;
+}
+
 int server_auth_revoke_site(server_auth_t *self, const char *site_id)
 {
+    return s_revoke_where(self, "site_id = ?2 AND role IN ('site', 'enroll')", site_id);
+}
+
+int server_auth_site_standing(server_auth_t *self, const char *site_id,
+                              server_site_standing_t *out)
+{
+    memset(out, 0, sizeof *out);
     sqlite3_stmt *st = sl_db_prepare(self->db,
-        "UPDATE keys SET status = 'revoked', changed_ms = ?"
-        " WHERE site_id = ? AND role IN ('site', 'enroll') AND status IN ('active', 'pending')");
+        "SELECT count(*),"
+        " coalesce(sum(role = 'site' AND status = 'active'), 0),"
+        " coalesce(sum(role = 'enroll' AND status = 'pending' AND (expires_ms = 0 OR expires_ms > ?2)), 0),"
+        " coalesce(max(changed_ms), 0),"
+        " (SELECT name FROM keys k WHERE k.site_id = ?1 ORDER BY created_ms DESC, rowid DESC LIMIT 1)"
+        " FROM keys WHERE site_id = ?1 AND role IN ('site', 'enroll')");
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, sl_now_ms());
-    sqlite3_bind_text(st, 2, site_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(self->db) : -1;
+    sqlite3_bind_text(st, 1, site_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, sl_now_ms());
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0) {
+        out->keys = sqlite3_column_int(st, 0);
+        out->active = sqlite3_column_int(st, 1);
+        out->pending = sqlite3_column_int(st, 2);
+        out->last_change_ms = sqlite3_column_int64(st, 3);
+        snprintf(out->community, sizeof out->community, "%s", sl_db_text(st, 4));
+    }
     sqlite3_finalize(st);
-    s_load(self);
     return rc;
+}
+
+int server_auth_admin_each(server_auth_t *self,
+                           int (*fn)(void *ctx, const server_admin_key_t *k), void *ctx)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT name, status, substr(public, 1, 8) || '…', created_ms, changed_ms FROM keys"
+        " WHERE role = 'admin' ORDER BY status != 'active', name, created_ms LIMIT 10000");
+    if (!st)
+        return -1;
+    int rc = 0, step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        server_admin_key_t k = { .name = sl_db_text(st, 0), .status = sl_db_text(st, 1),
+                                 .key_prefix = sl_db_text(st, 2),
+                                 .created_ms = sqlite3_column_int64(st, 3),
+                                 .changed_ms = sqlite3_column_int64(st, 4) };
+        rc = fn(ctx, &k);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* How many active admin keys a name (or key prefix) matches, and how many
+ * are active in all.  0 or -1. */
+static int s_admin_counts(server_auth_t *self, const char *name, int *match, int *total)
+{
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "SELECT coalesce(sum(name = ?1 OR (length(?1) >= 8 AND substr(public, 1, length(?1)) = ?1)), 0),"
+        " count(*) FROM keys WHERE role = 'admin' AND status = 'active'");
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
+    if (rc == 0) {
+        *match = sqlite3_column_int(st, 0);
+        *total = sqlite3_column_int(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int server_auth_admin_named(server_auth_t *self, const char *name)
+{
+    int match = 0, total = 0;
+    if (s_admin_counts(self, name, &match, &total))
+        return -1;
+    return match > 0;
+}
+
+int server_auth_admin_revoke(server_auth_t *self, const char *name, int *active_left)
+{
+    int match = 0, total = 0;
+    if (s_admin_counts(self, name, &match, &total))
+        return -1;
+    *active_left = total;
+    if (match == 0)
+        return 0;
+    if (match >= total)
+        return -2;
+    int n = s_revoke_where(self, "role = 'admin' AND (name = ?2 OR (length(?2) >= 8"
+                           " AND substr(public, 1, length(?2)) = ?2))", name);
+    if (n > 0)
+        *active_left = total - n;
+    return n;
+}
+
+/* ---- the journal of key changes ------------------------------------------------ */
+
+void server_auth_journal_path(sqlite3 *db, char *path, size_t cap)
+{
+    const char *file = sqlite3_db_filename(db, "main");
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", file && *file ? file : "./central.db");
+    snprintf(path, cap, "%s/keys.journal", dirname(copy));
+}
+
+/* Copies text into a journal field: no tab or line break can split it. */
+static void s_field(char *out, size_t cap, const char *text)
+{
+    snprintf(out, cap, "%s", text ? text : "");
+    for (char *p = out; *p; p++)
+        if (*p == '\t' || *p == '\n' || *p == '\r')
+            *p = ' ';
+}
+
+void server_auth_journal_add(sqlite3 *db, const char *action, const char *role,
+                             const char *key, const char *who, const char *by)
+{
+    char path[4200], w[256], b[256];
+    server_auth_journal_path(db, path, sizeof path);
+    s_field(w, sizeof w, who);
+    s_field(b, sizeof b, by);
+    FILE *f = fopen(path, "a");
+    if (f) {
+        fprintf(f, "%lld\t%s\t%s\t%s\t%s\t%s\n", (long long) sl_now_ms(), action, role,
+                key ? key : "", w, b);
+        fflush(f);
+        fsync(fileno(f));
+    }
+    if (!f || fclose(f) != 0)
+        sl_error("cannot append to %s: %s (a restore of central.db could not re-apply this "
+                 "key change: %s %s %.8s…)", path, strerror(errno), action, role,
+                 key ? key : "");
+}
+
+int server_auth_journal_each(const char *path, int64_t since_ms,
+                             int (*fn)(void *ctx, const server_key_change_t *c), void *ctx)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    char line[1200];
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        char *fields[6], *save = NULL;
+        size_t n = 0;
+        line[strcspn(line, "\n")] = 0;
+        for (char *t = strtok_r(line, "\t", &save); t && n < 6; t = strtok_r(NULL, "\t", &save))
+            fields[n++] = t;
+        server_key_change_t c = { 0 };
+        char *end;
+        c.at_ms = n >= 4 ? strtoll(fields[0], &end, 10) : 0;
+        if (n < 4 || *end || c.at_ms < since_ms)
+            continue;           /* a damaged line, or before the time asked */
+        snprintf(c.action, sizeof c.action, "%s", fields[1]);
+        snprintf(c.role, sizeof c.role, "%s", fields[2]);
+        snprintf(c.key, sizeof c.key, "%s", fields[3]);
+        snprintf(c.who, sizeof c.who, "%s", n > 4 ? fields[4] : "");
+        snprintf(c.by, sizeof c.by, "%s", n > 5 ? fields[5] : "");
+        rc = fn(ctx, &c);
+    }
+    fclose(f);
+    return rc;
+}
+
+/* The journal read into one entry per key: its last revoke or unrevoke
+ * (a restore told not to re-apply a revocation writes an unrevoke). */
+static int s_collect(void *vctx, const server_key_change_t *c)
+{
+    zhashx_t *last = vctx;
+    if ((strcmp(c->action, "revoke") != 0 && strcmp(c->action, "unrevoke") != 0)
+        || !sl_key_valid(c->key))
+        return 0;
+    server_key_change_t *copy = malloc(sizeof *copy);
+    if (!copy)
+        return -1;
+    *copy = *c;
+    zhashx_update(last, c->key, copy);
+    return 0;
+}
+
+int server_auth_reapply_revocations(server_auth_t *self, int64_t since_ms,
+                                    int (*fn)(void *ctx, const server_key_change_t *c),
+                                    void *ctx)
+{
+    char path[4200];
+    server_auth_journal_path(self->db, path, sizeof path);
+    zhashx_t *last = zhashx_new();
+    if (!last)
+        return -1;
+    zhashx_set_destructor(last, s_free_item);
+    int rc = server_auth_journal_each(path, 0, s_collect, last);
+    sqlite3_stmt *st = rc ? NULL : sl_db_prepare(self->db,
+        "UPDATE keys SET status = 'revoked', changed_ms = ? WHERE public = ?"
+        " AND status != 'revoked'");
+    int changed = 0;
+    if (!st || sl_db_begin(self->db)) {
+        sqlite3_finalize(st);
+        zhashx_destroy(&last);
+        return -1;
+    }
+    for (server_key_change_t *c = zhashx_first(last); c && rc == 0; c = zhashx_next(last)) {
+        if (strcmp(c->action, "revoke") != 0 || c->at_ms < since_ms)
+            continue;
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, c->at_ms);
+        sqlite3_bind_text(st, 2, c->key, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            rc = -1;
+            break;
+        }
+        if (sqlite3_changes(self->db) > 0) {
+            changed++;
+            if (fn)
+                fn(ctx, c);
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc || sl_db_commit(self->db)) {
+        sl_db_rollback(self->db);
+        zhashx_destroy(&last);
+        return -1;
+    }
+    zhashx_destroy(&last);
+    s_load(self);
+    return changed;
 }
 
 int server_auth_site_enrolled(server_auth_t *self, const char *site_id)

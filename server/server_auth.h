@@ -58,6 +58,9 @@ void server_auth_reload(server_auth_t *self);
 const server_principal_t *server_auth_lookup(server_auth_t *self, const char *key_z85);
 const char *sl_role_name(sl_role_t role);
 
+/* Who changes keys through this handle, for the journal ("" by default). */
+void server_auth_set_actor(server_auth_t *self, const char *by);
+
 /* Changes, written through to the database and the cache.  0 or -1. */
 int server_auth_add(server_auth_t *self, sl_role_t role, const char *key, const char *site_id,
                     const char *name, const char *status, int64_t expires_ms);
@@ -71,6 +74,64 @@ const char *server_auth_refusal(const server_principal_t *p, char *buf, size_t c
 /* 1 when site_id has (or had) a site or enrollment key, whatever its
  * status: the site exists for the district.  0 when not, -1 on error. */
 int server_auth_site_enrolled(server_auth_t *self, const char *site_id);
+
+/* Where a site stands, for the checks of enroll and revoke. */
+typedef struct {
+    int keys;                   /* site and enrollment keys, any status */
+    int active;                 /* active site keys */
+    int pending;                /* bundles not used, not revoked, not expired */
+    int64_t last_change_ms;     /* the latest change of any of its keys */
+    char community[256];        /* of its newest key */
+} server_site_standing_t;
+int server_auth_site_standing(server_auth_t *self, const char *site_id,
+                              server_site_standing_t *out);
+
+/* Administrator keys (role admin), for `admin list`: name, status, the
+ * key's first 8 Z85 characters and "…", created and changed (ms).  fn
+ * non-zero stops.  0, fn's answer, or -1. */
+typedef struct {
+    const char *name, *status, *key_prefix;
+    int64_t created_ms, changed_ms;
+} server_admin_key_t;
+int server_auth_admin_each(server_auth_t *self,
+                           int (*fn)(void *ctx, const server_admin_key_t *k), void *ctx);
+/* Revokes every active admin key named `name`, or the one whose Z85 key
+ * starts with `name` (8 characters or more).  Returns how many were
+ * revoked (0: none matched), -2 when that would leave no active
+ * administrator key, -1 on error.  *active_left gets the count left. */
+int server_auth_admin_revoke(server_auth_t *self, const char *name, int *active_left);
+/* 1 when an active admin key has this name, 0 when not, -1 on error. */
+int server_auth_admin_named(server_auth_t *self, const char *name);
+
+/* Key changes that must survive a restore of central.db (PROTOCOL.md
+ * 12.3): every revocation is also appended to DIR/keys.journal, beside the
+ * database, one line "ms<TAB>revoke<TAB>role<TAB>public key<TAB>site or
+ * name<TAB>by".  A restore (shuanglian-server restore) replays the lines
+ * after the backup's time; so does a server that starts on a store whose
+ * keys say less than the journal (a restore done by hand). */
+typedef struct {
+    int64_t at_ms;
+    char action[16];            /* revoke, add, restore */
+    char role[16];
+    char key[SL_Z85_KEY];
+    char who[256];              /* the site id, or the admin's name */
+    char by[256];
+} server_key_change_t;
+/* The journal's path for a database (its directory + "/keys.journal"). */
+void server_auth_journal_path(sqlite3 *db, char *path, size_t cap);
+/* Appends one line (best effort; logged when it fails). */
+void server_auth_journal_add(sqlite3 *db, const char *action, const char *role,
+                             const char *key, const char *who, const char *by);
+/* Calls fn for each well-formed line at or after since_ms, in order.
+ * Missing file: 0.  Returns 0, fn's answer, or -1 when it cannot be read. */
+int server_auth_journal_each(const char *path, int64_t since_ms,
+                             int (*fn)(void *ctx, const server_key_change_t *c), void *ctx);
+/* Makes every key revoked in the journal (after since_ms) revoked in the
+ * store too, and says which it changed through fn (may be NULL).  Returns
+ * how many, or -1. */
+int server_auth_reapply_revocations(server_auth_t *self, int64_t since_ms,
+                                    int (*fn)(void *ctx, const server_key_change_t *c),
+                                    void *ctx);
 
 /* The rows of `site list`, one per site and enrollment key, by site then
  * age, at most 10,000: site id, community, key role, status, the key's

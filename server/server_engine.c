@@ -9,6 +9,7 @@
  * bad input affect another peer. */
 #include "server_engine.h"
 #include "central_store.h"
+#include "command_store.h"
 #include "server_admin.h"
 #include "server_auth.h"
 #include "sl_db.h"
@@ -24,6 +25,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ROUND_MAX_MESSAGES 64      /* messages drained per commit round */
 #define SESSION_IDLE_MS    60000   /* forget a silent peer after this */
@@ -85,6 +87,9 @@ struct server_engine {
     int64_t warn_window_ms;      /* rate limit for refusal warnings */
     int warns_in_window, warns_dropped;
     int64_t last_report_ms;
+    /* for the health check (DIR/server.status, written by housekeeping) */
+    int64_t started_ms, status_ms, last_commit_ms;
+    uint64_t commits_seen;
 };
 
 static volatile sig_atomic_t s_stop;
@@ -114,6 +119,37 @@ static long s_raise_nofile(void)
     return rl.rlim_cur == RLIM_INFINITY ? 1048576 : (long) rl.rlim_cur;
 }
 
+static int s_revoked_again(void *ctx, const server_key_change_t *c)
+{
+    (void) ctx;
+    sl_warn("%s key %.8s… (%s) was revoked on the journal's record but not in central.db: "
+            "revoked again", c->role, c->key, c->who);
+    return 0;
+}
+
+/* DIR/server.status, for `shuanglian-server health` (and any monitor): who
+ * is serving, since when, and that the loop is alive (updated_ms). */
+static void s_write_status(server_engine_t *self, const char *state)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/server.status", self->opts.data_dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return;
+    fprintf(f, "# shuanglian-server status, rewritten every few seconds while it runs\n"
+            "state = %s\npid = %ld\nstarted_ms = %lld\nupdated_ms = %lld\nendpoint = %s\n"
+            "listening = %d\nsessions = %zu\nevents_committed = %llu\nlast_commit_ms = %lld\n"
+            "batches_refused = %llu\n", state, (long) getpid(), (long long) self->started_ms,
+            (long long) sl_now_ms(), self->opts.endpoint, self->listening ? 1 : 0,
+            zhashx_size(self->sessions), (unsigned long long) self->n_events,
+            (long long) self->last_commit_ms, (unsigned long long) self->n_refused);
+    if (fclose(f) == 0)
+        rename(tmp, path);
+    else
+        unlink(tmp);
+}
+
 server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, size_t errlen)
 {
     server_engine_t *self = calloc(1, sizeof *self);
@@ -140,6 +176,14 @@ server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, 
     }
     if (!self->secure)
         server_auth_set_plaintext(self->auth);
+    /* A central.db restored from a backup by hand must not bring revoked
+     * keys back: the journal beside it says what was revoked since. */
+    int again = server_auth_reapply_revocations(self->auth, 0, s_revoked_again, NULL);
+    if (again > 0)
+        sl_warn("%d key(s) revoked in %s/keys.journal were not revoked in central.db (restored "
+                "from a backup?): revoked again", again, opts->data_dir);
+    else if (again < 0)
+        sl_error("cannot read %s/keys.journal to re-apply revocations", opts->data_dir);
     long nofile = s_raise_nofile();
     if (nofile > 2 * SL_FD_RESERVE) {
         self->fd_cap = nofile - SL_FD_RESERVE;
@@ -335,6 +379,52 @@ static void s_flush(server_engine_t *self)
 
 static void s_retire_other_keys(server_engine_t *self, const char *site_id, const char *key);
 
+/* A site's telemetry (HELLO, PING: PROTOCOL.md 4.1.1), for `sites`.  Joins
+ * the round's transaction; telemetry is advice, so a failure only logs. */
+static void s_on_telemetry(server_engine_t *self, central_site_t *site, bool has_local_seq,
+                           uint64_t local_seq, const sl_telemetry_t *tm)
+{
+    if (s_begin(self))
+        return;
+    central_store_telemetry(self->store, site->site_no, has_local_seq, local_seq, tm,
+                            sl_now_ms());
+}
+
+/* A PING of a site's session: its telemetry, then PONG. */
+static void s_on_site_ping(server_engine_t *self, const uint8_t *rid, size_t rid_len,
+                           const sl_msg_t *m, session_t *s)
+{
+    if (m->tm.has) {
+        central_site_t *site = s_site(self, s->site_id);
+        if (site)
+            s_on_telemetry(self, site, (m->tm.has & SL_TM_LAST_SEQ) != 0, m->tm.last_seq,
+                           &m->tm);
+    }
+    sl_msg_t pong = { .type = SL_PONG, .sess = m->sess, .log_head = self->log_head };
+    sl_msg_encode(&pong, &self->out);
+    s_reply(self, rid, rid_len);
+}
+
+/* Whether a command entry may go out in a LOG now (command_store.h); the
+ * state change joins the round's transaction. */
+static int s_command_live(void *ctx, uint64_t lseq)
+{
+    server_engine_t *self = ctx;
+    if (s_begin(self))
+        return -1;
+    return command_store_entry_live(self->store, lseq, sl_now_ms());
+}
+
+/* For site.health: does this site have a live session? */
+static int s_site_connected(void *ctx, const char *site_id)
+{
+    server_engine_t *self = ctx;
+    for (session_t *s = zhashx_first(self->sessions); s; s = zhashx_next(self->sessions))
+        if (strcmp(s->site_id, site_id) == 0)
+            return 1;
+    return 0;
+}
+
 /* HELLO.  `retire_key` (secure mode): the key the site spoke with; any
  * older active key of the site is retired (the end of a rotation). */
 static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len,
@@ -385,6 +475,7 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
     central_store_touch(self->store, site->site_no, m->cursor, m->agent, m->agent_len);
     if (community && *community)    /* the key's community: where its records count */
         central_store_site_community(self->store, site->site_no, community);
+    s_on_telemetry(self, site, true, m->last_seq, &m->tm);
     if (m->cursor > site->cursor)
         site->cursor = m->cursor;   /* reference keys it may name: up to here */
 
@@ -515,7 +606,8 @@ static void s_on_log_pull(server_engine_t *self, const uint8_t *rid, size_t rid_
         return;
     uint64_t upto = 0;
     if (central_store_pack_log(self->store, s->site_id, m->cursor, m->max ? m->max : 1,
-                               SL_MAX_REPLY_BYTES, m->sess, &self->out, &upto)) {
+                               SL_MAX_REPLY_BYTES, m->sess, &self->out, &upto,
+                               s_command_live, self)) {
         s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot read the server log",
                 NULL, 0, 0);
         return;
@@ -740,7 +832,8 @@ static void s_on_admin(server_engine_t *self, const uint8_t *rid, size_t rid_len
     snprintf(verb, sizeof verb, "%.*s", (int) m->verb_len, m->verb);
     s_flush(self);
     server_admin_env_t env = { .store = self->store, .auth = self->auth, .role = p->role,
-                               .admin = admin, .site_revoked = s_site_revoked, .ctx = self };
+                               .admin = admin, .site_revoked = s_site_revoked,
+                               .site_connected = s_site_connected, .ctx = self };
     server_admin_reply_t r;
     server_admin_run(&env, verb, m->args, m->nargs, &r);
     sl_str_t *cells = r.ncells ? malloc(r.ncells * sizeof *cells) : NULL;
@@ -845,10 +938,10 @@ static void s_handle(server_engine_t *self, const uint8_t *rid, size_t rid_len,
             sl_msg_t pong = { .type = SL_PONG, .sess = m->sess, .log_head = self->log_head };
             sl_msg_encode(&pong, &self->out);
             s_reply(self, rid, rid_len);
-        } else if (s_session(self, rid, rid_len, m)) {
-            sl_msg_t pong = { .type = SL_PONG, .sess = m->sess, .log_head = self->log_head };
-            sl_msg_encode(&pong, &self->out);
-            s_reply(self, rid, rid_len);
+        } else {
+            session_t *s = s_session(self, rid, rid_len, m);
+            if (s)
+                s_on_site_ping(self, rid, rid_len, m, s);
         }
         break;
     case SL_PONG:
@@ -951,6 +1044,14 @@ static void s_housekeeping(server_engine_t *self)
 {
     int64_t now = zclock_mono();
     server_auth_refresh(self->auth);
+    if (self->n_commits != self->commits_seen) {
+        self->commits_seen = self->n_commits;
+        self->last_commit_ms = sl_now_ms();
+    }
+    if (now - self->status_ms >= 2000) {
+        s_write_status(self, "running");
+        self->status_ms = now;
+    }
     if (self->warns_dropped && now - self->warn_window_ms > 10000) {
         sl_warn("%d more refusals were not logged", self->warns_dropped);
         self->warns_dropped = self->warns_in_window = 0;
@@ -995,6 +1096,9 @@ int server_engine_run(server_engine_t *self)
     sl_info("serving %s from %s/central.db (credit %u, batch %u)", self->opts.endpoint,
             self->opts.data_dir, self->opts.credit, self->opts.max_batch);
     int64_t next_house = zclock_mono() + HOUSEKEEPING_MS;
+    self->started_ms = sl_now_ms();
+    s_write_status(self, "running");
+    self->status_ms = zclock_mono();
     while (!s_stop) {
         zmq_pollitem_t items[2] = { { zsock_resolve(self->sock), 0, ZMQ_POLLIN, 0 },
                                     { NULL, 0, ZMQ_POLLIN, 0 } };
@@ -1021,7 +1125,12 @@ int server_engine_run(server_engine_t *self)
             next_house = zclock_mono() + HOUSEKEEPING_MS;
         }
     }
+    /* Stopping (SIGTERM, SIGINT): the round in hand is committed and its
+     * replies get a moment to leave (CZMQ's linger is 0); a site that
+     * misses its ACK resends, and the duplicates are skipped. */
     s_flush(self);
+    zsock_set_linger(self->sock, 1000);
+    s_write_status(self, "stopped");
     sl_info("stopping: committed %llu events in %llu batches (%llu transactions) this run; "
             "refused %llu batches, %llu malformed messages, %llu forbidden",
             (unsigned long long) self->n_events, (unsigned long long) self->n_batches,

@@ -5,7 +5,7 @@
  *     spec, so encoder and decoder are not only checked against each other;
  *   - every message type round-trips (encode, decode, same fields), with
  *     integers at every msgpack width boundary, and the optional keys
- *     (HELLO agent, WELCOME log_id, ERROR field/seq/expected) both present
+ *     (HELLO agent and telemetry, WELCOME log_id, ERROR field/seq/expected) both present
  *     and absent;
  *   - the messages of security (ADMIN, REPLY, ENROLL, ROTATE): their
  *     argument map, table and key rules, limits (SL_MAX_ARGS,
@@ -60,6 +60,23 @@ static void s_put_str(char *out, size_t cap, const char *key, const char *s, siz
         s_put(out, cap, " %s=\"%.*s\"", key, (int) len, s);
 }
 
+static void s_put_tm(char *out, size_t cap, const sl_telemetry_t *tm)
+{
+    s_put(out, cap, " tm.has=%u", (unsigned) tm->has);
+    if (tm->has & SL_TM_LAST_SEQ)
+        s_put(out, cap, " tm.last_seq=%llu", (unsigned long long) tm->last_seq);
+    if (tm->has & SL_TM_OUTBOX)
+        s_put(out, cap, " tm.outbox=%llu", (unsigned long long) tm->outbox);
+    if (tm->has & SL_TM_OUTBOX_AGE)
+        s_put(out, cap, " tm.outbox_age_ms=%llu", (unsigned long long) tm->outbox_age_ms);
+    if (tm->has & SL_TM_CLOCK)
+        s_put(out, cap, " tm.clock_ms=%lld", (long long) tm->clock_ms);
+    if (tm->has & SL_TM_DISK_FREE)
+        s_put(out, cap, " tm.disk_free=%llu", (unsigned long long) tm->disk_free);
+    if (tm->has & SL_TM_LAST_ERROR)
+        s_put_str(out, cap, "tm.last_error", tm->last_error, tm->last_error_len);
+}
+
 /* Every field the type carries, in a fixed order. */
 static const char *s_text(const sl_msg_t *m, char *out, size_t cap)
 {
@@ -76,6 +93,7 @@ static const char *s_text(const sl_msg_t *m, char *out, size_t cap)
         U("cursor", m->cursor);
         U("hlc", m->hlc);
         s_put_str(out, cap, "agent", m->agent, m->agent_len);
+        s_put_tm(out, cap, &m->tm);
         break;
     case SL_WELCOME:
         U("server_seq", m->server_seq);
@@ -153,6 +171,9 @@ static const char *s_text(const sl_msg_t *m, char *out, size_t cap)
         U("upto", m->upto);
         U("log_head", m->log_head);
         break;
+    case SL_PING:
+        s_put_tm(out, cap, &m->tm);
+        break;
     case SL_PONG:
         U("log_head", m->log_head);
         break;
@@ -220,7 +241,7 @@ static void s_init_samples(void)
     }
 }
 
-#define NSAMPLES 21
+#define NSAMPLES 24
 
 /* Sample `i`: every type once with ordinary values, then edge values. */
 static sl_msg_t s_sample(int i)
@@ -308,6 +329,25 @@ static sl_msg_t s_sample(int i)
     case 20:
         m = (sl_msg_t) { .type = SL_ADMIN, .sess = 1, .verb = "site.list", .verb_len = 9,
                          .args = NULL, .nargs = 0 };
+        break;
+    case 21:            /* HELLO with every telemetry key at its edges (PROTOCOL.md 4.1.1) */
+        m = s_sample(0);
+        m.tm = (sl_telemetry_t) { .has = SL_TM_OUTBOX | SL_TM_OUTBOX_AGE | SL_TM_CLOCK
+                                         | SL_TM_DISK_FREE | SL_TM_LAST_ERROR,
+                                  .outbox = (uint64_t) INT64_MAX, .outbox_age_ms = 65536,
+                                  .clock_ms = INT64_MIN, .disk_free = UINT64_MAX,
+                                  .last_error = "无法连接服务器 unreachable", .last_error_len = 33 };
+        break;
+    case 22:            /* PING with some telemetry keys only */
+        m = (sl_msg_t) { .type = SL_PING, .sess = 9 };
+        m.tm = (sl_telemetry_t) { .has = SL_TM_LAST_SEQ | SL_TM_CLOCK, .last_seq = 300,
+                                  .clock_ms = 1732752000000LL };
+        break;
+    case 23:            /* PING with telemetry: zeros and an empty error */
+        m = (sl_msg_t) { .type = SL_PING, .sess = 10 };
+        m.tm = (sl_telemetry_t) { .has = SL_TM_OUTBOX | SL_TM_OUTBOX_AGE | SL_TM_DISK_FREE
+                                         | SL_TM_LAST_ERROR | SL_TM_CLOCK,
+                                  .last_error = "", .clock_ms = -1 };
         break;
     }
     return m;
@@ -495,7 +535,7 @@ static void s_rebuild(const msgpack_object *root, int skip, const uint8_t *with,
     }
 }
 
-typedef enum { K_UINT, K_STR, K_BIN32, K_ARRAY, K_MAP } s_kind_t;
+typedef enum { K_UINT, K_STR, K_BIN32, K_ARRAY, K_MAP, K_INT } s_kind_t;
 
 static s_kind_t s_key_kind(const char *key)
 {
@@ -508,13 +548,20 @@ static s_kind_t s_key_kind(const char *key)
         return K_ARRAY;
     if (!strcmp(key, "args"))
         return K_MAP;
+    if (!strcmp(key, "clock_ms"))
+        return K_INT;           /* signed: -1 is a right value */
+    if (!strcmp(key, "last_error"))
+        return K_STR;
     return K_UINT;
 }
 
 static bool s_optional(const char *key)
 {
     return !strcmp(key, "agent") || !strcmp(key, "field") || !strcmp(key, "seq")
-        || !strcmp(key, "expected") || !strcmp(key, "log_id");
+        || !strcmp(key, "expected") || !strcmp(key, "log_id")
+        /* telemetry (PROTOCOL.md 4.1.1); PING's last_seq, HELLO's is required */
+        || !strcmp(key, "outbox") || !strcmp(key, "outbox_age_ms") || !strcmp(key, "clock_ms")
+        || !strcmp(key, "disk_free") || !strcmp(key, "last_error");
 }
 
 static void s_keys(void)
@@ -523,7 +570,7 @@ static void s_keys(void)
         { "str \"x\"", K_STR, { 0xa1, 'x' }, 2 },
         { "nil", K_UINT + 100, { 0xc0 }, 1 },
         { "true", K_UINT + 100, { 0xc3 }, 1 },
-        { "-1", K_UINT + 100, { 0xff }, 1 },
+        { "-1", K_INT, { 0xff }, 1 },
         { "float 1.5", K_UINT + 100, { 0xca, 0x3f, 0xc0, 0x00, 0x00 }, 5 },
         { "bin of 3 bytes", K_UINT + 100, { 0xc4, 0x03, 1, 2, 3 }, 5 },
         { "empty array", K_ARRAY, { 0x90 }, 1 },
@@ -554,7 +601,7 @@ static void s_keys(void)
             s_kind_t kind = s_key_kind(key);
             s_rebuild(&root, (int) k, NULL, 0, &out);
             int rc = s_decode_sb(&out, err, sizeof err);
-            if (s_optional(key))
+            if (s_optional(key) || (m.type == SL_PING && !strcmp(key, "last_seq")))
                 s_check(rc == 0, "%s without optional %s: accepted", sl_msg_type_name(m.type), key);
             else
                 s_check(rc == SL_E_BAD_FIELD && strstr(err, key), "%s without %s: 407 naming it "
@@ -1482,9 +1529,90 @@ static void s_names(void)
             "message type numbers are those of PROTOCOL.md");
 }
 
+/* Starts a PING frame by hand in sb: `npairs` body pairs, the first `sess`. */
+static void s_ping_head(msgpack_sbuffer *sb, msgpack_packer *pk, uint32_t npairs, uint64_t sess)
+{
+    msgpack_sbuffer_clear(sb);
+    msgpack_pack_array(pk, 4);
+    msgpack_pack_uint16(pk, SL_SIGNATURE);
+    msgpack_pack_uint8(pk, 1);
+    msgpack_pack_uint8(pk, SL_PING);
+    msgpack_pack_map(pk, npairs);
+    msgpack_pack_str_with_body(pk, "sess", 4);
+    msgpack_pack_uint64(pk, sess);
+}
+
+/* Telemetry keys (PROTOCOL.md 4.1.1): optional, each checked like any body
+ * key; an old HELLO or PING without them decodes with tm.has 0. */
+static void s_telemetry(void)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    char err[300];
+    sl_msg_t m = { 0 };
+    sl_msg_t hello = s_sample(0);
+    sl_msg_encode(&hello, &sb);
+    s_check(s_decode(sb.data, sb.size, &m, err, sizeof err) == 0 && m.tm.has == 0,
+            "a HELLO without telemetry decodes with no telemetry");
+    sl_msg_reset(&m);
+    struct { const char *key; int kind; uint64_t bad; const char *why; } cases[] = {
+        { "outbox", 0, (uint64_t) INT64_MAX + 1, "outbox 2^63" },
+        { "outbox_age_ms", 0, (uint64_t) INT64_MAX + 1, "outbox_age_ms 2^63" },
+        { "clock_ms", 0, (uint64_t) INT64_MAX + 1, "clock_ms 2^63" },
+        { "disk_free", 1, 0, "disk_free as a string" },
+        { "last_error", 2, 0, "last_error as an integer" },
+        { "last_seq", 1, 0, "PING last_seq as a string" },
+        { "outbox", 3, 0, "outbox negative" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s_ping_head(&sb, &pk, 2, 77);
+        msgpack_pack_str_with_body(&pk, cases[i].key, strlen(cases[i].key));
+        if (cases[i].kind == 0)
+            msgpack_pack_uint64(&pk, cases[i].bad);
+        else if (cases[i].kind == 1)
+            msgpack_pack_str_with_body(&pk, "12", 2);
+        else if (cases[i].kind == 2)
+            msgpack_pack_uint64(&pk, 12);
+        else
+            msgpack_pack_int64(&pk, -5);
+        int rc = s_decode(sb.data, sb.size, &m, err, sizeof err);
+        s_check(rc == SL_E_BAD_FIELD && m.sess == 77 && strstr(err, cases[i].key),
+                "PING with %s: 407 naming the key (%d: %s)", cases[i].why, rc, err);
+        sl_msg_reset(&m);
+    }
+    /* A key given twice is refused, as for every body key. */
+    s_ping_head(&sb, &pk, 3, 78);
+    msgpack_pack_str_with_body(&pk, "outbox", 6);
+    msgpack_pack_uint64(&pk, 1);
+    msgpack_pack_str_with_body(&pk, "outbox", 6);
+    msgpack_pack_uint64(&pk, 2);
+    s_check(s_decode(sb.data, sb.size, &m, err, sizeof err) == SL_E_BAD_FIELD,
+            "PING with outbox twice: 407");
+    sl_msg_reset(&m);
+    /* The encoder keeps last_error within its limit, cut at a character. */
+    char long_text[SL_MAX_TELEMETRY_TEXT + 10];
+    memset(long_text, 'x', sizeof long_text);
+    memcpy(long_text + SL_MAX_TELEMETRY_TEXT - 1, "错", 3);
+    sl_msg_t ping = { .type = SL_PING, .sess = 79 };
+    ping.tm = (sl_telemetry_t) { .has = SL_TM_LAST_ERROR, .last_error = long_text,
+                                 .last_error_len = sizeof long_text };
+    sl_msg_encode(&ping, &sb);
+    int rc = s_decode(sb.data, sb.size, &m, err, sizeof err);
+    s_check(rc == 0 && m.tm.last_error_len == SL_MAX_TELEMETRY_TEXT - 1,
+            "an over-long last_error is cut to the limit at a character boundary (%zu)",
+            m.tm.last_error_len);
+    sl_msg_reset(&m);
+    /* last_seq is PING's: in a HELLO it is the HELLO's own key. */
+    s_check(!(hello.tm.has & SL_TM_LAST_SEQ), "HELLO carries no telemetry last_seq");
+    msgpack_sbuffer_destroy(&sb);
+}
+
 int main(void)
 {
     s_init_samples();
+    s_telemetry();
     s_names();
     s_hand_made();
     s_round_trips();

@@ -104,7 +104,7 @@ static void s_refdata(site_store_t *store)
                                   .key = kv[i][1], .key_len = strlen(kv[i][1]),
                                   .value = kv[i][2], .value_len = strlen(kv[i][2]) };
     char err[300];
-    s_check(site_store_apply_log(store, e, 5, 5, err, sizeof err) == 0, "reference data applied");
+    s_check(site_store_apply_log(store, e, 5, 5, NULL, NULL, err, sizeof err) == 0, "reference data applied");
 }
 
 static site_store_t *s_new_site(const char *name)

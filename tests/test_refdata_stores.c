@@ -156,9 +156,9 @@ static void s_site(const char *dir)
         { .lseq = 3, .kind = "unit", .kind_len = 4, .key = "u02", .key_len = 3,
           .value = "x", .value_len = 1 },
     };
-    s_check(site_store_apply_log(ss, e, 3, 3, err, sizeof err) == 0, "LOG applied (%s)", err);
+    s_check(site_store_apply_log(ss, e, 3, 3, NULL, NULL, err, sizeof err) == 0, "LOG applied (%s)", err);
     sl_log_entry_t del = { .lseq = 4, .kind = "unit", .kind_len = 4, .key = "u02", .key_len = 3 };
-    s_check(site_store_apply_log(ss, &del, 1, 4, err, sizeof err) == 0, "a deletion applied");
+    s_check(site_store_apply_log(ss, &del, 1, 4, NULL, NULL, err, sizeof err) == 0, "a deletion applied");
     s_check(site_store_ref_get(ss, "member", "m001", value, sizeof value) == 1
             && strcmp(value, v1) == 0, "site_store_ref_get: the value held");
     s_check(site_store_ref_get(ss, "unit", "u01", value, sizeof value) == 1

@@ -224,6 +224,22 @@ static void s_render_event(kv_t *kv, size_t i, const sl_event_t *ev)
 #undef K
 }
 
+static void s_render_tm(kv_t *kv, const sl_telemetry_t *tm)
+{
+    if (tm->has & SL_TM_LAST_SEQ)
+        s_kv_addf(kv, "last_seq", "%llu", (unsigned long long) tm->last_seq);
+    if (tm->has & SL_TM_OUTBOX)
+        s_kv_addf(kv, "outbox", "%llu", (unsigned long long) tm->outbox);
+    if (tm->has & SL_TM_OUTBOX_AGE)
+        s_kv_addf(kv, "outbox_age_ms", "%llu", (unsigned long long) tm->outbox_age_ms);
+    if (tm->has & SL_TM_CLOCK)
+        s_kv_addf(kv, "clock_ms", "%lld", (long long) tm->clock_ms);
+    if (tm->has & SL_TM_DISK_FREE)
+        s_kv_addf(kv, "disk_free", "%llu", (unsigned long long) tm->disk_free);
+    if (tm->has & SL_TM_LAST_ERROR)
+        s_kv_str(kv, "last_error", tm->last_error, tm->last_error_len);
+}
+
 static void s_render(kv_t *kv, const sl_msg_t *m)
 {
 #define U(key, v) s_kv_addf(kv, key, "%llu", (unsigned long long) (v))
@@ -238,6 +254,7 @@ static void s_render(kv_t *kv, const sl_msg_t *m)
         U("hlc", m->hlc);
         if (m->agent)
             s_kv_str(kv, "agent", m->agent, m->agent_len);
+        s_render_tm(kv, &m->tm);
         break;
     case SL_WELCOME:
         U("server_seq", m->server_seq);
@@ -325,6 +342,9 @@ static void s_render(kv_t *kv, const sl_msg_t *m)
         }
         U("upto", m->upto);
         U("log_head", m->log_head);
+        break;
+    case SL_PING:
+        s_render_tm(kv, &m->tm);
         break;
     case SL_PONG:
         U("log_head", m->log_head);

@@ -19,6 +19,7 @@ MAX_FRAME, MAX_DEPTH, MAX_OBJECTS = 4 * 1024 * 1024, 8, 200000
 MAX_EVENTS, MAX_ENTRIES, MAX_PAYLOAD, MAX_TEXT, MAX_NAME = 2000, 1000, 16384, 4000, 64
 MAX_ARGS, MAX_CELLS, MAX_COLUMNS = 16, 100000, 64
 MAX_ADMIN_ARG = 1024 * 1024
+MAX_TELEMETRY_TEXT = 400
 U63, U64 = 2**63 - 1, 2**64 - 1
 TYPES = [None, 'HELLO', 'WELCOME', 'BATCH', 'ACK', 'FETCH', 'EVENTS', 'LOG_PULL', 'LOG',
          'PING', 'PONG', 'ERROR', 'ADMIN', 'REPLY', 'ENROLL', 'ROTATE']
@@ -220,6 +221,20 @@ def decode(b):
                       p + 'type': text(typ, MAX_NAME), p + 'payload': payload.hex(),
                       p + 'prev': prev.hex(), p + 'hash': h.hex()})
 
+    def telemetry(ping):
+        # Section 4.1.1: optional keys of HELLO and PING, in this order.
+        if ping:
+            m['last_seq'] = uint('last_seq', required=False)
+        m['outbox'] = uint('outbox', required=False)
+        m['outbox_age_ms'] = uint('outbox_age_ms', required=False)
+        v = get('clock_ms', False)
+        if v is not None:
+            if type(v) is not int or not -2**63 <= v <= U63:
+                raise Refused(407)
+            m['clock_ms'] = v
+        m['disk_free'] = uint('disk_free', hi=U64, required=False)
+        m['last_error'] = string('last_error', MAX_TELEMETRY_TEXT, False)
+
     if t == 'HELLO':
         m['site'] = site_id('site')
         m['last_seq'] = uint('last_seq')
@@ -227,6 +242,7 @@ def decode(b):
         m['cursor'] = uint('cursor')
         m['hlc'] = uint('hlc', hi=U64)
         m['agent'] = string('agent', MAX_NAME, False)
+        telemetry(False)
     elif t == 'WELCOME':
         m['server_seq'] = uint('server_seq')
         m['match_seq'] = uint('match_seq', hi=m['server_seq'])
@@ -275,6 +291,8 @@ def decode(b):
                 m[p + 'value_nil'] = 'yes'
             else:
                 m[p + 'value'] = value
+    elif t == 'PING':
+        telemetry(True)
     elif t == 'PONG':
         m['log_head'] = uint('log_head')
     elif t == 'ADMIN':

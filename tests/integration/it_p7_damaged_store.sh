@@ -74,7 +74,7 @@ echo "-- a one-shot sync restoring history the server cannot send ends on time"
 restore
 sq "$T/srv/central.db" "UPDATE events SET hash = x'00' WHERE seq = 10"
 server_start
-"$SERVER" site enroll --data "$T/srv" --site $A --community c1 --out "$T/again.bundle" >/dev/null \
+"$SERVER" site enroll --data "$T/srv" --site $A --community c1 --out "$T/again.bundle" --again >/dev/null \
   || fail "enroll again"
 site init --data "$T/reinstalled" --bundle "$T/again.bundle" >/dev/null || fail "site init again"
 t0=$(now_ms)

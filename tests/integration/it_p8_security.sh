@@ -171,11 +171,13 @@ soft_check "the real administrator lists the sites" grep -q "$B" "$T/admin-list.
 { grep -vE '^(public|secret) = ' "$T/srv/admin.cred"; grep -E '^(public|secret) = ' "$T/fresh.key"; } >"$T/unknown.cred"
 { grep -v '^server_public = ' "$T/srv/admin.cred"; echo "server_public = $(pub_of "$T/fresh2.key")"; } >"$T/wrongsrv.cred"
 chmod 600 "$T/unknown.cred" "$T/wrongsrv.cred"
-for c in unknown wrongsrv; do
-  rc=0; "$ADMIN" site list --cred "$T/$c.cred" --timeout 3 >"$T/admin-$c.out" 2>&1 || rc=$?
-  sed 's/^/    /' "$T/admin-$c.out" | head -2
-  soft_check "shuanglian-admin with the $c credential: exit 2 (got $rc)" [ "$rc" = 2 ]
-  soft_check "… and says it got no answer" grep -q "no answer from" "$T/admin-$c.out"
+# Said at once and precisely (issue 9): the handshake's outcome names the cause.
+for c in unknown:3:"refused this administrator credential" wrongsrv:2:"handshake failed"; do
+  name=${c%%:*} rest=${c#*:}; want=${rest%%:*} text=${rest#*:}
+  rc=0; "$ADMIN" site list --cred "$T/$name.cred" --timeout 3 >"$T/admin-$name.out" 2>&1 || rc=$?
+  sed 's/^/    /' "$T/admin-$name.out" | head -2
+  soft_check "shuanglian-admin with the $name credential: exit $want (got $rc)" [ "$rc" = "$want" ]
+  soft_check "… and says why: $text" grep -q "$text" "$T/admin-$name.out"
 done
 soft_check "… a credential readable by others is refused before connecting" \
   sh -c "chmod 644 '$T/unknown.cred'; ! '$ADMIN' site list --cred '$T/unknown.cred' --timeout 3 >'$T/admin-644.out' 2>&1 && grep -q 'readable by others' '$T/admin-644.out'"

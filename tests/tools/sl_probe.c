@@ -9,7 +9,8 @@
  *   NONE op=OP …                                     (no reply within --wait)
  *
  * Operations (events come from the site store in SITEDIR, read-only):
- *   hello               HELLO as the site (its last seq and hash, its cursor)
+ *   hello               HELLO as the site (its last seq and hash, its cursor, and
+ *                       the telemetry it would send: outbox, clock, disk …)
  *   batch FROM TO       BATCH of the site's events FROM..TO; wait for its reply
  *   send FROM TO        the same, without waiting (pipelining)
  *   replies K           wait for K replies to earlier sends
@@ -80,6 +81,7 @@ typedef struct {
     msgpack_sbuffer out;
     const char *op;             /* label printed with each reply */
     uint64_t from, to;
+    const char *data;           /* SITEDIR, for the HELLO's telemetry */
 } probe_t;
 
 static void s_usage(void)
@@ -267,6 +269,9 @@ static int s_hello(probe_t *p)
                    .agent = "sl-probe", .agent_len = 8 };
     if (site_store_hash_at(p->store, last, h.last_hash))
         return -1;
+    /* The telemetry the site itself would send (PROTOCOL.md 4.1.1). */
+    char last_error[SL_MAX_TELEMETRY_TEXT + 1];
+    site_store_telemetry(p->store, p->data, &h.tm, last_error, sizeof last_error);
     sl_msg_encode(&h, &p->out);
     int rc = s_send(p);
     if (rc == 0)
@@ -808,7 +813,7 @@ int main(int argc, char **argv)
         s_usage();
         return 64;
     }
-    probe_t p = { .wait_ms = wait_ms };
+    probe_t p = { .wait_ms = wait_ms, .data = data };
     char err[512];
     if (data) {
         p.store = site_store_open(data, err, sizeof err);
