@@ -916,7 +916,8 @@ int site_sync_replay(site_store_t *store, const site_sync_opts_t *opts, const ui
                      size_t size, site_sync_report_t *report)
 {
     memset(report, 0, sizeof *report);
-    sync_t s = { .store = store, .opts = opts, .report = report };
+    sync_t s = { .store = store, .opts = opts, .report = report,
+                 .cmds = { .data_dir = opts->data_dir } };
     s.endpoint = opts->endpoint ? opts->endpoint : site_store_server(store);
     msgpack_sbuffer_init(&s.out);
     msgpack_sbuffer frame;

@@ -30,7 +30,8 @@ static void s_new_site(const char *dir)
     site_store_t *store = site_store_open(dir, err, sizeof err);
     sl_log_entry_t e[FUZZ_NREFS];
     fuzz_ref_entries(e);
-    if (!store || site_store_apply_log(store, e, FUZZ_NREFS, FUZZ_NREFS, err, sizeof err))
+    if (!store || site_store_apply_log(store, e, FUZZ_NREFS, FUZZ_NREFS, NULL, NULL, err,
+                                          sizeof err))
         abort();
     /* Earlier records for #SEQ and ratings: a done matter, a talent. */
     static const char *n1[] = { "unit", "title", "status", "on" };

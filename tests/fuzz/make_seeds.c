@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define SITE_ID "qu01.gongyuan"
 static const char *s_root;
 
 static void s_die(const char *what)
@@ -105,11 +106,16 @@ static void s_sample(const sl_rtype_t *rt, const sl_event_t *evs, size_t nevs,
             msgpack_pack_str_with_body(&pk, "2025-03-01", 10);
             break;
         case SL_F_ENUM: {
-            /* A status the record may be created in, else the first choice. */
+            /* The last status the record may be created in (the furthest:
+             * "done", so that it may be rated), else the first choice. */
             const char *list = f->choices;
-            if (rt->life && !strcmp(f->name, "status") && rt->life->create)
+            size_t pick = 0;
+            if (rt->life && !strcmp(f->name, "status") && rt->life->create) {
                 list = rt->life->create;
-            if (!sl_schema_part(list, 0, buf, sizeof buf))
+                while (sl_schema_part(list, pick + 1, buf, sizeof buf))
+                    pick++;
+            }
+            if (!sl_schema_part(list, pick, buf, sizeof buf))
                 buf[0] = 0;
             msgpack_pack_str_with_body(&pk, buf, strlen(buf));
             break;
@@ -209,12 +215,16 @@ static void s_server_and_site(void)
                        .agent = "shuanglian-site/0.3.0", .agent_len = 21,
                        .hlc = (uint64_t) 1740787200000 << 16, .cursor = FUZZ_NREFS };
 
-    /* fuzz_server: a site's session: HELLO, a BATCH of every type (fixed up
-     * onto the chain), FETCH, LOG_PULL, PING. */
+    /* fuzz_server: a site's session: HELLO, a record of every type (a BATCH
+     * each, fixed up onto the chain: one refused does not stop the rest),
+     * FETCH, LOG_PULL, PING. */
     seq_t s = { 0 };
     s_frame(&s, 0, &hello);
+    for (size_t i = 0; i < nt; i++) {
+        sl_msg_t one = { .type = SL_BATCH, .sess = 7, .events = &evs[i], .nevents = 1 };
+        s_frame(&s, 4, &one);
+    }
     sl_msg_t batch = { .type = SL_BATCH, .sess = 7, .events = evs, .nevents = nt };
-    s_frame(&s, 4, &batch);
     sl_msg_t fetch = { .type = SL_FETCH, .sess = 7, .from = 1, .max = 100 };
     s_frame(&s, 0, &fetch);
     sl_msg_t pull = { .type = SL_LOG_PULL, .sess = 7, .cursor = 0, .max = 100 };
@@ -246,6 +256,36 @@ static void s_server_and_site(void)
         "rq:A^E}=W+9J6[m[n:ZX?&/&%D5a0iZqCK:c+.^M", "expires_ms", "1900000000000" });
     s_admin(&s, "site.revoke", 1, (const char *const[]) { "site", "qu01.other" });
     s_write("fuzz_server", "admin", s.data, s.len);
+    /* Commands to sites, health, audit, reports (issues 8 and 9). */
+    s.len = 0;
+    s_admin(&s, "command.send", 2, (const char *const[]) { "site", SITE_ID, "command", "ping" });
+    s_admin(&s, "command.send", 3, (const char *const[]) { "site", SITE_ID, "command", "resend",
+                                                           "args", "{\"from\":\"1\"}" });
+    s_admin(&s, "command.send", 3, (const char *const[]) {
+        "all", "yes", "command", "set", "args", "{\"name\":\"log_level\",\"value\":\"debug\"}" });
+    s_admin(&s, "command.list", 1, (const char *const[]) { "format", "raw" });
+    s_admin(&s, "command.cancel", 1, (const char *const[]) { "id", "1" });
+    s_admin(&s, "site.health", 0, NULL);
+    s_admin(&s, "audit.list", 1, (const char *const[]) { "limit", "5" });
+    s_admin(&s, "admin.list", 0, NULL);
+    s_admin(&s, "stats", 0, NULL);
+    s_admin(&s, "incidents.list", 0, NULL);
+    s_write("fuzz_server", "admin_commands", s.data, s.len);
+    s.len = 0;
+    s_frame(&s, 0, &hello);
+    s_frame(&s, 4, &batch);
+    s_admin(&s, "report.dispatch", 1, (const char *const[]) { "month", "2025-03" });
+    s_admin(&s, "report.five", 1, (const char *const[]) { "year", "2025" });
+    s_admin(&s, "report.loop", 3, (const char *const[]) { "from", "2025-01-01", "to",
+                                                          "2025-12-31", "by", "unit" });
+    s_admin(&s, "report.points", 1, (const char *const[]) { "year", "2025" });
+    s_admin(&s, "report.volunteers", 1, (const char *const[]) { "year", "2025" });
+    s_admin(&s, "report.talent", 0, NULL);
+    s_admin(&s, "report.facilities", 0, NULL);
+    s_admin(&s, "report.supervision", 1, (const char *const[]) { "half", "2025-1" });
+    s_admin(&s, "report.records", 2, (const char *const[]) { "type", "problem_report", "limit",
+                                                             "10" });
+    s_write("fuzz_server", "reports", s.data, s.len);
     /* Enrollment (the enrollment key) and rotation (the site's key). */
     s.len = 0;
     sl_msg_t enroll = { .type = SL_ENROLL, .sess = 7, .site = "qu01.newsite", .site_len = 12 };
@@ -285,6 +325,37 @@ static void s_server_and_site(void)
     sl_msg_t ack = { .type = SL_ACK, .sess = 7, .acked = nt, .log_head = 6 };
     s_frame(&s, -1, &ack);
     s_write("fuzz_site", "first_sync", s.data, s.len);
+    /* The district's commands, as server-log entries of kind "command". */
+    s.len = 0;
+    s_frame(&s, -1, &welcome);
+    static const char *cmds[] = {
+        "{\"uid\":\"00000000000000000000000000000001\",\"no\":1,\"verb\":\"ping\"}",
+        "{\"uid\":\"00000000000000000000000000000002\",\"no\":2,\"verb\":\"status\"}",
+        "{\"uid\":\"00000000000000000000000000000003\",\"no\":3,\"verb\":\"set\","
+        "\"name\":\"log_level\",\"value\":\"debug\"}",
+        "{\"uid\":\"00000000000000000000000000000004\",\"no\":4,\"verb\":\"log\","
+        "\"lines\":\"5\"}",
+        "{\"uid\":\"00000000000000000000000000000005\",\"no\":5,\"verb\":\"check\"}",
+        "{\"uid\":\"00000000000000000000000000000006\",\"no\":6,\"verb\":\"notice\","
+        "\"text\":\"请于周五前报送\"}",
+        "{\"uid\":\"00000000000000000000000000000007\",\"no\":7,\"verb\":\"resend\","
+        "\"from\":\"1\"}",
+        "{\"uid\":\"00000000000000000000000000000008\",\"no\":8,\"verb\":\"set_server\","
+        "\"endpoint\":\"tcp://127.0.0.1:9\"}",
+    };
+    sl_log_entry_t ce[8];
+    for (size_t i = 0; i < 8; i++) {
+        static char keys[8][40];
+        snprintf(keys[i], sizeof keys[i], "%032zu", i + 1);
+        ce[i] = (sl_log_entry_t) { .lseq = FUZZ_NREFS + 2 + i, .kind = "command", .kind_len = 7,
+                                   .key = keys[i], .key_len = 32, .value = cmds[i],
+                                   .value_len = strlen(cmds[i]) };
+    }
+    sl_msg_t clog = { .type = SL_LOG, .sess = 7, .entries = ce, .nentries = 8,
+                      .upto = FUZZ_NREFS + 9, .log_head = FUZZ_NREFS + 9 };
+    s_frame(&s, -1, &log);
+    s_frame(&s, -1, &clog);
+    s_write("fuzz_site", "commands", s.data, s.len);
     s.len = 0;
     s_frame(&s, -1, &welcome);
     sl_msg_t error = { .type = SL_ERROR, .sess = 7, .code = SL_E_INVALID,
@@ -477,6 +548,13 @@ static void s_dicts(void)
     static const char *verbs[] = { "site.enroll", "site.revoke", "site.list", "ref.put",
                                    "ref.del", "ref.list", "ref.import", "kind", "fields", "csv",
                                    "community", "enroll_key", "expires_ms", "unit", "member",
+                                   "site.health", "command.send", "command.list",
+                                   "command.cancel", "audit.list", "admin.list", "admin.revoke",
+                                   "stats", "incidents.list", "report.dispatch", "report.five",
+                                   "report.loop", "report.points", "report.records", "month",
+                                   "year", "format", "raw", "all", "command", "args", "ping",
+                                   "status", "resend", "set", "set_server", "log", "check",
+                                   "rotate_key", "notice", "uid", "no", "verb",
                                    "team", "brand", "setting", "target", NULL };
     FILE *f;
     static const char *const peers[] = { "fuzz_server", "fuzz_site" };
