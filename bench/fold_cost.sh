@@ -72,8 +72,13 @@ run() {
     >"$d/server.log" 2>&1 </dev/null &
   SERVER_PID=$!
   for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done
-  # The unit the matters name reaches the site first (0.2.0: an untyped entry).
-  "$bin/shuanglian-server" ref put unit u1 区委办 --data "$d/srv" >/dev/null
+  # The unit the matters name reaches the site first (0.2.0: an untyped
+  # entry; now a typed one, FIELD=VALUE).
+  if [ "$v" = v020 ]; then
+    "$bin/shuanglian-server" ref put unit u1 区委办 --data "$d/srv" >/dev/null
+  else
+    "$bin/shuanglian-server" ref put unit u1 name=区委办 --data "$d/srv" >/dev/null
+  fi
   "$bin/shuanglian-site" sync --data "$d/site" --quiet >/dev/null
   "$bin/shuanglian-site" record import --data "$d/site" service_matter "$W/$v.csv.sm" >/dev/null
   "$bin/shuanglian-site" record import --data "$d/site" problem_report "$W/$v.csv.pr" >/dev/null

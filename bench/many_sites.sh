@@ -10,7 +10,11 @@
 #           total through one connection;
 #   first   the S sites' first sync of M records each, on a fresh server;
 #   next    the same S sites again with M more each (a day's entry: every site
-#           reconnects, the server already knows it).
+#           reconnects, the server already knows it);
+#   reconnect  the same sites once more with one record each: the server's
+#           CPU per connection, with hardly any records to share it (the
+#           engine thread's part and libzmq's I/O thread's, where CurveZMQ
+#           works, apart).
 # For first and next: total rate (records/s) and its ratio to single, the
 # slowest site, the server's CPU per site connection beyond its records
 # ((utime+stime over the run − records × the single run's CPU per record) /
@@ -19,6 +23,7 @@
 # doubling), server peak RSS (VmHWM) and peak open descriptors.  Last lines:
 #   many_sites_first: sites=S records=M rate=R/s ceiling=C/s ratio=X slowest_ms=W cpu_per_conn_ms=P failures=F restarts=N
 #   many_sites_next:  … (same keys)
+#   many_sites_connection: sites=S ms=T cpu_per_conn_ms=P engine_thread_ms=E failures=F restarts=N
 #   many_sites: server_rss_kb=V fds_peak=D
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +59,9 @@ free_port() {
   echo "many_sites: no free port" >&2; exit 1
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# the engine's own thread (the process's main thread); the rest is libzmq's
+# I/O thread: CurveZMQ handshakes, encryption, sockets
+main_ticks() { awk '{ print $14 + $15 }' "/proc/$1/task/$1/stat"; }
 hwm() { awk '/VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 TICK=$(getconf CLK_TCK)
 
@@ -91,11 +99,12 @@ sample_fds() {
 
 # swarm NAME KEYS RECORDS: runs the swarm; prints "ms slowest_ms level hellos restarts cpu_ticks".
 swarm() {
-  local name=$1 keys=$2 records=$3 c0 c1 line
-  c0=$(cpu_ticks "$SERVER_PID")
+  local name=$1 keys=$2 records=$3 c0 c1 m0 m1 line
+  c0=$(cpu_ticks "$SERVER_PID"); m0=$(main_ticks "$SERVER_PID")
   "$SWARM" --endpoint "$EP" --keys "$keys" --server-public "$SPUB" --records "$records" \
       --timeout 600 >"$D/$name.out" 2>&1 || true
-  c1=$(cpu_ticks "$SERVER_PID")
+  c1=$(cpu_ticks "$SERVER_PID"); m1=$(main_ticks "$SERVER_PID")
+  echo "$((m1 - m0))" >"$D/$name.main_ticks"
   line=$(grep '^SWARM' "$D/$name.out" || true)
   [ -n "$line" ] || { echo "many_sites: $name: sl-swarm said:" >&2; cat "$D/$name.out" >&2; exit 1; }
   sed -E 's/.* level=([0-9]+) ms=([0-9]+) hellos=([0-9]+) restarts=([0-9]+) slowest_ms=([0-9]+).*/\2 \5 \1 \3 \4/' \
@@ -132,7 +141,9 @@ report() {
   rate=$((TOTAL * 1000 / (ms > 0 ? ms : 1)))
   echo "  $label: $level of $S sites level in $ms ms (slowest $slowest ms): $rate records/s;" \
        "server CPU $(awk -v t="$ticks" -v k="$TICK" 'BEGIN { printf "%.0f", t * 1000 / k }') ms," \
-       "$(cpu_per_conn "$ticks") ms per site connection beyond its records; $restarts HELLOs repeated"
+       "$(cpu_per_conn "$ticks") ms per site connection beyond its records" \
+       "(engine thread $(awk -v t="$(cat "$D/$label.main_ticks")" -v k="$TICK" 'BEGIN { printf "%.0f", t * 1000 / k }') ms of it in all," \
+       "libzmq's I/O thread the rest); $restarts HELLOs repeated"
   printf 'many_sites_%s: sites=%s records=%s rate=%s/s ceiling=%s/s ratio=%s slowest_ms=%s cpu_per_conn_ms=%s failures=%s restarts=%s\n' \
     "$label" "$S" "$M" "$rate" "$ceiling" "$(awk -v a="$rate" -v b="$ceiling" 'BEGIN { printf "%.2f", a / b }')" \
     "$slowest" "$(cpu_per_conn "$ticks")" "$((S - level))" "$restarts" >>"$D/summary"
@@ -142,9 +153,19 @@ report() {
 report first $(swarm first "$D/many.tsv" "$M")
 # shellcheck disable=SC2046
 report next $(swarm next "$D/many.tsv" "$((2 * M))")
+# One record more per site: what a connection itself costs (handshake,
+# HELLO, session, one small batch), with hardly any records to share it.
+read -r ms_conn _ level_conn _ restarts_conn ticks_conn <<<"$(swarm reconnect "$D/many.tsv" "$((2 * M + 1))")"
+conn_ms=$(awk -v t="$ticks_conn" -v k="$TICK" -v s="$S" 'BEGIN { printf "%.3f", t * 1000 / k / s }')
+conn_main_ms=$(awk -v t="$(cat "$D/reconnect.main_ticks")" -v k="$TICK" -v s="$S" 'BEGIN { printf "%.3f", t * 1000 / k / s }')
+echo "  reconnect: $level_conn of $S sites sent one record each in $ms_conn ms; server CPU $conn_ms ms" \
+     "per site connection ($conn_main_ms ms in the engine thread, the rest in libzmq's I/O thread:" \
+     "CurveZMQ handshake and encryption); $restarts_conn HELLOs repeated"
+printf 'many_sites_connection: sites=%s ms=%s cpu_per_conn_ms=%s engine_thread_ms=%s failures=%s restarts=%s\n' \
+  "$S" "$ms_conn" "$conn_ms" "$conn_main_ms" "$((S - level_conn))" "$restarts_conn" >>"$D/summary"
 rss=$(hwm "$SERVER_PID")
 got=$("$B/shuanglian-server" stats --data "$D/many" --tsv 2>/dev/null | awk -F'\t' '$1 == "TOTAL" { print $2 }' || true)
 stop_server
 kill "$SAMPLER_PID" 2>/dev/null; wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=
 cat "$D/summary"
-echo "many_sites: server_rss_kb=$rss fds_peak=$(cat "$D/fds.peak") stored=${got:-?} of $((2 * TOTAL))"
+echo "many_sites: server_rss_kb=$rss fds_peak=$(cat "$D/fds.peak") stored=${got:-?} of $((2 * TOTAL + S))"

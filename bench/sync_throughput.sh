@@ -42,7 +42,8 @@ run_sync() {
     flags=(--insecure)
     "$B/shuanglian-site" init --data "$dir/site" --site bench.site --server "$ep" >/dev/null
   else
-    "$B/shuanglian-server" site enroll --data "$dir/srv" --site bench.site --community 基准 \
+    "$B/shuanglian-server" ref put --data "$dir/srv" community bench name=基准社区 >/dev/null
+    "$B/shuanglian-server" site enroll --data "$dir/srv" --site bench.site --community bench \
         --out "$dir/site.bundle" >/dev/null
     "$B/shuanglian-site" init --data "$dir/site" --bundle "$dir/site.bundle" >/dev/null
   fi

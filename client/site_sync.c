@@ -24,6 +24,11 @@
 #define SUSPENDED_MS    5000    /* a loop turn this long: we were stopped, not the server */
 #define HELLO_FIRST_MS  2000
 #define HELLO_MAX_MS    30000
+/* A HELLO that went out over a live connection is not lost (a lost
+ * connection is seen by the monitor and starts over at once): no answer
+ * yet means a busy server, with a thousand sites' batches queued before the
+ * HELLO.  Asking again would only add to its queue: wait this long first. */
+#define HELLO_LIVE_MS   10000
 /* No connection at all (the HELLO never went out) for this long: make a new
  * socket, in case libzmq stopped trying or its connection event was lost;
  * doubling up to RECONNECT_MAX_MS while the server stays unreachable. */
@@ -61,6 +66,7 @@ typedef struct {
     bool welcomed_once;
     bool hello_unsent;          /* HELLO is in s->out, waiting for a connection */
     int64_t reconnect_ms;       /* see RECONNECT_FIRST_MS */
+    bool backing_off;           /* after a 500: waiting hello_wait_ms, no HELLO out */
     uint32_t credit, max_batch, heartbeat_ms;
     uint64_t local_last, acked, next_send, server_seq;
     uint64_t inflight[SL_MAX_CREDIT];   /* last seq of each batch in flight */
@@ -125,6 +131,7 @@ static int s_send_out(sync_t *s)
 
 static void s_hello(sync_t *s)
 {
+    s->backing_off = false;
     s->sess++;
     s->phase = PHASE_HELLO;
     s->ninflight = 0;
@@ -465,6 +472,7 @@ static void s_on_error(sync_t *s, const sl_msg_t *m)
         s->pull_inflight = s->fetch_inflight = false;
         s->hello_unsent = false;
         s->hello_sent_ms = s_mono();
+        s->backing_off = true;
         break;
     default:
         s_finish(s, SITE_SYNC_REFUSED, "server refused: %s (%u): %.*s",
@@ -612,7 +620,9 @@ static void s_timers(sync_t *s)
                 }
                 s_restart(s, "no connection yet");
             }
-        } else if (now - s->hello_sent_ms >= s->hello_wait_ms) {
+        } else if (now - s->hello_sent_ms >= (s->link_up && !s->backing_off
+                                              && s->hello_wait_ms < HELLO_LIVE_MS
+                                              ? HELLO_LIVE_MS : s->hello_wait_ms)) {
             s->hello_wait_ms = s->hello_wait_ms * 2 > HELLO_MAX_MS ? HELLO_MAX_MS
                                                                    : s->hello_wait_ms * 2;
             s_restart(s, s->phase == PHASE_ROTATE ? "no answer to the key rotation"
@@ -721,6 +731,7 @@ static int s_load_keys(sync_t *s, char *err, size_t errlen)
 
 static void s_enroll(sync_t *s)
 {
+    s->backing_off = false;
     s->sess++;
     s->phase = PHASE_ENROLL;
     const char *site = site_store_site_id(s->store);

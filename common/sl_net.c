@@ -175,3 +175,20 @@ long sl_net_open_fds(void)
     closedir(d);
     return n - 3;               /* ".", ".." and the directory's own descriptor */
 }
+
+static long s_fds_counted = -1, s_fds_added;
+static int64_t s_fds_counted_ms;
+
+long sl_net_open_fds_recent(int64_t max_age_ms)
+{
+    int64_t now = zclock_mono();
+    if (s_fds_counted < 0 || now - s_fds_counted_ms >= max_age_ms) {
+        s_fds_counted = sl_net_open_fds();
+        s_fds_counted_ms = now;
+        s_fds_added = 0;
+        return s_fds_counted;
+    }
+    return s_fds_counted + s_fds_added;
+}
+
+void sl_net_fds_added(long n) { s_fds_added += n; }

@@ -46,6 +46,13 @@ int sl_net_send(zsock_t *sock, const void *routing_id, size_t id_len,
 /* Descriptors this process has open now (/proc/self/fd), or -1 when they
  * cannot be counted (no descriptor left to count them with). */
 long sl_net_open_fds(void);
+/* The same, counted at most every `max_age_ms` (reading /proc/self/fd
+ * costs a directory walk: once per new connection it made 1,000 connections
+ * cost a million directory entries).  Between counts, the last count plus
+ * the descriptors declared with sl_net_fds_added since: an upper bound, as
+ * closed descriptors are only seen at the next count.  One thread only. */
+long sl_net_open_fds_recent(int64_t max_age_ms);
+void sl_net_fds_added(long n);
 
 #define SL_HEARTBEAT_MS 2000
 

@@ -63,7 +63,41 @@ struct central_store {
      * whatever comes later, so a hit needs no query (the same unit is named
      * by thousands of records). */
     ref_slot_t ref_cache[1024];
+    /* Statements of the connection path (HELLO, PING: a thousand sites may
+     * connect within seconds), prepared once: preparing cost more than the
+     * update it prepared (s_stmt). */
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } stmts[8];
 };
+
+/* The prepared statement for `sql`, reset, from the store's cache (prepared
+ * on first use); NULL when it cannot be prepared or the cache is full.  The
+ * caller steps it and does not finalize it. */
+static sqlite3_stmt *s_stmt(central_store_t *self, const char *sql)
+{
+    size_t n = sizeof self->stmts / sizeof self->stmts[0];
+    for (size_t i = 0; i < n && self->stmts[i].st; i++)
+        if (strcmp(self->stmts[i].sql, sql) == 0) {
+            sqlite3_reset(self->stmts[i].st);
+            sqlite3_clear_bindings(self->stmts[i].st);
+            return self->stmts[i].st;
+        }
+    for (size_t i = 0; i < n; i++)
+        if (!self->stmts[i].st) {
+            if (sqlite3_prepare_v3(self->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                   &self->stmts[i].st, NULL) != SQLITE_OK) {
+                sl_error("database: %s (preparing: %.80s)", sqlite3_errmsg(self->db), sql);
+                self->stmts[i].st = NULL;
+                return NULL;
+            }
+            self->stmts[i].sql = sql;
+            return self->stmts[i].st;
+        }
+    sl_error("central store: statement cache full (preparing: %.80s)", sql);
+    return NULL;
+}
 
 /* Reads type and payload columns (type at col, payload at col + 1):
  * 0, 1 for an unknown type, -1 damaged. */
@@ -346,6 +380,8 @@ void central_store_destroy(central_store_t **self_p)
     sqlite3_finalize(self->ref_first);
     sqlite3_finalize(self->evs.by_id);
     sqlite3_finalize(self->evs.by_seq);
+    for (size_t i = 0; i < sizeof self->stmts / sizeof self->stmts[0]; i++)
+        sqlite3_finalize(self->stmts[i].st);
     sl_items_destroy(&self->items);
     sl_db_close(&self->db);
     free(self);
@@ -406,7 +442,7 @@ int central_store_site(central_store_t *self, const char *site_id, central_site_
 void central_store_touch(central_store_t *self, int64_t site_no, uint64_t cursor,
                          const char *agent, size_t agent_len)
 {
-    sqlite3_stmt *st = sl_db_prepare(self->db,
+    sqlite3_stmt *st = s_stmt(self,
         "UPDATE sites SET last_seen_ms = ?1, cursor = ?2, max_cursor = max(max_cursor, ?2),"
         " agent = ?3 WHERE site_no = ?4");
     if (!st)
@@ -416,14 +452,14 @@ void central_store_touch(central_store_t *self, int64_t site_no, uint64_t cursor
     sqlite3_bind_text(st, 3, agent ? agent : "", agent ? (int) agent_len : 0, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, site_no);
     sqlite3_step(st);
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
 }
 
 void central_store_telemetry(central_store_t *self, int64_t site_no, bool has_local_seq,
                              uint64_t local_seq, const sl_telemetry_t *tm, int64_t now_ms)
 {
     /* A key the site left out keeps its last value. */
-    sqlite3_stmt *st = sl_db_prepare(self->db,
+    sqlite3_stmt *st = s_stmt(self,
         "UPDATE sites SET last_seen_ms = ?1, tm_ms = ?1,"
         " tm_local_seq = coalesce(?2, tm_local_seq), tm_outbox = coalesce(?3, tm_outbox),"
         " tm_outbox_age_ms = coalesce(?4, tm_outbox_age_ms),"
@@ -452,7 +488,7 @@ void central_store_telemetry(central_store_t *self, int64_t site_no, bool has_lo
     sqlite3_bind_int64(st, 8, site_no);
     if (sqlite3_step(st) != SQLITE_DONE)
         sl_warn("central store: cannot note a site's telemetry: %s", sqlite3_errmsg(self->db));
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
 }
 
 /* Every site the district knows: one with a key (of any status), and one
@@ -1069,7 +1105,13 @@ int central_store_backup(central_store_t *self, const char *path, char *err, siz
 
 uint64_t central_store_log_head(central_store_t *self)
 {
-    return (uint64_t) sl_db_int(self->db, "SELECT max(lseq) FROM server_log", 0);
+    sqlite3_stmt *st = s_stmt(self, "SELECT max(lseq) FROM server_log");
+    uint64_t head = 0;
+    if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+        head = (uint64_t) sqlite3_column_int64(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    return head;
 }
 
 int central_store_log_append(central_store_t *self, const char *target, const char *kind,
@@ -1545,14 +1587,14 @@ int central_store_sites_each(central_store_t *self,
 
 int central_store_site_community(central_store_t *self, int64_t site_no, const char *community)
 {
-    sqlite3_stmt *st = sl_db_prepare(self->db,
+    sqlite3_stmt *st = s_stmt(self,
         "UPDATE sites SET community = ?1 WHERE site_no = ?2 AND community IS NOT ?1");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, community, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, site_no);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc;
 }
 

@@ -20,11 +20,13 @@ struct server_auth {
     sqlite3 *db;
     zsock_t *zap;
     zhashx_t *keys;              /* z85 -> server_principal_t */
+    zhashx_t *active_per_site;   /* site id -> its active site keys (a count, as a pointer) */
     int64_t data_version;
     uint64_t refused_unknown;
     int64_t warn_window_ms;
     int warns_in_window;
     long max_fds;                /* refuse handshakes at this many open descriptors (0: off) */
+    long last_open;              /* the last count: far below max_fds, counted less often */
     bool plaintext;              /* --insecure: the handler accepts NULL, only counts */
     int64_t busy_window_ms;
     uint64_t busy_refused, busy_logged;
@@ -86,6 +88,7 @@ static void s_free_item(void **item)
 static void s_load(server_auth_t *self)
 {
     zhashx_purge(self->keys);
+    zhashx_purge(self->active_per_site);
     sqlite3_stmt *st = sl_db_prepare(self->db,
         "SELECT public, role, coalesce(site_id, ''), name, status, expires_ms, changed_ms FROM keys");
     while (st && sqlite3_step(st) == SQLITE_ROW) {
@@ -100,6 +103,10 @@ static void s_load(server_auth_t *self)
         p->expires_ms = sqlite3_column_int64(st, 5);
         p->changed_ms = sqlite3_column_int64(st, 6);
         zhashx_update(self->keys, p->key, p);
+        if (p->role == SL_ROLE_SITE && strcmp(p->status, "active") == 0 && p->site_id[0]) {
+            intptr_t n = (intptr_t) zhashx_lookup(self->active_per_site, p->site_id);
+            zhashx_update(self->active_per_site, p->site_id, (void *) (n + 1));
+        }
     }
     sqlite3_finalize(st);
     self->data_version = sl_db_int(self->db, "PRAGMA data_version", 0);
@@ -116,6 +123,7 @@ server_auth_t *server_auth_new(sqlite3 *db, bool zap, char *err, size_t errlen)
     self->db = db;
     self->keys = zhashx_new();
     zhashx_set_destructor(self->keys, s_free_item);
+    self->active_per_site = zhashx_new();     /* values are counts: no destructor */
     s_load(self);
     if (zap) {
         self->zap = zsock_new(ZMQ_REP);
@@ -136,6 +144,7 @@ void server_auth_destroy(server_auth_t **self_p)
     server_auth_t *self = *self_p;
     zsock_destroy(&self->zap);
     zhashx_destroy(&self->keys);
+    zhashx_destroy(&self->active_per_site);
     free(self);
     *self_p = NULL;
 }
@@ -205,7 +214,10 @@ void server_auth_handle_zap(server_auth_t *self)
         text = self->plaintext ? "plaintext server" : "CURVE required";
     } else if (!self->plaintext && (!cred || zframe_size(cred) != 32)) {
         text = "bad credentials";
-    } else if (self->max_fds > 0 && ((open = sl_net_open_fds()) < 0 || open >= self->max_fds)) {
+    } else if (self->max_fds > 0
+               && ((open = self->last_open = sl_net_open_fds_recent(
+                        self->last_open < self->max_fds / 2 ? 500 : 50)) < 0
+                   || open >= self->max_fds)) {
         /* Every connection is a descriptor, and the store needs some too:
          * past the limit a new connection is refused (ZAP 300, a temporary
          * error the site retries) before SQLite is starved. */
@@ -251,6 +263,8 @@ void server_auth_handle_zap(server_auth_t *self)
             user[0] = 0;
         }
     }
+    if (strcmp(code, "200") == 0)
+        sl_net_fds_added(1);    /* this connection, until the next count */
     zmsg_t *rep = zmsg_new();
     zmsg_addstr(rep, "1.0");
     zmsg_addstr(rep, request_id ? request_id : "");
@@ -646,4 +660,27 @@ int server_auth_admin_active(server_auth_t *self, const char *name)
     int rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) > 0 : -1;
     sqlite3_finalize(st);
     return rc;
+}
+
+int server_auth_retire_older_keys(server_auth_t *self, const char *site_id, const char *key)
+{
+    /* Most HELLOs: the site has one active key, the one it speaks with. */
+    if ((intptr_t) zhashx_lookup(self->active_per_site, site_id) <= 1)
+        return 0;
+    sqlite3_stmt *st = sl_db_prepare(self->db,
+        "UPDATE keys SET status = 'retired', changed_ms = ?"
+        " WHERE site_id = ? AND role = 'site' AND status = 'active'"
+        " AND rowid < (SELECT rowid FROM keys WHERE public = ?)");
+    if (!st)
+        return -1;
+    /* Only keys older than the one in use: a newer key registered by a
+     * ROTATE whose reply was lost must survive a HELLO with the old key. */
+    sqlite3_bind_int64(st, 1, sl_now_ms());
+    sqlite3_bind_text(st, 2, site_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+    int changed = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(self->db) : -1;
+    sqlite3_finalize(st);
+    if (changed > 0)
+        s_load(self);
+    return changed;
 }

@@ -148,4 +148,10 @@ int server_auth_site_list(server_auth_t *self, server_auth_site_fn fn, void *ctx
  * -1 on error. */
 int server_auth_admin_active(server_auth_t *self, const char *name);
 
+/* The end of a key rotation: the site spoke with `key`, so its active keys
+ * older than that one are retired (in the caller's transaction).  Returns
+ * how many, -1 on a store error.  Costs nothing when the site has one active
+ * key (the cache counts them). */
+int server_auth_retire_older_keys(server_auth_t *self, const char *site_id, const char *key);
+
 #endif

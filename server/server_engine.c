@@ -64,6 +64,7 @@ struct server_engine {
     void (*feed_reply)(void *ctx, const uint8_t *data, size_t len);
     void *feed_ctx;
     zhashx_t *sessions;          /* hex routing id -> session_t */
+    zhashx_t *site_rkeys;        /* site id -> hex routing id of its last session */
     zhashx_t *sites;             /* site id -> central_site_t (pending state) */
     msgpack_sbuffer out;
     sl_msg_t msg;
@@ -79,6 +80,7 @@ struct server_engine {
     uint64_t n_unread;           /* requests not answered: the last reply was not read yet */
     uint64_t n_dropped;          /* peers dropped: their reply queue was full */
     long fd_cap;                 /* stop listening at this many open descriptors (0: no cap) */
+    long last_open;              /* the last count of open descriptors */
     bool listening;
     char bound[256];             /* the endpoint as bound (ZMQ_LAST_ENDPOINT), to unbind */
     int64_t fd_check_ms;
@@ -206,6 +208,8 @@ server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, 
             snprintf(self->bound, sizeof self->bound, "%s", opts->endpoint);
     }
     self->sessions = zhashx_new();
+    self->site_rkeys = zhashx_new();
+    zhashx_set_destructor(self->site_rkeys, s_free_item);
     self->sites = zhashx_new();
     zhashx_set_destructor(self->sessions, s_free_item);
     zhashx_set_destructor(self->sites, s_free_item);
@@ -232,6 +236,7 @@ void server_engine_destroy(server_engine_t **self_p)
     sl_msg_reset(&self->msg);
     msgpack_sbuffer_destroy(&self->out);
     zhashx_destroy(&self->sessions);
+    zhashx_destroy(&self->site_rkeys);
     zhashx_destroy(&self->sites);
     zsock_destroy(&self->sock);
     server_auth_destroy(&self->auth);
@@ -451,14 +456,17 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
     session_t carried = { 0 }, *before = zhashx_lookup(self->sessions, rkey);
     if (before)
         carried = *before;
-    /* One live session per site: a new HELLO replaces any older one. */
-    zlistx_t *keys = zhashx_keys(self->sessions);
-    for (char *key = zlistx_first(keys); key; key = zlistx_next(keys)) {
-        session_t *other = zhashx_lookup(self->sessions, key);
+    /* One live session per site: a new HELLO replaces any older one.  The
+     * site's last session is found through site_rkeys (not by walking every
+     * session: with a thousand sites connecting, that walk was most of a
+     * HELLO's cost); an entry is checked against the session it names, as
+     * sessions also end elsewhere (idle, revoked, dropped). */
+    const char *old_rkey = zhashx_lookup(self->site_rkeys, site_id);
+    if (old_rkey) {
+        session_t *other = zhashx_lookup(self->sessions, old_rkey);
         if (other && strcmp(other->site_id, site_id) == 0)
-            zhashx_delete(self->sessions, key);
+            zhashx_delete(self->sessions, old_rkey);
     }
-    zlistx_destroy(&keys);
     session_t *s = calloc(1, sizeof *s);
     if (!s)
         return;
@@ -472,6 +480,9 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
     s->sess = m->sess;
     s->last_seen_ms = zclock_mono();
     zhashx_update(self->sessions, rkey, s);
+    char *rkey_copy = strdup(rkey);
+    if (rkey_copy)
+        zhashx_update(self->site_rkeys, site_id, rkey_copy);
     central_store_touch(self->store, site->site_no, m->cursor, m->agent, m->agent_len);
     if (community && *community)    /* the key's community: where its records count */
         central_store_site_community(self->store, site->site_no, community);
@@ -795,23 +806,8 @@ static void s_on_rotate(server_engine_t *self, const uint8_t *rid, size_t rid_le
  * (the end of a rotation or of a re-enrollment). */
 static void s_retire_other_keys(server_engine_t *self, const char *site_id, const char *key)
 {
-    sqlite3 *db = central_store_db(self->store);
-    sqlite3_stmt *st = sl_db_prepare(db,
-        "UPDATE keys SET status = 'retired', changed_ms = ?"
-        " WHERE site_id = ? AND role = 'site' AND status = 'active'"
-        " AND rowid < (SELECT rowid FROM keys WHERE public = ?)");
-    if (!st)
-        return;
-    /* Only keys older than the one in use: a newer key registered by a
-     * ROTATE whose reply was lost must survive a HELLO with the old key. */
-    sqlite3_bind_int64(st, 1, sl_now_ms());
-    sqlite3_bind_text(st, 2, site_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db) > 0) {
+    if (server_auth_retire_older_keys(self->auth, site_id, key) > 0)
         sl_info("site %s: key rotation complete, now using %.8s…", site_id, key);
-        server_auth_reload(self->auth);
-    }
-    sqlite3_finalize(st);
 }
 
 static void s_site_revoked(void *ctx, const char *site_id)
@@ -1021,7 +1017,10 @@ static void s_guard_descriptors(server_engine_t *self)
     if (!self->fd_cap || now - self->fd_check_ms < 50)
         return;
     self->fd_check_ms = now;
-    long open = sl_net_open_fds();
+    /* Counted every 50 ms near the cap, every 500 ms far below it (the
+     * count grows with each connection admitted in between). */
+    long open = self->last_open = sl_net_open_fds_recent(self->last_open < self->fd_cap / 2
+                                                         ? 500 : 50);
     void *raw = zsock_resolve(self->sock);
     if (self->listening && (open < 0 || open >= self->fd_cap - SL_FD_RESERVE / 2)) {
         if (zmq_unbind(raw, self->bound) == 0) {

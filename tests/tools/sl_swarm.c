@@ -51,7 +51,7 @@ typedef struct {
     uint64_t sess;
     bool welcomed, done;
     bool hello_unsent;                      /* no connection yet: retry each turn */
-    int64_t hello_wait_ms;                  /* as a site: 2 s, doubling to 30 s */
+    int64_t last_recv_ms;                   /* the last reply of this session */
     int64_t hello_ms;
     uint32_t credit, max_batch;
     uint64_t acked, next_send, inflight;    /* inflight: batches awaiting ACK */
@@ -169,6 +169,7 @@ static void s_on_reply(site_t *s, const sl_msg_t *m, uint64_t records, msgpack_s
 {
     if (m->sess != s->sess)
         return;
+    s->last_recv_ms = zclock_mono();
     if (m->type == SL_WELCOME) {
         if (m->server_seq > records) {
             fprintf(stderr, "sl-swarm: site %s: the server holds %llu records, more than this "
@@ -324,7 +325,6 @@ int main(int argc, char **argv)
          * number): a later run remakes the same events. */
         s->base_hlc = sl_hlc_next(0, 1735689600000);
         s->next_send = 1;
-        s->hello_wait_ms = 2000;
         sl_net_curve_t curve = { server_public, &s->keys };
         s->sock = sl_net_client_socket(endpoint, keys ? &curve : NULL, 0, NULL, err, sizeof err);
         if (!s->hashes || !s->sock) {
@@ -371,18 +371,19 @@ int main(int argc, char **argv)
         int64_t now = zclock_mono();
         for (long i = 0; i < sites; i++) {
             site_t *s = &all[i];
-            /* No WELCOME yet (not connected: refused as busy, or the HELLO
-             * found no connection): say HELLO again.  A stalled stream too. */
+            /* As a site (client/site_sync.c s_timers): a HELLO with no
+             * connection to go over is sent as soon as one exists (a busy
+             * server may take seconds to accept a thousand handshakes);
+             * one that went out is given 10 s for its WELCOME (a busy
+             * server answers late), a stalled stream too; then HELLO
+             * again, and that is a restart. */
             if (s->done)
                 continue;
-            if (s->hello_unsent && now - s->hello_ms < s->hello_wait_ms) {
-                /* Not connected yet: the same HELLO, as soon as it can go. */
+            if (s->hello_unsent) {
                 s->hello_unsent = !s_send_hello(s, &out);
-            } else if (now - s->hello_ms > (s->welcomed ? 10000 : s->hello_wait_ms)) {
-                /* No WELCOME in time (a busy server answers late, as it
-                 * does to a real site): ask again, waiting longer. */
-                if (!s->welcomed)
-                    s->hello_wait_ms = s->hello_wait_ms * 2 > 30000 ? 30000 : s->hello_wait_ms * 2;
+                if (!s->hello_unsent)
+                    s->hello_ms = now;      /* its wait starts when it went out */
+            } else if (now - (s->welcomed ? s->last_recv_ms : s->hello_ms) > 10000) {
                 s_hello(s, &out);
                 hellos++;
             }
