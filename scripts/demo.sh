@@ -6,8 +6,10 @@
 # offline — service matters moved along their lifecycle, a problem report
 # handled in a closed loop and rated (一事一评), a refused illegal move, a
 # CSV import — and a sync with no server loses nothing.  The server comes
-# back, both sites sync, and the central store's counts are printed and its
-# chains verified.
+# back, both sites sync; the district reads its figures (dispatch, 五个一,
+# closed loop; XLSX and HTML too), sends a site a command and reads its
+# result; the central store's counts are printed and its chains verified.
+# SL_DEMO_KEEP=1 keeps the stores and report files; SL_DEMO_PORT picks the port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -17,7 +19,8 @@ D=$(mktemp -d /tmp/shuanglian-demo.XXXXXX)
 PORT=${SL_DEMO_PORT:-7450}
 EP=tcp://127.0.0.1:$PORT
 SERVER_PID=
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$D"; }
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null
+            [ -n "${SL_DEMO_KEEP:-}" ] || rm -rf "$D"; }
 trap cleanup EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*" | sed "s#$B/##g; s#$D/##g"; "$@"; }
@@ -92,8 +95,28 @@ run "$S" status --data "$D/gongyuan"
 export SHUANGLIAN_ADMIN_CRED=$D/server/admin.cred
 run "$B/shuanglian-admin" site list
 
-say "7. 区级汇总 central store: per-site and total counts, chains verified"
+say "7. 区级报表 the district's figures: computed by the server, rendered by the admin tool"
+run "$B/shuanglian-admin" report dispatch --month 2025-07
+run "$B/shuanglian-admin" report five --year 2025
+run "$B/shuanglian-admin" report loop --from 2025-01-01 --to 2025-12-31
+run "$B/shuanglian-admin" report dispatch --month 2025-07 --xlsx "$D/dispatch-2025-07.xlsx"
+run "$B/shuanglian-admin" report dispatch --month 2025-07 --html "$D/dispatch-2025-07.html"
+
+say "8. 远程命令 a command to a site: it runs at the site's next sync, once, and its result comes back"
+run "$B/shuanglian-admin" send qu01.gongyuan status
+run "$S" sync --data "$D/gongyuan" --quiet
+run "$B/shuanglian-admin" commands --limit 1
+run "$B/shuanglian-admin" sites
+
+say "9. 区级汇总 central store: per-site and total counts, chains verified"
 run "$B/shuanglian-server" stats --data "$D/server"
 run "$B/shuanglian-server" verify --data "$D/server"
 stop_server
+if [ -n "${SL_DEMO_KEEP:-}" ]; then
+  echo "保留 kept: $D (report files dispatch-2025-07.xlsx and .html are there)"
+  echo "浏览器 in a browser: $S web --data $D/gongyuan  (http://127.0.0.1:8620/),"
+  echo "  $B/shuanglian-server web --data $D/server  (http://127.0.0.1:8621/; first: web passwd NAME)"
+else
+  echo "SL_DEMO_KEEP=1 scripts/demo.sh keeps the stores and report files, to open them in a browser"
+fi
 say "done: server log was $(wc -l < "$D/server.log") lines; everything ran on 127.0.0.1:$PORT"

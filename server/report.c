@@ -1585,15 +1585,23 @@ static int s_dispatch(rctx_t *c, int year, int month)
         s_para(sent, "本半年度督查未发现需要约谈提醒的单位。");
     s_para(sent, "对违规要求社区出具证明的%zu家单位进行严肃问责，梳理出权责清单%lld项。",
            zhashx_size(d.departments), (long long) c->duty_items);
-    char wmin[32] = "—", wmax[32] = "—";
+    /* The wage range as the communities gave it: both ends, one, or none
+     * ("—-—元" would read as a figure). */
+    char wmin[32] = "", wmax[32] = "", wage[120];
     if (fac.has_wmin)
         s_i64(wmin, sizeof wmin, fac.wmin);
     if (fac.has_wmax)
         s_i64(wmax, sizeof wmax, fac.wmax);
+    if (fac.has_wmin && fac.has_wmax && fac.wmin != fac.wmax)
+        snprintf(wage, sizeof wage, "每月%s-%s元左右", wmin, wmax);
+    else if (fac.has_wmin || fac.has_wmax)
+        snprintf(wage, sizeof wage, "每月%s元左右", fac.has_wmin ? wmin : wmax);
+    else
+        snprintf(wage, sizeof wage, "尚未填报（社区参考数据 flat_wage_min、flat_wage_max）");
     s_para(sent, "我区城市社区工作者共%lld名，仅%lld名社区两委干部、%lld名公开招聘的社区工作者（专职网格员）薪酬按照“三岗十八级”"
-           "等级序列发放，其余%lld名社区工作者薪酬为每月%s-%s元左右。", (long long) fac.workers,
+           "等级序列发放，其余%lld名社区工作者薪酬%s。", (long long) fac.workers,
            (long long) fac.cadres, (long long) fac.hired,
-           (long long) (fac.workers - fac.cadres - fac.hired), wmin, wmax);
+           (long long) (fac.workers - fac.cadres - fac.hired), wage);
     char meet[1500] = "", gaptext[1500] = "";
     for (size_t r = 0; r < names->nrows && r < 10; r++) {
         size_t used = strlen(meet);
