@@ -12,7 +12,8 @@
 #    month 2025-11 is frozen, then read back frozen and with --live.
 # Last lines, machine-readable:
 #   report_scale: report=NAME ms=T cpu_ms=C
-#   report_scale: records=N ingest_without_s=A ingest_with_s=B ratio=B/A max_report_ms=M
+#   report_scale: records=N ingest_without_s=A ingest_with_s=B ratio=B/A
+#                 cpu_without_s=… cpu_with_s=… cpu_ratio=… max_report_ms=M
 #                 max_report_cpu_ms=C load="1-, 5-, 15-minute load averages"
 # Targets (issue 8): every report under 1,000 ms on the 2-core machine.
 set -euo pipefail

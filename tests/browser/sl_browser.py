@@ -13,7 +13,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 FAILS = []
@@ -83,11 +83,22 @@ def set_field(driver, form, name, value):
 
 def submit(driver, button):
     """Clicks a submit button and waits for the next page (a click does not)."""
-    old = driver.find_element(By.TAG_NAME, "html")
+    # The old page is marked; the next page's window has no mark.  Asking an element
+    # whether it went stale races with the navigation in chromedriver (it can answer
+    # "Node with given id does not belong to the document" instead of "stale"), so
+    # any error while the page changes means "not yet".
+    driver.execute_script("window.__slOldPage = true;")
     button.click()
-    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(old))
-    WebDriverWait(driver, 60).until(
-        lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def arrived(d):
+        try:
+            return d.execute_script(
+                "return window.__slOldPage === undefined"
+                " && document.readyState === 'complete';")
+        except WebDriverException:
+            return False
+
+    WebDriverWait(driver, 60).until(arrived)
 
 
 def wait_text(driver, css, needle, seconds=60):

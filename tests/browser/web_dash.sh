@@ -34,7 +34,7 @@ echo 'correct horse battery' | "$SERVER" web passwd admin --data "$T/srv" >/dev/
     || fail "web passwd admin"
 DPORT=$(free_port)
 bg_start DW "$T/dash.log" $SL_WRAP "$SERVER" web --data "$T/srv" --listen "127.0.0.1:$DPORT"
-wait_for "the dashboard listens" port_in_use "$DPORT"
+wait_for "the dashboard listens" port_listens "$DPORT"
 /usr/bin/python3 "$(dirname "$0")/test_dash_web.py" "http://127.0.0.1:$DPORT" "$SHOTS" \
     || fail "browser checks failed (see above; dashboard log: $(tail -5 "$T/dash.log"))"
 kill -TERM "$DW"

@@ -18,7 +18,7 @@ ref banned_certificate bc1 title=居住证明
 site sync --data "$T/s1" >"$T/sync1.out" 2>&1 || fail "first sync: $(cat "$T/sync1.out")"
 WPORT=$(free_port)
 bg_start WEB_PID "$T/web.log" $SL_WRAP "$SITE" web --data "$T/s1" --listen "127.0.0.1:$WPORT"
-wait_for "the site's web page listens" port_in_use "$WPORT"
+wait_for "the site's web page listens" port_listens "$WPORT"
 /usr/bin/python3 "$(dirname "$0")/test_site_web.py" "http://127.0.0.1:$WPORT" "$T/s1/site.db" \
     "$SHOTS" || fail "browser checks failed (see above; web log: $(tail -5 "$T/web.log"))"
 kill -TERM "$WEB_PID"

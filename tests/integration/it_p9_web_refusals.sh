@@ -14,7 +14,7 @@ code() { curl -s -o "$T/body" -w '%{http_code}' "$@"; }
 # ---- the site's page -------------------------------------------------------------
 WPORT=$(free_port)
 bg_start SW "$T/site-web.log" $SL_WRAP "$SITE" web --data "$T/s1" --listen "127.0.0.1:$WPORT"
-wait_for "the site's web page listens" port_in_use "$WPORT"
+wait_for "the site's web page listens" port_listens "$WPORT"
 U=http://127.0.0.1:$WPORT
 curl -s -c "$T/cj" "$U/entry?type=problem_report" >"$T/form.html"
 tok=$(token "$T/form.html")
@@ -69,7 +69,7 @@ echo 'site password 1' | "$SITE" web passwd --data "$T/s1" >/dev/null || fail "s
 check "the site's password is stored hashed (argon2id)" \
     bash -c "sqlite3 '$T/s1/site.db' \"SELECT value FROM meta WHERE key='web_password'\" | grep -q '^.argon2id'"
 bg_start SW "$T/site-web2.log" $SL_WRAP "$SITE" web --data "$T/s1" --login --listen "127.0.0.1:$WPORT"
-wait_for "the site's web page listens again" port_in_use "$WPORT"
+wait_for "the site's web page listens again" port_listens "$WPORT"
 rm -f "$T/cj"
 check "with a password, pages need a login (303 to /login)" \
     [ "$(code -c "$T/cj" "$U/entry")" = 303 ]
@@ -95,7 +95,7 @@ check "the password is stored hashed by crypto_pwhash (argon2id)" [ "${hash#\$ar
 check "... never in clear" bash -c "! grep -qa 'correct horse' '$T/srv/central.db'"
 DPORT=$(free_port)
 bg_start DW "$T/dash-web.log" $SL_WRAP "$SERVER" web --data "$T/srv" --listen "127.0.0.1:$DPORT"
-wait_for "the dashboard listens" port_in_use "$DPORT"
+wait_for "the dashboard listens" port_listens "$DPORT"
 D=http://127.0.0.1:$DPORT
 check "pages need a login (303 to /login)" [ "$(code -c "$T/dj" "$D/sites")" = 303 ]
 curl -s -b "$T/dj" -c "$T/dj" "$D/login" >"$T/login.html"

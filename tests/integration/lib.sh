@@ -97,6 +97,15 @@ port_in_use() {
                    END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
   (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null
 }
+# port_listens PORT: a socket on this machine listens on PORT now (state
+# LISTEN in /proc/net/tcp).  Not port_in_use, which a previous server's
+# connections still in TIME_WAIT on that port would satisfy at once.
+port_listens() {
+  local hex
+  printf -v hex ':%04X' "$1"
+  awk -v h="$hex" 'FNR > 1 && substr($2, length($2) - 4) == h && $4 == "0A" { found = 1 }
+                   END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
 # A free TCP port on 127.0.0.1, below the kernel's range of ephemeral ports:
 # a port in that range may be the local end of any outgoing connection on
 # this machine (tests open thousands), and the server's bind then fails with
