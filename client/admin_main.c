@@ -18,6 +18,7 @@
 #include "sl_id.h"
 #include "sl_json.h"
 #include "sl_keys.h"
+#include "sl_lang.h"
 #include "sl_log.h"
 #include "sl_msg.h"
 #include "sl_net.h"
@@ -35,9 +36,9 @@ static const char *s_cred_path;
 static const char *s_timeout = "10";
 
 #define CRED_OPTS \
-    { "--cred", "FILE", "administrator credential (default $SHUANGLIAN_ADMIN_CRED or ./admin.cred)", \
+    { "--cred", "FILE", SL_D("管理员凭据（默认 $SHUANGLIAN_ADMIN_CRED 或 ./admin.cred）", "administrator credential (default $SHUANGLIAN_ADMIN_CRED or ./admin.cred)"), \
       &s_cred_path, NULL }, \
-    { "--timeout", "S", "seconds to wait for the server (default 10)", &s_timeout, NULL }
+    { "--timeout", "S", SL_D("等服务器回答的秒数（默认 10）", "seconds to wait for the server (default 10)"), &s_timeout, NULL }
 
 /* When set, a REPLY goes to this instead of being printed (report …). */
 static int (*s_reply_hook)(const char *command, const sl_msg_t *rep);
@@ -47,22 +48,24 @@ static bool s_tsv;              /* --tsv: machine-readable (format=raw, tab-sepa
 
 /* send and site set-server: every site, and the command's expiry. */
 #define SEND_OPTS(all, expires) \
-    { "--all", NULL, "every enrolled site (each gets its own command)", NULL, &all }, \
-    { "--expires", "WHEN", "void if not delivered by then: 7d, 12h, 30m, 90s or YYYY-MM-DD " \
-      "(default 30 days)", &expires, NULL }
+    { "--all", NULL, SL_D("所有已注册的站点（每个站点一条命令）", "every enrolled site (each gets its own command)"), NULL, &all }, \
+    { "--expires", "WHEN", SL_D("到期未送达则作废：7d、12h、30m、90s 或 YYYY-MM-DD（默认 30 天）", "void if not delivered by then: 7d, 12h, 30m, 90s or YYYY-MM-DD " \
+      "(default 30 days)"), &expires, NULL }
 
-#define TSV_OPT { "--tsv", NULL, "machine-readable output: tab-separated, English headings, " \
-                  "raw values (ms, bytes)", NULL, &s_tsv }
+#define TSV_OPT { "--tsv", NULL, SL_D("供程序读取：制表符分隔，英文表头，原始数值（毫秒、字节）", "machine-readable output: tab-separated, English headings, " \
+                  "raw values (ms, bytes)"), NULL, &s_tsv }
 
 /* The cells of a REPLY, tab-separated, a row a line (tabs and line breaks
  * inside a cell become spaces). */
 static void s_print_tsv(const sl_msg_t *rep)
 {
     for (size_t i = 0; i < rep->ncells; i++) {
-        for (size_t k = 0; k < rep->cells[i].len; k++) {
-            char ch = rep->cells[i].ptr[k];
-            putchar(ch == '\t' || ch == '\n' || ch == '\r' ? ' ' : ch);
-        }
+        char *cell = strndup(rep->cells[i].ptr, rep->cells[i].len);
+        char *shown = cell ? sl_lang_rendered(cell) : NULL;     /* a heading may be dual */
+        for (const char *p = shown ? shown : ""; *p; p++)
+            putchar(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p);
+        free(shown);
+        free(cell);
         putchar((i + 1) % rep->columns ? '\t' : '\n');
     }
 }
@@ -141,16 +144,17 @@ static int s_request(const char *command, const char *verb, size_t nargs,
             if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED || ev == ZMQ_EVENT_CONNECTED)
                 up = true;      /* the server's machine answered: wait for its answer */
             else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && (refused = value != SL_ZAP_BUSY, 1))
-                why = value == SL_ZAP_BUSY ? "服务器繁忙，请稍后再试 the server is busy: try again later"
-                      : "服务器不认识这个管理员凭据（已吊销，或不是这台服务器的） the server refused this "
-                        "administrator credential (unknown to it)";
+                why = value == SL_ZAP_BUSY ? SL_D("服务器繁忙，请稍后再试", "the server is busy: try again later")
+                      : SL_D("服务器不认识这个管理员凭据（已吊销，或不是这台服务器的）",
+                             "the server refused this administrator credential (unknown to it)");
             else
-                why = "加密握手失败：凭据里的服务器公钥不对 the secure handshake failed: the server "
-                      "key in the credential is wrong";
+                why = SL_D("加密握手失败：凭据里的服务器公钥不对",
+                           "the secure handshake failed: the server key in the credential is wrong");
         }
         if (!up && !why && zclock_mono() - start > 2000 && secs > 2)
-            why = "2 秒内连不上：服务器没有运行、地址不对，或网络不通 no connection within 2 s: the "
-                  "server is not running, the address is wrong, or the network is out";
+            why = SL_D("2 秒内连不上：服务器没有运行、地址不对，或网络不通",
+                       "no connection within 2 s: the server is not running, the address is "
+                       "wrong, or the network is out");
         if (why)
             break;
         if (!sent)
@@ -166,21 +170,26 @@ static int s_request(const char *command, const char *verb, size_t nargs,
         }
         int code = sl_msg_decode(&rep, zmq_msg_data(&frame), zmq_msg_size(&frame), err, sizeof err);
         if (code) {
-            fprintf(stderr, "%s: unreadable answer from the server: %s\n", command, err);
+            fprintf(stderr, "%s: ", command);
+            sl_tprintf(stderr, "服务器的回答无法读取：%s\n", "unreadable answer from the server: %s\n",
+                       err);
             rc = SL_EXIT_FAIL;
         } else if (rep.sess != sess) {
             zmq_msg_close(&frame);
             sl_msg_reset(&rep);
             continue;
         } else if (rep.type == SL_ERROR) {
-            fprintf(stderr, "%s: refused by the server: %s (%u): %.*s\n", command,
-                    sl_error_name((int) rep.code), rep.code, (int) rep.text_len, rep.text);
+            char text[SL_MAX_TEXT_BYTES + 1];
+            snprintf(text, sizeof text, "%.*s", (int) rep.text_len, rep.text);
+            fprintf(stderr, "%s: ", command);
+            sl_tprintf(stderr, "服务器拒绝：%s (%u)：%s\n", "refused by the server: %s (%u): %s\n",
+                       sl_error_name((int) rep.code), rep.code, text);
             rc = rep.code == SL_E_INTERNAL ? SL_EXIT_FAIL : SL_EXIT_REFUSED;
         } else if (rep.type == SL_REPLY && s_reply_hook) {
             rc = s_reply_hook(command, &rep);
         } else if (rep.type == SL_REPLY) {
             if (rep.text_len)
-                fprintf(s_tsv ? stderr : stdout, "%.*s\n", (int) rep.text_len, rep.text);
+                sl_lang_fprintf(s_tsv ? stderr : stdout, "%.*s\n", (int) rep.text_len, rep.text);
             if (rep.columns && rep.ncells >= rep.columns && !quiet_rows) {
                 if (s_tsv)
                     s_print_tsv(&rep);
@@ -189,8 +198,9 @@ static int s_request(const char *command, const char *verb, size_t nargs,
             }
             rc = 0;
         } else {
-            fprintf(stderr, "%s: unexpected %s from the server\n", command,
-                    sl_msg_type_name(rep.type));
+            fprintf(stderr, "%s: ", command);
+            sl_tprintf(stderr, "服务器发来意外的 %s\n", "unexpected %s from the server\n",
+                       sl_msg_type_name(rep.type));
             rc = SL_EXIT_FAIL;
         }
         zmq_msg_close(&frame);
@@ -198,14 +208,16 @@ static int s_request(const char *command, const char *verb, size_t nargs,
         break;
     }
     if (why) {
-        fprintf(stderr, "%s: 无法连接服务器 cannot reach the server %s: %s\n", command,
-                cred.server, why);
+        fprintf(stderr, "%s: ", command);
+        sl_tprintf(stderr, "无法连接服务器 %s：%s\n", "cannot reach the server %s: %s\n",
+                   cred.server, why);
         rc = refused ? SL_EXIT_REFUSED : SL_EXIT_UNREACHABLE;
     }
     else if (rc == SL_EXIT_UNREACHABLE)
-        fprintf(stderr, "%s: no answer from %s within %ld s (server down, wrong server key in "
-                "%s, or this administrator key is unknown to the server)\n",
-                command, cred.server, secs, s_cred_path);
+        sl_cli_err(command, "%s 在 %ld 秒内没有回答（服务器没有运行、%s 里的服务器公钥不对，或服务器不认识这个管理员密钥）",
+                   "no answer from %s within %ld s (server down, wrong server key in %s, or "
+                   "this administrator key is unknown to the server)",
+                   cred.server, secs, s_cred_path);
     msgpack_sbuffer_destroy(&out);
     sl_net_client_close(&sock, &mon);
     return rc;
@@ -217,22 +229,23 @@ static int s_site_enroll(int argc, char **argv)
     bool again = false;
     sl_opt_t opts[] = {
         CRED_OPTS,
-        { "--site", "ID", "the new site's id (e.g. qu01.gongyuan)", &site, NULL },
-        { "--community", "NAME", "its community (社区), e.g. 公园社区", &community, NULL },
-        { "--days", "N", "the bundle expires after N days (default 7)", &days, NULL },
-        { "--out", "FILE", "where to write the bundle (default ID.bundle)", &out, NULL },
-        { "--again", NULL, "a new bundle for a site already enrolled (a lost machine, a fork); "
-          "without it an id in use is refused as a likely typo", NULL, &again },
+        { "--site", "ID", SL_D("新站点的编号（如 qu01.gongyuan）", "the new site's id (e.g. qu01.gongyuan)"), &site, NULL },
+        { "--community", "NAME", SL_D("它所在社区的代码（用 ref put community 发布的）",
+                                          "its community's code (as published by ref put community)"), &community, NULL },
+        { "--days", "N", SL_D("注册包 N 天后过期（默认 7）", "the bundle expires after N days (default 7)"), &days, NULL },
+        { "--out", "FILE", SL_D("注册包写到哪里（默认 ID.bundle）", "where to write the bundle (default ID.bundle)"), &out, NULL },
+        { "--again", NULL, SL_D("为已注册的站点重新生成注册包（电脑丢失、历史分叉）；不加时，已在使用的编号会被当作笔误拒绝", "a new bundle for a site already enrolled (a lost machine, a fork); "
+          "without it an id in use is refused as a likely typo"), NULL, &again },
     };
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " site enroll", "--site ID --community NAME [--days N] "
                           "[--out FILE]",
-                          "Registers a site and writes its enrollment bundle: one file holding "
+                          SL_D("注册一个站点并写出注册包：一个文件，包含站点编号、一次性密钥、服务器的公钥和地址以及有效期。交给站点（用 U 盘，不要用电子邮件）；站点用 `shuanglian-site init --bundle FILE` 安装。注册包只能用一次。", "Registers a site and writes its enrollment bundle: one file holding "
                           "the site id, a one-time key, the server's public key and address, "
                           "and an expiry.  Give it to the site (USB stick, not e-mail); it "
                           "installs it with `shuanglian-site init --bundle FILE`.  A bundle "
-                          "works once.", opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
+                          "works once."), opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     long ndays;
@@ -243,7 +256,7 @@ static int s_site_enroll(int argc, char **argv)
         return rc;
     sl_bundle_t b = { 0 };
     if (sl_keypair_new(&b.enroll)) {
-        fprintf(stderr, PROG " site enroll: cannot make a key pair\n");
+        sl_cli_err(PROG " site enroll", "无法生成密钥对", "cannot make a key pair");
         return SL_EXIT_FAIL;
     }
     b.expires_ms = sl_now_ms() + ndays * 86400000LL;
@@ -275,8 +288,9 @@ static int s_site_enroll(int argc, char **argv)
     char when[32];
     localtime_r(&t, &tm);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-    printf("注册包已生成 enrollment bundle written: %s (site %s, %s; expires %s; single use)\n",
-           path, site, community, when);
+    sl_tprintf(stdout, "注册包已生成：%s（站点 %s，%s；%s 过期；只能用一次）\n",
+               "enrollment bundle written: %s (site %s, %s; expires %s; single use)\n",
+               path, site, community, when);
     return 0;
 }
 
@@ -293,15 +307,16 @@ static int s_site_set_server(int argc, char **argv)
     char *pos[2];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " site set-server", "SITE|--all tcp://HOST:PORT",
-                          "Tells a site (or every site) to connect to another address from "
+                          SL_D("让一个站点（或所有站点）今后连接另一个地址：即 set_server 命令，在站点下次连接当前地址时执行。站点会保留旧地址（shuanglian-site set-server --previous 可以改回去）。", "Tells a site (or every site) to connect to another address from "
                           "now on: the command set_server, carried out at the site's next "
                           "connection to the current address.  The site keeps the old "
-                          "address (shuanglian-site set-server --previous goes back to it).",
+                          "address (shuanglian-site set-server --previous goes back to it)."),
                           opts, sizeof opts / sizeof opts[0], pos, 2, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos != (all ? 1u : 2u)) {
-        fprintf(stderr, PROG " site set-server: give SITE (or --all) and the new address\n");
+        sl_cli_err(PROG " site set-server", "请给出 SITE（或 --all）和新地址",
+                   "give SITE (or --all) and the new address");
         return SL_EXIT_USAGE;
     }
     return s_send_command(PROG " site set-server", all ? NULL : pos[0], all,
@@ -322,10 +337,10 @@ static int s_site(int argc, char **argv)
         size_t npos;
         int rc = sl_cli_parse(argc - 1, argv + 1, revoke ? PROG " site revoke" : PROG " site list",
                               revoke ? "SITE" : "",
-                              revoke ? "Revokes every key of SITE at once: its open connection is "
+                              revoke ? SL_D("立即吊销 SITE 的所有密钥：它已打开的连接在下一条消息时被拒绝，新连接被拒绝，还没用过的注册包也失效。", "Revokes every key of SITE at once: its open connection is "
                                        "refused on its next message, new connections are refused, "
-                                       "and an unused bundle for it stops working."
-                                     : "Lists sites, their keys and when they were last seen.",
+                                       "and an unused bundle for it stops working.")
+                                     : SL_D("列出站点、它们的密钥和最近连接时间。", "Lists sites, their keys and when they were last seen."),
                               opts, 3, pos, revoke ? 1 : 0, &npos);
         if (rc)
             return rc > 0 ? 0 : SL_EXIT_USAGE;
@@ -340,13 +355,16 @@ static int s_site(int argc, char **argv)
                          false);
     }
     bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
-    fprintf(help ? stdout : stderr,
-            "usage: " PROG " site enroll|revoke|list|set-server …\n\n"
-            "  enroll --site ID --community NAME   register a site, write its bundle\n"
-            "  revoke SITE                         refuse every key of SITE, at once\n"
-            "  list                                sites, key states, last seen\n"
-            "  set-server SITE|--all ENDPOINT      tell a site to use another server address\n"
-            "(how each site is doing: " PROG " sites)\n");
+    static const sl_cli_verb_help_t verbs[] = {
+        { "enroll --site ID --community NAME", SL_D("注册站点，写出注册包", "register a site, write its bundle") },
+        { "revoke SITE", SL_D("立即拒绝 SITE 的所有密钥", "refuse every key of SITE, at once") },
+        { "list", SL_D("站点、密钥状态、最近连接", "sites, key states, last seen") },
+        { "set-server SITE|--all ENDPOINT", SL_D("让站点改用另一个服务器地址",
+                                                 "tell a site to use another server address") },
+    };
+    sl_cli_verbs_help(help ? stdout : stderr, PROG " site", "enroll|revoke|list|set-server …", NULL,
+                      verbs, sizeof verbs / sizeof verbs[0], 34,
+                      SL_D("（各站点的状况：" PROG " sites）", "(how each site is doing: " PROG " sites)"));
     return help ? 0 : SL_EXIT_USAGE;
 }
 
@@ -355,8 +373,8 @@ static int s_ref(int argc, char **argv)
     const char *target = NULL;
     sl_opt_t opts[] = {
         CRED_OPTS,
-        { "--site", "SITE", "put, del, import: for this site only (default: every site); it "
-          "must be enrolled", &target, NULL },
+        { "--site", "SITE", SL_D("put、del、import：只对这个站点（默认：所有站点）；须是已注册的站点", "put, del, import: for this site only (default: every site); it "
+          "must be enrolled"), &target, NULL },
     };
     char *pos[3 + SL_MAX_FIELDS];
     size_t npos;
@@ -426,8 +444,8 @@ static int64_t s_expires(const char *command, const char *text)
         if (t != (time_t) -1 && tm.tm_mday == day)
             return (int64_t) t * 1000;
     }
-    fprintf(stderr, "%s: --expires \"%s\" 须为 7d、12h、30m、90s 或 YYYY-MM-DD must be 7d, 12h, "
-            "30m, 90s or YYYY-MM-DD\n", command, text);
+    sl_cli_err(command, "--expires \"%s\" 须为 7d、12h、30m、90s 或 YYYY-MM-DD",
+               "--expires \"%s\" must be 7d, 12h, 30m, 90s or YYYY-MM-DD", text);
     return 0;
 }
 
@@ -440,12 +458,12 @@ static int s_send_command(const char *command, const char *target, bool all,
     char names[600], exp_text[32] = "";
     if (!c) {
         sl_command_names(names, sizeof names);
-        fprintf(stderr, "%s: 未知的命令 unknown command; 命令有 commands are: %s\n", command, names);
+        sl_cli_err(command, "未知的命令；命令有：%s", "unknown command; commands are: %s", names);
         return SL_EXIT_USAGE;
     }
     if (nwords > c->nargs && !(c->nargs && c->args[c->nargs - 1].type == SL_CA_TEXT)) {
-        fprintf(stderr, "%s: %s 最多 %zu 个参数 takes at most %zu argument(s)\n", command, c->name,
-                c->nargs, c->nargs);
+        sl_cli_err(command, "%s 最多 %zu 个参数", "%s takes at most %zu argument(s)", c->name,
+                   c->nargs);
         return SL_EXIT_USAGE;
     }
     sl_json_writer_t w;
@@ -507,10 +525,12 @@ static int s_send(int argc, char **argv)
     const char *expires = NULL;
     sl_opt_t opts[] = { CRED_OPTS, SEND_OPTS(all, expires) };
     static char summary[3000];
-    size_t used = (size_t) snprintf(summary, sizeof summary,
-        "Sends a command to a site (or to every site with --all).  The server keeps it and "
-        "delivers it when the site next connects; the site runs it once and its result comes "
-        "back as a record (see " PROG " commands).  Commands:\n");
+    size_t used = (size_t) snprintf(summary, sizeof summary, "%s\n",
+        SL_D("把一条命令发给一个站点（或用 --all 发给所有站点）。服务器保存它，在站点下次连接时送达；站点执行一次，"
+             "结果作为一条记录传回（见 " PROG " commands）。命令有：",
+             "Sends a command to a site (or to every site with --all).  The server keeps it and "
+             "delivers it when the site next connects; the site runs it once and its result "
+             "comes back as a record (see " PROG " commands).  Commands:"));
     for (size_t i = 0; i < sl_command_count() && used < sizeof summary; i++) {
         const sl_command_t *c = sl_command_at(i);
         char args[200] = "";
@@ -518,8 +538,8 @@ static int s_send(int argc, char **argv)
         for (size_t k = 0; k < c->nargs && a < sizeof args; k++)
             a += (size_t) snprintf(args + a, sizeof args - a, " %s%s%s", c->args[k].required
                                    ? "" : "[", c->args[k].name, c->args[k].required ? "" : "]");
-        used += (size_t) snprintf(summary + used, sizeof summary - used, "  %-11s %-12s %s\n"
-                                  "              %s\n", c->name, args, c->label, c->summary);
+        used += (size_t) snprintf(summary + used, sizeof summary - used, "  %-11s %-12s %s\n",
+                                  c->name, args, c->summary);
     }
     char *pos[2 + 64];
     size_t npos;
@@ -530,7 +550,8 @@ static int s_send(int argc, char **argv)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     size_t first = all ? 0 : 1;
     if (npos < first + 1) {
-        fprintf(stderr, PROG " send: give SITE (or --all) and COMMAND (see " PROG " send --help)\n");
+        sl_cli_err(PROG " send", "请给出 SITE（或 --all）和 COMMAND（见 " PROG " send --help）",
+                   "give SITE (or --all) and COMMAND (see " PROG " send --help)");
         return SL_EXIT_USAGE;
     }
     const char *name = pos[first];
@@ -565,30 +586,29 @@ static int s_list_verb(int argc, char **argv, const char *command, const char *v
 static int s_sites(int argc, char **argv)
 {
     return s_list_verb(argc, argv, PROG " sites", "site.health",
-                       "Every enrolled site, synced or not, and how it is doing: connected now, "
+                       SL_D("每个已注册的站点（同步过的和没同步过的）及其状况：是否在线、最近连接、最近收到的记录、积压（站点有而服务器没有的记录）、最早未上传记录的时长、时钟与服务器的偏差、版本、注册包、剩余磁盘、最近错误，以及超过 site_silent_hours 设置（默认 72；ref put setting site_silent_hours value=N）没有连接时的“沉默”。", "Every enrolled site, synced or not, and how it is doing: connected now, "
                        "last seen, the last record received, its backlog (records it holds "
                        "that the server has not), the age of its oldest unsent record, its "
                        "clock's offset from the server's, its version, bundle, free disk, last "
-                       "error, and 沉默 silent when it has not connected for longer than the "
+                       "error, and silent when it has not connected for longer than the "
                        "setting site_silent_hours (default 72; ref put setting "
-                       "site_silent_hours value=N).", NULL, 0, NULL, NULL, 0);
+                       "site_silent_hours value=N)."), NULL, 0, NULL, NULL, 0);
 }
 
 static int s_commands(int argc, char **argv)
 {
     const char *site = NULL, *id = NULL, *limit = NULL;
     sl_opt_t opts[] = { CRED_OPTS, TSV_OPT,
-                        { "--site", "SITE", "only this site's commands", &site, NULL },
-                        { "--id", "N", "one command, with its whole result", &id, NULL },
-                        { "--limit", "N", "the newest N (default 100)", &limit, NULL } };
+                        { "--site", "SITE", SL_D("只看这个站点的命令", "only this site's commands"), &site, NULL },
+                        { "--id", "N", SL_D("一条命令及其完整结果", "one command, with its whole result"), &id, NULL },
+                        { "--limit", "N", SL_D("最新的 N 条（默认 100）", "the newest N (default 100)"), &limit, NULL } };
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " commands", "[--site SITE] [--id N] [--tsv]",
-                          "Commands sent to sites, newest first: their number, site, command, "
-                          "state (排队 queued, 已送达 delivered, 已完成 done, 失败 failed, 已过期 "
-                          "expired, 已取消 cancelled), when sent, by whom, expiry, delivery, "
+                          SL_D("发给站点的命令，最新的在前：编号、站点、命令、状态（排队、已送达、已完成、失败、已过期、已取消）、发出时间、发出人、过期时间、送达、完成，以及站点结果的开头（--id N 显示完整结果）。", "Commands sent to sites, newest first: their number, site, command, "
+                          "state (queued, delivered, done, failed, expired, cancelled), when sent, by whom, expiry, delivery, "
                           "completion, and the start of the site's result (--id N shows it "
-                          "whole).", opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
+                          "whole)."), opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     const char *names[] = { "site", "id", "limit" }, *given[] = { site, id, limit };
@@ -608,12 +628,13 @@ static int s_cancel(int argc, char **argv)
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " cancel", "ID",
-                          "Cancels a command that is still queued (not yet delivered to its "
-                          "site): the site will never run it.", opts, 2, pos, 1, &npos);
+                          SL_D("取消一条还在排队（尚未送达站点）的命令：站点永远不会执行它。", "Cancels a command that is still queued (not yet delivered to its "
+                          "site): the site will never run it."), opts, 2, pos, 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos != 1) {
-        fprintf(stderr, PROG " cancel: give the command's number (see " PROG " commands)\n");
+        sl_cli_err(PROG " cancel", "请给出命令的编号（见 " PROG " commands）",
+                   "give the command's number (see " PROG " commands)");
         return SL_EXIT_USAGE;
     }
     const char *keys[] = { "id" }, *values[] = { pos[0] };
@@ -624,14 +645,14 @@ static int s_audit(int argc, char **argv)
 {
     const char *who = NULL, *limit = NULL;
     sl_opt_t opts[] = { CRED_OPTS, TSV_OPT,
-                        { "--who", "NAME", "only this administrator's actions", &who, NULL },
-                        { "--limit", "N", "the newest N (default 100)", &limit, NULL } };
+                        { "--who", "NAME", SL_D("只看这个管理员的操作", "only this administrator's actions"), &who, NULL },
+                        { "--limit", "N", SL_D("最新的 N 条（默认 100）", "the newest N (default 100)"), &limit, NULL } };
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " audit", "[--who NAME] [--limit N] [--tsv]",
-                          "Every administrative action, newest first: when, who, what (the "
+                          SL_D("每一项管理操作，最新的在前：时间、谁、做了什么（命令和参数）、执行了还是被拒绝。服务器本机上的操作也在其中。", "Every administrative action, newest first: when, who, what (the "
                           "verb and its arguments), and whether it was done or refused.  "
-                          "Actions on the server machine are there too.", opts,
+                          "Actions on the server machine are there too."), opts,
                           sizeof opts / sizeof opts[0], pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
@@ -654,25 +675,31 @@ static int s_admin(int argc, char **argv)
     bool revoke = argc >= 1 && strcmp(argv[0], "revoke") == 0;
     if (!list && !revoke) {
         bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
-        fprintf(help ? stdout : stderr,
-                "usage: " PROG " admin list|revoke …\n\n"
-                "  list          administrator credentials: name, status, key, dates\n"
-                "  revoke NAME   revoke an administrator's credentials at once (NAME, or the\n"
-                "                first 8 characters of its key); never the last active one\n"
-                "(new credentials are made on the server: shuanglian-server admin add NAME)\n");
+        static const sl_cli_verb_help_t verbs[] = {
+            { "list", SL_D("管理员凭据：名称、状态、密钥、日期",
+                           "administrator credentials: name, status, key, dates") },
+            { "revoke NAME", SL_D("立即吊销一个管理员的凭据（NAME，或其密钥的前 8 个字符）；最后一个有效的不能吊销",
+                                  "revoke an administrator's credentials at once (NAME, or the "
+                                  "first 8 characters of its key); never the last active one") },
+        };
+        sl_cli_verbs_help(help ? stdout : stderr, PROG " admin", "list|revoke …", NULL, verbs,
+                          sizeof verbs / sizeof verbs[0], 12,
+                          SL_D("（新凭据在服务器上生成：shuanglian-server admin add NAME）",
+                               "(new credentials are made on the server: shuanglian-server admin "
+                               "add NAME)"));
         return help ? 0 : SL_EXIT_USAGE;
     }
     sl_opt_t opts[] = { CRED_OPTS, TSV_OPT };
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc - 1, argv + 1, list ? PROG " admin list" : PROG " admin revoke",
-                          list ? "[--tsv]" : "NAME", list ? "Lists administrator credentials."
-                          : "Revokes the administrator credentials named NAME, at once.",
+                          list ? "[--tsv]" : "NAME", list ? SL_D("列出管理员凭据。", "Lists administrator credentials.")
+                          : SL_D("立即吊销名为 NAME 的管理员凭据。", "Revokes the administrator credentials named NAME, at once."),
                           opts, 3, pos, list ? 0 : 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (revoke && npos != 1) {
-        fprintf(stderr, PROG " admin revoke: NAME is required\n");
+        sl_cli_err(PROG " admin revoke", "需要 NAME", "NAME is required");
         return SL_EXIT_USAGE;
     }
     const char *keys[] = { "name" }, *values[] = { revoke ? pos[0] : "" };
@@ -684,37 +711,45 @@ static int s_admin(int argc, char **argv)
 static int s_stats(int argc, char **argv)
 {
     return s_list_verb(argc, argv, PROG " stats", "stats",
-                       "Records held by the server, per site (every enrolled site, synced or "
-                       "not) and per record type, with the total.", NULL, 0, NULL, NULL, 0);
+                       SL_D("服务器上的记录数，按站点（每个已注册的站点，同步过的和没同步过的）和记录类型，带合计。", "Records held by the server, per site (every enrolled site, synced or "
+                       "not) and per record type, with the total."), NULL, 0, NULL, NULL, 0);
 }
 
 static int s_incidents(int argc, char **argv)
 {
     return s_list_verb(argc, argv, PROG " incidents", "incidents.list",
-                       "Refusals that need an operator: forks, broken chains, invalid records, "
-                       "keys speaking for another site.", NULL, 0, NULL, NULL, 0);
+                       SL_D("需要运维人员处理的拒绝：分叉、链断裂、无效记录、替别的站点说话的密钥。", "Refusals that need an operator: forks, broken chains, invalid records, "
+                       "keys speaking for another site."), NULL, 0, NULL, NULL, 0);
 }
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-        "usage: " PROG " VERB [options]\n\n"
-        "The district administrator's tool for shuanglian (双进双联): talks to the\n"
-        "running server over an encrypted, authenticated connection.\n\n"
-        "verbs:\n"
-        "  sites     every site and how it is doing (silent, backlog, clock, version …)\n"
-        "  site      enroll a site (write its bundle), revoke, list, set-server\n"
-        "  ref       reference data for sites: put, del, list, import\n"
-        "  send      send a command to a site (or --all); it runs at its next connection\n"
-        "  commands  commands sent and their results\n"
-        "  cancel    cancel a command still queued\n"
-        "  audit     who did what, when, with what result\n"
-        "  admin     list or revoke administrator credentials\n"
-        "  stats     records per site and type\n"
-        "  incidents refusals that need an operator\n"
-        "  report    district figures and reports (dispatch, five, loop, points …)\n\n"
-        "Every verb takes --cred FILE (default $SHUANGLIAN_ADMIN_CRED or ./admin.cred).\n"
-        "Run '" PROG " VERB --help' for a verb's options.\n");
+    static const sl_cli_verb_help_t verbs[] = {
+        { "sites", SL_D("每个站点的状况（沉默、积压、时钟、版本…）",
+                        "every site and how it is doing (silent, backlog, clock, version …)") },
+        { "site", SL_D("注册站点（写出注册包）、吊销、列出、改服务器地址",
+                       "enroll a site (write its bundle), revoke, list, set-server") },
+        { "ref", SL_D("给站点的参考数据：put、del、list、import",
+                      "reference data for sites: put, del, list, import") },
+        { "send", SL_D("给站点发命令（或 --all）；站点下次连接时执行",
+                       "send a command to a site (or --all); it runs at its next connection") },
+        { "commands", SL_D("发出的命令及其结果", "commands sent and their results") },
+        { "cancel", SL_D("取消还在排队的命令", "cancel a command still queued") },
+        { "audit", SL_D("谁在什么时候做了什么，结果如何", "who did what, when, with what result") },
+        { "admin", SL_D("列出或吊销管理员凭据", "list or revoke administrator credentials") },
+        { "stats", SL_D("各站点、各类型的记录数", "records per site and type") },
+        { "incidents", SL_D("需要运维人员处理的拒绝", "refusals that need an operator") },
+        { "report", SL_D("区里的统计和报表（调度、五个一、闭环、积分…）",
+                         "district figures and reports (dispatch, five, loop, points …)") },
+    };
+    sl_cli_program_help(out, PROG,
+                        SL_D("双进双联区管理员的工具：通过加密、认证的连接和运行中的服务器对话。"
+                             "每个命令都接受 --cred FILE（默认 $SHUANGLIAN_ADMIN_CRED 或 ./admin.cred）。\n\n命令：",
+                             "The district administrator's tool for shuanglian: talks to the "
+                             "running server over an encrypted, authenticated connection.  Every "
+                             "verb takes --cred FILE (default $SHUANGLIAN_ADMIN_CRED or "
+                             "./admin.cred).\n\nverbs:"),
+                        verbs, sizeof verbs / sizeof verbs[0]);
 }
 
 int main(int argc, char **argv)

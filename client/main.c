@@ -27,6 +27,7 @@
 #include "sl_hlc.h"
 #include "sl_id.h"
 #include "sl_keys.h"
+#include "sl_lang.h"
 #include "sl_log.h"
 #include "sl_refkinds.h"
 #include "sl_schema.h"
@@ -47,7 +48,8 @@
 #define DEFAULT_SERVER "tcp://127.0.0.1:7450"
 
 static const char *s_data = DEFAULT_DATA;
-#define DATA_OPT { "--data", "DIR", "site data directory (default " DEFAULT_DATA ")", &s_data, NULL }
+#define DATA_OPT { "--data", "DIR", SL_D("站点数据目录（默认 " DEFAULT_DATA "）", \
+                                         "site data directory (default " DEFAULT_DATA ")"), &s_data, NULL }
 
 static site_store_t *s_open(const char *command)
 {
@@ -75,7 +77,7 @@ static int s_print_notice(void *ctx, int64_t received_ms, const char *text)
     (void) ctx;
     char when[32];
     s_time(received_ms, when, sizeof when);
-    printf("【区里的通知 notice from the district, %s】%s\n", when, text);
+    sl_tprintf(stdout, "【区里的通知，%s】%s\n", "[notice from the district, %s] %s\n", when, text);
     return 0;
 }
 
@@ -96,9 +98,9 @@ static int s_init_existing(const sl_bundle_t *b, char *err, size_t errlen)
         return -1;
     int rc = 0;
     if (strcmp(site_store_site_id(store), b->site) != 0) {
-        snprintf(err, errlen, "%s 里是站点 %s，注册包是给 %s 的：请换一个目录（--data） %s holds site %s, "
-                 "but the bundle is for %s: use another directory (--data)", s_data,
-                 site_store_site_id(store), b->site, s_data, site_store_site_id(store), b->site);
+        sl_tf(err, errlen, "%s 里是站点 %s，注册包是给 %s 的：请换一个目录（--data）",
+              "%s holds site %s, but the bundle is for %s: use another directory (--data)", s_data,
+              site_store_site_id(store), b->site);
         rc = -1;
     } else {
         char path[600], aside[700];
@@ -107,14 +109,13 @@ static int s_init_existing(const sl_bundle_t *b, char *err, size_t errlen)
             snprintf(path, sizeof path, "%s/%s", s_data, names[i]);
             snprintf(aside, sizeof aside, "%s.before-bundle", path);
             if (access(path, F_OK) == 0 && rename(path, aside) != 0) {
-                snprintf(err, errlen, "cannot set %.400s aside", path);
+                sl_tf(err, errlen, "无法把 %.400s 改名", "cannot set %.400s aside", path);
                 rc = -1;
             }
         }
-        printf("站点目录已存在：保留 %llu 条记录，旧密钥文件改名为 *.before-bundle the site directory "
-               "exists: its %llu records are kept, the old key files renamed *.before-bundle\n",
-               (unsigned long long) site_store_last_seq(store),
-               (unsigned long long) site_store_last_seq(store));
+        sl_tprintf(stdout, "站点目录已存在：保留 %llu 条记录，旧密钥文件改名为 *.before-bundle\n",
+                   "the site directory exists: its %llu records are kept, the old key files "
+                   "renamed *.before-bundle\n", (unsigned long long) site_store_last_seq(store));
     }
     site_store_destroy(&store);
     return rc;
@@ -134,8 +135,9 @@ static int s_init_bundle(const char *path)
     if (b.expires_ms < sl_now_ms()) {
         char when[32];
         s_time(b.expires_ms, when, sizeof when);
-        fprintf(stderr, PROG " init: this enrollment bundle expired on %s; ask the district "
-                "administrator for a new one\n", when);
+        sl_cli_err(PROG " init", "这个注册包已于 %s 过期，请向区管理员要一个新的",
+                   "this enrollment bundle expired on %s; ask the district administrator for a "
+                   "new one", when);
         memset(&b.enroll, 0, sizeof b.enroll);
         return SL_EXIT_FAIL;
     }
@@ -150,7 +152,8 @@ static int s_init_bundle(const char *path)
         rc = site_store_set_server(store, b.server);
     if (!store || site_store_set_meta(store, "server_public", b.server_public)
         || site_store_set_meta(store, "community", b.community)) {
-        fprintf(stderr, PROG " init: %s\n", store ? "cannot write the site database" : err);
+        fprintf(stderr, PROG " init: %s\n", store ? SL_T("无法写入站点数据库",
+                                                        "cannot write the site database") : err);
         site_store_destroy(&store);
         memset(&b.enroll, 0, sizeof b.enroll);
         return SL_EXIT_FAIL;
@@ -168,14 +171,17 @@ static int s_init_bundle(const char *path)
         return SL_EXIT_FAIL;
     }
     if (existing)
-        printf("新注册包已装入现有站点目录，原有记录都保留 the new bundle is installed in the existing "
-               "site directory, every record kept: %s (%s) in %s, server %s\n", b.site,
-               b.community, s_data, b.server);
+        sl_tprintf(stdout, "新注册包已装入现有站点目录，原有记录都保留：%s（%s），目录 %s，服务器 %s\n",
+                   "the new bundle is installed in the existing site directory, every record "
+                   "kept: %s (%s) in %s, server %s\n", b.site, b.community, s_data, b.server);
     else
-        printf("站点已创建 site created: %s (%s) in %s, server %s\n", b.site, b.community, s_data,
-               b.server);
-    printf("  records can be entered now; the first sync completes the enrollment.\n"
-           "  请删除注册包文件 delete the bundle file now: %s\n", path);
+        sl_tprintf(stdout, "站点已创建：%s（%s），目录 %s，服务器 %s\n",
+                   "site created: %s (%s) in %s, server %s\n", b.site, b.community, s_data,
+                   b.server);
+    sl_tprintf(stdout, "  现在就可以录入记录；第一次同步完成注册。\n"
+               "  请现在删除注册包文件：%s\n",
+               "  records can be entered now; the first sync completes the enrollment.\n"
+               "  delete the bundle file now: %s\n", path);
     return 0;
 }
 
@@ -184,29 +190,36 @@ static int s_init(int argc, char **argv)
     const char *site = NULL, *server = DEFAULT_SERVER, *bundle = NULL;
     sl_opt_t opts[] = {
         DATA_OPT,
-        { "--bundle", "FILE", "enrollment bundle from the district (the normal way)", &bundle, NULL },
-        { "--site", "ID", "without a bundle: this site's id, for a server run with --insecure "
-          "(benchmarks and tests on one machine only)", &site, NULL },
-        { "--server", "ENDPOINT", "without a bundle: the server (default " DEFAULT_SERVER ")",
+        { "--bundle", "FILE", SL_D("区里发的注册包（通常的做法）",
+                                   "enrollment bundle from the district (the normal way)"),
+          &bundle, NULL },
+        { "--site", "ID", SL_D("不用注册包时：本站点编号，只用于以 --insecure 运行的服务器（仅限同一台电脑上的"
+                               "测试）", "without a bundle: this site's id, for a server run with "
+                               "--insecure (benchmarks and tests on one machine only)"), &site, NULL },
+        { "--server", "ENDPOINT", SL_D("不用注册包时：服务器地址（默认 " DEFAULT_SERVER "）",
+                                       "without a bundle: the server (default " DEFAULT_SERVER ")"),
           &server, NULL },
     };
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " init", "--bundle FILE [--data DIR]",
-                          "Creates this site's local store (DIR/site.db) from the enrollment "
-                          "bundle the district gave you, and this site's own key pair "
-                          "(DIR/site.key).  Records can be entered at once; the first sync "
-                          "completes the enrollment.", opts, 4, pos, 0, &npos);
+                          SL_D("用区里发的注册包创建本站点的本地存储（DIR/site.db）和本站点自己的密钥对"
+                               "（DIR/site.key）。马上就可以录入记录；第一次同步完成注册。",
+                               "Creates this site's local store (DIR/site.db) from the "
+                               "enrollment bundle the district gave you, and this site's own key "
+                               "pair (DIR/site.key).  Records can be entered at once; the first "
+                               "sync completes the enrollment."), opts, 4, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (bundle && site) {
-        fprintf(stderr, PROG " init: give --bundle or --site, not both\n");
+        sl_cli_err(PROG " init", "--bundle 和 --site 只能写一个", "give --bundle or --site, not both");
         return SL_EXIT_USAGE;
     }
     if (bundle)
         return s_init_bundle(bundle);
     if (!site) {
-        fprintf(stderr, PROG " init: --bundle FILE is required (see " PROG " init --help)\n");
+        sl_cli_err(PROG " init", "需要 --bundle FILE（见 " PROG " init --help）",
+                   "--bundle FILE is required (see " PROG " init --help)");
         return SL_EXIT_USAGE;
     }
     char err[512];
@@ -214,8 +227,9 @@ static int s_init(int argc, char **argv)
         fprintf(stderr, PROG " init: %s\n", err);
         return SL_EXIT_FAIL;
     }
-    printf("站点已创建 site created: %s in %s/site.db, server %s (no keys: for a server run "
-           "with --insecure only)\n", site, s_data, server);
+    sl_tprintf(stdout, "站点已创建：%s，存储 %s/site.db，服务器 %s（没有密钥：只能用于以 --insecure 运行的服务器）\n",
+               "site created: %s in %s/site.db, server %s (no keys: for a server run with "
+               "--insecure only)\n", site, s_data, server);
     return 0;
 }
 
@@ -225,7 +239,9 @@ static const sl_rtype_t *s_type(const char *command, const char *name)
     char err[1200];
     const sl_rtype_t *rt = site_entry_type(name, err, sizeof err);
     if (!rt)
-        fprintf(stderr, "%s: %s (see " PROG " record types)\n", command, err);
+        sl_lang_fprintf(stderr, "%s: %s (%s " PROG " record types)\n", command, err,
+                        SL_T("见", "see"));
+
     return rt;
 }
 
@@ -260,19 +276,25 @@ static int s_prompt_field(site_store_t *store, const sl_field_t *f, char *out, s
     site_entry_choices(store, f, MAX_CHOICES, s_prompt_choice, &c);
     char today[11];
     sl_schema_date_text(sl_schema_today(), today);
-    fprintf(stderr, "%s %s（必填 required）\n", f->label, f->name);
+    char name[300];
+    sl_dpair(name, sizeof name, f->label, f->name);
+    sl_tprintf(stderr, "%s（必填）\n", "%s (required)\n", name);
     for (size_t i = 0; i < c.n; i++)
-        fprintf(stderr, "  %2zu  %s\n", i + 1, labels[i]);
-    if (f->type == SL_F_REF && c.n == 0)
-        fprintf(stderr, "  （本站点还没有%s参考数据，先同步一次 no %s reference data yet: sync first）\n",
-                f->label, f->choices);
-    const char *hint = c.n ? "输入编号或值 number or value"
-                     : f->type == SL_F_DATE ? "日期 date，如 2026-03-05 或 2026/3/5"
-                     : f->type == SL_F_INT ? "整数 whole number"
-                     : f->type == SL_F_ITEM ? "记录序号 record, #SEQ" : "文字 text";
+        sl_lang_fprintf(stderr, "  %2zu  %s\n", i + 1, labels[i]);
+    if (f->type == SL_F_REF && c.n == 0) {
+        sl_dpair(name, sizeof name, f->label, f->choices);
+        sl_tprintf(stderr, "  （本站点还没有%s参考数据，先同步一次）\n",
+                   "  (no %s reference data yet: sync first)\n", name);
+    }
+    const char *hint = c.n ? SL_T("输入编号或值", "number or value")
+                     : f->type == SL_F_DATE ? SL_T("日期，如 2026-03-05 或 2026/3/5",
+                                                   "date, e.g. 2026-03-05 or 2026/3/5")
+                     : f->type == SL_F_INT ? SL_T("整数", "whole number")
+                     : f->type == SL_F_ITEM ? SL_T("记录序号", "record, #SEQ")
+                     : SL_T("文字", "text");
     for (;;) {
         if (f->type == SL_F_DATE)
-            fprintf(stderr, "%s（回车 = 今天 Enter = today %s）: ", hint, today);
+            fprintf(stderr, "%s（%s %s）: ", hint, SL_T("回车 = 今天", "Enter = today"), today);
         else
             fprintf(stderr, "%s: ", hint);
         fflush(stderr);
@@ -299,7 +321,7 @@ static int s_prompt_field(site_store_t *store, const sl_field_t *f, char *out, s
             snprintf(out, cap, "%s", text);
             return 0;
         }
-        fprintf(stderr, "  %s\n", n == 0 ? "必填，请输入 required: please answer" : err);
+        fprintf(stderr, "  %s\n", n == 0 ? SL_T("必填，请输入", "required: please answer") : err);
     }
 }
 
@@ -309,19 +331,24 @@ static int s_record_add(int argc, char **argv)
     char *pos[SL_MAX_FIELDS + 1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " record add", "TYPE FIELD=VALUE… [--data DIR]",
-                          "保存一条记录（不需要网络） Saves one record locally (works offline).  "
-                          "'record types' lists the types and fields; Chinese names work too "
-                          "(一事一评 星级=5).  Dates may be 2026-03-05, 2026/3/5 or 2026年3月5日.  "
-                          "A record id may be given as #SEQ, the number that 'record list' shows; "
-                          "a unit or member by its code or name.  On a terminal, required fields "
-                          "left out are asked for, with the choices numbered.\n"
-                          "example: " PROG " record add rating item=#12 stars=5",
+                          SL_D("在本机保存一条记录（不需要网络）。'record types' 列出类型和字段；也可以写中文名"
+                               "（一事一评 星级=5）。日期可写 2026-03-05、2026/3/5 或 2026年3月5日。"
+                               "记录可用 #序号 指明（'record list' 显示的数字）；单位或党员写代码或名称。"
+                               "在终端上，没写的必填字段会逐项询问，选项带编号。\n"
+                               "示例：" PROG " record add rating item=#12 stars=5",
+                               "Saves one record locally (works offline).  'record types' lists "
+                               "the types and fields; their Chinese names work too.  Dates may "
+                               "be 2026-03-05 or 2026/3/5.  A record id may be given as #SEQ, "
+                               "the number that 'record list' shows; a unit or member by its "
+                               "code or name.  On a terminal, required fields left out are asked "
+                               "for, with the choices numbered.\n"
+                               "example: " PROG " record add rating item=#12 stars=5"),
                           opts, 1, pos, SL_MAX_FIELDS + 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos < 1) {
-        fprintf(stderr, PROG " record add: 缺少记录类型 TYPE is required (see " PROG
-                " record types)\n");
+        sl_cli_err(PROG " record add", "缺少记录类型（见 " PROG " record types）",
+                   "TYPE is required (see " PROG " record types)");
         return SL_EXIT_USAGE;
     }
     const sl_rtype_t *rt = s_type(PROG " record add", pos[0]);
@@ -333,7 +360,8 @@ static int s_record_add(int argc, char **argv)
     for (size_t i = 1; i < npos; i++) {
         char *eq = strchr(pos[i], '=');
         if (!eq || eq == pos[i]) {
-            fprintf(stderr, PROG " record add: \"%s\" 应写成 字段=值 must be FIELD=VALUE\n", pos[i]);
+            sl_cli_err(PROG " record add", "\"%s\" 应写成 字段=值", "\"%s\" must be FIELD=VALUE",
+                       pos[i]);
             for (size_t k = 0; k < n; k++)
                 free(copies[k]);
             return SL_EXIT_USAGE;
@@ -350,13 +378,16 @@ static int s_record_add(int argc, char **argv)
     const sl_field_t *missing[SL_MAX_FIELDS];
     size_t nmissing = rc == 0 && isatty(STDIN_FILENO)
                       ? site_entry_missing(rt, n, names, values, missing, SL_MAX_FIELDS) : 0;
+    char tname[200];
+    sl_dpair(tname, sizeof tname, rt->label, rt->name);
     if (nmissing)
-        fprintf(stderr, "%s %s：还需要填 %zu 项 %zu more required field(s)\n", rt->label, rt->name,
-                nmissing, nmissing);
+        sl_tprintf(stderr, "%s：还需要填 %zu 项\n", "%s: %zu more required field(s)\n", tname,
+                   nmissing);
     for (size_t m = 0; rc == 0 && m < nmissing && n < SL_MAX_FIELDS; m++) {
         char answer[SL_MAX_TEXT_BYTES + 1];
         if (s_prompt_field(store, missing[m], answer, sizeof answer)) {
-            fprintf(stderr, "\n" PROG " record add: 未保存 not saved: 输入已结束 input ended\n");
+            fputc('\n', stderr);
+            sl_cli_err(PROG " record add", "未保存：输入已结束", "not saved: input ended");
             rc = SL_EXIT_USAGE;
             break;
         }
@@ -369,15 +400,16 @@ static int s_record_add(int argc, char **argv)
     if (!rc) {
         rc = (int) site_entry_add(store, rt, n, names, values, &saved, err, sizeof err, NULL);
         if (rc)
-            fprintf(stderr, PROG " record add: 未保存 not saved: %s\n", err);
+            sl_lang_fprintf(stderr, PROG " record add: %s: %s\n", SL_T("未保存", "not saved"), err);
     }
     if (!rc) {
         char text[SL_ID_TEXT];
         sl_id_format(saved.id, text);
-        printf("已保存 saved: %s %s #%llu id=%s\n", rt->label, rt->name,
-               (unsigned long long) saved.seq, text);
+        sl_lang_fprintf(stdout, "%s: %s #%llu id=%s\n", SL_T("已保存", "saved"), tname,
+                        (unsigned long long) saved.seq, text);
         if (saved.warning[0])
-            printf("  注意 note: %s\n", saved.warning);
+            printf("  %s: %s\n", SL_T("注意", "note"), saved.warning);
+
         s_show_notices(store);
     }
     for (size_t k = 0; k < nanswers; k++)
@@ -395,32 +427,39 @@ static int s_record_import(int argc, char **argv)
     bool allow = false, skip = false;
     sl_opt_t opts[] = {
         DATA_OPT,
-        { "--allow-duplicates", NULL, "照样保存重复的行和导入过的文件 save duplicate rows, and a file "
-          "imported before, anyway", NULL, &allow },
-        { "--skip-duplicates", NULL, "只保存不重复的行 save only the rows that are not duplicates",
+        { "--allow-duplicates", NULL, SL_D("照样保存重复的行和导入过的文件",
+                                           "save duplicate rows, and a file imported before, "
+                                           "anyway"), NULL, &allow },
+        { "--skip-duplicates", NULL, SL_D("只保存不重复的行",
+                                          "save only the rows that are not duplicates"),
           NULL, &skip },
     };
     char *pos[2];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " record import",
                           "TYPE FILE.csv [--allow-duplicates | --skip-duplicates] [--data DIR]",
-                          "把表格文件的每一行存为一条记录，全部保存或全部不保存 Saves every row of a CSV "
-                          "file as a record of TYPE, all or none: the first bad row stops the "
-                          "import, naming its line and column, and nothing is saved.  The file may "
-                          "be saved by Excel or WPS as CSV UTF-8, CSV (GBK) or Unicode text "
-                          "(UTF-16, tab-separated); the first row names the fields (Chinese "
-                          "labels or field names); empty rows and columns and a 序号 column are "
-                          "ignored.  A file or rows already saved are refused, naming when.",
+                          SL_D("把表格文件的每一行存为一条 TYPE 记录，全部保存或全部不保存：第一个有错的行"
+                               "使导入停下，指明行和列，什么也不保存。文件可以是 Excel 或 WPS 另存的"
+                               " CSV UTF-8、CSV（GBK）或 Unicode 文本（UTF-16，制表符分隔）；第一行写"
+                               "字段（中文名或字段名）；空行、空列和“序号”列不读。已经保存过的文件或行"
+                               "会被拒绝，并说明是什么时候保存的。",
+                               "Saves every row of a CSV file as a record of TYPE, all or none: "
+                               "the first bad row stops the import, naming its line and column, "
+                               "and nothing is saved.  The file may be saved by Excel or WPS as "
+                               "CSV UTF-8, CSV (GBK) or Unicode text (UTF-16, tab-separated); "
+                               "the first row names the fields (Chinese labels or field names); "
+                               "empty rows and columns and a sequence-number column are ignored.  "
+                               "A file or rows already saved are refused, naming when."),
                           opts, 3, pos, 2, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos != 2) {
-        fprintf(stderr, PROG " record import: 需要记录类型和文件 TYPE and FILE are required\n");
+        sl_cli_err(PROG " record import", "需要记录类型和文件", "TYPE and FILE are required");
         return SL_EXIT_USAGE;
     }
     if (allow && skip) {
-        fprintf(stderr, PROG " record import: --allow-duplicates 和 --skip-duplicates 只能选一个 "
-                "give one of --allow-duplicates and --skip-duplicates\n");
+        sl_cli_err(PROG " record import", "--allow-duplicates 和 --skip-duplicates 只能选一个",
+                   "give one of --allow-duplicates and --skip-duplicates");
         return SL_EXIT_USAGE;
     }
     const sl_rtype_t *rt = s_type(PROG " record import", pos[0]);
@@ -428,8 +467,8 @@ static int s_record_import(int argc, char **argv)
         return SL_EXIT_USAGE;
     FILE *f = strcmp(pos[1], "-") == 0 ? stdin : fopen(pos[1], "rb");
     if (!f) {
-        fprintf(stderr, PROG " record import: 无法读取 cannot read %s: %s\n", pos[1],
-                strerror(errno));
+        sl_cli_err(PROG " record import", "无法读取 %s：%s", "cannot read %s: %s", pos[1],
+                   strerror(errno));
         return SL_EXIT_FAIL;
     }
     site_store_t *store = s_open(PROG " record import");
@@ -445,25 +484,31 @@ static int s_record_import(int argc, char **argv)
                                     .allow_duplicates = allow, .skip_duplicates = skip };
     rc = (int) site_entry_import(store, rt, f, &io, &res, err, sizeof err);
     if (rc) {
-        fprintf(stderr, PROG " record import: %s: %s\n", pos[1], err);
+        sl_lang_fprintf(stderr, PROG " record import: %s: %s\n", pos[1], err);
         if (res.notes[0])
-            fprintf(stderr, "%s", res.notes);
-        fprintf(stderr, "  没有保存任何记录 nothing was saved\n");
+            sl_lang_fputs(res.notes, stderr);
+        sl_tprintf(stderr, "  没有保存任何记录\n", "  nothing was saved\n");
     } else {
-        printf("已保存 saved: %ld 条%s %s records from %s（%s%s）\n", res.rows, rt->label, rt->name,
-               pos[1], res.encoding, res.separator == '\t' ? ", 制表符分隔 tab-separated" : "");
+        char tname[200];
+        sl_dpair(tname, sizeof tname, rt->label, rt->name);
+        sl_tprintf(stdout, "已保存：%ld 条%s，来自 %s（%s%s）\n", "saved: %ld %s records from %s (%s%s)\n",
+                   res.rows, tname, pos[1], res.encoding, res.separator == '\t'
+                   ? SL_D("，制表符分隔", ", tab-separated") : "");
         if (res.blank)
-            printf("  跳过空行 empty rows ignored: %ld\n", res.blank);
+            sl_lang_fprintf(stdout, "  %s: %ld\n", SL_T("跳过空行", "empty rows ignored"), res.blank);
         if (res.ignored[0])
-            printf("  忽略的列 columns ignored: %s\n", res.ignored);
+            sl_lang_fprintf(stdout, "  %s: %s\n", SL_T("忽略的列", "columns ignored"), res.ignored);
         if (res.skipped)
-            printf("  跳过重复的行 duplicate rows skipped: %ld\n", res.skipped);
+            sl_lang_fprintf(stdout, "  %s: %ld\n", SL_T("跳过重复的行", "duplicate rows skipped"),
+                            res.skipped);
         if (res.duplicates)
-            printf("  照样保存的重复行 duplicate rows saved anyway: %ld\n", res.duplicates);
+            sl_lang_fprintf(stdout, "  %s: %ld\n", SL_T("照样保存的重复行",
+                                                      "duplicate rows saved anyway"), res.duplicates);
         if (res.notes[0])
-            printf("%s", res.notes);
+            sl_lang_fputs(res.notes, stdout);
         if (res.import_no)
-            printf("  第 %ld 次导入 import %ld (record imports)\n", res.import_no, res.import_no);
+            sl_tprintf(stdout, "  第 %ld 次导入（record imports）\n", "  import %ld (record imports)\n",
+                       res.import_no);
     }
     if (f != stdin)
         fclose(f);
@@ -477,16 +522,19 @@ static int s_record_export(int argc, char **argv)
     char *pos[2];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " record export", "TYPE FILE.csv [--data DIR]",
-                          "把一种记录存为表格文件 Writes every record of TYPE, oldest first, to a "
-                          "CSV file that Excel and WPS open as it is (UTF-8 with a byte-order "
-                          "mark, Chinese headings, choices by their Chinese names) and that "
-                          "'record import' reads back unchanged.  The 序号 column is this site's "
-                          "seq (import ignores it).  FILE - writes standard output.",
+                          SL_D("把一种记录按从旧到新写成表格文件：Excel 和 WPS 可以直接打开（带 BOM 的 "
+                               "UTF-8，中文表头，选项写中文名），'record import' 读回来不变。“序号”列是"
+                               "本站点的序号（导入时不读）。FILE 写 - 则输出到标准输出。",
+                               "Writes every record of TYPE, oldest first, to a CSV file that "
+                               "Excel and WPS open as it is (UTF-8 with a byte-order mark, Chinese "
+                               "headings, choices by their Chinese names) and that 'record "
+                               "import' reads back unchanged.  The first column is this site's "
+                               "seq (import ignores it).  FILE - writes standard output."),
                           opts, 1, pos, 2, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos != 2) {
-        fprintf(stderr, PROG " record export: 需要记录类型和文件 TYPE and FILE are required\n");
+        sl_cli_err(PROG " record export", "需要记录类型和文件", "TYPE and FILE are required");
         return SL_EXIT_USAGE;
     }
     const sl_rtype_t *rt = s_type(PROG " record export", pos[0]);
@@ -497,8 +545,8 @@ static int s_record_export(int argc, char **argv)
         return SL_EXIT_FAIL;
     FILE *f = strcmp(pos[1], "-") == 0 ? stdout : fopen(pos[1], "wb");
     if (!f) {
-        fprintf(stderr, PROG " record export: 无法写入 cannot write %s: %s\n", pos[1],
-                strerror(errno));
+        sl_cli_err(PROG " record export", "无法写入 %s：%s", "cannot write %s: %s", pos[1],
+                   strerror(errno));
         site_store_destroy(&store);
         return SL_EXIT_FAIL;
     }
@@ -511,8 +559,12 @@ static int s_record_export(int argc, char **argv)
     }
     if (rc)
         fprintf(stderr, PROG " record export: %s: %s\n", pos[1], err);
-    else if (f != stdout)
-        printf("已导出 exported: %ld 条%s %s records to %s\n", rows, rt->label, rt->name, pos[1]);
+    else if (f != stdout) {
+        char tname[200];
+        sl_dpair(tname, sizeof tname, rt->label, rt->name);
+        sl_tprintf(stdout, "已导出：%ld 条%s，写入 %s\n", "exported: %ld %s records to %s\n", rows, tname,
+                   pos[1]);
+    }
     site_store_destroy(&store);
     return rc;
 }
@@ -526,8 +578,9 @@ static int s_import_row(void *ctx, const site_import_t *im)
     snprintf(rows, sizeof rows, "%ld", im->rows);
     snprintf(range, sizeof range, "#%llu-#%llu", (unsigned long long) im->first_seq,
              (unsigned long long) im->last_seq);
-    const char *row[] = { no, when, rt ? rt->label : im->type, rows, range, im->encoding,
-                          im->file };
+    char type[200];
+    sl_dpair(type, sizeof type, rt ? rt->label : "", im->type);
+    const char *row[] = { no, when, type, rows, range, im->encoding, im->file };
     return sl_table_add(ctx, row);
 }
 
@@ -537,22 +590,26 @@ static int s_record_imports(int argc, char **argv)
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " record imports", "[--data DIR]",
-                          "列出以前的导入 Lists the CSV imports of this site, newest first: when, "
-                          "the type, how many records (their seqs), the file's encoding and name.",
+                          SL_D("列出本站点以前的 CSV 导入，最新的在前：时间、类型、条数（及其序号）、文件的编码和"
+                               "文件名。", "Lists the CSV imports of this site, newest first: when, "
+                               "the type, how many records (their seqs), the file's encoding and "
+                               "name."),
                           opts, 1, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     site_store_t *store = s_open(PROG " record imports");
     if (!store)
         return SL_EXIT_FAIL;
-    const char *heads[] = { "导入 no", "时间 when", "类型 type", "条数 rows", "记录 records",
-                            "编码 encoding", "文件 file" };
+    const char *heads[] = { SL_D("导入", "no"), SL_D("时间", "when"), SL_D("类型", "type"),
+                            SL_D("条数", "rows"), SL_D("记录", "records"), SL_D("编码", "encoding"),
+                            SL_D("文件", "file") };
     sl_table_t *t = sl_table_new(7, heads);
     sl_table_align(t, 0, 'r');
     sl_table_align(t, 3, 'r');
     rc = t && site_store_imports_each(store, 0, s_import_row, t) == 0 ? 0 : SL_EXIT_FAIL;
     if (rc)
-        fprintf(stderr, PROG " record imports: 无法读取导入记录 cannot read the import history\n");
+        sl_cli_err(PROG " record imports", "无法读取导入记录", "cannot read the import history");
+
     else
         sl_table_print(t, stdout);
     sl_table_destroy(&t);
@@ -578,8 +635,10 @@ static void s_state(struct list_ctx *ctx, const site_record_t *rec, char *out, s
     if (!rec->rt || site_store_item(ctx->store, rec->seq, ctx->item, err, sizeof err) != 1)
         return;
     sl_fold_status_name(ctx->item, ctx->item->status, name, sizeof name, label, sizeof label);
-    snprintf(out, cap, "%s%s%s", ctx->item->voided ? "已作废 void" : label,
-             ctx->item->voided || !label[0] ? "" : " ", ctx->item->voided ? "" : name);
+    if (ctx->item->voided)
+        snprintf(out, cap, "%s", SL_T("已作废", "void"));
+    else
+        sl_tpair(out, cap, strcmp(label, name) ? label : "", name);
     if (!ctx->item->voided && ctx->item->ratings)
         snprintf(out + strlen(out), cap - strlen(out), "%s%d★", out[0] ? " " : "",
                  ctx->item->stars);
@@ -601,8 +660,10 @@ static int s_list_row(void *vctx, const site_record_t *rec)
         printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", seq, rec->type, when, synced ? "yes" : "no", id,
                content, state);
     } else {
-        const char *row[] = { seq, rec->rt ? rec->rt->label : rec->type, when,
-                              synced ? "已同步 yes" : "待同步 no", state, id, content };
+        const char *type = sl_lang_either(rec->rt ? rec->rt->label : NULL, rec->type);
+        const char *row[] = { seq, type, when, synced ? SL_D("已同步", "yes") : SL_D("待同步", "no"),
+
+                              state, id, content };
         sl_table_add(ctx->table, row);
     }
     return 0;
@@ -614,17 +675,19 @@ static int s_record_list(int argc, char **argv)
     bool tsv = false;
     sl_opt_t opts[] = {
         DATA_OPT,
-        { "--type", "TYPE", "只列这一种记录（中文或英文名） only records of this type", &type, NULL },
-        { "--limit", "N", "最新的 N 条（默认 20；0 = 全部） newest N records (default 20; 0 = all)",
+        { "--type", "TYPE", SL_D("只列这一种记录（中文或英文名）", "only records of this type"), &type,
+          NULL },
+        { "--limit", "N", SL_D("最新的 N 条（默认 20；0 = 全部）", "newest N records (default 20; 0 = all)"),
           &limit, NULL },
-        { "--tsv", NULL, "制表符分隔，供脚本读取 tab-separated, for scripts", NULL, &tsv },
+        { "--tsv", NULL, SL_D("制表符分隔，供脚本读取", "tab-separated, for scripts"), NULL, &tsv },
     };
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " record list",
                           "[--type TYPE] [--limit N] [--tsv] [--data DIR]",
-                          "列出记录，最新的在前 Lists saved records, newest first, with their sync "
-                          "state and, for items, their current status.", opts, 4, pos, 0, &npos);
+                          SL_D("列出记录，最新的在前，带同步状态；事项还带当前状态。",
+                               "Lists saved records, newest first, with their sync state and, "
+                               "for items, their current status."), opts, 4, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     long lim;
@@ -637,8 +700,9 @@ static int s_record_list(int argc, char **argv)
         return SL_EXIT_FAIL;
     struct list_ctx ctx = { .store = store, .acked = site_store_acked(store), .tsv = tsv,
                             .item = sl_item_new() };
-    const char *heads[] = { "序号 seq", "类型 type", "录入时间 entered", "同步 synced",
-                            "状态 state", "编号 id", "内容 content" };
+    const char *heads[] = { SL_D("序号", "seq"), SL_D("类型", "type"), SL_D("录入时间", "entered"),
+                            SL_D("同步", "synced"), SL_D("状态", "state"), SL_D("编号", "id"),
+                            SL_D("内容", "content") };
     ctx.table = sl_table_new(7, heads);
     sl_table_align(ctx.table, 0, 'r');
     const sl_rtype_t *only = type ? sl_schema_find_entry(type) : NULL;
@@ -646,7 +710,8 @@ static int s_record_list(int argc, char **argv)
          && site_store_records(store, only ? only->name : NULL, lim, s_list_row, &ctx) == 0
          ? 0 : SL_EXIT_FAIL;
     if (rc)
-        fprintf(stderr, PROG " record list: 无法读取记录 cannot read the records\n");
+        sl_cli_err(PROG " record list", "无法读取记录", "cannot read the records");
+
     else if (!tsv)
         sl_table_print(ctx.table, stdout);
     sl_table_destroy(&ctx.table);
@@ -655,7 +720,7 @@ static int s_record_list(int argc, char **argv)
     return rc;
 }
 
-/* A status of a lifecycle for people: "已完成 done". */
+/* A status of a lifecycle for people, as a dual pair ("已完成" "done"). */
 static const char *s_status_text(const sl_lifecycle_t *life, const char *name, char *out,
                                  size_t cap)
 {
@@ -663,76 +728,101 @@ static const char *s_status_text(const sl_lifecycle_t *life, const char *name, c
     int i = sl_schema_status(life, name, strlen(name));
     if (i >= 0)
         sl_schema_part(life->labels, (size_t) i, label, sizeof label);
-    snprintf(out, cap, "%s%s%s", label, label[0] ? " " : "", name);
+    sl_dpair(out, cap, label, name);
     return out;
 }
 
-/* A '|'-separated list of statuses as "计划 planned、推进中 in_progress". */
+/* A '|'-separated list of statuses as a dual pair: "计划、推进中" and
+ * "planned, in_progress". */
 static void s_statuses_text(const sl_lifecycle_t *life, const char *list, char *out, size_t cap)
 {
-    char name[32], text[100];
-    size_t used = 0;
-    out[0] = 0;
-    for (size_t i = 0; list && used < cap && sl_schema_part(list, i, name, sizeof name); i++)
-        used += (size_t) snprintf(out + used, cap - used, "%s%s", i ? "、" : "",
-                                  s_status_text(life, name, text, sizeof text));
+    char name[32], label[64], zh[300] = "", en[300] = "";
+    size_t zu = 0, eu = 0;
+    for (size_t i = 0; list && sl_schema_part(list, i, name, sizeof name); i++) {
+        int k = sl_schema_status(life, name, strlen(name));
+        if (k < 0 || !sl_schema_part(life->labels, (size_t) k, label, sizeof label))
+            snprintf(label, sizeof label, "%s", name);
+        if (zu < sizeof zh)
+            zu += (size_t) snprintf(zh + zu, sizeof zh - zu, "%s%s", i ? "、" : "", label);
+        if (eu < sizeof en)
+            eu += (size_t) snprintf(en + eu, sizeof en - eu, "%s%s", i ? ", " : "", name);
+    }
+    sl_dpair(out, cap, zh, en);
 }
 
 /* The lifecycle of a type and its same-row rule, after its fields. */
 static void s_type_rules(const sl_rtype_t *rt)
 {
     const sl_lifecycle_t *l = rt->life;
-    char a[100], b[100], list[600];
+    char a[200], b[200], list[900];
     if (l) {
-        printf("状态和进展 statuses and the moves an update (进展) may make:\n");
+        sl_tprintf(stdout, "状态和进展（进展记录可以做的变动）：\n",
+                   "statuses and the moves an update may make:\n");
         s_statuses_text(l, l->create ? l->create : l->initial, list, sizeof list);
-        printf("  新建时 created as: %s\n", list);
+        sl_tprintf(stdout, "  新建时：%s\n", "  created as: %s\n", list);
         if (l->create_needs) {
             s_statuses_text(l, l->create_needs, list, sizeof list);
-            printf("  新建为 %s 时须有责任单位或党员 needs a unit or member\n", list);
+            sl_tprintf(stdout, "  新建为 %s 时须有责任单位或党员\n",
+                       "  created as %s: needs a unit or member\n", list);
         }
         for (size_t m = 0; m < l->nmoves; m++) {
             const char *needs = l->moves[m].needs;
-            printf("  %s → %s%s\n", s_status_text(l, l->moves[m].from, a, sizeof a),
-                   s_status_text(l, l->moves[m].to, b, sizeof b),
-                   !needs ? "" : strcmp(needs, "note") == 0 ? "（须写说明 needs a note）"
-                                                             : "（须有责任单位或党员 needs a unit or member）");
+            sl_lang_fprintf(stdout, "  %s → %s%s\n", s_status_text(l, l->moves[m].from, a, sizeof a),
+                            s_status_text(l, l->moves[m].to, b, sizeof b),
+                            !needs ? "" : strcmp(needs, "note") == 0
+                            ? SL_T("（须写说明）", " (needs a note)")
+                            : SL_T("（须有责任单位或党员）", " (needs a unit or member)"));
         }
-        printf("  评价、计数 rated and counted when: %s\n", s_status_text(l, l->good, a, sizeof a));
+        sl_tprintf(stdout, "  评价、计数：%s\n", "  rated and counted when: %s\n",
+                   s_status_text(l, l->good, a, sizeof a));
     }
     char zh[400], en[400];
     site_entry_same_row_text(rt, zh, sizeof zh, en, sizeof en);
-    printf("重复的行 the same row (record import): %s相同 same %s\n", zh, en);
+    sl_dpair(list, sizeof list, zh, en);
+    sl_tprintf(stdout, "重复的行（record import）：%s相同\n", "the same row (record import): same %s\n",
+               list);
 }
 
-/* The range column of a field: its choices, what it refers to, its limits. */
+/* Joins a dual pair onto a cell's text. */
+static size_t s_add_pair(char *out, size_t used, size_t cap, const char *sep, const char *zh,
+                         const char *en)
+{
+    if (used < cap)
+        used += (size_t) snprintf(out + used, cap - used, "%s", sep);
+    if (used < cap)
+        used += sl_dpair(out + used, cap - used, zh, en);
+    return used;
+}
+
+/* The range column of a field: its choices, what it refers to, its limits
+ * (dual: the table shows it in the reader's language). */
 static void s_field_range(const sl_field_t *f, char *range, size_t cap)
 {
+    range[0] = 0;
     if (f->type == SL_F_ENUM) {
         char name[65], label[65];
         size_t used = 0;
-        range[0] = 0;
         for (size_t c = 0; used < cap && sl_schema_choice(f, c, name, sizeof name, label,
                                                           sizeof label); c++)
-            used += (size_t) snprintf(range + used, cap - used, "%s%s %s", c ? " | " : "",
-                                      label, name);
+            used = s_add_pair(range, used, cap, c ? " | " : "", label, name);
     } else if (f->type == SL_F_ITEM && strcmp(f->choices, "*") == 0) {
-        snprintf(range, cap, "本站点任一记录 any record of this site");
+        snprintf(range, cap, "%s", SL_D("本站点任一记录", "any record of this site"));
     } else if (f->type == SL_F_ITEM) {
         char name[SL_MAX_NAME_BYTES + 1];
         size_t used = 0;
         for (size_t i = 0; used < cap && sl_schema_part(f->choices, i, name, sizeof name); i++) {
             const sl_rtype_t *t = sl_schema_find(name, strlen(name));
-            used += (size_t) snprintf(range + used, cap - used, "%s%s %s", i ? " | " : "",
-                                      t ? t->label : "", name);
+            used = s_add_pair(range, used, cap, i ? " | " : "", t ? t->label : "", name);
         }
     } else if (f->type == SL_F_REF) {
         const sl_refkind_t *k = sl_refkind_find(f->choices);
-        snprintf(range, cap, "%s %s 代码或名称 code or name", k ? k->label : "", f->choices);
+        size_t used = s_add_pair(range, 0, cap, "", k ? k->label : "", f->choices);
+        s_add_pair(range, used, cap, " ", "代码或名称", "code or name");
     } else if (f->type == SL_F_DATE) {
-        snprintf(range, cap, "2000-01-01..2099-12-31，不晚于明天 not after tomorrow");
+        s_add_pair(range, 0, cap, "2000-01-01..2099-12-31 ", "不晚于明天", "not after tomorrow");
     } else if (f->type == SL_F_TEXT) {
-        snprintf(range, cap, "%lld..%lld 字 chars", (long long) f->min, (long long) f->max);
+        int n = snprintf(range, cap, "%lld..%lld ", (long long) f->min, (long long) f->max);
+        s_add_pair(range, n > 0 ? (size_t) n : 0, cap, "", "字", "chars");
     } else {
         snprintf(range, cap, "%lld..%lld", (long long) f->min, (long long) f->max);
     }
@@ -740,18 +830,23 @@ static void s_field_range(const sl_field_t *f, char *range, size_t cap)
 
 static void s_type_fields(const sl_rtype_t *rt)
 {
-    static const char *tnames[] = { "文字 text", "整数 integer", "日期 date", "选项 choice",
-                                    "记录 record (#SEQ)", "参考数据 reference" };
-    const char *heads[] = { "字段 field", "名称 label", "类型 type", "必填 required",
-                            "范围 range" };
-    sl_table_t *t = sl_table_new(5, heads);
+    static const char *tnames[] = { SL_D("文字", "text"), SL_D("整数", "integer"),
+                                    SL_D("日期", "date"), SL_D("选项", "choice"),
+                                    SL_D("记录", "record (#SEQ)"), SL_D("参考数据", "reference") };
+    /* The Chinese label is a column of its own, left out for a reader of English. */
+    bool labels = sl_lang_reader() != SL_LANG_EN;
+    const char *heads[] = { SL_D("字段", "field"), SL_D("名称", "label"), SL_D("类型", "type"),
+                            SL_D("必填", "required"), SL_D("范围", "range") };
+    const char *heads_en[] = { heads[0], heads[2], heads[3], heads[4] };
+    sl_table_t *t = sl_table_new(labels ? 5 : 4, labels ? heads : heads_en);
     for (size_t k = 0; k < rt->nfields; k++) {
         const sl_field_t *f = &rt->fields[k];
-        char range[600];
+        char range[900];
         s_field_range(f, range, sizeof range);
-        const char *row[] = { f->name, f->label, tnames[f->type], f->required ? "是 yes" : "否 no",
-                              range };
-        sl_table_add(t, row);
+        const char *req = f->required ? SL_D("是", "yes") : SL_D("否", "no");
+        const char *row[] = { f->name, f->label, tnames[f->type], req, range };
+        const char *row_en[] = { f->name, tnames[f->type], req, range };
+        sl_table_add(t, labels ? row : row_en);
     }
     sl_table_print(t, stdout);
     sl_table_destroy(&t);
@@ -762,19 +857,22 @@ static int s_record_types(int argc, char **argv)
     bool markdown = false, brief = false, same_row = false;
     sl_opt_t opts[] = {
         DATA_OPT,
-        { "--brief", NULL, "每种一行 one line per type", NULL, &brief },
-        { "--same-row", NULL, "每种记录怎样算重复的行 what makes two rows the same, per type", NULL,
-          &same_row },
-        { "--markdown", NULL, "the catalog of proto/PROTOCOL.md section 7.2", NULL, &markdown },
+        { "--brief", NULL, SL_D("每种一行", "one line per type"), NULL, &brief },
+        { "--same-row", NULL, SL_D("每种记录怎样算重复的行", "what makes two rows the same, per type"),
+          NULL, &same_row },
+        { "--markdown", NULL, SL_D("proto/PROTOCOL.md 第 7.2 节的类型目录",
+                                   "the catalog of proto/PROTOCOL.md section 7.2"), NULL, &markdown },
     };
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " record types",
                           "[TYPE] [--brief | --same-row | --markdown] [--data DIR]",
-                          "列出记录类型及其字段 Lists the record types: each field with its Chinese "
-                          "name, kind and range, the statuses and the moves of an update, and "
-                          "what makes two rows the same for an import.  With TYPE (its name or "
-                          "Chinese name) only that type.", opts, 4, pos, 1, &npos);
+                          SL_D("列出记录类型：每个字段的中文名、类型和范围，状态和进展可以做的变动，以及导入时"
+                               "怎样算重复的行。写了 TYPE（名称或中文名）就只列这一种。",
+                               "Lists the record types: each field with its Chinese name, kind "
+                               "and range, the statuses and the moves of an update, and what "
+                               "makes two rows the same for an import.  With TYPE (its name or "
+                               "Chinese name) only that type."), opts, 4, pos, 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (markdown) {
@@ -785,17 +883,20 @@ static int s_record_types(int argc, char **argv)
     if (npos && !only)
         return SL_EXIT_USAGE;
     if (brief || same_row) {
-        const char *heads[] = { "类型 type", "名称 name", brief ? "用途 what it records"
-                                : "这些字段相同即为重复的行 the same row: these fields equal" };
-        sl_table_t *t = sl_table_new(3, heads);
+        /* For a reader of English: the wire name and the English, no Chinese label. */
+        bool en_only = sl_lang_reader() == SL_LANG_EN;
+        const char *heads[] = { SL_D("类型", "type"), SL_D("名称", "name"),
+                                brief ? SL_D("用途", "what it records")
+                                : SL_D("这些字段相同即为重复的行", "the same row: these fields equal") };
+        sl_table_t *t = sl_table_new(en_only ? 2 : 3, en_only ? heads + 1 : heads);
         for (size_t i = 0; i < sl_schema_count(); i++) {
             const sl_rtype_t *rt = sl_schema_at(i);
             char zh[400], en[400], rule[820];
             site_entry_same_row_text(rt, zh, sizeof zh, en, sizeof en);
-            snprintf(rule, sizeof rule, "%s (%s)", zh, en);
+            sl_dpair(rule, sizeof rule, zh, en);
             const char *row[] = { rt->label, rt->name, brief ? rt->label_en : rule };
             if (!only || only == rt)
-                sl_table_add(t, row);
+                sl_table_add(t, en_only ? row + 1 : row);
         }
         sl_table_print(t, stdout);
         sl_table_destroy(&t);
@@ -805,7 +906,10 @@ static int s_record_types(int argc, char **argv)
         const sl_rtype_t *rt = sl_schema_at(i);
         if (only && only != rt)
             continue;
-        printf("%s %s (%s)\n", rt->label, rt->name, rt->label_en);
+        if (sl_lang_reader() == SL_LANG_EN)
+            printf("%s (%s)\n", rt->name, rt->label_en);
+        else
+            printf("%s %s (%s)\n", rt->label, rt->name, rt->label_en);
         s_type_fields(rt);
         s_type_rules(rt);
         if (!only && i + 1 < sl_schema_count())
@@ -830,25 +934,32 @@ static int s_record(int argc, char **argv)
         if (strcmp(argv[0], verbs[i].verb) == 0)
             return verbs[i].run(argc - 1, argv + 1);
     bool help = argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0);
-    if (argc >= 1 && !help)
-        fprintf(stderr, PROG " record: 没有 \"%s\" 这个命令 unknown verb \"%s\"\n\n", argv[0], argv[0]);
-    fprintf(help ? stdout : stderr,
-            "usage: " PROG " record add|import|export|list|types|imports … [--data DIR]\n\n"
-            "  add TYPE FIELD=VALUE…    录入一条记录 save one record (works offline)\n"
-            "  import TYPE FILE.csv     导入表格文件，全部保存或全部不保存 save every row of a CSV\n"
-            "                           file, all or nothing\n"
-            "  export TYPE FILE.csv     导出为表格文件 write the records of TYPE to a CSV file\n"
-            "  list [--type TYPE]       查看记录 newest records and whether they are synced\n"
-            "  types                    记录类型和字段 record types and their fields\n"
-            "  imports                  以前的导入 the CSV imports done so far\n");
+    if (argc >= 1 && !help) {
+        sl_cli_err(PROG " record", "没有 \"%s\" 这个命令", "unknown verb \"%s\"", argv[0]);
+        fputc('\n', stderr);
+    }
+    static const sl_cli_verb_help_t lines[] = {
+        { "add TYPE FIELD=VALUE…", SL_D("录入一条记录（不需要网络）", "save one record (works offline)") },
+        { "import TYPE FILE.csv", SL_D("导入表格文件，全部保存或全部不保存",
+                                       "save every row of a CSV file, all or nothing") },
+        { "export TYPE FILE.csv", SL_D("导出为表格文件", "write the records of TYPE to a CSV file") },
+        { "list [--type TYPE]", SL_D("查看记录：最新的记录及是否已同步",
+                                     "newest records and whether they are synced") },
+        { "types", SL_D("记录类型和字段", "record types and their fields") },
+        { "imports", SL_D("以前的导入", "the CSV imports done so far") },
+    };
+    sl_cli_verbs_help(help ? stdout : stderr, PROG " record",
+                      "add|import|export|list|types|imports … [--data DIR]", NULL, lines,
+                      sizeof lines / sizeof lines[0], 24, NULL);
     return help ? 0 : SL_EXIT_USAGE;
+
 }
 
 /* One line for people: is all well, and if not, what to do.  Read from
  * what the store knows (status works offline). */
 static void s_summary(site_store_t *store, char *out, size_t cap)
 {
-    char code[8], result[600], ok_ms[32], att_ms[32], path[600], when[32];
+    char code[8], result[1500], ok_ms[32], att_ms[32], path[600], when[32];
     uint64_t last = site_store_last_seq(store), acked = site_store_acked(store);
     uint64_t pending = last > acked ? last - acked : 0;
     site_store_meta(store, "last_sync_code", code, sizeof code);
@@ -860,63 +971,66 @@ static void s_summary(site_store_t *store, char *out, size_t cap)
     struct statvfs v;
     uint64_t free_mb = statvfs(s_data, &v) == 0 ? (uint64_t) v.f_bavail * v.f_frsize >> 20 : 0;
     s_time(att, when, sizeof when);
+    /* The stored result is dual (site_sync.c): its English part says what happened. */
     if (access(path, F_OK) == 0 && !att)
-        snprintf(out, cap, "尚未完成注册：请在能连网时运行 shuanglian-site sync（记录可以先录入） not enrolled "
-                 "yet: run shuanglian-site sync when the network is up (records can be entered now)");
+        sl_tf(out, cap, "尚未完成注册：请在能连网时运行 shuanglian-site sync（记录可以先录入）",
+              "not enrolled yet: run shuanglian-site sync when the network is up (records can be "
+              "entered now)");
     else if (strstr(result, "forked"))
-        snprintf(out, cap, "历史记录分叉：请不要再录入，保持本目录原样，联系区管理员 history has forked: enter "
-                 "nothing more, keep this directory as it is and call the district administrator");
+        sl_tf(out, cap, "历史记录分叉：请不要再录入，保持本目录原样，联系区管理员",
+              "history has forked: enter nothing more, keep this directory as it is and call the "
+              "district administrator");
     else if (strstr(result, "revoked") || strstr(result, "replaced by a newer")
              || strstr(result, "bundle was already used") || strstr(result, "expired on"))
-        snprintf(out, cap, "本站的密钥或注册包已不能使用：请联系区管理员重新注册（记录都保存在本机） this site's "
-                 "key or bundle no longer works: ask the district administrator to enroll it again "
-                 "(every record is kept here)");
+        sl_tf(out, cap, "本站的密钥或注册包已不能使用：请联系区管理员重新注册（记录都保存在本机）",
+              "this site's key or bundle no longer works: ask the district administrator to "
+              "enroll it again (every record is kept here)");
     else if (free_mb && free_mb < 200)
-        snprintf(out, cap, "磁盘空间只剩 %llu MB：请清理磁盘，否则将无法保存记录 only %llu MB of disk "
-                 "left: free some space, or records cannot be saved", (unsigned long long) free_mb,
-                 (unsigned long long) free_mb);
+        sl_tf(out, cap, "磁盘空间只剩 %llu MB：请清理磁盘，否则将无法保存记录",
+              "only %llu MB of disk left: free some space, or records cannot be saved",
+              (unsigned long long) free_mb);
     else if (!att)
-        snprintf(out, cap, "还没有同步过：请运行 shuanglian-site sync（%llu 条记录在本机） never synced: "
-                 "run shuanglian-site sync (%llu records here)", (unsigned long long) last,
-                 (unsigned long long) last);
+        sl_tf(out, cap, "还没有同步过：请运行 shuanglian-site sync（%llu 条记录在本机）",
+              "never synced: run shuanglian-site sync (%llu records here)", (unsigned long long) last);
     else if (atoi(code) == 2 && pending)
-        snprintf(out, cap, "连不上服务器（上次尝试 %s）：请检查网络，或联系区管理员；%llu 条记录已安全保存在本机，"
-                 "连上后自动上传 cannot reach the server (last try %s): check the network or call "
-                 "the district administrator; %llu records are safe here and go up once "
-                 "connected", when, (unsigned long long) pending, when,
-                 (unsigned long long) pending);
+        sl_tf(out, cap, "连不上服务器（上次尝试 %s）：请检查网络，或联系区管理员；%llu 条记录已安全保存在本机，"
+              "连上后自动上传", "cannot reach the server (last try %s): check the network or "
+              "call the district administrator; %llu records are safe here and go up once "
+              "connected", when, (unsigned long long) pending);
     else if (atoi(code) == 2)
-        snprintf(out, cap, "连不上服务器（上次尝试 %s）：请检查网络，或联系区管理员；录入不受影响 cannot reach "
-                 "the server (last try %s): check the network or call the district "
-                 "administrator; entry works as usual", when, when);
+        sl_tf(out, cap, "连不上服务器（上次尝试 %s）：请检查网络，或联系区管理员；录入不受影响",
+              "cannot reach the server (last try %s): check the network or call the district "
+              "administrator; entry works as usual", when);
     else if (atoi(code) != 0)
-        snprintf(out, cap, "上次同步没有完成（%s）：请再运行 shuanglian-site sync，仍不行请联系区管理员 the "
-                 "last sync did not finish (%.200s): run shuanglian-site sync again, and call the "
-                 "district administrator if it fails again", when, result);
+        sl_tf(out, cap, "上次同步没有完成（%s，%.400s）：请再运行 shuanglian-site sync，仍不行请联系区管理员",
+              "the last sync did not finish (%s, %.400s): run shuanglian-site sync again, and "
+              "call the district administrator if it fails again", when, result);
     else if (pending && now - ok > 3 * 86400000LL)
-        snprintf(out, cap, "有 %llu 条记录已 %lld 天没有上传：请运行 shuanglian-site sync %llu records have "
-                 "waited %lld days: run shuanglian-site sync", (unsigned long long) pending,
-                 (long long) ((now - ok) / 86400000), (unsigned long long) pending,
-                 (long long) ((now - ok) / 86400000));
+        sl_tf(out, cap, "有 %llu 条记录已 %lld 天没有上传：请运行 shuanglian-site sync",
+              "%llu records have waited %lld days: run shuanglian-site sync",
+              (unsigned long long) pending, (long long) ((now - ok) / 86400000));
     else if (pending)
-        snprintf(out, cap, "一切正常：%llu 条新记录下次同步时上传 all is well: %llu new records go up at "
-                 "the next sync", (unsigned long long) pending, (unsigned long long) pending);
+        sl_tf(out, cap, "一切正常：%llu 条新记录下次同步时上传",
+              "all is well: %llu new records go up at the next sync", (unsigned long long) pending);
     else
-        snprintf(out, cap, "一切正常：全部 %llu 条记录都已上传（上次同步 %s） all is well: all %llu "
-                 "records are on the server (last sync %s)", (unsigned long long) last, when,
-                 (unsigned long long) last, when);
+        sl_tf(out, cap, "一切正常：全部 %llu 条记录都已上传（上次同步 %s）",
+              "all is well: all %llu records are on the server (last sync %s)",
+              (unsigned long long) last, when);
 }
+
 
 static int s_status(int argc, char **argv)
 {
     bool tsv = false;
-    sl_opt_t opts[] = { DATA_OPT, { "--tsv", NULL, "machine-readable output (key<TAB>value)",
+    sl_opt_t opts[] = { DATA_OPT, { "--tsv", NULL, SL_D("供脚本读取（键<TAB>值）",
+                                                        "machine-readable output (key<TAB>value)"),
                                     NULL, &tsv } };
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " status", "[--data DIR] [--tsv]",
-                          "Shows local records, the outbox and the last sync.  Works offline.",
-                          opts, 2, pos, 0, &npos);
+                          SL_D("显示本机记录、待同步的记录和上次同步的情况。不需要网络。",
+                               "Shows local records, the outbox and the last sync.  Works "
+                               "offline."), opts, 2, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     site_store_t *store = s_open(PROG " status");
@@ -924,7 +1038,7 @@ static int s_status(int argc, char **argv)
         return SL_EXIT_FAIL;
     uint64_t last = site_store_last_seq(store), acked = site_store_acked(store);
     uint64_t pending = last > acked ? last - acked : 0;
-    char ok_ms[32], att_ms[32], result[600], server_seq[32], log_head[32];
+    char ok_ms[32], att_ms[32], result[1500], server_seq[32], log_head[32];
     site_store_meta(store, "last_sync_ok_ms", ok_ms, sizeof ok_ms);
     site_store_meta(store, "last_sync_attempt_ms", att_ms, sizeof att_ms);
     site_store_meta(store, "last_sync_result", result, sizeof result);
@@ -940,24 +1054,29 @@ static int s_status(int argc, char **argv)
     snprintf(v[3], 64, "%llu", (unsigned long long) site_store_cursor(store));
     snprintf(v[4], 64, "%s", *log_head ? log_head : "-");
     snprintf(v[5], 64, "%lld", refs);
+    /* --tsv keeps the English of the last result, as scripts read it. */
+    char result_en[800];
+    sl_lang_render_as(SL_LANG_EN, result, strlen(result), result_en, sizeof result_en);
     const char *rows[][3] = {
-        { "站点 site", "site", site_store_site_id(store) },
-        { "服务器 server", "server", site_store_server(store) },
-        { "本地记录 local records", "local_records", v[0] },
-        { "待同步 outbox pending", "outbox_pending", v[1] },
-        { "服务器已确认 acknowledged up to", "acked_seq", v[2] },
-        { "最近成功同步 last successful sync", "last_sync_ok", when_ok },
-        { "最近同步尝试 last sync attempt", "last_sync_attempt", when_att },
-        { "最近结果 last result", "last_sync_result", *result ? result : "-" },
-        { "下行游标 server cursor", "cursor", v[3] },
-        { "服务器日志头 server log head (at last sync)", "log_head", v[4] },
-        { "参考数据 reference entries", "refdata", v[5] },
+        { SL_D("站点", "site"), "site", site_store_site_id(store) },
+        { SL_D("服务器", "server"), "server", site_store_server(store) },
+        { SL_D("本地记录", "local records"), "local_records", v[0] },
+        { SL_D("待同步", "outbox pending"), "outbox_pending", v[1] },
+        { SL_D("服务器已确认", "acknowledged up to"), "acked_seq", v[2] },
+        { SL_D("最近成功同步", "last successful sync"), "last_sync_ok", when_ok },
+        { SL_D("最近同步尝试", "last sync attempt"), "last_sync_attempt", when_att },
+        { SL_D("最近结果", "last result"), "last_sync_result",
+          *result ? (tsv ? result_en : result) : "-" },
+        { SL_D("下行游标", "server cursor"), "cursor", v[3] },
+        { SL_D("服务器日志头", "server log head (at last sync)"), "log_head", v[4] },
+        { SL_D("参考数据", "reference entries"), "refdata", v[5] },
     };
-    char summary[1200];
+    char summary[2400];
     s_summary(store, summary, sizeof summary);
     if (!tsv)
         printf("%s\n\n", summary);
-    const char *heads[] = { "项目 item", "值 value" };
+    const char *heads[] = { SL_D("项目", "item"), SL_D("值", "value") };
+
     sl_table_t *t = sl_table_new(2, heads);
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         if (tsv) {
@@ -992,20 +1111,32 @@ static int s_sync(int argc, char **argv)
     const char *timeout = "10", *server = NULL, *connect = "2";
     sl_opt_t opts[] = {
         DATA_OPT,
-        { "--watch", NULL, "stay connected; push new records as they are saved", NULL, &watch },
-        { "--timeout", "S", "give up after S seconds without an answer (default 10)", &timeout, NULL },
-        { "--server", "ENDPOINT", "use this server instead of the one set at init", &server, NULL },
-        { "--quiet", NULL, "log only warnings and errors", NULL, &quiet },
-        { "--connect-timeout", "S", "one-shot: say the server is unreachable when no "
-          "connection is made within S seconds (default 2)", &connect, NULL },
+        { "--watch", NULL, SL_D("保持连接；新记录一保存就上传", "stay connected; push new records as "
+                                "they are saved"), NULL, &watch },
+        { "--timeout", "S", SL_D("S 秒没有回答就放弃（默认 10）",
+                                 "give up after S seconds without an answer (default 10)"),
+          &timeout, NULL },
+        { "--server", "ENDPOINT", SL_D("这次用这个服务器，而不是 init 时设定的",
+                                       "use this server instead of the one set at init"),
+          &server, NULL },
+        { "--quiet", NULL, SL_D("日志只写警告和错误", "log only warnings and errors"), NULL, &quiet },
+        { "--connect-timeout", "S", SL_D("同步一次时：S 秒内连不上就说服务器连不上（默认 2）",
+                                         "one-shot: say the server is unreachable when no "
+                                         "connection is made within S seconds (default 2)"),
+          &connect, NULL },
     };
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " sync", "[--watch] [--timeout S] [--data DIR]",
-                          "Sends unsynced records to the district server and receives reference "
-                          "data.  Without --watch: syncs once, prints a summary and exits\n"
-                          "(0 level with the server, 2 server unreachable, 3 refused by the "
-                          "server, 1 local failure).  Records are never lost either way.",
+                          SL_D("把还没同步的记录发给区服务器，并接收参考数据。不加 --watch 时：同步一次，"
+                               "打印摘要后退出\n"
+                               "（0 与服务器一致，2 连不上服务器，3 被服务器拒绝，1 本机出错）。无论怎样"
+                               "记录都不会丢失。",
+                               "Sends unsynced records to the district server and receives "
+                               "reference data.  Without --watch: syncs once, prints a summary "
+                               "and exits\n"
+                               "(0 level with the server, 2 server unreachable, 3 refused by the "
+                               "server, 1 local failure).  Records are never lost either way."),
                           opts, sizeof opts / sizeof opts[0], pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
@@ -1014,7 +1145,8 @@ static int s_sync(int argc, char **argv)
         || sl_cli_number(PROG " sync", "--connect-timeout", connect, 1, 86400, &csecs))
         return SL_EXIT_USAGE;
     if (server && (strncmp(server, "tcp://", 6) != 0 || !strchr(server + 6, ':'))) {
-        fprintf(stderr, PROG " sync: --server \"%s\" must look like tcp://HOST:PORT\n", server);
+        sl_cli_err(PROG " sync", "--server \"%s\" 应写成 tcp://主机:端口",
+                   "--server \"%s\" must look like tcp://HOST:PORT", server);
         return SL_EXIT_USAGE;
     }
     site_store_t *store = s_open(PROG " sync");
@@ -1030,7 +1162,7 @@ static int s_sync(int argc, char **argv)
         sl_log_set_level(SL_LOG_WARN);
     snprintf(logpath, sizeof logpath, "%s/site.log", s_data);
     if (sl_log_set_file(logpath, 1024 * 1024))
-        sl_warn("cannot write the log file %s", logpath);
+        sl_twarn("无法写入日志文件 %s", "cannot write the log file %s", logpath);
     zsys_handler_set(NULL);
     struct sigaction sa = { 0 };
     sa.sa_handler = s_on_signal;
@@ -1043,31 +1175,36 @@ static int s_sync(int argc, char **argv)
     site_sync_report_t r;
     site_sync_result_t result = site_sync_run(store, &so, &r);
     uint64_t pending = r.local_last > r.acked_after ? r.local_last - r.acked_after : 0;
-    const char *word = result == SITE_SYNC_OK ? "同步完成 sync done"
-                     : result == SITE_SYNC_UNREACHABLE ? "未连上服务器 server unreachable"
-                     : result == SITE_SYNC_REFUSED ? "服务器拒绝 refused" : "同步失败 sync failed";
-    printf("%s: %s\n", word, r.text);
+    const char *word = result == SITE_SYNC_OK ? SL_T("同步完成", "sync done")
+                     : result == SITE_SYNC_UNREACHABLE ? SL_T("未连上服务器", "server unreachable")
+                     : result == SITE_SYNC_REFUSED ? SL_T("服务器拒绝", "refused")
+                     : SL_T("同步失败", "sync failed");
+    sl_lang_fprintf(stdout, "%s: %s\n", word, r.text);
     if (r.enrolled)
-        printf("  注册完成 enrolled: this site now connects with its own key\n");
+        sl_tprintf(stdout, "  注册完成：本站点今后用自己的密钥连接\n",
+                   "  enrolled: this site now connects with its own key\n");
     if (r.rotated)
-        printf("  密钥已更换 key rotated: the old key no longer works\n");
+        sl_tprintf(stdout, "  密钥已更换：旧密钥不再有效\n", "  key rotated: the old key no longer works\n");
     else if (s_rotate_key && result == SITE_SYNC_OK)
-        printf("  key rotation was not confirmed; run rotate-key again\n");
+        sl_tprintf(stdout, "  密钥更换没有得到确认，请再运行 rotate-key\n",
+                   "  key rotation was not confirmed; run rotate-key again\n");
     if (result == SITE_SYNC_UNREACHABLE || result == SITE_SYNC_FAILED)
-        printf("  站点 site %s: %llu records saved here, %llu waiting to send; "
-               "记录已安全保存在本机 records are safe on this computer\n",
-               site_store_site_id(store), (unsigned long long) r.local_last,
-               (unsigned long long) pending);
+        sl_tprintf(stdout, "  站点 %s：本机保存 %llu 条记录，%llu 条等待上传；记录已安全保存在本机\n",
+                   "  site %s: %llu records saved here, %llu waiting to send; records are safe "
+                   "on this computer\n", site_store_site_id(store),
+                   (unsigned long long) r.local_last, (unsigned long long) pending);
     else
-        printf("  站点 site %s: %llu records, server holds %llu, %llu waiting to send\n",
-               site_store_site_id(store), (unsigned long long) r.local_last,
-               (unsigned long long) r.server_seq, (unsigned long long) pending);
-    printf("  sent %llu, acknowledged %llu new, restored from server %llu, "
-           "reference entries applied %llu (cursor %llu)\n",
-           (unsigned long long) r.sent_events,
-           (unsigned long long) (r.acked_after > r.acked_before ? r.acked_after - r.acked_before : 0),
-           (unsigned long long) r.restored, (unsigned long long) r.log_entries,
-           (unsigned long long) r.cursor_after);
+        sl_tprintf(stdout, "  站点 %s：%llu 条记录，服务器已有 %llu 条，%llu 条等待上传\n",
+                   "  site %s: %llu records, server holds %llu, %llu waiting to send\n",
+                   site_store_site_id(store), (unsigned long long) r.local_last,
+                   (unsigned long long) r.server_seq, (unsigned long long) pending);
+    sl_tprintf(stdout, "  发送 %llu 条，新确认 %llu 条，从服务器恢复 %llu 条，应用参考数据 %llu 条（游标 %llu）\n",
+               "  sent %llu, acknowledged %llu new, restored from server %llu, reference "
+               "entries applied %llu (cursor %llu)\n", (unsigned long long) r.sent_events,
+               (unsigned long long) (r.acked_after > r.acked_before ? r.acked_after - r.acked_before : 0),
+               (unsigned long long) r.restored, (unsigned long long) r.log_entries,
+               (unsigned long long) r.cursor_after);
+
     site_store_destroy(&store);
     sl_log_set_file(NULL, 0);
     switch (result) {
@@ -1101,7 +1238,7 @@ static int s_ref_row(void *ctx, const char *kind, const char *key, const char *v
         n += x->kind->nfields;
     } else {
         const sl_refkind_t *k = sl_refkind_find(kind);
-        snprintf(kind_text, sizeof kind_text, "%s%s%s", k ? k->label : "", k ? " " : "", kind);
+        sl_dpair(kind_text, sizeof kind_text, k ? k->label : "", kind);
         sl_refvalue_render(k, value, value_len, content, sizeof content);
         row[n++] = kind_text;
         row[n++] = key;
@@ -1118,14 +1255,17 @@ static int s_ref(int argc, char **argv)
     char *pos[2];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " ref", "list [KIND] [--data DIR]",
-                          "Shows the reference data received from the district server (units, "
-                          "members, communities, targets, settings …).  With KIND (a wire name "
-                          "or its Chinese name, e.g. member or 在职党员), one column per field.",
+                          SL_D("显示从区服务器收到的参考数据（单位、党员、社区、年度要求、参数……）。写了 KIND"
+                               "（名称或中文名，如 member 或 在职党员）则每个字段一列。",
+                               "Shows the reference data received from the district server "
+                               "(units, members, communities, targets, settings …).  With KIND "
+                               "(a wire name or its Chinese name, e.g. member), one column per "
+                               "field."),
                           opts, 1, pos, 2, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos < 1 || strcmp(pos[0], "list") != 0) {
-        fprintf(stderr, PROG " ref: expected 'list [KIND]'\n");
+        sl_cli_err(PROG " ref", "应为 'list [KIND]'", "expected 'list [KIND]'");
         return SL_EXIT_USAGE;
     }
     ref_rows_t x = { .kind = npos > 1 ? sl_refkind_find(pos[1]) : NULL };
@@ -1144,18 +1284,18 @@ static int s_ref(int argc, char **argv)
     if (x.kind) {
         n += sl_refkind_headings(x.kind, texts[0], sizeof texts[0], heads);
     } else {
-        heads[n++] = "类别 kind";
-        heads[n++] = "键 key";
-        heads[n++] = "内容 content";
+        heads[n++] = SL_D("类别", "kind");
+        heads[n++] = SL_D("键", "key");
+        heads[n++] = SL_D("内容", "content");
     }
-    heads[n++] = "序号 lseq";
+    heads[n++] = SL_D("序号", "lseq");
     x.table = sl_table_new(n, heads);
     x.texts = malloc((x.kind ? x.kind->nfields : 1) * SL_MAX_TEXT_BYTES);
     rc = x.table && x.texts ? site_store_ref_each(store, x.kind ? x.kind->name : NULL,
                                                   s_ref_row, &x) : -1;
     free(x.texts);
     if (rc)
-        fprintf(stderr, PROG " ref list: cannot read the reference data\n");
+        sl_cli_err(PROG " ref list", "无法读取参考数据", "cannot read the reference data");
     else
         sl_table_print(x.table, stdout);
     sl_table_destroy(&x.table);
@@ -1166,10 +1306,14 @@ static int s_ref(int argc, char **argv)
 static int s_rotate(int argc, char **argv)
 {
     if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-        printf("usage: " PROG " rotate-key [--data DIR] [--timeout S]\n\n"
-               "Replaces this site's key pair with a new one, with the server's agreement,\n"
-               "then syncs.  History and outbox are untouched.  Safe to run again after an\n"
-               "interruption: it finishes the same rotation.\n");
+        sl_cli_verbs_help(stdout, PROG " rotate-key", "[--data DIR] [--timeout S]",
+                          SL_D("经服务器同意，把本站点的密钥对换成新的，然后同步。历史记录和待同步的记录不变。\n"
+                               "中途断了可以再运行：它会完成同一次更换。",
+                               "Replaces this site's key pair with a new one, with the server's "
+                               "agreement, then syncs.  History and outbox are untouched.\n"
+                               "Safe to run again after an interruption: it finishes the same "
+                               "rotation."), NULL, 0, 0, SL_T("--lang zh|en：界面语言",
+                                                             "--lang zh|en: language"));
         return 0;
     }
     s_rotate_key = true;
@@ -1183,19 +1327,23 @@ static int s_set_server(int argc, char **argv)
     bool previous = false;
     sl_opt_t opts[] = {
         DATA_OPT,
-        { "--previous", NULL, "go back to the address used before the last change", NULL,
-          &previous },
+        { "--previous", NULL, SL_D("改回上一次更改前的地址", "go back to the address used before the "
+                                   "last change"), NULL, &previous },
     };
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " set-server", "tcp://HOST:PORT | --previous "
-                          "[--data DIR]", "Changes the address of the district server this "
-                          "site syncs with (the old one is kept: --previous goes back to it).  "
-                          "Works offline; the next sync uses it.", opts, 2, pos, 1, &npos);
+                          "[--data DIR]", SL_D("更改本站点同步用的区服务器地址（旧地址会保留：--previous "
+                                               "改回去）。不需要网络；下次同步时生效。",
+                                               "Changes the address of the district server this "
+                                               "site syncs with (the old one is kept: --previous "
+                                               "goes back to it).  Works offline; the next sync "
+                                               "uses it."), opts, 2, pos, 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if ((npos == 1) == previous) {
-        fprintf(stderr, PROG " set-server: give the new address (tcp://HOST:PORT) or --previous\n");
+        sl_cli_err(PROG " set-server", "请写新地址（tcp://主机:端口）或 --previous",
+                   "give the new address (tcp://HOST:PORT) or --previous");
         return SL_EXIT_USAGE;
     }
     site_store_t *store = s_open(PROG " set-server");
@@ -1209,7 +1357,7 @@ static int s_set_server(int argc, char **argv)
         snprintf(endpoint, sizeof endpoint, "%s", pos[0]);
     bool loopback = false;
     if (!endpoint[0]) {
-        fprintf(stderr, PROG " set-server: 没有以前的地址 no previous address is known\n");
+        sl_cli_err(PROG " set-server", "没有以前的地址", "no previous address is known");
         rc = SL_EXIT_USAGE;
     } else if (sl_endpoint_check(endpoint, &loopback, err, sizeof err)) {
         fprintf(stderr, PROG " set-server: %s\n", err);
@@ -1218,11 +1366,12 @@ static int s_set_server(int argc, char **argv)
         fprintf(stderr, PROG " set-server: %s\n", err);
         rc = SL_EXIT_FAIL;
     } else {
-        printf("服务器地址已更改 server address changed: %s → %s（下次同步生效 used from the next "
-               "sync）\n", before, endpoint);
+        sl_tprintf(stdout, "服务器地址已更改：%s → %s（下次同步生效）\n",
+                   "server address changed: %s → %s (used from the next sync)\n", before, endpoint);
         if (loopback)
-            printf("  注意 note: %s 是本机地址，只有服务器和站点在同一台电脑上才能用 is this computer: it "
-                   "only works when the server runs on it\n", endpoint);
+            sl_tprintf(stdout, "  注意：%s 是本机地址，只有服务器和站点在同一台电脑上才能用\n",
+                       "  note: %s is this computer: it only works when the server runs on it\n",
+                       endpoint);
     }
     site_store_destroy(&store);
     return rc;
@@ -1230,20 +1379,26 @@ static int s_set_server(int argc, char **argv)
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-        "usage: " PROG " VERB [options]\n\n"
-        "The community site of shuanglian (双进双联): records are saved locally and\n"
-        "synced to the district server when a link exists.\n\n"
-        "verbs:\n"
-        "  init      create this site's local store\n"
-        "  record    add, import, export, list records; record types; imports\n"
-        "  status    local records, outbox, last sync (offline)\n"
-        "  sync      send records to the server, receive reference data\n"
-        "  ref       reference data received from the server\n"
-        "  rotate-key  replace this site's key pair (keeps history and outbox)\n"
-        "  set-server  change the address of the district server\n"
-        "  web       this site's pages in a browser (http://127.0.0.1:8620/)\n\n"
-        "Run '" PROG " VERB --help' for a verb's options.\n");
+    static const sl_cli_verb_help_t verbs[] = {
+        { "init", SL_D("创建本站点的本地存储", "create this site's local store") },
+        { "record", SL_D("录入、导入、导出、查看记录；记录类型；导入记录",
+                         "add, import, export, list records; record types; imports") },
+        { "status", SL_D("本机记录、待同步、上次同步（不需要网络）",
+                         "local records, outbox, last sync (offline)") },
+        { "sync", SL_D("把记录发给服务器，接收参考数据", "send records to the server, receive "
+                       "reference data") },
+        { "ref", SL_D("从服务器收到的参考数据", "reference data received from the server") },
+        { "rotate-key", SL_D("更换本站点的密钥对（历史和待同步记录不变）",
+                             "replace this site's key pair (keeps history and outbox)") },
+        { "set-server", SL_D("更改区服务器的地址", "change the address of the district server") },
+        { "web", SL_D("在浏览器里打开本站点的页面（http://127.0.0.1:8620/）",
+                      "this site's pages in a browser (http://127.0.0.1:8620/)") },
+    };
+    sl_cli_program_help(out, PROG,
+                        SL_D("双进双联的社区站点：记录保存在本机，有网络时同步到区服务器。\n\n命令：",
+                             "The community site of shuanglian: records are saved locally and "
+                             "synced to the district server when a link exists.\n\nverbs:"),
+                        verbs, sizeof verbs / sizeof verbs[0]);
 }
 
 int main(int argc, char **argv)

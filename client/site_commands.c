@@ -9,6 +9,7 @@
 #include "sl_commands.h"
 #include "sl_hlc.h"
 #include "sl_keys.h"
+#include "sl_lang.h"
 #include "sl_log.h"
 #include "sl_text.h"
 #include <stdio.h>
@@ -45,18 +46,19 @@ int site_commands_set(site_store_t *store, const char *name, const char *value, 
 {
     const sl_site_setting_t *s = sl_site_setting_find(name);
     if (!s) {
-        snprintf(err, errlen, "没有站点参数 \"%.40s\" no site setting \"%.40s\"", name, name);
+        sl_tf(err, errlen, "没有站点参数 \"%.40s\"", "no site setting \"%.40s\"", name);
         return -1;
     }
     if (sl_site_setting_check(s, value, err, errlen))
         return -1;
     if (strcmp(s->name, "server") == 0)
-        return site_store_set_server(store, value) ? (snprintf(err, errlen, "cannot store "
-                                                               "the server address"), -1) : 0;
+        return site_store_set_server(store, value) ? (sl_tf(err, errlen, "无法保存服务器地址",
+                                                            "cannot store the server address"),
+                                                      -1) : 0;
     char key[96];
     snprintf(key, sizeof key, "setting.%s", s->name);
     if (site_store_set_meta(store, key, value)) {
-        snprintf(err, errlen, "cannot store the setting %s", s->name);
+        sl_tf(err, errlen, "无法保存参数 %s", "cannot store the setting %s", s->name);
         return -1;
     }
     if (strcmp(s->name, "log_level") == 0 && sl_log_level_parse(value) >= 0)
@@ -94,14 +96,15 @@ static int s_ping(run_t *r)
 {
     char now[64];
     s_clock(now, sizeof now);
-    snprintf(r->out, OUT_CAP, "pong：站点时间 site clock %s；shuanglian-site/%s", now, SL_VERSION);
+    sl_tf(r->out, OUT_CAP, "pong：站点时间 %s；shuanglian-site/%s", "pong: site clock %s; "
+          "shuanglian-site/%s", now, SL_VERSION);
     return 0;
 }
 
 static int s_status(run_t *r)
 {
     site_store_t *st = r->store;
-    char ok[32], att[32], res[400], now[64], disk[64] = "?", lvl[16];
+    char ok[32], att[32], res[1600], now[64], disk[64] = "?", lvl[16];
     uint64_t last = site_store_last_seq(st), acked = site_store_acked(st);
     site_store_meta(st, "last_sync_ok_ms", ok, sizeof ok);
     site_store_meta(st, "last_sync_attempt_ms", att, sizeof att);
@@ -111,18 +114,23 @@ static int s_status(run_t *r)
     if (r->c->data_dir && statvfs(r->c->data_dir, &v) == 0)
         snprintf(disk, sizeof disk, "%llu MB",
                  (unsigned long long) ((uint64_t) v.f_bavail * v.f_frsize >> 20));
+    /* A line per item, its label in both languages (read by the district in its own). */
     snprintf(r->out, OUT_CAP,
-             "站点 site: %s\nserver: %s\n本地记录 local records: %llu\n待同步 outbox: %llu\n"
-             "已确认 acknowledged: %llu\n下行游标 cursor: %llu\n参考数据 reference entries: %ld\n"
-             "最近成功同步 last ok sync (ms): %s\n最近同步尝试 last attempt (ms): %s\n"
-             "最近结果 last result: %s\n站点时间 clock: %s\n剩余磁盘 disk free: %s\n"
-             "日志级别 log level: %s\n已执行命令 commands run: %ld\nversion: shuanglian-site/%s",
-             site_store_site_id(st), site_store_server(st), (unsigned long long) last,
-             (unsigned long long) (last > acked ? last - acked : 0), (unsigned long long) acked,
-             (unsigned long long) site_store_cursor(st), site_store_refdata_count(st),
-             ok[0] ? ok : "-", att[0] ? att : "-", res[0] ? res : "-", now, disk,
+             "%s: %s\n%s: %s\n%s: %llu\n%s: %llu\n%s: %llu\n%s: %llu\n%s: %ld\n%s: %s\n%s: %s\n"
+             "%s: %s\n%s: %s\n%s: %s\n%s: %s\n%s: %ld\n%s: shuanglian-site/%s",
+             SL_T("站点", "site"), site_store_site_id(st), SL_T("服务器", "server"),
+             site_store_server(st), SL_T("本地记录", "local records"), (unsigned long long) last,
+             SL_T("待同步", "outbox"), (unsigned long long) (last > acked ? last - acked : 0),
+             SL_T("已确认", "acknowledged"), (unsigned long long) acked,
+             SL_T("下行游标", "cursor"), (unsigned long long) site_store_cursor(st),
+             SL_T("参考数据", "reference entries"), site_store_refdata_count(st),
+             SL_T("最近成功同步（毫秒）", "last ok sync (ms)"), ok[0] ? ok : "-",
+             SL_T("最近同步尝试（毫秒）", "last attempt (ms)"), att[0] ? att : "-",
+             SL_T("最近结果", "last result"), res[0] ? res : "-", SL_T("站点时间", "clock"), now,
+             SL_T("剩余磁盘", "disk free"), disk, SL_T("日志级别", "log level"),
              site_commands_setting(st, "log_level", lvl, sizeof lvl),
-             site_store_commands_run(st, NULL), SL_VERSION);
+             SL_T("已执行命令", "commands run"), site_store_commands_run(st, NULL),
+             SL_T("版本", "version"), SL_VERSION);
     return 0;
 }
 
@@ -131,9 +139,9 @@ static int s_resend(run_t *r)
     uint64_t from = strtoull(s_arg(r, "from"), NULL, 10);
     uint64_t last = site_store_last_seq(r->store);
     if (from > last) {
-        snprintf(r->out, OUT_CAP, "本站只有 %llu 条记录，无法从第 %llu 条重发 this site has only %llu "
-                 "records: nothing to resend from %llu", (unsigned long long) last,
-                 (unsigned long long) from, (unsigned long long) last, (unsigned long long) from);
+        sl_tf(r->out, OUT_CAP, "本站只有 %llu 条记录，无法从第 %llu 条重发",
+              "this site has only %llu records: nothing to resend from %llu",
+              (unsigned long long) last, (unsigned long long) from);
         return -1;
     }
     char before[32], text[32];
@@ -143,16 +151,14 @@ static int s_resend(run_t *r)
         from = was;
     snprintf(text, sizeof text, "%llu", (unsigned long long) from);
     if (site_store_set_meta(r->store, "resend_from", text)) {
-        snprintf(r->out, OUT_CAP, "cannot store the resend point");
+        sl_tf(r->out, OUT_CAP, "无法保存重发的起点", "cannot store the resend point");
         return -1;
     }
     r->c->resend = true;
-    snprintf(r->out, OUT_CAP, "将重发第 %llu 至 %llu 条记录（共 %llu 条），服务器逐条核对并跳过已有的 "
-             "records %llu..%llu (%llu) will be sent again; the server checks each against what "
-             "it holds and skips the duplicates", (unsigned long long) from,
-             (unsigned long long) last, (unsigned long long) (last - from + 1),
-             (unsigned long long) from, (unsigned long long) last,
-             (unsigned long long) (last - from + 1));
+    sl_tf(r->out, OUT_CAP, "将重发第 %llu 至 %llu 条记录（共 %llu 条），服务器逐条核对并跳过已有的",
+          "records %llu..%llu (%llu) will be sent again; the server checks each against what it "
+          "holds and skips the duplicates", (unsigned long long) from, (unsigned long long) last,
+          (unsigned long long) (last - from + 1));
     return 0;
 }
 
@@ -167,8 +173,10 @@ static int s_set_one(run_t *r, const char *name, const char *value)
     const sl_site_setting_t *s = sl_site_setting_find(name);
     if (strcmp(s->name, "server") == 0)
         r->c->server_changed = strcmp(before, value) != 0;
-    snprintf(r->out, OUT_CAP, "%s（%s）: %s → %s", s->name, s->label, before[0] ? before : "-",
-             value);
+    char label[200];
+    sl_dpair(label, sizeof label, s->label, "");
+    sl_tf(r->out, OUT_CAP, "%s（%s）: %s → %s", "%s%.0s: %s → %s", s->name, label,
+          before[0] ? before : "-", value);
     return 0;
 }
 
@@ -190,8 +198,8 @@ static int s_log(run_t *r)
     snprintf(path, sizeof path, "%s/site.log", r->c->data_dir ? r->c->data_dir : ".");
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(r->out, OUT_CAP, "没有日志文件 no log file (%s): this site has not synced with "
-                 "this version yet", path);
+        sl_tf(r->out, OUT_CAP, "没有日志文件（%s）：本站点还没有用这个版本同步过",
+              "no log file (%s): this site has not synced with this version yet", path);
         return 0;
     }
     enum { TAIL = 64 * 1024 };
@@ -204,7 +212,7 @@ static int s_log(run_t *r)
     }
     fclose(f);
     if (!buf) {
-        snprintf(r->out, OUT_CAP, "out of memory");
+        sl_tf(r->out, OUT_CAP, "内存不足", "out of memory");
         return -1;
     }
     buf[n] = 0;
@@ -240,8 +248,8 @@ static int s_rotate_key(run_t *r)
     char server_public[64], path[4200], why[300];
     site_store_meta(r->store, "server_public", server_public, sizeof server_public);
     if (!server_public[0]) {
-        snprintf(r->out, OUT_CAP, "本站没有密钥（不加密运行），无法更换 this site has no keys (a "
-                 "plaintext site): nothing to rotate");
+        sl_tf(r->out, OUT_CAP, "本站没有密钥（不加密运行），无法更换",
+              "this site has no keys (a plaintext site): nothing to rotate");
         return -1;
     }
     snprintf(path, sizeof path, "%s/site.key.next", r->c->data_dir ? r->c->data_dir : ".");
@@ -252,24 +260,25 @@ static int s_rotate_key(run_t *r)
                                                             sizeof why);
         memset(&next, 0, sizeof next);
         if (rc) {
-            snprintf(r->out, OUT_CAP, "无法生成新密钥 cannot make the new key: %s", why);
+            sl_tf(r->out, OUT_CAP, "无法生成新密钥：%s", "cannot make the new key: %s", why);
             return -1;
         }
     }
     r->c->rotate = true;
-    snprintf(r->out, OUT_CAP, "新密钥已生成，在本次连接中完成更换；旧密钥随后作废 a new key pair was "
-             "made; the rotation completes during this connection and the old key stops working");
+    sl_tf(r->out, OUT_CAP, "新密钥已生成，在本次连接中完成更换；旧密钥随后作废",
+          "a new key pair was made; the rotation completes during this connection and the old "
+          "key stops working");
     return 0;
 }
 
 static int s_notice(run_t *r)
 {
     if (site_store_notice_add(r->store, r->e->uid, r->e->number, s_arg(r, "text"))) {
-        snprintf(r->out, OUT_CAP, "cannot store the notice");
+        sl_tf(r->out, OUT_CAP, "无法保存通知", "cannot store the notice");
         return -1;
     }
-    snprintf(r->out, OUT_CAP, "通知已保存，站点工作人员下次使用程序时会看到 the notice is stored; the "
-             "site's staff see it the next time they use the program");
+    sl_tf(r->out, OUT_CAP, "通知已保存，站点工作人员下次使用程序时会看到",
+          "the notice is stored; the site's staff see it the next time they use the program");
     return 0;
 }
 
@@ -370,18 +379,19 @@ int site_commands_run(void *ctx, site_store_t *store, const sl_log_entry_t *entr
     int parsed = sl_command_entry_parse(entry->value, entry->value_len, &e, why, sizeof why);
     if (!e.uid[0]) {
         /* Nothing to answer to: no uid. */
-        sl_warn("sync: server log #%llu is not a command this site can read (%s): ignored",
-                (unsigned long long) entry->lseq, why);
+        sl_twarn("sync：服务器日志 #%llu 不是本站点能读的命令（%s）：不理会",
+                 "sync: server log #%llu is not a command this site can read (%s): ignored",
+                 (unsigned long long) entry->lseq, why);
         sl_command_entry_free(&e);
         return 0;
     }
     int seen = site_store_command_seen(store, e.uid);
     if (seen != 0) {
         if (seen > 0)
-            sl_info("sync: command #%lld was already run here: not again",
-                    (long long) e.number);
+            sl_tinfo("sync：命令 #%lld 在本站点已执行过：不再执行",
+                     "sync: command #%lld was already run here: not again", (long long) e.number);
         else
-            snprintf(err, errlen, "cannot read the commands run here");
+            sl_tf(err, errlen, "无法读取本站点执行过的命令", "cannot read the commands run here");
         sl_command_entry_free(&e);
         return seen > 0 ? 0 : -1;
     }
@@ -391,13 +401,13 @@ int site_commands_run(void *ctx, site_store_t *store, const sl_log_entry_t *entr
         snprintf(verb, sizeof verb, "%.64s", v->str);
     char *out = malloc(OUT_CAP);
     if (!out) {
-        snprintf(err, errlen, "out of memory");
+        sl_tf(err, errlen, "内存不足", "out of memory");
         sl_command_entry_free(&e);
         return -1;
     }
     bool ok = false;
     if (parsed) {
-        snprintf(out, OUT_CAP, "无法执行 cannot run: %s", why);
+        sl_tf(out, OUT_CAP, "无法执行：%s", "cannot run: %s", why);
     } else {
         run_t r = { .c = c, .store = store, .e = &e, .out = out };
         out[0] = 0;
@@ -405,8 +415,9 @@ int site_commands_run(void *ctx, site_store_t *store, const sl_log_entry_t *entr
             if (strcmp(s_runs[i].name, e.command->name) == 0)
                 ok = s_runs[i].run(&r) == 0;
     }
-    sl_info("sync: command #%lld %s from the district: %s", (long long) e.number, verb,
-            ok ? "done" : "failed");
+    sl_tinfo("sync：区里的命令 #%lld %s：%s", "sync: command #%lld %s from the district: %s",
+             (long long) e.number, verb, ok ? SL_D("已完成", "done") : SL_D("失败", "failed"));
+
     uint64_t seq = 0;
     int rc = s_result(store, &e, verb, ok, out, &seq, err, errlen);
     if (rc == 0)

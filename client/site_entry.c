@@ -10,6 +10,7 @@
 #include "sl_hlc.h"
 #include "sl_refkinds.h"
 #include "sl_id.h"
+#include "sl_lang.h"
 #include "sl_limits.h"
 #include "sl_log.h"
 #include <czmq.h>
@@ -21,18 +22,32 @@
 #include <string.h>
 #include <time.h>
 
+/* A field's Chinese label in brackets, shown to a reader of Chinese only
+ * (dual: "（标题）" and nothing), to format after its wire name. */
+static const char *s_field_label(const sl_field_t *f)
+{
+    static _Thread_local char buf[300];
+    char zh[200];
+    snprintf(zh, sizeof zh, "（%s）", f->label);
+    sl_dpair(buf, sizeof buf, zh, "");
+    return buf;
+}
+
 const sl_rtype_t *site_entry_type(const char *name, char *err, size_t errlen)
+
 {
     const sl_rtype_t *rt = sl_schema_find_entry(name);
     if (!rt) {
-        int used = snprintf(err, errlen, "没有记录类型 \"%s\" unknown record type \"%s\"; 类型有 types "
-                            "are:", name, name);
+        size_t used = sl_tf(err, errlen, "没有记录类型 \"%s\"；类型有：",
+                            "unknown record type \"%s\"; types are:", name);
         /* The types a person may enter (not those the program writes). */
-        for (size_t i = 0, k = 0; i < sl_schema_count() && used > 0 && (size_t) used < errlen;
-             i++)
-            if (!sl_schema_at(i)->internal)
-                used += snprintf(err + used, errlen - (size_t) used, "%s %s %s", k++ ? "," : "",
-                                 sl_schema_at(i)->label, sl_schema_at(i)->name);
+        for (size_t i = 0, k = 0; i < sl_schema_count() && used + 1 < errlen; i++)
+            if (!sl_schema_at(i)->internal) {
+                used += (size_t) snprintf(err + used, errlen - used, "%s ", k++ ? "," : "");
+                if (used < errlen)
+                    used += sl_tpair(err + used, errlen - used, sl_schema_at(i)->label,
+                                     sl_schema_at(i)->name);
+            }
     }
     return rt;
 }
@@ -42,9 +57,9 @@ const sl_rtype_t *site_entry_type(const char *name, char *err, size_t errlen)
 static bool s_internal(const sl_rtype_t *rt, char *err, size_t errlen)
 {
     if (rt->internal)
-        snprintf(err, errlen, "%s（%s）由程序自动生成，不能手工录入 %s records are written by the "
-                 "program itself (results of the district's commands), not entered by hand",
-                 rt->label, rt->name, rt->name);
+        sl_tf(err, errlen, "%s（%s）由程序自动生成，不能手工录入%.0s",
+              "%.0s%.0s%s records are written by the program itself (results of the district's "
+              "commands), not entered by hand", rt->label, rt->name, rt->name);
     return rt->internal;
 }
 
@@ -78,8 +93,8 @@ static int s_resolve_seq_refs(site_store_t *store, const sl_rtype_t *rt, size_t 
         long seq = strtol(half + 1, &end, 10);
         uint8_t id[SL_ID_BYTES];
         if (*end || end == half + 1 || seq < 1 || site_store_id_of(store, (uint64_t) seq, id)) {
-            snprintf(err, errlen, "%s=%s：本站点没有记录 %s this site has no record %s (see record "
-                     "list)", names[k], half, half, half);
+            sl_tf(err, errlen, "%s=%s：本站点没有记录 %s（见 record list）",
+                  "%s=%s: this site has no record %s (see record list)", names[k], half, half);
             return -1;
         }
         sl_id_format(id, t->ids[k]);
@@ -139,18 +154,20 @@ static int s_ref_code(site_store_t *store, const sl_field_t *f, const char *valu
         return 0;               /* the schema's lookup says it cannot read them */
     if (x.found == 0) {
         const sl_refkind_t *k = sl_refkind_find(f->choices);
-        snprintf(err, errlen, "字段 \"%s\"（%s）是 \"%s\"：本站点的参考数据中没有这个代码或名称的%s（用 ref list %s "
-                 "查看；区里刚发布的要先同步） field \"%s\" is \"%s\": no %s has this code or name in this "
-                 "site's reference data (see ref list %s; sync first for new entries)", f->name,
-                 f->label, text, k ? k->label : f->choices, f->choices, f->name, text, f->choices,
-                 f->choices);
+        char kind[200];
+        sl_dpair(kind, sizeof kind, k ? k->label : f->choices, f->choices);
+        sl_tf(err, errlen, "字段 \"%s\"%s 是 \"%s\"：本站点的参考数据中没有这个代码或名称的%s（用 ref list %s "
+              "查看；区里刚发布的要先同步）", "field \"%s\"%s is \"%s\": no %s has this code or name "
+              "in this site's reference data (see ref list %s; sync first for new entries)",
+              f->name, s_field_label(f), text, kind, f->choices);
         return -1;
     }
     if (x.found > 1) {
-        snprintf(err, errlen, "字段 \"%s\"（%s）是 \"%s\"：参考数据中有 %d 个叫这个名字的%s（%s），请写代码 "
-                 "field \"%s\" is \"%s\": %d %s entries have this name (%s); give the code",
-                 f->name, f->label, text, x.found, f->label, x.keys, f->name, text, x.found,
-                 f->choices, x.keys);
+        char kind[200];
+        sl_dpair(kind, sizeof kind, f->label, f->choices);
+        sl_tf(err, errlen, "字段 \"%s\"%s 是 \"%s\"：参考数据中有 %d 个叫这个名字的%s（%s），请写代码",
+              "field \"%s\"%s is \"%s\": %d %s entries have this name (%s); give the code",
+              f->name, s_field_label(f), text, x.found, kind, x.keys);
         return -1;
     }
     snprintf(key, cap, "%s", x.key);
@@ -236,8 +253,13 @@ static int s_canonical_correction(site_store_t *store, const sl_rtype_t *rt, siz
     char why[900];
     if (sl_schema_entry_value(f, values[value], strlen(values[value]), sl_schema_today(),
                               t->value, sizeof t->value, why, sizeof why, NULL) < 0) {
-        snprintf(err, errlen, "字段 \"value\"（新值）不能用于%s的字段 \"%s\" field \"value\" does not fit "
-                 "field \"%s\" of %s: %s", target->label, f->name, f->name, target->name, why);
+        char tname[200];
+        sl_dpair(tname, sizeof tname, target->label, target->name);
+        size_t used = sl_tf(err, errlen, "字段 \"value\"（新值）不能用于%s的字段 \"%s\"",
+                            "field \"value\" does not fit field \"%2$s\" of %1$s", tname, f->name);
+        if (used < errlen)
+            snprintf(err + used, errlen - used, ": %s", why);
+
         if (field)
             *field = "value";
         return -1;
@@ -273,22 +295,22 @@ static void s_warnings(site_store_t *store, const sl_rtype_t *rt, const msgpack_
         sl_view_text(&v, "speaker", b, sizeof b);
         s_ref_field(store, "unit", a, "secretary", c, sizeof c);
         if (!c[0])
-            snprintf(out, cap, "非书记？参考数据中单位 %s 没有书记；区里按书记任职情况判断是否计入“书记讲党课” "
-                     "unit %s has no secretary in this site's reference data; the district decides "
-                     "whether the lecture counts", a, a);
+            sl_tf(out, cap, "非书记？参考数据中单位 %s 没有书记；区里按书记任职情况判断是否计入“书记讲党课”",
+                  "unit %s has no secretary in this site's reference data; the district decides "
+                  "whether the lecture counts", a);
         else if (strcmp(b, c) != 0)
-            snprintf(out, cap, "非书记：主讲人 %s 不是单位 %s 的书记（%s），记录已保存，但不计入“书记讲党课” "
-                     "not the secretary: %s is not the secretary of %s (%s); saved, not counted for "
-                     "五个一", b, a, c, b, a, c);
+            sl_tf(out, cap, "非书记：主讲人 %s 不是单位 %s 的书记（%s），记录已保存，但不计入“书记讲党课”",
+                  "not the secretary: %s is not the secretary of %s (%s); saved, not counted as "
+                  "the secretary's lecture of the five tasks", b, a, c);
     } else if (rt->role == SL_ROLE_CHECKIN) {
         char community[200];
         site_store_meta(store, "community", community, sizeof community);
         s_ref_field(store, "community", community, "member_cap", c, sizeof c);
         long here = site_store_members_here(store), limit = c[0] ? atol(c) : 0;
         if (c[0] && here > limit)
-            snprintf(out, cap, "超出报到上限：本社区已有 %ld 名党员报到，上限 %ld 名（已保存，计入超限统计） "
-                     "above the community's cap: %ld members checked in, the cap is %ld (saved, and "
-                     "counted as over the cap)", here, limit, here, limit);
+            sl_tf(out, cap, "超出报到上限：本社区已有 %ld 名党员报到，上限 %ld 名（已保存，计入超限统计）",
+                  "above the community's cap: %ld members checked in, the cap is %ld (saved, and "
+                  "counted as over the cap)", here, limit);
     }
 }
 
@@ -328,7 +350,7 @@ static site_entry_rc_t s_prepare(site_store_t *store, const sl_rtype_t *rt, size
     if (field)
         *field = NULL;
     if (!t) {
-        snprintf(err, errlen, "内存不足 out of memory");
+        sl_tf(err, errlen, "内存不足", "out of memory");
         return SITE_ENTRY_FAIL;
     }
     site_entry_rc_t rc = SITE_ENTRY_INVALID;
@@ -336,7 +358,7 @@ static site_entry_rc_t s_prepare(site_store_t *store, const sl_rtype_t *rt, size
     lookup.today = sl_schema_today();       /* the site's clock: no dates in the future */
     msgpack_sbuffer_clear(payload);
     if (n > SL_MAX_FIELDS)
-        snprintf(err, errlen, "最多 %d 个字段 at most %d fields", SL_MAX_FIELDS, SL_MAX_FIELDS);
+        sl_tf(err, errlen, "最多 %d 个字段", "at most %d fields", SL_MAX_FIELDS);
     else if (s_resolve_seq_refs(store, rt, n, names, values, t, err, errlen) == 0
              && s_resolve_ref_names(store, rt, n, names, values, t, err, errlen, field) == 0
              && s_canonical_correction(store, rt, n, names, values, t, err, errlen, field) == 0
@@ -367,7 +389,7 @@ site_entry_rc_t site_entry_add(site_store_t *store, const sl_rtype_t *rt, size_t
     for (size_t k = 0; k < n && k < SL_MAX_FIELDS; k++)
         vals[k] = values[k];
     if (site_store_begin(store)) {
-        snprintf(err, errlen, "无法开始保存 cannot start a transaction");
+        sl_tf(err, errlen, "无法开始保存", "cannot start a transaction");
         return SITE_ENTRY_FAIL;
     }
     msgpack_sbuffer payload;
@@ -379,7 +401,7 @@ site_entry_rc_t site_entry_add(site_store_t *store, const sl_rtype_t *rt, size_t
         return rc;
     }
     if (site_store_commit(store)) {
-        snprintf(err, errlen, "无法保存 cannot commit the record");
+        sl_tf(err, errlen, "无法保存", "cannot commit the record");
         return SITE_ENTRY_FAIL;
     }
     return SITE_ENTRY_OK;
@@ -496,20 +518,20 @@ static zhashx_t *s_existing_keys(site_store_t *store, const sl_rtype_t *rt)
 }
 
 /* Appends a formatted line to the import's notes (cut when full). */
-static void s_note(site_entry_import_t *res, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void s_note(site_entry_import_t *res, const char *fmt, ...)
+static void s_note(site_entry_import_t *res, const char *zh, const char *en, ...)
+    __attribute__((format(printf, 2, 4), format(printf, 3, 4)));
+static void s_note(site_entry_import_t *res, const char *zh, const char *en, ...)
 {
     size_t used = strlen(res->notes);
     if (used + 3 >= sizeof res->notes)
         return;
     va_list ap;
-    va_start(ap, fmt);
+    va_start(ap, en);
     strcat(res->notes, "  ");
     used += 2;
-    int n = vsnprintf(res->notes + used, sizeof res->notes - used, fmt, ap);
+    size_t n = sl_vtf(res->notes + used, sizeof res->notes - used, zh, en, ap);
     va_end(ap);
-    if (n >= 0 && used + (size_t) n + 2 < sizeof res->notes)
+    if (used + n + 2 < sizeof res->notes)
         strcat(res->notes, "\n");
     else
         snprintf(res->notes + sizeof res->notes - 5, 5, "…\n");
@@ -521,22 +543,22 @@ static void s_note(site_entry_import_t *res, const char *fmt, ...)
 static void s_duplicate_note(site_store_t *store, const sl_rtype_t *rt, long line, long same_line,
                              uint64_t same_seq, site_entry_import_t *res)
 {
-    char zh[400], en[400], when[32];
+    char zh[400], en[400], same[900], when[32];
     site_entry_same_row_text(rt, zh, sizeof zh, en, sizeof en);
+    sl_dpair(same, sizeof same, zh, en);
     if (same_line) {
-        s_note(res, "第 %ld 行与第 %ld 行是同一条记录（%s相同） line %ld is the same record as line "
-               "%ld (same %s)", line, same_line, zh, line, same_line, en);
+        s_note(res, "第 %ld 行与第 %ld 行是同一条记录（%s相同）", "line %ld is the same record as line "
+               "%ld (same %s)", line, same_line, same);
         return;
     }
     site_import_t im;
     long at_line = 0;
     if (site_store_import_of(store, same_seq, &im, &at_line) == 1) {
         s_time_text(im.at_ms, when, sizeof when);
-        s_note(res, "第 %ld 行与已有记录 #%llu 相同（%s相同）：它是 %s 第 %ld 次导入（%s，%ld 条）的第 %ld 行 "
-               "line %ld is the same as record #%llu (same %s): line %ld of import %ld on %s (%s, "
-               "%ld rows)", line, (unsigned long long) same_seq, zh, when, im.no, im.file, im.rows,
-               at_line, line, (unsigned long long) same_seq, en, at_line, im.no, when, im.file,
-               im.rows);
+        s_note(res, "第 %1$ld 行与已有记录 #%2$llu 相同（%3$s相同）：它是 %4$s 第 %5$ld 次导入（%6$s，%7$ld 条）的第 %8$ld 行",
+               "line %1$ld is the same as record #%2$llu (same %3$s): line %8$ld of import %5$ld "
+               "on %4$s (%6$s, %7$ld rows)", line, (unsigned long long) same_seq, same, when, im.no, im.file,
+               im.rows, at_line);
         return;
     }
     uint8_t id[SL_ID_BYTES];
@@ -545,9 +567,9 @@ static void s_duplicate_note(site_store_t *store, const sl_rtype_t *rt, long lin
     if (site_store_id_of(store, same_seq, id) == 0 && site_store_record(store, id, &rec) == 0)
         s_time_text(rec.wall_ms, when, sizeof when);
     site_store_release(store);
-    s_note(res, "第 %ld 行与已有记录 #%llu 相同（%s相同），它于 %s 录入 line %ld is the same as record "
-           "#%llu (same %s), entered on %s", line, (unsigned long long) same_seq, zh, when, line,
-           (unsigned long long) same_seq, en, when);
+    s_note(res, "第 %ld 行与已有记录 #%llu 相同（%s相同），它于 %s 录入",
+           "line %ld is the same as record #%llu (same %s), entered on %s", line,
+           (unsigned long long) same_seq, same, when);
 }
 
 /* A refusal by the fold may name a record this import saved before it
@@ -570,12 +592,12 @@ static void s_explain_seqs(char *err, size_t errlen, uint64_t base, const long *
             continue;
         said[nsaid++] = seq;
         long line = lines[seq - base - 1];
-        int n = snprintf(extra + used, sizeof extra - used, "；#%llu 是本文件第 %ld 行，因导入未完成而没有保存 "
-                         "#%llu was line %ld of this file, not saved since the import stopped",
-                         seq, line, seq, line);
-        if (n < 0 || used + (size_t) n >= sizeof extra)
+        size_t n = sl_tf(extra + used, sizeof extra - used, "；#%llu 是本文件第 %ld 行，因导入未完成而没有保存",
+                         "; #%llu was line %ld of this file, not saved since the import stopped",
+                         seq, line);
+        if (used + n + 1 >= sizeof extra)
             break;
-        used += (size_t) n;
+        used += n;
     }
     size_t len = strlen(err);
     if (used && len < errlen)
@@ -605,8 +627,8 @@ static int s_header(import_t *im, char *err, size_t errlen)
     im->ncols = sl_csv_row(im->csv, im->heads, SL_MAX_FIELDS, im->head_buf, ROW_BYTES, err,
                            errlen);
     if (im->ncols == 0)
-        snprintf(err, errlen, "文件是空的：第一行应为字段名 file is empty: the first row must name "
-                 "the fields");
+        sl_tf(err, errlen, "文件是空的：第一行应为字段名", "file is empty: the first row must name "
+              "the fields");
     if (im->ncols <= 0)
         return -1;
     for (int c = 0; c < im->ncols; c++) {
@@ -616,27 +638,32 @@ static int s_header(import_t *im, char *err, size_t errlen)
             continue;
         if (strcmp(text, "序号") == 0) {
             size_t used = strlen(im->res->ignored);
-            snprintf(im->res->ignored + used, sizeof im->res->ignored - used, "%s%s 列（序号）",
-                     used ? " " : "", s_column(c, col));
+            if (used < sizeof im->res->ignored)
+                sl_tf(im->res->ignored + used, sizeof im->res->ignored - used, "%s%s 列（序号）",
+                      "%scolumn %s (序号)", used ? " " : "", s_column(c, col));
             continue;
         }
         const sl_field_t *f = sl_schema_field_entry(im->rt, text);
         if (!f) {
-            int n = snprintf(err, errlen, "第 1 行（标题行）%s 列 \"%s\"：%s（%s）没有这个字段 line 1 "
-                             "(the header), column %s \"%s\": record type %s has no such field; "
-                             "字段有 its fields are:", s_column(c, col), text, im->rt->label,
-                             im->rt->name, col, text, im->rt->name);
-            for (size_t j = 0; j < im->rt->nfields && n > 0 && (size_t) n < errlen; j++)
-                n += snprintf(err + n, errlen - (size_t) n, "%s %s %s", j ? "," : "",
-                              im->rt->fields[j].label, im->rt->fields[j].name);
+            char tname[200];
+            sl_dpair(tname, sizeof tname, im->rt->label, im->rt->name);
+            size_t n = sl_tf(err, errlen, "第 1 行（标题行）%s 列 \"%s\"：%s没有这个字段；字段有：",
+                             "line 1 (the header), column %s \"%s\": record type %s has no such "
+                             "field; its fields are:", s_column(c, col), text, tname);
+            for (size_t j = 0; j < im->rt->nfields && n + 1 < errlen; j++) {
+                n += (size_t) snprintf(err + n, errlen - n, "%s ", j ? "," : "");
+                if (n < errlen)
+                    n += sl_tpair(err + n, errlen - n, im->rt->fields[j].label,
+                                  im->rt->fields[j].name);
+            }
             return -1;
         }
         for (int d = 0; d < c; d++)
             if (im->fields[d] == f) {
                 char col2[8];
-                snprintf(err, errlen, "第 1 行（标题行）%s 列和 %s 列都是字段 \"%s\"（%s） line 1 (the "
-                         "header): columns %s and %s both name field \"%s\"", s_column(d, col2),
-                         s_column(c, col), f->name, f->label, col2, col, f->name);
+                sl_tf(err, errlen, "第 1 行（标题行）%s 列和 %s 列都是字段 \"%s\"%s",
+                      "line 1 (the header): columns %s and %s both name field \"%s\"%s",
+                      s_column(d, col2), s_column(c, col), f->name, s_field_label(f));
                 return -1;
             }
         im->fields[c] = f;
@@ -657,9 +684,9 @@ static int s_row_values(import_t *im, int nc, char **cells, const char **names,
         blank = blank && !has;
         if (has && (c >= im->ncols || (!im->fields[c] && !strstr(im->res->ignored,
                                                                    s_column(c, col))))) {
-            snprintf(err, errlen, "第 %ld 行 %s 列有内容 \"%.60s\"，但标题行这一列是空的：请加上字段名或删去这一列 "
-                     "line %ld, column %s holds \"%.60s\" but its heading is empty: name the "
-                     "field or delete the column", line, s_column(c, col), text, line, col, text);
+            sl_tf(err, errlen, "第 %ld 行 %s 列有内容 \"%.60s\"，但标题行这一列是空的：请加上字段名或删去这一列",
+                  "line %ld, column %s holds \"%.60s\" but its heading is empty: name the field "
+                  "or delete the column", line, s_column(c, col), text);
             return -1;
         }
     }
@@ -682,14 +709,18 @@ static void s_row_error(import_t *im, long line, const char *field, const char *
     for (int k = 0; field && k < im->ncols && c < 0; k++)
         if (im->fields[k] && strcmp(im->fields[k]->name, field) == 0)
             c = k;
+    size_t n;
     if (c >= 0)
-        snprintf(err, errlen, "第 %ld 行 %s 列（%s） line %ld, column %s (%s): %s", line,
-                 s_column(c, col), im->heads[c], line, col, im->heads[c], why);
+        n = sl_tf(err, errlen, "第 %ld 行 %s 列（%s）", "line %ld, column %s (%s)", line,
+                  s_column(c, col), im->heads[c]);
     else if (field)
-        snprintf(err, errlen, "第 %ld 行（文件中没有字段 %s 这一列） line %ld (the file has no column "
-                 "for %s): %s", line, field, line, field, why);
+        n = sl_tf(err, errlen, "第 %ld 行（文件中没有字段 %s这一列）",
+                  "line %ld (the file has no column for %s)", line, field);
     else
-        snprintf(err, errlen, "第 %ld 行 line %ld: %s", line, line, why);
+        n = sl_tf(err, errlen, "第 %ld 行", "line %ld", line);
+    if (n < errlen)
+        snprintf(err + n, errlen - n, ": %s", why);
+
 }
 
 /* Reads and saves the rows, inside the open transaction. */
@@ -703,7 +734,7 @@ static site_entry_rc_t s_rows(import_t *im, char *err, size_t errlen)
     uint64_t base = site_store_last_seq(im->store);
     site_entry_rc_t rc = held && in_file ? SITE_ENTRY_OK : SITE_ENTRY_FAIL;
     if (rc)
-        snprintf(err, errlen, "无法读取已有记录 cannot read the records held");
+        sl_tf(err, errlen, "无法读取已有记录", "cannot read the records held");
     int nc;
     while (rc == SITE_ENTRY_OK
            && (nc = sl_csv_row(im->csv, cells, SL_MAX_FIELDS, im->row_buf, ROW_BYTES, err,
@@ -750,7 +781,7 @@ static site_entry_rc_t s_rows(import_t *im, char *err, size_t errlen)
             size_t cap = im->lines_cap ? im->lines_cap * 2 : 1024;
             long *more = realloc(im->lines, cap * sizeof *more);
             if (!more) {
-                snprintf(err, errlen, "内存不足 out of memory");
+                sl_tf(err, errlen, "内存不足", "out of memory");
                 rc = SITE_ENTRY_FAIL;
                 break;
             }
@@ -760,10 +791,10 @@ static site_entry_rc_t s_rows(import_t *im, char *err, size_t errlen)
         im->lines[im->nlines++] = line;
     }
     if (rc == SITE_ENTRY_OK && im->duplicates) {
-        snprintf(err, errlen, "发现 %ld 行重复（见下） found %ld duplicate rows (below); 要照样保存请加 "
-                 "--allow-duplicates，只保存其余各行请加 --skip-duplicates --allow-duplicates saves "
-                 "them anyway, --skip-duplicates saves only the other rows", im->duplicates,
-                 im->duplicates);
+        sl_tf(err, errlen, "发现 %ld 行重复（见下）；要照样保存请加 --allow-duplicates，只保存其余各行请加 "
+              "--skip-duplicates", "found %ld duplicate rows (below); --allow-duplicates saves "
+              "them anyway, --skip-duplicates saves only the other rows", im->duplicates);
+
         rc = SITE_ENTRY_INVALID;
     }
     zhashx_destroy(&held);
@@ -800,13 +831,14 @@ static int s_same_file(site_store_t *store, const uint8_t hash[SL_HASH_BYTES], c
     char when[32];
     const sl_rtype_t *rt = sl_schema_find(im.type, strlen(im.type));
     s_time_text(im.at_ms, when, sizeof when);
-    snprintf(err, errlen, "这个文件已于 %s 导入过（第 %ld 次导入：%ld 条%s，记录 #%llu–#%llu，文件 %s）；"
-             "再导入会重复计数，确实要再导入请加 --allow-duplicates this file was already imported on "
-             "%s (import %ld: %ld %s records, #%llu-#%llu, file %s); importing it again would "
-             "count them twice (--allow-duplicates imports it anyway)", when, im.no, im.rows,
-             rt ? rt->label : im.type, (unsigned long long) im.first_seq,
-             (unsigned long long) im.last_seq, im.file, when, im.no, im.rows, im.type,
-             (unsigned long long) im.first_seq, (unsigned long long) im.last_seq, im.file);
+    char tname[200];
+    sl_dpair(tname, sizeof tname, rt ? rt->label : im.type, im.type);
+    sl_tf(err, errlen, "这个文件已于 %s 导入过（第 %ld 次导入：%ld 条%s，记录 #%llu–#%llu，文件 %s）；"
+          "再导入会重复计数，确实要再导入请加 --allow-duplicates", "this file was already imported on "
+          "%s (import %ld: %ld %s records, #%llu-#%llu, file %s); importing it again would count "
+          "them twice (--allow-duplicates imports it anyway)", when, im.no, im.rows, tname,
+          (unsigned long long) im.first_seq, (unsigned long long) im.last_seq, im.file);
+
     return -1;
 }
 
@@ -827,7 +859,7 @@ site_entry_rc_t site_entry_import(site_store_t *store, const sl_rtype_t *rt, FIL
         return SITE_ENTRY_INVALID;
     }
     if (!im.head_buf || !im.row_buf) {
-        snprintf(err, errlen, "内存不足 out of memory");
+        sl_tf(err, errlen, "内存不足", "out of memory");
         rc = SITE_ENTRY_FAIL;
     } else if (sl_csv_slurp(in, IMPORT_MAX_BYTES, &raw, &rawlen, err, errlen)) {
         rc = ferror(in) ? SITE_ENTRY_FAIL : SITE_ENTRY_INVALID;
@@ -839,23 +871,23 @@ site_entry_rc_t site_entry_import(site_store_t *store, const sl_rtype_t *rt, FIL
                              sizeof res->encoding, err, errlen) != 0) {
         /* refused: err names the encoding */
     } else if ((im.csv = sl_csv_from_buffer(text, textlen)) == NULL) {
-        snprintf(err, errlen, "内存不足 out of memory");
+        sl_tf(err, errlen, "内存不足", "out of memory");
         rc = SITE_ENTRY_FAIL;
     } else {
         res->separator = sl_csv_guess_separator(text, textlen);
         sl_csv_set_separator(im.csv, res->separator);
         if (s_header(&im, err, errlen) == 0) {
             if (site_store_begin(store)) {
-                snprintf(err, errlen, "无法开始保存 cannot start a transaction");
+                sl_tf(err, errlen, "无法开始保存", "cannot start a transaction");
                 rc = SITE_ENTRY_FAIL;
             } else {
                 rc = s_rows(&im, err, errlen);
                 if (rc == SITE_ENTRY_OK && s_history(&im, hash)) {
-                    snprintf(err, errlen, "无法记下这次导入 cannot record the import");
+                    sl_tf(err, errlen, "无法记下这次导入", "cannot record the import");
                     rc = SITE_ENTRY_FAIL;
                 }
                 if (rc == SITE_ENTRY_OK && site_store_commit(store)) {
-                    snprintf(err, errlen, "无法保存 cannot commit");
+                    sl_tf(err, errlen, "无法保存", "cannot commit");
                     rc = SITE_ENTRY_FAIL;
                 }
                 if (rc)
@@ -939,7 +971,8 @@ static int s_choice_item(void *vctx, const site_record_t *rec)
     if (rec->rt->title_field)
         sl_schema_field_text(rec->rt, rec->payload, rec->len, rec->rt->title_field, title,
                              sizeof title);
-    snprintf(label, sizeof label, "%s %s %s", value, rec->rt->label, title);
+    snprintf(label, sizeof label, "%s %s %s", value, sl_lang_either(rec->rt->label, rec->rt->name),
+             title);
     c->n++;
     return c->fn(c->ctx, value, label);
 }
@@ -1011,7 +1044,7 @@ int site_entry_export(site_store_t *store, const sl_rtype_t *rt, FILE *out, long
     int rc = texts && site_store_records(store, rt->name, 0, s_export_row, &x) == 0 ? 0 : -1;
     err[0] = 0;
     if (rc)
-        snprintf(err, errlen, "无法读取记录 cannot read the records");
+        sl_tf(err, errlen, "无法读取记录", "cannot read the records");
     *rows = 0;
     cells[0] = "序号";
     for (size_t k = 0; k < rt->nfields; k++)
@@ -1025,8 +1058,8 @@ int site_entry_export(site_store_t *store, const sl_rtype_t *rt, FILE *out, long
         sl_view_t v;
         char why[300];
         if (sl_schema_view(rt, x.rows[i].payload, x.rows[i].len, &v, why, sizeof why)) {
-            sl_warn("record export: record #%llu is damaged: %s",
-                    (unsigned long long) x.rows[i].seq, why);
+            sl_twarn("record export：记录 #%llu 已损坏：%s", "record export: record #%llu is damaged: %s",
+                     (unsigned long long) x.rows[i].seq, why);
             continue;
         }
         snprintf(texts[0], sizeof texts[0], "%llu", (unsigned long long) x.rows[i].seq);
@@ -1048,7 +1081,7 @@ int site_entry_export(site_store_t *store, const sl_rtype_t *rt, FILE *out, long
     if (rc == 0 && fflush(out) != 0)
         rc = -1;
     if (rc && err[0] == 0)
-        snprintf(err, errlen, "写入失败 cannot write: %s", strerror(errno));
+        sl_tf(err, errlen, "写入失败：%s", "cannot write: %s", strerror(errno));
     for (size_t i = 0; i < x.n; i++)
         free(x.rows[i].payload);
     free(x.rows);
@@ -1088,7 +1121,9 @@ static void s_escape_controls(char *out, size_t cap)
 void site_entry_render(site_store_t *store, const site_record_t *rec, char *out, size_t cap)
 {
     if (!rec->rt) {
-        snprintf(out, cap, "(本版本不认识的类型 a type this version does not know: %s)", rec->type);
+        sl_tf(out, cap, "（本版本不认识的类型：%s）", "(a type this version does not know: %s)",
+              rec->type);
+
         return;
     }
     sl_schema_render(rec->rt, rec->payload, rec->len, out, cap);

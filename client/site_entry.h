@@ -53,7 +53,7 @@ typedef struct {
     long duplicates;            /* duplicate rows saved anyway (allow_duplicates) */
     long blank;                 /* empty rows ignored (Excel's ,,,,) */
     long import_no;             /* its number in the import history; 0 when nothing was saved */
-    char encoding[40];          /* what the file was: "UTF-8", "GBK", "UTF-16LE" … */
+    char encoding[80];          /* what the file was: "UTF-8", "GBK", "UTF-16LE" … (dual: sl_lang.h) */
     char separator;             /* ',' or '\t' */
     char ignored[200];          /* columns ignored: "A 列（序号）" */
     char notes[4096];           /* a line per duplicate row found */

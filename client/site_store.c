@@ -10,6 +10,7 @@
 #include "sl_hlc.h"
 #include "sl_id.h"
 #include "sl_items.h"
+#include "sl_lang.h"
 #include "sl_log.h"
 #include "sl_commands.h"
 #include <limits.h>
@@ -124,19 +125,21 @@ static int s_fold_all(sqlite3 *db, uint64_t from, char *err, size_t errlen)
         size_t len;
         int found = s_event_cols(all, 1, &rt, &payload, &len);
         if (found) {
-            sl_warn("site store: record #%llu is %s: not counted",
-                    (unsigned long long) seq, found > 0 ? "of an unknown type" : "damaged");
+            sl_twarn("site store：记录 #%llu %s：不计入", "site store: record #%llu is %s: not counted",
+                     (unsigned long long) seq, found > 0 ? SL_D("类型未知", "of an unknown type")
+                                                         : SL_D("已损坏", "damaged"));
             continue;
         }
         /* The statements of `ev` are separate from `all`'s: the payload
          * stays valid while the fold reads other records. */
         sl_fold_err_t ferr;
         if (sl_items_apply(items, SITE_NO, seq, rt, payload, len, &ev, NULL, &ferr))
-            sl_warn("site store: record #%llu (%s) is kept but not counted: %s",
-                    (unsigned long long) seq, rt->name, ferr.text);
+            sl_twarn("site store：记录 #%llu（%s）保留但不计入：%s",
+                     "site store: record #%llu (%s) is kept but not counted: %s",
+                     (unsigned long long) seq, rt->name, ferr.text);
     }
     if (rc)
-        snprintf(err, errlen, "cannot fold the records: %s", sqlite3_errmsg(db));
+        sl_tf(err, errlen, "无法汇总记录：%s", "cannot fold the records: %s", sqlite3_errmsg(db));
     sl_items_destroy(&items);
     sqlite3_finalize(all);
     sqlite3_finalize(ctx.by_id);
@@ -301,12 +304,12 @@ static site_store_t *s_open(const char *dir, bool create, char *err, size_t errl
 {
     char path[PATH_MAX];
     if (strlen(dir) > PATH_MAX - 16) {
-        snprintf(err, errlen, "data directory path is too long");
+        sl_tf(err, errlen, "数据目录的路径太长", "data directory path is too long");
         return NULL;
     }
     site_store_t *self = calloc(1, sizeof *self);
     if (!self) {
-        snprintf(err, errlen, "out of memory");
+        sl_tf(err, errlen, "内存不足", "out of memory");
         return NULL;
     }
     self->db = sl_db_open(s_path(dir, path, sizeof path), create, err, errlen);
@@ -341,7 +344,7 @@ static site_store_t *s_open(const char *dir, bool create, char *err, size_t errl
     if (!self->insert || !self->read || !self->lookup_type || !self->record_by_id
         || !self->get_meta || !self->set_meta
         || !evs || !evs->by_id || !evs->by_seq || !self->ref_known || !self->items) {
-        snprintf(err, errlen, "cannot prepare statements on %s", path);
+        sl_tf(err, errlen, "无法在 %s 上准备语句", "cannot prepare statements on %s", path);
         site_store_destroy(&self);
         return NULL;
     }
@@ -357,20 +360,22 @@ int site_store_init(const char *dir, const char *site_id, const char *server,
         return -1;
     }
     if (strncmp(server, "tcp://", 6) != 0 || strlen(server) > 200) {
-        snprintf(err, errlen, "server endpoint \"%s\" must look like tcp://HOST:PORT", server);
+        sl_tf(err, errlen, "服务器地址 \"%s\" 应写成 tcp://主机:端口",
+              "server endpoint \"%s\" must look like tcp://HOST:PORT", server);
         return -1;
     }
     if (mkdir(dir, 0700) != 0) {
         struct stat sb;
         if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            snprintf(err, errlen, "cannot create data directory %s", dir);
+            sl_tf(err, errlen, "无法创建数据目录 %s", "cannot create data directory %s", dir);
             return -1;
         }
     }
     char path[PATH_MAX];
     if (strlen(dir) < PATH_MAX - 16 && access(s_path(dir, path, sizeof path), F_OK) == 0) {
-        snprintf(err, errlen, "%s already exists: this directory already holds a site "
-                 "(refusing to overwrite its history)", path);
+        sl_tf(err, errlen, "%s 已经存在：这个目录里已经有一个站点（不会覆盖它的历史记录）",
+              "%s already exists: this directory already holds a site (refusing to overwrite its "
+              "history)", path);
         return -1;
     }
     site_store_t *self = s_open(dir, true, err, errlen);
@@ -383,7 +388,7 @@ int site_store_init(const char *dir, const char *site_id, const char *server,
          || sl_db_commit(self->db);
     if (rc) {
         sl_db_rollback(self->db);
-        snprintf(err, errlen, "cannot write the new site database");
+        sl_tf(err, errlen, "无法写入新的站点数据库", "cannot write the new site database");
     }
     site_store_destroy(&self);
     return rc ? -1 : 0;
@@ -397,7 +402,8 @@ site_store_t *site_store_open(const char *dir, char *err, size_t errlen)
     char buf[256];
     site_store_meta(self, "site_id", buf, sizeof buf);
     if (!*buf || sl_site_id_check(buf, strlen(buf))) {
-        snprintf(err, errlen, "%s/site.db is not an initialised site (no valid site id)", dir);
+        sl_tf(err, errlen, "%s/site.db 不是已创建的站点（没有有效的站点编号）",
+              "%s/site.db is not an initialised site (no valid site id)", dir);
         site_store_destroy(&self);
         return NULL;
     }
@@ -499,8 +505,8 @@ static int s_insert(site_store_t *self, const sl_event_t *ev, int restored)
     sqlite3_bind_int(st, 9, restored);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     if (rc)
-        sl_error("site store: cannot insert event %llu: %s",
-                 (unsigned long long) ev->seq, sqlite3_errmsg(self->db));
+        sl_terror("site store：无法写入事件 %llu：%s", "site store: cannot insert event %llu: %s",
+                  (unsigned long long) ev->seq, sqlite3_errmsg(self->db));
     sqlite3_reset(st);
     return rc;
 }
@@ -510,7 +516,7 @@ int site_store_add(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payl
                    const char **field)
 {
     if (!self->in_txn) {
-        snprintf(err, errlen, "internal: add outside a transaction");
+        sl_tf(err, errlen, "内部错误：不在事务中", "internal: add outside a transaction");
         return -1;
     }
     /* The fold's rules (lifecycle moves, one rating per closure, check-in
@@ -536,7 +542,7 @@ int site_store_add(site_store_t *self, const sl_rtype_t *rt, const uint8_t *payl
     memcpy(ev.prev, self->last_hash, SL_HASH_BYTES);
     sl_event_hash(&ev, self->site_id, strlen(self->site_id), ev.hash);
     if (s_insert(self, &ev, 0)) {
-        snprintf(err, errlen, "cannot save the record: %s", sqlite3_errmsg(self->db));
+        sl_tf(err, errlen, "无法保存记录：%s", "cannot save the record: %s", sqlite3_errmsg(self->db));
         return -1;
     }
     self->last_seq = ev.seq;
@@ -552,7 +558,7 @@ int site_store_append(site_store_t *self, const sl_rtype_t *rt, const uint8_t *p
                       size_t len, uint64_t *seq_out, uint8_t *id_out, char *err, size_t errlen)
 {
     if (site_store_begin(self)) {
-        snprintf(err, errlen, "cannot start a transaction: %s", sqlite3_errmsg(self->db));
+        sl_tf(err, errlen, "无法开始事务：%s", "cannot start a transaction: %s", sqlite3_errmsg(self->db));
         return -1;
     }
     if (site_store_add(self, rt, payload, len, seq_out, id_out, err, errlen, NULL)) {
@@ -560,7 +566,7 @@ int site_store_append(site_store_t *self, const sl_rtype_t *rt, const uint8_t *p
         return -1;
     }
     if (site_store_commit(self)) {
-        snprintf(err, errlen, "cannot commit: %s", sqlite3_errmsg(self->db));
+        sl_tf(err, errlen, "无法提交：%s", "cannot commit: %s", sqlite3_errmsg(self->db));
         return -1;
     }
     return 0;
@@ -663,7 +669,8 @@ int site_store_records_before(site_store_t *self, const char *type, uint64_t bef
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         site_record_t rec;
         if (s_record_row(st, &rec)) {
-            sl_warn("site store: record #%lld is damaged", (long long) sqlite3_column_int64(st, 0));
+            sl_twarn("site store：记录 #%lld 已损坏", "site store: record #%lld is damaged",
+                     (long long) sqlite3_column_int64(st, 0));
             continue;
         }
         rc = fn(ctx, &rec);
@@ -809,8 +816,9 @@ int site_store_pack_batch_upto(site_store_t *self, uint64_t sess, uint64_t from,
     sqlite3_reset(st);
     int rc = 0;
     if (expect == from || (!full && expect != to + 1)) {
-        sl_error("site store: events %llu..%llu are not all readable (stopped at %llu)",
-                 (unsigned long long) from, (unsigned long long) to, (unsigned long long) expect);
+        sl_terror("site store：事件 %llu..%llu 不能全部读出（停在 %llu）",
+                  "site store: events %llu..%llu are not all readable (stopped at %llu)",
+                  (unsigned long long) from, (unsigned long long) to, (unsigned long long) expect);
         rc = -1;
     } else {
         sl_msg_encode_events_begin(out, SL_BATCH, sess, 0, (size_t) (expect - from));
@@ -850,20 +858,21 @@ int site_store_restore_events(site_store_t *self, const sl_event_t *events, size
                               char *err, size_t errlen)
 {
     if (site_store_begin(self)) {
-        snprintf(err, errlen, "cannot start a transaction");
+        sl_tf(err, errlen, "无法开始事务", "cannot start a transaction");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         const sl_event_t *ev = &events[i];
         if (ev->seq != self->last_seq + 1) {
-            snprintf(err, errlen, "server sent event %llu, expected %llu",
-                     (unsigned long long) ev->seq, (unsigned long long) self->last_seq + 1);
+            sl_tf(err, errlen, "服务器发来事件 %llu，应为 %llu", "server sent event %llu, expected %llu",
+                  (unsigned long long) ev->seq, (unsigned long long) self->last_seq + 1);
             goto fail;
         }
         if (memcmp(ev->prev, self->last_hash, SL_HASH_BYTES) != 0
             || !sl_event_hash_ok(ev, self->site_id, strlen(self->site_id))) {
-            snprintf(err, errlen, "event %llu from the server does not continue this site's "
-                     "hash chain", (unsigned long long) ev->seq);
+            sl_tf(err, errlen, "服务器发来的事件 %llu 接不上本站点的记录链",
+                  "event %llu from the server does not continue this site's hash chain",
+                  (unsigned long long) ev->seq);
             goto fail;
         }
         /* What comes back from the server is outside input like any
@@ -873,21 +882,26 @@ int site_store_restore_events(site_store_t *self, const sl_event_t *events, size
          * since the record was made). */
         const sl_rtype_t *rt = sl_schema_find(ev->type, ev->type_len);
         if (!rt) {
-            snprintf(err, errlen, "event %llu from the server is of record type \"%.*s\", which "
-                     "this version of shuanglian-site does not know (upgrade it)",
-                     (unsigned long long) ev->seq, (int) (ev->type_len > 64 ? 64 : ev->type_len),
-                     ev->type);
+            sl_tf(err, errlen, "服务器发来的事件 %llu 是记录类型 \"%.*s\"，这个版本的 shuanglian-site 不认识"
+                  "（请升级）", "event %llu from the server is of record type \"%.*s\", which this "
+                  "version of shuanglian-site does not know (upgrade it)",
+                  (unsigned long long) ev->seq, (int) (ev->type_len > 64 ? 64 : ev->type_len),
+                  ev->type);
             goto fail;
         }
         sl_schema_lookup_t lk = { site_store_ref_lookup, NULL, self };
         char why[700];
-        if (sl_schema_check(rt, ev->payload, ev->payload_len, &lk, why, sizeof why, NULL)) {
-            snprintf(err, errlen, "event %llu (%s) from the server is not a valid record: %s",
-                     (unsigned long long) ev->seq, rt->name, why);
+        sl_lang_t lang = sl_lang_use(SL_LANG_DUAL);     /* why is part of err's sentence */
+        int bad = sl_schema_check(rt, ev->payload, ev->payload_len, &lk, why, sizeof why, NULL);
+        sl_lang_use(lang);
+        if (bad) {
+            sl_tf(err, errlen, "服务器发来的事件 %llu（%s）不是有效的记录：%s",
+                  "event %llu (%s) from the server is not a valid record: %s",
+                  (unsigned long long) ev->seq, rt->name, why);
             goto fail;
         }
         if (s_insert(self, ev, 1)) {
-            snprintf(err, errlen, "cannot store event %llu", (unsigned long long) ev->seq);
+            sl_tf(err, errlen, "无法保存事件 %llu", "cannot store event %llu", (unsigned long long) ev->seq);
             goto fail;
         }
         /* The server accepted it: fold it; a refusal here (0.2.0 history)
@@ -895,13 +909,14 @@ int site_store_restore_events(site_store_t *self, const sl_event_t *events, size
         sl_fold_err_t ferr;
         if (sl_items_apply(self->items, SITE_NO, ev->seq, rt, ev->payload, ev->payload_len,
                                  &self->events, NULL, &ferr))
-            sl_warn("site store: restored record #%llu (%s) is kept but not counted: %s",
-                    (unsigned long long) ev->seq, rt->name, ferr.text);
+            sl_twarn("site store：恢复的记录 #%llu（%s）保留但不计入：%s",
+                     "site store: restored record #%llu (%s) is kept but not counted: %s",
+                     (unsigned long long) ev->seq, rt->name, ferr.text);
         /* A command this site ran before it lost its copy: never again,
          * even if the server's log delivers it once more. */
         if (rt && rt->internal && s_restored_result(self, rt, ev)) {
-            snprintf(err, errlen, "cannot note the command of restored record %llu",
-                     (unsigned long long) ev->seq);
+            sl_tf(err, errlen, "无法记下恢复的记录 %llu 的命令", "cannot note the command of restored "
+                  "record %llu", (unsigned long long) ev->seq);
             goto fail;
         }
         self->last_seq = ev->seq;
@@ -910,7 +925,7 @@ int site_store_restore_events(site_store_t *self, const sl_event_t *events, size
             self->hlc = ev->hlc;
     }
     if (s_meta_set_int(self, "acked_seq", (int64_t) self->last_seq) || site_store_commit(self)) {
-        snprintf(err, errlen, "cannot commit restored events");
+        sl_tf(err, errlen, "无法提交恢复的事件", "cannot commit restored events");
         goto fail;
     }
     return 0;
@@ -926,7 +941,7 @@ int site_store_apply_log(site_store_t *self, const sl_log_entry_t *entries, size
     /* site_store_begin: a command's result is a record, added in this
      * transaction (site_store_add needs the chain's state). */
     if (site_store_begin(self)) {
-        snprintf(err, errlen, "cannot start a transaction");
+        sl_tf(err, errlen, "无法开始事务", "cannot start a transaction");
         return -1;
     }
     uint64_t cursor = site_store_cursor(self);
@@ -963,7 +978,8 @@ int site_store_apply_log(site_store_t *self, const sl_log_entry_t *entries, size
         rc = s_meta_set_int(self, "cursor", (int64_t) upto);
     if (rc || site_store_commit(self)) {
         if (!rc)
-            snprintf(err, errlen, "cannot apply reference data: %s", sqlite3_errmsg(self->db));
+            sl_tf(err, errlen, "无法应用参考数据：%s", "cannot apply reference data: %s",
+                  sqlite3_errmsg(self->db));
         site_store_rollback(self);
         return -1;
     }
@@ -1108,15 +1124,16 @@ long site_store_check(site_store_t *self, char *out, size_t cap)
         if (strcmp(line, "ok") != 0) {
             problems++;
             if (used < cap)
-                used += (size_t) snprintf(out + used, cap - used, "database: %s\n", line);
+                used += sl_tf(out + used, cap - used, "数据库：%s\n", "database: %s\n", line);
         }
     }
     sqlite3_finalize(ic);
     if (rc != SQLITE_DONE) {
         problems++;
         if (used < cap)
-            used += (size_t) snprintf(out + used, cap - used, "database: the integrity check "
-                                      "could not run: %s\n", sqlite3_errmsg(self->db));
+            used += sl_tf(out + used, cap - used, "数据库：无法做完整性检查：%s\n",
+                          "database: the integrity check could not run: %s\n",
+                          sqlite3_errmsg(self->db));
     }
     /* The chain: every record's prev and hash, in order, without gaps. */
     sqlite3_stmt *st = sl_db_prepare(self->db,
@@ -1131,10 +1148,9 @@ long site_store_check(site_store_t *self, char *out, size_t cap)
         if (!ok) {
             problems++;
             if (used < cap)
-                used += (size_t) snprintf(out + used, cap - used, "record %llu does not continue "
-                                          "the chain (expected %llu)\n",
-                                          (unsigned long long) ev.seq,
-                                          (unsigned long long) expect);
+                used += sl_tf(out + used, cap - used, "记录 %llu 接不上记录链（应为 %llu）\n",
+                              "record %llu does not continue the chain (expected %llu)\n",
+                              (unsigned long long) ev.seq, (unsigned long long) expect);
         }
         memcpy(prev, ev.hash, SL_HASH_BYTES);
         expect = ev.seq + 1;
@@ -1142,11 +1158,11 @@ long site_store_check(site_store_t *self, char *out, size_t cap)
     }
     sqlite3_finalize(st);
     if (used < cap)
-        snprintf(out + used, cap - used, "%s：%llu 条记录，完整性检查 %s，记录链 %s "
-                 "%llu records, integrity check %s, chain %s", problems ? "有问题 problems"
-                 : "正常 ok", (unsigned long long) n, rc == SQLITE_DONE ? "通过 passed" : "失败 failed",
-                 problems ? "有误 broken" : "完整 intact", (unsigned long long) n,
-                 rc == SQLITE_DONE ? "passed" : "failed", problems ? "broken" : "intact");
+        sl_tf(out + used, cap - used, "%s：%llu 条记录，完整性检查%s，记录链%s",
+              "%s: %llu records, integrity check %s, chain %s",
+              problems ? SL_D("有问题", "problems") : SL_D("正常", "ok"), (unsigned long long) n,
+              rc == SQLITE_DONE ? SL_D("通过", "passed") : SL_D("失败", "failed"),
+              problems ? SL_D("有误", "broken") : SL_D("完整", "intact"));
     return problems;
 }
 
@@ -1191,8 +1207,9 @@ int site_store_ref_each(site_store_t *self, const char *kind, site_ref_fn fn, vo
     int rc = 0, step;
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_type(st, 2) != SQLITE_TEXT) {
-            sl_error("site store: reference %s/%s is damaged", sl_db_text(st, 0),
-                     sl_db_text(st, 1));
+            sl_terror("site store：参考数据 %s/%s 已损坏", "site store: reference %s/%s is damaged",
+                      sl_db_text(st, 0), sl_db_text(st, 1));
+
             rc = -1;
             break;
         }

@@ -189,7 +189,7 @@ typedef struct {
     int64_t at_ms;              /* this computer's clock */
     char type[SL_MAX_NAME_BYTES + 1];
     char file[256];
-    char encoding[40];
+    char encoding[80];
     long rows;
     uint64_t first_seq, last_seq;
 } site_import_t;

@@ -12,7 +12,9 @@
 #include "site_sync.h"
 #include "site_commands.h"
 #include "sl_hlc.h"
+#include "sl_lang.h"
 #include "sl_log.h"
+
 #include "sl_net.h"
 #include <czmq.h>
 #include <errno.h>
@@ -52,8 +54,8 @@ typedef struct {
     sl_keypair_t enroll;        /* one-time key while enrolling (enroll.key) */
     sl_keypair_t next;          /* rotation in progress (site.key.next) */
     bool enrolling, rotating;
-    char refused_why[200];      /* last handshake failure, for the summary */
-    char server_error[200];     /* last INTERNAL error from the server, for the summary */
+    const char *refused_why;    /* last handshake failure, for the summary (dual) */
+    char server_error[800];     /* last INTERNAL error from the server, for the summary */
     int64_t handshake_failed_ms; /* when; the socket is made anew after a wait */
     bool link_up;               /* a connection is up (always true without mon) */
     msgpack_sbuffer out;
@@ -101,13 +103,19 @@ static bool s_test_hook(const char *name)
     return hook && strcmp(hook, name) == 0;
 }
 
-static site_sync_result_t s_finish(sync_t *s, site_sync_result_t result, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static site_sync_result_t s_finish(sync_t *s, site_sync_result_t result, const char *fmt, ...)
+/* The outcome, in both languages (dual): printed now in the reader's,
+ * kept in the store for `status`, sent up as telemetry for the district. */
+static site_sync_result_t s_finish(sync_t *s, site_sync_result_t result, const char *zh,
+                                   const char *en, ...)
+    __attribute__((format(printf, 3, 5), format(printf, 4, 5)));
+static site_sync_result_t s_finish(sync_t *s, site_sync_result_t result, const char *zh,
+                                   const char *en, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->report->text, sizeof s->report->text, fmt, ap);
+    va_start(ap, en);
+    sl_lang_t was = sl_lang_use(SL_LANG_DUAL);
+    sl_vtf(s->report->text, sizeof s->report->text, zh, en, ap);
+    sl_lang_use(was);
     va_end(ap);
     s->report->result = result;
     s->done = true;
@@ -160,9 +168,10 @@ static bool s_opening(const sync_t *s)
     return s->phase == PHASE_HELLO || s->phase == PHASE_ENROLL;
 }
 
+/* why: a dual text (SL_D). */
 static void s_restart(sync_t *s, const char *why)
 {
-    sl_info("sync: starting over (%s)", why);
+    sl_tinfo("sync：重新开始（%s）", "sync: starting over (%s)", why);
     s->report->reconnects++;
     if (s->enrolling)
         s_enroll(s);
@@ -192,7 +201,8 @@ static void s_pump(sync_t *s)
          * pass the frame limit, and the server's socket would drop it. */
         if (site_store_pack_batch_upto(s->store, s->sess, s->next_send, to,
                                        SL_MAX_FRAME_BYTES - 4096, &s->out, &to)) {
-            s_finish(s, SITE_SYNC_FAILED, "cannot read records %llu..%llu from the local store",
+            s_finish(s, SITE_SYNC_FAILED, "无法从本机存储读出记录 %llu..%llu",
+                     "cannot read records %llu..%llu from the local store",
                      (unsigned long long) s->next_send, (unsigned long long) to);
             return;
         }
@@ -236,9 +246,11 @@ static void s_on_welcome(sync_t *s, const sl_msg_t *m)
         snprintf(id, sizeof id, "%.*s", (int) m->log_id_len, m->log_id);
         site_store_meta(s->store, "log_id", stored, sizeof stored);
         if ((stored[0] && strcmp(stored, id) != 0) || m->log_head < s->cursor) {
-            sl_warn("sync: the server's reference-data log is not the one this site followed "
-                    "(cursor %llu, server log head %llu): reloading all reference data",
-                    (unsigned long long) s->cursor, (unsigned long long) m->log_head);
+            sl_twarn("sync：服务器的参考数据日志不是本站点一直跟随的那一个（游标 %llu，服务器日志头 %llu）："
+                     "重新接收全部参考数据", "sync: the server's reference-data log is not the "
+                     "one this site followed (cursor %llu, server log head %llu): reloading all "
+                     "reference data", (unsigned long long) s->cursor,
+                     (unsigned long long) m->log_head);
             if (site_store_reset_refdata(s->store, id) == 0)
                 s->cursor = 0;
         } else if (!stored[0]) {
@@ -248,12 +260,14 @@ static void s_on_welcome(sync_t *s, const sl_msg_t *m)
     site_store_observe_hlc(s->store, m->hlc);
     uint8_t mine[SL_HASH_BYTES];
     if (site_store_hash_at(s->store, m->match_seq, mine)) {
-        s_finish(s, SITE_SYNC_FAILED, "cannot read local record %llu",
+        s_finish(s, SITE_SYNC_FAILED, "无法读取本机记录 %llu", "cannot read local record %llu",
                  (unsigned long long) m->match_seq);
         return;
     }
     if (memcmp(mine, m->match_hash, SL_HASH_BYTES) != 0) {
         s_finish(s, SITE_SYNC_REFUSED,
+                 "历史记录分叉了：本站点的记录 %llu 与服务器已保存的不同（数据目录是从较早的备份恢复的且之后又录入了新记录，"
+                 "或者磁盘被复制过）。什么也没有发送。请保持本目录原样，联系区管理员。",
                  "history has forked: this site's record %llu differs from the one the server "
                  "committed (the data directory was restored from an older copy and new "
                  "records were entered since, or the disk was cloned). Nothing was sent. "
@@ -263,14 +277,16 @@ static void s_on_welcome(sync_t *s, const sl_msg_t *m)
     }
     uint64_t acked = site_store_acked(s->store);
     if (m->server_seq < acked)
-        sl_warn("sync: server has only %llu of this site's records but had acknowledged %llu "
-                "(server restored from a backup?): resending from %llu",
-                (unsigned long long) m->server_seq, (unsigned long long) acked,
-                (unsigned long long) m->server_seq + 1);
+        sl_twarn("sync：服务器只有本站点的 %llu 条记录，但曾确认过 %llu 条（服务器从备份恢复了？）：从 %llu 起重新发送",
+                 "sync: server has only %llu of this site's records but had acknowledged %llu "
+                 "(server restored from a backup?): resending from %llu",
+                 (unsigned long long) m->server_seq, (unsigned long long) acked,
+                 (unsigned long long) m->server_seq + 1);
     if (m->server_seq > s->local_last) {
-        sl_warn("sync: server holds records %llu..%llu of this site that the local store lacks "
-                "(restored from an older copy?): fetching them back",
-                (unsigned long long) s->local_last + 1, (unsigned long long) m->server_seq);
+        sl_twarn("sync：服务器有本站点的记录 %llu..%llu，本机存储里没有（从较早的备份恢复的？）：取回这些记录",
+                 "sync: server holds records %llu..%llu of this site that the local store lacks "
+                 "(restored from an older copy?): fetching them back",
+                 (unsigned long long) s->local_last + 1, (unsigned long long) m->server_seq);
         s->phase = PHASE_RESTORING;
         s_fetch(s);
         return;
@@ -290,8 +306,9 @@ static void s_on_welcome(sync_t *s, const sl_msg_t *m)
     site_store_meta(s->store, "resend_from", from, sizeof from);
     s->resend_from = strtoull(from, NULL, 10);
     if (s->resend_from && s->resend_from < s->next_send) {
-        sl_info("sync: sending records %llu..%llu again, as the district asked",
-                (unsigned long long) s->resend_from, (unsigned long long) s->local_last);
+        sl_tinfo("sync：按区里的要求重新发送记录 %llu..%llu",
+                 "sync: sending records %llu..%llu again, as the district asked",
+                 (unsigned long long) s->resend_from, (unsigned long long) s->local_last);
         s->next_send = s->resend_from;
     }
     s->phase = PHASE_STREAMING;
@@ -303,8 +320,9 @@ static void s_resend_done(sync_t *s)
 {
     if (s->resend_from && s->next_send > s->local_last && s->ninflight == 0) {
         site_store_set_meta(s->store, "resend_from", "");
-        sl_info("sync: records %llu..%llu were sent again and acknowledged",
-                (unsigned long long) s->resend_from, (unsigned long long) s->local_last);
+        sl_tinfo("sync：记录 %llu..%llu 已重新发送并得到确认",
+                 "sync: records %llu..%llu were sent again and acknowledged",
+                 (unsigned long long) s->resend_from, (unsigned long long) s->local_last);
         s->resend_from = 0;
     }
 }
@@ -314,12 +332,14 @@ static void s_on_events(sync_t *s, const sl_msg_t *m)
     char err[300];
     s->fetch_inflight = false;
     if (m->nevents == 0) {
-        s_finish(s, SITE_SYNC_REFUSED, "server announced records up to %llu but sent none",
+        s_finish(s, SITE_SYNC_REFUSED, "服务器说有到 %llu 的记录，却一条也没发来",
+                 "server announced records up to %llu but sent none",
                  (unsigned long long) m->server_seq);
         return;
     }
     if (site_store_restore_events(s->store, m->events, m->nevents, err, sizeof err)) {
-        s_finish(s, SITE_SYNC_REFUSED, "cannot restore records from the server: %s", err);
+        s_finish(s, SITE_SYNC_REFUSED, "无法从服务器恢复记录：%s",
+                 "cannot restore records from the server: %s", err);
         return;
     }
     s->report->restored += m->nevents;
@@ -329,8 +349,9 @@ static void s_on_events(sync_t *s, const sl_msg_t *m)
         s_fetch(s);
         return;
     }
-    sl_info("sync: restored %llu records from the server; local store is level again",
-            (unsigned long long) s->report->restored);
+    sl_tinfo("sync：从服务器恢复了 %llu 条记录；本机存储已与服务器一致",
+             "sync: restored %llu records from the server; local store is level again",
+             (unsigned long long) s->report->restored);
     s->acked = s->local_last;
     s->next_send = s->acked + 1;
     s->phase = PHASE_STREAMING;
@@ -367,22 +388,24 @@ static void s_after_commands(sync_t *s)
                                                                            : ".");
         if (sl_keyfile_read(path, &s->next, err, sizeof err) == 0) {
             s->rotating = true;
-            s_restart(s, "the district asked for a new key");
+            s_restart(s, SL_D("区里要求更换密钥", "the district asked for a new key"));
         } else {
-            sl_warn("sync: cannot read the new key for the rotation: %s", err);
+            sl_twarn("sync：无法读取要换上的新密钥：%s", "sync: cannot read the new key for the "
+                     "rotation: %s", err);
         }
     }
     if (c->server_changed && !s->opts->endpoint) {
         s->endpoint = site_store_server(s->store);
-        sl_warn("sync: the district changed this site's server to %s: connecting there",
-                s->endpoint);
+        sl_twarn("sync：区里把本站点的服务器改成了 %s：现在连接那里",
+                 "sync: the district changed this site's server to %s: connecting there",
+                 s->endpoint);
         if (s_connect(s, err, sizeof err)) {
-            s_finish(s, SITE_SYNC_FAILED, "%s", err);
+            s_finish(s, SITE_SYNC_FAILED, "%s", "%s", err);
             return;
         }
-        s_restart(s, "new server address");
+        s_restart(s, SL_D("新的服务器地址", "new server address"));
     } else if (c->resend && !c->rotate) {
-        s_restart(s, "records to send again");
+        s_restart(s, SL_D("有记录要重新发送", "records to send again"));
     }
     c->rotate = c->server_changed = c->resend = false;
 }
@@ -394,14 +417,15 @@ static void s_on_log(sync_t *s, const sl_msg_t *m)
     int ran = s->cmds.ran;
     if (site_store_apply_log(s->store, m->entries, m->nentries, m->upto, site_commands_run,
                              &s->cmds, err, sizeof err)) {
-        s_finish(s, SITE_SYNC_FAILED, "%s", err);
+        s_finish(s, SITE_SYNC_FAILED, "%s", "%s", err);
         return;
     }
     if (s->cmds.ran > ran) {
         /* The result records are in the outbox now. */
         s->local_last = site_store_last_seq(s->store);
         if (s_test_hook("crash_after_command")) {
-            sl_warn("sync: test hook crash_after_command: killing this process");
+            sl_twarn("sync：测试钩子 crash_after_command：结束本进程",
+                     "sync: test hook crash_after_command: killing this process");
             raise(SIGKILL);
         }
     }
@@ -436,10 +460,11 @@ static bool s_take_new_key(sync_t *s)
     }
     s->keys = now;
     memset(&now, 0, sizeof now);
-    sl_info("sync: this site's key was replaced meanwhile (rotate-key); going on with the new "
-            "key %.8s…", s->keys.public_z85);
+    sl_tinfo("sync：本站点的密钥已被更换（rotate-key）；改用新密钥 %.8s…",
+             "sync: this site's key was replaced meanwhile (rotate-key); going on with the new "
+             "key %.8s…", s->keys.public_z85);
     if (s_connect(s, err, sizeof err)) {
-        s_finish(s, SITE_SYNC_FAILED, "%s", err);
+        s_finish(s, SITE_SYNC_FAILED, "%s", "%s", err);
         return true;
     }
     s_hello(s);
@@ -452,7 +477,7 @@ static void s_on_error(sync_t *s, const sl_msg_t *m)
     case SL_E_FORBIDDEN:
         if (s_take_new_key(s))
             break;
-        s_finish(s, SITE_SYNC_REFUSED, "server refused: %s (%u): %.*s",
+        s_finish(s, SITE_SYNC_REFUSED, "服务器拒绝：%s（%u）：%.*s", "server refused: %s (%u): %.*s",
                  sl_error_name((int) m->code), m->code, (int) m->text_len, m->text);
         break;
     case SL_E_NO_SESSION:
@@ -463,8 +488,9 @@ static void s_on_error(sync_t *s, const sl_msg_t *m)
         /* The server cannot commit (a full disk?): back off before trying
          * again instead of hammering it; s_timers says HELLO when the wait,
          * doubling up to HELLO_MAX_MS, is over. */
-        sl_warn("sync: server could not commit (%.*s); retrying in %lld s", (int) m->text_len,
-                m->text, (long long) (s->hello_wait_ms / 1000));
+        sl_twarn("sync：服务器无法保存（%.*s）；%lld 秒后重试", "sync: server could not commit (%.*s); "
+                 "retrying in %lld s", (int) m->text_len, m->text,
+                 (long long) (s->hello_wait_ms / 1000));
         snprintf(s->server_error, sizeof s->server_error, "%.*s", (int) m->text_len, m->text);
         s->sess++;
         s->phase = PHASE_HELLO;
@@ -475,7 +501,7 @@ static void s_on_error(sync_t *s, const sl_msg_t *m)
         s->backing_off = true;
         break;
     default:
-        s_finish(s, SITE_SYNC_REFUSED, "server refused: %s (%u): %.*s",
+        s_finish(s, SITE_SYNC_REFUSED, "服务器拒绝：%s（%u）：%.*s", "server refused: %s (%u): %.*s",
                  sl_error_name((int) m->code), m->code, (int) m->text_len, m->text);
     }
 }
@@ -486,7 +512,8 @@ static void s_on_message(sync_t *s, const uint8_t *frame, size_t len)
     sl_msg_t *m = &s->msg;
     int code = sl_msg_decode(m, frame, len, err, sizeof err);
     if (code) {
-        sl_warn("sync: ignoring a message from the server: %s", err);
+        sl_twarn("sync：忽略服务器发来的一条消息：%s", "sync: ignoring a message from the server: %s",
+                 err);
         return;
     }
     if (m->sess != s->sess)
@@ -546,27 +573,30 @@ static void s_on_monitor(sync_t *s)
             s->handshake_failed_ms = s_mono();
         if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && value == SL_ZAP_BUSY) {
             s->busy_seen = true;    /* it is there: worth the whole timeout */
-            snprintf(s->refused_why, sizeof s->refused_why, "the server is busy (too many "
-                     "connections at once); this site tries again by itself");
+            s->refused_why = SL_D("服务器繁忙（同时连接的太多）；本站点会自己再试",
+                                  "the server is busy (too many connections at once); this site "
+                                  "tries again by itself");
         } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-            snprintf(s->refused_why, sizeof s->refused_why, "the server refused this site's "
-                     "key at the handshake (unknown or not yet enrolled key)");
+            s->refused_why = SL_D("服务器在握手时拒绝了本站点的密钥（不认识，或还没注册）",
+                                  "the server refused this site's key at the handshake (unknown "
+                                  "or not yet enrolled key)");
         } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
                    || id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
-            snprintf(s->refused_why, sizeof s->refused_why, "the secure handshake failed (wrong "
-                     "server key in this site's setup, or the server does not use CurveZMQ)");
+            s->refused_why = SL_D("加密握手失败（本站点设置里的服务器公钥不对，或服务器没有用 CurveZMQ）",
+                                  "the secure handshake failed (wrong server key in this site's "
+                                  "setup, or the server does not use CurveZMQ)");
         } else if (id == ZMQ_EVENT_DISCONNECTED) {
             s->link_up = false;
             if (!s_opening(s) || !s->hello_unsent)
-                s_restart(s, "connection to the server lost");
+                s_restart(s, SL_D("与服务器的连接断了", "connection to the server lost"));
         } else if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             /* A new connection: nothing sent before it went over it. */
             s->link_up = true;
             s->reconnect_ms = RECONNECT_FIRST_MS;
             s->ever_up = true;
-            s->refused_why[0] = 0;
+            s->refused_why = NULL;
             if (!s_opening(s) || !s->hello_unsent) {
-                s_restart(s, "new connection to the server");
+                s_restart(s, SL_D("与服务器建立了新连接", "new connection to the server"));
             } else {
                 /* The socket may attach the connection a moment after this
                  * event: then s_timers sends the HELLO on its next turn. */
@@ -597,10 +627,10 @@ static void s_timers(sync_t *s)
         if (s_take_new_key(s))
             return;
         if (s_connect(s, err, sizeof err)) {
-            s_finish(s, SITE_SYNC_FAILED, "%s", err);
+            s_finish(s, SITE_SYNC_FAILED, "%s", "%s", err);
             return;
         }
-        s_restart(s, "handshake refused; trying again");
+        s_restart(s, SL_D("握手被拒绝；再试一次", "handshake refused; trying again"));
         return;
     }
     if (s_opening(s) || s->phase == PHASE_ROTATE) {
@@ -610,23 +640,24 @@ static void s_timers(sync_t *s)
                 s->hello_sent_ms = now;
             } else if (now - s->hello_sent_ms >= s->reconnect_ms) {
                 char err[300];
-                sl_info("sync: no connection to %s for %lld s; trying with a new connection",
-                        s->endpoint, (long long) ((now - s->hello_sent_ms) / 1000));
+                sl_tinfo("sync：%2$lld 秒没有连上 %1$s；换一个新连接再试",
+                         "sync: no connection to %s for %lld s; trying with a new connection",
+                         s->endpoint, (long long) ((now - s->hello_sent_ms) / 1000));
                 s->reconnect_ms = s->reconnect_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS
                                                                          : s->reconnect_ms * 2;
                 if (s_connect(s, err, sizeof err)) {
-                    s_finish(s, SITE_SYNC_FAILED, "%s", err);
+                    s_finish(s, SITE_SYNC_FAILED, "%s", "%s", err);
                     return;
                 }
-                s_restart(s, "no connection yet");
+                s_restart(s, SL_D("还没有连上", "no connection yet"));
             }
         } else if (now - s->hello_sent_ms >= (s->link_up && !s->backing_off
                                               && s->hello_wait_ms < HELLO_LIVE_MS
                                               ? HELLO_LIVE_MS : s->hello_wait_ms)) {
             s->hello_wait_ms = s->hello_wait_ms * 2 > HELLO_MAX_MS ? HELLO_MAX_MS
                                                                    : s->hello_wait_ms * 2;
-            s_restart(s, s->phase == PHASE_ROTATE ? "no answer to the key rotation"
-                                                  : "no answer yet");
+            s_restart(s, s->phase == PHASE_ROTATE ? SL_D("更换密钥没有回答", "no answer to the key rotation")
+                                                  : SL_D("还没有回答", "no answer yet"));
         }
         return;
     }
@@ -636,12 +667,12 @@ static void s_timers(sync_t *s)
         stall = s->opts->connect_timeout_ms / 2;
     bool waiting = s->ninflight || s->pull_inflight || s->fetch_inflight;
     if (waiting && now - s->last_recv_ms > stall) {
-        s_restart(s, "no answer from the server");
+        s_restart(s, SL_D("服务器没有回答", "no answer from the server"));
         return;
     }
     if (s->opts->watch) {
         if (now - s->last_recv_ms > 3 * (int64_t) s->heartbeat_ms + 1000) {
-            s_restart(s, "server silent");
+            s_restart(s, SL_D("服务器没有动静", "server silent"));
             return;
         }
         if (now - s->last_send_ms >= s->heartbeat_ms) {
@@ -701,7 +732,8 @@ static int s_load_keys(sync_t *s, char *err, size_t errlen)
     if (!s->secure)
         return 0;
     if (!sl_key_valid(s->server_public)) {
-        snprintf(err, errlen, "the server public key stored in site.db is malformed");
+        sl_tf(err, errlen, "site.db 里保存的服务器公钥格式不对",
+              "the server public key stored in site.db is malformed");
         return -1;
     }
     s_key_path(s, "site.key", path, sizeof path);
@@ -749,7 +781,7 @@ static void s_rotate(sync_t *s)
     zmq_z85_decode(r.key, s->next.public_z85);
     sl_msg_encode(&r, &s->out);
     if (s_send_out(s) != 0)
-        s_restart(s, "cannot send the key rotation");
+        s_restart(s, SL_D("无法发出更换密钥的请求", "cannot send the key rotation"));
     s->hello_sent_ms = s_mono();
 }
 
@@ -763,25 +795,27 @@ static void s_on_reply(sync_t *s)
         memset(&s->enroll, 0, sizeof s->enroll);
         s->enrolling = false;
         s->report->enrolled = true;
-        sl_info("sync: enrolled; from now on this site connects with its own key");
+        sl_tinfo("sync：注册完成；今后本站点用自己的密钥连接",
+                 "sync: enrolled; from now on this site connects with its own key");
     } else if (s->phase == PHASE_ROTATE) {
         s_key_path(s, "site.key", path, sizeof path);
         s_key_path(s, "site.key.next", next, sizeof next);
         if (rename(next, path) != 0) {
-            s_finish(s, SITE_SYNC_FAILED, "cannot install the new key %s: %s", next,
-                     strerror(errno));
+            s_finish(s, SITE_SYNC_FAILED, "无法装上新密钥 %s：%s", "cannot install the new key %s: %s",
+                     next, strerror(errno));
             return;
         }
         s->keys = s->next;
         memset(&s->next, 0, sizeof s->next);
         s->rotating = false;
         s->report->rotated = true;
-        sl_info("sync: key rotated; the old key stops working at this connection");
+        sl_tinfo("sync：密钥已更换；旧密钥从这次连接起失效",
+                 "sync: key rotated; the old key stops working at this connection");
     } else {
         return;
     }
     if (s_connect(s, err, sizeof err)) {
-        s_finish(s, SITE_SYNC_FAILED, "%s", err);
+        s_finish(s, SITE_SYNC_FAILED, "%s", "%s", err);
         return;
     }
     s_hello(s);
@@ -791,6 +825,9 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
                                  site_sync_report_t *report)
 {
     memset(report, 0, sizeof *report);
+    /* What the sync says is kept (status), sent (telemetry, a command's
+     * result) or printed later: written in both languages (sl_lang.h). */
+    sl_lang_t was = sl_lang_use(SL_LANG_DUAL);
     sync_t s = { .store = store, .opts = opts, .report = report,
                  .cmds = { .data_dir = opts->data_dir } };
     const char *endpoint = opts->endpoint ? opts->endpoint : site_store_server(store);
@@ -800,7 +837,7 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
     s.cursor = report->cursor_before = site_store_cursor(store);
     report->acked_before = site_store_acked(store);
     if (s_load_keys(&s, err, sizeof err) || s_connect(&s, err, sizeof err)) {
-        s_finish(&s, SITE_SYNC_FAILED, "%s", err);
+        s_finish(&s, SITE_SYNC_FAILED, "%s", "%s", err);
         goto report;
     }
     s.sess = (uint64_t) sl_now_ms() * 1000;
@@ -822,7 +859,7 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
                                     { s.mon ? zsock_resolve(s.mon) : NULL, 0, ZMQ_POLLIN, 0 } };
         int rc = zmq_poll(items, s.mon ? 2 : 1, 100);
         if (rc < 0 && errno != EINTR) {
-            s_finish(&s, SITE_SYNC_FAILED, "poll failed: %s", zmq_strerror(errno));
+            s_finish(&s, SITE_SYNC_FAILED, "等待网络出错：%s", "poll failed: %s", zmq_strerror(errno));
             break;
         }
         for (int i = 0; rc > 0 && (items[0].revents & ZMQ_POLLIN) && i < 64 && !s.done; i++) {
@@ -844,8 +881,9 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
              * that hung): that time was not the server's silence.  Give the
              * server its full timeout from now; a connection that died
              * meanwhile is reported by the monitor and starts us over. */
-            sl_info("sync: this process was held up for %lld s; timers restart",
-                    (long long) ((now - turn) / 1000));
+            sl_tinfo("sync：本进程停顿了 %lld 秒；计时重新开始",
+                     "sync: this process was held up for %lld s; timers restart",
+                     (long long) ((now - turn) / 1000));
             started = s.last_recv_ms = s.last_progress_ms = now;
             if (s.phase == PHASE_HELLO)
                 s.hello_sent_ms = now;
@@ -859,7 +897,7 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
                 s_pump(&s);
             }
         } else if (s_level(&s)) {
-            s_finish(&s, SITE_SYNC_OK, "level with the server");
+            s_finish(&s, SITE_SYNC_OK, "与服务器一致", "level with the server");
             break;
         } else if (s.mon && !s.reached && !s.ever_up && !s.busy_seen
                    && now - started > (opts->connect_wait_ms > 0 ? opts->connect_wait_ms
@@ -867,38 +905,46 @@ site_sync_result_t site_sync_run(site_store_t *store, const site_sync_opts_t *op
                    && now - started < opts->connect_timeout_ms) {
             /* Not even a connection: say so now, not after the whole
              * timeout (nothing is lost; the records wait here). */
-            s_finish(&s, SITE_SYNC_UNREACHABLE, "无法连接服务器 cannot connect to server %s "
-                     "within %d s (it is down, the address is wrong, or the network is out)",
-                     endpoint, (opts->connect_wait_ms > 0 ? opts->connect_wait_ms
-                                                          : CONNECT_WAIT_MS) / 1000);
+            s_finish(&s, SITE_SYNC_UNREACHABLE, "%d 秒内连不上服务器 %s（服务器没有运行、地址不对，或网络不通）",
+                     "cannot connect to server %2$s within %1$d s (it is down, the address is "
+                     "wrong, or the network is out)", (opts->connect_wait_ms > 0
+                                                       ? opts->connect_wait_ms
+                                                       : CONNECT_WAIT_MS) / 1000, endpoint);
             break;
         } else if (now - s.last_progress_ms > opts->connect_timeout_ms) {
             /* Measured from the last progress, not the last message: a
              * server that answers HELLO but never commits (full disk, a
              * black hole) must not keep a one-shot sync running forever. */
             bool heard = s.welcomed_once && now - s.last_recv_ms <= opts->connect_timeout_ms;
-            s_finish(&s, SITE_SYNC_UNREACHABLE, "server %s %s for %d s%s%s", endpoint,
-                     !s.welcomed_once ? "did not answer"
+            s_finish(&s, SITE_SYNC_UNREACHABLE, "服务器 %1$s 在 %3$d 秒内%2$s%4$s%5$s",
+
+                     "server %s %s for %d s%s%s", endpoint,
+                     !s.welcomed_once ? SL_D("没有回答", "did not answer")
                      : s.server_seq > s.local_last && heard
-                     ? "answered but could not send this site's records back"
-                     : heard ? "answered but committed nothing" : "went silent",
+                     ? SL_D("有回答，但没能把本站点的记录发回来",
+                            "answered but could not send this site's records back")
+                     : heard ? SL_D("有回答，但什么也没保存", "answered but committed nothing")
+                     : SL_D("没有了动静", "went silent"),
                      opts->connect_timeout_ms / 1000,
-                     s.server_error[0] ? "; the server said: " : "", s.server_error);
+                     s.server_error[0] ? SL_D("；服务器说：", "; the server said: ") : "",
+                     s.server_error);
             break;
         }
         s_timers(&s);
     }
     if (!s.done && opts->watch && s.welcomed_once)
-        s_finish(&s, SITE_SYNC_OK, "stopped");
+        s_finish(&s, SITE_SYNC_OK, "已停止", "stopped");
     else if (!s.done && opts->watch)
-        s_finish(&s, SITE_SYNC_UNREACHABLE, "stopped before the server answered");
+        s_finish(&s, SITE_SYNC_UNREACHABLE, "服务器回答之前就停止了", "stopped before the server answered");
     else if (!s.done)
-        s_finish(&s, SITE_SYNC_FAILED, "interrupted before the site was level with the server "
-                 "(nothing is lost; sync again)");
-    if (report->result == SITE_SYNC_UNREACHABLE && s.refused_why[0]) {
+        s_finish(&s, SITE_SYNC_FAILED, "在与服务器一致之前被打断了（什么也没有丢失；请再同步）",
+                 "interrupted before the site was level with the server (nothing is lost; sync "
+                 "again)");
+    if (report->result == SITE_SYNC_UNREACHABLE && s.refused_why) {
         size_t used = strlen(report->text);
         snprintf(report->text + used, sizeof report->text - used, ": %s", s.refused_why);
     }
+
 report:
     report->local_last = site_store_last_seq(store);
     report->acked_after = site_store_acked(store);
@@ -918,8 +964,10 @@ report:
     memset(&s.keys, 0, sizeof s.keys);
     memset(&s.enroll, 0, sizeof s.enroll);
     memset(&s.next, 0, sizeof s.next);
+    sl_lang_use(was);
     return report->result;
 }
+
 
 /* ---- for tests and fuzzing ------------------------------------------------------------ */
 

@@ -31,7 +31,7 @@ typedef enum {
 
 typedef struct {
     site_sync_result_t result;
-    char text[600];             /* what happened, in a sentence */
+    char text[1600];            /* what happened, in a sentence (dual: sl_lang.h) */
     uint64_t local_last;        /* site's last seq at the end */
     uint64_t acked_before, acked_after;
     uint64_t sent_events;       /* events sent, resends included */

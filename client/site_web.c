@@ -18,6 +18,7 @@
 #include "site_store.h"
 #include "site_sync.h"
 #include "sl_cli.h"
+#include "sl_lang.h"
 #include "sl_csv.h"
 #include "sl_fold.h"
 #include "sl_id.h"
@@ -52,7 +53,7 @@ typedef struct {
     pthread_t thread;
     bool thread_started, syncing;
     int sync_result;
-    char sync_text[700];
+    char sync_text[1600];
 } site_web_t;
 
 static const char *s_menu[] = {
@@ -1010,12 +1011,12 @@ static void s_sync(site_web_t *w, sl_web_req_t *req)
     pthread_mutex_lock(&w->lock);
     bool busy = w->syncing;
     int result = w->sync_result;
-    char text[700];
+    char text[1600];
     snprintf(text, sizeof text, "%s", w->sync_text);
     pthread_mutex_unlock(&w->lock);
     uint64_t last = site_store_last_seq(w->store), acked = site_store_acked(w->store);
     uint64_t pending = last > acked ? last - acked : 0;
-    char ok_ms[32], att_ms[32], res[600], when_ok[40], ago_ok[60], when_att[40];
+    char ok_ms[32], att_ms[32], res[1600], when_ok[40], ago_ok[60], when_att[40];
     site_store_meta(w->store, "last_sync_ok_ms", ok_ms, sizeof ok_ms);
     site_store_meta(w->store, "last_sync_attempt_ms", att_ms, sizeof att_ms);
     site_store_meta(w->store, "last_sync_result", res, sizeof res);
@@ -1156,25 +1157,26 @@ int site_web_main(int argc, char **argv)
     const char *data = DEFAULT_DATA, *listen = DEFAULT_LISTEN;
     bool login = false;
     sl_opt_t opts[] = {
-        { "--data", "DIR", "site data directory (default " DEFAULT_DATA ")", &data, NULL },
-        { "--listen", "HOST:PORT", "where the page is served (default " DEFAULT_LISTEN ", this "
-          "computer only); another address needs a password (web passwd)", &listen, NULL },
-        { "--login", NULL, "ask for the password on this computer too (a computer several "
-          "people use)", NULL, &login },
+        { "--data", "DIR", SL_D("站点数据目录（默认 " DEFAULT_DATA "）", "site data directory (default " DEFAULT_DATA ")"), &data, NULL },
+        { "--listen", "HOST:PORT", SL_D("网页在哪里提供（默认 " DEFAULT_LISTEN "，只限本机）；别的地址需要密码（web passwd）", "where the page is served (default " DEFAULT_LISTEN ", this "
+          "computer only); another address needs a password (web passwd)"), &listen, NULL },
+        { "--login", NULL, SL_D("在本机也要输入密码（多人共用的电脑）", "ask for the password on this computer too (a computer several "
+          "people use)"), NULL, &login },
     };
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG, "[passwd] [--listen HOST:PORT] [--login] [--data DIR]",
-                          "Serves this site's pages in a browser: entry forms, my records, CSV "
+                          SL_D("在浏览器里提供本站点的页面：录入表单、我的记录、CSV 导入、同步状态。在本机打开 http://127.0.0.1:8620/。'passwd' 设置在网络上提供页面所需的密码。收到 SIGINT 或 SIGTERM 时停止。", "Serves this site's pages in a browser: entry forms, my records, CSV "
                           "import, sync status.  Open http://127.0.0.1:8620/ on this computer.  "
                           "'passwd' sets the password that serving on the network needs.  Stops "
-                          "on SIGINT or SIGTERM.", opts, 3, pos, 1, &npos);
+                          "on SIGINT or SIGTERM."), opts, 3, pos, 1, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos == 1 && strcmp(pos[0], "passwd") == 0)
         return s_passwd(data);
     if (npos) {
-        fprintf(stderr, PROG ": unknown word \"%s\" (see " PROG " --help)\n", pos[0]);
+        sl_cli_err(PROG, "多余的词 \"%s\"（见 " PROG " --help）", "unknown word \"%s\" (see " PROG
+                   " --help)", pos[0]);
         return SL_EXIT_USAGE;
     }
     char err[600], host[64];

@@ -1,12 +1,15 @@
-/* sl_cli.c: option parsing and help text. */
+/* sl_cli.c: option parsing and help text, in the reader's language
+ * (sl_lang.h: a summary or an option's help may hold both languages). */
 #include "sl_cli.h"
 #include "sl_crash.h"
 #include "sl_id.h"
+#include "sl_lang.h"
 #include "sl_limits.h"
 #include "sl_refkinds.h"
 #include "sl_log.h"
 #include "sl_text.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,16 +18,47 @@
 void sl_cli_help(const char *command, const char *usage, const char *summary,
                  const sl_opt_t *opts, size_t nopts)
 {
-    printf("usage: %s %s\n\n%s\n", command, usage, summary);
-    if (nopts)
-        printf("\noptions:\n");
+    sl_lang_fprintf(stdout, "%s: %s %s\n\n%s\n\n%s\n", SL_T("用法", "usage"), command, usage,
+                    summary, SL_T("选项", "options:"));
     for (size_t i = 0; i < nopts; i++) {
         char left[64];
         snprintf(left, sizeof left, "%s%s%s", opts[i].name, opts[i].metavar ? " " : "",
                  opts[i].metavar ? opts[i].metavar : "");
-        printf("  %-22s %s\n", left, opts[i].help);
+        sl_lang_fprintf(stdout, "  %-22s %s\n", left, opts[i].help);
     }
-    printf("  %-22s %s\n", "--help", "show this help");
+    sl_lang_fprintf(stdout, "  %-22s %s\n", "--help", SL_T("显示本帮助", "show this help"));
+    sl_lang_fprintf(stdout, "  %-22s %s\n", "--lang zh|en", SL_LANG_HELP);
+}
+
+void sl_cli_verbs_help(FILE *out, const char *command, const char *usage, const char *intro,
+                       const sl_cli_verb_help_t *lines, size_t n, int width, const char *outro)
+{
+    sl_lang_fprintf(out, "%s: %s %s\n\n", SL_T("用法", "usage"), command, usage);
+    if (intro)
+        sl_lang_fprintf(out, "%s\n", intro);
+    for (size_t i = 0; i < n; i++) {
+        size_t w = sl_display_width(lines[i].words);
+        int pad = w < (size_t) width ? width - (int) w : 0;
+        sl_lang_fprintf(out, "  %s%*s %s\n", lines[i].words, pad, "", lines[i].help);
+    }
+    if (outro)
+        sl_lang_fprintf(out, "\n%s\n", outro);
+}
+
+void sl_cli_program_help(FILE *out, const char *program, const char *intro,
+                         const sl_cli_verb_help_t *verbs, size_t n)
+{
+    size_t width = 0;
+    for (size_t i = 0; i < n; i++)
+        if (sl_display_width(verbs[i].words) > width)
+            width = sl_display_width(verbs[i].words);
+    sl_cli_verbs_help(out, program, "VERB [options]", intro, verbs, n, (int) width, NULL);
+    fputc('\n', out);
+    sl_tprintf(out, "每个命令的选项见 '%s VERB --help'。\n"
+               "--lang en 或 LANG=en_US.UTF-8：只用英文；--lang zh：中文在前、英文在后（默认）。\n",
+               "Run '%s VERB --help' for a verb's options.\n"
+               "--lang en or LANG=en_US.UTF-8: English only; --lang zh: Chinese first, then "
+               "English (the default).\n", program);
 }
 
 int sl_cli_parse(int argc, char **argv, const char *command, const char *usage,
@@ -49,12 +83,14 @@ int sl_cli_parse(int argc, char **argv, const char *command, const char *usage,
                 if (strcmp(opts[k].name, word) == 0)
                     o = &opts[k];
             if (!o) {
-                fprintf(stderr, "%s: unknown option %s (see %s --help)\n", command, word, command);
+                sl_cli_err(command, "没有 %s 这个选项（见 %s --help）",
+                           "unknown option %s (see %s --help)", word, command);
                 return -1;
             }
             if (o->metavar) {
                 if (i + 1 >= argc) {
-                    fprintf(stderr, "%s: option %s needs a value %s\n", command, word, o->metavar);
+                    sl_cli_err(command, "选项 %s 后面要写 %s", "option %s needs a value %s", word,
+                               o->metavar);
                     return -1;
                 }
                 *o->value = argv[++i];
@@ -64,13 +100,23 @@ int sl_cli_parse(int argc, char **argv, const char *command, const char *usage,
             continue;
         }
         if (*npos >= maxpos) {
-            fprintf(stderr, "%s: unexpected argument \"%s\" (see %s --help)\n",
-                    command, word, command);
+            sl_cli_err(command, "多余的参数 \"%s\"（见 %s --help）",
+                       "unexpected argument \"%s\" (see %s --help)", word, command);
             return -1;
         }
         pos[(*npos)++] = argv[i];
     }
     return 0;
+}
+
+void sl_cli_err(const char *command, const char *zh, const char *en, ...)
+{
+    va_list ap;
+    va_start(ap, en);
+    fprintf(stderr, "%s: ", command);
+    sl_vtprintf(stderr, zh, en, ap);
+    fputc('\n', stderr);
+    va_end(ap);
 }
 
 int sl_cli_number(const char *command, const char *what, const char *text, long min,
@@ -80,8 +126,8 @@ int sl_cli_number(const char *command, const char *what, const char *text, long 
     errno = 0;
     long v = strtol(text, &end, 10);
     if (errno || end == text || *end || v < min || v > max) {
-        fprintf(stderr, "%s: %s is \"%s\", must be a whole number from %ld to %ld\n",
-                command, what, text, min, max);
+        sl_cli_err(command, "%s 是 \"%s\"，须为 %ld 到 %ld 的整数",
+                   "%s is \"%s\", must be a whole number from %ld to %ld", what, text, min, max);
         return -1;
     }
     *out = v;
@@ -93,6 +139,8 @@ int sl_cli_main(int argc, char **argv, const char *program, const sl_verb_t *ver
 {
     sl_log_set_name(program);
     sl_crash_install(program);
+    if (sl_lang_init(&argc, argv))
+        return SL_EXIT_USAGE;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? SL_EXIT_USAGE : 0;
@@ -104,7 +152,8 @@ int sl_cli_main(int argc, char **argv, const char *program, const sl_verb_t *ver
     for (size_t i = 0; i < nverbs; i++)
         if (strcmp(argv[1], verbs[i].verb) == 0)
             return verbs[i].run(argc - 2, argv + 2);
-    fprintf(stderr, "%s: unknown verb \"%s\"\n\n", program, argv[1]);
+    sl_cli_err(program, "没有 \"%s\" 这个命令", "unknown verb \"%s\"", argv[1]);
+    fputc('\n', stderr);
     usage(stderr);
     return SL_EXIT_USAGE;
 }
@@ -113,7 +162,7 @@ int sl_cli_enroll_args(const char *command, const char *site, const char *commun
                        const char *days, const char *out, long *ndays, char *path, size_t cap)
 {
     if (!site || !community) {
-        fprintf(stderr, "%s: --site and --community are required\n", command);
+        sl_cli_err(command, "需要 --site 和 --community", "--site and --community are required");
         return SL_EXIT_USAGE;
     }
     const char *why = sl_site_id_check(site, strlen(site));
@@ -122,14 +171,15 @@ int sl_cli_enroll_args(const char *command, const char *site, const char *commun
         return SL_EXIT_USAGE;
     }
     if (!*community || strlen(community) > 200 || !sl_utf8_valid(community, strlen(community))) {
-        fprintf(stderr, "%s: --community must be UTF-8 text of 1..200 bytes\n", command);
+        sl_cli_err(command, "--community 须为 1..200 字节的 UTF-8 文字",
+                   "--community must be UTF-8 text of 1..200 bytes");
         return SL_EXIT_USAGE;
     }
     if (sl_cli_number(command, "--days", days, 1, 365, ndays))
         return SL_EXIT_USAGE;
     snprintf(path, cap, "%s%s", out ? out : site, out ? "" : ".bundle");
     if (access(path, F_OK) == 0) {
-        fprintf(stderr, "%s: %s already exists (refusing to overwrite)\n", command, path);
+        sl_cli_err(command, "%s 已经存在（不会覆盖）", "%s already exists (refusing to overwrite)", path);
         return SL_EXIT_FAIL;
     }
     return 0;
@@ -137,33 +187,57 @@ int sl_cli_enroll_args(const char *command, const char *site, const char *commun
 
 const char *sl_cli_ref_summary(void)
 {
-    static char text[6000];
+    /* Kept as dual text (sl_lang.h): the help renders it for its reader. */
+    static char text[12000];
     if (text[0])
         return text;
-    size_t used = (size_t) snprintf(text, sizeof text,
-        "Reference data (参考数据) kept by the district and sent down to every site through "
-        "the server log, in order and exactly once, at each site's next sync.  Each entry is "
-        "checked against its kind's fields; a member's unit must exist, an entry still "
-        "referred to cannot be deleted, --site must name an enrolled site.\n"
-        "  put KIND KEY FIELD=VALUE…   publish an entry, replacing it whole (fields not given "
-        "become empty)\n"
-        "  del KIND KEY                delete an entry\n"
-        "  list [KIND]                 the entries in force\n"
-        "  import KIND FILE.csv        every row of a CSV file (UTF-8, at most 1 MiB; the key "
-        "in the first column, field names or Chinese labels as headings), all rows or none\n"
-        "KIND, FIELD and choices may be given in Chinese (在职党员 姓名=张三 所属单位=u01).\n"
-        "kinds and their fields (* = required):\n");
+    sl_lang_t was = sl_lang_use(SL_LANG_DUAL);
+    size_t used = sl_tf(text, sizeof text,
+        "参考数据由区里维护，经服务器日志按顺序、只下发一次，在各站点下次同步时送达。每条都按其类别的"
+        "字段检查：党员的所属单位须已存在，仍被引用的条目不能删除，--site 须是已注册的站点。\n",
+        "Reference data kept by the district and sent down to every site through the server "
+        "log, in order and exactly once, at each site's next sync.  Each entry is checked "
+        "against its kind's fields; a member's unit must exist, an entry still referred to "
+        "cannot be deleted, --site must name an enrolled site.\n");
+    static const struct { const char *words, *help; } verbs[] = {
+        { "put KIND KEY FIELD=VALUE…", SL_D("发布一条，整条替换（没写的字段变为空）",
+                                           "publish an entry, replacing it whole (fields not "
+                                           "given become empty)") },
+        { "del KIND KEY", SL_D("删除一条", "delete an entry") },
+        { "list [KIND]", SL_D("现行的条目", "the entries in force") },
+        { "import KIND FILE.csv", SL_D("CSV 文件的每一行（UTF-8，最大 1 MiB；第一列为键，表头为字段名或"
+                                       "中文名），全部导入或全部不导入",
+                                       "every row of a CSV file (UTF-8, at most 1 MiB; the key "
+                                       "in the first column, field names or Chinese labels as "
+                                       "headings), all rows or none") },
+    };
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0] && used < sizeof text; i++)
+        used += (size_t) snprintf(text + used, sizeof text - used, "  %-27s %s\n",
+                                  verbs[i].words, verbs[i].help);
+    if (used < sizeof text)
+        used += sl_tf(text + used, sizeof text - used,
+                      "KIND、FIELD 和选项都可以写中文（在职党员 姓名=张三 所属单位=u01）。\n"
+                      "类别及其字段（* = 必填）：\n",
+                      "KIND, FIELD and choices may also be given by their Chinese names.\n"
+                      "kinds and their fields (* = required):\n");
     for (size_t i = 0; i < sl_refkind_count() && used < sizeof text; i++) {
         const sl_refkind_t *k = sl_refkind_at(i);
-        used += (size_t) snprintf(text + used, sizeof text - used, "  %s %s (%s), key %s:",
-                                  k->name, k->label, k->label_en, k->key_name);
-        for (size_t f = 0; f < k->nfields && used < sizeof text; f++)
-            used += (size_t) snprintf(text + used, sizeof text - used, " %s%s(%s)",
-                                      k->fields[f].name, k->fields[f].required ? "*" : "",
-                                      k->fields[f].label);
+        used += (size_t) snprintf(text + used, sizeof text - used, "  %s ", k->name);
+        if (used < sizeof text)
+            used += sl_tpair(text + used, sizeof text - used, k->label, k->label_en);
+        if (used < sizeof text)
+            used += (size_t) snprintf(text + used, sizeof text - used, " (%s %s):",
+                                      SL_T("键", "key"), k->key_name);
+        for (size_t f = 0; f < k->nfields && used < sizeof text; f++) {
+            used += (size_t) snprintf(text + used, sizeof text - used, " %s%s",
+                                      k->fields[f].name, k->fields[f].required ? "*" : "");
+            if (used < sizeof text)
+                used += sl_tpair(text + used, sizeof text - used, k->fields[f].label, "");
+        }
         if (used < sizeof text && i + 1 < sl_refkind_count())
             used += (size_t) snprintf(text + used, sizeof text - used, "\n");
     }
+    sl_lang_use(was);
     return text;
 }
 
@@ -172,7 +246,7 @@ static char *s_read_file(const char *command, const char *path, size_t max, size
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "%s: 无法读取 cannot read %s: %s\n", command, path, strerror(errno));
+        sl_cli_err(command, "无法读取 %s：%s", "cannot read %s: %s", path, strerror(errno));
         return NULL;
     }
     char *data = malloc(max + 1);
@@ -181,8 +255,11 @@ static char *s_read_file(const char *command, const char *path, size_t max, size
     if (f != stdin)
         fclose(f);
     if (error || got > max) {
-        fprintf(stderr, "%s: %s %s\n", command, path, error ? "无法读取 cannot be read"
-                : "超过 1 MiB，请分成几个文件 is larger than 1 MiB; split it into several files");
+        if (error)
+            sl_cli_err(command, "无法读取 %s", "%s cannot be read", path);
+        else
+            sl_cli_err(command, "%s 超过 1 MiB，请分成几个文件",
+                       "%s is larger than 1 MiB; split it into several files", path);
         free(data);
         return NULL;
     }
@@ -207,10 +284,9 @@ static int s_csv_text(const char *command, const char *path, char *data, size_t 
         const char *nl = memchr(data + start, '\n', w - start);
         size_t end = nl ? (size_t) (nl - data) : w;
         if (!sl_utf8_valid(data + start, end - start)) {
-            fprintf(stderr, "%s: %s 第 %ld 行不是 UTF-8 文本（或含有控制字符、NUL 字节），请另存为"
-                    "“CSV UTF-8” %s line %ld is not UTF-8 text (or has a control character or a "
-                    "NUL byte): save the file as \"CSV UTF-8\"\n", command, path, line, path,
-                    line);
+            sl_cli_err(command, "%s 第 %ld 行不是 UTF-8 文本（或含有控制字符、NUL 字节），请另存为"
+                       "“CSV UTF-8”", "%s line %ld is not UTF-8 text (or has a control "
+                       "character or a NUL byte): save the file as \"CSV UTF-8\"", path, line);
             return SL_EXIT_USAGE;
         }
         start = end + 1;
@@ -228,8 +304,9 @@ int sl_cli_ref_request(const char *command, char **words, size_t nwords, const c
     bool list = strcmp(sub, "list") == 0 && nwords <= 2;
     bool import = strcmp(sub, "import") == 0 && nwords == 3;
     if (!put && !del && !list && !import) {
-        fprintf(stderr, "%s: expected put KIND KEY FIELD=VALUE…, del KIND KEY, list [KIND] or "
-                "import KIND FILE.csv (see %s --help)\n", command, command);
+        sl_cli_err(command, "应为 put KIND KEY FIELD=VALUE…、del KIND KEY、list [KIND] 或 "
+                   "import KIND FILE.csv（见 %s --help）", "expected put KIND KEY FIELD=VALUE…, "
+                   "del KIND KEY, list [KIND] or import KIND FILE.csv (see %s --help)", command);
         return SL_EXIT_USAGE;
     }
     if (site && sl_site_id_check(site, strlen(site))) {

@@ -25,6 +25,10 @@ int sl_cli_parse(int argc, char **argv, const char *command, const char *usage,
                  char **pos, size_t maxpos, size_t *npos);
 void sl_cli_help(const char *command, const char *usage, const char *summary,
                  const sl_opt_t *opts, size_t nopts);
+/* A refusal or an error on stderr, one line: "command: " and the message
+ * in the reader's language (both texts take the same arguments). */
+void sl_cli_err(const char *command, const char *zh, const char *en, ...)
+    __attribute__((format(printf, 2, 4), format(printf, 3, 4)));
 /* Parses a whole number in [min, max]; prints an error naming `what`. */
 int sl_cli_number(const char *command, const char *what, const char *text, long min,
                   long max, long *out);
@@ -33,6 +37,22 @@ typedef struct {
     const char *verb;
     int (*run)(int argc, char **argv);  /* gets the words after the verb */
 } sl_verb_t;
+
+/* A program's or a verb's overview: "usage: COMMAND USAGE", a blank line,
+ * the intro (its own line; end it with "\n" for a blank line after), a
+ * line per verb (its words, then its help in the reader's language), the
+ * outro.  intro, help and outro may be dual (SL_D); NULL leaves one out. */
+typedef struct {
+    const char *words;          /* "add TYPE FIELD=VALUE…" */
+    const char *help;
+} sl_cli_verb_help_t;
+void sl_cli_verbs_help(FILE *out, const char *command, const char *usage, const char *intro,
+                       const sl_cli_verb_help_t *lines, size_t n, int width, const char *outro);
+/* A program's overview (its `--help`): "usage: PROGRAM VERB [options]",
+ * the intro (dual), a line per verb, and where a verb's options are and
+ * how to choose the language. */
+void sl_cli_program_help(FILE *out, const char *program, const char *intro,
+                         const sl_cli_verb_help_t *verbs, size_t n);
 
 /* The main() of every program: --help, --version, then the verb table.
  * `usage` prints the program's overview to the stream it is given. */

@@ -3,6 +3,8 @@
  * writer.  Must never write past the caller's buffer, nor read past the end
  * of a memory buffer, nor give text it has not checked as UTF-8. */
 #include "sl_csv.h"
+#include "sl_lang.h"
+
 #include <errno.h>
 #include <iconv.h>
 #include <stdbool.h>
@@ -90,16 +92,16 @@ int sl_csv_row(sl_csv_t *self, char **fields, size_t max, char *buf, size_t cap,
         return 0;
     self->start = ++self->line;
     if (max == 0 || cap == 0) {
-        snprintf(err, errlen, "第 %ld 行：没有存放的空间 line %ld: no room for the row",
-                 self->start, self->start);
+        sl_tf(err, errlen, "第 %ld 行：没有存放的空间", "line %ld: no room for the row",
+              self->start);
         return -1;
     }
     fields[n++] = buf;
     bool quoted = false;
     for (;; c = s_get(self)) {
         if (c == EOF && quoted) {
-            snprintf(err, errlen, "第 %ld 行：引号不成对 line %ld: a quoted field is not closed",
-                     self->start, self->start);
+            sl_tf(err, errlen, "第 %ld 行：引号不成对", "line %ld: a quoted field is not closed",
+                  self->start);
             return -1;
         }
         if (!quoted && (c == EOF || c == '\n'))
@@ -107,17 +109,17 @@ int sl_csv_row(sl_csv_t *self, char **fields, size_t max, char *buf, size_t cap,
         if (c == 0) {
             /* A C string would end here and the rest of the cell would be
              * dropped in silence: refuse the file instead. */
-            snprintf(err, errlen, "第 %ld 行第 %zu 列含有 NUL 字节，文件是 UTF-16 吗？请另存为 CSV "
-                     "UTF-8 line %ld, field %zu: contains a NUL byte (0x00); is the file UTF-16? "
-                     "save it as CSV UTF-8", self->line, n, self->line, n);
+            sl_tf(err, errlen, "第 %ld 行第 %zu 列含有 NUL 字节，文件是 UTF-16 吗？请另存为 CSV UTF-8",
+                  "line %ld, field %zu: contains a NUL byte (0x00); is the file UTF-16? save it "
+                  "as CSV UTF-8", self->line, n);
             return -1;
         }
         if (!quoted && c == '\r')
             continue;
         if (c == '"') {
             if (!quoted && used > 0 && buf[used - 1] != 0) {
-                snprintf(err, errlen, "第 %ld 行：未加引号的字段中有引号 line %ld: a quote "
-                         "inside an unquoted field", self->line, self->line);
+                sl_tf(err, errlen, "第 %ld 行：未加引号的字段中有引号",
+                      "line %ld: a quote inside an unquoted field", self->line);
                 return -1;
             }
             if (quoted) {
@@ -135,8 +137,8 @@ int sl_csv_row(sl_csv_t *self, char **fields, size_t max, char *buf, size_t cap,
             }
         } else if (c == self->sep && !quoted) {
             if (used + 1 >= cap || n >= max) {
-                snprintf(err, errlen, "第 %ld 行：超过 %zu 列 line %ld: more than %zu fields",
-                         self->line, max, self->line, max);
+                sl_tf(err, errlen, "第 %ld 行：超过 %zu 列", "line %ld: more than %zu fields",
+                      self->line, max);
                 return -1;
             }
             buf[used++] = 0;
@@ -146,8 +148,9 @@ int sl_csv_row(sl_csv_t *self, char **fields, size_t max, char *buf, size_t cap,
         if (c == '\n')
             self->line++;
         if (used + 1 >= cap) {
-            snprintf(err, errlen, "第 %ld 行：一行超过 %zu 字节 line %ld: row longer than %zu "
-                     "bytes", self->line, cap, self->line, cap);
+            sl_tf(err, errlen, "第 %ld 行：一行超过 %zu 字节", "line %ld: row longer than %zu bytes",
+                  self->line, cap);
+
             return -1;
         }
         buf[used++] = (char) c;
@@ -272,8 +275,8 @@ static void s_nuls(const unsigned char *p, size_t len, size_t *even, size_t *odd
             (i % 2 ? (*odd)++ : (*even)++);
 }
 
-static const char s_save_as[] = "请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）” save it from Excel as "
-                                "\"CSV UTF-8 (Comma delimited)\"";
+static const char s_save_as[] = SL_D("请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”",
+                                     "save it from Excel as \"CSV UTF-8 (Comma delimited)\"");
 
 int sl_csv_decode(const char *data, size_t len, char **out, size_t *outlen, char *encoding,
                   size_t enccap, char *err, size_t errlen)
@@ -284,17 +287,17 @@ int sl_csv_decode(const char *data, size_t len, char **out, size_t *outlen, char
     *out = NULL;
     snprintf(encoding, enccap, "%s", "");
     if (len >= 4 && memcmp(p, "PK\x03\x04", 4) == 0) {
-        snprintf(err, errlen, "这是 Excel 工作簿（.xlsx），不是 CSV 文件；%s this is an Excel workbook "
-                 "(.xlsx), not a CSV file", s_save_as);
+        sl_tf(err, errlen, "这是 Excel 工作簿（.xlsx），不是 CSV 文件；%s",
+              "this is an Excel workbook (.xlsx), not a CSV file; %s", s_save_as);
         return -1;
     }
     if (len >= 8 && memcmp(p, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0) {
-        snprintf(err, errlen, "这是 Excel 97-2003 工作簿（.xls），不是 CSV 文件；%s this is an Excel "
-                 "97-2003 workbook (.xls), not a CSV file", s_save_as);
+        sl_tf(err, errlen, "这是 Excel 97-2003 工作簿（.xls），不是 CSV 文件；%s",
+              "this is an Excel 97-2003 workbook (.xls), not a CSV file; %s", s_save_as);
         return -1;
     }
     if (len >= 4 && (memcmp(p, "\xFF\xFE\0\0", 4) == 0 || memcmp(p, "\0\0\xFE\xFF", 4) == 0)) {
-        snprintf(err, errlen, "这个文件是 UTF-32 编码；%s this file is UTF-32", s_save_as);
+        sl_tf(err, errlen, "这个文件是 UTF-32 编码；%s", "this file is UTF-32; %s", s_save_as);
         return -1;
     }
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
@@ -315,17 +318,17 @@ int sl_csv_decode(const char *data, size_t len, char **out, size_t *outlen, char
         size_t even, odd;
         s_nuls(p, len, &even, &odd);
         if (odd >= 2 && even == 0 && odd * 8 >= len)
-            from = "UTF-16LE", name = "UTF-16LE (无 BOM no BOM)";
+            from = "UTF-16LE", name = "UTF-16LE " SL_D("（无 BOM）", "(no BOM)");
         else if (even >= 2 && odd == 0 && even * 8 >= len)
-            from = "UTF-16BE", name = "UTF-16BE (无 BOM no BOM)";
+            from = "UTF-16BE", name = "UTF-16BE " SL_D("（无 BOM）", "(no BOM)");
     }
     if (from) {
         size_t fail_at = len - skip;
         if ((len - skip) % 2 != 0 || s_iconv(from, data + skip, len - skip, out, outlen, &fail_at)) {
             long line = s_line_at16(p + skip, fail_at, from[6] == 'L');
-            snprintf(err, errlen, "这个文件是 %s 编码，但第 %ld 行有无法读取的字符（文件不完整或已损坏） this "
-                     "file is %s, but line %ld holds a character that cannot be read (the file is "
-                     "cut short or damaged)", name, line, name, line);
+            sl_tf(err, errlen, "这个文件是 %s 编码，但第 %ld 行有无法读取的字符（文件不完整或已损坏）",
+                  "this file is %s, but line %ld holds a character that cannot be read (the file "
+                  "is cut short or damaged)", name, line);
             return -1;
         }
         snprintf(encoding, enccap, "%s", name);
@@ -335,7 +338,7 @@ int sl_csv_decode(const char *data, size_t len, char **out, size_t *outlen, char
     if (first == len - skip) {
         *out = malloc(len - skip + 1);
         if (!*out) {
-            snprintf(err, errlen, "内存不足 out of memory");
+            sl_tf(err, errlen, "内存不足", "out of memory");
             return -1;
         }
         memcpy(*out, data + skip, len - skip);
@@ -347,9 +350,9 @@ int sl_csv_decode(const char *data, size_t len, char **out, size_t *outlen, char
     long line = s_line_at(p + skip, first);
     if (name || chinese >= 2 * bad) {
         /* Marked as UTF-8, or mostly UTF-8: a line from somewhere else. */
-        snprintf(err, errlen, "这个文件是 UTF-8 编码，但第 %ld 行不是（字节 0x%02X；这一行可能是从 GBK 文件粘贴来的），"
-                 "请改正这一行 this file is UTF-8, but line %ld is not (byte 0x%02X; was it pasted "
-                 "from a GBK file?): fix that line", line, p[skip + first], line, p[skip + first]);
+        sl_tf(err, errlen, "这个文件是 UTF-8 编码，但第 %ld 行不是（字节 0x%02X；这一行可能是从 GBK 文件粘贴来的），"
+              "请改正这一行", "this file is UTF-8, but line %ld is not (byte 0x%02X; was it pasted "
+              "from a GBK file?): fix that line", line, p[skip + first]);
         return -1;
     }
     size_t fail_at;
@@ -358,9 +361,9 @@ int sl_csv_decode(const char *data, size_t len, char **out, size_t *outlen, char
         return 0;
     }
     line = s_line_at(p, fail_at);
-    snprintf(err, errlen, "这个文件既不是 UTF-8 也不是 GBK/GB18030 编码（第 %ld 行，字节 0x%02X）；%s "
-             "this file is neither UTF-8 nor GBK/GB18030 (line %ld, byte 0x%02X)", line,
-             fail_at < len ? p[fail_at] : 0, s_save_as, line, fail_at < len ? p[fail_at] : 0);
+    sl_tf(err, errlen, "这个文件既不是 UTF-8 也不是 GBK/GB18030 编码（第 %ld 行，字节 0x%02X）；%s",
+          "this file is neither UTF-8 nor GBK/GB18030 (line %ld, byte 0x%02X); %s", line,
+          fail_at < len ? p[fail_at] : 0, s_save_as);
     return -1;
 }
 
@@ -402,12 +405,13 @@ int sl_csv_slurp(FILE *f, size_t max, char **out, size_t *outlen, char *err, siz
     }
     if (!buf || used > max || ferror(f)) {
         if (!buf)
-            snprintf(err, errlen, "内存不足 out of memory");
+            sl_tf(err, errlen, "内存不足", "out of memory");
         else if (used > max)
-            snprintf(err, errlen, "文件超过 %zu 字节，请分成几个文件 the file is larger than %zu bytes: "
-                     "split it", max, max);
+            sl_tf(err, errlen, "文件超过 %zu 字节，请分成几个文件", "the file is larger than %zu "
+                  "bytes: split it", max);
         else
-            snprintf(err, errlen, "无法读取文件 cannot read the file: %s", strerror(errno));
+            sl_tf(err, errlen, "无法读取文件：%s", "cannot read the file: %s", strerror(errno));
+
         free(buf);
         return -1;
     }

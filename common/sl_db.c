@@ -1,5 +1,6 @@
 /* sl_db.c: SQLite helpers shared by the site and central stores. */
 #include "sl_db.h"
+#include "sl_lang.h"
 #include "sl_log.h"
 #include <stdio.h>
 #include <string.h>
@@ -10,14 +11,17 @@ sqlite3 *sl_db_open(const char *path, bool create, char *err, size_t errlen)
 {
     struct stat sb;
     if (!create && stat(path, &sb) != 0) {
-        snprintf(err, errlen, "database %s does not exist (run init first)", path);
+        sl_tf(err, errlen, "数据库 %s 不存在（请先运行 init，或用 --data 指明目录）",
+              "database %s does not exist (run init first, or give its directory with --data)",
+              path);
         return NULL;
     }
     if (!create && sb.st_size == 0) {
         /* Opening it would write a new empty database into it: a failed
          * copy or a full disk must not pass for a new store. */
-        snprintf(err, errlen, "%s is empty (zero bytes): it holds no store; restore it from a "
-                 "backup (it is not taken for a new store, and is left as it is)", path);
+        sl_tf(err, errlen, "%s 是空文件（0 字节），里面没有数据；请从备份恢复（它不会被当作新存储，保持原样）",
+              "%s is empty (zero bytes): it holds no store; restore it from a backup (it is not "
+              "taken for a new store, and is left as it is)", path);
         return NULL;
     }
     static bool configured;
@@ -30,8 +34,8 @@ sqlite3 *sl_db_open(const char *path, bool create, char *err, size_t errlen)
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "cannot open database %s: %s", path,
-                 db ? sqlite3_errmsg(db) : "out of memory");
+        sl_tf(err, errlen, "无法打开数据库 %s：%s", "cannot open database %s: %s", path,
+              db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
         return NULL;
     }
@@ -47,10 +51,11 @@ sqlite3 *sl_db_open(const char *path, bool create, char *err, size_t errlen)
     if (sl_db_exec(db, "PRAGMA journal_mode=WAL") || sl_db_exec(db, "PRAGMA synchronous=FULL")
         || sl_db_exec(db, "PRAGMA foreign_keys=ON")) {
         int code = sqlite3_errcode(db);
-        snprintf(err, errlen, "cannot open database %s: %s%s", path, sqlite3_errmsg(db),
-                 code == SQLITE_NOTADB || code == SQLITE_CORRUPT
-                 ? " (the file is damaged or is not a shuanglian database; restore it from a "
-                   "backup)" : "");
+        sl_tf(err, errlen, "无法打开数据库 %s：%s%s", "cannot open database %s: %s%s", path,
+              sqlite3_errmsg(db), code == SQLITE_NOTADB || code == SQLITE_CORRUPT
+              ? SL_D("（文件已损坏，或不是 shuanglian 的数据库；请从备份恢复）",
+                     " (the file is damaged or is not a shuanglian database; restore it from a "
+                     "backup)") : "");
         sqlite3_close(db);
         return NULL;
     }
@@ -139,14 +144,16 @@ int sl_db_migrate(sqlite3 *db, const sl_db_schema_t *schema, bool create, const 
     int64_t v = sl_db_int(db, "PRAGMA user_version", -1);
     int64_t tables = sl_db_int(db, "SELECT count(*) FROM sqlite_master", -1);
     if (v < 0 || tables < 0) {
-        snprintf(err, errlen, "cannot read %s: %s (the file is damaged or is not a shuanglian "
-                 "database; restore it from a backup)", path, sqlite3_errmsg(db));
+        sl_tf(err, errlen, "无法读取 %s：%s（文件已损坏，或不是 shuanglian 的数据库；请从备份恢复）",
+              "cannot read %s: %s (the file is damaged or is not a shuanglian database; restore "
+              "it from a backup)", path, sqlite3_errmsg(db));
         return -1;
     }
     if (v > schema->nsteps) {
-        snprintf(err, errlen, "%s is a %s of schema version %lld, made by a newer shuanglian; "
-                 "this program knows versions up to %d: upgrade it", path, schema->what,
-                 (long long) v, schema->nsteps);
+        sl_tf(err, errlen, "%s 是较新版本的 shuanglian 建立的%.0s（结构版本 %lld），本程序只认识到版本 %d："
+              "请升级", "%s is a %s of schema version %lld, made by a newer shuanglian; this "
+              "program knows versions up to %d: upgrade it", path, schema->what, (long long) v,
+              schema->nsteps);
         return -1;
     }
     if (v == 0 && tables > 0) {
@@ -154,8 +161,8 @@ int sl_db_migrate(sqlite3 *db, const sl_db_schema_t *schema, bool create, const 
         bool ours = st && sqlite3_step(st) == SQLITE_ROW;
         sqlite3_finalize(st);
         if (!ours) {
-            snprintf(err, errlen, "%s is not a shuanglian %s (its tables are not ours)", path,
-                     schema->what);
+            sl_tf(err, errlen, "%s 不是 shuanglian 的数据库%.0s（表不是我们的）",
+                  "%s is not a shuanglian %s (its tables are not ours)", path, schema->what);
             return -1;
         }
         v = 1;                  /* made by 0.2.0, before versions */
@@ -163,16 +170,16 @@ int sl_db_migrate(sqlite3 *db, const sl_db_schema_t *schema, bool create, const 
             return -1;
     }
     if (v == 0 && !create) {
-        snprintf(err, errlen, "%s holds no %s (an empty or zero-length file, perhaps a failed "
-                 "copy): restore it from a backup; it is not taken for a new store", path,
-                 schema->what);
+        sl_tf(err, errlen, "%s 里没有数据%.0s（空文件，可能是复制失败）：请从备份恢复；它不会被当作新存储",
+              "%s holds no %s (an empty or zero-length file, perhaps a failed copy): restore it "
+              "from a backup; it is not taken for a new store", path, schema->what);
         return -1;
     }
     int64_t start = v;
     for (; v < schema->nsteps; v++) {
         const sl_db_step_t *step = &schema->steps[v];
         if (sl_db_begin(db)) {
-            snprintf(err, errlen, "cannot upgrade %s: %s", path, sqlite3_errmsg(db));
+            sl_tf(err, errlen, "无法升级 %s：%s", "cannot upgrade %s: %s", path, sqlite3_errmsg(db));
             return -1;
         }
         char why[300] = "";
@@ -180,13 +187,16 @@ int sl_db_migrate(sqlite3 *db, const sl_db_schema_t *schema, bool create, const 
                  || (step->fn && step->fn(db, why, sizeof why))
                  || s_set_version(db, (int) v + 1) || sl_db_commit(db);
         if (rc) {
-            snprintf(err, errlen, "cannot upgrade %s from schema version %lld to %lld: %s",
-                     path, (long long) v, (long long) v + 1, why[0] ? why : sqlite3_errmsg(db));
+            sl_tf(err, errlen, "无法把 %s 从结构版本 %lld 升级到 %lld：%s",
+                  "cannot upgrade %s from schema version %lld to %lld: %s", path, (long long) v,
+                  (long long) v + 1, why[0] ? why : sqlite3_errmsg(db));
             sl_db_rollback(db);
             return -1;
         }
         if (start > 0)
-            sl_info("%s upgraded to schema version %lld", path, (long long) v + 1);
+            sl_tinfo("%s 已升级到结构版本 %lld", "%s upgraded to schema version %lld", path,
+                     (long long) v + 1);
+
     }
     return 0;
 }

@@ -7,6 +7,7 @@
  * and `value`.  Everything else about a type is in the table of
  * sl_schema.c. */
 #include "sl_fold.h"
+#include "sl_lang.h"
 #include "sl_mpcheck.h"
 #include <inttypes.h>
 #include <stddef.h>
@@ -62,16 +63,27 @@ static void s_reset(sl_item_t *it)
     msgpack_sbuffer_clear(&it->payload);
 }
 
-static int s_refuse(sl_fold_err_t *err, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int s_refuse(sl_fold_err_t *err, const char *field, const char *fmt, ...)
+/* A refusal in both languages (common/sl_lang.h). */
+static int s_refuse(sl_fold_err_t *err, const char *field, const char *zh, const char *en, ...)
+    __attribute__((format(printf, 3, 5), format(printf, 4, 5)));
+static int s_refuse(sl_fold_err_t *err, const char *field, const char *zh, const char *en, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->text, sizeof err->text, fmt, ap);
+    va_start(ap, en);
+    sl_vtf(err->text, sizeof err->text, zh, en, ap);
     va_end(ap);
     err->field = field;
     return -1;
+}
+
+/* A record type, or a status, as its Chinese label and its wire name (a
+ * dual piece: each side of a refusal shows its own).  The buffer lives as
+ * long as the statement. */
+#define S_NAMED(zh, en) s_named(zh, en, (char[300]) { 0 }, 300)
+static const char *s_named(const char *zh, const char *en, char *buf, size_t cap)
+{
+    sl_dpair(buf, cap, zh, en);
+    return buf;
 }
 
 void sl_fold_status_name(const sl_item_t *it, int status, char *name, size_t ncap,
@@ -132,22 +144,23 @@ static int s_good_index(const sl_item_t *it)
 static void s_next(const sl_item_t *it, char *out, size_t cap)
 {
     const sl_lifecycle_t *l = it->rt->life;
-    char from[32], name[32], label[64];
-    size_t used = 0;
-    out[0] = 0;
+    char from[32], name[32], label[64], zh[300] = "", en[200] = "";
+    size_t zu = 0, eu = 0;
     sl_fold_status_name(it, it->status, from, sizeof from, label, sizeof label);
     for (size_t i = 0; l && i < l->nmoves; i++) {
         if (strcmp(l->moves[i].from, from) != 0)
             continue;
         int to = sl_schema_index(l->statuses, l->moves[i].to, strlen(l->moves[i].to));
         sl_fold_status_name(it, to, name, sizeof name, label, sizeof label);
-        int n = snprintf(out + used, cap - used, "%s%s(%s)", used ? ", " : "", label, name);
-        if (n < 0 || (size_t) n >= cap - used)
-            break;
-        used += (size_t) n;
+        if (zu < sizeof zh)
+            zu += (size_t) snprintf(zh + zu, sizeof zh - zu, "%s「%s」", zu ? "、" : "", label);
+        if (eu < sizeof en)
+            eu += (size_t) snprintf(en + eu, sizeof en - eu, "%s%s", eu ? ", " : "", name);
     }
-    if (!used)
-        snprintf(out, cap, "无，已是最终状态 none, a final status");
+    if (!eu)
+        snprintf(out, cap, "%s", SL_D("无，已是最终状态", "none, a final status"));
+    else
+        sl_dpair(out, cap, zh, en);
 }
 
 static void s_kid(sl_item_t *it, uint64_t seq, sl_role_kind_t role, bool of_item)
@@ -196,7 +209,9 @@ int sl_fold_start_view(sl_item_t *it, const sl_view_t *view, uint64_t seq,
     it->rt = rt;
     it->seq = seq;
     if (rt->role != SL_ROLE_FACT && rt->role != SL_ROLE_CHECKIN && rt->role != SL_ROLE_CHECKOUT)
-        return s_refuse(err, NULL, "%s records are about an item; they are not one", rt->name);
+        return s_refuse(err, NULL, "%s记录是关于某个事项的，本身不是事项",
+                        "%s records are about an item; they are not one",
+                        S_NAMED(rt->label, rt->name));
     it->legacy = view->legacy;
     it->on = s_date(view, F_ON);
     s_responsible(it, view);
@@ -212,16 +227,16 @@ int sl_fold_start_view(sl_item_t *it, const sl_view_t *view, uint64_t seq,
         int status = st[0] ? sl_schema_status(l, st, strlen(st))
                            : sl_schema_index(l->statuses, l->initial, strlen(l->initial));
         if (status < 0 || (st[0] && l->create && sl_schema_index(l->create, st, strlen(st)) < 0))
-            return s_refuse(err, F_STATUS, "%s不能以状态「%s」登记；可用 %s %s cannot be created in "
-                            "status \"%s\"; it may be created as: %s", rt->label, st,
-                            l->create ? l->create : "", rt->name, st, l->create ? l->create : "");
+            return s_refuse(err, F_STATUS, "%s不能以状态「%s」登记；可用 %s",
+                            "%s cannot be created in status \"%s\"; it may be created as: %s",
+                            S_NAMED(rt->label, rt->name), st, l->create ? l->create : "");
         sl_schema_part(l->statuses, (size_t) status, name, sizeof name);
         if (l->create_needs && sl_schema_index(l->create_needs, name, strlen(name)) >= 0
             && !it->unit[0] && !it->member[0]) {
             sl_schema_part(l->labels, (size_t) status, label, sizeof label);
-            return s_refuse(err, F_UNIT, "%s登记为「%s」时须写明认领的单位或党员（unit 或 member） a %s "
-                            "created as %s needs the unit or member that took it on", rt->label,
-                            label, rt->name, name);
+            return s_refuse(err, F_UNIT, "%s登记为「%s」时须写明认领的单位或党员（unit 或 member）",
+                            "a %s created as %s needs the unit or member that took it on",
+                            S_NAMED(rt->label, rt->name), S_NAMED(label, name));
         }
         it->steps[0].on = it->on;
         it->steps[0].status = (int8_t) status;
@@ -240,9 +255,9 @@ static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
     sl_fold_status_name(it, it->status, from, sizeof from, fromlabel, sizeof fromlabel);
     s_next(it, next, sizeof next);
     if (to < 0)
-        return s_refuse(err, F_STATUS, "「%s」不是%s的状态；当前状态「%s」，可改为 %s "
+        return s_refuse(err, F_STATUS, "「%s」不是%s的状态；当前状态「%s」，可改为 %s",
                         "\"%s\" is not a status of %s; it is %s now and may go to: %s", st,
-                        it->rt->label, fromlabel, next, st, it->rt->name, from, next);
+                        S_NAMED(it->rt->label, it->rt->name), S_NAMED(fromlabel, from), next);
     char toname[32], tolabel[64];
     sl_fold_status_name(it, to, toname, sizeof toname, tolabel, sizeof tolabel);
     const sl_move_t *move = NULL;
@@ -250,32 +265,32 @@ static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
         if (strcmp(l->moves[i].from, from) == 0 && strcmp(l->moves[i].to, toname) == 0)
             move = &l->moves[i];
     if (!move)
-        return s_refuse(err, F_STATUS, "%s #%" PRIu64 " 不能从「%s」改为「%s」；当前状态「%s」，可改为 %s "
-                        "%s #%" PRIu64 " cannot move from %s to %s; from %s it may go to: %s",
-                        it->rt->label, it->seq, fromlabel, tolabel, fromlabel, next, it->rt->name,
-                        it->seq, from, toname, from, next);
+        return s_refuse(err, F_STATUS, "%1$s #%2$" PRIu64 " 不能从「%3$s」改为「%4$s」；当前状态「%3$s」，"
+                        "可改为 %5$s", "%1$s #%2$" PRIu64 " cannot move from %3$s to %4$s; from "
+                        "%3$s it may go to: %5$s", S_NAMED(it->rt->label, it->rt->name), it->seq,
+                        S_NAMED(fromlabel, from), S_NAMED(tolabel, toname), next);
     int32_t on = s_date(v, F_ON);
     if (on < it->status_on) {
         char a[11], b[11];
         sl_schema_date_text(on, a);
         sl_schema_date_text(it->status_on, b);
-        return s_refuse(err, F_ON, "进展日期 %s 早于该事项最近一步的日期 %s（当前状态「%s」） the update's "
-                        "date %s is before the item's latest step on %s (it is %s)", a, b,
-                        fromlabel, a, b, from);
+        return s_refuse(err, F_ON, "进展日期 %s 早于该事项最近一步的日期 %s（当前状态「%s」）",
+                        "the update's date %s is before the item's latest step on %s (it is %s)",
+                        a, b, S_NAMED(fromlabel, from));
     }
     char unit[SL_FOLD_KEY_CAP], member[SL_FOLD_KEY_CAP];
     s_text(v, F_UNIT, unit, sizeof unit);
     s_text(v, F_MEMBER, member, sizeof member);
     if (move->needs && strcmp(move->needs, "unit|member") == 0 && !unit[0] && !member[0]
         && !it->unit[0] && !it->member[0])
-        return s_refuse(err, F_UNIT, "改为「%s」须写明责任单位或党员（unit 或 member） moving to %s "
-                        "needs a responsible unit or member", tolabel, toname);
+        return s_refuse(err, F_UNIT, "改为「%s」须写明责任单位或党员（unit 或 member）",
+                        "moving to %s needs a responsible unit or member", S_NAMED(tolabel, toname));
     if (move->needs && strcmp(move->needs, "note") == 0 && !*s_text(v, F_NOTE, note, sizeof note))
-        return s_refuse(err, F_NOTE, "改为「%s」须写明理由（note） moving to %s needs a note saying "
-                        "why", tolabel, toname);
+        return s_refuse(err, F_NOTE, "改为「%s」须写明理由（note）", "moving to %s needs a note saying "
+                        "why", S_NAMED(tolabel, toname));
     if (it->nsteps >= SL_FOLD_MAX_STEPS || it->nkids >= SL_FOLD_MAX_KIDS)
-        return s_refuse(err, F_ITEM_NAME, "该事项的进展已达上限 %d the item has reached the limit of "
-                        "%d steps", SL_FOLD_MAX_STEPS, SL_FOLD_MAX_STEPS);
+        return s_refuse(err, F_ITEM_NAME, "该事项的进展已达上限 %d", "the item has reached the limit of "
+                        "%d steps", SL_FOLD_MAX_STEPS);
     s_responsible(it, v);
     it->steps[it->nsteps].on = on;
     it->steps[it->nsteps].status = (int8_t) to;
@@ -294,18 +309,19 @@ static int s_rating(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
     if (it->legacy && it->ratings == 0) {
         /* 0.2.0 had no lifecycle: one rating per item, whatever its state. */
     } else if (it->status != good) {
-        return s_refuse(err, F_ITEM_NAME, "只能评价「%s」的%s；%s #%" PRIu64 " 当前状态「%s」 only a %s "
-                        "that is %s can be rated; #%" PRIu64 " is %s", goodlabel, it->rt->label,
-                        it->rt->label, it->seq, nowlabel, it->rt->name, goodname, it->seq, now);
+        return s_refuse(err, F_ITEM_NAME, "只能评价「%2$s」的%1$s；%1$s #%3$" PRIu64 " 当前状态「%4$s」",
+                        "only a %1$s that is %2$s can be rated; #%3$" PRIu64 " is %4$s",
+                        S_NAMED(it->rt->label, it->rt->name), S_NAMED(goodlabel, goodname),
+                        it->seq, S_NAMED(nowlabel, now));
     } else if (it->rated_goods >= it->goods) {
-        return s_refuse(err, F_ITEM_NAME, "%s #%" PRIu64 " 这次办结已经评价过（#%" PRIu64 "）；一事一评 "
-                        "%s #%" PRIu64 " was already rated (#%" PRIu64 ") since it last became %s",
-                        it->rt->label, it->seq, it->rating_seq, it->rt->name, it->seq,
-                        it->rating_seq, goodname);
+        return s_refuse(err, F_ITEM_NAME, "%1$s #%2$" PRIu64 " 这次办结已经评价过（#%3$" PRIu64 "）；"
+                        "一事一评%4$.0s", "%1$s #%2$" PRIu64 " was already rated (#%3$" PRIu64
+                        ") since it last became %4$s", S_NAMED(it->rt->label, it->rt->name),
+                        it->seq, it->rating_seq, goodname);
     }
     if (it->nkids >= SL_FOLD_MAX_KIDS)
-        return s_refuse(err, F_ITEM_NAME, "too many records about one item (limit %d)",
-                        SL_FOLD_MAX_KIDS);
+        return s_refuse(err, F_ITEM_NAME, "关于一个事项的记录太多（上限 %d）",
+                        "too many records about one item (limit %d)", SL_FOLD_MAX_KIDS);
     int k = sl_schema_field_index(v->rt, F_STARS);
     it->rating_seq = seq;
     it->stars = k >= 0 ? (int) v->v[k].i : 0;
@@ -328,24 +344,24 @@ static int s_correction(sl_item_t *it, const sl_view_t *v, uint64_t seq,
     s_text(v, F_VALUE, value, sizeof value);
     const sl_field_t *f = sl_schema_field_entry(it->rt, name);
     if (!f)
-        return s_refuse(err, F_FIELD, "%s没有字段「%s」 %s has no field \"%s\"", it->rt->label, name,
-                        it->rt->name, name);
+        return s_refuse(err, F_FIELD, "%s没有字段「%s」", "%s has no field \"%s\"",
+                        S_NAMED(it->rt->label, it->rt->name), name);
     if (f->type == SL_F_ITEM)
-        return s_refuse(err, F_FIELD, "记录引用（%s）不能更正 a record reference (%s) cannot be "
-                        "corrected", f->name, f->name);
+        return s_refuse(err, F_FIELD, "记录引用（%s）不能更正", "a record reference (%s) cannot be "
+                        "corrected", f->name);
     if (it->rt->life && strcmp(f->name, F_STATUS) == 0)
-        return s_refuse(err, F_FIELD, "状态不能更正，请录入进展（update） the status is not corrected: "
-                        "enter an update");
+        return s_refuse(err, F_FIELD, "状态不能更正，请录入进展（update）",
+                        "the status is not corrected: enter an update");
     if (it->nkids >= SL_FOLD_MAX_KIDS)
-        return s_refuse(err, F_ITEM_NAME, "too many records about one item (limit %d)",
-                        SL_FOLD_MAX_KIDS);
+        return s_refuse(err, F_ITEM_NAME, "关于一个事项的记录太多（上限 %d）",
+                        "too many records about one item (limit %d)", SL_FOLD_MAX_KIDS);
     msgpack_sbuffer out;
     msgpack_sbuffer_init(&out);
     char why[500];
     if (sl_schema_replace(it->rt, (const uint8_t *) it->payload.data, it->payload.size, f, value,
                           &out, lk, why, sizeof why)) {
         msgpack_sbuffer_destroy(&out);
-        return s_refuse(err, F_VALUE, "更正无效 the correction is refused: %s", why);
+        return s_refuse(err, F_VALUE, "更正无效：%s", "the correction is refused: %s", why);
     }
     msgpack_sbuffer_clear(&it->payload);
     msgpack_sbuffer_write(&it->payload, out.data, out.size);
@@ -354,7 +370,7 @@ static int s_correction(sl_item_t *it, const sl_view_t *v, uint64_t seq,
     sl_view_t now;
     if (sl_schema_view(it->rt, (const uint8_t *) it->payload.data, it->payload.size, &now,
                        why, sizeof why))
-        return s_refuse(err, F_VALUE, "%s", why);
+        return s_refuse(err, F_VALUE, "%s", "%s", why);
     if (strcmp(f->name, F_ON) == 0) {
         it->on = s_date(&now, F_ON);
         if (it->nsteps)
@@ -372,8 +388,8 @@ static int s_correction(sl_item_t *it, const sl_view_t *v, uint64_t seq,
 static int s_void(sl_item_t *it, uint64_t seq, uint64_t target, sl_fold_err_t *err)
 {
     if (it->nkids >= SL_FOLD_MAX_KIDS)
-        return s_refuse(err, F_ITEM_NAME, "too many records about one item (limit %d)",
-                        SL_FOLD_MAX_KIDS);
+        return s_refuse(err, F_ITEM_NAME, "关于一个事项的记录太多（上限 %d）",
+                        "too many records about one item (limit %d)", SL_FOLD_MAX_KIDS);
     if (target == it->seq) {
         it->voided = true;
         s_kid(it, seq, SL_ROLE_VOID, true);
@@ -385,18 +401,18 @@ static int s_void(sl_item_t *it, uint64_t seq, uint64_t target, sl_fold_err_t *e
             k = &it->kids[i];
     if (!k || (k->role != SL_ROLE_UPDATE && k->role != SL_ROLE_RATING))
         return s_refuse(err, F_ITEM_NAME, "记录 #%" PRIu64 " 不能作废：只能作废事项本身、它的进展或评价；"
-                        "更正错了请再更正一次 record #%" PRIu64 " cannot be voided: only an item, its "
-                        "updates and its ratings can (correct a correction again instead)", target,
+                        "更正错了请再更正一次", "record #%" PRIu64 " cannot be voided: only an item, "
+                        "its updates and its ratings can (correct a correction again instead)",
                         target);
     if (k->voided)
-        return s_refuse(err, F_ITEM_NAME, "记录 #%" PRIu64 " 已经作废 record #%" PRIu64 " is already void",
-                        target, target);
+        return s_refuse(err, F_ITEM_NAME, "记录 #%" PRIu64 " 已经作废", "record #%" PRIu64 " is already void",
+                        target);
     if (k->role == SL_ROLE_UPDATE)
         for (size_t i = (size_t) (k - it->kids) + 1; i < it->nkids; i++)
             if (it->kids[i].role == SL_ROLE_UPDATE && !it->kids[i].voided)
-                return s_refuse(err, F_ITEM_NAME, "只能作废最近一次进展（#%" PRIu64 "），请先作废它 only "
-                                "the latest update (#%" PRIu64 ") can be voided; void it first",
-                                it->kids[i].seq, it->kids[i].seq);
+                return s_refuse(err, F_ITEM_NAME, "只能作废最近一次进展（#%" PRIu64 "），请先作废它",
+                                "only the latest update (#%" PRIu64 ") can be voided; void it first",
+                                it->kids[i].seq);
     k->voided = true;
     s_kid(it, seq, SL_ROLE_VOID, false);
     return SL_FOLD_REPLAY;
@@ -419,25 +435,26 @@ int sl_fold_apply_view(sl_item_t *it, const sl_view_t *view, uint64_t seq, uint6
     const sl_rtype_t *rt = view->rt;
     err->field = NULL;
     if (it->voided)
-        return s_refuse(err, F_ITEM_NAME, "%s #%" PRIu64 " 已作废 %s #%" PRIu64 " is void",
-                        it->rt->label, it->seq, it->rt->name, it->seq);
+        return s_refuse(err, F_ITEM_NAME, "%s #%" PRIu64 " 已作废", "%s #%" PRIu64 " is void",
+                        S_NAMED(it->rt->label, it->rt->name), it->seq);
     switch (rt->role) {
     case SL_ROLE_UPDATE:
         if (!it->rt->life)
-            return s_refuse(err, F_ITEM_NAME, "%s没有办理流程，不能录入进展 %s has no lifecycle",
-                            it->rt->label, it->rt->name);
+            return s_refuse(err, F_ITEM_NAME, "%s没有办理流程，不能录入进展", "%s has no lifecycle",
+                            S_NAMED(it->rt->label, it->rt->name));
         return s_update(it, view, seq, err);
     case SL_ROLE_RATING:
         if (!it->rt->life)
-            return s_refuse(err, F_ITEM_NAME, "%s不能评价 %s cannot be rated", it->rt->label,
-                            it->rt->name);
+            return s_refuse(err, F_ITEM_NAME, "%s不能评价", "%s cannot be rated",
+                            S_NAMED(it->rt->label, it->rt->name));
         return s_rating(it, view, seq, err);
     case SL_ROLE_CORRECTION:
         return s_correction(it, view, seq, lk, err);
     case SL_ROLE_VOID:
         return s_void(it, seq, target_seq, err);
     default:
-        return s_refuse(err, NULL, "%s records are items, not records about one", rt->name);
+        return s_refuse(err, NULL, "%s记录本身是事项，不是关于某个事项的记录",
+                        "%s records are items, not records about one", S_NAMED(rt->label, rt->name));
     }
 }
 
@@ -446,14 +463,14 @@ int sl_fold_replay(sl_item_t *it, sl_fold_fetch_fn fetch, void *ctx, sl_fold_err
     size_t nkids = it->nkids;
     sl_kid_t *kids = malloc((nkids ? nkids : 1) * sizeof *kids);
     if (!kids)
-        return s_refuse(err, NULL, "out of memory");
+        return s_refuse(err, NULL, "内存不足", "out of memory");
     memcpy(kids, it->kids, nkids * sizeof *kids);
     uint64_t root = it->seq;
     const sl_rtype_t *rt;
     const uint8_t *payload;
     size_t len;
     int rc = fetch(ctx, root, &rt, &payload, &len) || !rt
-             ? s_refuse(err, NULL, "record #%" PRIu64 " is missing", root)
+             ? s_refuse(err, NULL, "记录 #%" PRIu64 " 缺失", "record #%" PRIu64 " is missing", root)
              : sl_fold_start(it, rt, root, payload, len, err);
     for (size_t i = 0; rc == 0 && i < nkids; i++) {
         if (kids[i].voided || kids[i].role == SL_ROLE_VOID) {
@@ -463,7 +480,8 @@ int sl_fold_replay(sl_item_t *it, sl_fold_fetch_fn fetch, void *ctx, sl_fold_err
             continue;
         }
         if (fetch(ctx, kids[i].seq, &rt, &payload, &len) || !rt) {
-            rc = s_refuse(err, NULL, "record #%" PRIu64 " is missing", kids[i].seq);
+            rc = s_refuse(err, NULL, "记录 #%" PRIu64 " 缺失",
+                          "record #%" PRIu64 " is missing", kids[i].seq);
             break;
         }
         rc = sl_fold_apply(it, rt, kids[i].seq, payload, len, root, NULL, err);
@@ -594,13 +612,13 @@ int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, si
     msgpack_zone_init(&zone, 2048);
     int rc = -1;
     int64_t x;
-    const char *what = "its format";
+    const char *what = SL_D("格式", "its format");
     if (sl_mp_unpack(state, len, &zone, &o, errtext, errlen) || o.type != MSGPACK_OBJECT_MAP)
         goto done;
-    what = "its version";
+    what = SL_D("版本", "its version");
     if (!s_int(sl_mp_get(&o, "v"), 1, 1, &x))
         goto done;
-    what = "its fields";
+    what = SL_D("字段", "its fields");
     int64_t seq, legacy, voided, on, corrected, nsteps_check, nkids_check;
     if (!s_int(sl_mp_get(&o, "seq"), 1, INT64_MAX, &seq)
         || !s_int(sl_mp_get(&o, "legacy"), 0, 1, &legacy)
@@ -617,7 +635,7 @@ int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, si
     it->voided = voided;
     it->on = (int32_t) on;
     it->corrected = corrected;
-    what = "its rating";
+    what = SL_D("评价", "its rating");
     const msgpack_object *r = sl_mp_get(&o, "rating");
     int64_t rs, stars, ron, rg, nr;
     if (!r || r->type != MSGPACK_OBJECT_ARRAY || r->via.array.size != 7
@@ -634,7 +652,7 @@ int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, si
     it->rating_on = (int32_t) ron;
     it->rated_goods = (uint32_t) rg;
     it->ratings = (uint32_t) nr;
-    what = "its steps";
+    what = SL_D("各步", "its steps");
     const msgpack_object *steps = sl_mp_get(&o, "steps");
     int nstatus = 0;
     char part[32];
@@ -654,7 +672,7 @@ int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, si
         it->steps[i].status = (int8_t) sst;
     }
     it->nsteps = steps->via.array.size;
-    what = "its records";
+    what = SL_D("记录", "its records");
     const msgpack_object *kids = sl_mp_get(&o, "kids");
     if (!kids || kids->type != MSGPACK_OBJECT_ARRAY || kids->via.array.size != nkids_check)
         goto done;
@@ -670,7 +688,7 @@ int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, si
                                    .voided = kv, .of_item = ko };
     }
     it->nkids = kids->via.array.size;
-    what = "its payload";
+    what = SL_D("内容", "its payload");
     const msgpack_object *p = sl_mp_get(&o, "payload");
     if (!p)
         goto done;
@@ -691,8 +709,9 @@ int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, si
     rc = 0;
 done:
     if (rc)
-        snprintf(errtext, errlen, "the state of item #%lld is damaged (%s)", (long long) it->seq,
-                 what);
+        sl_tf(errtext, errlen, "事项 #%lld 的状态已损坏（%s）", "the state of item #%lld is damaged (%s)",
+              (long long) it->seq, what);
+
     msgpack_zone_destroy(&zone);
     return rc;
 }

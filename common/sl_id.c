@@ -1,5 +1,6 @@
 /* sl_id.c: event ids (UUIDv7 layout) and site-id rules. */
 #include "sl_id.h"
+#include "sl_lang.h"
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,16 +70,17 @@ int sl_id_parse(const char *text, uint8_t id[SL_ID_BYTES])
 const char *sl_site_id_check(const char *s, size_t len)
 {
     if (len == 0)
-        return "site id is empty";
+        return SL_T("站点编号是空的", "site id is empty");
     if (len > SL_MAX_NAME_BYTES)
-        return "site id is longer than 64 characters";
+        return SL_T("站点编号超过 64 个字符", "site id is longer than 64 characters");
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
         bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
         if (i == 0 && !alnum)
-            return "site id must start with a letter or digit";
+            return SL_T("站点编号须以字母或数字开头", "site id must start with a letter or digit");
         if (!alnum && c != '.' && c != '_' && c != '-')
-            return "site id may only hold letters, digits, '.', '_' and '-'";
+            return SL_T("站点编号只能含字母、数字、'.'、'_' 和 '-'",
+                        "site id may only hold letters, digits, '.', '_' and '-'");
     }
     return NULL;
 }

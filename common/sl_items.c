@@ -8,6 +8,7 @@
 #include "sl_items.h"
 #include "sl_db.h"
 #include "sl_id.h"
+#include "sl_lang.h"
 #include "sl_log.h"
 #include <inttypes.h>
 #include <stdio.h>
@@ -130,7 +131,8 @@ static int s_write(sl_items_t *self, int64_t site_no, const sl_item_t *it, bool 
         sqlite3_bind_null(st, 10);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     if (rc)
-        sl_error("items: cannot store item #%" PRIu64 ": %s", it->seq, sqlite3_errmsg(self->db));
+        sl_terror("items：无法保存事项 #%" PRIu64 "：%s", "items: cannot store item #%" PRIu64 ": %s",
+                  it->seq, sqlite3_errmsg(self->db));
     sqlite3_reset(st);
     return rc;
 }
@@ -160,7 +162,7 @@ static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
     size_t len = known_len;
     int found = known_rt ? 0 : ev->by_seq(ev->ctx, seq, &rt, &payload, &len);
     if (found < 0 || (found == 0 && !rt)) {
-        snprintf(err, errlen, "cannot read record #%" PRIu64, seq);
+        sl_tf(err, errlen, "无法读取记录 #%" PRIu64, "cannot read record #%" PRIu64, seq);
         return -1;
     }
     if (found > 0 || (rt->role != SL_ROLE_FACT && rt->role != SL_ROLE_CHECKIN
@@ -183,10 +185,10 @@ static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
         sl_fold_err_t ferr;
         out = sl_fold_start(it, rt, seq, payload, len, &ferr) ? -1 : 1;
         if (out < 0)
-            snprintf(err, errlen, "record #%" PRIu64 ": %s", seq, ferr.text);
+            snprintf(err, errlen, "#%" PRIu64 ": %s", seq, ferr.text);
     } else {
-        snprintf(err, errlen, "cannot read the state of item #%" PRIu64 ": %s", seq,
-                 sqlite3_errmsg(self->db));
+        sl_tf(err, errlen, "无法读取事项 #%" PRIu64 " 的状态：%s",
+              "cannot read the state of item #%" PRIu64 ": %s", seq, sqlite3_errmsg(self->db));
         out = -1;
     }
     sqlite3_reset(st);
@@ -214,7 +216,7 @@ static int s_root_of(const sl_rtype_t *rt, const sl_view_t *view, const uint8_t 
     }
     int k = sl_schema_field_index(rt, F_ITEM);
     if (k < 0 || !view->v[k].present)
-        return s_fail(err, F_ITEM, "the record names no item");
+        return s_fail(err, F_ITEM, SL_T("这条记录没有指明事项", "the record names no item"));
     uint8_t id[SL_ID_BYTES];
     memcpy(id, view->v[k].id, SL_ID_BYTES);
     const sl_rtype_t *trt;
@@ -224,8 +226,8 @@ static int s_root_of(const sl_rtype_t *rt, const sl_view_t *view, const uint8_t 
     if (found != 0 || !trt) {
         char text[SL_ID_TEXT];
         sl_id_format(id, text);
-        snprintf(err->text, sizeof err->text, "记录 %s 不是本站点的记录 record %s is not one of this "
-                 "site's records", text, text);
+        sl_tf(err->text, sizeof err->text, "记录 %s 不是本站点的记录",
+              "record %s is not one of this site's records", text);
         err->field = F_ITEM;
         return -1;
     }
@@ -243,10 +245,12 @@ static int s_root_of(const sl_rtype_t *rt, const sl_view_t *view, const uint8_t 
         *root_rt = NULL;        /* that one is the update's item, found by id too: look it up */
         return rc;
     }
-    snprintf(err->text, sizeof err->text, "%s不能指向一条%s（#%" PRIu64 "）：%s只能针对事项本身"
-             "%s a %s cannot be about a %s record (#%" PRIu64 ")", rt->label, trt->label, *target,
-             rt->label, rt->role == SL_ROLE_VOID ? "、它的进展或评价" : "", rt->name, trt->name,
-             *target);
+    char zh[400], en[200];
+    snprintf(zh, sizeof zh, "%s不能指向一条%s（#%" PRIu64 "）：%s只能针对事项本身%s", rt->label,
+             trt->label, *target, rt->label, rt->role == SL_ROLE_VOID ? "、它的进展或评价" : "");
+    snprintf(en, sizeof en, "a %s cannot be about a %s record (#%" PRIu64 ")", rt->name,
+             trt->name, *target);
+    sl_tpair(err->text, sizeof err->text, zh, en);
     err->field = F_ITEM;
     return -1;
 }
@@ -265,16 +269,17 @@ static int s_placement(sl_items_t *self, int64_t site_no, const sl_item_t *it, s
     long long since = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return s_fail(err, NULL, "cannot read the members checked in here");
+        return s_fail(err, NULL, SL_T("无法读取在本社区报到的党员", "cannot read the members checked "
+                                      "in here"));
     if (it->rt->role == SL_ROLE_CHECKIN && here) {
-        snprintf(err->text, sizeof err->text, "党员 %s 已在本社区报到（#%lld），调出后才能再次报到 member "
-                 "%s is already checked in here (#%lld)", it->member, since, it->member, since);
+        sl_tf(err->text, sizeof err->text, "党员 %s 已在本社区报到（#%lld），调出后才能再次报到",
+              "member %s is already checked in here (#%lld)", it->member, since);
         err->field = F_MEMBER;
         return -1;
     }
     if (it->rt->role == SL_ROLE_CHECKOUT && !here) {
-        snprintf(err->text, sizeof err->text, "党员 %s 没有在本社区报到，不能调出 member %s is not "
-                 "checked in here", it->member, it->member);
+        sl_tf(err->text, sizeof err->text, "党员 %s 没有在本社区报到，不能调出",
+              "member %s is not checked in here", it->member);
         err->field = F_MEMBER;
         return -1;
     }
@@ -316,14 +321,14 @@ int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const s
             return -1;
         if (rt->role != SL_ROLE_FACT && s_placement(self, site_no, it, err))
             return -1;
-        return s_write(self, site_no, it, true) ? s_fail(err, NULL, "cannot store the item's state")
-                                                : 0;
+        return s_write(self, site_no, it, true)
+               ? s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state")) : 0;
     }
     /* A record about an item.  Its payload is copied: the lookups below
      * reuse the store's statements, which own the bytes they return. */
     uint8_t *own = malloc(len ? len : 1);
     if (!own)
-        return s_fail(err, NULL, "out of memory");
+        return s_fail(err, NULL, SL_T("内存不足", "out of memory"));
     memcpy(own, payload, len);
     uint64_t root = 0, target = 0;
     const sl_rtype_t *root_rt;
@@ -336,7 +341,8 @@ int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const s
     int loaded = rc ? -1 : s_load(self, site_no, root, ev, root_rt, root_payload, root_len, it,
                                   why, sizeof why);
     if (rc == 0 && loaded <= 0)
-        rc = s_fail(err, F_ITEM, loaded < 0 ? why : "the record is not about an item");
+        rc = s_fail(err, F_ITEM, loaded < 0 ? why : SL_T("这条记录不是关于事项的",
+                                                         "the record is not about an item"));
     if (rc == 0)
         rc = sl_fold_apply_view(it, view, seq, target, lookup, err);
     if (rc == SL_FOLD_REPLAY) {
@@ -346,7 +352,8 @@ int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const s
         rc = sl_fold_replay(it, s_fetch, &rctx, err);
     }
     if (rc == 0 && s_write(self, site_no, it, false))
-        rc = s_fail(err, NULL, "cannot store the item's state");
+        rc = s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state"));
+
     ev->release(ev->ctx);
     free(own);
     return rc ? -1 : 0;

@@ -1,5 +1,6 @@
 /* sl_keys.c: key files, enrollment bundles and admin credentials. */
 #include "sl_keys.h"
+#include "sl_lang.h"
 #include "sl_id.h"
 #include "sl_text.h"
 #include <errno.h>
@@ -29,12 +30,13 @@ int sl_secret_file_check(const char *path, char *err, size_t errlen)
 {
     struct stat sb;
     if (stat(path, &sb) != 0) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        sl_tf(err, errlen, "无法读取 %s：%s", "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
     if (sb.st_mode & 077) {
-        snprintf(err, errlen, "%s holds a secret key but is readable by others (mode %03o); "
-                 "run: chmod 600 %s", path, (unsigned) (sb.st_mode & 0777), path);
+        sl_tf(err, errlen, "%1$s 存有私钥，但别人也能读（权限 %2$03o）；请运行：chmod 600 %1$s",
+              "%1$s holds a secret key but is readable by others (mode %2$03o); run: chmod 600 %1$s",
+              path, (unsigned) (sb.st_mode & 0777));
         return -1;
     }
     return 0;
@@ -45,14 +47,14 @@ static int s_write_private(const char *path, const char *text, char *err, size_t
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        sl_tf(err, errlen, "无法创建 %s：%s", "cannot create %s: %s", path, strerror(errno));
         return -1;
     }
     size_t len = strlen(text), done = 0;
     while (done < len) {
         ssize_t n = write(fd, text + done, len - done);
         if (n <= 0) {
-            snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+            sl_tf(err, errlen, "无法写入 %s：%s", "cannot write %s: %s", path, strerror(errno));
             close(fd);
             unlink(path);
             return -1;
@@ -60,7 +62,7 @@ static int s_write_private(const char *path, const char *text, char *err, size_t
         done += (size_t) n;
     }
     if (fsync(fd) != 0 || close(fd) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        sl_tf(err, errlen, "无法写入 %s：%s", "cannot write %s: %s", path, strerror(errno));
         unlink(path);
         return -1;
     }
@@ -82,7 +84,7 @@ static int s_read_kv(const char *path, bool secret, s_field_t *fields, size_t n,
         return -1;
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        sl_tf(err, errlen, "无法读取 %s：%s", "cannot read %s: %s", path, strerror(errno));
         return -1;
     }
     char *buf = NULL;
@@ -95,12 +97,12 @@ static int s_read_kv(const char *path, bool secret, s_field_t *fields, size_t n,
          * cut it in two (the tail would be read as another key = value). */
         size_t len = (size_t) got;
         if (memchr(buf, 0, len)) {
-            snprintf(err, errlen, "%s line %d: contains a NUL byte (not a text file)", path, lineno);
+            sl_tf(err, errlen, "%s 第 %d 行：含有 NUL 字节（不是文本文件）", "%s line %d: contains a NUL byte (not a text file)", path, lineno);
             rc = -1;
             break;
         }
         if (len > 1023) {
-            snprintf(err, errlen, "%s line %d: line too long (more than 1023 bytes)", path, lineno);
+            sl_tf(err, errlen, "%s 第 %d 行：行太长（超过 1023 字节）", "%s line %d: line too long (more than 1023 bytes)", path, lineno);
             rc = -1;
             break;
         }
@@ -113,7 +115,7 @@ static int s_read_kv(const char *path, bool secret, s_field_t *fields, size_t n,
             continue;
         char *eq = strchr(p, '=');
         if (!eq) {
-            snprintf(err, errlen, "%s line %d: expected key = value", path, lineno);
+            sl_tf(err, errlen, "%s 第 %d 行：应为 key = value", "%s line %d: expected key = value", path, lineno);
             rc = -1;
             break;
         }
@@ -132,13 +134,13 @@ static int s_read_kv(const char *path, bool secret, s_field_t *fields, size_t n,
             if (strcmp(fields[i].key, p) == 0)
                 fld = &fields[i];
         if (!fld) {
-            snprintf(err, errlen, "%s line %d: unknown key \"%.40s\"", path, lineno, p);
+            sl_tf(err, errlen, "%s 第 %d 行：未知的键 \"%.40s\"", "%s line %d: unknown key \"%.40s\"", path, lineno, p);
             rc = -1;
         } else if (fld->found) {
-            snprintf(err, errlen, "%s line %d: \"%s\" given twice", path, lineno, p);
+            sl_tf(err, errlen, "%s 第 %d 行：\"%s\" 出现了两次", "%s line %d: \"%s\" given twice", path, lineno, p);
             rc = -1;
         } else if (vlen >= fld->cap || !sl_utf8_valid(v, vlen)) {
-            snprintf(err, errlen, "%s line %d: value of \"%s\" is too long or not UTF-8",
+            sl_tf(err, errlen, "%s 第 %d 行：\"%s\" 的值太长或不是 UTF-8", "%s line %d: value of \"%s\" is too long or not UTF-8",
                      path, lineno, p);
             rc = -1;
         } else {
@@ -152,7 +154,7 @@ static int s_read_kv(const char *path, bool secret, s_field_t *fields, size_t n,
     fclose(f);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (!fields[i].found) {
-            snprintf(err, errlen, "%s: \"%s\" is missing", path, fields[i].key);
+            sl_tf(err, errlen, "%s：缺少 \"%s\"", "%s: \"%s\" is missing", path, fields[i].key);
             rc = -1;
         }
     return rc;
@@ -162,7 +164,7 @@ static int s_check_key(const char *path, const char *name, const char *z85, char
                        size_t errlen)
 {
     if (!sl_key_valid(z85)) {
-        snprintf(err, errlen, "%s: \"%s\" is not a 40-character Z85 CURVE key", path, name);
+        sl_tf(err, errlen, "%s：\"%s\" 不是 40 个字符的 Z85 CURVE 密钥", "%s: \"%s\" is not a 40-character Z85 CURVE key", path, name);
         return -1;
     }
     return 0;
@@ -190,7 +192,7 @@ int sl_keyfile_read(const char *path, sl_keypair_t *kp, char *err, size_t errlen
     /* The public key must belong to the secret key. */
     char derived[SL_Z85_KEY];
     if (zmq_curve_public(derived, kp->secret_z85) != 0 || strcmp(derived, kp->public_z85) != 0) {
-        snprintf(err, errlen, "%s: public and secret keys do not belong together", path);
+        sl_tf(err, errlen, "%s：公钥和私钥不是一对", "%s: public and secret keys do not belong together", path);
         return -1;
     }
     return 0;
@@ -245,23 +247,23 @@ int sl_bundle_read(const char *path, sl_bundle_t *b, char *err, size_t errlen)
     if (s_read_kv(path, true, f, sizeof f / sizeof f[0], err, errlen))
         return -1;
     if (strcmp(version, "1") != 0) {
-        snprintf(err, errlen, "%s: bundle_version %s is not supported (expected 1)", path, version);
+        sl_tf(err, errlen, "%s：不支持 bundle_version %s（应为 1）", "%s: bundle_version %s is not supported (expected 1)", path, version);
         return -1;
     }
     const char *why = sl_site_id_check(b->site, strlen(b->site));
     if (why) {
-        snprintf(err, errlen, "%s: site: %s", path, why);
+        sl_tf(err, errlen, "%s：站点：%s", "%s: site: %s", path, why);
         return -1;
     }
     if (strncmp(b->server, "tcp://", 6) != 0) {
-        snprintf(err, errlen, "%s: server must look like tcp://HOST:PORT", path);
+        sl_tf(err, errlen, "%s：server 须为 tcp://HOST:PORT", "%s: server must look like tcp://HOST:PORT", path);
         return -1;
     }
     char *end;
     errno = 0;
     b->expires_ms = strtoll(expires, &end, 10);
     if (errno || *end || b->expires_ms <= 0) {
-        snprintf(err, errlen, "%s: expires_ms must be a positive number", path);
+        sl_tf(err, errlen, "%s：expires_ms 须为正数", "%s: expires_ms must be a positive number", path);
         return -1;
     }
     if (s_check_key(path, "server_public", b->server_public, err, errlen)

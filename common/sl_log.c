@@ -2,6 +2,8 @@
  * per event worth an operator's attention, prefixed with UTC time, program
  * and level so that logs from server and sites can be merged and sorted. */
 #include "sl_log.h"
+#include "sl_lang.h"
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -64,10 +66,9 @@ static void s_file_line(const char *text)
 }
 void sl_log_set_name(const char *program) { s_name = program; }
 
-void sl_log(sl_log_level_t level, const char *fmt, ...)
+/* One line: time, program, level, the message rendered for the reader. */
+static void s_line(sl_log_level_t level, const char *text)
 {
-    if (level < s_level)
-        return;
     static const char *names[] = { "debug", "info", "WARN", "ERROR" };
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -76,13 +77,36 @@ void sl_log(sl_log_level_t level, const char *fmt, ...)
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
     char line[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
+    sl_lang_render_as(sl_lang_reader(), text, strlen(text), line, sizeof line);
     char out[2200];
     snprintf(out, sizeof out, "%s.%03dZ %s %s: %s\n", stamp, (int) (tv.tv_usec / 1000),
              s_name, names[level], line);
     fputs(out, stderr);
     s_file_line(out);
+}
+
+void sl_log(sl_log_level_t level, const char *fmt, ...)
+{
+    if (level < s_level)
+        return;
+    char line[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    s_line(level, line);
+}
+
+void sl_tlog(sl_log_level_t level, const char *zh, const char *en, ...)
+{
+    if (level < s_level)
+        return;
+    char line[4096];
+    va_list ap;
+    va_start(ap, en);
+    sl_lang_t was = sl_lang_use(SL_LANG_DUAL);
+    sl_vtf(line, sizeof line, zh, en, ap);
+    sl_lang_use(was);
+    va_end(ap);
+    s_line(level, line);
 }

@@ -1,5 +1,6 @@
 /* sl_net.c: socket creation and frame sending. */
 #include "sl_net.h"
+#include "sl_lang.h"
 #include "sl_limits.h"
 #include <dirent.h>
 #include <errno.h>
@@ -24,7 +25,7 @@ zsock_t *sl_net_server_socket(const char *endpoint, const sl_keypair_t *keys,
 {
     zsock_t *sock = zsock_new(ZMQ_ROUTER);
     if (!sock) {
-        snprintf(err, errlen, "cannot create socket: %s", zmq_strerror(errno));
+        sl_tf(err, errlen, "无法创建套接字：%s", "cannot create socket: %s", zmq_strerror(errno));
         return NULL;
     }
     void *raw = zsock_resolve(sock);
@@ -45,7 +46,7 @@ zsock_t *sl_net_server_socket(const char *endpoint, const sl_keypair_t *keys,
             || zmq_setsockopt(raw, ZMQ_CURVE_SECRETKEY, keys->secret_z85, 40) != 0
             || zmq_setsockopt(raw, ZMQ_ZAP_DOMAIN, "shuanglian", 10) != 0
             || zmq_setsockopt(raw, 93, &enforce, sizeof enforce) != 0) {
-            snprintf(err, errlen, "cannot enable CurveZMQ: %s", zmq_strerror(errno));
+            sl_tf(err, errlen, "无法启用 CurveZMQ：%s", "cannot enable CurveZMQ: %s", zmq_strerror(errno));
             zsock_destroy(&sock);
             return NULL;
         }
@@ -55,7 +56,7 @@ zsock_t *sl_net_server_socket(const char *endpoint, const sl_keypair_t *keys,
         zmq_setsockopt(raw, ZMQ_ZAP_DOMAIN, "shuanglian", 10);
     }
     if (zmq_bind(raw, endpoint) != 0) {
-        snprintf(err, errlen, "cannot listen on %s: %s", endpoint, zmq_strerror(errno));
+        sl_tf(err, errlen, "无法在 %s 上监听：%s", "cannot listen on %s: %s", endpoint, zmq_strerror(errno));
         zsock_destroy(&sock);
         return NULL;
     }
@@ -70,12 +71,12 @@ static int s_monitor(zsock_t *sock, int events, zsock_t **monitor, char *err, si
     snprintf(ep, sizeof ep, "inproc://sl-monitor-%d-%p", __atomic_add_fetch(&counter, 1,
              __ATOMIC_RELAXED), (void *) sock);
     if (zmq_socket_monitor(zsock_resolve(sock), ep, events) != 0) {
-        snprintf(err, errlen, "cannot watch the connection: %s", zmq_strerror(errno));
+        sl_tf(err, errlen, "无法监视连接：%s", "cannot watch the connection: %s", zmq_strerror(errno));
         return -1;
     }
     *monitor = zsock_new(ZMQ_PAIR);
     if (!*monitor || zmq_connect(zsock_resolve(*monitor), ep) != 0) {
-        snprintf(err, errlen, "cannot watch the connection: %s", zmq_strerror(errno));
+        sl_tf(err, errlen, "无法监视连接：%s", "cannot watch the connection: %s", zmq_strerror(errno));
         zmq_socket_monitor(zsock_resolve(sock), NULL, 0);
         zsock_destroy(monitor);
         return -1;
@@ -127,7 +128,7 @@ zsock_t *sl_net_client_socket(const char *endpoint, const sl_net_curve_t *curve,
         *monitor = NULL;
     zsock_t *sock = zsock_new(ZMQ_DEALER);
     if (!sock) {
-        snprintf(err, errlen, "cannot create socket: %s", zmq_strerror(errno));
+        sl_tf(err, errlen, "无法创建套接字：%s", "cannot create socket: %s", zmq_strerror(errno));
         return NULL;
     }
     void *raw = zsock_resolve(sock);
@@ -139,7 +140,7 @@ zsock_t *sl_net_client_socket(const char *endpoint, const sl_net_curve_t *curve,
     if (curve && (zmq_setsockopt(raw, ZMQ_CURVE_SERVERKEY, curve->server_public, 40) != 0
                   || zmq_setsockopt(raw, ZMQ_CURVE_PUBLICKEY, curve->keys->public_z85, 40) != 0
                   || zmq_setsockopt(raw, ZMQ_CURVE_SECRETKEY, curve->keys->secret_z85, 40) != 0)) {
-        snprintf(err, errlen, "cannot enable CurveZMQ: %s", zmq_strerror(errno));
+        sl_tf(err, errlen, "无法启用 CurveZMQ：%s", "cannot enable CurveZMQ: %s", zmq_strerror(errno));
         zsock_destroy(&sock);
         return NULL;
     }
@@ -148,7 +149,7 @@ zsock_t *sl_net_client_socket(const char *endpoint, const sl_net_curve_t *curve,
         return NULL;
     }
     if (zmq_connect(raw, endpoint) != 0) {
-        snprintf(err, errlen, "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
+        sl_tf(err, errlen, "无法连接 %s：%s", "cannot connect to %s: %s", endpoint, zmq_strerror(errno));
         sl_net_client_close(&sock, monitor);
         return NULL;
     }

@@ -5,6 +5,7 @@
  * Must never: accept an entry the sites could not read back the same way,
  * or trust a stored value (a damaged one is an error, not a crash). */
 #include "sl_refkinds.h"
+#include "sl_lang.h"
 #include "sl_limits.h"
 #include "sl_text.h"
 #include <errno.h>
@@ -95,7 +96,7 @@ static const sl_refkind_t s_kinds[] = {
       .key_name = "code", .key_label = "代码", FIELDS(s_team) },
     { .name = "brand", .label = "服务品牌", .label_en = "service brand", .key = SL_RK_CODE,
       .key_name = "code", .key_label = "代码", FIELDS(s_brand) },
-    { .name = "target", .label = "五个一年度要求", .label_en = "annual 五个一 target",
+    { .name = "target", .label = "五个一年度要求", .label_en = "annual five-tasks target",
       .key = SL_RK_YEAR_TASK, .key_name = "year:task", .key_label = "年度:任务",
       FIELDS(s_target) },
     { .name = "duty_item", .label = "权责清单事项", .label_en = "rights-and-responsibilities item",
@@ -357,12 +358,44 @@ typedef struct {
     size_t errlen;
 } s_ctx_t;
 
+/* sl_tf with formats made at run time (the compiler cannot check them:
+ * s_refuse below builds them from literals). */
+static void s_tf_args(char *buf, size_t cap, const char *zh, const char *en, ...)
+{
+    va_list ap;
+    va_start(ap, en);
+    sl_vtf(buf, cap, zh, en, ap);
+    va_end(ap);
+}
+
+/* text with every '%' doubled, for a format. */
+static const char *s_percent_safe(const char *text, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *p = text; *p && o + 2 < cap; p++) {
+        if (*p == '%')
+            out[o++] = '%';
+        out[o++] = *p;
+    }
+    out[o] = 0;
+    return out;
+}
+
 /* A refusal about field f: "在职党员 m001 的字段 "unit"（所属单位）必填 field
  * "unit" is required for member m001". */
 static int s_refuse(const s_ctx_t *c, const sl_reffield_t *f, const char *zh, const char *en)
 {
-    snprintf(c->err, c->errlen, "%s %s 的字段 \"%s\"（%s）%s field \"%s\" %s for %s %s",
-             c->k->label, c->key, f->name, f->label, zh, f->name, en, c->k->name, c->key);
+    char kind[200], field[300], zh_field[250], en_field[80], fmt_zh[500], fmt_en[500];
+    sl_dpair(kind, sizeof kind, c->k->label, c->k->name);
+    snprintf(zh_field, sizeof zh_field, "\"%s\"（%s）", f->name, f->label);
+    snprintf(en_field, sizeof en_field, "\"%s\"", f->name);
+    sl_dpair(field, sizeof field, zh_field, en_field);
+    /* zh and en are the predicates ("必填", "is required"), which may quote
+     * a value: their '%' are doubled before they go into a format. */
+    char pz[400], pe[400];
+    snprintf(fmt_zh, sizeof fmt_zh, "%%1$s %%2$s 的字段 %%3$s%s", s_percent_safe(zh, pz, sizeof pz));
+    snprintf(fmt_en, sizeof fmt_en, "field %%3$s %s for %%1$s %%2$s", s_percent_safe(en, pe, sizeof pe));
+    s_tf_args(c->err, c->errlen, fmt_zh, fmt_en, kind, c->key, field);
     return SL_REF_REFUSED;
 }
 

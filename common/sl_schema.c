@@ -7,6 +7,7 @@
  * here.  Named initialisers only: a field is found by what it says. */
 #include "sl_schema.h"
 #include "sl_id.h"
+#include "sl_lang.h"
 #include "sl_limits.h"
 #include "sl_mpcheck.h"
 #include "sl_text.h"
@@ -533,18 +534,43 @@ static const char *s_quote(const char *v, size_t len, char out[QUOTE_CAP])
 
 /* ---- checking one value --------------------------------------------------------------- */
 
+/* A refusal naming field f (NULL: none) into err, in both languages. */
 static int s_bad(char *err, size_t errlen, const char **field_out, const sl_field_t *f,
-                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                 const char *zh, const char *en, ...)
+    __attribute__((format(printf, 5, 7), format(printf, 6, 7)));
 static int s_bad(char *err, size_t errlen, const char **field_out, const sl_field_t *f,
-                 const char *fmt, ...)
+                 const char *zh, const char *en, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
+    va_start(ap, en);
+    sl_vtf(err, errlen, zh, en, ap);
     va_end(ap);
     if (field_out)
         *field_out = f ? f->name : NULL;
     return -1;
+}
+
+/* A field as a refusal names it: "title"（事项）, for a reader of English
+ * "title" (a dual piece, sl_lang.h).  S_FIELD's buffer lives as long as
+ * the statement that uses it. */
+#define S_FIELD(f) s_field_name(f, (char[400]) { 0 }, 400)
+static const char *s_field_name(const sl_field_t *f, char *buf, size_t cap)
+{
+    char zh[300], en[100];
+    snprintf(zh, sizeof zh, "\"%s\"（%s）", f->name, f->label);
+    snprintf(en, sizeof en, "\"%s\"", f->name);
+    sl_dpair(buf, cap, zh, en);
+    return buf;
+}
+
+/* A record type as a refusal names it: 民生实事（service_matter）, or service_matter. */
+#define S_TYPE(rt) s_type_name(rt, (char[400]) { 0 }, 400)
+static const char *s_type_name(const sl_rtype_t *rt, char *buf, size_t cap)
+{
+    char zh[300];
+    snprintf(zh, sizeof zh, "%s（%s）", rt->label, rt->name);
+    sl_dpair(buf, cap, zh, rt->name);
+    return buf;
 }
 
 /* Lists a field's choices "a(甲) b(乙)" into out. */
@@ -554,10 +580,12 @@ static void s_choices(const sl_field_t *f, char *out, size_t cap)
     size_t used = 0;
     out[0] = 0;
     for (size_t c = 0; used < cap && sl_schema_choice(f, c, name, sizeof name, label, sizeof label); c++) {
-        int n = snprintf(out + used, cap - used, "%s%s(%s)", c ? " " : "", name, label);
-        if (n < 0)
-            break;
-        used += (size_t) n;
+        used += (size_t) snprintf(out + used, cap - used, "%s%s", c ? " " : "", name);
+        if (used < cap) {
+            char zh[80];
+            snprintf(zh, sizeof zh, "(%s)", label);
+            used += sl_dpair(out + used, cap - used, zh, "");
+        }
     }
 }
 
@@ -569,49 +597,50 @@ static int s_check_string(const sl_field_t *f, const char *v, size_t len,
     char quoted[QUOTE_CAP];
     long chars = sl_utf8_chars(v, len);
     if (chars < 0 || len > SL_MAX_TEXT_BYTES)
-        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）不是有效的文字（UTF-8，最多 %d 字节） "
-                     "field \"%s\" is not valid UTF-8 text of at most %d bytes", f->name, f->label,
-                     SL_MAX_TEXT_BYTES, f->name, SL_MAX_TEXT_BYTES);
+        return s_bad(err, errlen, field_out, f, "字段 %s不是有效的文字（UTF-8，最多 %d 字节）",
+                     "field %s is not valid UTF-8 text of at most %d bytes", S_FIELD(f),
+                     SL_MAX_TEXT_BYTES);
     switch (f->type) {
     case SL_F_TEXT:
     case SL_F_REF:
         if (chars < f->min || chars > f->max)
-            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）有 %ld 个字，应为 %" PRId64
-                         "..%" PRId64 " 个 field \"%s\" has %ld characters, must have %" PRId64
-                         "..%" PRId64, f->name, f->label, chars, f->min, f->max, f->name, chars,
-                         f->min, f->max);
+            return s_bad(err, errlen, field_out, f, "字段 %s有 %ld 个字，应为 %" PRId64 "..%" PRId64
+                         " 个", "field %s has %ld characters, must have %" PRId64 "..%" PRId64,
+                         S_FIELD(f), chars, f->min, f->max);
         if (f->type == SL_F_REF && !legacy && lk && lk->ref) {
             int known = lk->ref(lk->ctx, f->choices, v, len);
             if (known < 0)
-                return s_bad(err, errlen, field_out, f, "无法查询参考数据 cannot read the reference "
-                             "data to check field \"%s\"", f->name);
-            if (known == 0)
-                return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，参考数据中没有这个%s"
-                             " field \"%s\" is \"%s\": no %s with this code in the reference data",
-                             f->name, f->label, s_quote(v, len, quoted), f->label, f->name,
-                             s_quote(v, len, quoted), f->choices);
+                return s_bad(err, errlen, field_out, f, "无法查询参考数据来检查字段 %s",
+                             "cannot read the reference data to check field %s", S_FIELD(f));
+            if (known == 0) {
+                char kind[200];
+                sl_dpair(kind, sizeof kind, f->label, f->choices);
+                return s_bad(err, errlen, field_out, f, "字段 %s是 \"%s\"，参考数据中没有这个%s",
+                             "field %s is \"%s\": no %s with this code in the reference data",
+                             S_FIELD(f), s_quote(v, len, quoted), kind);
+            }
         }
         return 0;
     case SL_F_ENUM:
         if (sl_schema_index(f->choices, v, len) < 0) {
             char list[600];
             s_choices(f, list, sizeof list);
-            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为其中之一 field \"%s\" "
-                         "is \"%s\", must be one of: %s", f->name, f->label, s_quote(v, len, quoted),
-                         f->name, s_quote(v, len, quoted), list);
+            return s_bad(err, errlen, field_out, f, "字段 %s是 \"%s\"，应为其中之一：%s",
+                         "field %s is \"%s\", must be one of: %s", S_FIELD(f),
+                         s_quote(v, len, quoted), list);
         }
         return 0;
     case SL_F_DATE: {
         long d = sl_schema_date(v, len);
         if (d < 0 || d < f->min || d > f->max)
-            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为 2000-01-01 至 "
-                         "2099-12-31 之间的日期 field \"%s\" is \"%s\", must be a date YYYY-MM-DD "
-                         "from 2000-01-01 to 2099-12-31", f->name, f->label, s_quote(v, len, quoted),
-                         f->name, s_quote(v, len, quoted));
+            return s_bad(err, errlen, field_out, f, "字段 %s是 \"%s\"，应为 2000-01-01 至 "
+                         "2099-12-31 之间的日期", "field %s is \"%s\", must be a date YYYY-MM-DD "
+                         "from 2000-01-01 to 2099-12-31", S_FIELD(f), s_quote(v, len, quoted));
         return 0;
     }
     default:
-        return s_bad(err, errlen, field_out, f, "field \"%s\" must not be a string", f->name);
+        return s_bad(err, errlen, field_out, f, "字段 %s不应是文字", "field %s must not be a string",
+                     S_FIELD(f));
     }
 }
 
@@ -619,9 +648,9 @@ static int s_check_int(const sl_field_t *f, int64_t v, char *err, size_t errlen,
                        const char **field_out)
 {
     if (v < f->min || v > f->max)
-        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 %" PRId64 "，应为 %" PRId64 "..%"
-                     PRId64 " field \"%s\" is %" PRId64 ", must be %" PRId64 "..%" PRId64, f->name,
-                     f->label, v, f->min, f->max, f->name, v, f->min, f->max);
+        return s_bad(err, errlen, field_out, f, "字段 %s是 %" PRId64 "，应为 %" PRId64 "..%" PRId64,
+                     "field %s is %" PRId64 ", must be %" PRId64 "..%" PRId64, S_FIELD(f), v,
+                     f->min, f->max);
     return 0;
 }
 
@@ -633,13 +662,13 @@ static int s_check_item(const sl_field_t *f, const uint8_t *id, const sl_schema_
     char type[SL_MAX_NAME_BYTES + 1], text[SL_ID_TEXT];
     sl_id_format(id, text);
     if (!lk->item(lk->ctx, id, type, sizeof type))
-        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）指向记录 %s，本站点没有这条记录 "
-                     "field \"%s\" refers to record %s, which this site does not have", f->name,
-                     f->label, text, f->name, text);
+        return s_bad(err, errlen, field_out, f, "字段 %s指向记录 %s，本站点没有这条记录",
+                     "field %s refers to record %s, which this site does not have", S_FIELD(f),
+                     text);
     if (strcmp(f->choices, "*") != 0 && sl_schema_index(f->choices, type, strlen(type)) < 0)
-        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）指向一条%s记录 %s，应为 %s field "
-                     "\"%s\" refers to record %s of type %s, must be one of %s", f->name, f->label,
-                     type, text, f->choices, f->name, text, type, f->choices);
+        return s_bad(err, errlen, field_out, f, "字段 %s指向记录 %s（类型 %s），应为 %s",
+                     "field %s refers to record %s of type %s, must be one of %s", S_FIELD(f),
+                     text, type, f->choices);
     return 0;
 }
 
@@ -799,25 +828,19 @@ static long s_next_day(long date)
  * English (return value), or NULL: a value is one line (tabs and line
  * breaks would split a row of `record list`, of a TSV or of a CSV cell read
  * by the next program). */
-static const char *s_control(const char *v, size_t len, const char **zh)
+static const char *s_control(const char *v, size_t len)
 {
     const unsigned char *p = (const unsigned char *) v;
     for (size_t i = 0; i < len; i++) {
         bool c1 = p[i] == 0xC2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9F;
         bool sep = p[i] == 0xE2 && i + 2 < len && p[i + 1] == 0x80
                    && (p[i + 2] == 0xA8 || p[i + 2] == 0xA9);      /* U+2028, U+2029 */
-        if (p[i] == '\n' || p[i] == '\r' || sep) {
-            *zh = "换行";
-            return "a line break";
-        }
-        if (p[i] == '\t') {
-            *zh = "制表符";
-            return "a tab";
-        }
-        if (p[i] < 0x20 || p[i] == 0x7F || c1) {
-            *zh = "控制字符";
-            return "a control character";
-        }
+        if (p[i] == '\n' || p[i] == '\r' || sep)
+            return SL_D("换行", "a line break");
+        if (p[i] == '\t')
+            return SL_D("制表符", "a tab");
+        if (p[i] < 0x20 || p[i] == 0x7F || c1)
+            return SL_D("控制字符", "a control character");
     }
     return NULL;
 }
@@ -844,7 +867,7 @@ int sl_schema_entry_value(const sl_field_t *f, const char *v, size_t len, long t
     char quoted[QUOTE_CAP], half[64];
     s_trim_entry(&v, &len);
     if (cap == 0)
-        return s_bad(err, errlen, field_out, f, "internal: no room for a value");
+        return s_bad(err, errlen, field_out, f, "内部错误：没有存放值的空间", "internal: no room for a value");
     out[0] = 0;
     if (len == 0)
         return 0;
@@ -859,9 +882,9 @@ int sl_schema_entry_value(const sl_field_t *f, const char *v, size_t len, long t
             x = x * 10 + (half[i] - '0');
         }
         if (!ok)
-            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为整数（如 120） field "
-                         "\"%s\" is \"%s\", must be a whole number", f->name, f->label,
-                         s_quote(v, len, quoted), f->name, s_quote(v, len, quoted));
+            return s_bad(err, errlen, field_out, f, "字段 %s是 \"%s\"，应为整数（如 120）",
+                         "field %s is \"%s\", must be a whole number (such as 120)", S_FIELD(f),
+                         s_quote(v, len, quoted));
         x = half[0] == '-' ? -x : x;
         if (s_check_int(f, x, err, errlen, field_out))
             return -1;
@@ -870,19 +893,18 @@ int sl_schema_entry_value(const sl_field_t *f, const char *v, size_t len, long t
     case SL_F_DATE: {
         long d = sl_schema_date_entry(v, len);
         if (d < 0 || d < f->min || d > f->max)
-            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为 2000 至 2099 年间的"
-                         "日期，如 2026-03-05、2026/3/5 或 2026年3月5日 field \"%s\" is \"%s\", must "
-                         "be a date from 2000-01-01 to 2099-12-31 such as 2026-03-05, 2026/3/5 or "
-                         "2026年3月5日", f->name, f->label, s_quote(v, len, quoted), f->name,
-                         s_quote(v, len, quoted));
+            return s_bad(err, errlen, field_out, f, "字段 %s是 \"%s\"，应为 2000 至 2099 年间的"
+                         "日期，如 2026-03-05、2026/3/5 或 2026年3月5日", "field %s is \"%s\", must "
+                         "be a date from 2000-01-01 to 2099-12-31 such as 2026-03-05 or 2026/3/5",
+                         S_FIELD(f), s_quote(v, len, quoted));
         char when[11], now[11];
         sl_schema_date_text(d, when);
         sl_schema_date_text(today, now);
         if (today > 0 && d > s_next_day(today))
-            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 %s，比本机日期 %s 晚一天以上："
-                         "不能录入将来的日期（按本机时钟；时钟不准请先校正） field \"%s\" is %s, more "
+            return s_bad(err, errlen, field_out, f, "字段 %s是 %s，比本机日期 %s 晚一天以上："
+                         "不能录入将来的日期（按本机时钟；时钟不准请先校正）", "field %s is %s, more "
                          "than a day after this computer's date %s (the site's clock): a date in "
-                         "the future is refused", f->name, f->label, when, now, f->name, when, now);
+                         "the future is refused", S_FIELD(f), when, now);
         if (cap < sizeof when)
             return -1;
         memcpy(out, when, sizeof when);
@@ -895,12 +917,16 @@ int sl_schema_entry_value(const sl_field_t *f, const char *v, size_t len, long t
             size_t used = 0;
             list[0] = 0;
             for (size_t i = 0; used < sizeof list && sl_schema_choice(f, i, name, sizeof name,
-                                                                       label, sizeof label); i++)
-                used += (size_t) snprintf(list + used, sizeof list - used, "%s%s %s", i ? "、" : "",
-                                          label, name);
-            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为其中之一 field \"%s\" "
-                         "is \"%s\", must be one of: %s", f->name, f->label, s_quote(v, len, quoted),
-                         f->name, s_quote(v, len, quoted), list);
+                                                                       label, sizeof label); i++) {
+                char zh[300], en[100];
+                snprintf(zh, sizeof zh, "%s%s %s", i ? "、" : "", label, name);
+
+                snprintf(en, sizeof en, "%s%s", i ? ", " : "", name);
+                used += sl_dpair(list + used, sizeof list - used, zh, en);
+            }
+            return s_bad(err, errlen, field_out, f, "字段 %s是 \"%s\"，应为其中之一：%s",
+                         "field %s is \"%s\", must be one of: %s", S_FIELD(f),
+                         s_quote(v, len, quoted), list);
         }
         if (!sl_schema_part(f->choices, (size_t) c, out, cap))
             return -1;
@@ -909,15 +935,14 @@ int sl_schema_entry_value(const sl_field_t *f, const char *v, size_t len, long t
     default:
         break;
     }
-    const char *zh = NULL, *what = f->type == SL_F_ITEM ? NULL : s_control(v, len, &zh);
+    const char *what = f->type == SL_F_ITEM ? NULL : s_control(v, len);
     if (what)
-        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）含有%s：一个值只能是一行文字，请删去（Excel "
-                     "单元格里用 Alt+Enter 换的行也算） field \"%s\" contains %s: a value must be "
-                     "one line of text", f->name, f->label, zh, f->name, what);
+        return s_bad(err, errlen, field_out, f, "字段 %s含有%s：一个值只能是一行文字，请删去（Excel "
+                     "单元格里用 Alt+Enter 换的行也算）", "field %s contains %s: a value must be "
+                     "one line of text", S_FIELD(f), what);
     if (len >= cap)
-        return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）超过 %d 字节 field \"%s\" is longer "
-                     "than %d bytes", f->name, f->label, SL_MAX_TEXT_BYTES, f->name,
-                     SL_MAX_TEXT_BYTES);
+        return s_bad(err, errlen, field_out, f, "字段 %s超过 %d 字节", "field %s is longer than %d "
+                     "bytes", S_FIELD(f), SL_MAX_TEXT_BYTES);
     memcpy(out, v, len);
     out[len] = 0;
     return (int) len;
@@ -937,9 +962,9 @@ static int s_pack_text(const sl_field_t *f, const char *v, size_t len,
         /* Digits with an optional minus: strtoll alone would also take a
          * plus sign and leading spaces. */
         if (errno || *end || end == buf || !(buf[0] == '-' || (buf[0] >= '0' && buf[0] <= '9')))
-            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为整数 field \"%s\" "
-                         "is \"%s\", must be a whole number", f->name, f->label,
-                         s_quote(v, len, quoted), f->name, s_quote(v, len, quoted));
+            return s_bad(err, errlen, field_out, f, "字段 %s是 \"%s\"，应为整数",
+                         "field %s is \"%s\", must be a whole number", S_FIELD(f),
+                         s_quote(v, len, quoted));
         if (s_check_int(f, x, err, errlen, field_out))
             return -1;
         msgpack_pack_int64(pk, x);
@@ -949,10 +974,9 @@ static int s_pack_text(const sl_field_t *f, const char *v, size_t len,
         uint8_t id[SL_ID_BYTES];
         snprintf(buf, sizeof buf, "%.*s", (int) (len < sizeof buf ? len : sizeof buf - 1), v);
         if (sl_id_parse(buf, id))
-            return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）是 \"%s\"，应为记录编号（如 #12 或 "
-                         "0190f5c2-7a1b-7c3d-8e4f-5a6b7c8d9e0f） field \"%s\" is \"%s\", must be a "
-                         "record id", f->name, f->label, s_quote(v, len, quoted), f->name,
-                         s_quote(v, len, quoted));
+            return s_bad(err, errlen, field_out, f, "字段 %s是 \"%s\"，应为记录编号（如 #12 或 "
+                         "0190f5c2-7a1b-7c3d-8e4f-5a6b7c8d9e0f）", "field %s is \"%s\", must be a "
+                         "record id (such as #12)", S_FIELD(f), s_quote(v, len, quoted));
         if (s_check_item(f, id, lk, err, errlen, field_out))
             return -1;
         msgpack_pack_bin_with_body(pk, id, SL_ID_BYTES);
@@ -989,19 +1013,21 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
     for (size_t i = 0; i < n; i++) {
         const sl_field_t *f = sl_schema_field_entry(rt, names[i]);
         if (!f) {
-            int len = snprintf(err, errlen, "%s（%s）没有字段 \"%s\" record type %s has no field "
-                               "\"%s\"; 字段有 its fields are:", rt->label, rt->name,
-                               s_quote(names[i], strlen(names[i]), quoted), rt->name,
+            size_t len = sl_tf(err, errlen, "%s没有字段 \"%s\"；字段有：",
+                               "record type %s has no field \"%s\"; its fields are:", S_TYPE(rt),
                                s_quote(names[i], strlen(names[i]), quoted));
-            for (size_t j = 0; j < rt->nfields && len > 0 && (size_t) len < errlen; j++)
-                len += snprintf(err + len, errlen - (size_t) len, "%s %s %s", j ? "," : "",
-                                rt->fields[j].label, rt->fields[j].name);
+            for (size_t j = 0; j < rt->nfields && len + 1 < errlen; j++) {
+                len += (size_t) snprintf(err + len, errlen - len, "%s ", j ? "," : "");
+                if (len < errlen)
+                    len += sl_tpair(err + len, errlen - len, rt->fields[j].label,
+                                    rt->fields[j].name);
+            }
             return -1;
         }
         size_t k = (size_t) (f - rt->fields);
         if (named[k])           /* even when the first value was empty */
-            return s_bad(err, errlen, field_out, f, "字段 \"%s\" 出现了两次 field \"%s\" is given twice",
-                         f->name, f->name);
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\" 出现了两次", "field \"%s\" is given twice",
+                         f->name);
         named[k] = true;
         if (f->legacy_name && strcmp(names[i], f->legacy_name) == 0)
             legacy = true;      /* "done_on": done, as 0.2.0 meant it */
@@ -1021,8 +1047,8 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
             given_len[k] = strlen(f->legacy_default);
         }
         if (!given[k] && f->required)
-            return s_bad(err, errlen, field_out, f, "%s（%s）的字段 \"%s\"（%s）必填 field \"%s\" is "
-                         "required for %s", rt->label, rt->name, f->name, f->label, f->name, rt->name);
+            return s_bad(err, errlen, field_out, f, "%s的字段 %s必填", "field %2$s is required for %1$s",
+                         S_TYPE(rt), S_FIELD(f));
         present += given[k] != NULL;
     }
     msgpack_packer pk;
@@ -1040,9 +1066,10 @@ int sl_schema_build(const sl_rtype_t *rt, size_t n, const char *const *names,
             return -1;
     }
     if (out->size > SL_MAX_PAYLOAD_BYTES)
-        return s_bad(err, errlen, field_out, NULL, "记录有 %zu 字节，超过上限 %d record is %zu bytes, "
-                     "larger than the limit of %d", out->size, SL_MAX_PAYLOAD_BYTES, out->size,
+        return s_bad(err, errlen, field_out, NULL, "记录有 %zu 字节，超过上限 %d",
+                     "record is %zu bytes, larger than the limit of %d", out->size,
                      SL_MAX_PAYLOAD_BYTES);
+
     return 0;
 }
 
@@ -1152,7 +1179,7 @@ static int s_flat_map(const sl_rtype_t *rt, const uint8_t *b, size_t len, msgpac
     size_t pos = 1;
     uint64_t count;
     if (len < 1) {
-        snprintf(err, errlen, "record is empty");
+        sl_tf(err, errlen, "记录是空的", "record is empty");
         return -1;
     }
     if (b[0] >= 0x80 && b[0] <= 0x8f)
@@ -1162,45 +1189,49 @@ static int s_flat_map(const sl_rtype_t *rt, const uint8_t *b, size_t len, msgpac
     else if (b[0] == 0xdf && len >= 5)
         count = s_be(b + 1, 4), pos = 5;
     else {
-        snprintf(err, errlen, "record must be a map of fields");
+        sl_tf(err, errlen, "记录应为字段的映射（map）", "record must be a map of fields");
         return -1;
     }
     if (count * 2 > len - pos) {
-        snprintf(err, errlen, "record is not valid msgpack: its map announces %llu fields but "
-                 "only %zu bytes are left", (unsigned long long) count, len - pos);
+        sl_tf(err, errlen, "记录不是有效的 msgpack：声称有 %llu 个字段，但只剩 %zu 字节",
+              "record is not valid msgpack: its map announces %llu fields but only %zu bytes are "
+              "left", (unsigned long long) count, len - pos);
         return -1;
     }
     if (count > SL_MAX_FIELDS) {
-        snprintf(err, errlen, "record has %llu fields, more than the limit of %d",
-                 (unsigned long long) count, SL_MAX_FIELDS);
+        sl_tf(err, errlen, "记录有 %llu 个字段，超过上限 %d", "record has %llu fields, more than the "
+              "limit of %d", (unsigned long long) count, SL_MAX_FIELDS);
         return -1;
     }
     for (uint64_t i = 0; i < count; i++) {
         int rk = s_scalar(b, len, &pos, &kv[i].key), rv = rk ? 0 : s_scalar(b, len, &pos, &kv[i].val);
         if (rk == -2 || rv == -2) {
-            snprintf(err, errlen, "record is not valid msgpack (field %llu is truncated or of a "
-                     "type msgpack records do not use)", (unsigned long long) i);
+            sl_tf(err, errlen, "记录不是有效的 msgpack（第 %llu 个字段被截断，或是记录不用的类型）",
+                  "record is not valid msgpack (field %llu is truncated or of a type msgpack "
+                  "records do not use)", (unsigned long long) i);
             return -1;
         }
         if (rk || kv[i].key.type != MSGPACK_OBJECT_STR) {
-            snprintf(err, errlen, "record field names must be strings");
+            sl_tf(err, errlen, "记录的字段名应为字符串", "record field names must be strings");
             return -1;
         }
         if (rv) {
             const sl_field_t *f = sl_schema_field(rt, kv[i].key.via.str.ptr, kv[i].key.via.str.size);
             char quoted[QUOTE_CAP];
             if (f)
-                snprintf(err, errlen, "field \"%s\" (%s) must be %s, not a list or map",
-                         f->name, f->label, f->type == SL_F_INT ? "an integer"
-                         : f->type == SL_F_ITEM ? "a 16-byte record id" : "a string");
+                sl_tf(err, errlen, "字段 %s应为%s，不能是列表或映射",
+                      "field %s must be %s, not a list or map", S_FIELD(f),
+                      f->type == SL_F_INT ? SL_D("整数", "an integer")
+                      : f->type == SL_F_ITEM ? SL_D("16 字节的记录编号", "a 16-byte record id")
+                      : SL_D("文字", "a string"));
             else
-                snprintf(err, errlen, "record type %s has no field \"%s\"", rt->name,
-                         s_quote(kv[i].key.via.str.ptr, kv[i].key.via.str.size, quoted));
+                sl_tf(err, errlen, "%s没有字段 \"%s\"", "record type %s has no field \"%s\"",
+                      S_TYPE(rt), s_quote(kv[i].key.via.str.ptr, kv[i].key.via.str.size, quoted));
             return -1;
         }
     }
     if (pos != len) {
-        snprintf(err, errlen, "record has %zu trailing bytes", len - pos);
+        sl_tf(err, errlen, "记录末尾多出 %zu 字节", "record has %zu trailing bytes", len - pos);
         return -1;
     }
     *n = (uint32_t) count;
@@ -1230,15 +1261,14 @@ static int s_match(const sl_rtype_t *rt, const msgpack_object_kv *kv, uint32_t n
             char quoted[QUOTE_CAP];
             if (field_out)
                 *field_out = NULL;
-            snprintf(err, errlen, "%s（%s）没有字段 \"%s\" record type %s has no field \"%s\"",
-                     rt->label, rt->name, s_quote(k->via.str.ptr, k->via.str.size, quoted), rt->name,
-                     s_quote(k->via.str.ptr, k->via.str.size, quoted));
+            sl_tf(err, errlen, "%s没有字段 \"%s\"", "record type %s has no field \"%s\"", S_TYPE(rt),
+                  s_quote(k->via.str.ptr, k->via.str.size, quoted));
             return -1;
         }
         size_t j = (size_t) (f - rt->fields);
         if (seen[j])
-            return s_bad(err, errlen, field_out, f, "字段 \"%s\" 出现了两次 field \"%s\" appears twice",
-                         f->name, f->name);
+            return s_bad(err, errlen, field_out, f, "字段 \"%s\" 出现了两次", "field \"%s\" appears twice",
+                         f->name);
         seen[j] = true;
         idx[i] = (int) j;
     }
@@ -1258,8 +1288,8 @@ int sl_schema_check_view(const sl_rtype_t *rt, const uint8_t *payload, size_t le
     if (field_out)
         *field_out = NULL;
     if (len > SL_MAX_PAYLOAD_BYTES) {
-        snprintf(err, errlen, "记录有 %zu 字节，超过上限 %d record is %zu bytes, larger than the "
-                 "limit of %d", len, SL_MAX_PAYLOAD_BYTES, len, SL_MAX_PAYLOAD_BYTES);
+        sl_tf(err, errlen, "记录有 %zu 字节，超过上限 %d", "record is %zu bytes, larger than the limit "
+              "of %d", len, SL_MAX_PAYLOAD_BYTES);
         return -1;
     }
     /* A flat map decoded onto the stack: this runs for every event the
@@ -1303,29 +1333,29 @@ int sl_schema_check_view(const sl_rtype_t *rt, const uint8_t *payload, size_t le
         case SL_F_INT:
             if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
                 if (v->via.u64 > INT64_MAX)
-                    return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）超出范围 field \"%s\" is "
-                                 "out of range", f->name, f->label, f->name);
+                    return s_bad(err, errlen, field_out, f, "字段 %s超出范围", "field %s is out of range",
+                                 S_FIELD(f));
                 if (s_check_int(f, (int64_t) v->via.u64, err, errlen, field_out))
                     return -1;
             } else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
                 if (s_check_int(f, v->via.i64, err, errlen, field_out))
                     return -1;
             } else {
-                return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）应为整数 field \"%s\" must be "
-                             "an integer", f->name, f->label, f->name);
+                return s_bad(err, errlen, field_out, f, "字段 %s应为整数", "field %s must be an integer",
+                             S_FIELD(f));
             }
             break;
         case SL_F_ITEM:
             if (v->type != MSGPACK_OBJECT_BIN || v->via.bin.size != SL_ID_BYTES)
-                return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）应为 16 字节的记录编号 field "
-                             "\"%s\" must be a 16-byte record id", f->name, f->label, f->name);
+                return s_bad(err, errlen, field_out, f, "字段 %s应为 16 字节的记录编号",
+                             "field %s must be a 16-byte record id", S_FIELD(f));
             if (s_check_item(f, (const uint8_t *) v->via.bin.ptr, lk, err, errlen, field_out))
                 return -1;
             break;
         default:
             if (v->type != MSGPACK_OBJECT_STR)
-                return s_bad(err, errlen, field_out, f, "字段 \"%s\"（%s）应为文字 field \"%s\" must be "
-                             "a string", f->name, f->label, f->name);
+                return s_bad(err, errlen, field_out, f, "字段 %s应为文字", "field %s must be a string",
+                             S_FIELD(f));
             if (s_check_string(f, v->via.str.ptr, v->via.str.size, lk, legacy, err, errlen,
                                field_out))
                 return -1;
@@ -1334,8 +1364,8 @@ int sl_schema_check_view(const sl_rtype_t *rt, const uint8_t *payload, size_t le
     for (size_t k = 0; k < rt->nfields; k++) {
         const sl_field_t *f = &rt->fields[k];
         if (f->required && !seen[k] && !(legacy && f->legacy_default))
-            return s_bad(err, errlen, field_out, f, "%s（%s）的字段 \"%s\"（%s）必填 field \"%s\" is "
-                         "required for %s", rt->label, rt->name, f->name, f->label, f->name, rt->name);
+            return s_bad(err, errlen, field_out, f, "%s的字段 %s必填", "field %2$s is required for %1$s",
+                         S_TYPE(rt), S_FIELD(f));
         if (view && !seen[k] && legacy && f->legacy_default) {
             view->v[k].present = true;
             view->v[k].s = f->legacy_default;
@@ -1387,8 +1417,9 @@ int sl_schema_view(const sl_rtype_t *rt, const uint8_t *payload, size_t len, sl_
         out->present = true;
         continue;
     wrong:
-        snprintf(err, errlen, "field \"%s\" of a stored %s record has a value of the wrong kind",
-                 f->name, rt->name);
+        sl_tf(err, errlen, "已存的%s记录的字段 %s的值类型不对",
+              "field %2$s of a stored %1$s record has a value of the wrong kind", S_TYPE(rt),
+              S_FIELD(f));
         return -1;
     }
     for (size_t k = 0; view->legacy && k < rt->nfields; k++)
@@ -1425,7 +1456,7 @@ void sl_schema_render(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
     char err[200];
     out[0] = 0;
     if (sl_schema_view(rt, payload, len, &view, err, sizeof err)) {
-        snprintf(out, cap, "(无法读取的记录 unreadable record)");
+        snprintf(out, cap, "%s", SL_T("（无法读取的记录）", "(unreadable record)"));
         return;
     }
     size_t used = 0;
@@ -1438,8 +1469,10 @@ void sl_schema_render(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
         int c = f->type == SL_F_ENUM ? sl_schema_index(f->choices, text, strlen(text)) : -1;
         if (c >= 0 && f->choice_labels && sl_schema_part(f->choice_labels, (size_t) c, label,
                                                          sizeof label))
-            snprintf(text, sizeof text, "%s", label);      /* show 快递员, not courier */
-        int n = snprintf(out + used, cap - used, "%s%s=%s", used ? " " : "", f->label, text);
+            snprintf(text, sizeof text, "%s", sl_lang_either(label, text)); /* 快递员, not courier */
+        int n = snprintf(out + used, cap - used, "%s%s=%s", used ? " " : "",
+                         sl_lang_either(f->label, f->name), text);
+
         if (n < 0)
             break;
         used += (size_t) n;
@@ -1467,8 +1500,9 @@ int sl_schema_replace(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
     if (value)
         s_trim(&value, &vlen);
     if (!vlen && f->required) {
-        snprintf(err, errlen, "字段 \"%s\"（%s）必填，不能清空 field \"%s\" is required: it cannot be "
-                 "cleared", f->name, f->label, f->name);
+        sl_tf(err, errlen, "字段 %s必填，不能清空", "field %s is required: it cannot be cleared",
+              S_FIELD(f));
+
         return -1;
     }
     size_t target = (size_t) (f - rt->fields), present = 0;
@@ -1532,8 +1566,11 @@ void sl_schema_markdown(FILE *out)
                 snprintf(range, sizeof range, "%lld..%lld", (long long) f->min, (long long) f->max);
             else if (f->type == SL_F_DATE)
                 snprintf(range, sizeof range, "YYYY-MM-DD, 2000-01-01..2099-12-31");
-            else if (f->type == SL_F_ENUM)
-                s_choices(f, range, sizeof range);
+            else if (f->type == SL_F_ENUM) {
+                char dual[700];
+                s_choices(f, dual, sizeof dual);
+                sl_lang_render_as(SL_LANG_ZH, dual, strlen(dual), range, sizeof range);
+            }
             else if (f->type == SL_F_ITEM)
                 snprintf(range, sizeof range, "a record of this site: %s",
                          strcmp(f->choices, "*") == 0 ? "any type" : f->choices);

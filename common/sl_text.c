@@ -1,5 +1,7 @@
-/* sl_text.c: UTF-8 validation, East Asian display width, and table output. */
+/* sl_text.c: UTF-8 validation, East Asian display width, and table output
+ * (a cell holding both languages, sl_lang.h, is shown in the reader's). */
 #include "sl_text.h"
+#include "sl_lang.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +77,8 @@ size_t sl_display_width(const char *s)
             continue;
         }
         i += n;
+        if ((cp >= 0x200B && cp <= 0x200F) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0xFEFF)
+            continue;           /* zero width: the marks of a dual text (sl_lang.h) */
         width += s_is_wide(cp) ? 2 : 1;
     }
     return width;
@@ -130,7 +134,7 @@ int sl_table_add(sl_table_t *self, const char *const *cells)
     }
     char **row = self->cells + self->rows * self->columns;
     for (size_t c = 0; c < self->columns; c++) {
-        row[c] = strdup(cells[c] ? cells[c] : "");
+        row[c] = sl_lang_rendered(cells[c] ? cells[c] : "");
         if (!row[c]) {
             while (c--)
                 free(row[c]);

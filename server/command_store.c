@@ -5,6 +5,7 @@
  * cancellation or an expiry (it cannot, but a restored store might say so)
  * still tells the truth: a site that sent a result ran the command. */
 #include "command_store.h"
+#include "sl_lang.h"
 #include "sl_commands.h"
 #include "sl_db.h"
 #include "sl_hlc.h"
@@ -29,13 +30,13 @@ int command_store_add(central_store_t *store, const char *target, const char *ve
         "INSERT INTO commands(uid, target, verb, args, created_ms, created_by, expires_ms, state)"
         " VALUES (?,?,?,?,?,?,?,'queued')");
     if (!st) {
-        snprintf(err, errlen, "cannot prepare: %s", sqlite3_errmsg(db));
+        sl_tf(err, errlen, "无法准备语句：%s", "cannot prepare: %s", sqlite3_errmsg(db));
         return -1;
     }
     char *args = malloc(strlen(args_json) + 3);
     if (!args) {
         sqlite3_finalize(st);
-        snprintf(err, errlen, "out of memory");
+        sl_tf(err, errlen, "内存不足", "out of memory");
         return -1;
     }
     snprintf(args, strlen(args_json) + 3, "{%s}", args_json);
@@ -51,7 +52,7 @@ int command_store_add(central_store_t *store, const char *target, const char *ve
     sqlite3_finalize(st);
     free(args);
     if (rc) {
-        snprintf(err, errlen, "cannot store the command: %s", sqlite3_errmsg(db));
+        sl_tf(err, errlen, "无法保存命令：%s", "cannot store the command: %s", sqlite3_errmsg(db));
         return -1;
     }
     int64_t id = sqlite3_last_insert_rowid(db);
@@ -62,15 +63,16 @@ int command_store_add(central_store_t *store, const char *target, const char *ve
     size_t len = strlen(head) + strlen(args_json) + 2;
     char *value = malloc(len);
     if (!value) {
-        snprintf(err, errlen, "out of memory");
+        sl_tf(err, errlen, "内存不足", "out of memory");
         return -1;
     }
     snprintf(value, len, "%s%s}", head, args_json);
     uint64_t lseq = 0;
     rc = len - 1 > SL_MAX_TEXT_BYTES ? -1 : 0;
     if (rc)
-        snprintf(err, errlen, "the command is too long for one server-log entry (%zu bytes, at "
-                 "most %d)", len - 1, SL_MAX_TEXT_BYTES);
+        sl_tf(err, errlen, "命令太长，放不进一条服务器日志（%zu 字节，最多 %d）",
+              "the command is too long for one server-log entry (%zu bytes, at most %d)", len - 1,
+              SL_MAX_TEXT_BYTES);
     else
         rc = central_store_log_append(store, target, SL_COMMAND_KIND, uid, value, &lseq, err,
                                       errlen);
@@ -86,7 +88,7 @@ int command_store_add(central_store_t *store, const char *target, const char *ve
         sqlite3_finalize(st);
     }
     if (rc) {
-        snprintf(err, errlen, "cannot store the command: %s", sqlite3_errmsg(db));
+        sl_tf(err, errlen, "无法保存命令：%s", "cannot store the command: %s", sqlite3_errmsg(db));
         return -1;
     }
     if (id_out)
@@ -138,8 +140,9 @@ int command_store_entry_live(central_store_t *store, uint64_t lseq, int64_t now_
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(st);
         if (rc == SQLITE_DONE)
-            sl_warn("server log #%llu is a command with no row in commands: sent as a deletion",
-                    (unsigned long long) lseq);
+            sl_twarn("服务器日志 #%llu 是一条在 commands 里没有的命令：按删除发送",
+                     "server log #%llu is a command with no row in commands: sent as a deletion",
+                     (unsigned long long) lseq);
         return rc == SQLITE_DONE ? 0 : -1;
     }
     int64_t id = sqlite3_column_int64(st, 0), expires = sqlite3_column_int64(st, 2);
@@ -165,8 +168,8 @@ int command_store_entry_live(central_store_t *store, uint64_t lseq, int64_t now_
     if (rc)
         return -1;
     if (expired)
-        sl_info("command #%lld expired before its site applied it: it will not run",
-                (long long) id);
+        sl_tinfo("命令 #%lld 在站点执行前已过期：不会执行",
+                 "command #%lld expired before its site applied it: it will not run", (long long) id);
     return expired ? 0 : 1;
 }
 
@@ -196,12 +199,14 @@ int command_store_result(central_store_t *store, const char *site_id, uint64_t s
         sqlite3_bind_text(st, 6, site_id, -1, SQLITE_STATIC);
         rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
         if (rc == 0 && sqlite3_changes(db) == 0)
-            sl_warn("site %s: record #%llu is the result of a command %s (%s) this server did "
-                    "not send it, or already has a result for: kept, not matched", site_id,
-                    (unsigned long long) seq, uid, verb);
+            sl_twarn("站点 %s：记录 #%llu 是命令 %s（%s）的结果，但本服务器没有发过它，或已有结果：保留，不对应",
+                     "site %s: record #%llu is the result of a command %s (%s) this server did "
+                     "not send it, or already has a result for: kept, not matched", site_id,
+                     (unsigned long long) seq, uid, verb);
         else if (rc == 0)
-            sl_info("site %s: command %s %s (record #%llu)", site_id, verb, outcome,
-                    (unsigned long long) seq);
+            sl_tinfo("站点 %s：命令 %s %s（记录 #%llu）", "site %s: command %s %s (record #%llu)",
+                     site_id, verb, strcmp(outcome, "done") == 0 ? SL_D("已完成", "done")
+                     : SL_D("失败", "failed"), (unsigned long long) seq);
         sqlite3_finalize(st);
     }
     free(output);

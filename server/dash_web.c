@@ -17,6 +17,7 @@
 #include "central_store.h"
 #include "server_auth.h"
 #include "sl_cli.h"
+#include "sl_lang.h"
 #include "sl_db.h"
 #include "sl_log.h"
 #include "sl_msg.h"
@@ -643,30 +644,31 @@ int dash_web_main(int argc, char **argv)
 {
     const char *data = DEFAULT_DATA, *listen = DEFAULT_LISTEN;
     sl_opt_t opts[] = {
-        { "--data", "DIR", "data directory (default " DEFAULT_DATA ")", &data, NULL },
-        { "--listen", "HOST:PORT", "where the dashboard is served (default " DEFAULT_LISTEN
-          ", this computer only)", &listen, NULL },
+        { "--data", "DIR", SL_D("数据目录（默认 " DEFAULT_DATA "）", "data directory (default " DEFAULT_DATA ")"), &data, NULL },
+        { "--listen", "HOST:PORT", SL_D("区级看板在哪里提供（默认 " DEFAULT_LISTEN "，只限本机）", "where the dashboard is served (default " DEFAULT_LISTEN
+          ", this computer only)"), &listen, NULL },
     };
     char *pos[2];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG, "[passwd NAME] [--listen HOST:PORT] [--data DIR]",
-                          "Serves the district dashboard: sites' health, 五个一, monthly "
+                          SL_D("提供区级看板：站点状况、五个一、每月调度、闭环办理、积分与黄牌、记录，以及 CSV、XLSX 或 HTML 形式的报表。管理员用名字和 'passwd NAME' 设置的密码登录（从终端读取，或从标准输入读一行）。收到 SIGINT 或 SIGTERM 时停止。", "Serves the district dashboard: sites' health, the five tasks, monthly "
                           "dispatch, closed loop, points and yellow cards, records, and the "
                           "reports as CSV, XLSX or HTML.  Administrators log in with their name "
                           "and a password set by 'passwd NAME' (read from the terminal, or one "
-                          "line from standard input).  Stops on SIGINT or SIGTERM.", opts, 2, pos,
+                          "line from standard input).  Stops on SIGINT or SIGTERM."), opts, 2, pos,
                           2, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos >= 1 && strcmp(pos[0], "passwd") == 0) {
         if (npos != 2 || !*pos[1] || strlen(pos[1]) > 64) {
-            fprintf(stderr, PROG " passwd: NAME is required (an administrator's name)\n");
+            sl_cli_err(PROG " passwd", "需要 NAME（管理员的名称）", "NAME is required (an administrator's name)");
             return SL_EXIT_USAGE;
         }
         return s_passwd(data, pos[1]);
     }
     if (npos) {
-        fprintf(stderr, PROG ": unknown word \"%s\" (see " PROG " --help)\n", pos[0]);
+        sl_cli_err(PROG, "多余的词 \"%s\"（见 " PROG " --help）", "unknown word \"%s\" (see " PROG
+                   " --help)", pos[0]);
         return SL_EXIT_USAGE;
     }
     char err[600], host[64];

@@ -15,6 +15,7 @@
  * communities by their names in the reference data (the code when there is
  * no entry). */
 #include "report.h"
+#include "sl_lang.h"
 #include "sl_db.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
@@ -95,15 +96,24 @@ typedef struct {
     bool with_voided;
 } rctx_t;
 
-static int s_fail(rctx_t *c, int code, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int s_fail(rctx_t *c, int code, const char *field, const char *fmt, ...)
+/* A record type as a refusal names it (a dual piece; the buffer lives as
+ * long as the statement). */
+#define S_TYPE(rt) s_type_named(rt, (char[200]) { 0 }, 200)
+static const char *s_type_named(const sl_rtype_t *rt, char *buf, size_t cap)
+{
+    sl_dpair(buf, cap, rt->label, rt->name);
+    return buf;
+}
+
+static int s_fail(rctx_t *c, int code, const char *field, const char *zh, const char *en, ...)
+    __attribute__((format(printf, 4, 6), format(printf, 5, 6)));
+static int s_fail(rctx_t *c, int code, const char *field, const char *zh, const char *en, ...)
 {
     if (c->code)
         return -1;
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->err, c->errlen, fmt, ap);
+    va_start(ap, en);
+    sl_vtf(c->err, c->errlen, zh, en, ap);     /* dual: the server writes for a reader elsewhere */
     va_end(ap);
     c->code = code;
     c->field = field;
@@ -337,7 +347,7 @@ static int s_load(rctx_t *c)
     c->full = sl_item_new();
     if (!c->members || !c->teams || !c->brands || !c->targets || !c->unit_index || !c->it
         || !c->past || !c->full)
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     zhashx_set_destructor(c->members, s_named_free);
     zhashx_set_destructor(c->teams, s_named_free);
     zhashx_set_destructor(c->brands, s_named_free);
@@ -357,8 +367,8 @@ static int s_load(rctx_t *c)
         || central_store_ref_each(s, "setting", NULL, s_load_setting, c)
         || central_store_ref_each(s, "duty_item", NULL, s_count_entry, &c->duty_items)
         || central_store_sites_each(s, s_load_site, c))
-        return s_fail(c, SL_E_INTERNAL, NULL, "不能读取参考数据或站点 cannot read the reference "
-                      "data or the sites (see the server log)");
+        return s_fail(c, SL_E_INTERNAL, NULL, "不能读取参考数据或站点（见服务器日志）",
+                      "cannot read the reference data or the sites (see the server log)");
     return 0;
 }
 
@@ -455,14 +465,14 @@ static int s_each(rctx_t *c, const char *type, int32_t from, int32_t to, bool wi
 {
     const sl_rtype_t *rt = sl_schema_find(type, strlen(type));
     if (!rt)
-        return s_fail(c, SL_E_INTERNAL, NULL, "unknown type %s", type);
+        return s_fail(c, SL_E_INTERNAL, NULL, "未知的类型 %s", "unknown type %s", type);
     c->fn = fn;
     s_pass_type(c, rt);
     c->with_voided = with_voided;
     int rc = central_store_report_items(c->store, rt, NULL, NULL, from, to, payload, s_row_cb, c);
     if (rc && !c->code)
-        s_fail(c, SL_E_INTERNAL, NULL, "不能读取%s的状态 cannot read the %s items (see the "
-               "server log)", rt->label, rt->name);
+        s_fail(c, SL_E_INTERNAL, NULL, "不能读取%s的状态（见服务器日志）",
+               "cannot read the %s items (see the server log)", S_TYPE(rt));
     return rc ? -1 : 0;
 }
 
@@ -715,10 +725,9 @@ static int s_item(rctx_t *c, const central_report_row_t *row)
     }
     if (!ok) {
         const site_t *s = s_site(c, row->site_no);
-        return s_fail(c, SL_E_INTERNAL, NULL, "站点 %s 的%s #%llu 的状态已损坏 the state of item #%llu of "
-                      "site %s is damaged (run shuanglian-server verify)", s ? s->site_id : "?",
-                      rt->label, (unsigned long long) row->seq, (unsigned long long) row->seq,
-                      s ? s->site_id : "?");
+        return s_fail(c, SL_E_INTERNAL, NULL, "站点 %s 的%s #%llu 的状态已损坏（请运行 shuanglian-server verify）",
+                      "site %s: the state of %s #%llu is damaged (run shuanglian-server verify)",
+                      s ? s->site_id : "?", S_TYPE(rt), (unsigned long long) row->seq);
     }
     sl_fold_derive(it);
     return 0;
@@ -732,10 +741,9 @@ static const sl_view_t *s_view(rctx_t *c)
     char why[600];
     if (!c->pay || sl_schema_view(c->rt, c->pay, c->pay_len, &c->view, why, sizeof why)) {
         const site_t *s = s_site(c, c->site_no);
-        s_fail(c, SL_E_INTERNAL, NULL, "站点 %s 的%s #%llu 已损坏 record #%llu of site %s is damaged: "
-               "%s", s ? s->site_id : "?", c->rt->label, (unsigned long long) c->it->seq,
-               (unsigned long long) c->it->seq, s ? s->site_id : "?",
-               c->pay ? why : "no payload read");
+        s_fail(c, SL_E_INTERNAL, NULL, "站点 %s 的%s #%llu 已损坏：%s",
+               "site %s: %s #%llu is damaged: %s", s ? s->site_id : "?", S_TYPE(c->rt),
+               (unsigned long long) c->it->seq, c->pay ? why : SL_D("没有读到内容", "no payload read"));
         memset(&c->view, 0, sizeof c->view);
         c->view.rt = c->rt;
         return &c->view;
@@ -850,13 +858,15 @@ static int s_as_of(rctx_t *c, int64_t site_no, const sl_item_t *now, size_t keep
     char why[600];
     /* the item with its records (kids), then its history again */
     if (central_store_item(c->store, site_no, now->seq, c->full, why, sizeof why) != 1)
-        return s_fail(c, SL_E_INTERNAL, NULL, "cannot read item #%llu of site #%lld: %s",
+        return s_fail(c, SL_E_INTERNAL, NULL, "不能读取站点 #%2$lld 的事项 #%1$llu：%3$s",
+                      "cannot read item #%llu of site #%lld: %s",
                       (unsigned long long) now->seq, (long long) site_no, why);
     const sl_item_t *all = c->full;
     int found = central_store_record(c->store, site_no, now->seq, &rt, &p, &len, NULL);
     if (found != 1 || sl_fold_start(c->past, rt, now->seq, p, len, &ferr)) {
         free(p);
-        return s_fail(c, SL_E_INTERNAL, NULL, "cannot read record #%llu of site #%lld",
+        return s_fail(c, SL_E_INTERNAL, NULL, "不能读取站点 #%2$lld 的记录 #%1$llu",
+                      "cannot read record #%llu of site #%lld",
                       (unsigned long long) now->seq, (long long) site_no);
     }
     free(p);
@@ -871,7 +881,8 @@ static int s_as_of(rctx_t *c, int64_t site_no, const sl_item_t *now, size_t keep
         if (k->role == SL_ROLE_UPDATE && steps >= keep)
             continue;
         if (central_store_record(c->store, site_no, k->seq, &rt, &p, &len, NULL) != 1)
-            return s_fail(c, SL_E_INTERNAL, NULL, "cannot read record #%llu of site #%lld",
+            return s_fail(c, SL_E_INTERNAL, NULL, "不能读取站点 #%2$lld 的记录 #%1$llu",
+                          "cannot read record #%llu of site #%lld",
                           (unsigned long long) k->seq, (long long) site_no);
         sl_view_t v;
         bool skip = false;
@@ -1042,7 +1053,7 @@ static int s_five_cb(void *ctx, const central_report_row_t *row)
         return 0;
     unitstat_t *st = s_stat(f->stats, unit);
     if (!st)
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     if (task == SL_TASK_LECTURE) {
         /* The secretary in force on the lecture's date (RECORDS.md): the
          * server's history of the unit's secretaries decides. */
@@ -1066,7 +1077,7 @@ static zhashx_t *s_five(rctx_t *c, int32_t from, int32_t to, long *trend)
 {
     five_pass_t f = { from, to, zhashx_new(), trend };
     if (!f.stats) {
-        s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
         return NULL;
     }
     zhashx_set_destructor(f.stats, s_free_ptr);
@@ -1292,7 +1303,7 @@ static void s_remind(rctx_t *c, disp_t *d, const char *unit, const char *reason)
     size_t n = (had ? strlen(had) + 1 : 0) + strlen(reason) + 1;
     char *now = malloc(n);
     if (!now) {
-        s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
         return;
     }
     snprintf(now, n, "%s%s%s", had ? had : "", had ? "\n" : "", reason);
@@ -1367,7 +1378,7 @@ static int s_dispatch(rctx_t *c, int year, int month)
     d.departments = zhashx_new();
     d.reminders = zhashx_new();
     int rc = d.probe_names && d.loop_members && d.departments && d.reminders ? 0
-             : s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+             : s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     if (d.reminders)
         zhashx_set_destructor(d.reminders, s_free_ptr);
     zhashx_t *stats = rc ? NULL : s_five(c, d.from, d.to, d.matters);
@@ -1719,7 +1730,7 @@ static int s_loop_cb(void *ctx, const central_report_row_t *row)
     if (!a) {
         a = calloc(1, sizeof *a);
         if (!a)
-            return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+            return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
         zhashx_insert(l->groups, key, a);
     }
     s_agg_add(a, it, src, &f, rej, clo, c);
@@ -1764,7 +1775,7 @@ static int s_loop(rctx_t *c, int32_t from, int32_t to, int by)
     if (!l.groups || !l.backlog) {
         zhashx_destroy(&l.groups);
         zhashx_destroy(&l.backlog);
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     }
     zhashx_set_destructor(l.groups, s_agg_free);
     c->pass = &l;
@@ -1874,9 +1885,9 @@ static int s_points_cb(void *ctx, const central_report_row_t *row)
     const char *unit = it->rating_unit[0] ? it->rating_unit : s_member_unit(c, it->rating_member);
     int64_t *u = *unit ? s_pc(p->units, unit) : NULL, *m = NULL;
     if (*unit && !u)
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     if (it->rating_member[0] && !(m = s_pc(p->members, it->rating_member)))
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     if (u) {
         u[0] += e.points;
         u[1] += e.card;
@@ -1898,7 +1909,8 @@ static int s_points_cb(void *ctx, const central_report_row_t *row)
         if (central_store_record(c->store, row->site_no, it->seq, &rt, &own, &len, NULL) != 1
             || rt != c->rt) {
             free(own);
-            return s_fail(c, SL_E_INTERNAL, NULL, "cannot read record #%llu of site #%lld",
+            return s_fail(c, SL_E_INTERNAL, NULL, "不能读取站点 #%2$lld 的记录 #%1$llu",
+                          "cannot read record #%llu of site #%lld",
                           (unsigned long long) it->seq, (long long) row->site_no);
         }
         c->pay = own;
@@ -1919,7 +1931,7 @@ static int s_points_cb(void *ctx, const central_report_row_t *row)
     c->pay = NULL;
     c->has_view = false;
     free(own);
-    return rc ? s_fail(c, SL_E_INTERNAL, NULL, "out of memory") : 0;
+    return rc ? s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory") : 0;
 }
 
 /* The page table of a listing that pages (records, the lines of points). */
@@ -1945,7 +1957,7 @@ static int s_points(rctx_t *c, int year, const char *unit, int64_t offset, int64
     if (!p.units || !p.members) {
         zhashx_destroy(&p.units);
         zhashx_destroy(&p.members);
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     }
     zhashx_set_destructor(p.units, s_free_ptr);
     zhashx_set_destructor(p.members, s_free_ptr);
@@ -2025,7 +2037,7 @@ static sums_t *s_sums(rctx_t *c, zhashx_t *h, const char *key, const char *name)
     if (!s) {
         s = calloc(1, sizeof *s);
         if (!s) {
-            s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+            s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
             return NULL;
         }
         snprintf(s->name, sizeof s->name, "%s", name);
@@ -2116,7 +2128,7 @@ static int s_volunteers(rctx_t *c, int32_t from, int32_t to)
 {
     vol_t v = { zhashx_new(), zhashx_new(), zhashx_new(), zhashx_new() };
     int rc = v.unit && v.team && v.brand && v.comm ? 0
-             : s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+             : s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     zhashx_t *all[4] = { v.unit, v.team, v.brand, v.comm };
     for (int i = 0; i < 4; i++)
         if (all[i])
@@ -2186,7 +2198,7 @@ static int s_talent(rctx_t *c, int year)
 {
     talent_t t = { year * 10000 + 101, year * 10000 + 1231, zhashx_new() };
     if (!t.comm)
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     zhashx_set_destructor(t.comm, s_free_ptr);
     c->pass = &t;
     int rc = s_each(c, "talent", 0, t.to, false, false, s_talent_cb)
@@ -2230,7 +2242,7 @@ static int s_facilities(rctx_t *c)
 {
     place_t p = { zhashx_new() };
     if (!p.last)
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     c->pass = &p;
     int rc = s_each(c, "member_checkin", 0, 0, false, false, s_place_cb)
              || s_each(c, "member_checkout", 0, 0, false, false, s_place_cb) ? -1 : 0;
@@ -2356,14 +2368,14 @@ static int s_sup_cb(void *ctx, const central_report_row_t *row)
                              s_is(met, "yes") ? "1" : "0", *action ? label : "", finding,
                              site ? site->site_id : "?" };
     if (sl_rtable_row(s->list, cells))
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     if (s_is(met, "no")) {
         char reason[3 * NAME_CAP], *had = zhashx_lookup(s->reasons, unit);
         snprintf(reason, sizeof reason, "%s%s%s 督查未完成任务 inspection: tasks not met (%s)%s%s",
                  had ? had : "", had ? "\n" : "", date, who, *finding ? "：" : "", finding);
         char *copy = strdup(reason);
         if (!copy)
-            return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+            return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
         zhashx_update(s->reasons, unit, copy);
     }
     return 0;
@@ -2376,7 +2388,7 @@ static int s_supervision(rctx_t *c, int year, int half)
     if (!s.inspected || !s.reasons) {
         zhashx_destroy(&s.inspected);
         zhashx_destroy(&s.reasons);
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     }
     zhashx_set_destructor(s.reasons, s_free_ptr);
     sl_rtable_t *cand = sl_report_table(c->rep, "candidates", "约谈提醒候选 reminder candidates",
@@ -2522,7 +2534,7 @@ static int s_rec_cb(void *ctx, const central_report_row_t *row)
         return 0;
     }
     r->bytes += bytes;
-    return sl_rtable_row(r->t, cells) ? s_fail(c, SL_E_INTERNAL, NULL, "out of memory") : 0;
+    return sl_rtable_row(r->t, cells) ? s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory") : 0;
 }
 
 static int s_records(rctx_t *c, const sl_rtype_t *rt, const char *community, const char *unit,
@@ -2560,7 +2572,7 @@ static int s_records(rctx_t *c, const sl_rtype_t *rt, const char *community, con
     c->fn = s_rec_cb;
     c->with_voided = true;
     if (central_store_report_items(c->store, rt, unit, status, from, to, true, s_row_cb, c))
-        return c->code ? -1 : s_fail(c, SL_E_INTERNAL, NULL, "cannot read the items");
+        return c->code ? -1 : s_fail(c, SL_E_INTERNAL, NULL, "不能读取事项", "cannot read the items");
     s_page(c, r.matched, offset, r.t->nrows);
     return 0;
 }
@@ -2719,8 +2731,8 @@ static int s_arg(argv_t *a, const char *name, char *buf, size_t cap)
             continue;
         if (a->args[i].value_len >= cap || !sl_utf8_valid(a->args[i].value, a->args[i].value_len)
             || memchr(a->args[i].value, 0, a->args[i].value_len))
-            return s_fail(a->c, SL_E_BAD_FIELD, name, "参数 %s 太长或不是文本 argument %s is too long "
-                          "or not text", name, name);
+            return s_fail(a->c, SL_E_BAD_FIELD, name, "参数 %s 太长或不是文本",
+                          "argument %s is too long or not text", name);
         memcpy(buf, a->args[i].value, a->args[i].value_len);
         buf[a->args[i].value_len] = 0;
         return *buf ? 1 : 0;
@@ -2736,14 +2748,14 @@ static int s_arg_date(argv_t *a, const char *name, int32_t *out, bool required)
         return -1;
     if (!has) {
         if (required)
-            return s_fail(a->c, SL_E_BAD_FIELD, name, "需要 --%s YYYY-MM-DD --%s YYYY-MM-DD is "
-                          "required", name, name);
+            return s_fail(a->c, SL_E_BAD_FIELD, name, "需要 --%s YYYY-MM-DD",
+                          "--%s YYYY-MM-DD is required", name);
         return 0;
     }
     long d = sl_schema_date(buf, strlen(buf));
     if (d < 19000101)
-        return s_fail(a->c, SL_E_BAD_FIELD, name, "--%s \"%s\" 不是日期 YYYY-MM-DD --%s \"%s\" is not "
-                      "a date YYYY-MM-DD", name, buf, name, buf);
+        return s_fail(a->c, SL_E_BAD_FIELD, name, "--%s \"%s\" 不是日期 YYYY-MM-DD",
+                      "--%s \"%s\" is not a date YYYY-MM-DD", name, buf);
     *out = (int32_t) d;
     return 0;
 }
@@ -2760,8 +2772,8 @@ static int s_arg_year(argv_t *a, int *year)
     char *end;
     long y = strtol(buf, &end, 10);
     if (*end || y < 2000 || y > 2099)
-        return s_fail(a->c, SL_E_BAD_FIELD, "year", "--year \"%s\" 须为 2000..2099 的年份 --year must "
-                      "be a year 2000..2099", buf);
+        return s_fail(a->c, SL_E_BAD_FIELD, "year", "--year \"%s\" 须为 2000..2099 的年份",
+                      "--year \"%s\" must be a year 2000..2099", buf);
     *year = (int) y;
     return 0;
 }
@@ -2776,8 +2788,8 @@ static int s_arg_long(argv_t *a, const char *name, int64_t def, int64_t max, int
     char *end;
     long long v = strtoll(buf, &end, 10);
     if (*end || v < 0 || v > max)
-        return s_fail(a->c, SL_E_BAD_FIELD, name, "--%s 须为 0..%lld 的整数 --%s must be a whole "
-                      "number 0..%lld", name, (long long) max, name, (long long) max);
+        return s_fail(a->c, SL_E_BAD_FIELD, name, "--%s 须为 0..%lld 的整数",
+                      "--%s must be a whole number 0..%lld", name, (long long) max);
     *out = v;
     return 0;
 }
@@ -2791,18 +2803,18 @@ static int s_run_dispatch(rctx_t *c, argv_t *a, sl_report_t **out)
         return -1;
     if (!has || sscanf(month, "%4d-%2d%n", &y, &m, &used) != 2 || month[used] || y < 2000
         || y > 2099 || m < 1 || m > 12 || strlen(month) != 7)
-        return s_fail(c, SL_E_BAD_FIELD, "month", "需要 --month YYYY-MM（如 2025-03） --month "
-                      "YYYY-MM is required (e.g. 2025-03)");
+        return s_fail(c, SL_E_BAD_FIELD, "month", "需要 --month YYYY-MM（如 2025-03）",
+                      "--month YYYY-MM is required (e.g. 2025-03)");
     bool freeze = s_arg(a, "freeze", flag, sizeof flag) > 0;
     bool live = s_arg(a, "live", flag, sizeof flag) > 0;
     if (freeze && live)
-        return s_fail(c, SL_E_BAD_FIELD, "live", "--freeze 与 --live 不能同时使用 --freeze and "
-                      "--live exclude each other");
+        return s_fail(c, SL_E_BAD_FIELD, "live", "--freeze 与 --live 不能同时使用",
+                      "--freeze and --live exclude each other");
     central_frozen_t fz;
     int frozen = central_store_frozen_get(c->store, month, &fz);
     if (frozen < 0)
-        return s_fail(c, SL_E_INTERNAL, NULL, "不能读取 %s 的冻结数 cannot read the frozen figures "
-                      "of %s", month, month);
+        return s_fail(c, SL_E_INTERNAL, NULL, "不能读取 %s 的冻结数", "cannot read the frozen figures of %s",
+                      month);
     char title[120];
     snprintf(title, sizeof title, "每月调度 monthly dispatch %s", month);
     if (frozen && !live) {
@@ -2811,27 +2823,27 @@ static int s_run_dispatch(rctx_t *c, argv_t *a, sl_report_t **out)
         *out = s_unpack_report(fz.cells, fz.len, why, sizeof why);
         free(fz.cells);
         if (!*out)
-            return s_fail(c, SL_E_INTERNAL, NULL, "%s 的冻结数已损坏 the frozen figures of %s are "
-                          "damaged: %s", month, month, why);
+            return s_fail(c, SL_E_INTERNAL, NULL, "%s 的冻结数已损坏：%s",
+                          "the frozen figures of %s are damaged: %s", month, why);
         return 0;
     }
     if (!frozen && live) {
-        return s_fail(c, SL_E_BAD_FIELD, "live", "%s 没有冻结：不加 --live 即为实时数 %s is not frozen: "
-                      "without --live its figures are computed live", month, month);
+        return s_fail(c, SL_E_BAD_FIELD, "live", "%s 没有冻结：不加 --live 即为实时数",
+                      "%s is not frozen: without --live its figures are computed live", month);
     }
     if (freeze && s_today() <= sl_report_month_end(y, m))
-        return s_fail(c, SL_E_BAD_FIELD, "freeze", "%s 还没有结束（服务器日期 %ld）：月底之后才能冻结 %s has "
-                      "not ended on the server's clock (today is %ld): a month is frozen after "
-                      "its last day", month, s_today(), month, s_today());
+        return s_fail(c, SL_E_BAD_FIELD, "freeze", "%s 还没有结束（服务器日期 %ld）：月底之后才能冻结",
+                      "%s has not ended on the server's clock (today is %ld): a month is frozen "
+                      "after its last day", month, s_today());
     c->rep = sl_report_new("dispatch", title);
     if (!c->rep)
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     int64_t recv_cut = central_store_recv_max(c->store);
     uint64_t lseq_cut = central_store_log_head(c->store);
     if (s_dispatch(c, y, m)) {
         if (frozen)
             free(fz.cells);
-        return c->code ? -1 : s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return c->code ? -1 : s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     }
     sl_rtable_t *basis = sl_report_find(c->rep, "basis", NULL);
     char when[32], cut[32], lseq[32];
@@ -2860,8 +2872,8 @@ static int s_run_dispatch(rctx_t *c, argv_t *a, sl_report_t **out)
         }
         if (stored < 0) {
             msgpack_sbuffer_destroy(&buf);
-            return s_fail(c, SL_E_INTERNAL, NULL, "不能保存 %s 的冻结数 cannot store the frozen "
-                          "figures of %s", month, month);
+            return s_fail(c, SL_E_INTERNAL, NULL, "不能保存 %s 的冻结数", "cannot store the frozen figures of %s",
+                          month);
         }
         /* What is printed is what was stored (a freeze that lost a race
          * prints the figures frozen first). */
@@ -2878,7 +2890,8 @@ static int s_run_dispatch(rctx_t *c, argv_t *a, sl_report_t **out)
         }
         msgpack_sbuffer_destroy(&buf);
         if (!c->rep)
-            return s_fail(c, SL_E_INTERNAL, NULL, "cannot read back the frozen figures: %s", why);
+            return s_fail(c, SL_E_INTERNAL, NULL, "不能读回冻结数：%s", "cannot read back the frozen figures: %s",
+                          why);
         *out = c->rep;
         c->rep = NULL;
         return 0;
@@ -2897,12 +2910,12 @@ static int s_run_dispatch(rctx_t *c, argv_t *a, sl_report_t **out)
     int64_t cutoff = fz.recv_cutoff_ms;
     free(fz.cells);
     if (!f)
-        return s_fail(c, SL_E_INTERNAL, NULL, "%s 的冻结数已损坏 the frozen figures of %s are "
-                      "damaged: %s", month, month, why);
+        return s_fail(c, SL_E_INTERNAL, NULL, "%s 的冻结数已损坏：%s",
+                      "the frozen figures of %s are damaged: %s", month, why);
     sl_report_t *all = sl_report_new("dispatch", title);
     if (!all) {
         sl_report_destroy(&f);
-        return s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+        return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     }
     s_group(f, 0, "frozen");
     s_group(c->rep, 0, "live");
@@ -2923,7 +2936,7 @@ static int s_run_dispatch(rctx_t *c, argv_t *a, sl_report_t **out)
         rc = -1;
     if (rc || all->failed) {
         sl_report_destroy(&all);
-        return c->code ? -1 : s_fail(c, SL_E_INTERNAL, NULL, "cannot read the late records");
+        return c->code ? -1 : s_fail(c, SL_E_INTERNAL, NULL, "不能读取迟到的记录", "cannot read the late records");
     }
     *out = all;
     return 0;
@@ -2971,7 +2984,7 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
             bool need = s_is(name, "loop");
             rc = s_arg_date(&a, "from", &from, need) || s_arg_date(&a, "to", &to, need) ? -1 : 0;
             if (rc == 0 && from && to && from > to)
-                rc = s_fail(c, SL_E_BAD_FIELD, "to", "--to 早于 --from --to is before --from");
+                rc = s_fail(c, SL_E_BAD_FIELD, "to", "--to 早于 --from", "--to is before --from");
             if (rc == 0 && s_is(name, "volunteers") && !from && !to) {
                 from = year * 10000 + 101;
                 to = year * 10000 + 1231;
@@ -2980,8 +2993,8 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
         if (rc == 0 && s_is(name, "loop") && s_arg(&a, "by", by, sizeof by) < 0)
             rc = -1;
         if (rc == 0 && *by && !s_is(by, "unit") && !s_is(by, "community") && !s_is(by, "month"))
-            rc = s_fail(c, SL_E_BAD_FIELD, "by", "--by 须为 unit、community 或 month --by must be "
-                        "unit, community or month");
+            rc = s_fail(c, SL_E_BAD_FIELD, "by", "--by 须为 unit、community 或 month",
+                        "--by must be unit, community or month");
         int hy = 0, hh = 0, used = 0;
         if (rc == 0 && s_is(name, "supervision")) {
             int has = s_arg(&a, "half", half, sizeof half);
@@ -2989,7 +3002,7 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
                 rc = -1;
             else if (!has || sscanf(half, "%4d-%1d%n", &hy, &hh, &used) != 2 || half[used]
                      || hy < 2000 || hy > 2099 || hh < 1 || hh > 2)
-                rc = s_fail(c, SL_E_BAD_FIELD, "half", "需要 --half YYYY-1（上半年）或 YYYY-2（下半年） "
+                rc = s_fail(c, SL_E_BAD_FIELD, "half", "需要 --half YYYY-1（上半年）或 YYYY-2（下半年）",
                             "--half YYYY-1 (January to June) or YYYY-2 (July to December) is "
                             "required");
         }
@@ -3000,7 +3013,7 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
             if (has >= 0 && (!rt || (rt->role != SL_ROLE_FACT && rt->role != SL_ROLE_CHECKIN
                                      && rt->role != SL_ROLE_CHECKOUT)))
                 rc = s_fail(c, SL_E_BAD_FIELD, "type", "需要记录类型 TYPE（事项类型，如 problem_report、"
-                            "service_matter；进展、评价、更正、作废随其事项显示） a record type is required "
+                            "service_matter；进展、评价、更正、作废随其事项显示）", "a record type is required "
                             "(an item type; updates, ratings, corrections and voids show with "
                             "their item)");
             else if (has < 0)
@@ -3030,7 +3043,7 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
                 snprintf(title, sizeof title, "%s", k->label);
             c->rep = sl_report_new(name, title);
             if (!c->rep)
-                rc = s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+                rc = s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
         }
         if (rc == 0) {
             if (s_is(name, "five")) {
@@ -3073,8 +3086,8 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
                 if (rc == 0 && *status && rt->life) {
                     int si = sl_schema_status(rt->life, status, strlen(status));
                     if (si < 0)
-                        rc = s_fail(c, SL_E_BAD_FIELD, "status", "%s没有状态「%s」 %s has no status "
-                                    "\"%s\"", rt->label, status, rt->name, status);
+                        rc = s_fail(c, SL_E_BAD_FIELD, "status", "%s没有状态「%s」", "%s has no status \"%s\"",
+                                    S_TYPE(rt), status);
                     else
                         sl_schema_part(rt->life->statuses, (size_t) si, status, sizeof status);
                 }
@@ -3085,7 +3098,7 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
             }
         }
         if (rc == 0 && c->rep && c->rep->failed)
-            rc = s_fail(c, SL_E_INTERNAL, NULL, "out of memory");
+            rc = s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
         if (rc == 0) {
             *out = c->rep;
             c->rep = NULL;

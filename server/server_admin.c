@@ -18,6 +18,7 @@
 #include "sl_id.h"
 #include "sl_json.h"
 #include "sl_keys.h"
+#include "sl_lang.h"
 #include "sl_log.h"
 #include "sl_refkinds.h"
 #include "sl_text.h"
@@ -33,25 +34,40 @@
 
 /* ---- the reply ------------------------------------------------------------ */
 
-static void s_say(server_admin_reply_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_say(server_admin_reply_t *r, const char *fmt, ...)
+/* The reply's sentence, in both languages (common/sl_lang.h): the server
+ * writes dual text, which the administrator's tool shows in its reader's
+ * language (server_admin_run sets the thread's language). */
+static void s_say(server_admin_reply_t *r, const char *zh, const char *en, ...)
+    __attribute__((format(printf, 2, 4), format(printf, 3, 4)));
+static void s_say(server_admin_reply_t *r, const char *zh, const char *en, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->text, sizeof r->text, fmt, ap);
+    va_start(ap, en);
+    sl_vtf(r->text, sizeof r->text, zh, en, ap);
     va_end(ap);
 }
 
-static void s_refuse(server_admin_reply_t *r, int code, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void s_refuse(server_admin_reply_t *r, int code, const char *field, const char *fmt, ...)
+static void s_refuse(server_admin_reply_t *r, int code, const char *field, const char *zh,
+                     const char *en, ...) __attribute__((format(printf, 4, 6), format(printf, 5, 6)));
+static void s_refuse(server_admin_reply_t *r, int code, const char *field, const char *zh,
+                     const char *en, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->text, sizeof r->text, fmt, ap);
+    va_start(ap, en);
+    sl_vtf(r->text, sizeof r->text, zh, en, ap);
     va_end(ap);
     r->code = code;
     snprintf(r->field, sizeof r->field, "%s", field ? field : "");
+}
+
+/* Two names of one thing (a Chinese label and a wire name) as a dual piece,
+ * each side of a sentence showing its own; the buffer lives as long as the
+ * statement. */
+#define S_PAIR(zh, en) s_pair(zh, en, (char[300]) { 0 }, 300)
+static const char *s_pair(const char *zh, const char *en, char *buf, size_t cap)
+{
+    sl_dpair(buf, cap, zh, en);
+    return buf;
 }
 
 /* Adds one row of r->columns cells (copied).  0, 1 when the reply is full
@@ -113,11 +129,11 @@ int server_admin_print(const server_admin_reply_t *reply, const char *command, F
                        FILE *err)
 {
     if (reply->code) {
-        fprintf(err, "%s: %s\n", command, reply->text);
+        sl_lang_fprintf(err, "%s: %s\n", command, reply->text);
         return reply->code == SL_E_INTERNAL ? 1 : 3;
     }
     if (reply->text[0])
-        fprintf(out, "%s\n", reply->text);
+        sl_lang_fprintf(out, "%s\n", reply->text);
     if (reply->columns)
         sl_table_print_cells(reply->columns, (const char *const *) reply->cells, reply->ncells,
                              out);
@@ -145,8 +161,8 @@ static int s_text(const sl_arg_t *args, size_t nargs, const char *name, size_t m
     if (!a || a->value_len == 0)
         return 0;
     if (a->value_len > max || !sl_utf8_valid(a->value, a->value_len)) {
-        s_refuse(r, SL_E_BAD_FIELD, name, "参数 %s 须为不超过 %zu 字节的文本 argument %s must be "
-                 "text of at most %zu bytes", name, max, name, max);
+        s_refuse(r, SL_E_BAD_FIELD, name, "参数 %s 须为不超过 %zu 字节的文本",
+                 "argument %s must be text of at most %zu bytes", name, max);
         return -1;
     }
     memcpy(buf, a->value, a->value_len);
@@ -246,7 +262,7 @@ static int s_site_in_use(const server_admin_env_t *env, const sl_arg_t *args, si
     server_site_standing_t st;
     char again[8];
     if (server_auth_site_standing(env->auth, site, &st)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the keys table");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取密钥表", "cannot read the keys table");
         return 1;
     }
     bool redo = s_text(args, nargs, "again", 3, again, r) > 0 && strcmp(again, "yes") == 0;
@@ -254,17 +270,17 @@ static int s_site_in_use(const server_admin_env_t *env, const sl_arg_t *args, si
         return 1;
     if ((st.active || st.pending) && !redo) {
         s_refuse(r, SL_E_BAD_FIELD, "site", "站点编号 %s 已在使用（社区 %s，%s）。如果是另一个社区，请换一个编号；"
-                 "如果确要为这个站点重新生成注册包（电脑丢失、历史分叉），加 --again site id %s is in use "
+                 "如果确要为这个站点重新生成注册包（电脑丢失、历史分叉），加 --again", "site id %s is in use "
                  "(community %s, %s). For another community choose another id; to issue a new "
                  "bundle for this very site (a lost machine, a fork) add --again", site,
-                 st.community, st.active ? "已注册 enrolled" : "注册包未使用 bundle not yet used",
-                 site, st.community, st.active ? "enrolled" : "a bundle not yet used");
+                 st.community, st.active ? SL_D("已注册", "enrolled")
+                 : SL_D("注册包未使用", "a bundle not yet used"));
         return 1;
     }
     if (st.keys && st.community[0] && strcmp(st.community, community) != 0) {
-        s_refuse(r, SL_E_BAD_FIELD, "community", "站点 %s 属于社区 %s，不是 %s；一个站点只属于一个社区 "
+        s_refuse(r, SL_E_BAD_FIELD, "community", "站点 %s 属于社区 %s，不是 %s；一个站点只属于一个社区",
                  "site %s belongs to community %s, not %s: a site belongs to one community",
-                 site, st.community, community, site, st.community, community);
+                 site, st.community, community);
         return 1;
     }
     return 0;
@@ -285,14 +301,15 @@ static void s_site_enroll(const server_admin_env_t *env, const sl_arg_t *args, s
     char *end = NULL;
     long long exp = has_exp ? strtoll(expires, &end, 10) : 0;
     if (!has_site || !has_comm || !has_key || !has_exp) {
-        s_refuse(r, SL_E_BAD_FIELD, NULL, "site.enroll needs site, community, enroll_key and "
-                 "expires_ms");
+        s_refuse(r, SL_E_BAD_FIELD, NULL, "site.enroll 需要 site、community、enroll_key 和 expires_ms",
+                 "site.enroll needs site, community, enroll_key and expires_ms");
     } else if (!sl_key_valid(key)) {
-        s_refuse(r, SL_E_BAD_FIELD, "enroll_key", "enroll_key is not a Z85 key");
+        s_refuse(r, SL_E_BAD_FIELD, "enroll_key", "enroll_key 不是 Z85 密钥", "enroll_key is not a Z85 key");
     } else if (!end || *end || exp <= sl_now_ms() || exp > sl_now_ms() + 366LL * 86400000) {
-        s_refuse(r, SL_E_BAD_FIELD, "expires_ms", "expires_ms must be within the next year");
+        s_refuse(r, SL_E_BAD_FIELD, "expires_ms", "expires_ms 须在今后一年之内",
+                 "expires_ms must be within the next year");
     } else if (server_auth_lookup(env->auth, key)) {
-        s_refuse(r, SL_E_BAD_FIELD, "enroll_key", "this key is already known");
+        s_refuse(r, SL_E_BAD_FIELD, "enroll_key", "这个密钥已经登记过", "this key is already known");
     } else if (s_site_in_use(env, args, nargs, site, community, r)) {
         return;
     } else if ((known = central_store_ref_get(env->store, "community", community, NULL, value,
@@ -300,16 +317,17 @@ static void s_site_enroll(const server_admin_env_t *env, const sl_arg_t *args, s
         /* A site belongs to one community (RECORDS.md): its code, as the
          * reference data has it, so that every record is counted there. */
         if (known < 0)
-            s_refuse(r, SL_E_INTERNAL, NULL, "无法读取参考数据 cannot read the reference data");
+            s_refuse(r, SL_E_INTERNAL, NULL, "无法读取参考数据", "cannot read the reference data");
         else
-            s_refuse(r, SL_E_BAD_FIELD, "community", "社区代码 \"%s\" 不在参考数据中；请先发布："
-                     "ref put community %s name=社区名称 community \"%s\" is not the code of a "
-                     "community in the reference data; publish it first: ref put community %s "
-                     "name=NAME", community, community, community, community);
+            s_refuse(r, SL_E_BAD_FIELD, "community", "社区代码 \"%1$s\" 不在参考数据中；请先发布："
+                     "ref put community %1$s name=社区名称", "community \"%1$s\" is not the code of a "
+                     "community in the reference data; publish it first: ref put community %1$s "
+                     "name=NAME", community);
     } else if (server_auth_add(env->auth, SL_ROLE_ENROLL, key, site, community, "pending", exp)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot store the key");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法保存密钥", "cannot store the key");
     } else {
-        s_say(r, "site %s (%s) registered; its bundle is valid once", site, community);
+        s_say(r, "站点 %s（%s）已注册；注册包只能用一次", "site %s (%s) registered; its bundle is valid once",
+              site, community);
     }
 }
 
@@ -321,36 +339,36 @@ static void s_site_revoke(const server_admin_env_t *env, const sl_arg_t *args, s
     if (has < 0)
         return;
     if (!has) {
-        s_refuse(r, SL_E_BAD_FIELD, "site", "site.revoke 需要站点编号 site.revoke needs site");
+        s_refuse(r, SL_E_BAD_FIELD, "site", "site.revoke 需要站点编号", "site.revoke needs site");
         return;
     }
     server_site_standing_t st;
     if (server_auth_site_standing(env->auth, site, &st)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the keys table");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取密钥表", "cannot read the keys table");
         return;
     }
     if (!st.keys) {
-        s_refuse(r, SL_E_BAD_FIELD, "site", "没有登记过站点 \"%s\"，没有吊销任何密钥；请检查拼写（sites） no "
-                 "site \"%s\" is enrolled: nothing was revoked; check the spelling (shuanglian-admin "
-                 "sites)", site, site);
+        s_refuse(r, SL_E_BAD_FIELD, "site", "没有登记过站点 \"%s\"，没有吊销任何密钥；请检查拼写（shuanglian-admin sites）",
+                 "no site \"%s\" is enrolled: nothing was revoked; check the spelling (shuanglian-admin "
+                 "sites)", site);
         return;
     }
     int n = server_auth_revoke_site(env->auth, site);
     if (n < 0) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot revoke");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法吊销", "cannot revoke");
         return;
     }
     if (n == 0) {
         char when[32];
-        s_refuse(r, SL_E_BAD_FIELD, "site", "站点 %s 没有可吊销的密钥：已于 %s 吊销或更换 site %s has "
-                 "no key left to revoke: its keys were revoked or replaced (last change %s)",
-                 site, s_when(st.last_change_ms, when, sizeof when), site, when);
+        s_refuse(r, SL_E_BAD_FIELD, "site", "站点 %s 没有可吊销的密钥：已于 %s 吊销或更换",
+                 "site %s has no key left to revoke: its keys were revoked or replaced (last change %s)",
+                 site, s_when(st.last_change_ms, when, sizeof when));
         return;
     }
     if (env->site_revoked)
         env->site_revoked(env->ctx, site);
-    s_say(r, "site %s: %d key(s) revoked, effective now", site, n);
-    sl_warn("%s (by admin %s)", r->text, env->admin);
+    s_say(r, "站点 %s：%d 个密钥已吊销，立即生效", "site %s: %d key(s) revoked, effective now", site, n);
+    sl_twarn("%s（管理员 %s）", "%s (by admin %s)", r->text, env->admin);
 }
 
 static int s_site_row(void *ctx, const char *const *cells)
@@ -364,11 +382,11 @@ static void s_site_list(const server_admin_env_t *env, const sl_arg_t *args, siz
     (void) args;
     (void) nargs;
     static const char *const heads[SERVER_AUTH_SITE_COLUMNS] = {
-        "站点 site", "社区 community", "密钥 key role", "状态 status", "公钥 key",
-        "记录 records", "最近连接 last seen" };
+        SL_D("站点", "site"), SL_D("社区", "community"), SL_D("密钥", "key role"), SL_D("状态", "status"), SL_D("公钥", "key"),
+        SL_D("记录", "records"), SL_D("最近连接", "last seen") };
     if (s_table(r, SERVER_AUTH_SITE_COLUMNS, heads)
         || server_auth_site_list(env->auth, s_site_row, r))
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the sites");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取站点", "cannot read the sites");
 }
 
 /* ---- reference data ----------------------------------------------------------- */
@@ -387,9 +405,9 @@ static int s_ref_get(void *ctx, const char *kind, const char *key, char *value, 
 static const char *s_for(const char *site, char *buf, size_t cap)
 {
     if (site)
-        snprintf(buf, cap, "site %s", site);
+        sl_df(buf, cap, "站点 %s", "site %s", site);
     else
-        snprintf(buf, cap, "all sites");
+        snprintf(buf, cap, "%s", SL_D("所有站点", "all sites"));
     return buf;
 }
 
@@ -403,14 +421,14 @@ static const sl_refkind_t *s_kind(const sl_arg_t *args, size_t nargs, bool requi
         return NULL;
     if (!has) {
         if (required)
-            s_refuse(r, SL_E_BAD_FIELD, "kind", "%s 需要参数 kind %s needs kind", verb, verb);
+            s_refuse(r, SL_E_BAD_FIELD, "kind", "%s 需要参数 kind", "%s needs kind", verb);
         return NULL;
     }
     const sl_refkind_t *k = sl_refkind_find(kind);
     if (!k) {
         char err[SL_MAX_TEXT_BYTES];
         sl_refkind_unknown(kind, err, sizeof err);
-        s_refuse(r, SL_E_BAD_FIELD, "kind", "%s", err);
+        s_refuse(r, SL_E_BAD_FIELD, "kind", "%s", "%s", err);
     }
     return k;
 }
@@ -426,13 +444,12 @@ static int s_target_site(const server_admin_env_t *env, const sl_arg_t *args, si
         return has;
     int enrolled = server_auth_site_enrolled(env->auth, site);
     if (enrolled < 0) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the keys table");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取密钥表", "cannot read the keys table");
         return -1;
     }
     if (!enrolled) {
-        s_refuse(r, SL_E_BAD_FIELD, "site", "没有登记过站点 \"%s\"，请检查拼写（shuanglian-admin site "
-                 "list）no site \"%s\" is enrolled; check the spelling (shuanglian-admin site "
-                 "list)", site, site);
+        s_refuse(r, SL_E_BAD_FIELD, "site", "没有登记过站点 \"%s\"，请检查拼写（shuanglian-admin site list）",
+                 "no site \"%s\" is enrolled; check the spelling (shuanglian-admin site list)", site);
         return -1;
     }
     return 0;
@@ -451,12 +468,12 @@ static int s_entry_args(const server_admin_env_t *env, const sl_arg_t *args, siz
     if (has < 0)
         return -1;
     if (!has) {
-        s_refuse(r, SL_E_BAD_FIELD, "key", "%s 需要参数 key（%s的%s）%s needs key (the %s's %s)",
-                 verb, (*k)->label, (*k)->key_label, verb, (*k)->name, (*k)->key_name);
+        s_refuse(r, SL_E_BAD_FIELD, "key", "%s 需要参数 key（%s的%s）", "%s needs key (the %s's %s)",
+                 verb, S_PAIR((*k)->label, (*k)->name), S_PAIR((*k)->key_label, (*k)->key_name));
         return -1;
     }
     if (sl_refkind_check_key(*k, raw, key, SL_MAX_NAME_BYTES + 1, err, sizeof err)) {
-        s_refuse(r, SL_E_BAD_FIELD, "key", "%s", err);
+        s_refuse(r, SL_E_BAD_FIELD, "key", "%s", "%s", err);
         return -1;
     }
     return s_target_site(env, args, nargs, site, site_out, r);
@@ -502,13 +519,13 @@ static void s_ref_put(const server_admin_env_t *env, const sl_arg_t *args, size_
     sl_json_obj_t obj;
     if (!fa) {
         sl_refkind_fields_text(k, err, sizeof err);
-        s_refuse(r, SL_E_BAD_FIELD, "fields", "ref.put 需要参数 fields（字段=值）ref.put needs "
-                 "fields (FIELD=VALUE); the fields of %s are: %s", k->name, err);
+        s_refuse(r, SL_E_BAD_FIELD, "fields", "ref.put 需要参数 fields（字段=值）；%s的字段有：%s",
+                 "ref.put needs fields (FIELD=VALUE); the fields of %s are: %s", k->name, err);
         return;
     }
     if (sl_json_parse(fa->value, fa->value_len, SL_MAX_FIELDS, &obj, err, sizeof err)) {
-        s_refuse(r, SL_E_BAD_FIELD, "fields", "参数 fields 须为 JSON 对象 argument fields must be "
-                 "a JSON object: %s", err);
+        s_refuse(r, SL_E_BAD_FIELD, "fields", "参数 fields 须为 JSON 对象：%s",
+                 "argument fields must be a JSON object: %s", err);
         return;
     }
     const char *names[SL_MAX_FIELDS], *values[SL_MAX_FIELDS];
@@ -516,8 +533,8 @@ static void s_ref_put(const server_admin_env_t *env, const sl_arg_t *args, size_
         names[i] = obj.members[i].key;
         values[i] = obj.members[i].str;
         if (obj.members[i].type != SL_JSON_STRING) {
-            s_refuse(r, SL_E_BAD_FIELD, "fields", "参数 fields 中 \"%s\" 的值须为字符串 argument "
-                     "fields: the value of \"%s\" must be a string", names[i], names[i]);
+            s_refuse(r, SL_E_BAD_FIELD, "fields", "参数 fields 中 \"%s\" 的值须为字符串",
+                     "argument fields: the value of \"%s\" must be a string", names[i]);
             sl_json_obj_free(&obj);
             return;
         }
@@ -536,13 +553,13 @@ static void s_ref_put(const server_admin_env_t *env, const sl_arg_t *args, size_
     if (rc < 0) {
         central_store_rollback(env->store);
         s_refuse(r, rc == SL_REF_REFUSED ? SL_E_BAD_FIELD : SL_E_INTERNAL,
-                 rc == SL_REF_REFUSED ? "fields" : NULL, "%s", err);
+                 rc == SL_REF_REFUSED ? "fields" : NULL, "%s", "%s", err);
     } else if (rc == 1) {
-        s_say(r, "未变 unchanged: %s %s for %s already holds this value", k->name, key,
-              s_for(site, who, sizeof who));
+        s_say(r, "未变：%3$s的 %1$s %2$s 已经是这个值", "unchanged: %s %s for %s already holds this value",
+              k->name, key, s_for(site, who, sizeof who));
     } else {
-        s_say(r, "server log #%llu: put %s/%s for %s", (unsigned long long) lseq, k->name, key,
-              s_for(site, who, sizeof who));
+        s_say(r, "服务器日志 #%llu：发布 %s/%s，给%s", "server log #%llu: put %s/%s for %s",
+              (unsigned long long) lseq, k->name, key, s_for(site, who, sizeof who));
     }
 }
 
@@ -623,7 +640,7 @@ static void s_ref_del(const server_admin_env_t *env, const sl_arg_t *args, size_
     if (s_entry_args(env, args, nargs, "ref.del", &k, key, site_buf, &site, r))
         return;
     if (central_store_begin(env->store)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot start a transaction");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法开始事务", "cannot start a transaction");
         return;
     }
     uint64_t lseq = 0;
@@ -631,22 +648,22 @@ static void s_ref_del(const server_admin_env_t *env, const sl_arg_t *args, size_
     long refs = found > 0 ? s_referrers(env, k, key, site, list, sizeof list) : 0;
     s_for(site, who, sizeof who);
     if (found < 0 || refs < 0) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the server log");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取服务器日志", "cannot read the server log");
     } else if (found == 0) {
-        s_refuse(r, SL_E_BAD_FIELD, "key", "没有可删除的%s %s（%s）there is no %s %s for %s to "
-                 "delete (see ref list %s)", k->label, key, site ? site : "所有站点", k->name,
-                 key, who, k->name);
+        s_refuse(r, SL_E_BAD_FIELD, "key", "没有可删除的%1$s %2$s（%3$s；见 ref list %4$s）",
+                 "there is no %1$s %2$s for %3$s to delete (see ref list %4$s)",
+                 S_PAIR(k->label, k->name), key, who, k->name);
     } else if (refs > 0) {
-        s_refuse(r, SL_E_BAD_FIELD, "key", "不能删除%s %s：仍有 %ld 个条目引用它，请先修改或删除它们 "
+        s_refuse(r, SL_E_BAD_FIELD, "key", "不能删除%s %s：仍有 %ld 个条目引用它，请先修改或删除它们：%s%s",
                  "cannot delete %s %s: %ld entries still refer to it, change or delete them "
-                 "first: %s%s", k->label, key, refs, k->name, key, refs, list,
+                 "first: %s%s", S_PAIR(k->label, k->name), key, refs, list,
                  refs > 5 ? " …" : "");
     } else if (central_store_log_append(env->store, site, k->name, key, NULL, &lseq, err,
                                         sizeof err) || central_store_commit(env->store)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot append to the server log");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法写入服务器日志", "cannot append to the server log");
     } else {
-        s_say(r, "server log #%llu: del %s/%s for %s", (unsigned long long) lseq, k->name, key,
-              who);
+        s_say(r, "服务器日志 #%llu：删除 %s/%s，给%s", "server log #%llu: del %s/%s for %s",
+              (unsigned long long) lseq, k->name, key, who);
         return;
     }
     central_store_rollback(env->store);
@@ -710,12 +727,12 @@ static void s_ref_list(const server_admin_env_t *env, const sl_arg_t *args, size
         rc = central_store_ref_each_target(env->store, k ? k->name : NULL, s_list_row, &l);
     free(l.texts);
     if (rc < 0 || (rc > 0 && !l.full)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the server log");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取服务器日志", "cannot read the server log");
         return;
     }
-    s_say(r, "%s%s%zu 条参考数据 %zu reference entries%s", k ? k->label : "",
-          k ? " " : "", l.rows, l.rows, l.full ? "；回复已满，只列出这些，请按类别列出 the reply is "
-          "full: these are the first ones; list one kind at a time" : "");
+    s_say(r, "%s%s%zu 条参考数据%s", "%s%s%zu reference entries%s", k ? S_PAIR(k->label, k->name) : "",
+          k ? " " : "", l.rows, l.full ? SL_D("；回复已满，只列出这些，请按类别列出",
+          "; the reply is full: these are the first ones; list one kind at a time") : "");
 }
 
 /* The key columns of an import: "code" (or the kind's key label), "name"
@@ -767,14 +784,12 @@ static int s_import_heads(import_t *im)
     im->nkey = s_key_columns(k, im->heads, im->nh);
     if (!im->nkey) {
         if (k->key == SL_RK_YEAR_TASK)
-            s_refuse(im->r, SL_E_BAD_FIELD, "csv", "第 1 行：前两列须为键 year（年度）和 task（任务）"
-                     " row 1: the first two columns must be the key, headed year (年度) and task "
-                     "(任务)");
+            s_refuse(im->r, SL_E_BAD_FIELD, "csv", "第 1 行：前两列须为键 year（年度）和 task（任务）",
+                     "row 1: the first two columns must be the key, headed year and task");
         else
-            s_refuse(im->r, SL_E_BAD_FIELD, "csv", "第 1 行第 1 列（%.64s）：第一列须为键 %s（%s）"
-                     " row 1, column 1 (%.64s): the first column must be the key, headed %s (%s)",
-                     im->heads[0], k->key_name, k->key_label, im->heads[0], k->key_name,
-                     k->key_label);
+            s_refuse(im->r, SL_E_BAD_FIELD, "csv", "第 1 行第 1 列（%.64s）：第一列须为键 %s",
+                     "row 1, column 1 (%.64s): the first column must be the key, headed %s",
+                     im->heads[0], S_PAIR(k->key_label, k->key_name));
         return -1;
     }
     for (int c = im->nkey; c < im->nh; c++) {
@@ -782,16 +797,16 @@ static int s_import_heads(import_t *im)
         char list[600];
         sl_refkind_fields_text(k, list, sizeof list);
         if (!f) {
-            s_refuse(im->r, SL_E_BAD_FIELD, "csv", "第 1 行第 %d 列（%.64s）：未知字段，%s的字段有 %s"
-                     " row 1, column %d (%.64s): unknown field; the fields of %s are: %s", c + 1,
-                     im->heads[c], k->label, list, c + 1, im->heads[c], k->name, list);
+            s_refuse(im->r, SL_E_BAD_FIELD, "csv", "第 1 行第 %d 列（%.64s）：未知字段，%s的字段有 %s",
+                     "row 1, column %d (%.64s): unknown field; the fields of %s are: %s", c + 1,
+                     im->heads[c], S_PAIR(k->label, k->name), list);
             return -1;
         }
         for (int d = im->nkey; d < c; d++) {
             if (sl_refkind_field(k, im->heads[d]) == f) {
-                s_refuse(im->r, SL_E_BAD_FIELD, "csv", "第 1 行第 %d 列（%.64s）：与第 %d 列是同一个"
-                         "字段 row 1, column %d (%.64s): the same field as column %d", c + 1,
-                         im->heads[c], d + 1, c + 1, im->heads[c], d + 1);
+                s_refuse(im->r, SL_E_BAD_FIELD, "csv", "第 1 行第 %d 列（%.64s）：与第 %d 列是同一个字段",
+                         "row 1, column %d (%.64s): the same field as column %d", c + 1,
+                         im->heads[c], d + 1);
                 return -1;
             }
         }
@@ -805,8 +820,8 @@ static int s_import_row(import_t *im, int nc, long line)
     server_admin_reply_t *r = im->r;
     char raw[2 * SL_MAX_NAME_BYTES + 2], key[SL_MAX_NAME_BYTES + 1], err[SL_MAX_TEXT_BYTES];
     if (nc != im->nh) {
-        s_refuse(r, SL_E_BAD_FIELD, "csv", "第 %ld 行有 %d 列，表头有 %d 列 row %ld has %d cells, "
-                 "the heading row has %d", line, nc, im->nh, line, nc, im->nh);
+        s_refuse(r, SL_E_BAD_FIELD, "csv", "第 %ld 行有 %d 列，表头有 %d 列",
+                 "row %ld has %d cells, the heading row has %d", line, nc, im->nh);
         return -1;
     }
     const char *raw_key = im->cells[0];
@@ -816,15 +831,14 @@ static int s_import_row(import_t *im, int nc, long line)
         raw_key = raw;
     }
     if (sl_refkind_check_key(im->k, raw_key, key, sizeof key, err, sizeof err)) {
-        s_refuse(r, SL_E_BAD_FIELD, "csv", "第 %ld 行第 1 列（%s）row %ld, column 1 (%s): %s", line,
-                 im->heads[0], line, im->heads[0], err);
+        s_refuse(r, SL_E_BAD_FIELD, "csv", "第 %ld 行第 1 列（%s）：%s", "row %ld, column 1 (%s): %s", line,
+                 im->heads[0], err);
         return -1;
     }
     void *before = zhashx_lookup(im->seen, key);
     if (before) {
-        s_refuse(r, SL_E_BAD_FIELD, "csv", "第 %ld 行：键 \"%s\" 在第 %ld 行已经出现 row %ld: key "
-                 "\"%s\" already appears in row %ld", line, key, (long) (intptr_t) before, line,
-                 key, (long) (intptr_t) before);
+        s_refuse(r, SL_E_BAD_FIELD, "csv", "第 %ld 行：键 \"%s\" 在第 %ld 行已经出现",
+                 "row %ld: key \"%s\" already appears in row %ld", line, key, (long) (intptr_t) before);
         return -1;
     }
     zhashx_insert(im->seen, key, (void *) (intptr_t) line);
@@ -836,12 +850,12 @@ static int s_import_row(import_t *im, int nc, long line)
                          sizeof err);
     if (rc == SL_REF_REFUSED && bad != (size_t) -1) {
         int col = im->nkey + (int) bad + 1;
-        s_refuse(r, SL_E_BAD_FIELD, "csv", "第 %ld 行第 %d 列（%s）row %ld, column %d (%s): %s",
-                 line, col, im->heads[col - 1], line, col, im->heads[col - 1], err);
+        s_refuse(r, SL_E_BAD_FIELD, "csv", "第 %ld 行第 %d 列（%s）：%s", "row %ld, column %d (%s): %s",
+                 line, col, im->heads[col - 1], err);
     } else if (rc == SL_REF_REFUSED) {
-        s_refuse(r, SL_E_BAD_FIELD, "csv", "第 %ld 行 row %ld: %s", line, line, err);
+        s_refuse(r, SL_E_BAD_FIELD, "csv", "第 %ld 行：%s", "row %ld: %s", line, err);
     } else if (rc == SL_REF_FAILED) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "第 %ld 行 row %ld: %s", line, line, err);
+        s_refuse(r, SL_E_INTERNAL, NULL, "第 %ld 行：%s", "row %ld: %s", line, err);
     } else if (rc == 1) {
         im->unchanged++;
     } else {
@@ -863,8 +877,8 @@ static void s_ref_import(const server_admin_env_t *env, const sl_arg_t *args, si
     if (!im.k || s_target_site(env, args, nargs, site_buf, &im.site, r))
         return;
     if (!csv_arg) {
-        s_refuse(r, SL_E_BAD_FIELD, "csv", "ref.import 需要参数 csv（文件内容）ref.import needs csv "
-                 "(the file's content)");
+        s_refuse(r, SL_E_BAD_FIELD, "csv", "ref.import 需要参数 csv（文件内容）",
+                 "ref.import needs csv (the file's content)");
         return;
     }
     sl_csv_t *csv = sl_csv_from_buffer(csv_arg->value, csv_arg->value_len);
@@ -873,20 +887,20 @@ static void s_ref_import(const server_admin_env_t *env, const sl_arg_t *args, si
     long line = 0;
     int nc = -1;
     if (!csv || !head_buf || !row_buf || !im.seen) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "out of memory");
+        s_refuse(r, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
         goto done;
     }
     im.nh = sl_csv_row(csv, im.heads, SL_MAX_FIELDS + 2, head_buf, CSV_ROW_BYTES, err,
                        sizeof err);
     if (im.nh <= 0) {
-        s_refuse(r, SL_E_BAD_FIELD, "csv", "%s", im.nh == 0 ? "文件是空的，第一行须为表头 the file "
-                 "is empty: its first row must be the headings" : err);
+        s_refuse(r, SL_E_BAD_FIELD, "csv", "%s", "%s", im.nh == 0 ? SL_D("文件是空的，第一行须为表头",
+                 "the file is empty: its first row must be the headings") : err);
         goto done;
     }
     if (s_import_heads(&im))
         goto done;
     if (central_store_begin(env->store)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot start a transaction");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法开始事务", "cannot start a transaction");
         goto done;
     }
     while ((nc = sl_csv_row(csv, im.cells, SL_MAX_FIELDS + 2, row_buf, CSV_ROW_BYTES, err,
@@ -898,22 +912,23 @@ static void s_ref_import(const server_admin_env_t *env, const sl_arg_t *args, si
             break;
     }
     if (nc < 0)
-        s_refuse(r, SL_E_BAD_FIELD, "csv", "%s", err);
+        s_refuse(r, SL_E_BAD_FIELD, "csv", "%s", "%s", err);
     if (!r->code && central_store_commit(env->store))
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot commit");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法提交", "cannot commit");
     if (r->code) {
         central_store_rollback(env->store);
         size_t len = strlen(r->text);
-        snprintf(r->text + len, sizeof r->text - len, "；没有导入任何条目 nothing was imported");
+        sl_tf(r->text + len, sizeof r->text - len, "；没有导入任何条目", "; nothing was imported");
         goto done;
     }
-    s_say(r, "已导入%s：%zu 条新增或更改，%zu 条未变 imported %s for %s: %zu new or changed, %zu "
-          "unchanged", im.k->label, im.added, im.unchanged, im.k->name,
-          s_for(im.site, who, sizeof who), im.added, im.unchanged);
+    s_say(r, "已导入%s（%s）：%zu 条新增或更改，%zu 条未变", "imported %s for %s: %zu new or "
+          "changed, %zu unchanged", S_PAIR(im.k->label, im.k->name), s_for(im.site, who, sizeof who),
+          im.added, im.unchanged);
     if (im.added) {
         size_t len = strlen(r->text);
-        snprintf(r->text + len, sizeof r->text - len, " (server log #%llu..#%llu)",
-                 (unsigned long long) im.first, (unsigned long long) im.last);
+        sl_tf(r->text + len, sizeof r->text - len, "（服务器日志 #%llu..#%llu）",
+              " (server log #%llu..#%llu)", (unsigned long long) im.first,
+              (unsigned long long) im.last);
     }
 done:
     zhashx_destroy(&im.seen);
@@ -936,7 +951,7 @@ static void s_report(const server_admin_env_t *env, const char *name, const sl_a
     const char *field = NULL;
     int code = report_run(env->store, name, args, nargs, &rep, err, sizeof err, &field);
     if (code) {
-        s_refuse(r, code, field, "%s", err);
+        s_refuse(r, code, field, "%s", "%s", err);
         return;
     }
     uint32_t w;
@@ -944,7 +959,7 @@ static void s_report(const server_admin_env_t *env, const char *name, const sl_a
     size_t n, bytes = 0;
     if (sl_report_encode(rep, &w, &cells, &n)) {
         sl_report_destroy(&rep);
-        s_refuse(r, SL_E_INTERNAL, NULL, "out of memory");
+        s_refuse(r, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
         return;
     }
     sl_report_destroy(&rep);
@@ -964,9 +979,9 @@ static void s_report(const server_admin_env_t *env, const char *name, const sl_a
         for (size_t i = 0; i < n; i++)
             free(cells[i]);
         free(cells);
-        s_refuse(r, SL_E_TOO_LARGE, "limit", "报表超出一次回复的上限（%zu 格，%zu 字节）：请用 --limit 分页 "
+        s_refuse(r, SL_E_TOO_LARGE, "limit", "报表超出一次回复的上限（%zu 格，%zu 字节）：请用 --limit 和 --offset 分页",
                  "the report is over one reply's bounds (%zu cells, %zu bytes): page it with "
-                 "--limit and --offset", n, bytes, n, bytes);
+                 "--limit and --offset", n, bytes);
         return;
     }
     r->columns = w;
@@ -1102,27 +1117,28 @@ static void s_site_health(const server_admin_env_t *env, const sl_arg_t *args, s
     x.silent_ms = hours * 3600000;
     /* People: 14 columns, the silent flag last; raw: 15, every value apart. */
     static const char *const heads[] = {
-        "站点 site", "社区 community", "状态 state", "在线 connected", "最近连接 last seen",
-        "已收序号 last seq", "积压 backlog", "最早待传 oldest unsent", "时钟 clock",
-        "版本 version", "注册包 bundle", "剩余磁盘 disk free", "最近错误 last error",
-        "沉默 silent" };
+        SL_D("站点", "site"), SL_D("社区", "community"), SL_D("状态", "state"), SL_D("在线", "connected"), SL_D("最近连接", "last seen"),
+        SL_D("已收序号", "last seq"), SL_D("积压", "backlog"), SL_D("最早待传", "oldest unsent"), SL_D("时钟", "clock"),
+        SL_D("版本", "version"), SL_D("注册包", "bundle"), SL_D("剩余磁盘", "disk free"), SL_D("最近错误", "last error"),
+        SL_D("沉默", "silent") };
     static const char *const raw_heads[] = {
         "site", "community", "state", "connected", "last_seen_ms", "last_seq", "backlog",
         "oldest_unsent_ms", "clock_offset_ms", "version", "bundle", "bundle_expires_ms",
         "last_error", "disk_free", "silent" };
     if (x.raw ? s_table(r, 15, raw_heads) : s_table(r, 14, heads)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "out of memory");
+        s_refuse(r, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
         return;
     }
     int rc = central_store_site_health_each(env->store, s_health_row, &x);
     if (rc < 0 || (rc > 0 && !x.full)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the sites");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取站点", "cannot read the sites");
         return;
     }
-    s_say(r, "%zu 个站点 sites；%zu 个沉默（超过 %lld 小时没有连接，setting site_silent_hours） silent "
-          "for over %lld h%s%zu 个在线 connected now%s", x.sites, x.silent, (long long) hours,
-          (long long) hours, env->site_connected ? "；" : "", env->site_connected ? x.connected : 0,
-          env->site_connected ? "" : " (在服务器本机不知道谁在线 not known on the server machine)");
+    s_say(r, "%zu 个站点；%zu 个沉默（超过 %lld 小时没有连接，设置 site_silent_hours）%s%zu 个在线%s",
+          "%zu sites; %zu silent for over %lld h (setting site_silent_hours)%s%zu connected now%s",
+          x.sites, x.silent, (long long) hours, env->site_connected ? SL_D("；", "; ") : "",
+          env->site_connected ? x.connected : 0, env->site_connected ? ""
+          : SL_D("（在服务器本机不知道谁在线）", " (not known on the server machine)"));
 }
 
 /* ---- commands to sites ------------------------------------------------------------------- */
@@ -1162,28 +1178,37 @@ static int s_command_site(const server_admin_env_t *env, const char *site,
 {
     server_site_standing_t st;
     if (server_auth_site_standing(env->auth, site, &st)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the keys table");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取密钥表", "cannot read the keys table");
         return -1;
     }
     if (!st.keys) {
-        s_refuse(r, SL_E_BAD_FIELD, "site", "没有登记过站点 \"%s\"，请检查拼写（shuanglian-admin "
-                 "sites） no site \"%s\" is enrolled; check the spelling (shuanglian-admin sites)",
-                 site, site);
+        s_refuse(r, SL_E_BAD_FIELD, "site", "没有登记过站点 \"%s\"，请检查拼写（shuanglian-admin sites）",
+                 "no site \"%s\" is enrolled; check the spelling (shuanglian-admin sites)", site);
         return -1;
     }
     if (!st.active && !st.pending) {
-        s_refuse(r, SL_E_BAD_FIELD, "site", "站点 %s 没有可用的密钥（已吊销或注册包已过期），命令永远"
-                 "送不到 site %s has no usable key (revoked, or its bundle expired): a command "
-                 "would never reach it", site, site);
+        s_refuse(r, SL_E_BAD_FIELD, "site", "站点 %s 没有可用的密钥（已吊销或注册包已过期），命令永远送不到",
+                 "site %s has no usable key (revoked, or its bundle expired): a command "
+                 "would never reach it", site);
         return -1;
     }
     return 0;
+}
+
+/* A command as a reply names it: ping（连通检测）, for a reader of English ping. */
+static const char *s_command_named(const sl_command_t *c, char *buf, size_t cap)
+{
+    char zh[200];
+    snprintf(zh, sizeof zh, "%s（%s）", c->name, c->label);
+    sl_dpair(buf, cap, zh, c->name);
+    return buf;
 }
 
 static void s_command_send(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
                            server_admin_reply_t *r)
 {
     char site[SL_MAX_NAME_BYTES + 1], all[8], name[SL_MAX_NAME_BYTES + 1], expires[32];
+    char named[300];
     char err[SL_MAX_TEXT_BYTES], names[600];
     int has_site = s_text(args, nargs, "site", SL_MAX_NAME_BYTES, site, r);
     int has_all = has_site < 0 ? -1 : s_text(args, nargs, "all", 3, all, r);
@@ -1194,14 +1219,14 @@ static void s_command_send(const server_admin_env_t *env, const sl_arg_t *args, 
     sl_command_names(names, sizeof names);
     bool every = has_all > 0 && strcmp(all, "yes") == 0;
     if ((has_site > 0) == every) {
-        s_refuse(r, SL_E_BAD_FIELD, "site", "command.send 需要 site 或 all=yes（二选一） needs "
-                 "site or all=yes, not both");
+        s_refuse(r, SL_E_BAD_FIELD, "site", "command.send 需要 site 或 all=yes（二选一）",
+                 "command.send needs site or all=yes, not both");
         return;
     }
     const sl_command_t *c = has_cmd > 0 ? sl_command_find(name) : NULL;
     if (!c) {
-        s_refuse(r, SL_E_BAD_FIELD, "command", "未知的命令 \"%s\" unknown command \"%s\"; 命令有 "
-                 "commands are: %s", name, name, names);
+        s_refuse(r, SL_E_BAD_FIELD, "command", "未知的命令 \"%s\"；命令有：%s",
+                 "unknown command \"%s\"; commands are: %s", name, names);
         return;
     }
     int64_t now = sl_now_ms(), exp = now + COMMAND_DEFAULT_DAYS * 86400000LL;
@@ -1209,8 +1234,8 @@ static void s_command_send(const server_admin_env_t *env, const sl_arg_t *args, 
         char *end;
         exp = strtoll(expires, &end, 10);
         if (*end || exp <= now || exp > now + 366LL * 86400000) {
-            s_refuse(r, SL_E_BAD_FIELD, "expires_ms", "过期时间须在今后一年之内 expires_ms must be "
-                     "within the next year");
+            s_refuse(r, SL_E_BAD_FIELD, "expires_ms", "过期时间须在今后一年之内",
+                     "expires_ms must be within the next year");
             return;
         }
     }
@@ -1220,13 +1245,13 @@ static void s_command_send(const server_admin_env_t *env, const sl_arg_t *args, 
     if (sl_command_check_args(c, ca ? ca->value : NULL, ca ? ca->value_len : 0, &w, err,
                               sizeof err)) {
         free(sl_json_end(&w, NULL));
-        s_refuse(r, SL_E_BAD_FIELD, "args", "%s", err);
+        s_refuse(r, SL_E_BAD_FIELD, "args", "%s", "%s", err);
         return;
     }
     size_t jlen;
     char *json = sl_json_end(&w, &jlen);
     if (!json) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "out of memory");
+        s_refuse(r, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
         return;
     }
     /* The members without the braces: command_store_add adds its own. */
@@ -1240,21 +1265,21 @@ static void s_command_send(const server_admin_env_t *env, const sl_arg_t *args, 
         s_target_row(&t, &(central_site_health_t) { .site_id = site, .key_status = "active",
                                                     .bundle_status = "" });
     } else if (central_store_site_health_each(env->store, s_target_row, &t)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the sites");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取站点", "cannot read the sites");
     } else if (!t.n) {
-        s_refuse(r, SL_E_BAD_FIELD, "all", "没有可以接收命令的站点 no site could receive the command "
-                 "(none is enrolled with a usable key)");
+        s_refuse(r, SL_E_BAD_FIELD, "all", "没有可以接收命令的站点（没有带可用密钥的已注册站点）",
+                 "no site could receive the command (none is enrolled with a usable key)");
     }
     int64_t first = 0, last = 0;
-    static const char *const heads[] = { "命令序号 command", "站点 site" };
+    static const char *const heads[] = { SL_D("命令序号", "command"), SL_D("站点", "site") };
     if (!r->code && (s_table(r, 2, heads) || central_store_begin(env->store)))
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot start a transaction");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法开始事务", "cannot start a transaction");
     for (size_t i = 0; i < t.n && !r->code; i++) {
         int64_t id;
         char num[24];
         if (command_store_add(env->store, t.sites[i], c->name, json + 1, exp, env->admin, &id,
                               err, sizeof err)) {
-            s_refuse(r, SL_E_INTERNAL, NULL, "%s", err);
+            s_refuse(r, SL_E_INTERNAL, NULL, "%s", "%s", err);
             break;
         }
         first = first ? first : id;
@@ -1263,7 +1288,7 @@ static void s_command_send(const server_admin_env_t *env, const sl_arg_t *args, 
         s_row(r, row);
     }
     if (!r->code && central_store_commit(env->store))
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot commit");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法提交", "cannot commit");
     if (r->code && t.n)
         central_store_rollback(env->store);
     free(json);
@@ -1286,17 +1311,16 @@ static void s_command_send(const server_admin_env_t *env, const sl_arg_t *args, 
         sl_endpoint_check(ep, &loopback, err, sizeof err);
     }
     if (t.n == 1)
-        s_say(r, "命令 #%lld %s（%s）已排队，站点 %s 下次连接时执行；%s 前未送达则作废 command #%lld %s "
-              "queued for %s: it runs at the site's next connection, unless it expires first "
-              "(%s)%s", (long long) first, c->name, c->label, t.sites[0],
-              s_when(exp, when, sizeof when), (long long) first, c->name, t.sites[0], when,
-              loopback ? "; 注意：这是本机地址 note: a loopback address only works for a site on "
-              "the server's machine" : "");
+        s_say(r, "命令 #%lld %s已排队，站点 %s 下次连接时执行；%s 前未送达则作废%s",
+              "command #%lld %s queued for %s: it runs at the site's next connection, unless "
+              "it expires first (%s)%s", (long long) first, s_command_named(c, named, sizeof named), t.sites[0],
+              s_when(exp, when, sizeof when), loopback ? SL_D("；注意：这是本机地址，只对服务器本机上的站点有效",
+              "; note: a loopback address only works for a site on the server's machine") : "");
     else
-        s_say(r, "命令 #%lld..#%lld %s（%s）已排队，发给 %zu 个站点 command %s queued for %zu sites "
-              "(#%lld..#%lld), each runs it at its next connection unless it expires first (%s)",
-              (long long) first, (long long) last, c->name, c->label, t.n, c->name, t.n,
-              (long long) first, (long long) last, s_when(exp, when, sizeof when));
+        s_say(r, "命令 #%1$lld..#%2$lld %3$s已排队，发给 %4$zu 个站点，各自下次连接时执行；%5$s 前未送达则作废",
+              "command %3$s queued for %4$zu sites (#%1$lld..#%2$lld), each runs it at its next "
+              "connection unless it expires first (%5$s)", (long long) first, (long long) last,
+              s_command_named(c, named, sizeof named), t.n, s_when(exp, when, sizeof when));
     free(t.sites);
 }
 
@@ -1377,18 +1401,18 @@ static void s_command_list(const server_admin_env_t *env, const sl_arg_t *args, 
     char *end = NULL;
     long long id = has_id > 0 ? strtoll(idtext, &end, 10) : 0;
     if (has_id > 0 && (*end || id <= 0)) {
-        s_refuse(r, SL_E_BAD_FIELD, "id", "命令序号须为正整数 id must be a command number");
+        s_refuse(r, SL_E_BAD_FIELD, "id", "命令序号须为正整数", "id must be a command number");
         return;
     }
     long limit = has_lim > 0 ? strtol(limtext, &end, 10) : 100;
     if (has_lim > 0 && (*end || limit <= 0)) {
-        s_refuse(r, SL_E_BAD_FIELD, "limit", "limit 须为正整数 limit must be a positive number");
+        s_refuse(r, SL_E_BAD_FIELD, "limit", "limit 须为正整数", "limit must be a positive number");
         return;
     }
     cmdlist_t x = { .r = r, .raw = s_raw(args, nargs), .one = id > 0 };
-    static const char *const heads[] = { "序号 id", "站点 site", "命令 command", "参数 args",
-                                         "状态 state", "发出 sent", "发出人 by", "过期 expires",
-                                         "送达 delivered", "完成 finished", "结果 result" };
+    static const char *const heads[] = { SL_D("序号", "id"), SL_D("站点", "site"), SL_D("命令", "command"), SL_D("参数", "args"),
+                                         SL_D("状态", "state"), SL_D("发出", "sent"), SL_D("发出人", "by"), SL_D("过期", "expires"),
+                                         SL_D("送达", "delivered"), SL_D("完成", "finished"), SL_D("结果", "result") };
     static const char *const raw_heads[] = { "id", "site", "command", "args", "state",
                                              "created_ms", "by", "expires_ms", "delivered_ms",
                                              "finished_ms", "result" };
@@ -1396,14 +1420,15 @@ static void s_command_list(const server_admin_env_t *env, const sl_arg_t *args, 
     if (rc == 0)
         rc = command_store_each(env->store, target, id, limit, sl_now_ms(), s_command_row, &x);
     if (rc < 0 || (rc > 0 && !x.full)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the commands");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取命令", "cannot read the commands");
         return;
     }
     if (id > 0 && !x.rows)
-        s_refuse(r, SL_E_BAD_FIELD, "id", "没有 #%lld 号命令 there is no command #%lld",
-                 (long long) id, (long long) id);
+        s_refuse(r, SL_E_BAD_FIELD, "id", "没有 #%lld 号命令", "there is no command #%lld",
+                 (long long) id);
     else
-        s_say(r, "%zu 条命令 commands%s%s", x.rows, target ? " for " : "", target ? target : "");
+        s_say(r, "%zu 条命令%s%s", "%zu commands%s%s", x.rows, target ? SL_D("，站点 ", " for ") : "",
+              target ? target : "");
 }
 
 static void s_command_cancel(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
@@ -1416,23 +1441,24 @@ static void s_command_cancel(const server_admin_env_t *env, const sl_arg_t *args
     char *end = NULL;
     long long id = has ? strtoll(idtext, &end, 10) : 0;
     if (!has || *end || id <= 0) {
-        s_refuse(r, SL_E_BAD_FIELD, "id", "command.cancel 需要命令序号 id needs the command's "
-                 "number (shuanglian-admin commands)");
+        s_refuse(r, SL_E_BAD_FIELD, "id", "command.cancel 需要命令序号（shuanglian-admin commands）",
+                 "command.cancel needs the command's number (shuanglian-admin commands)");
         return;
     }
     int rc = command_store_cancel(env->store, id, state, sizeof state);
     if (rc < 0 && rc != -2)
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot cancel");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法取消", "cannot cancel");
     else if (rc == -2)
-        s_refuse(r, SL_E_BAD_FIELD, "id", "没有 #%lld 号命令 there is no command #%lld", id, id);
+        s_refuse(r, SL_E_BAD_FIELD, "id", "没有 #%lld 号命令", "there is no command #%lld", id);
     else if (rc == 0)
-        s_refuse(r, SL_E_BAD_FIELD, "id", "#%lld 号命令已经是「%s」，只能取消排队中的命令 command #%lld "
-                 "is %s: only a queued command can be cancelled%s", id, s_state_label(state),
-                 id, state, strcmp(state, "delivered") == 0 ? " (the site may already have "
-                 "run it; its result will show in commands)" : "");
+        s_refuse(r, SL_E_BAD_FIELD, "id", "#%lld 号命令已经是「%s」，只能取消排队中的命令%s",
+                 "command #%lld is %s: only a queued command can be cancelled%s", id,
+                 S_PAIR(s_state_label(state), state), strcmp(state, "delivered") == 0
+                 ? SL_D("（站点可能已经执行了，结果会出现在 commands 里）", " (the site may already have "
+                        "run it; its result will show in commands)") : "");
     else
-        s_say(r, "#%lld 号命令已取消，站点不会执行 command #%lld cancelled: the site will not run it",
-              id, id);
+        s_say(r, "#%lld 号命令已取消，站点不会执行", "command #%lld cancelled: the site will not run it",
+              id);
 }
 
 /* ---- the audit log, administrators, stats, incidents ------------------------------------ */
@@ -1476,12 +1502,12 @@ static void s_audit_list(const server_admin_env_t *env, const sl_arg_t *args, si
     char *end = NULL;
     long limit = has_lim > 0 ? strtol(limtext, &end, 10) : 100;
     if (has_lim > 0 && (*end || limit <= 0)) {
-        s_refuse(r, SL_E_BAD_FIELD, "limit", "limit 须为正整数 limit must be a positive number");
+        s_refuse(r, SL_E_BAD_FIELD, "limit", "limit 须为正整数", "limit must be a positive number");
         return;
     }
     lines_t x = { .r = r, .raw = s_raw(args, nargs) };
-    static const char *const heads[] = { "时间 time", "谁 who", "操作 action", "内容 detail",
-                                         "结果 result" };
+    static const char *const heads[] = { SL_D("时间", "time"), SL_D("谁", "who"), SL_D("操作", "action"), SL_D("内容", "detail"),
+                                         SL_D("结果", "result") };
     static const char *const raw_heads[] = { "at_ms", "who", "action", "detail", "code",
                                              "result" };
     int rc = x.raw ? s_table(r, 6, raw_heads) : s_table(r, 5, heads);
@@ -1489,10 +1515,10 @@ static void s_audit_list(const server_admin_env_t *env, const sl_arg_t *args, si
         rc = audit_log_each(central_store_db(env->store), 0, has_who > 0 ? who : NULL, limit,
                             s_audit_row, &x);
     if (rc < 0 || (rc > 0 && !x.full))
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the audit log");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取审计日志", "cannot read the audit log");
     else
-        s_say(r, "最近 %zu 条管理操作（新的在前） the last %zu administrative actions, newest first",
-              x.rows, x.rows);
+        s_say(r, "最近 %zu 条管理操作（新的在前）", "the last %zu administrative actions, newest first",
+              x.rows);
 }
 
 static int s_admin_key_row(void *vctx, const server_admin_key_t *k)
@@ -1514,17 +1540,17 @@ static void s_admin_list(const server_admin_env_t *env, const sl_arg_t *args, si
                          server_admin_reply_t *r)
 {
     lines_t x = { .r = r, .raw = s_raw(args, nargs) };
-    static const char *const heads[] = { "名称 name", "状态 status", "公钥 key", "创建 created",
-                                         "变更 changed" };
+    static const char *const heads[] = { SL_D("名称", "name"), SL_D("状态", "status"), SL_D("公钥", "key"), SL_D("创建", "created"),
+                                         SL_D("变更", "changed") };
     static const char *const raw_heads[] = { "name", "status", "key", "created_ms",
                                              "changed_ms" };
     int rc = s_table(r, 5, x.raw ? raw_heads : heads);
     if (rc == 0)
         rc = server_auth_admin_each(env->auth, s_admin_key_row, &x);
     if (rc < 0 || (rc > 0 && !x.full))
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the keys table");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取密钥表", "cannot read the keys table");
     else
-        s_say(r, "%zu 个管理员凭据 administrator credentials", x.rows);
+        s_say(r, "%zu 个管理员凭据", "%zu administrator credentials", x.rows);
 }
 
 static void s_admin_revoke(const server_admin_env_t *env, const sl_arg_t *args, size_t nargs,
@@ -1535,25 +1561,25 @@ static void s_admin_revoke(const server_admin_env_t *env, const sl_arg_t *args, 
     if (has < 0)
         return;
     if (!has) {
-        s_refuse(r, SL_E_BAD_FIELD, "name", "admin.revoke 需要 name（管理员名称或公钥开头 8 个字符） "
-                 "needs name (the administrator's name, or the first 8 characters of its key)");
+        s_refuse(r, SL_E_BAD_FIELD, "name", "admin.revoke 需要 name（管理员名称或公钥开头 8 个字符）",
+                 "admin.revoke needs name (the administrator's name, or the first 8 characters of its key)");
         return;
     }
     int left = 0, n = server_auth_admin_revoke(env->auth, name, &left);
     if (n == -1)
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot revoke");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法吊销", "cannot revoke");
     else if (n == -2)
-        s_refuse(r, SL_E_BAD_FIELD, "name", "不能吊销最后一个管理员凭据：请先在服务器上 admin add 一个新的 "
+        s_refuse(r, SL_E_BAD_FIELD, "name", "不能吊销最后一个管理员凭据（%s）：请先在服务器上 admin add 一个新的",
                  "refusing to revoke the last active administrator credential (%s): add another "
                  "first (shuanglian-server admin add NAME)", name);
     else if (n == 0)
-        s_refuse(r, SL_E_BAD_FIELD, "name", "没有名为 \"%s\" 的可用管理员凭据（admin list） no active "
-                 "administrator credential is named \"%s\" (see admin list)", name, name);
+        s_refuse(r, SL_E_BAD_FIELD, "name", "没有名为 \"%s\" 的可用管理员凭据（见 admin list）",
+                 "no active administrator credential is named \"%s\" (see admin list)", name);
     else {
-        s_say(r, "管理员 %s 的 %d 个凭据已吊销，立即生效；还有 %d 个可用 administrator %s: %d "
-              "credential(s) revoked, effective now; %d active left", name, n, left, name, n,
+        s_say(r, "管理员 %s 的 %d 个凭据已吊销，立即生效；还有 %d 个可用",
+              "administrator %s: %d credential(s) revoked, effective now; %d active left", name, n,
               left);
-        sl_warn("%s (by admin %s)", r->text, env->admin);
+        sl_twarn("%s（管理员 %s）", "%s (by admin %s)", r->text, env->admin);
     }
 }
 
@@ -1594,17 +1620,20 @@ static void s_stats(const server_admin_env_t *env, const sl_arg_t *args, size_t 
         x.ntypes = SL_MAX_TYPES;
     const char *heads[3 + SL_MAX_TYPES + 1];
     size_t n = 0;
-    heads[n++] = x.raw ? "site" : "站点 site";
-    heads[n++] = x.raw ? "records" : "记录 records";
-    heads[n++] = x.raw ? "last_seq" : "最新序号 last seq";
+    char type_heads[SL_MAX_TYPES][120];
+    heads[n++] = x.raw ? "site" : SL_D("站点", "site");
+    heads[n++] = x.raw ? "records" : SL_D("记录", "records");
+    heads[n++] = x.raw ? "last_seq" : SL_D("最新序号", "last seq");
     for (size_t t = 0; t < x.ntypes; t++)
-        heads[n++] = x.raw ? sl_schema_at(t)->name : sl_schema_at(t)->label;
-    heads[n++] = x.raw ? "last_seen_ms" : "最近连接 last seen";
+        heads[n++] = x.raw ? sl_schema_at(t)->name
+                     : (sl_dpair(type_heads[t], sizeof type_heads[t], sl_schema_at(t)->label,
+                                 sl_schema_at(t)->name), type_heads[t]);
+    heads[n++] = x.raw ? "last_seen_ms" : SL_D("最近连接", "last seen");
     int rc = s_table(r, (uint32_t) n, heads);
     if (rc == 0)
         rc = central_store_site_counts_each(env->store, s_stats_row, &x);
     if (rc < 0 || (rc > 0 && !x.full)) {
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the central store");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取中心存储", "cannot read the central store");
         return;
     }
     /* The total row, as the server's own stats prints it. */
@@ -1621,7 +1650,7 @@ static void s_stats(const server_admin_env_t *env, const sl_arg_t *args, size_t 
         cells[n] = s_num(x.per_type[t], text[n], 32);
     cells[n++] = "";
     s_row(r, cells);
-    s_say(r, "%zu 个站点，共 %lld 条记录 %zu sites, %lld records", x.rows, x.total, x.rows, x.total);
+    s_say(r, "%zu 个站点，共 %lld 条记录", "%zu sites, %lld records", x.rows, x.total);
 }
 
 static int s_incident_row(void *vctx, const central_incident_t *i)
@@ -1645,17 +1674,17 @@ static void s_incidents(const server_admin_env_t *env, const sl_arg_t *args, siz
                         server_admin_reply_t *r)
 {
     lines_t x = { .r = r, .raw = s_raw(args, nargs) };
-    static const char *const heads[] = { "首次 first", "最近 last", "次数 count", "站点 site",
-                                         "代码 code", "序号 seq", "说明 text" };
+    static const char *const heads[] = { SL_D("首次", "first"), SL_D("最近", "last"), SL_D("次数", "count"), SL_D("站点", "site"),
+                                         SL_D("代码", "code"), SL_D("序号", "seq"), SL_D("说明", "text") };
     static const char *const raw_heads[] = { "first_ms", "last_ms", "count", "site", "code",
                                              "seq", "text" };
     int rc = s_table(r, 7, x.raw ? raw_heads : heads);
     if (rc == 0)
         rc = central_store_incidents_each(env->store, 0, s_incident_row, &x);
     if (rc < 0 || (rc > 0 && !x.full))
-        s_refuse(r, SL_E_INTERNAL, NULL, "cannot read the incidents");
+        s_refuse(r, SL_E_INTERNAL, NULL, "无法读取需要处理的事件", "cannot read the incidents");
     else
-        s_say(r, "%zu 条需要处理的事件 incidents", x.rows);
+        s_say(r, "%zu 条需要处理的事件", "%zu incidents", x.rows);
 }
 
 /* ---- the table ----------------------------------------------------------------- */
@@ -1747,6 +1776,7 @@ int server_admin_run(const server_admin_env_t *env, const char *verb, const sl_a
                      size_t nargs, server_admin_reply_t *reply)
 {
     memset(reply, 0, sizeof *reply);
+    sl_lang_t lang = sl_lang_use(SL_LANG_DUAL);    /* the reply is read elsewhere */
     const server_admin_verb_t *v = NULL;
     for (size_t i = 0; i < server_admin_count() && !v; i++)
         if (strcmp(s_verbs[i].name, verb) == 0)
@@ -1757,28 +1787,30 @@ int server_admin_run(const server_admin_env_t *env, const char *verb, const sl_a
     const char *why = sa && sa->value_len ? sl_site_id_check(sa->value, sa->value_len) : NULL;
     snprintf(site, sizeof site, "%.*s", sa && !why ? (int) sa->value_len : 0,
              sa ? sa->value : "");
-    sl_info("admin %s: %s%s%s", env->admin, verb, site[0] ? " " : "", site);
+    sl_tinfo("管理员 %s：%s%s%s", "admin %s: %s%s%s", env->admin, verb, site[0] ? " " : "", site);
     server_auth_set_actor(env->auth, env->admin);
     if (!v) {
-        size_t used = (size_t) snprintf(reply->text, sizeof reply->text,
-                                        "未知的管理命令 unknown admin verb; known:");
+        size_t used = sl_tf(reply->text, sizeof reply->text, "未知的管理命令；已知的有：",
+                            "unknown admin verb; known:");
         for (size_t i = 0; i < server_admin_count() && used < sizeof reply->text; i++)
             used += (size_t) snprintf(reply->text + used, sizeof reply->text - used, " %s",
                                       s_verbs[i].name);
         reply->code = SL_E_BAD_FIELD;
         snprintf(reply->field, sizeof reply->field, "verb");
     } else if (env->role != v->role) {
-        s_refuse(reply, SL_E_FORBIDDEN, "verb", "a %s key may not run %s",
+        s_refuse(reply, SL_E_FORBIDDEN, "verb", "%s 密钥不能执行 %s", "a %s key may not run %s",
                  sl_role_name(env->role), v->name);
     } else if (why) {
-        s_refuse(reply, SL_E_BAD_FIELD, "site", "%s", why);
+        s_refuse(reply, SL_E_BAD_FIELD, "site", "%s", "%s", why);
     } else {
         v->run(env, args, nargs, reply);
     }
     if (reply->code)
-        sl_info("admin %s: %s refused (%d): %s", env->admin, verb, reply->code, reply->text);
+        sl_tinfo("管理员 %s：%s 被拒绝（%d）：%s", "admin %s: %s refused (%d): %s", env->admin, verb,
+                 reply->code, reply->text);
     if (!v || !v->reads)
         s_audit(env, verb, args, nargs, reply);
     server_auth_set_actor(env->auth, NULL);
+    sl_lang_use(lang);
     return reply->code;
 }

@@ -6,6 +6,7 @@
 #include "server_auth.h"
 #include "sl_db.h"
 #include "sl_hlc.h"
+#include "sl_lang.h"
 #include "sl_log.h"
 #include "sl_net.h"
 #include <errno.h>
@@ -116,7 +117,7 @@ server_auth_t *server_auth_new(sqlite3 *db, bool zap, char *err, size_t errlen)
 {
     server_auth_t *self = calloc(1, sizeof *self);
     if (!self || server_auth_create_tables(db)) {
-        snprintf(err, errlen, "cannot create the keys table");
+        sl_tf(err, errlen, "无法创建密钥表", "cannot create the keys table");
         free(self);
         return NULL;
     }
@@ -128,8 +129,9 @@ server_auth_t *server_auth_new(sqlite3 *db, bool zap, char *err, size_t errlen)
     if (zap) {
         self->zap = zsock_new(ZMQ_REP);
         if (!self->zap || zsock_bind(self->zap, "inproc://zeromq.zap.01") != 0) {
-            snprintf(err, errlen, "cannot start the ZAP authentication handler "
-                     "(is another one running in this process?)");
+            sl_tf(err, errlen, "无法启动 ZAP 认证处理（本进程里已有一个在运行？）",
+                  "cannot start the ZAP authentication handler (is another one running in this "
+                  "process?)");
             server_auth_destroy(&self);
             return NULL;
         }
@@ -170,7 +172,7 @@ const server_principal_t *server_auth_lookup(server_auth_t *self, const char *ke
 const char *server_auth_refusal(const server_principal_t *p, char *buf, size_t cap)
 {
     if (!p) {
-        snprintf(buf, cap, "unknown key");
+        sl_tf(buf, cap, "未知的密钥", "unknown key");
         return buf;
     }
     if (strcmp(p->status, "active") == 0 || strcmp(p->status, "pending") == 0)
@@ -181,15 +183,17 @@ const char *server_auth_refusal(const server_principal_t *p, char *buf, size_t c
     if (localtime_r(&t, &tm))
         strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
     if (strcmp(p->status, "revoked") == 0)
-        snprintf(buf, cap, "this %s key was revoked on %s; ask the district administrator",
-                 sl_role_name(p->role), when);
+        sl_tf(buf, cap, "这个 %s 密钥已于 %s 吊销；请联系区里的管理员",
+              "this %s key was revoked on %s; ask the district administrator",
+              sl_role_name(p->role), when);
     else if (strcmp(p->status, "used") == 0)
-        snprintf(buf, cap, "this enrollment bundle was already used on %s; ask the district "
-                 "administrator for a new one", when);
+        sl_tf(buf, cap, "这个注册包已于 %s 用过；请向区里的管理员要一个新的",
+              "this enrollment bundle was already used on %s; ask the district administrator "
+              "for a new one", when);
     else if (strcmp(p->status, "retired") == 0)
-        snprintf(buf, cap, "this key was replaced by a newer one on %s", when);
+        sl_tf(buf, cap, "这个密钥已于 %s 换成了新的", "this key was replaced by a newer one on %s", when);
     else
-        snprintf(buf, cap, "this key is %s", p->status);
+        sl_tf(buf, cap, "这个密钥的状态是 %s", "this key is %s", p->status);
     return buf;
 }
 
@@ -226,9 +230,11 @@ void server_auth_handle_zap(server_auth_t *self)
         self->busy_refused++;
         int64_t now = zclock_mono();
         if (now - self->busy_window_ms > 10000) {
-            sl_warn("refusing new connections: %ld descriptors open, the limit for connections "
-                    "is %ld (the rest are kept for the store); %llu refused so far; sites retry "
-                    "by themselves (raise LimitNOFILE to serve more at once)", open,
+            sl_twarn("拒绝新连接：已打开 %ld 个描述符，连接的上限是 %ld（其余留给存储）；至今拒绝 %llu 个；"
+                 "站点会自己重试（要同时服务更多站点请调高 LimitNOFILE）",
+                 "refusing new connections: %ld descriptors open, the limit for connections "
+                 "is %ld (the rest are kept for the store); %llu refused so far; sites retry "
+                 "by themselves (raise LimitNOFILE to serve more at once)", open,
                     self->max_fds, (unsigned long long) self->busy_refused);
             self->busy_window_ms = now;
         }
@@ -251,13 +257,14 @@ void server_auth_handle_zap(server_auth_t *self)
             int64_t now = zclock_mono();
             if (now - self->warn_window_ms > 10000) {
                 if (self->warns_in_window > 20)
-                    sl_warn("%d more connections with unknown keys were refused (not logged)",
+                    sl_twarn("另有 %d 个未知密钥的连接被拒绝（未逐条记录）",
+                             "%d more connections with unknown keys were refused (not logged)",
                             self->warns_in_window - 20);
                 self->warn_window_ms = now;
                 self->warns_in_window = 0;
             }
             if (++self->warns_in_window <= 20)
-                sl_warn("refused a connection from %s: unknown key %.8s…",
+                sl_twarn("拒绝了来自 %s 的连接：未知的密钥 %.8s…", "refused a connection from %s: unknown key %.8s…",
                         address ? address : "?", user);
             self->refused_unknown++;
             user[0] = 0;
@@ -515,8 +522,9 @@ void server_auth_journal_add(sqlite3 *db, const char *action, const char *role,
         fsync(fileno(f));
     }
     if (!f || fclose(f) != 0)
-        sl_error("cannot append to %s: %s (a restore of central.db could not re-apply this "
-                 "key change: %s %s %.8s…)", path, strerror(errno), action, role,
+        sl_terror("无法追加写入 %s：%s（恢复 central.db 时将无法重做这次密钥变化：%s %s %.8s…）",
+                  "cannot append to %s: %s (a restore of central.db could not re-apply this "
+                  "key change: %s %s %.8s…)", path, strerror(errno), action, role,
                  key ? key : "");
 }
 

@@ -135,8 +135,8 @@ static void s_lifecycles(void)
     s_check(strcmp(s_status(pr), "reported") == 0, "it starts reported");
     int rc = s_add(s_store, "update", item, "status=handled", "on=2025-03-02", NULL);
     REFUSED(rc, "status", "reported → handled is refused: %s", s_err);
-    s_check(strstr(s_err, "已上报") && strstr(s_err, "已受理(accepted)")
-            && strstr(s_err, "不予受理(rejected)"),
+    s_check(strstr(s_err, "当前状态「已上报」") && strstr(s_err, "「已受理」、「不予受理」")
+            && strstr(s_err, "from reported it may go to: accepted, rejected"),
             "… naming the current status and the allowed ones");
     s_check(s_add(s_store, "update", item, "status=已受理", "on=2025-03-02", NULL) == 0,
             "reported → accepted (status by its Chinese name) %s", s_err);

@@ -130,7 +130,7 @@ int main(void)
     c.ev[0].payload_len = c.pay[0].size;
     sl_event_hash(&c.ev[0], SITE, strlen(SITE), c.ev[0].hash);
     s_refused(st, &c, "a date out of range", "event 3 (problem_report) from the server is not "
-              "a valid record: 字段 \"on\"（上报日期）是 \"1999-03-01\"");
+              "a valid record: field \"on\" is \"1999-03-01\"");
 
     /* A payload that is not a map at all. */
     s_add(&c, "problem_report", 3, pr_n, pr_v);

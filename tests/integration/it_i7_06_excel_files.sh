@@ -52,7 +52,8 @@ for f in ledger-utf8.csv:UTF-8 ledger-gbk.csv:GBK ledger-gb18030.csv:GBK ledger-
   records "qu01.s$i" >"$T/got$i"
   soft_check "… to the same records as the UTF-8 ledger" cmp -s "$T/want" "$T/got$i"
 done
-check "Excel's Unicode text is read as tab-separated" grep -qF "制表符分隔 tab-separated" "$T/import4.out"
+check "Excel's Unicode text is read as tab-separated" grep -qF "(UTF-16LE, tab-separated)" "$T/import4.out"
+check "… said in Chinese first" grep -qF "（UTF-16LE，制表符分隔）" "$T/import4.out"
 
 printf 'reporter_kind,reporter,summary,reported_on\nresident,\360\240\256\267祥,楼道灯坏,2025-03-08\n' | iconv -f UTF-8 -t GB18030 >"$T/gb18030-four.csv"
 site_init_plain qu01.four

@@ -17,7 +17,7 @@ rc=0
 $PTY "$T/t1" 2 abc 3 "" -- "$SITE" record add --data "$D" 民生实事 title=健身区新增长椅 || rc=$?
 sed 's/^/    /' "$T/t1"
 check "answered on a terminal, the record is saved (exit $rc)" [ "$rc" = 0 ]
-check "it says how many fields are still needed" grep -qF "民生实事 service_matter：还需要填 3 项 3 more required field(s)" "$T/t1"
+check "it says how many fields are still needed" grep -qF "民生实事：还需要填 3 项 service_matter: 3 more required field(s)" "$T/t1"
 check "the units are offered by number, with their names" grep -qF "   2  u2 司法局" "$T/t1"
 check "the statuses are offered by their Chinese names" grep -qF "   3  已完成 done" "$T/t1"
 check "a wrong answer is said, and asked again" grep -qF '字段 "status"（状态）是 "abc"' "$T/t1"
@@ -28,7 +28,7 @@ check "the record holds the answers: unit 2 = u2, 已完成, today" \
 rc=0
 $PTY "$T/t2" 1 ^D -- "$SITE" record add --data "$D" service_matter title=停车棚 || rc=$?
 check "Ctrl-D at a prompt saves nothing (exit 64)" [ "$rc" = 64 ]
-check "… and says so" grep -qF "未保存 not saved: 输入已结束 input ended" "$T/t2"
+check "… and says so" grep -qF "未保存：输入已结束 not saved: input ended" "$T/t2"
 
 rc=0
 $PTY "$T/t3" "#1" 5 -- "$SITE" record add --data "$D" rating || rc=$?

@@ -45,7 +45,9 @@ refused "a member of a unit that does not exist" 3 \
   'field "unit" is "u99", but there is no such unit (publish it first) for member m003' \
   admin ref put member m003 name=王五 unit=u99
 refused "… locally" 3 'there is no such unit' server ref put --data "$T/srv" member m003 name=王五 unit=u99
-refused "a required field left out" 3 '在职党员 m004 的字段 "unit"（所属单位）必填 field "unit" is required for member m004' \
+refused "a required field left out" 3 'field "unit" is required for member m004' \
+  admin ref put member m004 name=赵六
+refused "… said in Chinese first" 3 '在职党员 m004 的字段 "unit"（所属单位）必填' \
   admin ref put member m004 name=赵六
 refused "a value out of range" 3 'field "value" is 9, must be 0..4 for setting yellow_card_max_stars' \
   admin ref put setting yellow_card_max_stars value=9
@@ -67,7 +69,9 @@ refused "the old TSV import (ref import FILE) says what to type" 64 'expected pu
 
 printf 'code,姓名,所属单位\nm010,钱七,u01\nm011,孙八,u01\nm012,周九,u77\nm013,吴十,u01\n' >"$T/bad.csv"
 refused "a CSV with a bad row: its row and column are named" 3 \
-  '第 4 行第 3 列（所属单位）row 4, column 3 (所属单位): 在职党员 m012 的字段 "unit"' \
+  'row 4, column 3 (所属单位): field "unit" is "u77", but there is no such unit' \
+  admin ref import member "$T/bad.csv"
+refused "… said in Chinese first" 3 '第 4 行第 3 列（所属单位）：在职党员 m012 的字段 "unit"' \
   admin ref import member "$T/bad.csv"
 refused "… and nothing was imported (said)" 3 'nothing was imported' admin ref import member "$T/bad.csv"
 refused "… locally too" 3 'row 4, column 3 (所属单位)' server ref import --data "$T/srv" member "$T/bad.csv"

@@ -217,7 +217,7 @@ grep -v ' info: ' "$T/watch.out" | head -2 | sed 's/^/    /'
 soft_check "… saying the key was revoked" grep -q "revoked" "$T/watch.out"
 soft_check "the record added after the revocation is not in the central store (50)" [ "$(central_count $R)" = 50 ]
 soft_check "the server log shows the refusal of ${RPUB:0:8}…" \
-  grep -qF "refused key ${RPUB:0:8}…: this site key was revoked" "$T/server.log"
+  sh -c "grep -F 'refused key ${RPUB:0:8}…: ' '$T/server.log' | grep -qF 'this site key was revoked'"
 sync_site sync-revoked $R
 soft_check "a new connection of the revoked site: exit 3 (got $SYNC_RC), revoked" \
   sh -c "[ $SYNC_RC = 3 ] && grep -q revoked '$T/sync-revoked.out'"

@@ -74,7 +74,7 @@ check "both sites synced, and $A has the units" [ "$(count $A)/$(count $B)" = "1
 echo "-- an illegal lifecycle move: reported → closed"
 probe move $A event update "$(mp item=id:$A:1 status=closed on=2025-03-02)"
 soft_check "422 on field status, naming the current status and the allowed moves" \
-  refused move status "已上报" "已受理(accepted)" "不予受理(rejected)"
+  refused move status "当前状态「已上报」" "「已受理」、「不予受理」" "it may go to: accepted, rejected"
 echo "-- a rating of an item that is not closed"
 probe early $A event rating "$(mp item=id:$A:1 stars=i:5)"
 soft_check "422 on field item: only a closed problem report can be rated" refused early item closed
