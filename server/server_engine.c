@@ -15,6 +15,7 @@
 #include "sl_db.h"
 #include "sl_hlc.h"
 #include "sl_id.h"
+#include "sl_lang.h"
 #include "sl_log.h"
 #include "sl_msg.h"
 #include "sl_net.h"
@@ -124,8 +125,9 @@ static long s_raise_nofile(void)
 static int s_revoked_again(void *ctx, const server_key_change_t *c)
 {
     (void) ctx;
-    sl_warn("%s key %.8s… (%s) was revoked on the journal's record but not in central.db: "
-            "revoked again", c->role, c->key, c->who);
+    sl_twarn("%s 密钥 %.8s…（%s）在密钥日志里已吊销，central.db 里却没有：已重新吊销",
+             "%s key %.8s… (%s) was revoked on the journal's record but not in central.db: "
+             "revoked again", c->role, c->key, c->who);
     return 0;
 }
 
@@ -182,19 +184,23 @@ server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, 
      * keys back: the journal beside it says what was revoked since. */
     int again = server_auth_reapply_revocations(self->auth, 0, s_revoked_again, NULL);
     if (again > 0)
-        sl_warn("%d key(s) revoked in %s/keys.journal were not revoked in central.db (restored "
-                "from a backup?): revoked again", again, opts->data_dir);
+        sl_twarn("%d 个密钥在 %s/keys.journal 里已吊销，central.db 里却没有（从备份恢复过？）：已重新吊销",
+                 "%d key(s) revoked in %s/keys.journal were not revoked in central.db (restored "
+                 "from a backup?): revoked again", again, opts->data_dir);
     else if (again < 0)
-        sl_error("cannot read %s/keys.journal to re-apply revocations", opts->data_dir);
+        sl_terror("无法读取 %s/keys.journal，不能重新执行吊销",
+                  "cannot read %s/keys.journal to re-apply revocations", opts->data_dir);
     long nofile = s_raise_nofile();
     if (nofile > 2 * SL_FD_RESERVE) {
         self->fd_cap = nofile - SL_FD_RESERVE;
         server_auth_set_fd_limit(self->auth, nofile - SL_FD_RESERVE);
-        sl_info("descriptor limit %ld: new connections are refused past %ld open descriptors "
-                "(%d kept for the store)", nofile, nofile - SL_FD_RESERVE, SL_FD_RESERVE);
+        sl_tinfo("文件描述符上限 %ld：打开的描述符超过 %ld 个时不再接受新连接（为存储保留 %d 个）",
+                 "descriptor limit %ld: new connections are refused past %ld open descriptors "
+                 "(%d kept for the store)", nofile, nofile - SL_FD_RESERVE, SL_FD_RESERVE);
     } else {
-        sl_warn("descriptor limit %ld is too low to serve sites safely; raise it (LimitNOFILE)",
-                nofile);
+        sl_twarn("文件描述符上限 %ld 太低，无法稳妥地服务站点；请调高（LimitNOFILE）",
+                 "descriptor limit %ld is too low to serve sites safely; raise it (LimitNOFILE)",
+                 nofile);
     }
     if (!opts->feed_only) {
         self->sock = sl_net_server_socket(opts->endpoint, opts->keys, err, errlen);
@@ -257,8 +263,8 @@ static void s_drop_session(server_engine_t *self, const uint8_t *rid, size_t rid
     zhashx_delete(self->sessions, key);
 }
 
-static void s_warn_limited(server_engine_t *self, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+static void s_warn_limited(server_engine_t *self, const char *zh, const char *en, ...)
+    __attribute__((format(printf, 2, 4), format(printf, 3, 4)));
 
 /* Sends self->out to a peer now.  A peer that cannot take it loses it. */
 static void s_send(server_engine_t *self, const uint8_t *rid, size_t rid_len,
@@ -277,7 +283,8 @@ static void s_send(server_engine_t *self, const uint8_t *rid, size_t rid_len,
             s_rid_key(rid, rid_len, key);
             session_t *s = zhashx_lookup(self->sessions, key);
             if (s || self->n_dropped == 0)
-                s_warn_limited(self, "site %s does not read its replies (%d waiting): dropped "
+                s_warn_limited(self, "站点 %s 不读取回复（%d 条待读）：已丢弃它的会话",
+                               "site %s does not read its replies (%d waiting): dropped "
                                "its session", s ? s->site_id : "?", SL_SERVER_SNDHWM);
             self->n_dropped++;
         }
@@ -363,8 +370,9 @@ static void s_flush(server_engine_t *self)
             central_store_rollback(self->store);
             zhashx_purge(self->sites);
             server_auth_reload(self->auth);     /* key changes of the round are undone */
-            sl_error("commit failed: %zu batches answered with INTERNAL, sites will resend",
-                     self->nacks);
+            sl_terror("提交失败：%zu 批记录回复了 INTERNAL，站点会重发",
+                      "commit failed: %zu batches answered with INTERNAL, sites will resend",
+                      self->nacks);
             for (size_t i = 0; i < self->nacks; i++) {
                 s_error(self, self->acks[i].rid, self->acks[i].rid_len, self->acks[i].sess,
                         SL_E_INTERNAL, "the server could not commit; retry", NULL, 0, 0);
@@ -508,9 +516,10 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
         snprintf(text, sizeof text, "site's event %llu differs from the server's: forked history",
                  (unsigned long long) w.match_seq);
         central_store_incident(self->store, site_id, SL_E_CONFLICT, w.match_seq, text);
-        sl_warn("site %s: %s", site_id, text);
+        sl_twarn("站点 %s：%s", "site %s: %s", site_id, text);
     }
-    sl_info("site %s: hello (session %llu): site has %llu, server has %llu, cursor %llu/%llu",
+    sl_tinfo("站点 %s：HELLO（会话 %llu）：站点有 %llu 条，服务器有 %llu 条，下行游标 %llu/%llu",
+             "site %s: hello (session %llu): site has %llu, server has %llu, cursor %llu/%llu",
             site_id, (unsigned long long) m->sess, (unsigned long long) m->last_seq,
             (unsigned long long) site->last_seq, (unsigned long long) m->cursor,
             (unsigned long long) self->log_head);
@@ -518,7 +527,8 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
         s_retire_other_keys(self, site_id, retire_key);
     sl_msg_encode(&w, &self->out);
     if (s_hold(self, rid, rid_len, m->sess))
-        sl_error("out of memory holding a WELCOME; the site will say HELLO again");
+        sl_terror("内存不足，无法保留 WELCOME；站点会重新发 HELLO",
+                  "out of memory holding a WELCOME; the site will say HELLO again");
 }
 
 static session_t *s_session(server_engine_t *self, const uint8_t *rid, size_t rid_len,
@@ -559,7 +569,8 @@ static void s_on_batch(server_engine_t *self, const uint8_t *rid, size_t rid_len
     if (code) {
         self->n_refused++;
         if (code != SL_E_GAP)
-            sl_warn("site %s: batch refused: %s %s", s->site_id, sl_error_name(code), r.text);
+            sl_twarn("站点 %s：一批记录被拒绝：%s %s", "site %s: batch refused: %s %s", s->site_id,
+                     sl_error_name(code), r.text);
         if (code == SL_E_CONFLICT || code == SL_E_CHAIN || code == SL_E_INVALID)
             central_store_incident(self->store, s->site_id, code, r.seq, r.text);
         s_error(self, rid, rid_len, m->sess, code, r.text, r.field[0] ? r.field : NULL, r.seq,
@@ -573,7 +584,7 @@ static void s_on_batch(server_engine_t *self, const uint8_t *rid, size_t rid_len
                      .log_head = self->log_head };
     sl_msg_encode(&ack, &self->out);
     if (s_hold(self, rid, rid_len, m->sess))
-        sl_error("out of memory holding an ACK; the site will resend");
+        sl_terror("内存不足，无法保留 ACK；站点会重发", "out of memory holding an ACK; the site will resend");
 }
 
 /* True when a big reply of this kind may go out now: the last one was shown
@@ -630,12 +641,13 @@ static void s_on_log_pull(server_engine_t *self, const uint8_t *rid, size_t rid_
 
 /* A refusal worth logging, at most 20 lines per 10 s: a flood of garbage
  * must not become a flood of log lines. */
-static void s_warn_limited(server_engine_t *self, const char *fmt, ...)
+static void s_warn_limited(server_engine_t *self, const char *zh, const char *en, ...)
 {
     int64_t now = zclock_mono();
     if (now - self->warn_window_ms > 10000) {
         if (self->warns_dropped)
-            sl_warn("%d more refusals were not logged", self->warns_dropped);
+            sl_twarn("另有 %d 次拒绝没有记入日志", "%d more refusals were not logged",
+                     self->warns_dropped);
         self->warn_window_ms = now;
         self->warns_in_window = self->warns_dropped = 0;
     }
@@ -645,8 +657,8 @@ static void s_warn_limited(server_engine_t *self, const char *fmt, ...)
     }
     char line[1024];
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    va_start(ap, en);
+    sl_vtf(line, sizeof line, zh, en, ap);
     va_end(ap);
     sl_warn("%s", line);
 }
@@ -655,7 +667,7 @@ static void s_forbid(server_engine_t *self, const uint8_t *rid, size_t rid_len, 
                      const char *key, const char *text)
 {
     self->n_forbidden++;
-    s_warn_limited(self, "refused key %.8s…: %s", key ? key : "(none)", text);
+    s_warn_limited(self, "拒绝密钥 %.8s…：%s", "refused key %.8s…: %s", key ? key : "(none)", text);
     s_drop_session(self, rid, rid_len);
     s_error(self, rid, rid_len, sess, SL_E_FORBIDDEN, text, NULL, 0, 0);
 }
@@ -746,7 +758,8 @@ static void s_on_enroll(server_engine_t *self, const uint8_t *rid, size_t rid_le
                 NULL, 0, 0);
         return;
     }
-    sl_info("site %s (%s) enrolled with key %.8s…", site_id, community, newkey);
+    sl_tinfo("站点 %s（%s）已用密钥 %.8s… 完成注册", "site %s (%s) enrolled with key %.8s…", site_id,
+             community, newkey);
     s_reply_text(self, rid, rid_len, m->sess, "enrolled", 0, NULL, 0);
 }
 
@@ -783,7 +796,8 @@ static void s_on_rotate(server_engine_t *self, const uint8_t *rid, size_t rid_le
         sqlite3_bind_text(st, 3, inuse, -1, SQLITE_STATIC);
         rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
         if (rc == 0 && sqlite3_changes(db) > 0)
-            sl_info("site %s: an unfinished rotation's key is replaced by a newer one", site_id);
+            sl_tinfo("站点 %s：未完成的换钥被更新的密钥取代",
+                     "site %s: an unfinished rotation's key is replaced by a newer one", site_id);
         sqlite3_finalize(st);
     } else {
         rc = -1;
@@ -798,7 +812,8 @@ static void s_on_rotate(server_engine_t *self, const uint8_t *rid, size_t rid_le
         return;
     }
     server_auth_reload(self->auth);
-    sl_info("site %s: new key %.8s… registered (rotation)", site_id, newkey);
+    sl_tinfo("站点 %s：新密钥 %.8s… 已登记（换钥）", "site %s: new key %.8s… registered (rotation)",
+             site_id, newkey);
     s_reply_text(self, rid, rid_len, m->sess, "key registered", 0, NULL, 0);
 }
 
@@ -807,7 +822,8 @@ static void s_on_rotate(server_engine_t *self, const uint8_t *rid, size_t rid_le
 static void s_retire_other_keys(server_engine_t *self, const char *site_id, const char *key)
 {
     if (server_auth_retire_older_keys(self->auth, site_id, key) > 0)
-        sl_info("site %s: key rotation complete, now using %.8s…", site_id, key);
+        sl_tinfo("站点 %s：换钥完成，现在使用 %.8s…", "site %s: key rotation complete, now using %.8s…",
+                 site_id, key);
 }
 
 static void s_site_revoked(void *ctx, const char *site_id)
@@ -873,7 +889,8 @@ static void s_handle(server_engine_t *self, const uint8_t *rid, size_t rid_len,
     int code = sl_msg_decode(m, frame, len, err, sizeof err);
     if (code) {
         self->n_malformed++;
-        s_warn_limited(self, "refused %zu-byte message from key %.8s…: %s %s", len,
+        s_warn_limited(self, "拒绝一条 %zu 字节的消息（密钥 %.8s…）：%s %s",
+                       "refused %zu-byte message from key %.8s…: %s %s", len,
                        key ? key : "(none)", sl_error_name(code), err);
         s_error(self, rid, rid_len, m->sess, code, err, NULL, 0, 0);
         return;
@@ -1025,16 +1042,20 @@ static void s_guard_descriptors(server_engine_t *self)
     if (self->listening && (open < 0 || open >= self->fd_cap - SL_FD_RESERVE / 2)) {
         if (zmq_unbind(raw, self->bound) == 0) {
             self->listening = false;
-            sl_warn("%ld descriptors open, near the limit of %ld for connections: not taking "
-                    "new connections for now (sites retry by themselves; raise LimitNOFILE "
-                    "to serve more at once)", open, self->fd_cap);
+            sl_twarn("已打开 %ld 个描述符，接近连接上限 %ld：暂不接受新连接（站点会自己重试；"
+                     "要同时服务更多站点请调高 LimitNOFILE）",
+                     "%ld descriptors open, near the limit of %ld for connections: not taking "
+                     "new connections for now (sites retry by themselves; raise LimitNOFILE "
+                     "to serve more at once)", open, self->fd_cap);
         }
     } else if (!self->listening && open >= 0 && open < self->fd_cap * 9 / 10) {
         if (zmq_bind(raw, self->bound) == 0) {
             self->listening = true;
-            sl_info("%ld descriptors open: taking new connections again", open);
+            sl_tinfo("已打开 %ld 个描述符：重新接受新连接", "%ld descriptors open: taking new connections again",
+                     open);
         } else {
-            sl_warn("cannot listen on %s again: %s; retrying", self->bound, zmq_strerror(errno));
+            sl_twarn("无法重新监听 %s：%s；稍后重试", "cannot listen on %s again: %s; retrying", self->bound,
+                     zmq_strerror(errno));
         }
     }
 }
@@ -1052,7 +1073,7 @@ static void s_housekeeping(server_engine_t *self)
         self->status_ms = now;
     }
     if (self->warns_dropped && now - self->warn_window_ms > 10000) {
-        sl_warn("%d more refusals were not logged", self->warns_dropped);
+        sl_twarn("另有 %d 次拒绝没有记入日志", "%d more refusals were not logged", self->warns_dropped);
         self->warns_dropped = self->warns_in_window = 0;
         self->warn_window_ms = now;
     }
@@ -1075,9 +1096,11 @@ static void s_housekeeping(server_engine_t *self)
     }
     zlistx_destroy(&keys);
     if (self->n_events != self->logged_events && now - self->last_report_ms >= 10000) {
-        sl_info("committed %llu events in %llu batches; %llu duplicates skipped, "
-                "%llu batches refused, %llu malformed messages, %llu forbidden, "
-                "%llu repeats before a reply was read, %llu peers dropped; %zu sessions",
+        sl_tinfo("已提交 %llu 条记录（%llu 批）；跳过重复 %llu 条，拒绝 %llu 批，格式错误的消息 %llu 条，"
+                 "越权 %llu 次，回复未读前的重复请求 %llu 次，断开不读回复的连接 %llu 个；会话 %zu 个",
+                 "committed %llu events in %llu batches; %llu duplicates skipped, "
+                 "%llu batches refused, %llu malformed messages, %llu forbidden, "
+                 "%llu repeats before a reply was read, %llu peers dropped; %zu sessions",
                 (unsigned long long) self->n_events, (unsigned long long) self->n_batches,
                 (unsigned long long) self->n_dups, (unsigned long long) self->n_refused,
                 (unsigned long long) self->n_malformed, (unsigned long long) self->n_forbidden,
@@ -1092,7 +1115,8 @@ int server_engine_run(server_engine_t *self)
 {
     if (!self->sock)
         return -1;              /* feed_only: nothing to serve */
-    sl_info("serving %s from %s/central.db (credit %u, batch %u)", self->opts.endpoint,
+    sl_tinfo("正在服务 %s，存储 %s/central.db（窗口 %u，每批 %u 条）",
+             "serving %s from %s/central.db (credit %u, batch %u)", self->opts.endpoint,
             self->opts.data_dir, self->opts.credit, self->opts.max_batch);
     int64_t next_house = zclock_mono() + HOUSEKEEPING_MS;
     self->started_ms = sl_now_ms();
@@ -1110,7 +1134,7 @@ int server_engine_run(server_engine_t *self)
             server_auth_handle_zap(self->auth);
         s_guard_descriptors(self);
         if (rc < 0 && errno != EINTR) {
-            sl_error("poll failed: %s", zmq_strerror(errno));
+            sl_terror("poll 失败：%s", "poll failed: %s", zmq_strerror(errno));
             break;
         }
         if (rc > 0) {
@@ -1130,8 +1154,10 @@ int server_engine_run(server_engine_t *self)
     s_flush(self);
     zsock_set_linger(self->sock, 1000);
     s_write_status(self, "stopped");
-    sl_info("stopping: committed %llu events in %llu batches (%llu transactions) this run; "
-            "refused %llu batches, %llu malformed messages, %llu forbidden",
+    sl_tinfo("停止：本次运行提交了 %llu 条记录（%llu 批，%llu 个事务）；拒绝 %llu 批，"
+             "格式错误的消息 %llu 条，越权 %llu 次",
+             "stopping: committed %llu events in %llu batches (%llu transactions) this run; "
+             "refused %llu batches, %llu malformed messages, %llu forbidden",
             (unsigned long long) self->n_events, (unsigned long long) self->n_batches,
             (unsigned long long) self->n_commits, (unsigned long long) self->n_refused,
             (unsigned long long) self->n_malformed, (unsigned long long) self->n_forbidden);

@@ -42,7 +42,7 @@ refused "a second server on the same data directory is refused" 1 "is running on
 server_stop || fail "server stop"
 : >"$T/server.log"
 start_plain --log-level info
-soft_check "--log-level info wins over the file" wait_until 10 grep -q ' info: serving ' "$T/server.log"
+soft_check "--log-level info wins over the file" wait_until 10 grep -q ' info: .*serving tcp:' "$T/server.log"
 printf 'bind = %s\nlogging = loud\n' "$EP" >"$T/bad.conf"
 refused "an unknown key in the configuration is refused by line" 64 "line 2: unknown key" \
   "$SERVER" run --data "$T/srv" --config "$T/bad.conf"

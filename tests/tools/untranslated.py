@@ -23,11 +23,6 @@ en (--lang en, LANG=en_*): a line of a message fails when it holds any CJK
 character (a data line may: the records are in Chinese).
 
 Prints each offending line with the command that wrote it; exit 1 if any.
-
-PENDING: the log lines of server/server_engine.c (the sync engine), which
-another branch rewrites; they are not in the catalog yet.  A line of the
-server's log that matches one of them is listed as pending, not counted.
-Merging that branch must convert them and empty this list.
 """
 import os
 import re
@@ -44,14 +39,6 @@ NOT_PROSE = [
     re.compile(r'\b\w+(?:[.-]\w+)+\b'),                  # qu01.a, set-endpoint, x.cred
     re.compile(r'\b[A-Z]{2,}\w*\b'),                     # FILE, VERB, UTF, CSV
 ]
-PENDING = [re.compile(p) for p in (
-    r'^descriptor limit \d+: new connections are refused past',
-    r'^site \S+ \(.*\) enrolled with key ',
-    r'^committed \d+ events in \d+ batches; ',
-    r'^stopping: committed \d+ events in \d+ batches ',
-    r'^site \S+: key rotation complete, now using ',
-    r'^site \S+: new key .* registered \(rotation\)',
-)]
 WORD = r"[A-Za-z][a-z]+(?:'[a-z]+)?"
 SENTENCE = re.compile(WORD + r"(?:[,;:]?[ ]+" + WORD + r"){2,}")
 
@@ -71,7 +58,6 @@ def main():
     mode, d = sys.argv[1], sys.argv[2]
     found = 0
     seen = 0
-    pending = 0
     sources = []
     for name in sorted(os.listdir(d), key=lambda n: (len(n), n)):
         if name.endswith('.cmd'):
@@ -103,10 +89,6 @@ def main():
                 bad = english_sentence(line)
                 if not bad:
                     continue
-                if stream == 'log' and any(p.search(line) for p in PENDING):
-                    pending += 1
-                    print('pending (server/server_engine.c): %s' % line[:160])
-                    continue
                 why = 'English only ("%s")' % bad
             else:
                 if not CJK.search(line):
@@ -114,8 +96,7 @@ def main():
                 why = 'CJK in English mode'
             found += 1
             print('%s [%s]: %s\n    %s' % (cmd, stream, why, line[:300]))
-    print('%d line(s) read, %d untranslated (%s)%s' % (seen, found, mode,
-          ', %d pending in server_engine.c' % pending if pending else ''))
+    print('%d line(s) read, %d untranslated (%s)' % (seen, found, mode))
     return 1 if found else 0
 
 
