@@ -12,6 +12,7 @@
 #include "sl_hlc.h"
 #include "sl_id.h"
 #include <sodium.h>
+#include "sl_lang.h"
 #include "sl_log.h"
 #include "sl_items.h"
 #include "sl_schema.h"
@@ -88,14 +89,16 @@ static sqlite3_stmt *s_stmt(central_store_t *self, const char *sql)
         if (!self->stmts[i].st) {
             if (sqlite3_prepare_v3(self->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
                                    &self->stmts[i].st, NULL) != SQLITE_OK) {
-                sl_error("database: %s (preparing: %.80s)", sqlite3_errmsg(self->db), sql);
+                sl_terror("数据库：%s（准备语句：%.80s）", "database: %s (preparing: %.80s)",
+                          sqlite3_errmsg(self->db), sql);
                 self->stmts[i].st = NULL;
                 return NULL;
             }
             self->stmts[i].sql = sql;
             return self->stmts[i].st;
         }
-    sl_error("central store: statement cache full (preparing: %.80s)", sql);
+    sl_terror("中心存储：语句缓存已满（准备语句：%.80s）",
+              "central store: statement cache full (preparing: %.80s)", sql);
     return NULL;
 }
 
@@ -175,15 +178,17 @@ static int s_backfill(sqlite3 *db, char *err, size_t errlen)
         if (s_event_cols(all, 2, &rt, &payload, &len)
             || sl_items_apply(items, ctx.site_no, seq, rt, payload, len, &ev, NULL, &ferr)) {
             if (skipped++ < 20)
-                sl_warn("central store: site #%lld record #%llu is kept but not counted: %s",
-                        (long long) ctx.site_no, (unsigned long long) seq,
-                        rt ? ferr.text : "unknown type or damaged");
+                sl_twarn("中心存储：站点 #%lld 的第 #%llu 条记录已保留但不计入统计：%s",
+                         "central store: site #%lld record #%llu is kept but not counted: %s",
+                         (long long) ctx.site_no, (unsigned long long) seq,
+                         rt ? ferr.text : SL_D("类型未知或已损坏", "unknown type or damaged"));
         }
     }
     if (skipped > 20)
-        sl_warn("central store: %ld records in all are kept but not counted", skipped);
+        sl_twarn("中心存储：共有 %ld 条记录已保留但不计入统计",
+                 "central store: %ld records in all are kept but not counted", skipped);
     if (rc)
-        snprintf(err, errlen, "cannot fold the records: %s", sqlite3_errmsg(db));
+        sl_tf(err, errlen, "无法汇总记录：%s", "cannot fold the records: %s", sqlite3_errmsg(db));
     sl_items_destroy(&items);
     sqlite3_finalize(all);
     sqlite3_finalize(ctx.by_id);
@@ -281,12 +286,12 @@ static central_store_t *s_open(const char *dir, bool create, char *err, size_t e
 {
     char path[PATH_MAX];
     if (strlen(dir) > PATH_MAX - 16) {
-        snprintf(err, errlen, "data directory path is too long");
+        sl_tf(err, errlen, "数据目录的路径太长", "data directory path is too long");
         return NULL;
     }
     central_store_t *self = calloc(1, sizeof *self);
     if (!self) {
-        snprintf(err, errlen, "out of memory");
+        sl_tf(err, errlen, "内存不足", "out of memory");
         return NULL;
     }
     self->db = sl_db_open(s_path(dir, path, sizeof path), create, err, errlen);
@@ -297,7 +302,7 @@ static central_store_t *s_open(const char *dir, bool create, char *err, size_t e
     sl_db_tune_bulk(self->db);
     /* The keys table belongs to server_auth.c; the site lists read it. */
     if (server_auth_create_tables(self->db)) {
-        snprintf(err, errlen, "cannot create the keys table in %s", path);
+        sl_tf(err, errlen, "无法在 %s 里创建密钥表", "cannot create the keys table in %s", path);
         central_store_destroy(&self);
         return NULL;
     }
@@ -328,7 +333,7 @@ static central_store_t *s_open(const char *dir, bool create, char *err, size_t e
         || !self->site_advance || !self->ref_known || !self->ref_first || !self->evs.by_id
         || !self->evs.by_seq
         || !self->items) {
-        snprintf(err, errlen, "cannot prepare statements on %s", path);
+        sl_tf(err, errlen, "无法在 %s 上准备语句", "cannot prepare statements on %s", path);
         central_store_destroy(&self);
         return NULL;
     }
@@ -340,13 +345,14 @@ int central_store_init(const char *dir, char *err, size_t errlen)
     if (mkdir(dir, 0700) != 0) {
         struct stat sb;
         if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-            snprintf(err, errlen, "cannot create data directory %s", dir);
+            sl_tf(err, errlen, "无法创建数据目录 %s", "cannot create data directory %s", dir);
             return -1;
         }
     }
     char path[PATH_MAX];
     if (strlen(dir) < PATH_MAX - 16 && access(s_path(dir, path, sizeof path), F_OK) == 0) {
-        snprintf(err, errlen, "%s already exists (refusing to overwrite the central store)", path);
+        sl_tf(err, errlen, "%s 已经存在（不会覆盖中心存储）",
+              "%s already exists (refusing to overwrite the central store)", path);
         return -1;
     }
     central_store_t *self = s_open(dir, true, err, errlen);
@@ -404,8 +410,9 @@ static int s_site_get(central_store_t *self, const char *site_id, central_site_t
          * site would be told its chain is broken (CHAIN) for the store's fault. */
         rc = sl_db_blob(st, 2, out->last_hash, SL_HASH_BYTES) ? 0 : -1;
         if (rc)
-            sl_error("central store: site %s: last_hash is damaged (run shuanglian-server "
-                     "verify)", site_id);
+            sl_terror("中心存储：站点 %s：last_hash 已损坏（请运行 shuanglian-server verify）",
+                      "central store: site %s: last_hash is damaged (run shuanglian-server verify)",
+                      site_id);
     }
     sqlite3_reset(st);
     return rc;
@@ -435,7 +442,7 @@ int central_store_site(central_store_t *self, const char *site_id, central_site_
     }
     if (rc)
         return -1;
-    sl_info("site %s registered", site_id);
+    sl_tinfo("站点 %s 已登记", "site %s registered", site_id);
     return s_site_get(self, site_id, out) == 0 ? 0 : -1;
 }
 
@@ -487,7 +494,8 @@ void central_store_telemetry(central_store_t *self, int64_t site_no, bool has_lo
                           tm->last_error ? (int) tm->last_error_len : 0, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, site_no);
     if (sqlite3_step(st) != SQLITE_DONE)
-        sl_warn("central store: cannot note a site's telemetry: %s", sqlite3_errmsg(self->db));
+        sl_twarn("中心存储：无法记下站点的运行状况：%s", "central store: cannot note a site's telemetry: %s",
+                 sqlite3_errmsg(self->db));
     sqlite3_reset(st);
 }
 
@@ -710,14 +718,17 @@ static int s_ref_known_db(central_store_t *self, const char *kind, const char *k
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The refusal's text is sent to the site in an ERROR: written in this
+ * thread's language, which the engine makes dual (sl_lang.h). */
 static int s_refuse(central_batch_result_t *r, int code, uint64_t seq, const char *field,
-                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+                    const char *zh, const char *en, ...)
+    __attribute__((format(printf, 5, 7), format(printf, 6, 7)));
 static int s_refuse(central_batch_result_t *r, int code, uint64_t seq, const char *field,
-                    const char *fmt, ...)
+                    const char *zh, const char *en, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->text, sizeof r->text, fmt, ap);
+    va_start(ap, en);
+    sl_vtf(r->text, sizeof r->text, zh, en, ap);
     va_end(ap);
     r->code = code;
     r->seq = seq;
@@ -739,6 +750,7 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
         const sl_event_t *ev = &events[i];
         if (i > 0 && ev->seq != events[i - 1].seq + 1)
             return s_refuse(r, SL_E_BAD_FIELD, ev->seq, "seq",
+                            "这批记录不连续：第 %llu 条跟在第 %llu 条后面",
                             "batch is not consecutive: event %llu follows %llu",
                             (unsigned long long) ev->seq,
                             (unsigned long long) events[i - 1].seq);
@@ -746,10 +758,13 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
             /* Already committed: an honest retry has the same hash. */
             uint8_t have[SL_HASH_BYTES];
             if (central_store_hash_at(self, site->site_no, ev->seq, have))
-                return s_refuse(r, SL_E_INTERNAL, ev->seq, NULL, "cannot read event %llu",
+                return s_refuse(r, SL_E_INTERNAL, ev->seq, NULL, "无法读取第 %llu 条记录",
+                                "cannot read event %llu",
                                 (unsigned long long) ev->seq);
             if (memcmp(have, ev->hash, SL_HASH_BYTES) != 0)
                 return s_refuse(r, SL_E_CONFLICT, ev->seq, NULL,
+                                "第 %llu 条记录与站点 %s 已提交的那条不同：这个站点的历史分叉了"
+                                "（从旧的副本恢复过，或复制过磁盘）；这批记录一条也没有保存",
                                 "event %llu differs from the one already committed for site %s: "
                                 "this site's history has forked (restored from an old copy, "
                                 "or a cloned disk); nothing of this batch was stored",
@@ -759,6 +774,8 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
              * altered, not a duplicate to skip in silence. */
             if (!sl_event_hash_ok(ev, site_id, site_len))
                 return s_refuse(r, SL_E_CHAIN, ev->seq, "hash",
+                                "第 %llu 条记录：哈希与内容不符（在传输中或被人改动过）；"
+                                "这批记录一条也没有保存",
                                 "event %llu: hash does not match its content (altered in "
                                 "transit or by hand); nothing of this batch was stored",
                                 (unsigned long long) ev->seq);
@@ -768,40 +785,43 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
         if (ev->seq != site->last_seq + 1) {
             r->expected = site->last_seq + 1;
             return s_refuse(r, SL_E_GAP, ev->seq, "seq",
+                            "第 %llu 条记录没有接在最后提交的第 %llu 条后面",
                             "event %llu does not follow the last committed event %llu",
                             (unsigned long long) ev->seq, (unsigned long long) site->last_seq);
         }
         if (memcmp(ev->prev, site->last_hash, SL_HASH_BYTES) != 0)
             return s_refuse(r, SL_E_CHAIN, ev->seq, "prev",
+                            "第 %llu 条记录：前一条的哈希与已提交的第 %llu 条不符",
                             "event %llu: previous hash does not match event %llu as committed",
                             (unsigned long long) ev->seq, (unsigned long long) site->last_seq);
         if (!sl_event_hash_ok(ev, site_id, site_len))
             return s_refuse(r, SL_E_CHAIN, ev->seq, "hash",
+                            "第 %llu 条记录：哈希与内容不符（在传输中或被人改动过）",
                             "event %llu: hash does not match its content (altered in transit "
                             "or by hand)", (unsigned long long) ev->seq);
         const sl_rtype_t *rt = sl_schema_find(ev->type, ev->type_len);
         if (!rt)
-            return s_refuse(r, SL_E_INVALID, ev->seq, "type", "event %llu: unknown record type "
-                            "\"%.*s\"", (unsigned long long) ev->seq,
-                            (int) ev->type_len, ev->type);
+            return s_refuse(r, SL_E_INVALID, ev->seq, "type", "第 %llu 条记录：未知的记录类型 \"%.*s\"",
+                            "event %llu: unknown record type \"%.*s\"",
+                            (unsigned long long) ev->seq, (int) ev->type_len, ev->type);
         /* The same rules as at entry on the site: the schema, the record's
          * references (this site's records; reference keys the site held),
          * then the fold (lifecycle moves, one rating per closure …). */
-        char why[600];
+        char why[1024];         /* dual under the engine: room for both */
         const char *bad = NULL;
         sl_schema_lookup_t lk = { s_lookup, s_ref_known, self };
         sl_view_t view;
         if (sl_schema_check_view(rt, ev->payload, ev->payload_len, &lk, &view, why, sizeof why,
                                  &bad))
-            return s_refuse(r, SL_E_INVALID, ev->seq, bad ? bad : "payload", "event %llu (%s): %s",
-                            (unsigned long long) ev->seq, rt->name, why);
+            return s_refuse(r, SL_E_INVALID, ev->seq, bad ? bad : "payload", "第 %llu 条记录（%s）：%s",
+                            "event %llu (%s): %s", (unsigned long long) ev->seq, rt->name, why);
         sl_fold_err_t ferr;
         sl_items_events_t evs = { s_by_id, s_by_seq, s_release, &self->evs };
         if (!self->without_items && sl_items_apply_view(self->items, site->site_no, ev->seq, &view, ev->payload,
                                 ev->payload_len, &evs, &lk, &ferr))
             return s_refuse(r, SL_E_INVALID, ev->seq, ferr.field ? ferr.field : "payload",
-                            "event %llu (%s): %s", (unsigned long long) ev->seq, rt->name,
-                            ferr.text);
+                            "第 %llu 条记录（%s）：%s", "event %llu (%s): %s",
+                            (unsigned long long) ev->seq, rt->name, ferr.text);
         sqlite3_stmt *st = self->insert;
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, site->site_no);
@@ -817,10 +837,12 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
         sqlite3_reset(st);
         if (rc == SQLITE_CONSTRAINT)
             return s_refuse(r, SL_E_CONFLICT, ev->seq, "id",
+                            "第 %llu 条记录：它的 id 已被另一条记录使用",
                             "event %llu: its id is already used by another event",
                             (unsigned long long) ev->seq);
         if (rc != SQLITE_DONE)
-            return s_refuse(r, SL_E_INTERNAL, ev->seq, NULL, "cannot store event %llu: %s",
+            return s_refuse(r, SL_E_INTERNAL, ev->seq, NULL, "无法保存第 %llu 条记录：%s",
+                            "cannot store event %llu: %s",
                             (unsigned long long) ev->seq, sqlite3_errmsg(self->db));
         site->last_seq = ev->seq;
         memcpy(site->last_hash, ev->hash, SL_HASH_BYTES);
@@ -829,8 +851,8 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
          * transaction as the record that says so. */
         if (rt->internal && strcmp(rt->name, "command_result") == 0
             && command_store_result(self, site_id, ev->seq, &view, recv_ms))
-            return s_refuse(r, SL_E_INTERNAL, ev->seq, NULL, "cannot record the result of a "
-                            "command: %s", sqlite3_errmsg(self->db));
+            return s_refuse(r, SL_E_INTERNAL, ev->seq, NULL, "无法记录命令的结果：%s",
+                            "cannot record the result of a command: %s", sqlite3_errmsg(self->db));
     }
     if (r->inserted) {
         sqlite3_stmt *st = self->site_advance;
@@ -841,7 +863,8 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
-            return s_refuse(r, SL_E_INTERNAL, 0, NULL, "cannot advance site %s: %s",
+            return s_refuse(r, SL_E_INTERNAL, 0, NULL, "无法推进站点 %s：%s",
+                            "cannot advance site %s: %s",
                             site_id, sqlite3_errmsg(self->db));
     }
     return 0;
@@ -853,7 +876,7 @@ int central_store_apply_batch(central_store_t *self, const char *site_id, centra
 {
     memset(result, 0, sizeof *result);
     if (sl_db_exec(self->db, "SAVEPOINT batch"))
-        return s_refuse(result, SL_E_INTERNAL, 0, NULL, "cannot open a savepoint");
+        return s_refuse(result, SL_E_INTERNAL, 0, NULL, "无法打开保存点", "cannot open a savepoint");
     central_site_t before = *site;
     int rc = s_apply(self, site_id, site, events, n, recv_ms, result);
     if (rc) {
@@ -948,8 +971,11 @@ int central_store_pack_events(central_store_t *self, int64_t site_no, uint64_t f
     while (sqlite3_step(st) == SQLITE_ROW) {
         sl_event_t ev;
         if (s_row_event(st, &ev) || ev.seq != expect) {
-            sl_error("central store: event %llu of site #%lld is damaged or missing (run "
-                     "shuanglian-server verify)", (unsigned long long) expect, (long long) site_no);
+            sl_terror("中心存储：第 %llu 条记录（站点 #%lld）已损坏或缺失"
+                      "（请运行 shuanglian-server verify）",
+                      "central store: event %llu of site #%lld is damaged or missing (run "
+                      "shuanglian-server verify)", (unsigned long long) expect,
+                      (long long) site_no);
             break;
         }
         memcpy(ev.prev, prev, SL_HASH_BYTES);
@@ -1034,7 +1060,7 @@ int central_store_new_log_id(central_store_t *self)
 int central_store_backup(central_store_t *self, const char *path, char *err, size_t errlen)
 {
     if (access(path, F_OK) == 0) {
-        snprintf(err, errlen, "%s already exists (refusing to overwrite it)", path);
+        sl_tf(err, errlen, "%s 已经存在（不会覆盖它）", "%s already exists (refusing to overwrite it)", path);
         return -1;
     }
     /* The copy is made and checked in a directory of its own, as a store
@@ -1045,7 +1071,7 @@ int central_store_backup(central_store_t *self, const char *path, char *err, siz
     unlink(copy);
     rmdir(dir);
     if (mkdir(dir, 0700) != 0) {
-        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        sl_tf(err, errlen, "无法创建 %s：%s", "cannot create %s: %s", dir, strerror(errno));
         return -1;
     }
     sqlite3 *dst = NULL;
@@ -1061,7 +1087,8 @@ int central_store_backup(central_store_t *self, const char *path, char *err, siz
         rc = SQLITE_ERROR;
     }
     if (rc != SQLITE_OK)
-        snprintf(err, errlen, "the backup failed: %s", dst ? sqlite3_errmsg(dst) : "out of memory");
+        sl_tf(err, errlen, "备份失败：%s", "the backup failed: %s",
+              dst ? sqlite3_errmsg(dst) : SL_T("内存不足", "out of memory"));
     sqlite3_close(dst);
     central_store_t *check = rc == SQLITE_OK ? central_store_open(dir, err, errlen) : NULL;
     if (check) {
@@ -1074,7 +1101,8 @@ int central_store_backup(central_store_t *self, const char *path, char *err, siz
         if (report)
             fclose(report);
         if (problems || central_store_meta_set(check, "backup_ms", ms)) {
-            snprintf(err, errlen, "the copy does not verify: %.300s", text ? text : "?");
+            sl_tf(err, errlen, "副本校验不通过：%.300s", "the copy does not verify: %.300s",
+                  text ? text : "?");
             rc = SQLITE_ERROR;
         }
         free(text);
@@ -1089,7 +1117,8 @@ int central_store_backup(central_store_t *self, const char *path, char *err, siz
             close(fd);
         }
         if (rename(copy, path) != 0) {
-            snprintf(err, errlen, "cannot move the copy to %s: %s", path, strerror(errno));
+            sl_tf(err, errlen, "无法把副本移到 %s：%s", "cannot move the copy to %s: %s", path,
+                  strerror(errno));
             rc = SQLITE_ERROR;
         }
     }
@@ -1121,7 +1150,7 @@ int central_store_log_append(central_store_t *self, const char *target, const ch
     sqlite3_stmt *st = sl_db_prepare(self->db,
         "INSERT INTO server_log(target, kind, key, value, created_ms) VALUES (?,?,?,?,?)");
     if (!st) {
-        snprintf(err, errlen, "cannot prepare: %s", sqlite3_errmsg(self->db));
+        sl_tf(err, errlen, "无法准备语句：%s", "cannot prepare: %s", sqlite3_errmsg(self->db));
         return -1;
     }
     sqlite3_bind_text(st, 1, target, -1, SQLITE_STATIC);
@@ -1131,7 +1160,8 @@ int central_store_log_append(central_store_t *self, const char *target, const ch
     sqlite3_bind_int64(st, 5, sl_now_ms());
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     if (rc)
-        snprintf(err, errlen, "cannot append to the server log: %s", sqlite3_errmsg(self->db));
+        sl_tf(err, errlen, "无法追加到服务器日志：%s", "cannot append to the server log: %s",
+              sqlite3_errmsg(self->db));
     else if (lseq_out)
         *lseq_out = (uint64_t) sqlite3_last_insert_rowid(self->db);
     sqlite3_finalize(st);
@@ -1241,13 +1271,15 @@ long central_store_verify(central_store_t *self, FILE *out)
     while (ic && (irc = sqlite3_step(ic)) == SQLITE_ROW) {
         const char *line = sl_db_text(ic, 0);
         if (strcmp(line, "ok") != 0) {
+            /* SQLite's own words (English), under a label: not a sentence of
+             * ours, and "^database: " is what a check of the file looks for. */
             fprintf(out, "database: %s\n", line);
             problems++;
         }
     }
     if (irc != SQLITE_DONE) {
-        fprintf(out, "database: the integrity check could not run: %s\n",
-                sqlite3_errmsg(self->db));
+        sl_tprintf(out, "数据库：无法运行完整性检查：%s\n",
+                   "database: the integrity check could not run: %s\n", sqlite3_errmsg(self->db));
         problems++;
     }
     sqlite3_finalize(ic);
@@ -1259,7 +1291,8 @@ long central_store_verify(central_store_t *self, FILE *out)
     if (!sites || !st) {
         sqlite3_finalize(sites);
         sqlite3_finalize(st);
-        fprintf(out, "database: cannot read sites and events: %s\n", sqlite3_errmsg(self->db));
+        sl_tprintf(out, "数据库：无法读取站点和记录：%s\n", "database: cannot read sites and events: %s\n",
+                   sqlite3_errmsg(self->db));
         return problems + 1;
     }
     int rc;
@@ -1268,15 +1301,17 @@ long central_store_verify(central_store_t *self, FILE *out)
         char site_id[SL_MAX_NAME_BYTES + 1];
         snprintf(site_id, sizeof site_id, "%s", sl_db_text(sites, 1));
         if (!site_id[0] || sl_site_id_check(site_id, strlen(site_id))) {
-            fprintf(out, "site #%lld: its id is damaged\n", (long long) site_no);
+            sl_tprintf(out, "站点 #%lld：它的 id 已损坏\n", "site #%lld: its id is damaged\n",
+                       (long long) site_no);
             problems++;
         }
         uint64_t last = (uint64_t) sqlite3_column_int64(sites, 2);
         uint8_t last_hash[SL_HASH_BYTES];
         bool last_hash_ok = sl_db_blob(sites, 3, last_hash, SL_HASH_BYTES);
         if (!last_hash_ok) {
-            fprintf(out, "site %s: its last hash is damaged (not %d bytes)\n", site_id,
-                     SL_HASH_BYTES);
+            sl_tprintf(out, "站点 %s：它的最后哈希已损坏（不是 %d 字节）\n",
+                       "site %s: its last hash is damaged (not %d bytes)\n", site_id,
+                       SL_HASH_BYTES);
             problems++;
         }
         uint8_t prev[SL_HASH_BYTES] = { 0 };
@@ -1288,14 +1323,16 @@ long central_store_verify(central_store_t *self, FILE *out)
             sl_event_t ev;
             bool readable = s_row_event(st, &ev) == 0;
             if (ev.seq != expect) {
-                fprintf(out, "site %s: event %llu missing (next present is %llu)\n", site_id,
-                        (unsigned long long) expect, (unsigned long long) ev.seq);
+                sl_tprintf(out, "站点 %s：缺少第 %llu 条记录（下一条现有的是第 %llu 条）\n",
+                           "site %s: event %llu missing (next present is %llu)\n", site_id,
+                           (unsigned long long) expect, (unsigned long long) ev.seq);
                 problems++;
                 expect = ev.seq;
             }
             if (!readable) {
-                fprintf(out, "site %s: event %llu is damaged (id, type, record or hash of the "
-                        "wrong kind or length)\n", site_id, (unsigned long long) ev.seq);
+                sl_tprintf(out, "站点 %s：第 %llu 条记录已损坏（id、类型、记录或哈希的种类或长度不对）\n",
+                           "site %s: event %llu is damaged (id, type, record or hash of the "
+                           "wrong kind or length)\n", site_id, (unsigned long long) ev.seq);
                 problems++;
                 memset(prev, 0, SL_HASH_BYTES);
                 expect++;
@@ -1303,32 +1340,36 @@ long central_store_verify(central_store_t *self, FILE *out)
             }
             memcpy(ev.prev, prev, SL_HASH_BYTES);
             if (!sl_event_hash_ok(&ev, site_id, strlen(site_id))) {
-                fprintf(out, "site %s: event %llu does not verify against its chain\n",
-                        site_id, (unsigned long long) ev.seq);
+                sl_tprintf(out, "站点 %s：第 %llu 条记录与它的记录链对不上\n",
+                           "site %s: event %llu does not verify against its chain\n",
+                           site_id, (unsigned long long) ev.seq);
                 problems++;
             }
             memcpy(prev, ev.hash, SL_HASH_BYTES);
             expect++;
         }
         if (erc != SQLITE_DONE) {
-            fprintf(out, "site %s: cannot read its events: %s\n", site_id,
-                    sqlite3_errmsg(self->db));
+            sl_tprintf(out, "站点 %s：无法读取它的记录：%s\n", "site %s: cannot read its events: %s\n",
+                       site_id, sqlite3_errmsg(self->db));
             problems++;
         }
         if (expect - 1 != last) {
-            fprintf(out, "site %s: last committed seq is %llu but events end at %llu\n",
-                    site_id, (unsigned long long) last, (unsigned long long) (expect - 1));
+            sl_tprintf(out, "站点 %s：最后提交的序号是 %llu，记录却止于 %llu\n",
+                       "site %s: last committed seq is %llu but events end at %llu\n",
+                       site_id, (unsigned long long) last, (unsigned long long) (expect - 1));
             problems++;
         } else if (last_hash_ok && memcmp(last_hash, prev, SL_HASH_BYTES) != 0) {
             /* The next batch of this site is checked against last_hash: a
              * damaged one would refuse the site's sync with CHAIN. */
-            fprintf(out, "site %s: its last hash does not match event %llu\n", site_id,
-                    (unsigned long long) last);
+            sl_tprintf(out, "站点 %s：它的最后哈希与第 %llu 条记录不符\n",
+                       "site %s: its last hash does not match event %llu\n", site_id,
+                       (unsigned long long) last);
             problems++;
         }
     }
     if (rc != SQLITE_DONE) {
-        fprintf(out, "database: cannot read the sites: %s\n", sqlite3_errmsg(self->db));
+        sl_tprintf(out, "数据库：无法读取站点：%s\n", "database: cannot read the sites: %s\n",
+                   sqlite3_errmsg(self->db));
         problems++;
     }
     sqlite3_finalize(sites);
@@ -1379,11 +1420,12 @@ int central_store_ref_get(central_store_t *self, const char *kind, const char *k
     if (rc == SQLITE_ROW) {
         rc = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : s_copy_value(st, 0, value, cap);
         if (rc < 0)
-            sl_error("central store: reference %s/%s is damaged (not text, or over %zu bytes)",
-                     kind, key, cap - 1);
+            sl_terror("中心存储：参考数据 %s/%s 已损坏（不是文本，或超过 %zu 字节）",
+                      "central store: reference %s/%s is damaged (not text, or over %zu bytes)",
+                      kind, key, cap - 1);
     } else if (rc != SQLITE_DONE) {
-        sl_error("central store: reference %s/%s cannot be read: %s", kind, key,
-                 sqlite3_errmsg(self->db));
+        sl_terror("中心存储：无法读取参考数据 %s/%s：%s", "central store: reference %s/%s cannot be read: %s",
+                  kind, key, sqlite3_errmsg(self->db));
         rc = -1;
     } else {
         rc = 0;
@@ -1437,8 +1479,9 @@ static int s_ref_walk(central_store_t *self, sqlite3_stmt *st, central_ref_fn fn
         if (sqlite3_column_type(st, 3) != SQLITE_TEXT
             || sqlite3_column_type(st, 1) != SQLITE_TEXT
             || sqlite3_column_type(st, 2) != SQLITE_TEXT) {
-            sl_error("central store: server log entry #%lld is damaged (run shuanglian-server "
-                     "verify)", (long long) sqlite3_column_int64(st, 4));
+            sl_terror("中心存储：服务器日志第 #%lld 项已损坏（请运行 shuanglian-server verify）",
+                      "central store: server log entry #%lld is damaged (run shuanglian-server "
+                      "verify)", (long long) sqlite3_column_int64(st, 4));
             rc = -1;
             break;
         }
@@ -1448,7 +1491,8 @@ static int s_ref_walk(central_store_t *self, sqlite3_stmt *st, central_ref_fn fn
                 (size_t) sqlite3_column_bytes(st, 3), (uint64_t) sqlite3_column_int64(st, 4));
     }
     if (rc == 0 && step != SQLITE_DONE) {
-        sl_error("central store: cannot read the server log: %s", sqlite3_errmsg(self->db));
+        sl_terror("中心存储：无法读取服务器日志：%s", "central store: cannot read the server log: %s",
+                  sqlite3_errmsg(self->db));
         rc = -1;
     }
     sqlite3_finalize(st);
@@ -1511,9 +1555,11 @@ int central_store_report_items(central_store_t *self, const sl_rtype_t *rt, cons
         int state_type = sqlite3_column_type(st, 8);
         if ((state_type != SQLITE_NULL && state_type != SQLITE_BLOB)
             || (payload && sqlite3_column_type(st, 9) != SQLITE_BLOB)) {
-            sl_error("central store: item %s #%lld of site #%lld is damaged (run "
-                     "shuanglian-server verify)", rt->name, (long long) sqlite3_column_int64(st, 1),
-                     (long long) sqlite3_column_int64(st, 0));
+            sl_terror("中心存储：条目 %s #%lld（站点 #%lld）已损坏（请运行 shuanglian-server verify）",
+                      "central store: item %s #%lld of site #%lld is damaged (run "
+                      "shuanglian-server verify)", rt->name,
+                      (long long) sqlite3_column_int64(st, 1),
+                      (long long) sqlite3_column_int64(st, 0));
             rc = -1;
             break;
         }
@@ -1534,7 +1580,8 @@ int central_store_report_items(central_store_t *self, const sl_rtype_t *rt, cons
         rc = fn(ctx, &row);
     }
     if (rc == 0 && step != SQLITE_DONE) {
-        sl_error("central store: cannot read the items: %s", sqlite3_errmsg(self->db));
+        sl_terror("中心存储：无法读取条目：%s", "central store: cannot read the items: %s",
+                  sqlite3_errmsg(self->db));
         rc = -1;
     }
     sqlite3_finalize(st);
@@ -1613,8 +1660,9 @@ int central_store_ref_history(central_store_t *self, const char *kind, uint64_t 
         bool deleted = sqlite3_column_type(st, 3) == SQLITE_NULL;
         if ((!deleted && sqlite3_column_type(st, 3) != SQLITE_TEXT)
             || sqlite3_column_type(st, 2) != SQLITE_TEXT) {
-            sl_error("central store: server log entry #%lld is damaged",
-                     (long long) sqlite3_column_int64(st, 4));
+            sl_terror("中心存储：服务器日志第 #%lld 项已损坏",
+                      "central store: server log entry #%lld is damaged",
+                      (long long) sqlite3_column_int64(st, 4));
             rc = -1;
             break;
         }
@@ -1676,7 +1724,8 @@ int central_store_frozen_get(central_store_t *self, const char *month, central_f
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         if (sqlite3_column_type(st, 3) != SQLITE_BLOB || sqlite3_column_int64(st, 2) < 0) {
-            sl_error("central store: the frozen figures of %s are damaged", month);
+            sl_terror("中心存储：%s 的冻结数字已损坏", "central store: the frozen figures of %s are damaged",
+                      month);
             rc = -1;
         } else {
             out->frozen_ms = sqlite3_column_int64(st, 0);

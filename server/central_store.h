@@ -111,7 +111,8 @@ void central_store_rollback(central_store_t *self);
 
 typedef struct {
     int code;                /* 0, or sl_error_code_t */
-    char text[400];
+    char text[2400];         /* dual when the engine asks: both texts (and the dual pieces
+                              * in each), so room for both */
     char field[SL_MAX_NAME_BYTES + 1];
     uint64_t seq;            /* event at fault */
     uint64_t expected;       /* GAP: next seq the server expects */

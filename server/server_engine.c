@@ -158,7 +158,7 @@ server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, 
 {
     server_engine_t *self = calloc(1, sizeof *self);
     if (!self) {
-        snprintf(err, errlen, "out of memory");
+        sl_tf(err, errlen, "内存不足", "out of memory");
         return NULL;
     }
     self->opts = *opts;
@@ -222,7 +222,7 @@ server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, 
     msgpack_sbuffer_init(&self->out);
     self->log_head = central_store_log_head(self->store);
     if (central_store_log_id(self->store, self->log_id, sizeof self->log_id)) {
-        snprintf(err, errlen, "cannot read or create the server log identity");
+        sl_tf(err, errlen, "无法读取或创建服务器日志的标识", "cannot read or create the server log identity");
         server_engine_destroy(&self);
         return NULL;
     }
@@ -375,7 +375,8 @@ static void s_flush(server_engine_t *self)
                       self->nacks);
             for (size_t i = 0; i < self->nacks; i++) {
                 s_error(self, self->acks[i].rid, self->acks[i].rid_len, self->acks[i].sess,
-                        SL_E_INTERNAL, "the server could not commit; retry", NULL, 0, 0);
+                        SL_E_INTERNAL, SL_D("服务器无法保存；请重试", "the server could not commit; retry"),
+                        NULL, 0, 0);
                 free(self->acks[i].data);
             }
             self->nacks = 0;
@@ -453,8 +454,8 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
     snprintf(site_id, sizeof site_id, "%.*s", (int) m->site_len, m->site);
     central_site_t *site = s_begin(self) ? NULL : s_site(self, site_id);
     if (!site) {
-        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot open the site's record",
-                NULL, 0, 0);
+        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL,
+                SL_D("无法打开站点的记录", "cannot open the site's record"), NULL, 0, 0);
         return;
     }
     /* The same connection saying HELLO again: what it was sent and has not
@@ -506,15 +507,16 @@ static void s_on_hello(server_engine_t *self, const uint8_t *rid, size_t rid_len
                    .log_id = self->log_id, .log_id_len = strlen(self->log_id) };
     w.match_seq = m->last_seq < site->last_seq ? m->last_seq : site->last_seq;
     if (central_store_hash_at(self->store, site->site_no, w.match_seq, w.match_hash)) {
-        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot read the site's chain",
-                NULL, 0, 0);
+        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL,
+                SL_D("无法读取站点的记录链", "cannot read the site's chain"), NULL, 0, 0);
         return;
     }
     if (w.match_seq && memcmp(w.match_hash, m->last_hash, SL_HASH_BYTES) != 0
         && m->last_seq <= site->last_seq) {
         char text[200];
-        snprintf(text, sizeof text, "site's event %llu differs from the server's: forked history",
-                 (unsigned long long) w.match_seq);
+        sl_df(text, sizeof text, "站点的第 %llu 条记录与服务器的不同：历史分叉了",
+              "site's event %llu differs from the server's: forked history",
+              (unsigned long long) w.match_seq);
         central_store_incident(self->store, site_id, SL_E_CONFLICT, w.match_seq, text);
         sl_twarn("站点 %s：%s", "site %s: %s", site_id, text);
     }
@@ -539,7 +541,8 @@ static session_t *s_session(server_engine_t *self, const uint8_t *rid, size_t ri
     session_t *s = zhashx_lookup(self->sessions, key);
     if (!s || s->sess != m->sess) {
         s_error(self, rid, rid_len, m->sess, SL_E_NO_SESSION,
-                "no session for this connection: send HELLO first", NULL, 0, 0);
+                SL_D("这个连接没有会话：请先发 HELLO", "no session for this connection: send HELLO first"),
+                NULL, 0, 0);
         return NULL;
     }
     s->last_seen_ms = zclock_mono();
@@ -554,13 +557,13 @@ static void s_on_batch(server_engine_t *self, const uint8_t *rid, size_t rid_len
         return;
     central_site_t *site = s_site(self, s->site_id);
     if (!site) {
-        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot open the site's record",
-                NULL, 0, 0);
+        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL,
+                SL_D("无法打开站点的记录", "cannot open the site's record"), NULL, 0, 0);
         return;
     }
     if (s_begin(self)) {
-        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "the store is busy; retry",
-                NULL, 0, 0);
+        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL,
+                SL_D("存储正忙；请重试", "the store is busy; retry"), NULL, 0, 0);
         return;
     }
     central_batch_result_t r;
@@ -611,8 +614,8 @@ static void s_on_fetch(server_engine_t *self, const uint8_t *rid, size_t rid_len
     if (!site || central_store_pack_events(self->store, site->site_no, m->from, m->max,
                                            SL_MAX_REPLY_BYTES, site->last_seq, m->sess,
                                            &self->out, &next)) {
-        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot read the site's events",
-                NULL, 0, 0);
+        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL,
+                SL_D("无法读取站点的记录", "cannot read the site's events"), NULL, 0, 0);
         return;
     }
     s->fetch_sent_ms = zclock_mono();
@@ -630,8 +633,8 @@ static void s_on_log_pull(server_engine_t *self, const uint8_t *rid, size_t rid_
     if (central_store_pack_log(self->store, s->site_id, m->cursor, m->max ? m->max : 1,
                                SL_MAX_REPLY_BYTES, m->sess, &self->out, &upto,
                                s_command_live, self)) {
-        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot read the server log",
-                NULL, 0, 0);
+        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL,
+                SL_D("无法读取服务器日志", "cannot read the server log"), NULL, 0, 0);
         return;
     }
     s->log_sent_ms = zclock_mono();
@@ -697,18 +700,20 @@ static void s_reply_text(server_engine_t *self, const uint8_t *rid, size_t rid_l
 static void s_on_enroll(server_engine_t *self, const uint8_t *rid, size_t rid_len,
                         const sl_msg_t *m, const server_principal_t *p)
 {
-    char site_id[SL_MAX_NAME_BYTES + 1], newkey[SL_Z85_KEY], text[300];
+    char site_id[SL_MAX_NAME_BYTES + 1], newkey[SL_Z85_KEY], text[600];
     snprintf(site_id, sizeof site_id, "%.*s", (int) m->site_len, m->site);
     zmq_z85_encode(newkey, m->key, 32);
     if (strcmp(site_id, p->site_id) != 0) {
-        snprintf(text, sizeof text, "this bundle is for site %s, not %s", p->site_id, site_id);
+        sl_df(text, sizeof text, "这个注册包是给站点 %s 的，不是给 %s 的", "this bundle is for site %s, not %s",
+              p->site_id, site_id);
         central_store_incident(self->store, site_id, SL_E_FORBIDDEN, 0, text);
         s_forbid(self, rid, rid_len, m->sess, p->key, text);
         return;
     }
     const server_principal_t *existing = server_auth_lookup(self->auth, newkey);
     if (existing && (existing->role != SL_ROLE_SITE || strcmp(existing->site_id, site_id) != 0)) {
-        s_forbid(self, rid, rid_len, m->sess, p->key, "the new key is already in use");
+        s_forbid(self, rid, rid_len, m->sess, p->key,
+                 SL_D("新密钥已被使用", "the new key is already in use"));
         return;
     }
     if (strcmp(p->status, "used") == 0 && existing) {
@@ -726,8 +731,9 @@ static void s_on_enroll(server_engine_t *self, const uint8_t *rid, size_t rid_le
         char when[32] = "?";
         if (localtime_r(&t, &tm))
             strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
-        snprintf(text, sizeof text, "this enrollment bundle expired on %s; ask the district "
-                 "administrator for a new one", when);
+        sl_df(text, sizeof text, "这个注册包已于 %s 过期；请向区里的管理员要一个新的",
+              "this enrollment bundle expired on %s; ask the district administrator for a new one",
+              when);
         s_forbid(self, rid, rid_len, m->sess, p->key, text);
         return;
     }
@@ -754,8 +760,8 @@ static void s_on_enroll(server_engine_t *self, const uint8_t *rid, size_t rid_le
     if (rc) {
         sl_db_rollback(db);
         server_auth_reload(self->auth);
-        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot record the enrollment; retry",
-                NULL, 0, 0);
+        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL,
+                SL_D("无法记录注册；请重试", "cannot record the enrollment; retry"), NULL, 0, 0);
         return;
     }
     sl_tinfo("站点 %s（%s）已用密钥 %.8s… 完成注册", "site %s (%s) enrolled with key %.8s…", site_id,
@@ -775,7 +781,8 @@ static void s_on_rotate(server_engine_t *self, const uint8_t *rid, size_t rid_le
             && strcmp(existing->status, "active") == 0)
             s_reply_text(self, rid, rid_len, m->sess, "key registered", 0, NULL, 0);
         else
-            s_forbid(self, rid, rid_len, m->sess, p->key, "the new key is already in use");
+            s_forbid(self, rid, rid_len, m->sess, p->key,
+                     SL_D("新密钥已被使用", "the new key is already in use"));
         return;
     }
     s_flush(self);
@@ -807,8 +814,8 @@ static void s_on_rotate(server_engine_t *self, const uint8_t *rid, size_t rid_le
     if (rc) {
         sl_db_rollback(db);
         server_auth_reload(self->auth);
-        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL, "cannot register the key; retry",
-                NULL, 0, 0);
+        s_error(self, rid, rid_len, m->sess, SL_E_INTERNAL,
+                SL_D("无法登记密钥；请重试", "cannot register the key; retry"), NULL, 0, 0);
         return;
     }
     server_auth_reload(self->auth);
@@ -851,7 +858,7 @@ static void s_on_admin(server_engine_t *self, const uint8_t *rid, size_t rid_len
     sl_str_t *cells = r.ncells ? malloc(r.ncells * sizeof *cells) : NULL;
     if (r.code == 0 && r.ncells && !cells) {
         r.code = SL_E_INTERNAL;
-        snprintf(r.text, sizeof r.text, "out of memory");
+        sl_df(r.text, sizeof r.text, "内存不足", "out of memory");
     }
     if (r.code) {
         s_error(self, rid, rid_len, m->sess, r.code, r.text, r.field[0] ? r.field : NULL, 0, 0);
@@ -904,9 +911,9 @@ static void s_handle(server_engine_t *self, const uint8_t *rid, size_t rid_len,
             who = *p;
             p = &who;
         }
-        char why[300];
+        char why[600];
         if (!p) {
-            s_forbid(self, rid, rid_len, m->sess, key, "unknown key");
+            s_forbid(self, rid, rid_len, m->sess, key, SL_D("未知的密钥", "unknown key"));
             return;
         }
         if (p->role != SL_ROLE_ENROLL && server_auth_refusal(p, why, sizeof why)) {
@@ -914,22 +921,25 @@ static void s_handle(server_engine_t *self, const uint8_t *rid, size_t rid_len,
             return;
         }
         if (!s_allowed(p->role, m->type)) {
-            snprintf(why, sizeof why, "a %s key may not send %s", sl_role_name(p->role),
-                     sl_msg_type_name(m->type));
+            sl_df(why, sizeof why, "%s 密钥不能发送 %s", "a %s key may not send %s",
+                  sl_role_name(p->role), sl_msg_type_name(m->type));
             s_forbid(self, rid, rid_len, m->sess, key, why);
             return;
         }
         if (m->type == SL_HELLO && ((size_t) m->site_len != strlen(p->site_id)
                                     || memcmp(m->site, p->site_id, m->site_len) != 0)) {
-            snprintf(why, sizeof why, "this key belongs to site %s; it may not speak for "
-                     "site %.*s", p->site_id, (int) m->site_len, m->site);
+            sl_df(why, sizeof why, "这个密钥属于站点 %s；不能代表站点 %.*s",
+                  "this key belongs to site %s; it may not speak for site %.*s", p->site_id,
+                  (int) m->site_len, m->site);
             central_store_incident(self->store, p->site_id, SL_E_FORBIDDEN, 0, why);
             s_forbid(self, rid, rid_len, m->sess, key, why);
             return;
         }
     } else if (m->type == SL_ENROLL || m->type == SL_ROTATE || m->type == SL_ADMIN) {
         s_error(self, rid, rid_len, m->sess, SL_E_FORBIDDEN,
-                "this server runs without security (--insecure): no enrollment, keys or admin",
+                SL_D("这个服务器不加密运行（--insecure）：不能注册、换钥或管理",
+                     "this server runs without security (--insecure): no enrollment, keys or "
+                     "admin"),
                 NULL, 0, 0);
         return;
     }
@@ -962,7 +972,8 @@ static void s_handle(server_engine_t *self, const uint8_t *rid, size_t rid_len,
         break;                  /* nothing to answer */
     default:
         s_error(self, rid, rid_len, m->sess, SL_E_FORBIDDEN,
-                "a site may not send this message type to the server", "type", 0, 0);
+                SL_D("站点不能向服务器发送这种消息", "a site may not send this message type to the server"),
+                "type", 0, 0);
     }
 }
 
@@ -974,7 +985,9 @@ void server_engine_feed(server_engine_t *self, const uint8_t *rid, size_t rid_le
         rid_len = sizeof ((session_t *) 0)->rid;
     self->feed_reply = reply;
     self->feed_ctx = ctx;
+    sl_lang_t lang = sl_lang_use(SL_LANG_DUAL);    /* what a site is told, it reads */
     s_handle(self, rid, rid_len, key, frame, len);
+    sl_lang_use(lang);
     sl_msg_reset(&self->msg);
     s_flush(self);
     server_auth_refresh(self->auth);
@@ -1008,13 +1021,15 @@ static int s_receive(server_engine_t *self)
         zmq_msg_close(&extra);
         self->n_malformed++;
         s_error(self, zmq_msg_data(&id), zmq_msg_size(&id), 0, SL_E_MALFORMED,
-                "a message must be exactly one frame", NULL, 0, 0);
+                SL_D("一条消息必须正好是一帧", "a message must be exactly one frame"), NULL, 0, 0);
     } else {
         /* The key as ZAP stamped it, read from the body frame: the routing-id
          * frame can lose its metadata once the socket is polled (PITFALLS). */
         const char *key = self->secure ? zmq_msg_gets(&body, "User-Id") : NULL;
+        sl_lang_t lang = sl_lang_use(SL_LANG_DUAL);    /* what a site is told, it reads */
         s_handle(self, zmq_msg_data(&id), zmq_msg_size(&id), key, zmq_msg_data(&body),
                  zmq_msg_size(&body));
+        sl_lang_use(lang);
         sl_msg_reset(&self->msg);   /* events point into body: reset before close */
     }
     zmq_msg_close(&id);

@@ -59,6 +59,7 @@
 #include "site_store.h"
 #include "sl_id.h"
 #include "sl_keys.h"
+#include "sl_lang.h"
 #include "sl_hlc.h"
 #include "sl_log.h"
 #include "sl_msg.h"
@@ -152,6 +153,11 @@ static int s_send(probe_t *p)
 
 static void s_print_text(const char *s, size_t len)
 {
+    /* A dual text (sl_lang.h: the server's ERRORs) is shown as a site shows
+     * it: rendered for the reader. */
+    static char shown[2 * SL_MAX_TEXT_BYTES + 1];
+    len = sl_lang_render_as(sl_lang_reader(), s, len, shown, sizeof shown);
+    s = shown;
     putchar('"');
     for (size_t i = 0; i < len; i++)
         putchar(s[i] == '"' || s[i] == '\n' || s[i] == '\t' ? ' ' : s[i]);
