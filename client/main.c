@@ -959,7 +959,7 @@ static int s_record(int argc, char **argv)
  * what the store knows (status works offline). */
 static void s_summary(site_store_t *store, char *out, size_t cap)
 {
-    char code[8], result[1500], ok_ms[32], att_ms[32], path[600], when[32];
+    char code[8], result[SITE_SYNC_TEXT_MAX], ok_ms[32], att_ms[32], path[600], when[32];
     uint64_t last = site_store_last_seq(store), acked = site_store_acked(store);
     uint64_t pending = last > acked ? last - acked : 0;
     site_store_meta(store, "last_sync_code", code, sizeof code);
@@ -1038,7 +1038,7 @@ static int s_status(int argc, char **argv)
         return SL_EXIT_FAIL;
     uint64_t last = site_store_last_seq(store), acked = site_store_acked(store);
     uint64_t pending = last > acked ? last - acked : 0;
-    char ok_ms[32], att_ms[32], result[1500], server_seq[32], log_head[32];
+    char ok_ms[32], att_ms[32], result[SITE_SYNC_TEXT_MAX], server_seq[32], log_head[32];
     site_store_meta(store, "last_sync_ok_ms", ok_ms, sizeof ok_ms);
     site_store_meta(store, "last_sync_attempt_ms", att_ms, sizeof att_ms);
     site_store_meta(store, "last_sync_result", result, sizeof result);

@@ -6,6 +6,7 @@
  * `rotate_key` writes site.key.next (idempotent: an existing one is kept,
  * as an interrupted rotation would), and `log` reads the log file. */
 #include "site_commands.h"
+#include "site_sync.h"
 #include "sl_commands.h"
 #include "sl_hlc.h"
 #include "sl_keys.h"
@@ -104,7 +105,7 @@ static int s_ping(run_t *r)
 static int s_status(run_t *r)
 {
     site_store_t *st = r->store;
-    char ok[32], att[32], res[1600], now[64], disk[64] = "?", lvl[16];
+    char ok[32], att[32], res[SITE_SYNC_TEXT_MAX], now[64], disk[64] = "?", lvl[16];
     uint64_t last = site_store_last_seq(st), acked = site_store_acked(st);
     site_store_meta(st, "last_sync_ok_ms", ok, sizeof ok);
     site_store_meta(st, "last_sync_attempt_ms", att, sizeof att);

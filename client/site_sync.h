@@ -12,6 +12,11 @@
 #include <stdint.h>
 #include "site_store.h"
 
+/* The longest sentence a sync ends with (stored as last_sync_result): a
+ * server's refusal of up to 2400 bytes (central_store.h) fits in both
+ * halves of a dual text. */
+#define SITE_SYNC_TEXT_MAX 4800
+
 typedef struct {
     bool watch;                 /* stay connected and push new records */
     int connect_timeout_ms;     /* one-shot: give up when the server is silent this long */
@@ -31,7 +36,7 @@ typedef enum {
 
 typedef struct {
     site_sync_result_t result;
-    char text[1600];            /* what happened, in a sentence (dual: sl_lang.h) */
+    char text[SITE_SYNC_TEXT_MAX]; /* what happened, in a sentence (dual: sl_lang.h) */
     uint64_t local_last;        /* site's last seq at the end */
     uint64_t acked_before, acked_after;
     uint64_t sent_events;       /* events sent, resends included */

@@ -53,7 +53,7 @@ typedef struct {
     pthread_t thread;
     bool thread_started, syncing;
     int sync_result;
-    char sync_text[1600];
+    char sync_text[sizeof ((site_sync_report_t *) 0)->text];
 } site_web_t;
 
 static const char *s_menu[] = {
@@ -1011,12 +1011,12 @@ static void s_sync(site_web_t *w, sl_web_req_t *req)
     pthread_mutex_lock(&w->lock);
     bool busy = w->syncing;
     int result = w->sync_result;
-    char text[1600];
+    char text[sizeof w->sync_text];
     snprintf(text, sizeof text, "%s", w->sync_text);
     pthread_mutex_unlock(&w->lock);
     uint64_t last = site_store_last_seq(w->store), acked = site_store_acked(w->store);
     uint64_t pending = last > acked ? last - acked : 0;
-    char ok_ms[32], att_ms[32], res[1600], when_ok[40], ago_ok[60], when_att[40];
+    char ok_ms[32], att_ms[32], res[SITE_SYNC_TEXT_MAX], when_ok[40], ago_ok[60], when_att[40];
     site_store_meta(w->store, "last_sync_ok_ms", ok_ms, sizeof ok_ms);
     site_store_meta(w->store, "last_sync_attempt_ms", att_ms, sizeof att_ms);
     site_store_meta(w->store, "last_sync_result", res, sizeof res);
