@@ -117,6 +117,6 @@ if [ -n "${SL_DEMO_KEEP:-}" ]; then
   echo "浏览器 in a browser: $S web --data $D/gongyuan  (http://127.0.0.1:8620/),"
   echo "  $B/shuanglian-server web --data $D/server  (http://127.0.0.1:8621/; first: web passwd NAME)"
 else
-  echo "SL_DEMO_KEEP=1 scripts/demo.sh keeps the stores and report files, to open them in a browser"
+  echo "用 SL_DEMO_KEEP=1 scripts/demo.sh 运行可保留存储和报表文件，在浏览器里打开 SL_DEMO_KEEP=1 scripts/demo.sh keeps the stores and report files, to open them in a browser"
 fi
-say "done: server log was $(wc -l < "$D/server.log") lines; everything ran on 127.0.0.1:$PORT"
+say "完成 done：服务器日志共 $(wc -l < "$D/server.log") 行 server log was $(wc -l < "$D/server.log") lines；全部运行在 127.0.0.1:$PORT everything ran on 127.0.0.1:$PORT"
