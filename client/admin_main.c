@@ -60,7 +60,7 @@ static bool s_tsv;              /* --tsv: machine-readable (format=raw, tab-sepa
 static void s_print_tsv(const sl_msg_t *rep)
 {
     for (size_t i = 0; i < rep->ncells; i++) {
-        char *cell = strndup(rep->cells[i].ptr, rep->cells[i].len);
+        char *cell = sl_text_dup(rep->cells[i].ptr, rep->cells[i].len);
         char *shown = cell ? sl_lang_rendered(cell) : NULL;     /* a heading may be dual */
         for (const char *p = shown ? shown : ""; *p; p++)
             putchar(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p);
@@ -75,7 +75,7 @@ static void s_print_table(const sl_msg_t *rep)
     char **cells = calloc(rep->ncells, sizeof *cells);
     bool ok = cells != NULL;
     for (size_t i = 0; ok && i < rep->ncells; i++)
-        ok = (cells[i] = strndup(rep->cells[i].ptr, rep->cells[i].len)) != NULL;
+        ok = (cells[i] = sl_text_dup(rep->cells[i].ptr, rep->cells[i].len)) != NULL;
     if (ok)
         sl_table_print_cells(rep->columns, (const char *const *) cells, rep->ncells, stdout);
     for (size_t i = 0; cells && i < rep->ncells; i++)

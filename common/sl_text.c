@@ -195,3 +195,14 @@ void sl_table_print_cells(size_t columns, const char *const *cells, size_t ncell
         sl_table_print(t, out);
     sl_table_destroy(&t);
 }
+
+char *sl_text_dup(const char *p, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return NULL;
+    if (len)
+        memcpy(copy, p, len);
+    copy[len] = 0;
+    return copy;
+}

@@ -17,6 +17,10 @@ bool sl_utf8_valid(const char *s, size_t len);
 long sl_utf8_chars(const char *s, size_t len);
 /* Terminal columns needed to show a valid UTF-8 string. */
 size_t sl_display_width(const char *s);
+/* A NUL-terminated copy of the len bytes at p, which need not be terminated
+ * (a string inside a received frame): unlike strndup, it never looks past
+ * p + len.  NULL without memory. */
+char *sl_text_dup(const char *p, size_t len);
 
 typedef struct sl_table sl_table_t;
 sl_table_t *sl_table_new(size_t columns, const char *const *headers);
