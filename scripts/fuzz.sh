@@ -13,6 +13,10 @@
 # features), corpus size, peak memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The same sanitizer options as the test suite (scripts/test.sh): a string
+# function's argument is checked up to its NUL even where the function would
+# stop earlier (strndup), so an unterminated buffer is a finding.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 secs=${1:-30}
 shift || true
 all=(fuzz_frame fuzz_payload fuzz_keys fuzz_entry fuzz_reply fuzz_site fuzz_server)
