@@ -1174,18 +1174,11 @@ int site_web_main(int argc, char **argv)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
     if (npos == 1 && strcmp(pos[0], "passwd") == 0)
         return s_passwd(data);
-    if (npos) {
-        sl_cli_err(PROG, "多余的词 \"%s\"（见 " PROG " --help）", "unknown word \"%s\" (see " PROG
-                   " --help)", pos[0]);
-        return SL_EXIT_USAGE;
-    }
     char err[600], host[64];
     int port;
     bool loopback;
-    if (sl_web_parse_listen(listen, host, sizeof host, &port, &loopback, err, sizeof err)) {
-        fprintf(stderr, PROG ": %s\n", err);
+    if (sl_web_verb_listen(PROG, npos, pos, listen, host, sizeof host, &port, &loopback))
         return SL_EXIT_USAGE;
-    }
     site_web_t w = { .data_dir = data, .need_login = !loopback || login };
     w.store = site_store_open(data, err, sizeof err);
     if (!w.store) {

@@ -9,6 +9,7 @@
  * header; only then the program's handler.  Each refusal is logged with the
  * peer's address and answered with a page that says what was wrong. */
 #include "sl_web.h"
+#include "sl_cli.h"
 #include "sl_log.h"
 #include "sl_text.h"
 #include <arpa/inet.h>
@@ -1020,4 +1021,20 @@ void sl_web_stop(sl_web_t **self_p)
     sodium_memzero(w->sessions, sizeof w->sessions);
     free(w);
     *self_p = NULL;
+}
+
+int sl_web_verb_listen(const char *prog, size_t npos, char **pos, const char *listen, char *host,
+                       size_t hostcap, int *port, bool *loopback)
+{
+    if (npos) {
+        sl_cli_err(prog, "多余的词 \"%s\"（见 %s --help）", "unknown word \"%s\" (see %s --help)",
+                   pos[0], prog);
+        return SL_EXIT_USAGE;
+    }
+    char err[600];
+    if (sl_web_parse_listen(listen, host, hostcap, port, loopback, err, sizeof err)) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return SL_EXIT_USAGE;
+    }
+    return 0;
 }

@@ -53,6 +53,11 @@ typedef struct {
  * connect. */
 int sl_web_parse_listen(const char *listen, char *host, size_t hostcap, int *port,
                         bool *loopback, char *err, size_t errlen);
+/* The end of a `web` verb's arguments, the same for both front ends: no
+ * word left over (npos words at pos), and --listen parsed.  0, or
+ * SL_EXIT_USAGE after saying what is wrong (as `prog`). */
+int sl_web_verb_listen(const char *prog, size_t npos, char **pos, const char *listen, char *host,
+                       size_t hostcap, int *port, bool *loopback);
 
 /* Starts serving (a thread of its own).  NULL with a sentence when the
  * address is wrong or taken. */

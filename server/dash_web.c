@@ -666,18 +666,11 @@ int dash_web_main(int argc, char **argv)
         }
         return s_passwd(data, pos[1]);
     }
-    if (npos) {
-        sl_cli_err(PROG, "多余的词 \"%s\"（见 " PROG " --help）", "unknown word \"%s\" (see " PROG
-                   " --help)", pos[0]);
-        return SL_EXIT_USAGE;
-    }
     char err[600], host[64];
     int port;
     bool loopback;
-    if (sl_web_parse_listen(listen, host, sizeof host, &port, &loopback, err, sizeof err)) {
-        fprintf(stderr, PROG ": %s\n", err);
+    if (sl_web_verb_listen(PROG, npos, pos, listen, host, sizeof host, &port, &loopback))
         return SL_EXIT_USAGE;
-    }
     dash_t d = { 0 };
     d.store = central_store_open(data, err, sizeof err);
     d.auth = d.store ? server_auth_new(central_store_db(d.store), false, err, sizeof err) : NULL;
