@@ -1,7 +1,7 @@
 /* bench-report-ingest: builds a district for bench/report_scale.sh and
  * measures what the state table costs the server at ingest.
  *
- *   bench-report-ingest DIR N [SITES [UNITS]]
+ *   bench-report-ingest DIR N [SITES [UNITS [ROUNDS]]]
  *
  * Generates N records over SITES sites (default 60) and UNITS units
  * (default 67) — problem reports with their whole lifecycle and ratings
@@ -18,10 +18,12 @@
  * central_store_apply_batch, as the engine applies them (batches of 1,000 of
  * one site, round robin over the sites, one committed transaction each,
  * synchronous=FULL): DIR/without (central_store_bench_without_items: no
- * state table) and DIR/with (the server as it runs), timed.  DIR/with is
- * then the district the reports are timed on.  Prints:
+ * state table) and DIR/with (the server as it runs), timed, ROUNDS times
+ * each (default 3), alternating, each into a fresh store.  The last DIR/with
+ * is then the district the reports are timed on.  Prints each round, then
+ * the medians:
  *   ingest: records=N ingest_without_s=… ingest_with_s=… ratio=…
- *           cpu_without_s=… cpu_with_s=… cpu_ratio=…
+ *           cpu_without_s=… cpu_with_s=… cpu_ratio=… rounds=R
  * (wall times, then this process's CPU times, which a busy machine does
  * not inflate). */
 #include "central_store.h"
@@ -38,6 +40,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MEMBERS 4500
 
@@ -333,6 +336,30 @@ static double s_cpu_s(void)
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
+#define S_MAX_ROUNDS 9
+
+static double s_median(double *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* A store of an earlier round, with its WAL and shared memory. */
+static void s_remove_store(const char *dir)
+{
+    static const char *files[] = { "central.db", "central.db-wal", "central.db-shm" };
+    char path[700];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+}
+
 static double s_ingest(const char *dir, gen_site_t *sites, int nsites, bool with_items,
                        size_t *total, double *cpu)
 {
@@ -405,8 +432,11 @@ int main(int argc, char **argv)
     size_t n = (size_t) strtoull(argv[2], NULL, 10);
     int nsites = argc > 3 ? atoi(argv[3]) : 60;
     s_units = argc > 4 ? atoi(argv[4]) : 67;
-    if (nsites < 1 || nsites > 99 || s_units < 1 || s_units > 999 || n < (size_t) nsites * 200) {
-        fprintf(stderr, "bench-report-ingest: SITES 1..99, UNITS 1..999, N >= 200 per site\n");
+    int rounds = argc > 5 ? atoi(argv[5]) : 3;
+    if (nsites < 1 || nsites > 99 || s_units < 1 || s_units > 999 || n < (size_t) nsites * 200
+        || rounds < 1 || rounds > S_MAX_ROUNDS) {
+        fprintf(stderr, "bench-report-ingest: SITES 1..99, UNITS 1..999, N >= 200 per site, "
+                        "ROUNDS 1..%d\n", S_MAX_ROUNDS);
         return 64;
     }
     sl_log_set_level(SL_LOG_ERROR);
@@ -418,19 +448,22 @@ int main(int argc, char **argv)
     }
     char path[600];
     size_t total = 0;
-    snprintf(path, sizeof path, "%s/without", dir);
-    double without_cpu, with_cpu;
-    double without = s_ingest(path, sites, nsites, false, &total, &without_cpu);
-    printf("ingest_without: records=%zu seconds=%.2f cpu_seconds=%.2f rate=%.0f/s\n", total,
-           without, without_cpu, total / without);
-    fflush(stdout);
-    snprintf(path, sizeof path, "%s/with", dir);
-    double with = s_ingest(path, sites, nsites, true, &total, &with_cpu);
-    printf("ingest_with: records=%zu seconds=%.2f cpu_seconds=%.2f rate=%.0f/s\n", total, with,
-           with_cpu, total / with);
+    double w[2][S_MAX_ROUNDS], c[2][S_MAX_ROUNDS];   /* [without, with][round] */
+    for (int r = 0; r < rounds; r++)
+        for (int with = 0; with < 2; with++) {
+            snprintf(path, sizeof path, "%s/%s", dir, with ? "with" : "without");
+            s_remove_store(path);
+            w[with][r] = s_ingest(path, sites, nsites, with, &total, &c[with][r]);
+            printf("ingest_%s: round=%d records=%zu seconds=%.2f cpu_seconds=%.2f rate=%.0f/s\n",
+                   with ? "with" : "without", r + 1, total, w[with][r], c[with][r],
+                   total / w[with][r]);
+            fflush(stdout);
+        }
+    double without = s_median(w[0], rounds), with = s_median(w[1], rounds);
+    double without_cpu = s_median(c[0], rounds), with_cpu = s_median(c[1], rounds);
     printf("ingest: records=%zu ingest_without_s=%.2f ingest_with_s=%.2f ratio=%.3f "
-           "cpu_without_s=%.2f cpu_with_s=%.2f cpu_ratio=%.3f\n", total, without, with,
-           with / without, without_cpu, with_cpu, with_cpu / without_cpu);
+           "cpu_without_s=%.2f cpu_with_s=%.2f cpu_ratio=%.3f rounds=%d\n", total, without, with,
+           with / without, without_cpu, with_cpu, with_cpu / without_cpu, rounds);
     for (int i = 0; i < nsites; i++) {
         for (size_t k = 0; k < sites[i].n; k++)
             free((void *) sites[i].evs[k].ev.payload);

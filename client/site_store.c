@@ -207,6 +207,9 @@ static const sl_db_step_t s_steps[] = {
       "CREATE TABLE IF NOT EXISTS notices("
       "  id INTEGER PRIMARY KEY, uid TEXT, number INTEGER, text TEXT NOT NULL,"
       "  received_ms INTEGER NOT NULL, shown_ms INTEGER);" },
+    /* 5: check-ins and check-outs by member (a check-in is checked without
+     * reading every one of this site's) */
+    { .sql = SL_ITEMS_PLACEMENT_INDEX },
 };
 
 static const sl_db_schema_t s_db_schema = {

@@ -4,7 +4,13 @@
  * let the fold (sl_fold.c) apply the record or refuse it, write the state
  * back.  A void of an update or rating replays the item's history through
  * the store's events.  Every value read back is checked (a damaged state is
- * an error, never a crash). */
+ * an error, never a crash).
+ *
+ * Inside a batch (sl_items_batch_begin) the items touched stay in a small
+ * cache of slots, found by the id of their record or by seq, and are
+ * written once at the end: a problem report and its acceptance, handling,
+ * closure and rating, synced together after days offline, cost one row
+ * write instead of five reads, decodes and writes. */
 #include "sl_items.h"
 #include "sl_db.h"
 #include "sl_id.h"
@@ -18,12 +24,26 @@
 #define F_ITEM "item"          /* the field of a record about an item */
 #define F_MEMBER "member"
 
+/* An item kept in memory during a batch. */
+typedef struct {
+    sl_item_t *it;              /* allocated on first use, kept for the next batch */
+    bool used, dirty;           /* holds an item; changed since it was read */
+    bool is_new;                /* created in this batch: no row yet */
+    bool has_id;
+    int64_t site_no;
+    uint8_t id[SL_ID_BYTES];    /* the id of the item's own record */
+    uint64_t touched;           /* for choosing the least recently used */
+} s_slot_t;
+
 struct sl_items {
     sqlite3 *db;
-    sqlite3_stmt *get, *put, *add, *members, *last_of_member;
+    sqlite3_stmt *get, *upd, *add, *members, *last_of_member;
     sl_item_t *it;
     msgpack_sbuffer buf;
     int checkin, checkout;      /* the codes of the check-in and check-out types */
+    bool batch;                 /* between sl_items_batch_begin and _end */
+    uint64_t clock;
+    s_slot_t slots[SL_ITEMS_CACHE];
 };
 
 sl_items_t *sl_items_new(sqlite3 *db)
@@ -47,22 +67,27 @@ sl_items_t *sl_items_new(sqlite3 *db)
     self->add = sl_db_prepare(db,
         "INSERT INTO items(type, site_no, seq, on_date, status, good_on, unit, member, voided, state)"
         " VALUES (?,?,?,?,?,?,?,?,?,?)");
-    self->put = sl_db_prepare(db,
-        "INSERT INTO items(type, site_no, seq, on_date, status, good_on, unit, member, voided, state)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT(type, site_no, seq) DO UPDATE SET on_date = excluded.on_date,"
-        " status = excluded.status, good_on = excluded.good_on, unit = excluded.unit,"
-        " member = excluded.member, voided = excluded.voided, state = excluded.state");
+    /* An item that has its row (an update, not an upsert: cheaper; a row
+     * that is missing is added, see s_write). */
+    self->upd = sl_db_prepare(db,
+        "UPDATE items SET on_date = ?4, status = ?5, good_on = ?6, unit = ?7, member = ?8,"
+        " voided = ?9, state = ?10 WHERE type = ?1 AND site_no = ?2 AND seq = ?3");
     /* A member is here when their latest check-in or check-out at this
-     * site, not void, is a check-in. */
+     * site, not void, is a check-in (the codes are written out, so that
+     * SQLite reads index items_placement). */
     self->last_of_member = sl_db_prepare(db,
-        "SELECT type, seq FROM items WHERE type IN (?1, ?2) AND site_no = ?3 AND member = ?4"
+        "SELECT type, seq FROM items WHERE type IN (1, 2) AND site_no = ?3 AND member = ?4"
         " AND voided = 0 ORDER BY seq DESC LIMIT 1");
     self->members = sl_db_prepare(db,
         "SELECT count(*) FROM (SELECT member, type, max(seq) FROM items"
-        " WHERE type IN (?1, ?2) AND site_no = ?3 AND voided = 0 GROUP BY member) WHERE type = ?1");
-    if (!self->it || !self->get || !self->put || !self->add || !self->last_of_member
-        || !self->members)
+        " WHERE type IN (1, 2) AND site_no = ?3 AND voided = 0 GROUP BY member) WHERE type = ?1");
+    if (self->checkin != SL_ITEMS_CHECKIN_CODE || self->checkout != SL_ITEMS_CHECKOUT_CODE)
+        sl_terror("items：报到和调出的类型代码（%d、%d）与索引 items_placement 不符",
+                  "items: the codes of check-in and check-out (%d, %d) differ from index "
+                  "items_placement's", self->checkin, self->checkout);
+    if (!self->it || !self->get || !self->upd || !self->add || !self->last_of_member
+        || !self->members || self->checkin != SL_ITEMS_CHECKIN_CODE
+        || self->checkout != SL_ITEMS_CHECKOUT_CODE)
         sl_items_destroy(&self);
     return self;
 }
@@ -73,7 +98,9 @@ void sl_items_destroy(sl_items_t **self_p)
         return;
     sl_items_t *self = *self_p;
     sqlite3_finalize(self->get);
-    sqlite3_finalize(self->put);
+    sqlite3_finalize(self->upd);
+    for (size_t i = 0; i < SL_ITEMS_CACHE; i++)
+        sl_item_destroy(&self->slots[i].it);
     sqlite3_finalize(self->add);
     sqlite3_finalize(self->members);
     sqlite3_finalize(self->last_of_member);
@@ -92,7 +119,7 @@ static int s_fail(sl_fold_err_t *err, const char *field, const char *text)
 
 static int s_write(sl_items_t *self, int64_t site_no, const sl_item_t *it, bool is_new)
 {
-    sqlite3_stmt *st = is_new ? self->add : self->put;
+    sqlite3_stmt *st = is_new ? self->add : self->upd;
     char status[32] = "";
     if (it->rt->life && it->status >= 0)
         sl_schema_part(it->rt->life->statuses, (size_t) it->status, status, sizeof status);
@@ -134,6 +161,10 @@ static int s_write(sl_items_t *self, int64_t site_no, const sl_item_t *it, bool 
         sl_terror("items：无法保存事项 #%" PRIu64 "：%s", "items: cannot store item #%" PRIu64 ": %s",
                   it->seq, sqlite3_errmsg(self->db));
     sqlite3_reset(st);
+    /* No row to update: a store migrated from 0.2.0 before its backfill
+     * wrote it.  Added now. */
+    if (rc == 0 && !is_new && sqlite3_changes(self->db) == 0)
+        return s_write(self, site_no, it, true);
     return rc;
 }
 
@@ -305,44 +336,154 @@ int sl_items_apply(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_rty
     err->field = NULL;
     if (sl_schema_view(rt, payload, len, &view, err->text, sizeof err->text))
         return -1;
-    return sl_items_apply_view(self, site_no, seq, &view, payload, len, ev, lookup, err);
+    return sl_items_apply_view(self, site_no, seq, NULL, &view, payload, len, ev, lookup, err);
 }
 
-int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_view_t *view,
-                        const uint8_t *payload, size_t len, const sl_items_events_t *ev,
-                        const sl_schema_lookup_t *lookup, sl_fold_err_t *err)
+/* ---- the batch's slots */
+
+static bool s_cached_role(const sl_rtype_t *rt) { return rt->role == SL_ROLE_FACT; }
+
+static s_slot_t *s_slot_by_id(sl_items_t *self, int64_t site_no, const uint8_t *id)
 {
-    sl_item_t *it = self->it;
+    for (size_t i = 0; i < SL_ITEMS_CACHE; i++) {
+        s_slot_t *sl = &self->slots[i];
+        if (sl->used && sl->has_id && sl->site_no == site_no && memcmp(sl->id, id, SL_ID_BYTES) == 0)
+            return sl;
+    }
+    return NULL;
+}
+
+static s_slot_t *s_slot_by_seq(sl_items_t *self, int64_t site_no, uint64_t seq)
+{
+    for (size_t i = 0; i < SL_ITEMS_CACHE; i++) {
+        s_slot_t *sl = &self->slots[i];
+        if (sl->used && sl->site_no == site_no && sl->it->seq == seq)
+            return sl;
+    }
+    return NULL;
+}
+
+/* A slot for another item: a free one, or the least recently used, its
+ * item written first when changed.  NULL without memory or when that
+ * write fails (logged). */
+static s_slot_t *s_slot_take(sl_items_t *self)
+{
+    s_slot_t *pick = NULL;
+    for (size_t i = 0; i < SL_ITEMS_CACHE && !(pick && !pick->used); i++) {
+        s_slot_t *sl = &self->slots[i];
+        if (!pick || !sl->used || sl->touched < pick->touched)
+            pick = sl;
+    }
+    if (pick->used && pick->dirty && s_write(self, pick->site_no, pick->it, pick->is_new))
+        return NULL;
+    pick->used = pick->dirty = pick->is_new = pick->has_id = false;
+    if (!pick->it && !(pick->it = sl_item_new()))
+        return NULL;
+    return pick;
+}
+
+void sl_items_batch_begin(sl_items_t *self)
+{
+    self->batch = true;
+}
+
+int sl_items_batch_end(sl_items_t *self, bool keep)
+{
+    int rc = 0;
+    for (size_t i = 0; i < SL_ITEMS_CACHE; i++) {
+        s_slot_t *sl = &self->slots[i];
+        if (keep && rc == 0 && sl->used && sl->dirty)
+            rc = s_write(self, sl->site_no, sl->it, sl->is_new);
+        sl->used = sl->dirty = sl->is_new = sl->has_id = false;
+    }
+    self->batch = false;
+    return rc;
+}
+
+/* ---- one record */
+
+/* A new item: kept in a slot inside a batch (check-ins and check-outs
+ * excepted: the next one is checked against their rows), else written. */
+static int s_apply_item(sl_items_t *self, int64_t site_no, uint64_t seq, const uint8_t *id,
+                        const sl_view_t *view, const uint8_t *payload, size_t len,
+                        sl_fold_err_t *err)
+{
+    const sl_rtype_t *rt = view->rt;
+    s_slot_t *slot = NULL;
+    if (self->batch && id && s_cached_role(rt) && !(slot = s_slot_take(self)))
+        return s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state"));
+    sl_item_t *it = slot ? slot->it : self->it;
+    if (sl_fold_start_view(it, view, seq, payload, len, err))
+        return -1;
+    if (slot) {
+        *slot = (s_slot_t) { .it = it, .used = true, .dirty = true, .is_new = true,
+                             .has_id = true, .site_no = site_no, .touched = ++self->clock };
+        memcpy(slot->id, id, SL_ID_BYTES);
+        return 0;
+    }
+    if (rt->role != SL_ROLE_FACT && s_placement(self, site_no, it, err))
+        return -1;
+    return s_write(self, site_no, it, true)
+           ? s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state")) : 0;
+}
+
+int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const uint8_t *id,
+                        const sl_view_t *view, const uint8_t *payload, size_t len,
+                        const sl_items_events_t *ev, const sl_schema_lookup_t *lookup,
+                        sl_fold_err_t *err)
+{
     const sl_rtype_t *rt = view->rt;
     err->field = NULL;
     err->text[0] = 0;
-    if (rt->role == SL_ROLE_FACT || rt->role == SL_ROLE_CHECKIN || rt->role == SL_ROLE_CHECKOUT) {
-        if (sl_fold_start_view(it, view, seq, payload, len, err))
-            return -1;
-        if (rt->role != SL_ROLE_FACT && s_placement(self, site_no, it, err))
-            return -1;
-        return s_write(self, site_no, it, true)
-               ? s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state")) : 0;
-    }
-    /* A record about an item.  Its payload is copied: the lookups below
-     * reuse the store's statements, which own the bytes they return. */
-    uint8_t *own = malloc(len ? len : 1);
-    if (!own)
-        return s_fail(err, NULL, SL_T("内存不足", "out of memory"));
-    memcpy(own, payload, len);
+    if (rt->role == SL_ROLE_FACT || rt->role == SL_ROLE_CHECKIN || rt->role == SL_ROLE_CHECKOUT)
+        return s_apply_item(self, site_no, seq, id, view, payload, len, err);
+
+    /* A record about an item: the item in a slot when this batch has it
+     * (found by the id the record names: no lookup at all), else found
+     * through the store's events and its row. */
+    s_slot_t *slot = NULL;
     uint64_t root = 0, target = 0;
-    const sl_rtype_t *root_rt;
-    const uint8_t *root_payload = NULL;
-    size_t root_len = 0;
-    /* the view points into the caller's payload, which outlives this call */
-    int rc = s_root_of(rt, view, own, len, ev, &root, &target, &root_rt, &root_payload,
+    int rc = 0;
+    int k = sl_schema_field_index(rt, F_ITEM);
+    if (self->batch && k >= 0 && view->v[k].present
+        && (slot = s_slot_by_id(self, site_no, view->v[k].id)))
+        root = target = slot->it->seq;
+    /* Its payload is copied: the lookups below reuse the store's
+     * statements, which own the bytes they return. */
+    uint8_t *own = NULL;
+    if (!slot) {
+        if (!(own = malloc(len ? len : 1)))
+            return s_fail(err, NULL, SL_T("内存不足", "out of memory"));
+        memcpy(own, payload, len);
+        const sl_rtype_t *root_rt;
+        const uint8_t *root_payload = NULL;
+        size_t root_len = 0;
+        /* the view points into the caller's payload, which outlives this call */
+        rc = s_root_of(rt, view, own, len, ev, &root, &target, &root_rt, &root_payload,
                        &root_len, err);
-    char why[400];
-    int loaded = rc ? -1 : s_load(self, site_no, root, ev, root_rt, root_payload, root_len, it,
-                                  why, sizeof why);
-    if (rc == 0 && loaded <= 0)
-        rc = s_fail(err, F_ITEM, loaded < 0 ? why : SL_T("这条记录不是关于事项的",
-                                                         "the record is not about an item"));
+        if (rc == 0 && self->batch)
+            slot = s_slot_by_seq(self, site_no, root);
+        if (rc == 0 && !slot) {
+            /* Kept in a slot from now on when it is an item the batch may
+             * keep (its record is at hand: it is what the record names). */
+            if (self->batch && root_rt && s_cached_role(root_rt) && target == root
+                && !(slot = s_slot_take(self)))
+                rc = s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state"));
+            char why[400];
+            int loaded = rc ? -1 : s_load(self, site_no, root, ev, root_rt, root_payload, root_len,
+                                          slot ? slot->it : self->it, why, sizeof why);
+            if (rc == 0 && loaded <= 0) {
+                rc = s_fail(err, F_ITEM, loaded < 0 ? why : SL_T("这条记录不是关于事项的",
+                                                                 "the record is not about an item"));
+                slot = NULL;    /* left unused */
+            } else if (rc == 0 && slot) {
+                *slot = (s_slot_t) { .it = slot->it, .used = true, .has_id = true,
+                                     .site_no = site_no };
+                memcpy(slot->id, view->v[k].id, SL_ID_BYTES);
+            }
+        }
+    }
+    sl_item_t *it = slot ? slot->it : self->it;
     if (rc == 0)
         rc = sl_fold_apply_view(it, view, seq, target, lookup, err);
     if (rc == SL_FOLD_REPLAY) {
@@ -351,9 +492,12 @@ int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const s
          * events: the replay does not fetch voids, only what they voided. */
         rc = sl_fold_replay(it, s_fetch, &rctx, err);
     }
-    if (rc == 0 && s_write(self, site_no, it, false))
+    if (rc == 0 && slot) {
+        slot->dirty = true;
+        slot->touched = ++self->clock;
+    } else if (rc == 0 && s_write(self, site_no, it, false)) {
         rc = s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state"));
-
+    }
     ev->release(ev->ctx);
     free(own);
     return rc ? -1 : 0;

@@ -33,6 +33,16 @@
     "  state BLOB,"                    /* sl_fold_encode; NULL: rebuilt from the record */ \
     "  PRIMARY KEY(type, site_no, seq)) WITHOUT ROWID;"
 
+/* Where a member is checked in: each site's check-ins and check-outs
+ * (types 1 and 2, member_checkin and member_checkout) by member, so that
+ * a check-in is checked without reading the site's others.  A migration of
+ * both stores; sl_items_new refuses a type table whose codes differ. */
+#define SL_ITEMS_PLACEMENT_INDEX \
+    "CREATE INDEX IF NOT EXISTS items_placement ON items(site_no, member, seq)" \
+    " WHERE type IN (1, 2);"
+#define SL_ITEMS_CHECKIN_CODE 1
+#define SL_ITEMS_CHECKOUT_CODE 2
+
 /* A store's own records, by id (of the same site) or by seq.  The pointers
  * stay valid until the next call of either, or `release`, which ends the
  * reads (an SQLite statement left stepped keeps a read snapshot open: the
@@ -62,10 +72,30 @@ int sl_items_apply(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_rty
                    const uint8_t *payload, size_t len, const sl_items_events_t *events,
                    const sl_schema_lookup_t *lookup, sl_fold_err_t *err);
 /* The same, with the payload already decoded by sl_schema_check_view (the
- * server's hot path: every record is decoded once). */
-int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_view_t *view,
-                        const uint8_t *payload, size_t len, const sl_items_events_t *events,
-                        const sl_schema_lookup_t *lookup, sl_fold_err_t *err);
+ * server's hot path: every record is decoded once); `id` is the record's
+ * own id (NULL when not known), by which later records of a batch find
+ * the item in memory. */
+int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const uint8_t *id,
+                        const sl_view_t *view, const uint8_t *payload, size_t len,
+                        const sl_items_events_t *events, const sl_schema_lookup_t *lookup,
+                        sl_fold_err_t *err);
+
+/* A batch: between these two calls, the states of the items the batch
+ * creates or changes are kept in memory (the last SL_ITEMS_CACHE items
+ * touched; an older one is written when its place is needed) and written
+ * once each at the end, instead of read, decoded, encoded and written again
+ * for every record about them.  The rows of check-ins and check-outs are
+ * still written at once (the next check-in is checked against them).
+ *
+ * sl_items_batch_end(self, true) writes what is kept (inside the caller's
+ * transaction, before its commit): 0, or -1 after logging why (the caller
+ * then rolls back).  sl_items_batch_end(self, false) forgets it: the caller
+ * rolls back (a refused batch; after a refusal inside a batch, the kept
+ * states are no longer the store's and must not be written).  Nothing else
+ * may read the table in between. */
+#define SL_ITEMS_CACHE 64
+void sl_items_batch_begin(sl_items_t *self);
+int sl_items_batch_end(sl_items_t *self, bool keep);
 
 /* Loads an item's state by the seq of the record that created it.
  * 1 found, 0 when that record is not an item, -1 when damaged (err). */

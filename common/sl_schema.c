@@ -1444,8 +1444,12 @@ const char *sl_view_text(const sl_view_t *view, const char *field, char *buf, si
         char text[SL_ID_TEXT];
         sl_id_format(view->v[k].id, text);
         snprintf(buf, cap, "%s", text);
-    } else
-        snprintf(buf, cap, "%.*s", (int) view->v[k].len, view->v[k].s);
+    } else if (cap > 0) {
+        /* a copy, not snprintf: the fold reads texts for every record */
+        size_t n = view->v[k].len < cap - 1 ? view->v[k].len : cap - 1;
+        memcpy(buf, view->v[k].s, n);
+        buf[n] = 0;
+    }
     return buf;
 }
 

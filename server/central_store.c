@@ -267,6 +267,9 @@ static const sl_db_step_t s_steps[] = {
       "ALTER TABLE sites ADD COLUMN tm_disk_free INTEGER;"
       "ALTER TABLE sites ADD COLUMN tm_last_error TEXT;"
       COMMAND_STORE_SCHEMA AUDIT_LOG_SCHEMA },
+    /* 6: check-ins and check-outs by member (a check-in is checked without
+     * reading every one of its site's) */
+    { .sql = SL_ITEMS_PLACEMENT_INDEX },
 };
 
 static const sl_db_schema_t s_db_schema = {
@@ -817,7 +820,7 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
                             "event %llu (%s): %s", (unsigned long long) ev->seq, rt->name, why);
         sl_fold_err_t ferr;
         sl_items_events_t evs = { s_by_id, s_by_seq, s_release, &self->evs };
-        if (!self->without_items && sl_items_apply_view(self->items, site->site_no, ev->seq, &view, ev->payload,
+        if (!self->without_items && sl_items_apply_view(self->items, site->site_no, ev->seq, ev->id, &view, ev->payload,
                                 ev->payload_len, &evs, &lk, &ferr))
             return s_refuse(r, SL_E_INVALID, ev->seq, ferr.field ? ferr.field : "payload",
                             "第 %llu 条记录（%s）：%s", "event %llu (%s): %s",
@@ -878,7 +881,11 @@ int central_store_apply_batch(central_store_t *self, const char *site_id, centra
     if (sl_db_exec(self->db, "SAVEPOINT batch"))
         return s_refuse(result, SL_E_INTERNAL, 0, NULL, "无法打开保存点", "cannot open a savepoint");
     central_site_t before = *site;
+    sl_items_batch_begin(self->items);
     int rc = s_apply(self, site_id, site, events, n, recv_ms, result);
+    if (sl_items_batch_end(self->items, rc == 0) && rc == 0)
+        rc = s_refuse(result, SL_E_INTERNAL, 0, NULL, "无法保存事项的状态（见服务器日志）",
+                      "cannot store the items' states (see the server log)");
     if (rc) {
         sl_db_exec(self->db, "ROLLBACK TO batch");
         *site = before;

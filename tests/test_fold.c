@@ -435,6 +435,53 @@ static void s_history(site_store_t *st, unsigned seed)
         if (rand() % 7 == 0)
             s_add(st, "void", item, "reason=重复", NULL);
     }
+    /* More items than the server keeps in memory during a batch
+     * (SL_ITEMS_CACHE), then moves, ratings, corrections and voids of
+     * items far back: in a large batch some are kept, some were written
+     * and are read back.  Check-ins and check-outs, one voided, between. */
+    uint64_t first = s_last + 1;
+    for (int i = 0; i < 90; i++) {
+        char on[16], title[64];
+        snprintf(on, sizeof on, "on=2025-%02d-%02d", 1 + i % 12, 1 + i % 28);
+        snprintf(title, sizeof title, "summary=后来的问题 %d", i);
+        s_add(st, "problem_report", "reporter_kind=courier", title, on, NULL);
+        if (i % 30 == 0) {
+            s_add(st, "member_checkin", i % 60 ? "member=m2" : "member=m1", on, NULL);
+            s_add(st, "member_checkout", i % 60 ? "member=m2" : "member=m1", "on=2025-12-20", NULL);
+        }
+    }
+    uint64_t last = s_last;
+    for (int i = 0; i < 150; i++) {
+        char item[32];
+        snprintf(item, sizeof item, "item=#%llu",
+                 (unsigned long long) (first + (uint64_t) rand() % (last - first + 1)));
+        static const char *path[] = { "accepted", "assigned", "handled", "closed" };
+        switch (rand() % 6) {
+        case 0: case 1: case 2:
+            for (int k = 0; k < 4; k++) {
+                char status[32];
+                snprintf(status, sizeof status, "status=%s", path[k]);
+                if (s_add(st, "update", item, status, "on=2025-12-21", NULL))
+                    break;
+            }
+            break;
+        case 3:
+            s_add(st, "rating", item, rand() % 2 ? "stars=5" : "stars=2", NULL);
+            break;
+        case 4:
+            s_add(st, "correction", item, "field=location", "value=5号楼", "reason=补充", NULL);
+            break;
+        default:
+            s_add(st, "void", item, "reason=重复", NULL);
+        }
+        if (i == 75) {
+            s_add(st, "member_checkin", "member=m3", "on=2025-12-22", NULL);
+            char checkin[32];
+            snprintf(checkin, sizeof checkin, "item=#%llu", (unsigned long long) s_last);
+            s_add(st, "void", checkin, "reason=报错了", NULL);
+            s_add(st, "member_checkin", "member=m3", "on=2025-12-23", NULL);
+        }
+    }
 }
 
 typedef struct {
@@ -519,7 +566,9 @@ static void s_determinism(void)
             int i = rand() % 3;
             if (next[i] >= evs[i].n)
                 continue;
-            size_t batch = 1 + (size_t) (rand() % 17);
+            /* small batches, and (every other round) some the size of a
+             * site's sync after days offline */
+            size_t batch = 1 + (size_t) (rand() % (r % 2 && rand() % 4 == 0 ? 400 : 17));
             if (batch > evs[i].n - next[i])
                 batch = evs[i].n - next[i];
             central_batch_result_t res;
