@@ -21,7 +21,7 @@ B=${SL_BIN:-$PWD/build}
 [ -x "$B/shuanglian-site" ] || scripts/build.sh release >/dev/null
 D=$(mktemp -d /tmp/sl-bench-web.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null;
+cleanup() { exec 2>/dev/null; for p in "${PIDS[@]}"; do kill -9 "$p"; done; wait;
             [ -n "${SL_BENCH_KEEP:-}" ] && echo "kept $D" || rm -rf "$D"; }
 trap cleanup EXIT
 port() { echo $((10000 + RANDOM % 20000)); }

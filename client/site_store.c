@@ -654,20 +654,29 @@ void site_store_release(site_store_t *self)
 int site_store_records(site_store_t *self, const char *type, long limit,
                        int (*fn)(void *ctx, const site_record_t *rec), void *ctx)
 {
-    return site_store_records_before(self, type, 0, limit, fn, ctx);
+    site_records_filter_t all_of_type = { .type = type };
+    return site_store_records_before(self, &all_of_type, limit, fn, ctx);
 }
 
-int site_store_records_before(site_store_t *self, const char *type, uint64_t before, long limit,
+int site_store_records_before(site_store_t *self, const site_records_filter_t *f, long limit,
                               int (*fn)(void *ctx, const site_record_t *rec), void *ctx)
 {
+    /* instr() of two blobs compares bytes: the text as it is in the
+     * msgpack payload (strings are stored as they were entered). */
     sqlite3_stmt *st = sl_db_prepare(self->db,
-        "SELECT seq, id, wall_ms, type, payload FROM events WHERE seq < ?3"
-        " AND (?1 IS NULL OR type = ?1) ORDER BY seq DESC LIMIT ?2");
+        "SELECT seq, id, wall_ms, type, payload FROM events WHERE seq < ?3 AND seq > ?4"
+        " AND (?1 IS NULL OR type = ?1) AND (?5 IS NULL OR instr(payload, ?5) > 0)"
+        " ORDER BY seq DESC LIMIT ?2");
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, f->type, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-    sqlite3_bind_int64(st, 3, before ? (int64_t) before : INT64_MAX);
+    sqlite3_bind_int64(st, 3, f->before && f->before <= INT64_MAX ? (int64_t) f->before : INT64_MAX);
+    sqlite3_bind_int64(st, 4, f->after <= INT64_MAX ? (int64_t) f->after : INT64_MAX);
+    if (f->text && *f->text)
+        sqlite3_bind_blob(st, 5, f->text, (int) strlen(f->text), SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
     int rc = 0, step;
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         site_record_t rec;

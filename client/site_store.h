@@ -70,10 +70,18 @@ void site_store_release(site_store_t *self);
  * stops when fn returns non-zero.  0, or -1 on a database error. */
 int site_store_records(site_store_t *self, const char *type, long limit,
                        int (*fn)(void *ctx, const site_record_t *rec), void *ctx);
-/* A page of records for the web's list: newest first, with seq < before
- * (0: from the newest), of one type (NULL: all), at most `limit`; stops
- * when fn returns non-zero.  0, or -1 on a database error. */
-int site_store_records_before(site_store_t *self, const char *type, uint64_t before, long limit,
+/* Which records the web's list shows. */
+typedef struct {
+    const char *type;           /* of one type (NULL: all) */
+    uint64_t before;            /* seq < before (0: from the newest) */
+    uint64_t after;             /* seq > after (0: from the first) */
+    const char *text;           /* whose payload holds these bytes (NULL or "": any) */
+} site_records_filter_t;
+/* A page of records for the web's list: newest first, those of the filter
+ * (chosen inside SQLite: a search reads no row into the program that does
+ * not match), at most `limit`; stops when fn returns non-zero.  0, or -1
+ * on a database error. */
+int site_store_records_before(site_store_t *self, const site_records_filter_t *filter, long limit,
                               int (*fn)(void *ctx, const site_record_t *rec), void *ctx);
 /* Reference entries received. */
 long site_store_refdata_count(site_store_t *self);

@@ -396,7 +396,6 @@ typedef struct {
     site_web_t *w;
     sl_web_req_t *req;
     uint64_t acked;
-    const char *q;
     int synced;                 /* 0 all, 1 synced, 2 waiting */
     long rows;
     uint64_t last;
@@ -407,10 +406,6 @@ static int s_list_row(void *ctx, const site_record_t *rec)
 {
     list_t *l = ctx;
     bool synced = rec->seq <= l->acked;
-    if ((l->synced == 1 && !synced) || (l->synced == 2 && synced))
-        return 0;
-    if (l->q && *l->q && !memmem(rec->payload, rec->len, l->q, strlen(l->q)))
-        return 0;
     FILE *o = sl_web_out(l->req);
     char when[32], state[120];
     const char *css;
@@ -437,7 +432,7 @@ static void s_records(site_web_t *w, sl_web_req_t *req)
     uint64_t before = s_seq(sl_web_query(req, "before"));
     if (q && strlen(q) > 200)
         q = NULL;
-    list_t l = { .w = w, .req = req, .acked = site_store_acked(w->store), .q = q,
+    list_t l = { .w = w, .req = req, .acked = site_store_acked(w->store),
                  .synced = sync && strcmp(sync, "yes") == 0 ? 1
                          : sync && strcmp(sync, "no") == 0 ? 2 : 0,
                  .content = malloc(4096) };
@@ -465,8 +460,12 @@ static void s_records(site_web_t *w, sl_web_req_t *req)
     fprintf(o, "<div class=\"scroll\"><table id=\"records\"><thead><tr><th>序号 seq</th>"
             "<th>类型 type</th><th>录入时间 entered</th><th>同步 synced</th><th>状态 state</th>"
             "<th>内容 content</th></tr></thead><tbody>\n");
-    int rc = l.content ? site_store_records_before(w->store, rt ? rt->name : NULL, before, 0,
-                                                   s_list_row, &l) : -1;
+    /* waiting: after the last acknowledged; synced: up to it */
+    site_records_filter_t f = { .type = rt ? rt->name : NULL, .before = before, .text = q,
+                                .after = l.synced == 2 ? l.acked : 0 };
+    if (l.synced == 1 && (!f.before || f.before > l.acked + 1))
+        f.before = l.acked + 1;
+    int rc = l.content ? site_store_records_before(w->store, &f, 0, s_list_row, &l) : -1;
     fprintf(o, "</tbody></table></div>");
     if (rc)
         fprintf(o, "<p class=\"flash error\">无法读取记录 cannot read the records</p>");

@@ -8,6 +8,7 @@ error and stores nothing, a good one is imported; a record's page moves an
 item along its lifecycle; "立即同步" syncs with the running server; no page
 logs a console error; screenshots of each page go to SHOTS."""
 import os
+import urllib.parse
 import sqlite3
 import sys
 import tempfile
@@ -156,6 +157,20 @@ try:
     b.check("its two records are stored", len(events()) == before + 2)
     b.console_clean(driver, "import")
 
+    # ---- the list's filters: text (searched inside SQLite), synced or waiting ----------
+    def rows(query):
+        driver.get(URL + "/records?" + query)
+        return [r.get_attribute("id") for r in
+                driver.find_elements(By.CSS_SELECTOR, "#records tbody tr")]
+    found = rows("q=" + urllib.parse.quote("井盖"))
+    b.check("a text search lists the one record holding it", found == ["rec-%d" % (before + 2)],
+            str(found))
+    b.check("a text search of nothing held lists none, and says so",
+            rows("q=" + urllib.parse.quote("没有这段文字")) == []
+            and bool(driver.find_elements(By.ID, "none")))
+    b.check("before any sync every record is waiting",
+            len(rows("sync=no")) == min(len(events()), 50) and rows("sync=yes") == [])
+
     # ---- a record's page: move the problem along -----------------------------------
     seq = saved.get("problem_report", 0)
     driver.get(URL + "/record?seq=%d" % seq)
@@ -183,6 +198,8 @@ try:
             b.text_of(driver, "#waiting"))
     b.shot(driver, SHOTS, "site-sync")
     b.console_clean(driver, "sync")
+    b.check("after the sync none is waiting, every one is synced",
+            rows("sync=no") == [] and len(rows("sync=yes")) == min(len(events()), 50))
 
     # ---- a phone's screen ----------------------------------------------------------------
     driver.set_window_size(390, 844)
