@@ -588,8 +588,20 @@ void sl_web_block_stop_signals(void)
 
 int sl_web_wait_stop(void)
 {
+    return sl_web_wait_stop_every(0, NULL, NULL);
+}
+
+int sl_web_wait_stop_every(int ms, void (*tick)(void *ctx), void *ctx)
+{
     int sig = 0;
-    sigwait(&s_stop_signals, &sig);
+    if (!tick || ms <= 0) {
+        sigwait(&s_stop_signals, &sig);
+    } else {
+        struct timespec every = { .tv_sec = ms / 1000, .tv_nsec = (long) (ms % 1000) * 1000000L };
+        while ((sig = sigtimedwait(&s_stop_signals, NULL, &every)) < 0)
+            if (errno == EAGAIN)
+                tick(ctx);
+    }
     sl_info("web: stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
     return sig;
 }

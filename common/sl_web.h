@@ -150,6 +150,10 @@ void sl_web_local_time(int64_t ms, char *out, size_t cap);
  * then waits for one of them and returns it. */
 void sl_web_block_stop_signals(void);
 int sl_web_wait_stop(void);
+/* The same, calling tick(ctx) on this thread every `ms` milliseconds
+ * while it waits (work between requests: the dashboard recomputes the
+ * reports it shows when the store has changed). */
+int sl_web_wait_stop_every(int ms, void (*tick)(void *ctx), void *ctx);
 /* A whole page saying what went wrong, with status. */
 void sl_web_error_page(sl_web_req_t *req, int status, const char *title, const char *text);
 

@@ -26,6 +26,7 @@
 #include "sl_text.h"
 #include "sl_web.h"
 #include <czmq.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,10 @@
 typedef struct {
     central_store_t *store;
     server_auth_t *auth;
+    /* One request at a time (libmicrohttpd's thread) or the main thread's
+     * recomputation of the reports on screen (s_warm): the store's
+     * connection and the report cache are theirs in turn. */
+    pthread_mutex_t lock;
 } dash_t;
 
 #ifdef DASH_REPORTS
@@ -385,26 +390,61 @@ static void s_table(FILE *o, const sl_rtable_t *t)
 /* Reports computed for pages, kept while the store is unchanged: a second
  * look (or a download of what is on the screen) costs no recomputation.
  * PRAGMA data_version changes whenever another connection commits (a sync,
- * a reference entry, a freeze); an entry is also dropped after a minute, as
- * a report may depend on the date. */
+ * a reference entry, a freeze); an entry is also recomputed after a minute,
+ * as a report may depend on the date.  A report looked at in the last
+ * WARM_MS is recomputed by the main thread as soon as the store changes
+ * (s_warm, every second), so that the next look after a sync does not wait
+ * for it either. */
 #define CACHE_SLOTS 16
 #define CACHE_MS 60000
+#define WARM_MS (10 * 60000)
 typedef struct {
-    char *key;
-    int64_t version, at_ms;
+    char *key;                  /* the report's name and arguments, as one string */
+    char *name, *argbuf;        /* the same, for recomputing: args point into argbuf */
+    sl_arg_t args[SL_MAX_ARGS];
+    size_t nargs;
+    int64_t version, at_ms, used_ms;
     sl_report_t *rep;
 } cached_t;
 static cached_t s_cache[CACHE_SLOTS];
 
 static int64_t s_ms(void) { return (int64_t) time(NULL) * 1000; }
 
+static void s_cache_free(cached_t *c)
+{
+    free(c->key);
+    free(c->name);
+    free(c->argbuf);
+    sl_report_destroy(&c->rep);
+    memset(c, 0, sizeof *c);
+}
+
 static void s_cache_clear(void)
 {
-    for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        free(s_cache[i].key);
-        sl_report_destroy(&s_cache[i].rep);
-        memset(&s_cache[i], 0, sizeof s_cache[i]);
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        s_cache_free(&s_cache[i]);
+}
+
+/* Keeps a copy of the report's name and arguments in c (0, or -1 without memory). */
+static int s_cache_args(cached_t *c, const char *name, const sl_arg_t *args, size_t nargs)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < nargs; i++)
+        len += args[i].key_len + args[i].value_len;
+    c->name = strdup(name);
+    c->argbuf = malloc(len);
+    if (!c->name || !c->argbuf || nargs > SL_MAX_ARGS)
+        return -1;
+    char *at = c->argbuf;
+    for (size_t i = 0; i < nargs; i++) {
+        c->args[i] = (sl_arg_t) { .key = at, .key_len = args[i].key_len,
+                                  .value = at + args[i].key_len, .value_len = args[i].value_len };
+        memcpy(at, args[i].key, args[i].key_len);
+        memcpy(at + args[i].key_len, args[i].value, args[i].value_len);
+        at += args[i].key_len + args[i].value_len;
     }
+    c->nargs = nargs;
+    return 0;
 }
 
 /* report_run through the cache: *out is borrowed (never destroyed by the
@@ -430,10 +470,11 @@ static int s_report(dash_t *d, const char *name, const sl_arg_t *args, size_t na
         if (c->key && strcmp(c->key, key) == 0 && c->version == version
             && now - c->at_ms < CACHE_MS) {
             free(key);
+            c->used_ms = now;
             *out = c->rep;
             return 0;
         }
-        if (c->at_ms < slot->at_ms)
+        if (c->used_ms < slot->used_ms)
             slot = c;
     }
     sl_report_t *rep = NULL;
@@ -442,11 +483,45 @@ static int s_report(dash_t *d, const char *name, const sl_arg_t *args, size_t na
         free(key);
         return rc;
     }
-    free(slot->key);
-    sl_report_destroy(&slot->rep);
-    *slot = (cached_t) { .key = key, .version = version, .at_ms = now, .rep = rep };
+    s_cache_free(slot);
+    *slot = (cached_t) { .key = key, .version = version, .at_ms = now, .used_ms = now, .rep = rep };
+    if (s_cache_args(slot, name, args, nargs)) {
+        free(slot->name);
+        free(slot->argbuf);
+        slot->name = slot->argbuf = NULL;       /* kept, but not recomputed ahead */
+    }
     *out = rep;
     return 0;
+}
+
+/* The main thread, every second: recomputes each report looked at in the
+ * last WARM_MS whose store has changed (or whose minute is up), one at a
+ * time, letting requests in between. */
+static void s_warm(void *ctx)
+{
+    dash_t *d = ctx;
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        pthread_mutex_lock(&d->lock);
+        cached_t *c = &s_cache[i];
+        int64_t version = sl_db_int(central_store_db(d->store), "PRAGMA data_version", -1);
+        int64_t now = s_ms();
+        if (c->rep && c->name && now - c->used_ms < WARM_MS
+            && (c->version != version || now - c->at_ms >= CACHE_MS)) {
+            sl_report_t *rep = NULL;
+            char err[600];
+            const char *field = NULL;
+            if (report_run(d->store, c->name, c->args, c->nargs, &rep, err, sizeof err, &field)
+                == 0) {
+                sl_report_destroy(&c->rep);
+                c->rep = rep;
+                c->version = version;
+                c->at_ms = now;
+            } else {
+                s_cache_free(c);        /* computed again when asked, saying why */
+            }
+        }
+        pthread_mutex_unlock(&d->lock);
+    }
 }
 
 static void s_report_page(dash_t *d, sl_web_req_t *req, const page_t *p)
@@ -563,9 +638,18 @@ static void s_download(dash_t *d, sl_web_req_t *req)
 }
 #endif
 
+static void s_handle_locked(dash_t *d, sl_web_req_t *req);
+
 static void s_handle(void *ctx, sl_web_req_t *req)
 {
     dash_t *d = ctx;
+    pthread_mutex_lock(&d->lock);
+    s_handle_locked(d, req);
+    pthread_mutex_unlock(&d->lock);
+}
+
+static void s_handle_locked(dash_t *d, sl_web_req_t *req)
+{
     const char *path = sl_web_path(req);
     if (sl_web_csrf_refused(req))
         return;
@@ -671,7 +755,7 @@ int dash_web_main(int argc, char **argv)
     bool loopback;
     if (sl_web_verb_listen(PROG, npos, pos, listen, host, sizeof host, &port, &loopback))
         return SL_EXIT_USAGE;
-    dash_t d = { 0 };
+    dash_t d = { .lock = PTHREAD_MUTEX_INITIALIZER };
     d.store = central_store_open(data, err, sizeof err);
     d.auth = d.store ? server_auth_new(central_store_db(d.store), false, err, sizeof err) : NULL;
     if (!d.auth || sl_db_exec(central_store_db(d.store), LOGINS_SCHEMA)) {
@@ -700,11 +784,16 @@ int dash_web_main(int argc, char **argv)
                "shuanglian-server web passwd NAME --data %s'\n", data);
     fflush(stdout);
     sl_info("web: dashboard on %s", listen);
+#ifdef DASH_REPORTS
+    sl_web_wait_stop_every(1000, s_warm, &d);
+#else
     sl_web_wait_stop();
+#endif
     sl_web_stop(&web);
 #ifdef DASH_REPORTS
     s_cache_clear();
 #endif
+    pthread_mutex_destroy(&d.lock);
     server_auth_destroy(&d.auth);
     central_store_destroy(&d.store);
     return 0;

@@ -35,6 +35,7 @@ echo 'correct horse battery' | "$SERVER" web passwd admin --data "$T/srv" >/dev/
 DPORT=$(free_port)
 bg_start DW "$T/dash.log" $SL_WRAP "$SERVER" web --data "$T/srv" --listen "127.0.0.1:$DPORT"
 wait_for "the dashboard listens" port_listens "$DPORT"
+SL_DASH_SYNC_MORE="'$SITE' record add --data '$T/s1' service_matter unit=u2 title=调解 status=done on=2025-09-01 >/dev/null && '$SITE' sync --data '$T/s1' >/dev/null" \
 /usr/bin/python3 "$(dirname "$0")/test_dash_web.py" "http://127.0.0.1:$DPORT" "$SHOTS" \
     || fail "browser checks failed (see above; dashboard log: $(tail -5 "$T/dash.log"))"
 kill -TERM "$DW"
