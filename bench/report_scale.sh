@@ -3,9 +3,10 @@
 #
 # 1. bench-report-ingest builds N records (default 1,000,000) over 60 sites and
 #    67 units (with 4,500 members, 60 communities, teams, brands, duty items)
-#    and applies them, as the engine does, to two fresh central stores in the
+#    and applies them, as the engine does, to fresh central stores in the
 #    same run: without the state table (the baseline) and with it (the server
-#    as it runs); it prints both times and their ratio.
+#    as it runs), three times each, alternating; it prints every round, the
+#    medians and their ratio.
 # 2. Every report is run on the second store through `shuanglian-server
 #    report … --json` (a whole process: opening the store, reading the
 #    reference data, computing, rendering) and its wall time printed; the

@@ -23,11 +23,17 @@ SERVER_PID=
 cleanup() { [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; [ -n "${SL_BENCH_KEEP:-}" ] || rm -rf "$D"; }
 trap cleanup EXIT
 
-awk -v n="$N" 'BEGIN {
-  print "reporter_kind,summary,location,on";
-  for (i = 1; i <= n; i++)
-    printf "grid_worker,网格员上报的第%d个问题,%d号楼,2025-%02d-%02d\n", i, i % 67, i % 12 + 1, i % 28 + 1;
-}' > "$D/rows.csv"
+# In files of 200,000 rows (an import takes at most 64 MiB).
+awk -v n="$N" -v d="$D" 'BEGIN {
+  for (i = 1; i <= n; i++) {
+    if (i % 200000 == 1) {
+      if (f) close(f);
+      f = sprintf("%s/rows-%03d.csv", d, int(i / 200000));
+      print "reporter_kind,summary,location,on" > f;
+    }
+    printf "grid_worker,网格员上报的第%d个问题,%d号楼,2025-%02d-%02d\n", i, i % 67, i % 12 + 1, i % 28 + 1 > f;
+  }
+}'
 hwm() { awk '/VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # run_sync MODE (plain|curve): prints "ms site_rss server_rss"
@@ -47,7 +53,9 @@ run_sync() {
         --out "$dir/site.bundle" >/dev/null
     "$B/shuanglian-site" init --data "$dir/site" --bundle "$dir/site.bundle" >/dev/null
   fi
-  "$B/shuanglian-site" record import --data "$dir/site" problem_report "$D/rows.csv" >/dev/null
+  for f in "$D"/rows-*.csv; do
+    "$B/shuanglian-site" record import --data "$dir/site" problem_report "$f" >/dev/null
+  done
   sync
   # The server's output goes to its log, never to this script's pipe (a
   # server holding the pipe kept `read` waiting); a core file, if any, stays
