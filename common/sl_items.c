@@ -552,14 +552,16 @@ int sl_items_each(sl_items_t *self, const char *type, int64_t site_no,
 int sl_items_dump(sl_items_t *self, int64_t site_no, FILE *out)
 {
     sqlite3_stmt *st = sl_db_prepare(self->db,
-        "SELECT type, seq, on_date, status, good_on, unit, member, voided, hex(state) FROM items"
-        " WHERE ?1 < 0 OR site_no = ?1 ORDER BY type, site_no, seq");
+        "SELECT type, seq, on_date, status, good_on, unit, member, voided, hex(state), site_no"
+        " FROM items WHERE ?1 < 0 OR site_no = ?1 ORDER BY type, site_no, seq");
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, site_no);
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const sl_rtype_t *rt = sl_schema_by_code(sqlite3_column_int(st, 0));
+        if (site_no < 0)        /* every site's: which one */
+            fprintf(out, "#%lld|", (long long) sqlite3_column_int64(st, 9));
         fprintf(out, "%s|%lld|%lld|%s|%lld|%s|%s|%d|%s\n", rt ? rt->name : "?",
                 (long long) sqlite3_column_int64(st, 1), (long long) sqlite3_column_int64(st, 2),
                 sl_db_text(st, 3), (long long) sqlite3_column_int64(st, 4), sl_db_text(st, 5),

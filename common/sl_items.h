@@ -122,8 +122,9 @@ typedef struct {
 int sl_items_each(sl_items_t *self, const char *type, int64_t site_no,
                   int (*fn)(void *ctx, const sl_items_row_t *row), void *ctx);
 
-/* A canonical dump of the table (every row, key order, state bytes in hex):
- * equal dumps mean equal states (the fold's determinism tests). */
+/* A canonical dump of the table (every row, key order, state bytes in hex;
+ * with site_no < 0, every site's rows, each line starting "#SITE_NO|"):
+ * equal dumps mean equal states (the fold's determinism tests, verify). */
 int sl_items_dump(sl_items_t *self, int64_t site_no, FILE *out);
 
 #endif

@@ -155,20 +155,20 @@ static int s_by_seq(void *ctx, uint64_t seq, const sl_rtype_t **rt, const uint8_
     return s_event_cols(st, 0, rt, payload, len);
 }
 
-/* Folds every record of every site already in the store, in each site's
- * order (a store made by 0.2.0).  A record the fold refuses (0.2.0 had no
- * lifecycle rules, and did not check one rating per item on the server) is
- * kept, not counted, and logged. */
-static int s_backfill(sqlite3 *db, char *err, size_t errlen)
+/* Folds every record of every site in db's events, in each site's order,
+ * into `items` (whose table may be in another database).  A record the
+ * fold refuses (0.2.0 had no lifecycle rules, and did not check one rating
+ * per item on the server) is kept, not counted, and logged when `log`;
+ * *skipped counts them.  0, or -1 when the events cannot be read. */
+static int s_fold_all(sqlite3 *db, sl_items_t *items, bool log, long *skipped)
 {
     events_ctx_t ctx = { sl_db_prepare(db, BY_ID_SQL), sl_db_prepare(db, BY_SEQ_SQL), 0 };
     sqlite3_stmt *all = sl_db_prepare(db, "SELECT site_no, seq, type, payload FROM events"
                                           " ORDER BY site_no, seq");
-    sl_items_t *items = sl_items_new(db);
-    int rc = ctx.by_id && ctx.by_seq && all && items ? 0 : -1;
+    int rc = ctx.by_id && ctx.by_seq && all && items ? 0 : -1, step = SQLITE_DONE;
     sl_items_events_t ev = { s_by_id, s_by_seq, s_release, &ctx };
-    long skipped = 0;
-    while (rc == 0 && sqlite3_step(all) == SQLITE_ROW) {
+    *skipped = 0;
+    while (rc == 0 && (step = sqlite3_step(all)) == SQLITE_ROW) {
         ctx.site_no = sqlite3_column_int64(all, 0);
         uint64_t seq = (uint64_t) sqlite3_column_int64(all, 1);
         const sl_rtype_t *rt;
@@ -177,23 +177,125 @@ static int s_backfill(sqlite3 *db, char *err, size_t errlen)
         sl_fold_err_t ferr;
         if (s_event_cols(all, 2, &rt, &payload, &len)
             || sl_items_apply(items, ctx.site_no, seq, rt, payload, len, &ev, NULL, &ferr)) {
-            if (skipped++ < 20)
+            if (log && (*skipped)++ < 20)
                 sl_twarn("中心存储：站点 #%lld 的第 #%llu 条记录已保留但不计入统计：%s",
                          "central store: site #%lld record #%llu is kept but not counted: %s",
                          (long long) ctx.site_no, (unsigned long long) seq,
                          rt ? ferr.text : SL_D("类型未知或已损坏", "unknown type or damaged"));
+            else if (!log)
+                (*skipped)++;
         }
     }
-    if (skipped > 20)
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    if (log && *skipped > 20)
         sl_twarn("中心存储：共有 %ld 条记录已保留但不计入统计",
-                 "central store: %ld records in all are kept but not counted", skipped);
-    if (rc)
-        sl_tf(err, errlen, "无法汇总记录：%s", "cannot fold the records: %s", sqlite3_errmsg(db));
-    sl_items_destroy(&items);
+                 "central store: %ld records in all are kept but not counted", *skipped);
     sqlite3_finalize(all);
     sqlite3_finalize(ctx.by_id);
     sqlite3_finalize(ctx.by_seq);
     return rc;
+}
+
+/* Migration 3: the state table of a store made by 0.2.0. */
+static int s_backfill(sqlite3 *db, char *err, size_t errlen)
+{
+    sl_items_t *items = sl_items_new(db);
+    long skipped;
+    int rc = s_fold_all(db, items, true, &skipped);
+    if (rc)
+        sl_tf(err, errlen, "无法汇总记录：%s", "cannot fold the records: %s", sqlite3_errmsg(db));
+    sl_items_destroy(&items);
+    return rc;
+}
+
+/* The key of a line of sl_items_dump (#SITE|type|seq|…) as the table
+ * orders it: type code, site, seq. */
+static int s_dump_key_cmp(const char *a, const char *b)
+{
+    int64_t ka[3] = { 0 }, kb[3] = { 0 };
+    const char *line[2] = { a, b };
+    int64_t *key[2] = { ka, kb };
+    for (int i = 0; i < 2; i++) {
+        const char *type = strchr(line[i], '|');
+        const char *seq = type ? strchr(type + 1, '|') : NULL;
+        const sl_rtype_t *rt = seq ? sl_schema_find(type + 1, (size_t) (seq - type - 1)) : NULL;
+        key[i][0] = rt ? rt->code : INT32_MAX;
+        key[i][1] = strtoll(line[i] + 1, NULL, 10);
+        key[i][2] = seq ? strtoll(seq + 1, NULL, 10) : 0;
+    }
+    for (int k = 0; k < 3; k++)
+        if (ka[k] != kb[k])
+            return ka[k] < kb[k] ? -1 : 1;
+    return 0;
+}
+
+/* One row that differs: what the table holds, what the records give
+ * (NULL: no such row), without the state's hex unless that is all that
+ * differs (the fields before it are what the reports read). */
+static void s_verify_row(FILE *out, char *have, char *want)
+{
+    char *h[2] = { have, want };
+    for (int i = 0; i < 2; i++)
+        if (h[i])
+            h[i][strcspn(h[i], "\n")] = 0;
+    char *ha = have ? strrchr(have, '|') : NULL, *hb = want ? strrchr(want, '|') : NULL;
+    if (ha && hb && strcmp(ha, hb) == 0) {
+        *ha = *hb = 0;
+    } else {
+        for (int i = 0; i < 2; i++) {
+            char *bar = h[i] ? strrchr(h[i], '|') : NULL;
+            if (bar && strlen(bar) > 16)
+                memcpy(bar, "|…", sizeof "|…");
+        }
+    }
+    sl_tprintf(out, "状态表：存的是 \"%.200s\"，按记录重新汇总应为 \"%.200s\"\n",
+               "state table: holds \"%.200s\", the records folded again give \"%.200s\"\n",
+               have ? have : "—", want ? want : "—");
+}
+
+/* verify: the state table against the records folded again, in a table of
+ * its own (in memory), compared row by row in key order.  Prints each of
+ * the first rows that differ; returns how many differ (-1: could not run). */
+static long s_verify_items(central_store_t *self, FILE *out)
+{
+    sqlite3 *mem = NULL;
+    sl_items_t *again = NULL;
+    FILE *have = tmpfile(), *want = tmpfile();
+    long skipped = 0, differ = -1;
+    if (have && want && sqlite3_open(":memory:", &mem) == SQLITE_OK
+        && sl_db_exec(mem, SL_ITEMS_SCHEMA SL_ITEMS_PLACEMENT_INDEX) == 0
+        && (again = sl_items_new(mem)) && s_fold_all(self->db, again, false, &skipped) == 0
+        && sl_items_dump(self->items, -1, have) == 0 && sl_items_dump(again, -1, want) == 0) {
+        rewind(have);
+        rewind(want);
+        char a[4096], b[4096];
+        char *x = fgets(a, sizeof a, have), *y = fgets(b, sizeof b, want);
+        differ = 0;
+        /* both in key order: a merge, so that a row missing on one side is
+         * one difference, not a shift of every row after it */
+        while (x || y) {
+            int cmp = !x ? 1 : !y ? -1 : s_dump_key_cmp(a, b);
+            if (cmp == 0 && strcmp(a, b) == 0) {
+                x = fgets(a, sizeof a, have);
+                y = fgets(b, sizeof b, want);
+                continue;
+            }
+            if (differ++ < 5)
+                s_verify_row(out, cmp <= 0 ? a : NULL, cmp >= 0 ? b : NULL);
+            if (cmp <= 0)
+                x = fgets(a, sizeof a, have);
+            if (cmp >= 0)
+                y = fgets(b, sizeof b, want);
+        }
+    }
+    sl_items_destroy(&again);
+    sqlite3_close(mem);
+    if (have)
+        fclose(have);
+    if (want)
+        fclose(want);
+    return differ;
 }
 
 /* Schema versions (PRAGMA user_version); see sl_db_migrate.  Version 1 is
@@ -1381,7 +1483,17 @@ long central_store_verify(central_store_t *self, FILE *out)
     }
     sqlite3_finalize(sites);
     sqlite3_finalize(st);
-    return problems;
+    /* The figures are read from the state table: it must be what the
+     * records say. */
+    long differ = problems ? 0 : s_verify_items(self, out);
+    if (differ < 0)
+        sl_tprintf(out, "状态表：无法重新汇总记录来核对\n",
+                   "state table: the records could not be folded again to check it\n");
+    else if (differ > 0)
+        sl_tprintf(out, "状态表：%ld 行与记录不符（报表读它：请报告这个问题）\n",
+                   "state table: %ld rows differ from the records (reports read it: please "
+                   "report this)\n", differ);
+    return problems + (differ != 0);
 }
 
 /* ---- Reference data in force ---------------------------------------------

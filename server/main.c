@@ -567,8 +567,10 @@ static int s_verify(int argc, char **argv)
     char *pos[1];
     size_t npos;
     int rc = sl_cli_parse(argc, argv, PROG " verify", "[--data DIR]",
-                          SL_D("检查中心存储里每个站点的哈希链：没有缺口，每个事件的哈希都核对过。全部完整时退出码为 0，否则为 1。", "Checks every site's hash chain in the central store: no gaps, every "
-                          "event's hash verified.  Exit 0 when all is intact, 1 otherwise."),
+                          SL_D("检查中心存储：数据库文件的完整性；每个站点的哈希链没有缺口，每个事件的哈希都核对过；报表读的状态表与把记录重新汇总的结果一致。全部完整时退出码为 0，否则为 1。", "Checks the central store: the database file's integrity; every site's hash "
+                          "chain, with no gaps and every event's hash verified; and that the state "
+                          "table the reports read is what the records, folded again, say.  Exit 0 "
+                          "when all is intact, 1 otherwise."),
                           opts, 1, pos, 0, &npos);
     if (rc)
         return rc > 0 ? 0 : SL_EXIT_USAGE;
@@ -1186,7 +1188,7 @@ static void s_usage(FILE *out)
         { "init", SL_D("创建中心存储", "create the central store") },
         { "run", SL_D("为站点服务（同步端点）", "serve sites (sync endpoint)") },
         { "stats", SL_D("各站点和合计的记录数", "records per site and in total") },
-        { "verify", SL_D("检查每个站点的哈希链", "check every site's hash chain") },
+        { "verify", SL_D("检查每个站点的哈希链和状态表", "check every site's hash chain and the state table") },
         { "ref", SL_D("下发给站点的参考数据（put、del、list、import、new-epoch）",
                       "reference data sent down to sites (put, del, list, import, new-epoch)") },
         { "incidents", SL_D("需要运维人员处理的被拒批次", "refused batches that need an operator") },

@@ -7,6 +7,7 @@
 #  - a damaged sites.last_hash passed verify, then refused the site's sync;
 #  - a damaged page outside the chains passed verify (no integrity check);
 #  - a zero-length central.db was taken for a new empty store and rewritten;
+#  - (new since) a state-table row that differs from its records is found;
 #  - a one-shot `sync --timeout 5` restoring history from a server that
 #    cannot send it ran for minutes (each WELCOME counted as progress).
 source "$(dirname "$0")/lib.sh"
@@ -59,6 +60,22 @@ printf '\xde\xad\xbe\xef%.0s' $(seq 1 4) | dd of="$T/srv/central.db" bs=1 seek=$
 run_cmd verify5 "$SERVER" verify --data "$T/srv"
 soft_check "verify runs the integrity check and fails (exit $RC)" \
   sh -c "[ $RC = 1 ] && grep -q '^database: ' '$T/verify5.out'"
+
+echo "-- a state-table row that no longer says what the records say"
+restore
+run_cmd verify7 "$SERVER" verify --data "$T/srv"
+soft_check "the intact store verifies, its state table too (exit $RC)" \
+  sh -c "[ $RC = 0 ] && ! grep -q 'state table' '$T/verify7.out'"
+sq "$T/srv/central.db" "UPDATE items SET status = 'planned' WHERE seq = 7"
+run_cmd verify8 "$SERVER" verify --data "$T/srv"
+soft_check "verify folds the records again and finds the row (exit $RC)" \
+  sh -c "[ $RC = 1 ] && grep -q 'state table: holds \"#1|problem_report|7|.*|planned|' '$T/verify8.out' \
+         && grep -q '1 rows differ' '$T/verify8.out'"
+sq "$T/srv/central.db" "DELETE FROM items WHERE seq = 9"
+run_cmd verify9 "$SERVER" verify --data "$T/srv"
+soft_check "… and a row that is missing, as one more difference (exit $RC)" \
+  sh -c "[ $RC = 1 ] && grep -q 'holds \"—\", the records folded again give \"#1|problem_report|9|' '$T/verify9.out' \
+         && grep -q '2 rows differ' '$T/verify9.out'"
 
 echo "-- a zero-length central.db"
 restore
