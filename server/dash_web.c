@@ -129,13 +129,18 @@ static void s_login(dash_t *d, sl_web_req_t *req)
                    && server_auth_admin_active(d->auth, name) == 1
                    && s_login_hash(central_store_db(d->store), name, hash, sizeof hash) == 0
                    && sl_web_check_password(hash, pw)) {
-            sl_info("web: %s: administrator %s logged in", sl_web_client(req), name);
+            char said[300];
+            sl_df(said, sizeof said, "管理员 %s 已登录", "administrator %s logged in", name);
+            sl_info("web: %s: %s", sl_web_client(req), said);
             sl_web_set_user(req, name);
             sl_web_redirect(req, "/sites");
             return;
         } else {
             sl_web_login_failed(req);
-            sl_info("web: %s: login refused for \"%.64s\"", sl_web_client(req), name ? name : "");
+            char said[300];
+            sl_df(said, sizeof said, "拒绝登录 \"%.64s\"", "login refused for \"%.64s\"",
+                  name ? name : "");
+            sl_info("web: %s: %s", sl_web_client(req), said);
             msg = SL_D("用户名或密码不对", "wrong name or password");
         }
     }
@@ -292,10 +297,12 @@ static void s_filters(sl_web_req_t *req, const page_t *p, const sl_arg_t *args, 
                       invalid ? " invalid" : "", name, name);
         if (strcmp(name, "type") == 0) {
             fprintf(o, "<select name=\"type\" id=\"q_type\">");
-            for (size_t t = 0; t < sl_schema_count(); t++)
+            for (size_t t = 0; t < sl_schema_count(); t++) {
+                char label[200];    /* "问题上报", or the wire name in English */
+                sl_epair(label, sizeof label, sl_schema_at(t)->label, sl_schema_at(t)->name);
                 sl_web_printf(o, "<option value=\"%s\"%s>%s</option>", sl_schema_at(t)->name,
-                              strcmp(v, sl_schema_at(t)->name) == 0 ? " selected" : "",
-                              sl_schema_at(t)->label);
+                              strcmp(v, sl_schema_at(t)->name) == 0 ? " selected" : "", label);
+            }
             fprintf(o, "</select>");
         } else if (strcmp(name, "by") == 0) {
             sl_web_printf(o, "<select name=\"by\" id=\"q_by\"><option value=\"\">%s</option>"
@@ -564,8 +571,10 @@ static void s_download(dash_t *d, sl_web_req_t *req)
     sl_web_add_header(req, "Content-Disposition", disp);
     sl_web_allow_inline_style(req);
     sl_web_body(req, buf, len);
-    sl_info("web: %s: %s downloaded %s.%s (%zu bytes)", sl_web_client(req), sl_web_user(req),
-            p->report, form, len);
+    char said[300];
+    sl_df(said, sizeof said, "%s 下载了 %s.%s（%zu 字节）", "%s downloaded %s.%s (%zu bytes)",
+          sl_web_user(req), p->report, form, len);
+    sl_info("web: %s: %s", sl_web_client(req), said);
     free(buf);
 }
 #endif
@@ -589,7 +598,9 @@ static void s_handle(void *ctx, sl_web_req_t *req)
         return;
     }
     if (strcmp(path, "/logout") == 0 && sl_web_is_post(req)) {
-        sl_info("web: %s: administrator %s logged out", sl_web_client(req), user);
+        char said[300];
+        sl_df(said, sizeof said, "管理员 %s 已退出", "administrator %s logged out", user);
+        sl_info("web: %s: %s", sl_web_client(req), said);
         sl_web_set_user(req, "");
         sl_web_redirect(req, "/login");
     } else if (strcmp(path, "/") == 0) {
@@ -710,7 +721,9 @@ int dash_web_main(int argc, char **argv)
                         SL_D("还没有管理员设置网页密码", "no administrator has a web password yet"),
                         data);
     fflush(stdout);
-    sl_info("web: dashboard on %s", listen);
+    char said[300];
+    sl_df(said, sizeof said, "区级看板在 %s", "dashboard on %s", listen);
+    sl_info("web: %s", said);
     sl_web_wait_stop();
     sl_web_stop(&web);
 #ifdef DASH_REPORTS
