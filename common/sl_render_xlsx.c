@@ -89,14 +89,15 @@ int sl_render_xlsx(const sl_report_t *r, const char *path, char *err, size_t err
      * would print its own line on stderr at the end). */
     FILE *probe = fopen(path, "wb");
     if (!probe) {
-        snprintf(err, errlen, "不能创建文件 %s cannot create %s: %s", path, path, strerror(errno));
+        snprintf(err, errlen, SL_D("不能创建文件 %s", "cannot create %s") ": %s", path, path,
+                 strerror(errno));
         return -1;
     }
     fclose(probe);
     lxw_workbook_options opts = { .constant_memory = LXW_FALSE, .tmpdir = NULL };
     lxw_workbook *wb = workbook_new_opt(path, &opts);
     if (!wb) {
-        snprintf(err, errlen, "不能创建文件 %s cannot create %s", path, path);
+        snprintf(err, errlen, SL_D("不能创建文件 %s", "cannot create %s"), path, path);
         return -1;
     }
     formats_t f;
@@ -125,7 +126,7 @@ int sl_render_xlsx(const sl_report_t *r, const char *path, char *err, size_t err
         s_sheet_name(wb, title, name, sizeof name);
         lxw_worksheet *ws = workbook_add_worksheet(wb, name);
         if (!ws) {
-            snprintf(err, errlen, "不能添加工作表 %s cannot add sheet %s", name, name);
+            snprintf(err, errlen, SL_D("不能添加工作表 %s", "cannot add sheet %s"), name, name);
             workbook_close(wb);
             return -1;
         }
@@ -171,7 +172,8 @@ int sl_render_xlsx(const sl_report_t *r, const char *path, char *err, size_t err
     }
     lxw_error e = workbook_close(wb);
     if (e != LXW_NO_ERROR) {
-        snprintf(err, errlen, "不能写入 %s cannot write %s: %s", path, path, lxw_strerror(e));
+        snprintf(err, errlen, SL_D("不能写入 %s", "cannot write %s") ": %s", path, path,
+                 lxw_strerror(e));
         return -1;
     }
     return 0;
