@@ -121,7 +121,7 @@ static void s_put(sbuf_t *b, const char *s, size_t n)
     b->p[b->len] = 0;
 }
 
-enum { MARK_NONE, MARK_OPEN, MARK_MID, MARK_CLOSE };
+enum { MARK_NONE, MARK_OPEN, MARK_MID, MARK_CLOSE, MARK_EITHER };
 
 /* The mark at p (3 bytes), or MARK_NONE. */
 static int s_mark(const char *p, const char *end)
@@ -132,6 +132,7 @@ static int s_mark(const char *p, const char *end)
     case 0xA1: return MARK_OPEN;
     case 0xA2: return MARK_MID;
     case 0xA3: return MARK_CLOSE;
+    case 0xA4: return MARK_EITHER;
     default: return MARK_NONE;
     }
 }
@@ -196,6 +197,7 @@ static const char *s_pair(const char *p, const char *end, show_t show, sbuf_t *o
 {
     const char *mid = NULL, *close = NULL, *q = p;
     int depth = 0;
+    bool either = false;                        /* EITHER in place of MID: never both */
     while (q < end && !close) {
         int m = s_mark(q, end);
         if (m == MARK_OPEN)
@@ -204,15 +206,17 @@ static const char *s_pair(const char *p, const char *end, show_t show, sbuf_t *o
             close = q;
         else if (m == MARK_CLOSE)
             depth--;
-        else if (m == MARK_MID && depth == 0 && !mid)
+        else if ((m == MARK_MID || m == MARK_EITHER) && depth == 0 && !mid) {
             mid = q;
+            either = m == MARK_EITHER;
+        }
         q += m ? 3 : 1;
     }
     const char *stop = close ? close : end;
     const char *zh_end = mid ? mid : stop, *en = mid ? mid + 3 : stop;
-    if (zh_end > p && zh_end[-1] == ' ')
+    if (zh_end > p && zh_end[-1] == ' ' && !either)
         zh_end--;                               /* the space SL_DUAL_MID brought */
-    if (show == SHOW_ZH) {
+    if (show == SHOW_ZH || (show == SHOW_BOTH && either)) {
         s_render(p, zh_end, SHOW_ZH, out);
     } else if (show == SHOW_EN) {
         s_render(en, stop, SHOW_EN, out);
@@ -405,6 +409,21 @@ size_t sl_dpair(char *buf, size_t cap, const char *zh, const char *en)
     size_t n = sl_tpair(buf, cap, zh, en);
     sl_lang_use(was);
     return n;
+}
+
+size_t sl_epair(char *buf, size_t cap, const char *zh, const char *en)
+{
+    int n = snprintf(buf, cap, SL_DUAL_OPEN "%s" SL_DUAL_EITHER "%s" SL_DUAL_CLOSE, zh, en);
+    if (n < 0 || cap == 0)
+        return 0;
+    size_t len = (size_t) n;
+    if (len >= cap) {                           /* cut at a character (an unmatched mark is dropped) */
+        len = cap - 1;
+        while (len > 0 && ((unsigned char) buf[len] & 0xC0) == 0x80)
+            len--;
+        buf[len] = 0;
+    }
+    return len;
 }
 
 size_t sl_df(char *buf, size_t cap, const char *zh, const char *en, ...)

@@ -45,9 +45,14 @@ typedef enum {
 #define SL_DUAL_OPEN  "\xE2\x81\xA1"    /* U+2061: the Chinese text begins */
 #define SL_DUAL_MID   " \xE2\x81\xA2"   /* U+2062: the English text begins */
 #define SL_DUAL_CLOSE "\xE2\x81\xA3"    /* U+2063: the pair ends */
+#define SL_DUAL_EITHER "\xE2\x81\xA4"   /* U+2064, in place of MID: one or the other */
 
 /* Both texts as one literal (usable in a static initializer). */
 #define SL_D(zh, en) SL_DUAL_OPEN zh SL_DUAL_MID en SL_DUAL_CLOSE
+/* Either text, never both: a dual text that shows only its Chinese by
+ * default and only its English in English, where a pair would make a cell
+ * too wide ("民生实事" / "service_matter", "5星" / "5 stars"). */
+#define SL_E(zh, en) SL_DUAL_OPEN zh SL_DUAL_EITHER en SL_DUAL_CLOSE
 /* The text in this thread's language. */
 #define SL_T(zh, en) sl_lang_pick(zh " " en, en, SL_D(zh, en))
 
@@ -92,6 +97,8 @@ size_t sl_tpair(char *buf, size_t cap, const char *zh, const char *en);
 size_t sl_dpair(char *buf, size_t cap, const char *zh, const char *en);
 size_t sl_df(char *buf, size_t cap, const char *zh, const char *en, ...)
     __attribute__((format(printf, 3, 5), format(printf, 4, 5)));
+/* The same as SL_E, from two texts that are not literals (always dual). */
+size_t sl_epair(char *buf, size_t cap, const char *zh, const char *en);
 /* One of two names, where a pair would make a cell too wide: the Chinese
  * label ("民生实事"), or for a reader of English the wire name. */
 const char *sl_lang_either(const char *zh, const char *en);

@@ -3,13 +3,18 @@
  * ask for one (chart "matrix": the 五个一 matrix; "bars": a distribution;
  * "trend": monthly series; "backlog": one bar per site), and every table.
  * No script, no font, no style sheet, no image fetched from anywhere: the
- * page opens the same offline. */
+ * page opens the same offline.  Titles, headings and labels in the reader's
+ * language (sl_render_lang), never a dual text's marks. */
 #include "sl_render.h"
+#include "sl_lang.h"
 #include <stdlib.h>
 #include <string.h>
 
 static void s_esc(FILE *out, const char *s)
 {
+    char *shown = sl_lang_is_dual(s) ? sl_lang_rendered(s) : NULL;
+    if (shown)
+        s = shown;
     for (; *s; s++) {
         switch (*s) {
         case '<': fputs("&lt;", out); break;
@@ -20,6 +25,7 @@ static void s_esc(FILE *out, const char *s)
         default: fputc(*s, out);
         }
     }
+    free(shown);
 }
 
 static const char *s_colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -71,8 +77,8 @@ static void s_matrix(FILE *out, const sl_rtable_t *t)
             "height=\"%d\" viewBox=\"0 0 %d %d\">\n", lw + cw * (int) n + 10,
             top + ch * (int) rows + 10, lw + cw * (int) n + 10, top + ch * (int) rows + 10);
     for (size_t i = 0; i < n; i++) {
-        char label[200];
-        snprintf(label, sizeof label, "%s", t->cols[done[i]].label);
+        char label[200], buf[200];   /* the task, without "完成 done" */
+        snprintf(label, sizeof label, "%s", sl_render_lang(t->cols[done[i]].label, buf, sizeof buf));
         char *sp = strchr(label, ' ');
         if (sp)
             *sp = 0;
@@ -206,9 +212,10 @@ static void s_trend(FILE *out, const sl_rtable_t *t)
 static void s_table(FILE *out, const sl_rtable_t *t)
 {
     fputs("<section>\n<h2>", out);
-    if (*t->group)
-        fprintf(out, "%s：", strcmp(t->group, "frozen") == 0 ? "冻结数 frozen"
-                : strcmp(t->group, "live") == 0 ? "实时数 live" : t->group);
+    if (*t->group) {
+        s_esc(out, sl_render_group(t->group));
+        fputs(sl_render_word("：", ": "), out);
+    }
     s_esc(out, t->title);
     fputs("</h2>\n", out);
     if (strcmp(t->chart, "matrix") == 0)
@@ -233,8 +240,8 @@ static void s_table(FILE *out, const sl_rtable_t *t)
     fputs("<table>\n<thead><tr>", out);
     for (size_t c = 0; c < ncols; c++) {
         fputs("<th>", out);
-        s_esc(out, fig ? (c == 0 ? "指标 figure" : c == 1 ? "键 key" : "值 value")
-                       : t->cols[c].label);
+        s_esc(out, fig ? (c == 0 ? SL_RENDER_FIG_LABEL : c == 1 ? SL_RENDER_FIG_KEY
+                          : SL_RENDER_FIG_VALUE) : t->cols[c].label);
         fputs("</th>", out);
     }
     fputs("</tr></thead>\n<tbody>\n", out);
@@ -246,8 +253,8 @@ static void s_table(FILE *out, const sl_rtable_t *t)
             sl_rcol_t ty = sl_render_type(t, r, src);
             sl_render_cell(ty, sl_rtable_cell(t, r, src), buf, sizeof buf);
             if ((long) r == t->total_row && c == 0 && !buf[0]
-                && (ncols < 2 || strncmp(sl_rtable_cell(t, r, 1), "合计", 6) != 0))
-                snprintf(buf, sizeof buf, "合计 total");
+                && (ncols < 2 || !sl_render_is_total(sl_rtable_cell(t, r, 1))))
+                sl_render_lang(SL_RENDER_TOTAL, buf, sizeof buf);
             bool num = ty == SL_RC_INT || ty == SL_RC_NUM || ty == SL_RC_RATE;
             fputs(num ? "<td class=\"n\">" : "<td>", out);
             s_esc(out, buf);
@@ -256,15 +263,16 @@ static void s_table(FILE *out, const sl_rtable_t *t)
         fputs("</tr>\n", out);
     }
     if (!t->nrows)
-        fprintf(out, "<tr><td colspan=\"%zu\">（无 none）</td></tr>\n", ncols);
+        fprintf(out, "<tr><td colspan=\"%zu\">%s</td></tr>\n", ncols,
+                sl_render_word("（无 none）", "(none)"));
     fputs("</tbody>\n</table>\n</section>\n", out);
 }
 
 int sl_render_html(const sl_report_t *r, FILE *out)
 {
-    fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-          "<link rel=\"icon\" href=\"data:,\">\n<title>", out);
+    fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<link rel=\"icon\" href=\"data:,\">\n<title>", sl_render_word("zh-CN", "en"));
     s_esc(out, r->title);
     fputs("</title>\n<style>\n"
           "body{font-family:\"Noto Sans CJK SC\",\"WenQuanYi Micro Hei\",sans-serif;"

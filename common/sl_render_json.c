@@ -6,23 +6,34 @@
  * figures as members of the object it is in; with a key, as an object under
  * it.  ROWS: an array of objects (the total row, when there is one, under
  * total_key beside it).  VALUES: an array of the first column.  Rates are
- * fractions, shortest round-trip decimals, null for a zero denominator. */
+ * fractions, shortest round-trip decimals, null for a zero denominator.
+ * JSON is read by programs: the same in every language, a dual value (a
+ * status word, "未交办 unassigned") as the default language shows it. */
 #include "sl_render.h"
 #include "sl_json.h"
+#include "sl_lang.h"
 #include <stdlib.h>
 #include <string.h>
 
 static void s_str(FILE *out, const char *s)
 {
-    size_t len = strlen(s), need = sl_json_escape(s, len, NULL, 0);
+    size_t len = strlen(s);
+    char *shown = NULL;
+    if (sl_lang_is_dual(s) && (shown = malloc(len + 1)) != NULL) {
+        len = sl_lang_render_as(SL_LANG_ZH, s, len, shown, len + 1);   /* never longer */
+        s = shown;
+    }
+    size_t need = sl_json_escape(s, len, NULL, 0);
     char *buf = malloc(need + 1);
     if (!buf) {
         fputs("\"\"", out);
+        free(shown);
         return;
     }
     sl_json_escape(s, len, buf, need + 1);
     fprintf(out, "\"%s\"", buf);
     free(buf);
+    free(shown);
 }
 
 static void s_value(FILE *out, sl_rcol_t type, const char *cell)

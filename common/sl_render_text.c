@@ -1,6 +1,7 @@
 /* sl_render_text.c: a report for a terminal (see sl_render.h), and the cell
  * helpers every form shares. */
 #include "sl_render.h"
+#include "sl_lang.h"
 #include "sl_text.h"
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,31 @@ sl_rcol_t sl_render_type(const sl_rtable_t *t, size_t row, size_t col)
     return col < t->ncols ? t->cols[col].type : SL_RC_TEXT;
 }
 
+const char *sl_render_lang(const char *text, char *buf, size_t cap)
+{
+    if (!sl_lang_is_dual(text))
+        return text;
+    sl_lang_render_as(sl_lang_reader() == SL_LANG_EN ? SL_LANG_EN : SL_LANG_ZH, text, strlen(text),
+                      buf, cap);
+    return buf;
+}
+
+const char *sl_render_word(const char *zh, const char *en)
+{
+    return sl_lang_reader() == SL_LANG_EN ? en : zh;
+}
+
+bool sl_render_is_total(const char *cell)
+{
+    return strncmp(cell, "合计", 6) == 0 || strncmp(cell, SL_DUAL_OPEN "合计", 9) == 0;
+}
+
+const char *sl_render_group(const char *group)
+{
+    return strcmp(group, "frozen") == 0 ? SL_D("冻结数", "frozen")
+           : strcmp(group, "live") == 0 ? SL_D("实时数", "live") : group;
+}
+
 void sl_render_cell(sl_rcol_t type, const char *cell, char *out, size_t cap)
 {
     if (!cap)
@@ -41,7 +67,8 @@ void sl_render_cell(sl_rcol_t type, const char *cell, char *out, size_t cap)
         sl_report_rate_text(cell, out, cap);
         return;
     case SL_RC_BOOL:
-        snprintf(out, cap, "%s", !*cell ? "—" : strcmp(cell, "1") == 0 ? "是" : "否");
+        snprintf(out, cap, "%s", !*cell ? "—" : strcmp(cell, "1") == 0 ? sl_render_word("是", "yes")
+                 : sl_render_word("否", "no"));
         return;
     case SL_RC_INT: case SL_RC_NUM: case SL_RC_DATE:
         if (!*cell) {
@@ -52,23 +79,30 @@ void sl_render_cell(sl_rcol_t type, const char *cell, char *out, size_t cap)
     default:
         break;
     }
+    char *shown = sl_lang_is_dual(cell) ? malloc(cap) : NULL;
+    if (shown)
+        cell = sl_render_lang(cell, shown, cap);
+    const char *sep = sl_render_word("；", "; ");     /* U+FF1B, or "; " */
     size_t o = 0;
     for (const char *p = cell; *p && o + 4 < cap; p++) {
         if (*p == '\n' && type == SL_RC_LIST) {
-            memcpy(out + o, "；", 3);       /* U+FF1B */
-            o += 3;
+            memcpy(out + o, sep, strlen(sep));
+            o += strlen(sep);
         } else {
             out[o++] = *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p;
         }
     }
     out[o] = 0;
+    free(shown);
 }
 
 #define CELL_CAP 8192
 
 static int s_table(const sl_rtable_t *t, FILE *out)
 {
-    fprintf(out, "【%s】\n", t->title);
+    char title[1000];
+    fprintf(out, "%s%s%s\n", sl_render_word("【", "["), sl_render_lang(t->title, title, sizeof title),
+            sl_render_word("】", "]"));
     if (t->flags & SL_RF_PROSE) {
         for (size_t r = 0; r < t->nrows; r++)
             fprintf(out, "%s\n\n", sl_rtable_cell(t, r, 0));
@@ -78,9 +112,9 @@ static int s_table(const sl_rtable_t *t, FILE *out)
     size_t ncols = fig ? 3 : t->ncols;
     const char *heads[SL_REPORT_MAX_COLS];
     if (fig) {
-        heads[0] = "指标 figure";
-        heads[1] = "键 key";
-        heads[2] = "值 value";
+        heads[0] = SL_RENDER_FIG_LABEL;     /* sl_table renders them */
+        heads[1] = SL_RENDER_FIG_KEY;
+        heads[2] = SL_RENDER_FIG_VALUE;
     } else {
         for (size_t c = 0; c < ncols; c++)
             heads[c] = t->cols[c].label;
@@ -98,7 +132,7 @@ static int s_table(const sl_rtable_t *t, FILE *out)
             sl_table_align(tab, c, 'r');
     }
     if (!t->nrows)
-        fprintf(out, "（无 none）\n");
+        fprintf(out, "%s\n", sl_render_word("（无 none）", "(none)"));
     for (size_t r = 0; r < t->nrows; r++) {
         const char *row[SL_REPORT_MAX_COLS];
         for (size_t c = 0; c < ncols; c++) {
@@ -109,8 +143,8 @@ static int s_table(const sl_rtable_t *t, FILE *out)
         }
         if ((long) r == t->total_row && !fig && ncols) {
             /* the total row says so in its first cell when that is empty */
-            if (!row[0][0] && (ncols < 2 || strncmp(row[1], "合计", 6) != 0))
-                row[0] = "合计 total";
+            if (!row[0][0] && (ncols < 2 || !sl_render_is_total(sl_rtable_cell(t, r, 1))))
+                row[0] = SL_RENDER_TOTAL;
         }
         sl_table_add(tab, row);
     }
@@ -123,7 +157,8 @@ static int s_table(const sl_rtable_t *t, FILE *out)
 
 int sl_render_text(const sl_report_t *r, FILE *out)
 {
-    fprintf(out, "%s\n\n", r->title);
+    char text[1000];
+    fprintf(out, "%s\n\n", sl_render_lang(r->title, text, sizeof text));
     const char *group = "";
     for (size_t i = 0; i < r->ntables; i++) {
         const sl_rtable_t *t = r->tables[i];
@@ -131,8 +166,7 @@ int sl_render_text(const sl_report_t *r, FILE *out)
             group = t->group;
             if (*group)
                 fprintf(out, "======== %s ========\n\n",
-                        strcmp(group, "frozen") == 0 ? "冻结数 frozen"
-                        : strcmp(group, "live") == 0 ? "实时数 live" : group);
+                        sl_render_lang(sl_render_group(group), text, sizeof text));
         }
         if (s_table(t, out))
             return -1;

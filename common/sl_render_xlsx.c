@@ -1,8 +1,9 @@
 /* sl_render_xlsx.c: a report as an Excel workbook (see sl_render.h), written
- * with libxlsxwriter: one sheet per table, named by its Chinese title; the
- * headings in bold; integers and numbers as numbers, rates as numbers shown
+ * with libxlsxwriter: one sheet per table, named by its title as the reader
+ * reads it (Chinese first, or English); the headings in bold; integers and numbers as numbers, rates as numbers shown
  * as percentages (an empty cell for a zero denominator, with "—"), dates as
- * dates, booleans as 是/否, lists joined by "；". */
+ * dates, booleans as 是/否 (yes/no), lists joined by "；".  No dual text's
+ * marks reach the file: every title, heading and cell is rendered first. */
 #include "sl_render.h"
 #include "sl_text.h"
 #include <errno.h>
@@ -11,7 +12,8 @@
 #include <xlsxwriter.h>
 
 /* A sheet name Excel accepts: at most 31 characters, none of []:*?/\,
- * unique in the workbook (" 2", " 3" … appended). */
+ * unique in the workbook (" 2", " 3" … appended); title is rendered (no
+ * marks, which would count as characters). */
 static void s_sheet_name(lxw_workbook *wb, const char *title, char *out, size_t cap)
 {
     char base[200];
@@ -73,8 +75,9 @@ static void s_write(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, sl_rcol_t t
         return;
     }
     default:
-        sl_render_cell(type, cell, buf, sizeof buf);
-        if (type == SL_RC_TEXT)
+        if (type != SL_RC_TEXT)
+            sl_render_cell(type, cell, buf, sizeof buf);
+        else if (sl_render_lang(cell, buf, sizeof buf) == cell)
             snprintf(buf, sizeof buf, "%s", cell);
         worksheet_write_string(ws, row, col, buf, plain);
     }
@@ -86,14 +89,15 @@ int sl_render_xlsx(const sl_report_t *r, const char *path, char *err, size_t err
      * would print its own line on stderr at the end). */
     FILE *probe = fopen(path, "wb");
     if (!probe) {
-        snprintf(err, errlen, "不能创建文件 %s cannot create %s: %s", path, path, strerror(errno));
+        snprintf(err, errlen, SL_D("不能创建文件 %s", "cannot create %s") ": %s", path, path,
+                 strerror(errno));
         return -1;
     }
     fclose(probe);
     lxw_workbook_options opts = { .constant_memory = LXW_FALSE, .tmpdir = NULL };
     lxw_workbook *wb = workbook_new_opt(path, &opts);
     if (!wb) {
-        snprintf(err, errlen, "不能创建文件 %s cannot create %s", path, path);
+        snprintf(err, errlen, SL_D("不能创建文件 %s", "cannot create %s"), path, path);
         return -1;
     }
     formats_t f;
@@ -108,17 +112,21 @@ int sl_render_xlsx(const sl_report_t *r, const char *path, char *err, size_t err
     format_set_bold(f.total);
     f.wrap = workbook_add_format(wb);
     format_set_text_wrap(f.wrap);
-    workbook_set_properties(wb, &(lxw_doc_properties) { .title = r->title,
-                                                        .author = "shuanglian 双进双联" });
+    char text[1000], doc[1000], author[40];
+    snprintf(doc, sizeof doc, "%s", sl_render_lang(r->title, text, sizeof text));
+    snprintf(author, sizeof author, "%s", sl_render_word("shuanglian 双进双联", "shuanglian"));
+    workbook_set_properties(wb, &(lxw_doc_properties) { .title = doc, .author = author });
     for (size_t i = 0; i < r->ntables; i++) {
         const sl_rtable_t *t = r->tables[i];
-        char name[200], title[600];
-        snprintf(title, sizeof title, "%s%s%s", strcmp(t->group, "frozen") == 0 ? "冻结 "
-                 : strcmp(t->group, "live") == 0 ? "实时 " : "", "", t->title);
+        char name[200], title[600], head[300];
+        const char *shown = sl_render_lang(t->title, text, sizeof text);
+        snprintf(title, sizeof title, "%s%s", strcmp(t->group, "frozen") == 0
+                 ? sl_render_word("冻结 ", "frozen ") : strcmp(t->group, "live") == 0
+                 ? sl_render_word("实时 ", "live ") : "", shown);
         s_sheet_name(wb, title, name, sizeof name);
         lxw_worksheet *ws = workbook_add_worksheet(wb, name);
         if (!ws) {
-            snprintf(err, errlen, "不能添加工作表 %s cannot add sheet %s", name, name);
+            snprintf(err, errlen, SL_D("不能添加工作表 %s", "cannot add sheet %s"), name, name);
             workbook_close(wb);
             return -1;
         }
@@ -126,15 +134,16 @@ int sl_render_xlsx(const sl_report_t *r, const char *path, char *err, size_t err
         size_t ncols = fig ? 3 : prose ? 1 : t->ncols;
         if (prose) {
             worksheet_set_column(ws, 0, 0, 120, f.wrap);
-            worksheet_write_string(ws, 0, 0, t->title, f.head);
+            worksheet_write_string(ws, 0, 0, shown, f.head);
             for (size_t row = 0; row < t->nrows; row++)
                 worksheet_write_string(ws, (lxw_row_t) row + 1, 0, sl_rtable_cell(t, row, 0),
                                        f.wrap);
             continue;
         }
         for (size_t c = 0; c < ncols; c++) {
-            const char *h = fig ? (c == 0 ? "指标 figure" : c == 1 ? "键 key" : "值 value")
-                                : t->cols[c].label;
+            const char *h = sl_render_lang(!fig ? t->cols[c].label : c == 0 ? SL_RENDER_FIG_LABEL
+                                           : c == 1 ? SL_RENDER_FIG_KEY : SL_RENDER_FIG_VALUE,
+                                           head, sizeof head);
             worksheet_write_string(ws, 0, (lxw_col_t) c, h, f.head);
             size_t w = sl_display_width(h) + 2;
             for (size_t row = 0; row < t->nrows && row < 200; row++) {
@@ -153,8 +162,8 @@ int sl_render_xlsx(const sl_report_t *r, const char *path, char *err, size_t err
                 size_t src = fig ? (c == 0 ? 1 : c == 1 ? 0 : 3) : c;
                 const char *cell = sl_rtable_cell(t, row, src);
                 if (total && c == 0 && !*cell
-                    && (ncols < 2 || strncmp(sl_rtable_cell(t, row, 1), "合计", 6) != 0))
-                    cell = "合计 total";
+                    && (ncols < 2 || !sl_render_is_total(sl_rtable_cell(t, row, 1))))
+                    cell = SL_RENDER_TOTAL;
                 s_write(ws, (lxw_row_t) row + 1, (lxw_col_t) c,
                         total && c == 0 ? SL_RC_TEXT : sl_render_type(t, row, src), cell, &f,
                         total);
@@ -163,7 +172,8 @@ int sl_render_xlsx(const sl_report_t *r, const char *path, char *err, size_t err
     }
     lxw_error e = workbook_close(wb);
     if (e != LXW_NO_ERROR) {
-        snprintf(err, errlen, "不能写入 %s cannot write %s: %s", path, path, lxw_strerror(e));
+        snprintf(err, errlen, SL_D("不能写入 %s", "cannot write %s") ": %s", path, path,
+                 lxw_strerror(e));
         return -1;
     }
     return 0;

@@ -7,6 +7,7 @@
  *   R       a data row             S  the total row
  * Cells past a table's columns are empty. */
 #include "sl_report.h"
+#include "sl_lang.h"
 #include "sl_text.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,10 +159,10 @@ const char *sl_rtable_cell(const sl_rtable_t *t, size_t row, size_t col)
 
 void sl_report_figures_init(sl_rtable_t *t)
 {
-    sl_rtable_col(t, "key", "键 key", SL_RC_TEXT);
-    sl_rtable_col(t, "label", "指标 figure", SL_RC_TEXT);
-    sl_rtable_col(t, "type", "类型 type", SL_RC_TEXT);
-    sl_rtable_col(t, "value", "值 value", SL_RC_TEXT);
+    sl_rtable_col(t, "key", SL_D("键", "key"), SL_RC_TEXT);
+    sl_rtable_col(t, "label", SL_D("指标", "figure"), SL_RC_TEXT);
+    sl_rtable_col(t, "type", SL_D("类型", "type"), SL_RC_TEXT);
+    sl_rtable_col(t, "value", SL_D("值", "value"), SL_RC_TEXT);
 }
 
 void sl_report_fig_text(sl_rtable_t *t, const char *key, const char *label, sl_rcol_t type,
@@ -300,15 +301,15 @@ sl_report_t *sl_report_decode(uint32_t w, const char *const *cells, const size_t
                               size_t ncells, char *err, size_t errlen)
 {
     if (w < 8 || w > SL_REPORT_MAX_COLS + 1 || ncells < w || ncells % w) {
-        snprintf(err, errlen, "报表数据格式不对 the report's cells are malformed (%u columns, %zu "
-                 "cells)", w, ncells);
+        snprintf(err, errlen, SL_D("报表数据格式不对", "the report's cells are malformed")
+                 " (%u columns, %zu cells)", w, ncells);
         return NULL;
     }
     for (size_t i = 0; i < ncells; i++) {
         size_t len = lens ? lens[i] : strlen(cells[i]);
         if (!sl_utf8_valid(cells[i], len) || memchr(cells[i], 0, len)) {
-            snprintf(err, errlen, "报表数据第 %zu 格不是有效文本 cell %zu of the report is not "
-                     "valid text", i, i);
+            sl_df(err, errlen, "报表数据第 %zu 格不是有效文本", "cell %zu of the report is not valid text",
+                  i);
             return NULL;
         }
     }
@@ -324,7 +325,7 @@ sl_report_t *sl_report_decode(uint32_t w, const char *const *cells, const size_t
     free(name);
     free(title);
     if (!r) {
-        snprintf(err, errlen, "不是报表数据（或版本不对） not a report (or of another version)");
+        snprintf(err, errlen, "%s", SL_D("不是报表数据（或版本不对）", "not a report (or of another version)"));
         return NULL;
     }
     sl_rtable_t *t = NULL;
@@ -340,14 +341,14 @@ sl_report_t *sl_report_decode(uint32_t w, const char *const *cells, const size_t
             mem = mem && v[c];
         const char *tag = v[0];
         if (!mem) {
-            why = "out of memory";
+            why = SL_D("内存不足", "out of memory");
         } else if (strcmp(tag, "T") == 0) {
             char style = v[6][0];
             char *end;
             unsigned long flags = strtoul(v[7], &end, 10);
             if ((style != SL_RS_ROWS && style != SL_RS_OBJECT && style != SL_RS_VALUES)
                 || v[6][1] || *end || flags > 3) {
-                why = "表头格式不对 a table heading is malformed";
+                why = SL_D("表头格式不对", "a table heading is malformed");
             } else {
                 t = sl_report_table(r, v[1], v[2], (sl_rstyle_t) style, (unsigned) flags);
                 sl_rtable_group(t, v[3]);
@@ -355,20 +356,20 @@ sl_report_t *sl_report_decode(uint32_t w, const char *const *cells, const size_t
                     s_set(&t->total_key, v[4]);
                 sl_rtable_chart(t, v[5]);
                 if (!t)
-                    why = "out of memory";
+                    why = SL_D("内存不足", "out of memory");
             }
         } else if (!t) {
-            why = "表格之前有数据 rows before any table";
+            why = SL_D("表格之前有数据", "rows before any table");
         } else if (strcmp(tag, "C") == 0) {
             if (t->ncols || t->nrows)
-                why = "列重复定义 columns defined twice";
+                why = SL_D("列重复定义", "columns defined twice");
             for (uint32_t c = 1; c < w && !why && v[c][0]; c++)
                 sl_rtable_col(t, v[c], "", SL_RC_TEXT);
             if (!why && !t->ncols)
-                why = "表格没有列 a table has no columns";
+                why = SL_D("表格没有列", "a table has no columns");
         } else if (strcmp(tag, "L") == 0 || strcmp(tag, "Y") == 0) {
             if (!t->ncols || t->nrows) {
-                why = "列标题位置不对 headings out of place";
+                why = SL_D("列标题位置不对", "headings out of place");
             }
             for (size_t c = 0; !why && c < t->ncols; c++) {
                 if (tag[0] == 'L') {
@@ -376,31 +377,30 @@ sl_report_t *sl_report_decode(uint32_t w, const char *const *cells, const size_t
                 } else {
                     char ty = v[c + 1][0];
                     if (!strchr("tirndlb", ty) || !ty || v[c + 1][1])
-                        why = "列类型不对 a column type is unknown";
+                        why = SL_D("列类型不对", "a column type is unknown");
                     else
                         t->cols[c].type = (sl_rcol_t) ty;
                 }
             }
         } else if (strcmp(tag, "R") == 0 || strcmp(tag, "S") == 0) {
             if (!t->ncols)
-                why = "数据行没有列 a row before its columns";
+                why = SL_D("数据行没有列", "a row before its columns");
             else if (t->style == SL_RS_OBJECT && t->ncols != 4)
-                why = "指标表须为四列 a figures table has four columns";
+                why = SL_D("指标表须为四列", "a figures table has four columns");
             else if (sl_rtable_row(t, (const char *const *) v + 1))
-                why = "out of memory";
+                why = SL_D("内存不足", "out of memory");
             else if (tag[0] == 'S')
                 t->total_row = (long) t->nrows - 1;
         } else {
-            why = "未知的行标记 an unknown row tag";
+            why = SL_D("未知的行标记", "an unknown row tag");
         }
         for (uint32_t c = 0; c < w; c++)
             free(v[c]);
     }
     if (!why && r->failed)
-        why = "out of memory";
+        why = SL_D("内存不足", "out of memory");
     if (why) {
-        snprintf(err, errlen, "报表数据第 %zu 行：%s report row %zu: %s", row - 1, why, row - 1,
-                 why);
+        sl_df(err, errlen, "报表数据第 %zu 行：%s", "report row %zu: %s", row - 1, why);
         sl_report_destroy(&r);
     }
     return r;

@@ -13,8 +13,12 @@
  * DEN 0 is a rate with a zero denominator: null in JSON, "—" in tables); a
  * number as a decimal ("1.5"); a date "YYYY-MM-DD"; a list as items joined
  * by '\n'; a boolean "1" or "0".  An empty INT, NUM, DATE or BOOL cell is
- * null.  Must never: trust decoded cells (they come from a frame or a
- * database) — every decode is checked and refused with a sentence. */
+ * null.  Titles, headings, figure labels and words the report itself writes
+ * in a cell (合计, 未交办, a status) are dual texts (sl_lang.h: SL_D, or SL_E
+ * where a pair would be too wide), written by the server for whoever reads
+ * them; the renderers show them in the reader's language.  Must never:
+ * trust decoded cells (they come from a frame or a database) — every decode
+ * is checked and refused with a sentence. */
 #ifndef SL_REPORT_H
 #define SL_REPORT_H
 #include <stdbool.h>
@@ -41,13 +45,13 @@ typedef enum {
 
 typedef struct {
     char *key;                  /* JSON key, English */
-    char *label;                /* heading, Chinese first */
+    char *label;                /* heading: a dual text (sl_lang.h), rendered by each form */
     sl_rcol_t type;
 } sl_rcolumn_t;
 
 typedef struct {
     char *key;                  /* JSON key of the table ("" with OBJECT: members at the top) */
-    char *title;                /* Chinese title: a heading, a sheet's name */
+    char *title;                /* dual title: a heading, a sheet's name */
     char *group;                /* "" or the JSON object holding the table ("frozen", "live") */
     char *total_key;            /* ROWS: where the total row goes in JSON ("total") */
     char *chart;                /* HTML: "matrix", "bars", "trend", "backlog" or "" */
@@ -62,7 +66,7 @@ typedef struct {
 
 typedef struct {
     char *name;                 /* "dispatch", "five" … */
-    char *title;                /* 每月调度 2025-03 */
+    char *title;                /* dual: 每月调度 monthly dispatch 2025-03 */
     size_t ntables;
     sl_rtable_t **tables;
     bool failed;                /* out of memory somewhere: the caller refuses */

@@ -155,7 +155,7 @@ int sl_report_cli_print(const char *command, const sl_report_request_t *req, uin
     case SL_FORM_XLSX:
         rc = sl_render_xlsx(r, req->file, why, sizeof why);
         if (rc)
-            fprintf(err, "%s: %s\n", command, why);
+            sl_lang_fprintf(err, "%s: %s\n", command, why);
         else
             sl_tprintf(out, "已写入：%s\n", "written: %s\n", req->file);
         break;

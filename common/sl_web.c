@@ -10,6 +10,7 @@
  * peer's address and answered with a page that says what was wrong. */
 #include "sl_web.h"
 #include "sl_cli.h"
+#include "sl_lang.h"
 #include "sl_log.h"
 #include "sl_text.h"
 #include <arpa/inet.h>
@@ -423,8 +424,12 @@ void sl_web_escn(FILE *out, const char *s, size_t len)
 
 void sl_web_esc(FILE *out, const char *s)
 {
+    char *shown = s && sl_lang_is_dual(s) ? sl_lang_rendered(s) : NULL;
+    if (shown)
+        s = shown;
     if (s)
         sl_web_escn(out, s, strlen(s));
+    free(shown);
 }
 
 void sl_web_printf(FILE *out, const char *fmt, ...)
@@ -478,16 +483,22 @@ void sl_web_csrf_field(sl_web_req_t *req)
     fprintf(req->out, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">", sl_web_csrf(req));
 }
 
+/* The page's language, as its reader reads it (--lang). */
+static const char *s_html_lang(void)
+{
+    return sl_lang_reader() == SL_LANG_EN ? "en" : "zh-CN";
+}
+
 void sl_web_page_begin(sl_web_req_t *req, const char *title, const char *heading,
                        const char *const *menu, size_t nmenu, const char *current)
 {
     FILE *o = req->out;
-    sl_web_printf(o, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+    sl_web_printf(o, "<!DOCTYPE html>\n<html lang=\"%r\"><head><meta charset=\"utf-8\">"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                   "<title>%s</title><link rel=\"icon\" href=\"/static/icon.svg\">"
                   "<link rel=\"stylesheet\" href=\"/static/app.css\">"
                   "<script src=\"/static/app.js\" defer></script></head><body>\n"
-                  "<header><div class=\"brand\">%s</div><nav>", title, heading);
+                  "<header><div class=\"brand\">%s</div><nav>", s_html_lang(), title, heading);
     for (size_t i = 0; i + 1 < nmenu * 2; i += 2) {
         bool here = current && strcmp(current, menu[i]) == 0;
         sl_web_printf(o, here ? "<a href=\"%s\" class=\"here\" aria-current=\"page\">%s</a>"
@@ -502,8 +513,8 @@ void sl_web_page_begin(sl_web_req_t *req, const char *title, const char *heading
 
 void sl_web_page_end(sl_web_req_t *req)
 {
-    fprintf(req->out, "</main>\n<footer>双进双联 shuanglian " SL_VERSION "</footer>\n"
-            "</body></html>\n");
+    sl_web_printf(req->out, "</main>\n<footer>%s " SL_VERSION "</footer>\n</body></html>\n",
+                  SL_D("双进双联", "shuanglian"));
 }
 
 /* Starts the body over (an error page replaces what a handler wrote). */
@@ -523,13 +534,13 @@ void sl_web_error_page(sl_web_req_t *req, int status, const char *title, const c
 {
     s_reset_out(req);
     req->status = status;
-    sl_web_printf(req->out, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+    sl_web_printf(req->out, "<!DOCTYPE html>\n<html lang=\"%r\"><head><meta charset=\"utf-8\">"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                   "<title>%s</title><link rel=\"icon\" href=\"/static/icon.svg\">"
                   "<link rel=\"stylesheet\" href=\"/static/app.css\"></head><body><main>"
                   "<h1>%s</h1><p class=\"flash error\" id=\"refusal\">%s</p>"
-                  "<p><a href=\"/\">返回首页 back to the first page</a></p></main></body></html>\n",
-                  title, title, text);
+                  "<p><a href=\"/\">%s</a></p></main></body></html>\n",
+                  s_html_lang(), title, title, text, SL_D("返回首页", "back to the first page"));
 }
 
 bool sl_web_csrf_refused(sl_web_req_t *req)
@@ -546,7 +557,7 @@ bool sl_web_csrf_refused(sl_web_req_t *req)
 void sl_web_login_page(sl_web_req_t *req, const char *brand, const char *heading,
                        const char *name, const char *msg)
 {
-    sl_web_page_begin(req, "登录 Log in", brand, NULL, 0, NULL);
+    sl_web_page_begin(req, SL_D("登录", "Log in"), brand, NULL, 0, NULL);
     FILE *o = req->out;
     sl_web_printf(o, "<h1>%s</h1>", heading);
     if (msg)
@@ -554,12 +565,13 @@ void sl_web_login_page(sl_web_req_t *req, const char *brand, const char *heading
     fprintf(o, "<form class=\"entry\" method=\"post\" action=\"/login\">");
     sl_web_csrf_field(req);
     if (name)
-        sl_web_printf(o, "<div class=\"field\"><label for=\"name\">管理员 administrator</label>"
+        sl_web_printf(o, "<div class=\"field\"><label for=\"name\">%s</label>"
                       "<input type=\"text\" name=\"name\" id=\"name\" autocomplete=\"username\" "
-                      "value=\"%s\"></div>", name);
-    fprintf(o, "<div class=\"field\"><label for=\"password\">密码 password</label><input "
-            "type=\"password\" name=\"password\" id=\"password\" autocomplete=\"current-password\">"
-            "</div><button type=\"submit\" id=\"login\">登录 Log in</button></form>");
+                      "value=\"%s\"></div>", SL_D("管理员", "administrator"), name);
+    sl_web_printf(o, "<div class=\"field\"><label for=\"password\">%s</label><input "
+                  "type=\"password\" name=\"password\" id=\"password\" "
+                  "autocomplete=\"current-password\"></div><button type=\"submit\" id=\"login\">"
+                  "%s</button></form>", SL_D("密码", "password"), SL_D("登录", "Log in"));
     sl_web_page_end(req);
 }
 

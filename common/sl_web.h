@@ -119,7 +119,8 @@ void sl_web_body(sl_web_req_t *req, const void *data, size_t len);
 void sl_web_allow_inline_style(sl_web_req_t *req);
 
 /* ---- writing HTML ------------------------------------------------------ */
-/* Writes text escaped for HTML text and attribute values. */
+/* Writes text escaped for HTML text and attribute values; a dual text
+ * (sl_lang.h) in the language of the process's reader (--lang). */
 void sl_web_esc(FILE *out, const char *s);
 void sl_web_escn(FILE *out, const char *s, size_t len);
 /* printf whose every %s argument is escaped; %r writes a string as it is

@@ -46,6 +46,7 @@
 #define DEFAULT_DATA "server-data"
 #define DEFAULT_LISTEN "127.0.0.1:8621"
 #define RECORDS_PAGE "50"
+#define DASH_BRAND SL_D("双进双联 · 区级看板", "shuanglian · district dashboard")
 
 #define LOGINS_SCHEMA \
     "CREATE TABLE IF NOT EXISTS dash_logins(" \
@@ -64,11 +65,12 @@ typedef struct {
 
 #ifdef DASH_REPORTS
 static const char *s_menu[] = {
-    "/sites", "站点 Sites", "/five", "五个一 Five tasks", "/dispatch", "每月调度 Dispatch",
-    "/loop", "闭环办理 Closed loop", "/points", "积分黄牌 Points", "/records", "记录 Records",
+    "/sites", SL_D("站点", "Sites"), "/five", SL_D("五个一", "Five tasks"),
+    "/dispatch", SL_D("每月调度", "Dispatch"), "/loop", SL_D("闭环办理", "Closed loop"),
+    "/points", SL_D("积分黄牌", "Points"), "/records", SL_D("记录", "Records"),
 };
 #else
-static const char *s_menu[] = { "/sites", "站点 Sites" };
+static const char *s_menu[] = { "/sites", SL_D("站点", "Sites") };
 #endif
 #define MENU_N (sizeof s_menu / sizeof s_menu[0] / 2)
 
@@ -107,14 +109,12 @@ static int s_login_set(sqlite3 *db, const char *name, const char *hash)
 
 static void s_begin(sl_web_req_t *req, const char *title, const char *current)
 {
-    char heading[120];
-    snprintf(heading, sizeof heading, "双进双联 · 区级看板");
-    sl_web_page_begin(req, title, heading, s_menu, MENU_N, current);
+    sl_web_page_begin(req, title, DASH_BRAND, s_menu, MENU_N, current);
     FILE *o = sl_web_out(req);
     fprintf(o, "<form method=\"post\" action=\"/logout\" class=\"logout\">");
     sl_web_csrf_field(req);
     sl_web_printf(o, "<span class=\"hint\">%s</span> <button type=\"submit\" class=\"quiet\" "
-                  "id=\"logout\">退出 log out</button></form>", sl_web_user(req));
+                  "id=\"logout\">%s</button></form>", sl_web_user(req), SL_D("退出", "log out"));
 }
 
 #define s_time sl_web_local_time
@@ -134,17 +134,22 @@ static void s_login(dash_t *d, sl_web_req_t *req)
                    && server_auth_admin_active(d->auth, name) == 1
                    && s_login_hash(central_store_db(d->store), name, hash, sizeof hash) == 0
                    && sl_web_check_password(hash, pw)) {
-            sl_info("web: %s: administrator %s logged in", sl_web_client(req), name);
+            char said[300];
+            sl_df(said, sizeof said, "管理员 %s 已登录", "administrator %s logged in", name);
+            sl_info("web: %s: %s", sl_web_client(req), said);
             sl_web_set_user(req, name);
             sl_web_redirect(req, "/sites");
             return;
         } else {
             sl_web_login_failed(req);
-            sl_info("web: %s: login refused for \"%.64s\"", sl_web_client(req), name ? name : "");
-            msg = "用户名或密码不对 wrong name or password";
+            char said[300];
+            sl_df(said, sizeof said, "拒绝登录 \"%.64s\"", "login refused for \"%.64s\"",
+                  name ? name : "");
+            sl_info("web: %s: %s", sl_web_client(req), said);
+            msg = SL_D("用户名或密码不对", "wrong name or password");
         }
     }
-    sl_web_login_page(req, "双进双联 · 区级看板", "管理员登录 Administrator login",
+    sl_web_login_page(req, DASH_BRAND, SL_D("管理员登录", "Administrator login"),
                       name && strlen(name) <= 64 ? name : "", msg);
 }
 
@@ -171,12 +176,9 @@ static int s_site_row(void *ctx, const char *const *cells)
     sl_web_printf(s->out, "<tr data-key=\"%s\"><td>%s</td><td>%s</td><td>%s %s</td>"
                   "<td class=\"num\">%s</td><td>%s</td><td>", cells[0], cells[0], cells[1],
                   cells[2], cells[3], cells[5], cells[6]);
-    if (!active)
-        fprintf(s->out, "<span class=\"badge\">停用 inactive</span>");
-    else if (silent)
-        sl_web_printf(s->out, "<span class=\"badge bad\">沉默 silent</span>");
-    else
-        fprintf(s->out, "<span class=\"badge ok\">正常 ok</span>");
+    sl_web_printf(s->out, "<span class=\"badge%r\">%s</span>",
+                  !active ? "" : silent ? " bad" : " ok", !active ? SL_D("停用", "inactive")
+                  : silent ? SL_D("沉默", "silent") : SL_D("正常", "ok"));
     fprintf(s->out, "</td></tr>\n");
     return 0;
 }
@@ -190,22 +192,30 @@ static void s_sites(dash_t *d, sl_web_req_t *req)
         && sl_refvalue_field(value, strlen(value), "value", hours, sizeof hours) == 1
         && atol(hours) > 0)
         s.silent_hours = atol(hours);
-    s_begin(req, "站点 Sites", "/sites");
+    s_begin(req, SL_D("站点", "Sites"), "/sites");
     FILE *o = s.out;
-    fprintf(o, "<h1>站点状况 Sites' health</h1><div class=\"scroll\"><table id=\"sites\"><thead>"
-            "<tr><th>站点 site</th><th>社区 community</th><th>密钥 key</th><th>最新序号 last seq"
-            "</th><th>最近连接 last seen</th><th>状况 health</th></tr></thead><tbody>\n");
+    sl_web_printf(o, "<h1>%s</h1><div class=\"scroll\"><table id=\"sites\"><thead><tr>",
+                  SL_D("站点状况", "Sites' health"));
+    static const char *const heads[] = { SL_D("站点", "site"), SL_D("社区", "community"),
+        SL_D("密钥", "key"), SL_D("最新序号", "last seq"), SL_D("最近连接", "last seen"),
+        SL_D("状况", "health") };
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
+        sl_web_printf(o, "<th>%s</th>", heads[i]);
+    fprintf(o, "</tr></thead><tbody>\n");
     int rc = server_auth_site_list(d->auth, s_site_row, &s);
     fprintf(o, "</tbody></table></div>");
     if (rc)
-        fprintf(o, "<p class=\"flash error\">无法读取站点 cannot read the sites</p>");
-    sl_web_printf(o, "<p>共 %zu 个站点密钥；超过 %ld 小时没有连接的站点标为“沉默”（参数 "
-                  "site_silent_hours）。 %zu site keys; a site not seen for %ld hours is marked "
-                  "silent.</p>", s.n, s.silent_hours, s.n, s.silent_hours);
+        sl_web_printf(o, "<p class=\"flash error\">%s</p>",
+                      SL_D("无法读取站点", "cannot read the sites"));
+    char text[600];
+    sl_df(text, sizeof text, "共 %zu 个站点密钥；超过 %ld 小时没有连接的站点标为“沉默”（参数 "
+          "site_silent_hours）。", "%zu site keys; a site not seen for %ld hours is marked "
+          "silent.", s.n, s.silent_hours);
+    sl_web_printf(o, "<p>%s</p>", text);
     int64_t now = (int64_t) time(NULL) * 1000;
     char when[40];
     s_time(now, when, sizeof when);
-    sl_web_printf(o, "<p class=\"hint\">服务器时间 server clock: %s</p>", when);
+    sl_web_printf(o, "<p class=\"hint\">%s: %s</p>", SL_D("服务器时间", "server clock"), when);
     sl_web_page_end(req);
 }
 
@@ -220,11 +230,11 @@ typedef struct {
 } page_t;
 
 static const page_t s_pages[] = {
-    { "/five", "five", "五个一 Five tasks", "year" },
-    { "/dispatch", "dispatch", "每月调度 Monthly dispatch", "month" },
-    { "/loop", "loop", "闭环办理 Closed loop", "from|to|by" },
-    { "/points", "points", "积分与黄牌 Points and yellow cards", "year" },
-    { "/records", "records", "记录浏览 Records", "type|community|unit|status|from|to|text|offset" },
+    { "/five", "five", SL_D("五个一", "Five tasks"), "year" },
+    { "/dispatch", "dispatch", SL_D("每月调度", "Monthly dispatch"), "month" },
+    { "/loop", "loop", SL_D("闭环办理", "Closed loop"), "from|to|by" },
+    { "/points", "points", SL_D("积分与黄牌", "Points and yellow cards"), "year" },
+    { "/records", "records", SL_D("记录浏览", "Records"), "type|community|unit|status|from|to|text|offset" },
 };
 
 static const page_t *s_page_by_report(const char *name)
@@ -292,26 +302,29 @@ static void s_filters(sl_web_req_t *req, const page_t *p, const sl_arg_t *args, 
                       invalid ? " invalid" : "", name, name);
         if (strcmp(name, "type") == 0) {
             fprintf(o, "<select name=\"type\" id=\"q_type\">");
-            for (size_t t = 0; t < sl_schema_count(); t++)
+            for (size_t t = 0; t < sl_schema_count(); t++) {
+                char label[200];    /* "问题上报", or the wire name in English */
+                sl_epair(label, sizeof label, sl_schema_at(t)->label, sl_schema_at(t)->name);
                 sl_web_printf(o, "<option value=\"%s\"%s>%s</option>", sl_schema_at(t)->name,
-                              strcmp(v, sl_schema_at(t)->name) == 0 ? " selected" : "",
-                              sl_schema_at(t)->label);
+                              strcmp(v, sl_schema_at(t)->name) == 0 ? " selected" : "", label);
+            }
             fprintf(o, "</select>");
         } else if (strcmp(name, "by") == 0) {
-            sl_web_printf(o, "<select name=\"by\" id=\"q_by\"><option value=\"\">合计 total</option>"
-                          "<option value=\"unit\"%s>按单位 by unit</option><option "
-                          "value=\"community\"%s>按社区 by community</option><option "
-                          "value=\"month\"%s>按月 by month</option></select>",
-                          strcmp(v, "unit") == 0 ? " selected" : "",
+            sl_web_printf(o, "<select name=\"by\" id=\"q_by\"><option value=\"\">%s</option>"
+                          "<option value=\"unit\"%r>%s</option><option "
+                          "value=\"community\"%r>%s</option><option "
+                          "value=\"month\"%r>%s</option></select>", SL_D("合计", "total"),
+                          strcmp(v, "unit") == 0 ? " selected" : "", SL_D("按单位", "by unit"),
                           strcmp(v, "community") == 0 ? " selected" : "",
-                          strcmp(v, "month") == 0 ? " selected" : "");
+                          SL_D("按社区", "by community"),
+                          strcmp(v, "month") == 0 ? " selected" : "", SL_D("按月", "by month"));
         } else {
             sl_web_printf(o, "<input type=\"%s\" name=\"%s\" id=\"q_%s\" value=\"%s\">", type, name,
                           name, v);
         }
         fprintf(o, "</div>");
     }
-    fprintf(o, "<button type=\"submit\">查看 Show</button></form>");
+    sl_web_printf(o, "<button type=\"submit\">%s</button></form>", SL_D("查看", "Show"));
 }
 
 /* The download links: the same report and arguments, in each form. */
@@ -319,8 +332,8 @@ static void s_downloads(sl_web_req_t *req, const page_t *p, const sl_arg_t *args
 {
     FILE *o = sl_web_out(req);
     static const char *const forms[][2] = { { "xlsx", "Excel (XLSX)" }, { "csv", "CSV" },
-                                            { "html", "网页 HTML" } };
-    fprintf(o, "<p class=\"downloads\">下载 download: ");
+                                            { "html", SL_D("网页", "HTML") } };
+    sl_web_printf(o, "<p class=\"downloads\">%s: ", SL_D("下载", "download"));
     for (size_t f = 0; f < 3; f++) {
         sl_web_printf(o, "<a class=\"button\" id=\"dl-%s\" href=\"/download?report=%s&amp;form=%s",
                       forms[f][0], p->report, forms[f][0]);
@@ -354,7 +367,8 @@ static void s_table(FILE *o, const sl_rtable_t *t)
     sl_web_printf(o, "<div class=\"scroll\"><table id=\"t-%s\"%r><thead><tr>",
                   t->key[0] ? t->key : "figures", matrix ? " class=\"matrix\"" : "");
     if (t->style == SL_RS_OBJECT) {
-        fprintf(o, "<th>项目 figure</th><th>值 value</th></tr></thead><tbody>");
+        sl_web_printf(o, "<th>%s</th><th>%s</th></tr></thead><tbody>", SL_D("项目", "figure"),
+                      SL_D("值", "value"));
         for (size_t r = 0; r < t->nrows; r++) {
             sl_render_cell(sl_render_type(t, r, 3), sl_rtable_cell(t, r, 3), text, sizeof text);
             sl_web_printf(o, "<tr data-key=\"%s\"><td>%s</td><td class=\"num\">%s</td></tr>\n",
@@ -561,7 +575,7 @@ static void s_report_page(dash_t *d, sl_web_req_t *req, const page_t *p)
                     fprintf(o, "&amp;%.*s=", (int) args[k].key_len, args[k].key);
                     sl_web_urlenc(o, v);
                 }
-                fprintf(o, "\">下一页 next page →</a></p>");
+                sl_web_printf(o, "\">%s →</a></p>", SL_D("下一页", "next page"));
             }
         }
     }
@@ -574,8 +588,8 @@ static void s_download(dash_t *d, sl_web_req_t *req)
     const page_t *p = s_page_by_report(sl_web_query(req, "report"));
     const char *form = sl_web_query(req, "form");
     if (!p || !form || (strcmp(form, "csv") && strcmp(form, "xlsx") && strcmp(form, "html"))) {
-        sl_web_error_page(req, 404, "没有这个报表 No such report",
-                          "报表或格式不对 the report or its form is not one this page offers");
+        sl_web_error_page(req, 404, SL_D("没有这个报表", "No such report"),
+                          SL_D("报表或格式不对", "the report or its form is not one this page offers"));
         return;
     }
     sl_arg_t args[SL_MAX_ARGS];
@@ -586,7 +600,7 @@ static void s_download(dash_t *d, sl_web_req_t *req)
     sl_report_t *rep = NULL;
     const char *field = NULL;
     if (s_report(d, p->report, args, nargs, &rep, err, sizeof err, &field)) {
-        sl_web_error_page(req, 422, "报表参数不对 The report's arguments are wrong", err);
+        sl_web_error_page(req, 422, SL_D("报表参数不对", "The report's arguments are wrong"), err);
         return;
     }
     char *buf = NULL, dir[300], path[400], disp[200];
@@ -625,15 +639,17 @@ static void s_download(dash_t *d, sl_web_req_t *req)
     if (rc || !buf) {
         free(buf);
         sl_web_content_type(req, "text/html; charset=utf-8");
-        sl_web_error_page(req, 500, "无法生成文件 Cannot make the file", err);
+        sl_web_error_page(req, 500, SL_D("无法生成文件", "Cannot make the file"), err);
         return;
     }
     snprintf(disp, sizeof disp, "attachment; filename=\"%s.%s\"", p->report, form);
     sl_web_add_header(req, "Content-Disposition", disp);
     sl_web_allow_inline_style(req);
     sl_web_body(req, buf, len);
-    sl_info("web: %s: %s downloaded %s.%s (%zu bytes)", sl_web_client(req), sl_web_user(req),
-            p->report, form, len);
+    char said[300];
+    sl_df(said, sizeof said, "%s 下载了 %s.%s（%zu 字节）", "%s downloaded %s.%s (%zu bytes)",
+          sl_web_user(req), p->report, form, len);
+    sl_info("web: %s: %s", sl_web_client(req), said);
     free(buf);
 }
 #endif
@@ -666,7 +682,9 @@ static void s_handle_locked(dash_t *d, sl_web_req_t *req)
         return;
     }
     if (strcmp(path, "/logout") == 0 && sl_web_is_post(req)) {
-        sl_info("web: %s: administrator %s logged out", sl_web_client(req), user);
+        char said[300];
+        sl_df(said, sizeof said, "管理员 %s 已退出", "administrator %s logged out", user);
+        sl_info("web: %s: %s", sl_web_client(req), said);
         sl_web_set_user(req, "");
         sl_web_redirect(req, "/login");
     } else if (strcmp(path, "/") == 0) {
@@ -685,7 +703,8 @@ static void s_handle_locked(dash_t *d, sl_web_req_t *req)
                 return;
             }
 #endif
-        sl_web_error_page(req, 404, "没有这个页面 Not found", "没有这个页面 there is no such page");
+        sl_web_error_page(req, 404, SL_D("没有这个页面", "Not found"),
+                          SL_D("没有这个页面", "there is no such page"));
     }
 }
 
@@ -705,22 +724,23 @@ static int s_passwd(const char *data, const char *name)
                                                            : err);
     int active = rc ? -1 : server_auth_admin_active(auth, name);
     if (!rc && active != 1) {
-        fprintf(stderr, PROG " passwd: 没有名为 \"%s\" 的有效管理员 no active administrator named "
-                "\"%s\" (see '" "shuanglian-server admin add NAME')\n", name, name);
+        sl_tprintf(stderr, PROG " passwd: 没有名为 \"%s\" 的有效管理员\n", PROG " passwd: no active "
+                   "administrator named \"%s\" (see 'shuanglian-server admin add NAME')\n", name);
         rc = SL_EXIT_USAGE;
     }
     if (!rc)
         rc = sl_web_read_password(PROG " passwd", pw, sizeof pw) ? SL_EXIT_USAGE : 0;
     if (!rc && (sl_web_hash_password(pw, hash, sizeof hash)
                 || s_login_set(central_store_db(store), name, hash))) {
-        fprintf(stderr, PROG " passwd: 无法保存密码 cannot save the password\n");
+        sl_tprintf(stderr, PROG " passwd: 无法保存密码\n", PROG " passwd: cannot save the password\n");
         rc = SL_EXIT_FAIL;
     }
     sodium_memzero(pw, sizeof pw);
     server_auth_destroy(&auth);
     central_store_destroy(&store);
     if (!rc)
-        printf("管理员 %s 的网页密码已设置 web password set for administrator %s\n", name, name);
+        sl_tprintf(stdout, "管理员 %s 的网页密码已设置\n", "web password set for administrator %s\n",
+                   name);
     return rc;
 }
 
@@ -776,14 +796,18 @@ int dash_web_main(int argc, char **argv)
         central_store_destroy(&d.store);
         return SL_EXIT_FAIL;
     }
-    printf("区级看板已启动 dashboard ready: http://%s%s%s:%d/ (%s)\n", strchr(host, ':') ? "[" : "",
-           host, strchr(host, ':') ? "]" : "", sl_web_port(web),
-           loopback ? "this computer only" : "on the network: use a firewall and HTTPS in front");
+    sl_lang_fprintf(stdout, "%s: http://%s%s%s:%d/ (%s)\n", SL_D("区级看板已启动", "dashboard ready"),
+                    strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
+                    sl_web_port(web), loopback ? "this computer only"
+                    : "on the network: use a firewall and HTTPS in front");
     if (admins == 0)
-        printf("  还没有管理员设置网页密码 no administrator has a web password yet: run '"
-               "shuanglian-server web passwd NAME --data %s'\n", data);
+        sl_lang_fprintf(stdout, "  %s: run 'shuanglian-server web passwd NAME --data %s'\n",
+                        SL_D("还没有管理员设置网页密码", "no administrator has a web password yet"),
+                        data);
     fflush(stdout);
-    sl_info("web: dashboard on %s", listen);
+    char said[300];
+    sl_df(said, sizeof said, "区级看板在 %s", "dashboard on %s", listen);
+    sl_info("web: %s", said);
 #ifdef DASH_REPORTS
     sl_web_wait_stop_every(1000, s_warm, &d);
 #else

@@ -417,7 +417,7 @@ static const char *s_site_comm_name(rctx_t *c, int64_t site_no)
 {
     const site_t *s = s_site(c, site_no);
     if (!s || !*s->community)
-        return "未知社区 unknown";
+        return SL_D("未知社区", "unknown");
     const community_t *m = s_comm(c, s->community);
     return m && *m->name ? m->name : s->community;
 }
@@ -988,14 +988,16 @@ static void s_yu(int64_t n, char *out, size_t cap)
 /* The ratings by stars (a chart's data; not in JSON). */
 static void s_stars_table(rctx_t *c, const int64_t stars[6])
 {
-    sl_rtable_t *st = sl_report_table(c->rep, "stars", "评价分布 ratings by stars", SL_RS_ROWS,
+    sl_rtable_t *st = sl_report_table(c->rep, "stars", SL_D("评价分布", "ratings by stars"), SL_RS_ROWS,
                                       SL_RF_NOJSON);
     sl_rtable_chart(st, "bars");
-    sl_rtable_col(st, "stars", "星级 stars", SL_RC_TEXT);
-    sl_rtable_col(st, "ratings", "评价数 ratings", SL_RC_INT);
+    sl_rtable_col(st, "stars", SL_D("星级", "stars"), SL_RC_TEXT);
+    sl_rtable_col(st, "ratings", SL_D("评价数", "ratings"), SL_RC_INT);
     for (int k = 5; k >= 1; k--) {
-        char a[16], b[24];
-        snprintf(a, sizeof a, "%d星", k);
+        char a[64], b[24], zh[16], en[16];
+        snprintf(zh, sizeof zh, "%d星", k);
+        snprintf(en, sizeof en, k == 1 ? "%d star" : "%d stars", k);
+        sl_epair(a, sizeof a, zh, en);          /* "5星", or "5 stars" in English */
         s_i64(b, sizeof b, stars[k]);
         const char *cells[2] = { a, b };
         sl_rtable_row(st, cells);
@@ -1099,21 +1101,23 @@ static sl_rtable_t *s_five_table(rctx_t *c, zhashx_t *stats, int year, const cha
 {
     sl_rtable_t *t = sl_report_table(c->rep, key, title, SL_RS_ROWS, flags);
     sl_rtable_chart(t, "matrix");
-    sl_rtable_col(t, "unit", "单位代码 unit", SL_RC_TEXT);
-    sl_rtable_col(t, "unit_name", "单位 unit name", SL_RC_TEXT);
+    sl_rtable_col(t, "unit", SL_D("单位代码", "unit"), SL_RC_TEXT);
+    sl_rtable_col(t, "unit_name", SL_D("单位", "unit name"), SL_RC_TEXT);
     char keys[SL_TASKS][2][64], labels[SL_TASKS][2][128];
     for (int k = 0; k < SL_TASKS; k++) {
         snprintf(keys[k][0], 64, "%s_done", sl_tally_task_type(k));
         snprintf(keys[k][1], 64, "%s_required", sl_tally_task_type(k));
-        snprintf(labels[k][0], 128, "%s 完成 done", sl_tally_task_label(k));
-        snprintf(labels[k][1], 128, "%s 要求 required", sl_tally_task_label(k));
+        char task[64];      /* "民生实事", or "service_matter" in English */
+        sl_epair(task, sizeof task, sl_tally_task_label(k), sl_tally_task_type(k));
+        snprintf(labels[k][0], 128, "%s %s", task, SL_D("完成", "done"));
+        snprintf(labels[k][1], 128, "%s %s", task, SL_D("要求", "required"));
         sl_rtable_col(t, keys[k][0], labels[k][0], SL_RC_INT);
         sl_rtable_col(t, keys[k][1], labels[k][1], SL_RC_INT);
     }
-    sl_rtable_col(t, "lectures_not_secretary", "非书记党课(不计) lectures not by the secretary",
+    sl_rtable_col(t, "lectures_not_secretary", SL_D("非书记党课(不计)", "lectures not by the secretary"),
                   SL_RC_INT);
-    sl_rtable_col(t, "complete", "全部完成 complete", SL_RC_BOOL);
-    sl_rtable_col(t, "completion_rate", "完成率 completion rate", SL_RC_RATE);
+    sl_rtable_col(t, "complete", SL_D("全部完成", "complete"), SL_RC_BOOL);
+    sl_rtable_col(t, "completion_rate", SL_D("完成率", "completion rate"), SL_RC_RATE);
     char buf[2 * SL_TASKS + 6][64];
     const char *cells[2 * SL_TASKS + 6];
     int64_t tot_done[SL_TASKS] = { 0 }, tot_req[SL_TASKS] = { 0 }, tot_ns = 0;
@@ -1158,7 +1162,7 @@ static sl_rtable_t *s_five_table(rctx_t *c, zhashx_t *stats, int year, const cha
     }
     size_t n = 0;
     cells[n++] = "";
-    cells[n++] = "合计 total";
+    cells[n++] = SL_D("合计", "total");
     for (int k = 0; k < SL_TASKS; k++) {
         s_i64(buf[n], 64, tot_done[k]);
         cells[n] = buf[n];
@@ -1347,8 +1351,9 @@ static int s_disp_fact(void *ctx, const central_report_row_t *row)
             s_date_text(on, date);
             s_v(c, "inspector", who, sizeof who);
             s_v(c, "finding", finding, sizeof finding);
-            snprintf(reason, sizeof reason, "督查未完成任务 inspection found tasks not met: %s %s%s%s",
-                     date, who, *finding ? "：" : "", finding);
+            snprintf(reason, sizeof reason, SL_D("督查未完成任务", "inspection found tasks not met")
+                     ": %s %s%s%s",
+                     date, who, *finding ? SL_E("：", ": ") : "", finding);
             s_remind(c, d, c->it->unit, reason);
         }
     }
@@ -1404,11 +1409,12 @@ static int s_dispatch(rctx_t *c, int year, int month)
                 bool behind = month == 6 ? 2 * (int64_t) st->done[k] < req : st->done[k] < req;
                 if (!behind)
                     continue;
-                char reason[300];
-                snprintf(reason, sizeof reason, "%s %d/%lld，未达%s要求 behind on %s by %s",
-                         sl_tally_task_label(k), st->done[k], (long long) req,
-                         month == 6 ? "半年过半" : "全年", sl_tally_task_type(k),
+                char reason[300], zh[160], en[120];
+                snprintf(zh, sizeof zh, "%s %d/%lld，未达%s要求", sl_tally_task_label(k),
+                         st->done[k], (long long) req, month == 6 ? "半年过半" : "全年");
+                snprintf(en, sizeof en, "behind on %s by %s", sl_tally_task_type(k),
                          month == 6 ? "mid-year (half)" : "year end");
+                sl_dpair(reason, sizeof reason, zh, en);
                 s_remind(c, &d, c->units[i].code, reason);
             }
         }
@@ -1425,77 +1431,77 @@ static int s_dispatch(rctx_t *c, int year, int month)
     s_date_text(d.to, asof);
     s_date_text(d.from, frombuf);
 
-    sl_rtable_t *basis = sl_report_table(c->rep, "basis", "口径 basis", SL_RS_OBJECT,
+    sl_rtable_t *basis = sl_report_table(c->rep, "basis", SL_D("口径", "basis"), SL_RS_OBJECT,
                                          SL_RF_NOJSON);
     sl_report_figures_init(basis);
     char month_text[16];
     snprintf(month_text, sizeof month_text, "%04d-%02d", year, month);
-    sl_report_fig_text(basis, "month", "月份 month", SL_RC_TEXT, month_text);
-    sl_report_fig_text(basis, "from", "起 from", SL_RC_DATE, frombuf);
-    sl_report_fig_text(basis, "as_of", "截至 as of", SL_RC_DATE, asof);
+    sl_report_fig_text(basis, "month", SL_D("月份", "month"), SL_RC_TEXT, month_text);
+    sl_report_fig_text(basis, "from", SL_D("起", "from"), SL_RC_DATE, frombuf);
+    sl_report_fig_text(basis, "as_of", SL_D("截至", "as of"), SL_RC_DATE, asof);
 
     /* The paragraphs come first in every form but JSON's key order. */
-    sl_rtable_t *sent = sl_report_table(c->rep, "sentences", "报告段落（可直接粘贴） paragraphs",
+    sl_rtable_t *sent = sl_report_table(c->rep, "sentences", SL_D("报告段落（可直接粘贴）", "paragraphs"),
                                         SL_RS_VALUES, SL_RF_PROSE);
-    sl_rtable_col(sent, "sentence", "段落 paragraph", SL_RC_TEXT);
+    sl_rtable_col(sent, "sentence", SL_D("段落", "paragraph"), SL_RC_TEXT);
 
-    sl_rtable_t *t = sl_report_table(c->rep, "", "调度数据 figures", SL_RS_OBJECT, 0);
+    sl_rtable_t *t = sl_report_table(c->rep, "", SL_D("调度数据", "figures"), SL_RS_OBJECT, 0);
     sl_report_figures_init(t);
     int64_t complete, met, req;
-    sl_report_fig_int(t, "units_total", "单位总数", (int64_t) c->nunits);
-    sl_report_fig_int(t, "units_with_matters", "完成民生实事的单位", units_with[SL_TASK_MATTER]);
-    sl_report_fig_int(t, "matters_done", "完成民生实事(件)", matters_done);
-    sl_report_fig_int(t, "units_secretary_lecture", "书记讲党课的单位", units_with[SL_TASK_LECTURE]);
-    sl_report_fig_int(t, "units_micro_wish", "完成微心愿的单位", units_with[SL_TASK_WISH]);
-    sl_report_fig_int(t, "units_party_day", "开展主题党日的单位", units_with[SL_TASK_PARTY_DAY]);
-    sl_report_fig_int(t, "units_enterprise_problem", "解决企业难题的单位",
+    sl_report_fig_int(t, "units_total", SL_D("单位总数", "units in total"), (int64_t) c->nunits);
+    sl_report_fig_int(t, "units_with_matters", SL_D("完成民生实事的单位", "units with a service matter done"), units_with[SL_TASK_MATTER]);
+    sl_report_fig_int(t, "matters_done", SL_D("完成民生实事(件)", "service matters done"), matters_done);
+    sl_report_fig_int(t, "units_secretary_lecture", SL_D("书记讲党课的单位", "units whose secretary gave a lecture"), units_with[SL_TASK_LECTURE]);
+    sl_report_fig_int(t, "units_micro_wish", SL_D("完成微心愿的单位", "units with a micro wish fulfilled"), units_with[SL_TASK_WISH]);
+    sl_report_fig_int(t, "units_party_day", SL_D("开展主题党日的单位", "units with a party day"), units_with[SL_TASK_PARTY_DAY]);
+    sl_report_fig_int(t, "units_enterprise_problem", SL_D("解决企业难题的单位", "units with an enterprise problem solved"),
                       units_with[SL_TASK_ENTERPRISE]);
     /* complete and the rate need the matrix: it is built below, NOJSON */
     size_t complete_row = t->nrows;
-    sl_report_fig_int(t, "units_five_complete", "五个一全部完成的单位", 0);
-    sl_report_fig_rate(t, "five_completion_rate", "五个一完成率", 0, 0);
+    sl_report_fig_int(t, "units_five_complete", SL_D("五个一全部完成的单位", "units that met all five targets"), 0);
+    sl_report_fig_rate(t, "five_completion_rate", SL_D("五个一完成率", "five tasks completion rate"), 0, 0);
     int64_t probe_people = (int64_t) zhashx_size(d.probe_names);
-    sl_report_fig_int(t, "probe_reporters", "上报问题的外卖员快递员(人)", probe_people);
-    sl_report_fig_int(t, "probe_reports", "外卖员快递员上报问题(件)", d.probe_reports);
-    sl_report_fig_int(t, "probe_volunteer_times", "新就业群体参与志愿活动(人次)", d.probe_vol);
+    sl_report_fig_int(t, "probe_reporters", SL_D("上报问题的外卖员快递员(人)", "couriers and riders who reported problems"), probe_people);
+    sl_report_fig_int(t, "probe_reports", SL_D("外卖员快递员上报问题(件)", "problems reported by couriers and riders"), d.probe_reports);
+    sl_report_fig_int(t, "probe_volunteer_times", SL_D("新就业群体参与志愿活动(人次)", "new employment volunteering (person-times)"), d.probe_vol);
     int64_t loop_members = (int64_t) zhashx_size(d.loop_members);
-    sl_report_fig_int(t, "loop_members", "闭环办理的党员(人)", loop_members);
-    sl_report_fig_int(t, "loop_solved", "解决问题和困难(个)", d.loop_solved);
-    sl_report_fig_int(t, "home_visits", "上门服务(次)", d.home_visits);
-    sl_report_fig_int(t, "talents", "实用型人才(名)", d.talents);
-    sl_report_fig_int(t, "trainings", "人才培训班(期)", d.trainings);
-    sl_report_fig_int(t, "trainees", "培训(人次)", d.trainees);
-    sl_report_fig_int(t, "talent_services", "技术服务(次)", d.services);
-    sl_report_fig_int(t, "talent_solved", "解决群众问题(个)", d.solved);
+    sl_report_fig_int(t, "loop_members", SL_D("闭环办理的党员(人)", "members who closed problem reports"), loop_members);
+    sl_report_fig_int(t, "loop_solved", SL_D("解决问题和困难(个)", "problems solved"), d.loop_solved);
+    sl_report_fig_int(t, "home_visits", SL_D("上门服务(次)", "home visits"), d.home_visits);
+    sl_report_fig_int(t, "talents", SL_D("实用型人才(名)", "practical talents"), d.talents);
+    sl_report_fig_int(t, "trainings", SL_D("人才培训班(期)", "talent trainings"), d.trainings);
+    sl_report_fig_int(t, "trainees", SL_D("培训(人次)", "trainees (person-times)"), d.trainees);
+    sl_report_fig_int(t, "talent_services", SL_D("技术服务(次)", "talent services"), d.services);
+    sl_report_fig_int(t, "talent_solved", SL_D("解决群众问题(个)", "residents' problems solved"), d.solved);
     int64_t standard = s_round100(fac.std_x100);
-    sl_report_fig_int(t, "center_area_m2", "党群服务中心现有面积(平方米)", fac.area);
-    sl_report_fig_int(t, "center_standard_m2", "达标面积(平方米)", standard);
-    sl_report_fig_int(t, "center_gap_m2", "相差(平方米)", fac.gap);
-    sl_report_fig_int(t, "communities_meeting_standard", "基本达标的社区", fac.meeting);
-    sl_report_fig_int(t, "workers", "社区工作者(名)", fac.workers);
-    sl_report_fig_int(t, "workers_ladder", "三岗十八级(名)", fac.cadres + fac.hired);
-    sl_report_fig_int(t, "workers_flat", "其余(名)", fac.workers - fac.cadres - fac.hired);
+    sl_report_fig_int(t, "center_area_m2", SL_D("党群服务中心现有面积(平方米)", "service centres' area (m²)"), fac.area);
+    sl_report_fig_int(t, "center_standard_m2", SL_D("达标面积(平方米)", "standard area (m²)"), standard);
+    sl_report_fig_int(t, "center_gap_m2", SL_D("相差(平方米)", "gap to the standard (m²)"), fac.gap);
+    sl_report_fig_int(t, "communities_meeting_standard", SL_D("基本达标的社区", "communities meeting the standard"), fac.meeting);
+    sl_report_fig_int(t, "workers", SL_D("社区工作者(名)", "community workers"), fac.workers);
+    sl_report_fig_int(t, "workers_ladder", SL_D("三岗十八级(名)", "workers on the 3-post 18-grade ladder"), fac.cadres + fac.hired);
+    sl_report_fig_int(t, "workers_flat", SL_D("其余(名)", "other workers"), fac.workers - fac.cadres - fac.hired);
     if (fac.has_wmin)
-        sl_report_fig_int(t, "flat_wage_min", "月薪下限(元)", fac.wmin);
+        sl_report_fig_int(t, "flat_wage_min", SL_D("月薪下限(元)", "monthly wage, lowest (yuan)"), fac.wmin);
     else
-        sl_report_fig_null(t, "flat_wage_min", "月薪下限(元)", SL_RC_INT);
+        sl_report_fig_null(t, "flat_wage_min", SL_D("月薪下限(元)", "monthly wage, lowest (yuan)"), SL_RC_INT);
     if (fac.has_wmax)
-        sl_report_fig_int(t, "flat_wage_max", "月薪上限(元)", fac.wmax);
+        sl_report_fig_int(t, "flat_wage_max", SL_D("月薪上限(元)", "monthly wage, highest (yuan)"), fac.wmax);
     else
-        sl_report_fig_null(t, "flat_wage_max", "月薪上限(元)", SL_RC_INT);
-    sl_report_fig_int(t, "certificate_units", "违规索要证明的单位(家)",
+        sl_report_fig_null(t, "flat_wage_max", SL_D("月薪上限(元)", "monthly wage, highest (yuan)"), SL_RC_INT);
+    sl_report_fig_int(t, "certificate_units", SL_D("违规索要证明的单位(家)", "departments that demanded certificates"),
                       (int64_t) zhashx_size(d.departments));
-    sl_report_fig_int(t, "duty_items", "权责清单(项)", c->duty_items);
+    sl_report_fig_int(t, "duty_items", SL_D("权责清单(项)", "duty list items"), c->duty_items);
 
     /* communities meeting the standard, and the gaps */
     sl_rtable_t *names = sl_report_table(c->rep, "communities_meeting_standard_names",
-                                         "基本达标的社区 communities meeting the standard",
+                                         SL_D("基本达标的社区", "communities meeting the standard"),
                                          SL_RS_VALUES, 0);
-    sl_rtable_col(names, "community", "社区 community", SL_RC_TEXT);
-    sl_rtable_t *gaps = sl_report_table(c->rep, "community_gaps", "距离达标相差 gaps",
+    sl_rtable_col(names, "community", SL_D("社区", "community"), SL_RC_TEXT);
+    sl_rtable_t *gaps = sl_report_table(c->rep, "community_gaps", SL_D("距离达标相差", "gaps"),
                                         SL_RS_ROWS, 0);
-    sl_rtable_col(gaps, "community", "社区 community", SL_RC_TEXT);
-    sl_rtable_col(gaps, "gap_m2", "相差(平方米) gap m²", SL_RC_INT);
+    sl_rtable_col(gaps, "community", SL_D("社区", "community"), SL_RC_TEXT);
+    sl_rtable_col(gaps, "gap_m2", SL_D("相差(平方米)", "gap m²"), SL_RC_INT);
     int64_t (*order)[2] = calloc(c->ncomms + 1, sizeof *order);
     size_t ngaps = 0;
     for (size_t i = 0; order && i < c->ncomms; i++) {
@@ -1519,11 +1525,11 @@ static int s_dispatch(rctx_t *c, int year, int month)
     }
     free(order);
 
-    sl_rtable_t *rem = sl_report_table(c->rep, "reminder_units", "约谈提醒 reminder interviews",
+    sl_rtable_t *rem = sl_report_table(c->rep, "reminder_units", SL_D("约谈提醒", "reminder interviews"),
                                        SL_RS_ROWS, 0);
-    sl_rtable_col(rem, "unit", "单位代码 unit", SL_RC_TEXT);
-    sl_rtable_col(rem, "unit_name", "单位 unit name", SL_RC_TEXT);
-    sl_rtable_col(rem, "reasons", "原因 reasons", SL_RC_LIST);
+    sl_rtable_col(rem, "unit", SL_D("单位代码", "unit"), SL_RC_TEXT);
+    sl_rtable_col(rem, "unit_name", SL_D("单位", "unit name"), SL_RC_TEXT);
+    sl_rtable_col(rem, "reasons", SL_D("原因", "reasons"), SL_RC_LIST);
     zlistx_t *rkeys = s_sorted_keys(d.reminders);
     char remind_names[2000] = "";
     size_t nrem = 0;
@@ -1538,7 +1544,7 @@ static int s_dispatch(rctx_t *c, int year, int month)
     }
     zlistx_destroy(&rkeys);
 
-    sl_rtable_t *five = s_five_table(c, stats, year, "five", "五个一完成情况 the five tasks by unit",
+    sl_rtable_t *five = s_five_table(c, stats, year, "five", SL_D("五个一完成情况", "the five tasks by unit"),
                                      SL_RF_NOJSON, &complete, &met, &req);
     /* now the two figures that needed the matrix */
     char buf[48];
@@ -1550,14 +1556,14 @@ static int s_dispatch(rctx_t *c, int year, int month)
     t->cells[(complete_row + 1) * 4 + 3] = strdup(buf);
     (void) five;
 
-    sl_rtable_t *trend = sl_report_table(c->rep, "trend", "月度趋势 monthly trend", SL_RS_ROWS,
+    sl_rtable_t *trend = sl_report_table(c->rep, "trend", SL_D("月度趋势", "monthly trend"), SL_RS_ROWS,
                                          SL_RF_NOJSON);
     sl_rtable_chart(trend, "trend");
-    sl_rtable_col(trend, "month", "月份 month", SL_RC_TEXT);
-    sl_rtable_col(trend, "matters_done", "民生实事完成 matters done", SL_RC_INT);
-    sl_rtable_col(trend, "problems_reported", "问题上报 problems reported", SL_RC_INT);
-    sl_rtable_col(trend, "problems_closed", "问题办结 problems closed", SL_RC_INT);
-    sl_rtable_col(trend, "home_visits", "上门服务 home visits", SL_RC_INT);
+    sl_rtable_col(trend, "month", SL_D("月份", "month"), SL_RC_TEXT);
+    sl_rtable_col(trend, "matters_done", SL_D("民生实事完成", "matters done"), SL_RC_INT);
+    sl_rtable_col(trend, "problems_reported", SL_D("问题上报", "problems reported"), SL_RC_INT);
+    sl_rtable_col(trend, "problems_closed", SL_D("问题办结", "problems closed"), SL_RC_INT);
+    sl_rtable_col(trend, "home_visits", SL_D("上门服务", "home visits"), SL_RC_INT);
     for (int m = 1; m <= month; m++) {
         char mm[16], a[24], b[24], cc[24], e[24];
         snprintf(mm, sizeof mm, "%04d-%02d", year, m);
@@ -1742,10 +1748,10 @@ static const char *const s_loop_keys[] = {
     "satisfaction_rate", "dissatisfaction_rate", "rating_rate", "reopen_rate",
     "median_days_to_accept", "median_days_to_close" };
 static const char *const s_loop_labels[] = {
-    "事项 items", "不予受理 rejected", "响应率 response rate", "按时办结率 on-time rate",
-    "解决率 resolution rate", "评价数 ratings", "满意率 satisfaction", "不满意率 dissatisfaction",
-    "评价率 rating rate", "重办率 reopen rate", "受理天数中位数 median days to accept",
-    "办结天数中位数 median days to close" };
+    SL_D("事项", "items"), SL_D("不予受理", "rejected"), SL_D("响应率", "response rate"), SL_D("按时办结率", "on-time rate"),
+    SL_D("解决率", "resolution rate"), SL_D("评价数", "ratings"), SL_D("满意率", "satisfaction"), SL_D("不满意率", "dissatisfaction"),
+    SL_D("评价率", "rating rate"), SL_D("重办率", "reopen rate"), SL_D("受理天数中位数", "median days to accept"),
+    SL_D("办结天数中位数", "median days to close") };
 static const sl_rcol_t s_loop_types[] = {
     SL_RC_INT, SL_RC_INT, SL_RC_RATE, SL_RC_RATE, SL_RC_RATE, SL_RC_INT, SL_RC_RATE, SL_RC_RATE,
     SL_RC_RATE, SL_RC_RATE, SL_RC_NUM, SL_RC_NUM };
@@ -1782,20 +1788,20 @@ static int s_loop(rctx_t *c, int32_t from, int32_t to, int by)
     int rc = s_each(c, "problem_report", from, to, false, false, s_loop_cb);
     char buf[LOOP_FIGS][48];
     if (rc == 0 && !by) {
-        sl_rtable_t *t = sl_report_table(c->rep, "", "闭环办理 closed loop", SL_RS_OBJECT, 0);
+        sl_rtable_t *t = sl_report_table(c->rep, "", SL_D("闭环办理", "closed loop"), SL_RS_OBJECT, 0);
         sl_report_figures_init(t);
         s_agg_cells(&l.total, buf);
         for (int k = 0; k < LOOP_FIGS; k++)
             sl_report_fig_text(t, s_loop_keys[k], s_loop_labels[k], s_loop_types[k], buf[k]);
     } else if (rc == 0) {
-        sl_rtable_t *t = sl_report_table(c->rep, "rows", by == 'u' ? "按责任单位 by unit"
-                                         : by == 'c' ? "按社区 by community" : "按月份 by month",
+        sl_rtable_t *t = sl_report_table(c->rep, "rows", by == 'u' ? SL_D("按责任单位", "by unit")
+                                         : by == 'c' ? SL_D("按社区", "by community") : SL_D("按月份", "by month"),
                                          SL_RS_ROWS, 0);
         sl_rtable_col(t, by == 'u' ? "unit" : by == 'c' ? "community" : "month",
-                      by == 'u' ? "单位代码 unit" : by == 'c' ? "社区 community" : "月份 month",
+                      by == 'u' ? SL_D("单位代码", "unit") : by == 'c' ? SL_D("社区", "community") : SL_D("月份", "month"),
                       SL_RC_TEXT);
         if (by == 'u')
-            sl_rtable_col(t, "unit_name", "单位 unit name", SL_RC_TEXT);
+            sl_rtable_col(t, "unit_name", SL_D("单位", "unit name"), SL_RC_TEXT);
         for (int k = 0; k < LOOP_FIGS; k++)
             sl_rtable_col(t, s_loop_keys[k], s_loop_labels[k], s_loop_types[k]);
         zlistx_t *keys = s_sorted_keys(l.groups);
@@ -1806,7 +1812,7 @@ static int s_loop(rctx_t *c, int32_t from, int32_t to, int by)
                 s_agg_cells(zhashx_lookup(l.groups, k), buf);
                 const char *cells[LOOP_FIGS + 2];
                 size_t n = 0;
-                cells[n++] = *k ? k : "未交办 unassigned";
+                cells[n++] = *k ? k : SL_D("未交办", "unassigned");
                 if (by == 'u')
                     cells[n++] = *k ? s_unit_name(c, k) : "";
                 for (int f = 0; f < LOOP_FIGS; f++)
@@ -1819,7 +1825,7 @@ static int s_loop(rctx_t *c, int32_t from, int32_t to, int by)
         size_t n = 0;
         cells[n++] = "";
         if (by == 'u')
-            cells[n++] = "合计 total";
+            cells[n++] = SL_D("合计", "total");
         for (int f = 0; f < LOOP_FIGS; f++)
             cells[n++] = buf[f];
         sl_rtable_row(t, cells);
@@ -1827,12 +1833,12 @@ static int s_loop(rctx_t *c, int32_t from, int32_t to, int by)
     }
     if (rc == 0) {
         s_stars_table(c, l.stars);
-        sl_rtable_t *bl = sl_report_table(c->rep, "backlog", "站点积压（未办结） open items by site",
+        sl_rtable_t *bl = sl_report_table(c->rep, "backlog", SL_D("站点积压（未办结）", "open items by site"),
                                           SL_RS_ROWS, SL_RF_NOJSON);
         sl_rtable_chart(bl, "backlog");
-        sl_rtable_col(bl, "site", "站点 site", SL_RC_TEXT);
-        sl_rtable_col(bl, "open", "未办结 open", SL_RC_INT);
-        sl_rtable_col(bl, "community", "社区 community", SL_RC_TEXT);
+        sl_rtable_col(bl, "site", SL_D("站点", "site"), SL_RC_TEXT);
+        sl_rtable_col(bl, "open", SL_D("未办结", "open"), SL_RC_INT);
+        sl_rtable_col(bl, "community", SL_D("社区", "community"), SL_RC_TEXT);
         for (size_t i = 0; i < c->nsites; i++) {
             char key[32], n[24];
             snprintf(key, sizeof key, "%lld", (long long) c->sites[i].site_no);
@@ -1924,7 +1930,9 @@ static int s_points_cb(void *ctx, const central_report_row_t *row)
     snprintf(stars, sizeof stars, "%d", it->stars);
     s_date_text(it->rating_on, date);
     s_i64(pts, sizeof pts, e.points);
-    const char *cells[12] = { c->rt->label, s ? s->site_id : "?", seq, title, rseq, stars, date,
+    char type[100];
+    sl_epair(type, sizeof type, c->rt->label, c->rt->name);     /* "问题上报", or the wire name */
+    const char *cells[12] = { type, s ? s->site_id : "?", seq, title, rseq, stars, date,
                               unit, s_unit_name(c, unit), it->rating_member, pts,
                               e.card ? "1" : "0" };
     int rc = sl_rtable_row(p->lines, cells);
@@ -1937,16 +1945,17 @@ static int s_points_cb(void *ctx, const central_report_row_t *row)
 /* The page table of a listing that pages (records, the lines of points). */
 static void s_page(rctx_t *c, int64_t matched, int64_t offset, size_t shown)
 {
-    sl_rtable_t *page = sl_report_table(c->rep, "page", "分页 page", SL_RS_OBJECT, 0);
+    sl_rtable_t *page = sl_report_table(c->rep, "page", SL_D("分页", "page"), SL_RS_OBJECT, 0);
     sl_report_figures_init(page);
-    sl_report_fig_int(page, "matched", "符合条件 matched", matched);
-    sl_report_fig_int(page, "offset", "起始 offset", offset);
-    sl_report_fig_int(page, "shown", "本页 shown", (int64_t) shown);
+    sl_report_fig_int(page, "matched", SL_D("符合条件", "matched"), matched);
+    sl_report_fig_int(page, "offset", SL_D("起始", "offset"), offset);
+    sl_report_fig_int(page, "shown", SL_D("本页", "shown"), (int64_t) shown);
     bool more = offset + (int64_t) shown < matched;
     char next[80] = "";
     if (more)
         snprintf(next, sizeof next, "--offset %lld", (long long) (offset + (int64_t) shown));
-    sl_report_fig_text(page, "next", more ? "下一页 next page" : "下一页 next page (无 none)",
+    sl_report_fig_text(page, "next", more ? SL_D("下一页", "next page")
+                       : SL_D("下一页", "next page") " (" SL_D("无", "none") ")",
                        SL_RC_TEXT, next);
 }
 
@@ -1961,27 +1970,27 @@ static int s_points(rctx_t *c, int year, const char *unit, int64_t offset, int64
     }
     zhashx_set_destructor(p.units, s_free_ptr);
     zhashx_set_destructor(p.members, s_free_ptr);
-    sl_rtable_t *ut = sl_report_table(c->rep, "units", "单位积分与黄牌 points and yellow cards by unit",
+    sl_rtable_t *ut = sl_report_table(c->rep, "units", SL_D("单位积分与黄牌", "points and yellow cards by unit"),
                                       SL_RS_ROWS, 0);
-    sl_rtable_t *mt = sl_report_table(c->rep, "members", "党员积分与黄牌 by member", SL_RS_ROWS, 0);
-    p.lines = sl_report_table(c->rep, "lines", "明细（每一条评价） every rating behind them",
+    sl_rtable_t *mt = sl_report_table(c->rep, "members", SL_D("党员积分与黄牌", "by member"), SL_RS_ROWS, 0);
+    p.lines = sl_report_table(c->rep, "lines", SL_D("明细（每一条评价）", "every rating behind them"),
                               SL_RS_ROWS, 0);
-    sl_rtable_col(ut, "unit", "单位代码 unit", SL_RC_TEXT);
-    sl_rtable_col(ut, "unit_name", "单位 unit name", SL_RC_TEXT);
-    sl_rtable_col(ut, "points", "积分 points", SL_RC_INT);
-    sl_rtable_col(ut, "yellow_cards", "黄牌 yellow cards", SL_RC_INT);
-    sl_rtable_col(mt, "member", "党员代码 member", SL_RC_TEXT);
-    sl_rtable_col(mt, "member_name", "党员 member name", SL_RC_TEXT);
-    sl_rtable_col(mt, "unit", "所属单位 unit", SL_RC_TEXT);
-    sl_rtable_col(mt, "points", "积分 points", SL_RC_INT);
-    sl_rtable_col(mt, "yellow_cards", "黄牌 yellow cards", SL_RC_INT);
+    sl_rtable_col(ut, "unit", SL_D("单位代码", "unit"), SL_RC_TEXT);
+    sl_rtable_col(ut, "unit_name", SL_D("单位", "unit name"), SL_RC_TEXT);
+    sl_rtable_col(ut, "points", SL_D("积分", "points"), SL_RC_INT);
+    sl_rtable_col(ut, "yellow_cards", SL_D("黄牌", "yellow cards"), SL_RC_INT);
+    sl_rtable_col(mt, "member", SL_D("党员代码", "member"), SL_RC_TEXT);
+    sl_rtable_col(mt, "member_name", SL_D("党员", "member name"), SL_RC_TEXT);
+    sl_rtable_col(mt, "unit", SL_D("所属单位", "unit"), SL_RC_TEXT);
+    sl_rtable_col(mt, "points", SL_D("积分", "points"), SL_RC_INT);
+    sl_rtable_col(mt, "yellow_cards", SL_D("黄牌", "yellow cards"), SL_RC_INT);
     static const char *const lk[12] = { "type", "site", "item", "title", "rating", "stars",
                                         "rating_on", "unit", "unit_name", "member", "points",
                                         "yellow_card" };
-    static const char *const ll[12] = { "类型 type", "站点 site", "事项 item", "标题 title",
-                                        "评价 rating", "星级 stars", "评价日期 rated on",
-                                        "单位 unit", "单位名称 unit name", "党员 member",
-                                        "积分 points", "黄牌 yellow card" };
+    static const char *const ll[12] = { SL_D("类型", "type"), SL_D("站点", "site"), SL_D("事项", "item"), SL_D("标题", "title"),
+                                        SL_D("评价", "rating"), SL_D("星级", "stars"), SL_D("评价日期", "rated on"),
+                                        SL_D("单位", "unit"), SL_D("单位名称", "unit name"), SL_D("党员", "member"),
+                                        SL_D("积分", "points"), SL_D("黄牌", "yellow card") };
     static const sl_rcol_t lt[12] = { SL_RC_TEXT, SL_RC_TEXT, SL_RC_TEXT, SL_RC_TEXT, SL_RC_TEXT,
                                       SL_RC_INT, SL_RC_DATE, SL_RC_TEXT, SL_RC_TEXT, SL_RC_TEXT,
                                       SL_RC_INT, SL_RC_BOOL };
@@ -2056,7 +2065,7 @@ static void s_sums_table(rctx_t *c, zhashx_t *h, const char *key, const char *ti
     char namekey[80];
     snprintf(namekey, sizeof namekey, "%s_name", col);
     sl_rtable_col(t, col, col_label, SL_RC_TEXT);
-    sl_rtable_col(t, namekey, "名称 name", SL_RC_TEXT);
+    sl_rtable_col(t, namekey, SL_D("名称", "name"), SL_RC_TEXT);
     for (size_t i = 0; i < nv; i++)
         sl_rtable_col(t, vkeys[i], vlabels[i], SL_RC_INT);
     zlistx_t *keys = s_sorted_keys(h);
@@ -2076,7 +2085,7 @@ static void s_sums_table(rctx_t *c, zhashx_t *h, const char *key, const char *ti
     }
     zlistx_destroy(&keys);
     cells[0] = "";
-    cells[1] = "合计 total";
+    cells[1] = SL_D("合计", "total");
     for (size_t i = 0; i < nv; i++) {
         s_i64(buf[i], 24, tot[i]);
         cells[i + 2] = buf[i];
@@ -2111,9 +2120,9 @@ static int s_vol_cb(void *ctx, const central_report_row_t *row)
     int64_t vals[4] = { 1, s_vint(c, "participants"), s_vint(c, "new_employment"),
                         s_vint(c, "hours") };
     sums_t *g[4] = {
-        s_sums(c, v->unit, unit, *unit ? s_unit_name(c, unit) : "未填单位 none"),
-        s_sums(c, v->team, team, tm ? tm->name : *team ? team : "未填服务队 none"),
-        s_sums(c, v->brand, brand, br ? br->name : *brand ? brand : "未填品牌 none"),
+        s_sums(c, v->unit, unit, *unit ? s_unit_name(c, unit) : SL_D("未填单位", "none")),
+        s_sums(c, v->team, team, tm ? tm->name : *team ? team : SL_D("未填服务队", "none")),
+        s_sums(c, v->brand, brand, br ? br->name : *brand ? brand : SL_D("未填品牌", "none")),
         s_sums(c, v->comm, site ? site->community : "", s_site_comm_name(c, row->site_no)) };
     for (int i = 0; i < 4; i++) {
         if (!g[i])
@@ -2137,17 +2146,17 @@ static int s_volunteers(rctx_t *c, int32_t from, int32_t to)
     if (rc == 0)
         rc = s_each(c, "volunteer_activity", from, to, false, true, s_vol_cb);
     static const char *const vk[4] = { "activities", "participants", "new_employment", "hours" };
-    static const char *const vl[4] = { "活动(次) activities", "参与(人次) participants",
-                                       "其中新就业群体 new employment", "服务时长(小时) hours" };
+    static const char *const vl[4] = { SL_D("活动(次)", "activities"), SL_D("参与(人次)", "participants"),
+                                       SL_D("其中新就业群体", "new employment"), SL_D("服务时长(小时)", "hours") };
     if (rc == 0) {
-        s_sums_table(c, v.unit, "by_unit", "按单位 by unit", "unit", "单位代码 unit", 4, vk, vl,
+        s_sums_table(c, v.unit, "by_unit", SL_D("按单位", "by unit"), "unit", SL_D("单位代码", "unit"), 4, vk, vl,
                      "total");
-        s_sums_table(c, v.team, "by_team", "按志愿服务队 by team", "team", "服务队 team", 4, vk,
+        s_sums_table(c, v.team, "by_team", SL_D("按志愿服务队", "by team"), "team", SL_D("服务队", "team"), 4, vk,
                      vl, "by_team_total");
-        s_sums_table(c, v.brand, "by_brand", "按服务品牌 by brand", "brand", "品牌 brand", 4, vk,
+        s_sums_table(c, v.brand, "by_brand", SL_D("按服务品牌", "by brand"), "brand", SL_D("品牌", "brand"), 4, vk,
                      vl, "by_brand_total");
-        s_sums_table(c, v.comm, "by_community", "按社区 by community", "community",
-                     "社区 community", 4, vk, vl, "by_community_total");
+        s_sums_table(c, v.comm, "by_community", SL_D("按社区", "by community"), "community",
+                     SL_D("社区", "community"), 4, vk, vl, "by_community_total");
         sl_rtable_chart(c->rep->tables[c->rep->ntables - 1], "backlog");
     }
     for (int i = 0; i < 4; i++)
@@ -2207,14 +2216,14 @@ static int s_talent(rctx_t *c, int year)
     static const char *const vk[8] = { "talents", "talents_new", "trainings", "trainees",
                                        "worker_trainings", "worker_trainees", "services",
                                        "solved" };
-    static const char *const vl[8] = { "人才(名) talents", "本年新登记 new this year",
-                                       "人才培训班(期) trainings", "培训(人次) trainees",
-                                       "社工培训班(期) worker trainings",
-                                       "社工培训(人次) worker trainees",
-                                       "技术服务(次) services", "解决问题(个) solved" };
+    static const char *const vl[8] = { SL_D("人才(名)", "talents"), SL_D("本年新登记", "new this year"),
+                                       SL_D("人才培训班(期)", "trainings"), SL_D("培训(人次)", "trainees"),
+                                       SL_D("社工培训班(期)", "worker trainings"),
+                                       SL_D("社工培训(人次)", "worker trainees"),
+                                       SL_D("技术服务(次)", "services"), SL_D("解决问题(个)", "solved") };
     if (rc == 0)
-        s_sums_table(c, t.comm, "communities", "人才超市（按社区） talent by community",
-                     "community", "社区 community", 8, vk, vl, "total");
+        s_sums_table(c, t.comm, "communities", SL_D("人才超市（按社区）", "talent by community"),
+                     "community", SL_D("社区", "community"), 8, vk, vl, "total");
     zhashx_destroy(&t.comm);
     return rc;
 }
@@ -2247,17 +2256,17 @@ static int s_facilities(rctx_t *c)
     int rc = s_each(c, "member_checkin", 0, 0, false, false, s_place_cb)
              || s_each(c, "member_checkout", 0, 0, false, false, s_place_cb) ? -1 : 0;
     sl_rtable_t *t = rc ? NULL : sl_report_table(c->rep, "communities",
-                                                 "社区阵地与队伍 facilities and workers",
+                                                 SL_D("社区阵地与队伍", "facilities and workers"),
                                                  SL_RS_ROWS, 0);
     static const char *const k[15] = { "community", "community_name", "households",
         "center_area_m2", "standard_m2", "gap_m2", "meets_standard", "workers", "workers_ladder",
         "workers_flat", "flat_wage_min", "flat_wage_max", "member_cap", "members_here",
         "over_cap" };
-    static const char *const l[15] = { "社区代码 community", "社区 name", "户数 households",
-        "党群服务中心面积 area m²", "达标面积 standard m²", "相差 gap m²", "基本达标 meets",
-        "社区工作者 workers", "三岗十八级 ladder", "其余 flat", "月薪下限 wage min",
-        "月薪上限 wage max", "报到上限 member cap", "在册报到党员 members here",
-        "超出上限 over cap" };
+    static const char *const l[15] = { SL_D("社区代码", "community"), SL_D("社区", "name"), SL_D("户数", "households"),
+        SL_D("党群服务中心面积", "area m²"), SL_D("达标面积", "standard m²"), SL_D("相差", "gap m²"), SL_D("基本达标", "meets"),
+        SL_D("社区工作者", "workers"), SL_D("三岗十八级", "ladder"), SL_D("其余", "flat"), SL_D("月薪下限", "wage min"),
+        SL_D("月薪上限", "wage max"), SL_D("报到上限", "member cap"), SL_D("在册报到党员", "members here"),
+        SL_D("超出上限", "over cap") };
     static const sl_rcol_t ty[15] = { SL_RC_TEXT, SL_RC_TEXT, SL_RC_INT, SL_RC_INT, SL_RC_NUM,
         SL_RC_INT, SL_RC_BOOL, SL_RC_INT, SL_RC_INT, SL_RC_INT, SL_RC_INT, SL_RC_INT, SL_RC_INT,
         SL_RC_INT, SL_RC_BOOL };
@@ -2311,7 +2320,7 @@ static int s_facilities(rctx_t *c)
             for (int j = 0; j < 15; j++)
                 tot[j] += add[j];
         } else {
-            cells[1] = "合计 total";
+            cells[1] = SL_D("合计", "total");
             for (int j = 2; j < 14; j++)
                 if (j != 4 && j != 10 && j != 11)
                     s_i64(b[j], 48, tot[j]);
@@ -2350,6 +2359,7 @@ static int s_sup_cb(void *ctx, const central_report_row_t *row)
     if (s_item(c, row))
         return -1;
     char who[NAME_CAP], met[8], action[40], finding[NAME_CAP], date[11], label[80] = "";
+    char shown[160] = "";
     s_v(c, "inspector", who, sizeof who);
     s_v(c, "tasks_met", met, sizeof met);
     s_v(c, "action", action, sizeof action);
@@ -2364,15 +2374,19 @@ static int s_sup_cb(void *ctx, const central_report_row_t *row)
     const site_t *site = s_site(c, row->site_no);
     const char *unit = c->it->unit;
     s_set_add(s->inspected, unit);
+    if (*action)
+        sl_epair(shown, sizeof shown, label, action);      /* "约谈提醒", or the wire name */
     const char *cells[8] = { unit, s_unit_name(c, unit), who, date,
-                             s_is(met, "yes") ? "1" : "0", *action ? label : "", finding,
+                             s_is(met, "yes") ? "1" : "0", shown, finding,
                              site ? site->site_id : "?" };
     if (sl_rtable_row(s->list, cells))
         return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     if (s_is(met, "no")) {
         char reason[3 * NAME_CAP], *had = zhashx_lookup(s->reasons, unit);
-        snprintf(reason, sizeof reason, "%s%s%s 督查未完成任务 inspection: tasks not met (%s)%s%s",
-                 had ? had : "", had ? "\n" : "", date, who, *finding ? "：" : "", finding);
+        snprintf(reason, sizeof reason, "%s%s%s " SL_D("督查未完成任务", "inspection: tasks not met")
+                 " (%s)%s%s",
+                 had ? had : "", had ? "\n" : "", date, who, *finding ? SL_E("：", ": ") : "",
+                 finding);
         char *copy = strdup(reason);
         if (!copy)
             return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
@@ -2391,17 +2405,17 @@ static int s_supervision(rctx_t *c, int year, int half)
         return s_fail(c, SL_E_INTERNAL, NULL, "内存不足", "out of memory");
     }
     zhashx_set_destructor(s.reasons, s_free_ptr);
-    sl_rtable_t *cand = sl_report_table(c->rep, "candidates", "约谈提醒候选 reminder candidates",
+    sl_rtable_t *cand = sl_report_table(c->rep, "candidates", SL_D("约谈提醒候选", "reminder candidates"),
                                         SL_RS_ROWS, 0);
-    sl_rtable_col(cand, "unit", "单位代码 unit", SL_RC_TEXT);
-    sl_rtable_col(cand, "unit_name", "单位 unit name", SL_RC_TEXT);
-    sl_rtable_col(cand, "reasons", "依据 evidence", SL_RC_LIST);
-    s.list = sl_report_table(c->rep, "inspections", "本半年督查记录 inspections", SL_RS_ROWS, 0);
+    sl_rtable_col(cand, "unit", SL_D("单位代码", "unit"), SL_RC_TEXT);
+    sl_rtable_col(cand, "unit_name", SL_D("单位", "unit name"), SL_RC_TEXT);
+    sl_rtable_col(cand, "reasons", SL_D("依据", "evidence"), SL_RC_LIST);
+    s.list = sl_report_table(c->rep, "inspections", SL_D("本半年督查记录", "inspections"), SL_RS_ROWS, 0);
     static const char *const k[8] = { "unit", "unit_name", "inspector", "on", "tasks_met",
                                       "action", "finding", "site" };
-    static const char *const l[8] = { "单位代码 unit", "单位 unit name", "督查人 inspector",
-                                      "日期 date", "完成任务 tasks met", "处理 action",
-                                      "发现 finding", "站点 site" };
+    static const char *const l[8] = { SL_D("单位代码", "unit"), SL_D("单位", "unit name"), SL_D("督查人", "inspector"),
+                                      SL_D("日期", "date"), SL_D("完成任务", "tasks met"), SL_D("处理", "action"),
+                                      SL_D("发现", "finding"), SL_D("站点", "site") };
     static const sl_rcol_t ty[8] = { SL_RC_TEXT, SL_RC_TEXT, SL_RC_TEXT, SL_RC_DATE, SL_RC_BOOL,
                                      SL_RC_TEXT, SL_RC_TEXT, SL_RC_TEXT };
     for (int i = 0; i < 8; i++)
@@ -2412,10 +2426,10 @@ static int s_supervision(rctx_t *c, int year, int half)
     if (!stats)
         rc = -1;
     sl_rtable_t *not = rc ? NULL : sl_report_table(c->rep, "not_inspected",
-                                                   "本半年未督查的单位 units not inspected",
+                                                   SL_D("本半年未督查的单位", "units not inspected"),
                                                    SL_RS_ROWS, 0);
-    sl_rtable_col(not, "unit", "单位代码 unit", SL_RC_TEXT);
-    sl_rtable_col(not, "unit_name", "单位 unit name", SL_RC_TEXT);
+    sl_rtable_col(not, "unit", SL_D("单位代码", "unit"), SL_RC_TEXT);
+    sl_rtable_col(not, "unit_name", SL_D("单位", "unit name"), SL_RC_TEXT);
     for (size_t i = 0; rc == 0 && i < c->nunits; i++) {
         const char *code = c->units[i].code;
         unitstat_t zero = { { 0 }, 0 }, *st = zhashx_lookup(stats, code);
@@ -2430,9 +2444,13 @@ static int s_supervision(rctx_t *c, int year, int half)
             if (half == 1 ? 2 * (int64_t) st->done[t] >= req : st->done[t] >= req)
                 continue;
             size_t used = strlen(buf);
-            snprintf(buf + used, sizeof buf - used, "%s%s %d/%lld，未达%s要求 behind on %s",
-                     used ? "\n" : "", sl_tally_task_label(t), st->done[t], (long long) req,
-                     half == 1 ? "半年过半" : "全年", sl_tally_task_type(t));
+            char zh[160], en[80];
+            snprintf(zh, sizeof zh, "%s %d/%lld，未达%s要求", sl_tally_task_label(t), st->done[t],
+                     (long long) req, half == 1 ? "半年过半" : "全年");
+            snprintf(en, sizeof en, "behind on %s", sl_tally_task_type(t));
+            if (used && used + 1 < sizeof buf)
+                buf[used++] = '\n';
+            sl_dpair(buf + used, sizeof buf - used, zh, en);
         }
         if (*buf) {
             const char *cells[3] = { code, c->units[i].name, buf };
@@ -2498,7 +2516,7 @@ static int s_rec_cb(void *ctx, const central_report_row_t *row)
             snprintf(b[n], sizeof b[0], "%s", val);
             for (size_t k = 0; sl_schema_choice(f, k, name, sizeof name, label, sizeof label); k++)
                 if (s_is(name, val))
-                    snprintf(b[n], sizeof b[0], "%s", label);
+                    sl_epair(b[n], sizeof b[0], label, name);   /* "已完成", or "done" */
         } else {
             sl_view_text(s_view(c), f->name, b[n], sizeof b[0]);
         }
@@ -2506,7 +2524,7 @@ static int s_rec_cb(void *ctx, const central_report_row_t *row)
     }
     char sname[32], slabel[64];
     sl_fold_status_name(it, it->status, sname, sizeof sname, slabel, sizeof slabel);
-    snprintf(b[n++], sizeof b[0], "%s", slabel);
+    sl_epair(b[n++], sizeof b[0], slabel, sname);
     snprintf(b[n++], sizeof b[0], "%s", s_resp_unit(c, it));
     snprintf(b[n++], sizeof b[0], "%s", it->member);
     if (it->ratings)
@@ -2543,30 +2561,30 @@ static int s_records(rctx_t *c, const sl_rtype_t *rt, const char *community, con
 {
     rec_t r = { .community = community, .text = text, .offset = offset, .limit = limit };
     char title[200];
-    snprintf(title, sizeof title, "%s %s", rt->label, rt->name);
+    sl_dpair(title, sizeof title, rt->label, rt->name);
     r.t = sl_report_table(c->rep, "records", title, SL_RS_ROWS, 0);
-    sl_rtable_col(r.t, "site", "站点 site", SL_RC_TEXT);
-    sl_rtable_col(r.t, "site_community", "站点社区 site's community", SL_RC_TEXT);
-    sl_rtable_col(r.t, "seq", "序号 seq", SL_RC_INT);
+    sl_rtable_col(r.t, "site", SL_D("站点", "site"), SL_RC_TEXT);
+    sl_rtable_col(r.t, "site_community", SL_D("站点社区", "site's community"), SL_RC_TEXT);
+    sl_rtable_col(r.t, "seq", SL_D("序号", "seq"), SL_RC_INT);
     for (size_t i = 0; i < rt->nfields && r.nfields + 11 < SL_REPORT_MAX_COLS; i++) {
         const sl_field_t *f = &rt->fields[i];
         if (rt->life && s_is(f->name, "status"))
             continue;           /* the status column below is the fold's */
         char label[200];
-        snprintf(label, sizeof label, "%s %s", f->label, f->name);
+        sl_dpair(label, sizeof label, f->label, f->name);
         sl_rtable_col(r.t, f->name, label, f->type == SL_F_INT ? SL_RC_INT
                       : f->type == SL_F_DATE ? SL_RC_DATE : SL_RC_TEXT);
         r.fields[r.nfields++] = (int) i;
     }
-    sl_rtable_col(r.t, "state", "状态 status", SL_RC_TEXT);
-    sl_rtable_col(r.t, "responsible_unit", "责任单位 unit", SL_RC_TEXT);
-    sl_rtable_col(r.t, "responsible_member", "责任党员 member", SL_RC_TEXT);
-    sl_rtable_col(r.t, "stars", "评价 stars", SL_RC_INT);
-    sl_rtable_col(r.t, "corrected", "已更正 corrected", SL_RC_BOOL);
-    sl_rtable_col(r.t, "voided", "已作废 void", SL_RC_BOOL);
-    sl_rtable_col(r.t, "received", "收到时间 received", SL_RC_TEXT);
+    sl_rtable_col(r.t, "state", SL_D("状态", "status"), SL_RC_TEXT);
+    sl_rtable_col(r.t, "responsible_unit", SL_D("责任单位", "unit"), SL_RC_TEXT);
+    sl_rtable_col(r.t, "responsible_member", SL_D("责任党员", "member"), SL_RC_TEXT);
+    sl_rtable_col(r.t, "stars", SL_D("评价", "stars"), SL_RC_INT);
+    sl_rtable_col(r.t, "corrected", SL_D("已更正", "corrected"), SL_RC_BOOL);
+    sl_rtable_col(r.t, "voided", SL_D("已作废", "void"), SL_RC_BOOL);
+    sl_rtable_col(r.t, "received", SL_D("收到时间", "received"), SL_RC_TEXT);
     if (s_is(rt->name, "party_lecture"))
-        sl_rtable_col(r.t, "by_secretary", "书记讲课 by the secretary", SL_RC_BOOL);
+        sl_rtable_col(r.t, "by_secretary", SL_D("书记讲课", "by the secretary"), SL_RC_BOOL);
     c->pass = &r;
     s_pass_type(c, rt);
     c->fn = s_rec_cb;
@@ -2701,15 +2719,15 @@ static int s_adopt(sl_report_t *dst, sl_report_t *src)
 /* ---- arguments and the run --------------------------------------------------- */
 
 static const report_kind_t s_kinds[] = {
-    { "dispatch", "每月调度 monthly dispatch", "month [freeze|live]" },
-    { "five", "五个一 the five tasks", "year" },
-    { "loop", "闭环办理 closed loop", "from to [by]" },
-    { "points", "积分与黄牌 points and yellow cards", "year" },
-    { "volunteers", "志愿服务 volunteer service", "year | from to" },
-    { "talent", "人才超市 talent supermarket", "year" },
-    { "facilities", "阵地与队伍 facilities and workers", "" },
-    { "supervision", "督查与约谈提醒 supervision", "half" },
-    { "records", "记录浏览 records", "type [community unit status from to text limit offset]" },
+    { "dispatch", SL_D("每月调度", "monthly dispatch"), "month [freeze|live]" },
+    { "five", SL_D("五个一", "the five tasks"), "year" },
+    { "loop", SL_D("闭环办理", "closed loop"), "from to [by]" },
+    { "points", SL_D("积分与黄牌", "points and yellow cards"), "year" },
+    { "volunteers", SL_D("志愿服务", "volunteer service"), "year | from to" },
+    { "talent", SL_D("人才超市", "talent supermarket"), "year" },
+    { "facilities", SL_D("阵地与队伍", "facilities and workers"), "" },
+    { "supervision", SL_D("督查与约谈提醒", "supervision"), "half" },
+    { "records", SL_D("记录浏览", "records"), "type [community unit status from to text limit offset]" },
 };
 
 size_t report_count(void) { return sizeof s_kinds / sizeof s_kinds[0]; }
@@ -2816,7 +2834,7 @@ static int s_run_dispatch(rctx_t *c, argv_t *a, sl_report_t **out)
         return s_fail(c, SL_E_INTERNAL, NULL, "不能读取 %s 的冻结数", "cannot read the frozen figures of %s",
                       month);
     char title[120];
-    snprintf(title, sizeof title, "每月调度 monthly dispatch %s", month);
+    snprintf(title, sizeof title, SL_D("每月调度", "monthly dispatch") " %s", month);
     if (frozen && !live) {
         /* byte for byte what was frozen, whatever arrived since */
         char why[300] = "";
@@ -2851,11 +2869,11 @@ static int s_run_dispatch(rctx_t *c, argv_t *a, sl_report_t **out)
         s_ms_text(sl_now_ms(), when, sizeof when);
         s_ms_text(recv_cut, cut, sizeof cut);
         s_i64(lseq, sizeof lseq, (int64_t) lseq_cut);
-        sl_report_fig_text(basis, "state", "状态 state", SL_RC_TEXT, "已冻结 frozen");
-        sl_report_fig_text(basis, "frozen_at", "冻结时间 frozen at", SL_RC_TEXT, when);
-        sl_report_fig_text(basis, "recv_cutoff", "收到截止 records received up to", SL_RC_TEXT,
+        sl_report_fig_text(basis, "state", SL_D("状态", "state"), SL_RC_TEXT, SL_D("已冻结", "frozen"));
+        sl_report_fig_text(basis, "frozen_at", SL_D("冻结时间", "frozen at"), SL_RC_TEXT, when);
+        sl_report_fig_text(basis, "recv_cutoff", SL_D("收到截止", "records received up to"), SL_RC_TEXT,
                            recv_cut ? cut : "—");
-        sl_report_fig_text(basis, "lseq_cutoff", "参考数据截止 reference data up to server log #",
+        sl_report_fig_text(basis, "lseq_cutoff", SL_D("参考数据截止", "reference data up to server log #"),
                            SL_RC_INT, lseq);
         msgpack_sbuffer buf;
         msgpack_sbuffer_init(&buf);
@@ -2897,14 +2915,14 @@ static int s_run_dispatch(rctx_t *c, argv_t *a, sl_report_t **out)
         return 0;
     }
     if (!frozen) {
-        sl_report_fig_text(basis, "state", "状态 state", SL_RC_TEXT, "实时计算（未冻结） live, not "
-                           "frozen");
+        sl_report_fig_text(basis, "state", SL_D("状态", "state"), SL_RC_TEXT, SL_D("实时计算（未冻结）",
+                                                                    "live, not frozen"));
         *out = c->rep;
         c->rep = NULL;
         return 0;
     }
     /* --live on a frozen month: F, L and the late records */
-    sl_report_fig_text(basis, "state", "状态 state", SL_RC_TEXT, "实时计算 live");
+    sl_report_fig_text(basis, "state", SL_D("状态", "state"), SL_RC_TEXT, SL_D("实时计算", "live"));
     char why[300] = "";
     sl_report_t *f = s_unpack_report(fz.cells, fz.len, why, sizeof why);
     int64_t cutoff = fz.recv_cutoff_ms;
@@ -2923,15 +2941,15 @@ static int s_run_dispatch(rctx_t *c, argv_t *a, sl_report_t **out)
     sl_report_destroy(&f);
     sl_report_destroy(&c->rep);
     late_t l = { y * 10000 + 101, (int32_t) sl_report_month_end(y, m), NULL, c };
-    l.t = sl_report_table(all, "late", "冻结后收到的记录 records received after the cut-off",
+    l.t = sl_report_table(all, "late", SL_D("冻结后收到的记录", "records received after the cut-off"),
                           SL_RS_ROWS, 0);
-    sl_rtable_col(l.t, "site", "站点 site", SL_RC_TEXT);
-    sl_rtable_col(l.t, "community", "社区 community", SL_RC_TEXT);
-    sl_rtable_col(l.t, "seq", "序号 seq", SL_RC_INT);
-    sl_rtable_col(l.t, "type", "类型 type", SL_RC_TEXT);
-    sl_rtable_col(l.t, "on", "日期 date", SL_RC_DATE);
-    sl_rtable_col(l.t, "received", "收到时间 received", SL_RC_TEXT);
-    sl_rtable_col(l.t, "record", "内容 record", SL_RC_TEXT);
+    sl_rtable_col(l.t, "site", SL_D("站点", "site"), SL_RC_TEXT);
+    sl_rtable_col(l.t, "community", SL_D("社区", "community"), SL_RC_TEXT);
+    sl_rtable_col(l.t, "seq", SL_D("序号", "seq"), SL_RC_INT);
+    sl_rtable_col(l.t, "type", SL_D("类型", "type"), SL_RC_TEXT);
+    sl_rtable_col(l.t, "on", SL_D("日期", "date"), SL_RC_DATE);
+    sl_rtable_col(l.t, "received", SL_D("收到时间", "received"), SL_RC_TEXT);
+    sl_rtable_col(l.t, "record", SL_D("内容", "record"), SL_RC_TEXT);
     if (rc == 0 && central_store_late_each(c->store, cutoff, 20000, s_late_cb, &l))
         rc = -1;
     if (rc || all->failed) {
@@ -2956,7 +2974,7 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
         if (s_is(s_kinds[i].name, name))
             k = &s_kinds[i];
     if (!k) {
-        snprintf(err, errlen, "未知的报表 unknown report \"%s\"", name);
+        snprintf(err, errlen, SL_D("未知的报表", "unknown report") " \"%s\"", name);
         *field = "report";
         return SL_E_BAD_FIELD;
     }
@@ -2970,7 +2988,7 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
         return SL_E_INTERNAL;
     }
     int rc = s_load(c);
-    char title[300];
+    char title[300], pair[200];
     if (rc == 0 && s_is(name, "dispatch")) {
         rc = s_run_dispatch(c, &a, out);
     } else if (rc == 0) {
@@ -3021,24 +3039,27 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
         }
         if (rc == 0) {
             if (s_is(name, "five"))
-                snprintf(title, sizeof title, "五个一 %d", year);
+                snprintf(title, sizeof title, SL_D("五个一", "the five tasks") " %d", year);
             else if (s_is(name, "loop"))
-                snprintf(title, sizeof title, "闭环办理 closed loop %04d-%02d-%02d..%04d-%02d-%02d",
+                snprintf(title, sizeof title, SL_D("闭环办理", "closed loop")
+                         " %04d-%02d-%02d..%04d-%02d-%02d",
                          from / 10000, from / 100 % 100, from % 100, to / 10000, to / 100 % 100,
                          to % 100);
             else if (s_is(name, "points"))
-                snprintf(title, sizeof title, "积分与黄牌 points and yellow cards %d", year);
+                snprintf(title, sizeof title, SL_D("积分与黄牌", "points and yellow cards") " %d",
+                         year);
             else if (s_is(name, "volunteers"))
-                snprintf(title, sizeof title, "志愿服务 volunteers %04d-%02d-%02d..%04d-%02d-%02d",
+                snprintf(title, sizeof title, SL_D("志愿服务", "volunteers")
+                         " %04d-%02d-%02d..%04d-%02d-%02d",
                          from / 10000, from / 100 % 100, from % 100, to / 10000, to / 100 % 100,
                          to % 100);
             else if (s_is(name, "talent"))
-                snprintf(title, sizeof title, "人才超市 talent %d", year);
+                snprintf(title, sizeof title, SL_D("人才超市", "talent") " %d", year);
             else if (s_is(name, "supervision"))
-                snprintf(title, sizeof title, "督查 supervision %d %s", hy,
-                         hh == 1 ? "上半年 H1" : "下半年 H2");
-            else if (s_is(name, "records"))
-                snprintf(title, sizeof title, "记录 records: %s %s", rt->label, rt->name);
+                snprintf(title, sizeof title, SL_D("督查", "supervision") " %d %s", hy,
+                         hh == 1 ? SL_D("上半年", "H1") : SL_D("下半年", "H2"));
+            else if (s_is(name, "records") && sl_dpair(pair, sizeof pair, rt->label, rt->name))
+                snprintf(title, sizeof title, SL_D("记录", "records") ": %s", pair);
             else
                 snprintf(title, sizeof title, "%s", k->label);
             c->rep = sl_report_new(name, title);
@@ -3052,7 +3073,7 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
                 if (!stats)
                     rc = -1;
                 else
-                    s_five_table(c, stats, year, "units", "五个一完成情况 the five tasks by unit", 0,
+                    s_five_table(c, stats, year, "units", SL_D("五个一完成情况", "the five tasks by unit"), 0,
                                  &complete, &met, &req);
                 zhashx_destroy(&stats);
             } else if (s_is(name, "loop")) {

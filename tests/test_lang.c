@@ -7,6 +7,8 @@
  *   - dual text rendered for its reader: nested pairs show one language
  *     inside each side, a text cut inside a pair still shows what it holds,
  *     stray marks are dropped, text without marks is left alone;
+ *   - an "either" pair (SL_E, sl_epair) shows its Chinese only by default,
+ *     its English only in English, and inside a pair its own side;
  *   - sl_table renders its cells and counts the marks as no width. */
 #include "sl_lang.h"
 #include "sl_text.h"
@@ -132,6 +134,32 @@ static void s_texts(void)
     sl_lang_set(SL_LANG_ZH);
 }
 
+static void s_either(void)
+{
+    const char *e = SL_E("5星", "5 stars");
+    s_check(strcmp(s_render(SL_LANG_ZH, e), "5星") == 0, "either: Chinese only (%s)", s_buf);
+    s_check(strcmp(s_render(SL_LANG_EN, e), "5 stars") == 0, "either: English only (%s)", s_buf);
+    s_check(strcmp(s_render(SL_LANG_DUAL, e), e) == 0, "either: kept as it is in dual");
+    char label[200];
+    snprintf(label, sizeof label, "%s %s", SL_E("民生实事", "service_matter"), SL_D("完成", "done"));
+    s_check(strcmp(s_render(SL_LANG_ZH, label), "民生实事 完成 done") == 0, "either beside a pair "
+            "(%s)", s_buf);
+    s_check(strcmp(s_render(SL_LANG_EN, label), "service_matter done") == 0, "… in English (%s)",
+            s_buf);
+    char buf[100];
+    sl_epair(buf, sizeof buf, "", ": 0/1");
+    s_check(strcmp(s_render(SL_LANG_ZH, buf), "") == 0 && strcmp(s_render(SL_LANG_EN, buf), ": 0/1")
+            == 0, "either with no Chinese: nothing by default");
+    char outer[300];
+    sl_df(outer, sizeof outer, "状态：%s", "status: %s", e);
+    s_check(strcmp(s_render(SL_LANG_ZH, outer), "状态：5星 status: 5 stars") == 0,
+            "either inside a pair: each side its own (%s)", s_buf);
+    char small[10];
+    sl_epair(small, sizeof small, "民生实事", "service_matter");
+    s_check(strlen(small) < sizeof small && strcmp(s_render(SL_LANG_ZH, small), "民生") == 0,
+            "sl_epair cut at a character (%s)", s_buf);
+}
+
 static void s_table(void)
 {
     s_check(sl_display_width(SL_D("社区", "x")) == 6, "marks take no columns");
@@ -156,6 +184,7 @@ int main(void)
 {
     s_env();
     s_texts();
+    s_either();
     s_table();
     printf("%d checks, %d failed\n", s_checks, s_failures);
     return s_failures ? 1 : 0;

@@ -6,7 +6,9 @@
 #     Chinese beside it (help of every verb, refusals, summaries, headings,
 #     the server's log);
 #   - with LANG=en_US.UTF-8, LC_MESSAGES, LC_ALL or --lang en, no message
-#     holds Chinese (the records themselves may);
+#     holds Chinese (the records themselves may), nor any title, heading,
+#     figure label or status word of the nine district reports (local and
+#     through shuanglian-admin) or of the dashboard's pages;
 #   - LC_ALL decides before LC_MESSAGES before LANG, and --lang over all.
 # On failure it prints each line, the command that wrote it and why.
 source "$(dirname "$0")/lib.sh"
@@ -38,6 +40,37 @@ helps() {
     # shellcheck disable=SC2086
     run "$dir" msg "$prog" $v --help "${XARGS[@]}"
   done
+}
+
+# pages DIR DATA EXTRA…: the dashboard (shuanglian-server web EXTRA…) after
+# a login: each page's HTML recorded as kind "page".
+pages() {
+  local d=$1 S=$2; shift 2
+  echo 'correct horse battery' | "$SERVER" web passwd admin --data "$S" "$@" >/dev/null 2>&1 \
+    || fail "web passwd $*"
+  local port; port=$(free_port)
+  "$SERVER" web --data "$S" --listen "127.0.0.1:$port" "$@" >"$d/web.log" 2>&1 &
+  local wpid=$!
+  PIDS+=("$wpid")
+  wait_until 60 port_listens "$port" || fail "the dashboard ($*) did not listen: $(tail -2 "$d/web.log")"
+  local u=http://127.0.0.1:$port jar=$d/cookies tok
+  curl -s -c "$jar" "$u/login" >"$d/login.html"
+  tok=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$d/login.html" | head -1 | sed 's/.*value="//; s/"$//')
+  curl -s -b "$jar" -c "$jar" -d "csrf=$tok&name=admin&password=correct+horse+battery" "$u/login" \
+    >/dev/null
+  local p n
+  for p in /sites "/five?year=2025" "/dispatch?month=2025-03" \
+           "/loop?from=2025-01-01&to=2025-12-31&by=unit" "/points?year=2025" \
+           "/records?type=problem_report" /nosuch; do
+    n=$(( $(find "$d" -name '*.cmd' | wc -l) + 1 ))
+    echo "web $* GET $p" >"$d/$n.cmd"
+    echo page >"$d/$n.kind"
+    curl -s -b "$jar" "$u$p" >"$d/$n.out"
+    : >"$d/$n.err"
+  done
+  grep -q 'id="t-figures"' "$d/$((n - 4)).out" || fail "the dashboard's dispatch page has no figures"
+  kill -TERM "$wpid" 2>/dev/null
+  wait_exit "$wpid" 30 || kill9 "$wpid"
 }
 
 # scenario DIR EXTRA…: the district's day, every program given EXTRA words
@@ -104,10 +137,18 @@ scenario() {
   run "$d" data "$ADMIN_TOOL" sites "${c[@]}"
   run "$d" data "$ADMIN_TOOL" stats "${c[@]}"
   run "$d" data "$ADMIN_TOOL" site list "${c[@]}"
-  run "$d" report "$ADMIN_TOOL" report five --year 2025 "${c[@]}"
-  run "$d" report "$ADMIN_TOOL" report loop --from 2025-01-01 --to 2025-12-31 "${c[@]}"
-  run "$d" report "$ADMIN_TOOL" report dispatch --month 2025-03 "${c[@]}"
-  run "$d" report "$ADMIN_TOOL" report records service_matter "${c[@]}"
+  # Every report, computed here and through the administrator's tool.
+  local r reports=("dispatch --month 2025-03" "five --year 2025"
+    "loop --from 2025-01-01 --to 2025-12-31" "loop --from 2025-01-01 --to 2025-12-31 --by unit"
+    "points --year 2025" "volunteers --year 2025" "talent --year 2025" facilities
+    "supervision --half 2025-1" "records service_matter" "records problem_report")
+  for r in "${reports[@]}"; do
+    # shellcheck disable=SC2086
+    run "$d" report "$ADMIN_TOOL" report $r "${c[@]}"
+    # shellcheck disable=SC2086
+    run "$d" report "$SERVER" report $r --data "$S" "${x[@]}"
+  done
+  pages "$d" "$S" "${x[@]}"
   run "$d" msg "$ADMIN_TOOL" send $A ping "${c[@]}"
   run "$d" msg "$ADMIN_TOOL" send $A notice 请于周五前报送 "${c[@]}"
   run "$d" msg "$SITE" sync --data "$D" --timeout 60 "${x[@]}"
@@ -151,6 +192,24 @@ printf '已保存 saved: #3\ncannot read the file: no such file\n  --data DIR  s
 "$CHECK" "$TOOL" zh "$K" >"$K.zh" && fail "the checker passed an English-only sentence: $(cat "$K.zh")"
 grep -q "1 untranslated" "$K.zh" || fail "the checker counted wrongly: $(cat "$K.zh")"
 "$CHECK" "$TOOL" en "$K" >"$K.en" && fail "the checker passed Chinese in English: $(cat "$K.en")"
+# A report and a page, each with one label left untranslated: found, and
+# their data (names in Chinese) not taken for a label.
+R=$T/selfreport; mkdir -p "$R"
+echo "report dispatch" >"$R/1.cmd"; echo report >"$R/1.kind"; : >"$R/1.err"
+printf 'monthly dispatch 2025-03\n\n[figures]\nfigure    key          value\n' >"$R/1.out"
+printf -- '--------  -----------  -----\nunits in total  units_total  3\n单位总数  units_total  3\n\n' >>"$R/1.out"
+printf '[gaps]\ncommunity  gap m²\n---------  ------\n公园社区       60\n' >>"$R/1.out"
+echo "web GET /five" >"$R/2.cmd"; echo page >"$R/2.kind"; : >"$R/2.err"
+printf '<html><head><title>Five tasks</title></head><body><h1>the five tasks</h1><table id="t-units">' >"$R/2.out"
+printf '<tr><th>unit</th><th>单位 unit name</th></tr><tr><td>u1</td><td>区委办</td></tr></table>' >>"$R/2.out"
+printf '<table id="t-figures"><tr><td>matters done</td><td>4</td></tr></table></body></html>\n' >>"$R/2.out"
+"$CHECK" "$TOOL" en "$R" >"$R.en" && fail "the checker passed an untranslated report label: $(cat "$R.en")"
+grep -q "2 untranslated" "$R.en" || fail "the checker took data for labels, or missed one: $(cat "$R.en")"
+grep -q "单位总数" "$R.en" && grep -q "单位 unit name" "$R.en" \
+  || fail "the checker missed the planted labels: $(cat "$R.en")"
+printf '<table id="t-figures"><tr><td>单位总数</td><td>3</td></tr></table>\n' >"$R/2.out"
+"$CHECK" "$TOOL" en "$R" >"$R.en2"
+grep -q "2 untranslated" "$R.en2" || fail "the checker missed a figure's label on a page: $(cat "$R.en2")"
 pass "the checker fails on what it must find"
 
 echo "-- the scenario in the default language (Chinese first)"

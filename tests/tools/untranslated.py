@@ -7,9 +7,15 @@ usage: untranslated.py zh|en DIR
 DIR holds, per command N: N.cmd (its words, one line), N.kind ("msg": every
 line is a message; "data": its standard output is data -- a table, a CSV,
 JSON --, so only the headings line and standard error are read; "report":
-a district report, whose titles and headings are written "中文 English" in
-the report module and not yet in the catalog: read as data in zh, its
-standard output not read in en),
+a district report as a terminal table, whose labels are read and whose data
+is not: the title (first line), each table's title ("【…】", "[…]"), group
+line ("======== … ========"), headings line (the line above the dashes),
+"(none)", and every row of a figures table (its label column is a label,
+its values are numbers, dates and status words); "page": a web page of
+the dashboard, whose labels are read -- the title, headings, table
+headings, menu and links, buttons, form labels and choices, paragraphs
+but the prose of a report, the footer, and the label cell of each figure --
+and whose data cells are not),
 N.out and N.err; and any *.log (a program's log: the machine prefix
 "2026-01-02T03:04:05.678Z NAME LEVEL:" is left out).
 
@@ -24,6 +30,7 @@ character (a data line may: the records are in Chinese).
 
 Prints each offending line with the command that wrote it; exit 1 if any.
 """
+import html.parser
 import os
 import re
 import sys
@@ -51,6 +58,75 @@ def english_sentence(line):
     return m.group(0) if m else None
 
 
+DASHES = re.compile(r'^-+(  +-+)*$')
+GROUP = re.compile(r'^=+ .* =+$')
+
+
+def report_labels(lines):
+    """The lines of a report (terminal table) that are labels, not data."""
+    out = []
+    figures = False
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ''
+        if i == 0 or GROUP.match(line) or line.startswith(('【', '[')) or line in ('(none)', '（无 none）'):
+            out.append(line)
+            figures = False
+        elif DASHES.match(nxt):
+            out.append(line)
+            heads = line.split()
+            figures = heads[:1] in (['figure'], ['指标']) and 'key' in line
+        elif not line.strip():
+            figures = False
+        elif figures and not DASHES.match(line):
+            out.append(line)
+    return out
+
+
+class PageLabels(html.parser.HTMLParser):
+    """The labels of a dashboard page: what it says, not the data it shows."""
+    LABELS = {'title', 'h1', 'h2', 'th', 'a', 'button', 'label', 'option', 'footer', 'p',
+              'span', 'nav'}
+
+    def __init__(self):
+        super().__init__()
+        self.stack = []
+        self.texts = []
+        self.figure_row = False
+        self.cell = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == 'tr':
+            self.cell = 0
+        if tag == 'td':
+            self.cell += 1
+        if tag not in ('br', 'img', 'input', 'meta', 'link'):
+            self.stack.append((tag, a.get('class') or '', a.get('id') or ''))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if not data.strip() or not self.stack:
+            return
+        tags = [t for t, _, _ in self.stack]
+        if any('prose' in c for _, c, _ in self.stack) or 'script' in tags or 'style' in tags:
+            return
+        in_figures = any(t == 'table' and i == 't-figures' for t, _, i in self.stack)
+        label = self.stack[-1][0] in self.LABELS or (in_figures and tags[-1] == 'td'
+                                                     and self.cell == 1)
+        if label:
+            self.texts.append(data.strip())
+
+
+def page_labels(text):
+    p = PageLabels()
+    p.feed(text)
+    return p.texts
+
+
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in ('zh', 'en'):
         sys.stderr.write(__doc__)
@@ -71,11 +147,15 @@ def main():
     for cmd, stream, kind, path in sources:
         if not os.path.exists(path):
             continue
-        lines = open(path, encoding='utf-8', errors='replace').read().splitlines()
-        if kind in ('data', 'report') and stream == 'out':
+        text = open(path, encoding='utf-8', errors='replace').read()
+        lines = text.splitlines()
+        if kind == 'data' and stream == 'out':
             lines = lines[:1]           # the headings
-        if kind == 'report' and stream == 'out' and mode == 'en':
-            lines = []
+        elif kind == 'report' and stream == 'out':
+            lines = report_labels([l.replace('\u2061', '').replace('\u2062', '')
+                                   .replace('\u2063', '') for l in lines])
+        elif kind == 'page' and stream == 'out':
+            lines = page_labels(text)
         for line in lines:
             if stream == 'log':
                 line = LOG_PREFIX.sub('', line)
