@@ -1017,7 +1017,7 @@ typedef struct {
 static int s_health_row(void *vctx, const central_site_health_t *h)
 {
     health_t *x = vctx;
-    char c[15][160], t1[64], t2[64];
+    char c[15][192], t1[64], t2[64];   /* a cell holds two of t1/t2 and words */
     const char *cells[15];
     for (int i = 0; i < 15; i++)
         cells[i] = c[i];
@@ -1040,68 +1040,68 @@ static int s_health_row(void *vctx, const central_site_health_t *h)
                                                                         : "已吊销 revoked")
                       : h->key_status[0] ? h->key_status
                       : raw ? "no key" : "无密钥 no key";
-    snprintf(c[0], 128, "%s", h->site_id);
-    snprintf(c[1], 128, "%s", h->community);
-    snprintf(c[2], 128, "%s", state);
-    snprintf(c[3], 128, "%s", connected < 0 ? (raw ? "" : "?") : connected
+    snprintf(c[0], sizeof c[0], "%s", h->site_id);
+    snprintf(c[1], sizeof c[0], "%s", h->community);
+    snprintf(c[2], sizeof c[0], "%s", state);
+    snprintf(c[3], sizeof c[0], "%s", connected < 0 ? (raw ? "" : "?") : connected
                               ? (raw ? "yes" : "在线 yes") : (raw ? "no" : "否 no"));
     if (raw)
-        s_num(h->seen ? h->last_seen_ms : 0, c[4], 128);
+        s_num(h->seen ? h->last_seen_ms : 0, c[4], sizeof c[0]);
     else if (h->seen)
-        snprintf(c[4], 128, "%s（%s）", s_when(h->last_seen_ms, t1, sizeof t1),
+        snprintf(c[4], sizeof c[0], "%s（%s）", s_when(h->last_seen_ms, t1, sizeof t1),
                  s_span_words(x->now - h->last_seen_ms, "前", " ago", t2, sizeof t2));
     else
-        snprintf(c[4], 128, "从未 never");
-    s_num((int64_t) h->last_seq, c[5], 128);
+        snprintf(c[4], sizeof c[0], "从未 never");
+    s_num((int64_t) h->last_seq, c[5], sizeof c[0]);
     if (raw)
-        snprintf(c[6], 128, "%s", backlog_known ? s_num((int64_t) backlog, t1, sizeof t1) : "");
+        snprintf(c[6], sizeof c[0], "%s", backlog_known ? s_num((int64_t) backlog, t1, sizeof t1) : "");
     else
-        snprintf(c[6], 128, "%s", backlog_known ? s_num((int64_t) backlog, t1, sizeof t1) : "?");
+        snprintf(c[6], sizeof c[0], "%s", backlog_known ? s_num((int64_t) backlog, t1, sizeof t1) : "?");
     int64_t age = backlog && h->has_outbox_age && h->tm_outbox_age_ms
                   ? (int64_t) h->tm_outbox_age_ms + (x->now - h->tm_ms) : -1;
     if (raw)
-        snprintf(c[7], 128, "%s", age >= 0 ? s_num(age, t1, sizeof t1) : "");
+        snprintf(c[7], sizeof c[0], "%s", age >= 0 ? s_num(age, t1, sizeof t1) : "");
     else
-        snprintf(c[7], 128, "%s", age >= 0 ? s_span(age, t1, sizeof t1) : "-");
+        snprintf(c[7], sizeof c[0], "%s", age >= 0 ? s_span(age, t1, sizeof t1) : "-");
     if (raw)
-        snprintf(c[8], 128, "%s", h->has_clock ? s_num(h->tm_clock_offset_ms, t1, sizeof t1) : "");
+        snprintf(c[8], sizeof c[0], "%s", h->has_clock ? s_num(h->tm_clock_offset_ms, t1, sizeof t1) : "");
     else if (!h->has_clock)
-        snprintf(c[8], 128, "?");
+        snprintf(c[8], sizeof c[0], "?");
     else if (h->tm_clock_offset_ms > -120000 && h->tm_clock_offset_ms < 120000)
-        snprintf(c[8], 128, "准 ok");
+        snprintf(c[8], sizeof c[0], "准 ok");
     else
-        snprintf(c[8], 128, "%s %s %s", h->tm_clock_offset_ms > 0 ? "快" : "慢",
+        snprintf(c[8], sizeof c[0], "%s %s %s", h->tm_clock_offset_ms > 0 ? "快" : "慢",
                  s_span(h->tm_clock_offset_ms, t1, sizeof t1),
                  h->tm_clock_offset_ms > 0 ? "ahead" : "behind");
     const char *agent = h->agent;
     if (strncmp(agent, "shuanglian-site/", 16) == 0)
         agent += 16;
-    snprintf(c[9], 128, "%s", *agent ? agent : (raw ? "" : "?"));
+    snprintf(c[9], sizeof c[0], "%s", *agent ? agent : (raw ? "" : "?"));
     if (raw)
-        snprintf(c[10], 128, "%s", h->bundle_status);
+        snprintf(c[10], sizeof c[0], "%s", h->bundle_status);
     else if (!h->bundle_status[0])
-        snprintf(c[10], 128, "-");
+        snprintf(c[10], sizeof c[0], "-");
     else if (bundle_live)
-        snprintf(c[10], 128, "待安装，%s 到期 pending until %s",
+        snprintf(c[10], sizeof c[0], "待安装，%s 到期 pending until %s",
                  s_when(h->bundle_expires_ms, t1, sizeof t1), t1);
     else if (strcmp(h->bundle_status, "pending") == 0)
-        snprintf(c[10], 128, "已过期 expired %s", s_when(h->bundle_expires_ms, t1, sizeof t1));
+        snprintf(c[10], sizeof c[0], "已过期 expired %s", s_when(h->bundle_expires_ms, t1, sizeof t1));
     else if (strcmp(h->bundle_status, "used") == 0)
-        snprintf(c[10], 128, "已使用 used");
+        snprintf(c[10], sizeof c[0], "已使用 used");
     else
-        snprintf(c[10], 128, "%s", h->bundle_status);
+        snprintf(c[10], sizeof c[0], "%s", h->bundle_status);
     if (raw)
-        snprintf(c[11], 128, "%s", h->bundle_expires_ms ? s_num(h->bundle_expires_ms, t1, sizeof t1)
+        snprintf(c[11], sizeof c[0], "%s", h->bundle_expires_ms ? s_num(h->bundle_expires_ms, t1, sizeof t1)
                                                         : "");
     else
-        snprintf(c[11], 128, "%s", h->has_disk ? s_bytes(h->tm_disk_free, t1, sizeof t1) : "?");
-    snprintf(c[12], 128, "%.120s", h->tm_last_error);
+        snprintf(c[11], sizeof c[0], "%s", h->has_disk ? s_bytes(h->tm_disk_free, t1, sizeof t1) : "?");
+    snprintf(c[12], sizeof c[0], "%.120s", h->tm_last_error);
     if (raw)
-        snprintf(c[13], 128, "%s", h->has_disk ? s_num((int64_t) h->tm_disk_free, t1, sizeof t1)
+        snprintf(c[13], sizeof c[0], "%s", h->has_disk ? s_num((int64_t) h->tm_disk_free, t1, sizeof t1)
                                                : "");
     else
-        snprintf(c[13], 128, "%s", silent ? "沉默 silent" : "");
-    snprintf(c[14], 128, "%s", silent ? (raw ? "yes" : "") : (raw ? "no" : ""));
+        snprintf(c[13], sizeof c[0], "%s", silent ? "沉默 silent" : "");
+    snprintf(c[14], sizeof c[0], "%s", silent ? (raw ? "yes" : "") : (raw ? "no" : ""));
     x->sites++;
     x->silent += silent;
     x->connected += connected > 0;
