@@ -582,8 +582,9 @@ static int s_verify(int argc, char **argv)
     long long sites = sl_db_int(central_store_db(store), "SELECT count(*) FROM sites", 0);
     central_store_destroy(&store);
     if (problems == 0)
-        sl_tprintf(stdout, "链完整：%lld 个站点，%lld 个事件已核对\n",
-                   "chain intact: %lld sites, %lld events verified\n", sites, events);
+        sl_tprintf(stdout, "链完整：%lld 个站点，%lld 个事件已核对；状态表与记录一致\n",
+                   "chain intact: %lld sites, %lld events verified; the state table agrees with "
+                   "the records\n", sites, events);
     else
         sl_tprintf(stdout, "链有问题：%ld 处\n", "chain problems: %ld\n", problems);
     return problems == 0 ? 0 : SL_EXIT_FAIL;
