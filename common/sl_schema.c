@@ -1472,8 +1472,13 @@ void sl_schema_render(const sl_rtype_t *rt, const uint8_t *payload, size_t len,
         sl_view_text(&view, f->name, text, sizeof text);
         int c = f->type == SL_F_ENUM ? sl_schema_index(f->choices, text, strlen(text)) : -1;
         if (c >= 0 && f->choice_labels && sl_schema_part(f->choice_labels, (size_t) c, label,
-                                                         sizeof label))
-            snprintf(text, sizeof text, "%s", sl_lang_either(label, text)); /* 快递员, not courier */
+                                                         sizeof label)) {
+            /* 快递员, not courier; in English the wire name, as it is (copying text onto
+             * itself with snprintf emptied it) */
+            const char *shown = sl_lang_either(label, text);
+            if (shown != text)
+                snprintf(text, sizeof text, "%s", shown);
+        }
         int n = snprintf(out + used, cap - used, "%s%s=%s", used ? " " : "",
                          sl_lang_either(f->label, f->name), text);
 

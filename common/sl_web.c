@@ -108,15 +108,15 @@ int sl_web_parse_listen(const char *listen, char *host, size_t hostcap, int *por
 {
     const char *colon = listen ? strrchr(listen, ':') : NULL;
     if (!colon || colon == listen || strlen(listen) > 100) {
-        snprintf(err, errlen, "--listen \"%s\" 应为 must be HOST:PORT (e.g. 127.0.0.1:8620)",
-                 listen ? listen : "");
+        snprintf(err, errlen, "--listen \"%s\" %s", listen ? listen : "",
+                 SL_T("应为", "must be HOST:PORT (e.g. 127.0.0.1:8620)"));
         return -1;
     }
     char *end;
     long p = strtol(colon + 1, &end, 10);
     if (*end || end == colon + 1 || p < 0 || p > 65535) {
-        snprintf(err, errlen, "--listen \"%s\": 端口应为 0..65535 the port must be 0..65535",
-                 listen);
+        snprintf(err, errlen, "--listen \"%s\": %s", listen,
+                 SL_T("端口应为 0..65535", "the port must be 0..65535"));
         return -1;
     }
     size_t hl = (size_t) (colon - listen);
@@ -126,7 +126,7 @@ int sl_web_parse_listen(const char *listen, char *host, size_t hostcap, int *por
         hl -= 2;
     }
     if (hl >= hostcap) {
-        snprintf(err, errlen, "--listen \"%s\": host too long", listen);
+        snprintf(err, errlen, "--listen \"%s\": %s", listen, SL_T("主机名太长", "host too long"));
         return -1;
     }
     memcpy(host, h, hl);
@@ -142,8 +142,8 @@ int sl_web_parse_listen(const char *listen, char *host, size_t hostcap, int *por
     else if (inet_pton(AF_INET6, host, &a6) == 1)
         *loopback = IN6_IS_ADDR_LOOPBACK(&a6);
     else {
-        snprintf(err, errlen, "--listen \"%s\": \"%s\" 不是 IP 地址 is not an IP address "
-                 "(127.0.0.1, 0.0.0.0, 192.168.1.10, [::1])", listen, host);
+        snprintf(err, errlen, "--listen \"%s\": \"%s\" %s (127.0.0.1, 0.0.0.0, 192.168.1.10, [::1])",
+                 listen, host, SL_T("不是 IP 地址", "is not an IP address"));
         return -1;
     }
     *port = (int) p;
@@ -391,7 +391,7 @@ void sl_web_redirect(sl_web_req_t *req, const char *path)
     sl_web_add_header(req, "Location", path);
     fprintf(req->out, "<!DOCTYPE html><title>303</title><a href=\"");
     sl_web_esc(req->out, path);
-    fprintf(req->out, "\">继续 continue</a>\n");
+    sl_web_printf(req->out, "\">%s</a>\n", SL_D("继续", "continue"));
 }
 
 void sl_web_body(sl_web_req_t *req, const void *data, size_t len)
@@ -547,10 +547,13 @@ bool sl_web_csrf_refused(sl_web_req_t *req)
 {
     if (!req->post || sl_web_csrf_ok(req))
         return false;
-    sl_info("web: %s: POST %s refused: no valid CSRF token", req->ip, req->path);
-    sl_web_error_page(req, 403, "拒绝 Refused", "表单缺少安全令牌或令牌不对（页面可能已过期）：请重新"
-                      "打开页面再提交 the form's security token is missing or wrong (the page may be "
-                      "old): open the page again and resubmit");
+    char said[400];
+    sl_df(said, sizeof said, "POST %.200s 被拒绝：没有有效的安全令牌（CSRF）",
+          "POST %.200s refused: no valid CSRF token", req->path);
+    sl_info("web: %s: %s", req->ip, said);
+    sl_web_error_page(req, 403, SL_D("拒绝", "Refused"), SL_D("表单缺少安全令牌或令牌不对（页面可能已过期）：请重新"
+                      "打开页面再提交", "the form's security token is missing or wrong (the page may be "
+                      "old): open the page again and resubmit"));
     return true;
 }
 
@@ -614,7 +617,9 @@ int sl_web_wait_stop_every(int ms, void (*tick)(void *ctx), void *ctx)
             if (errno == EAGAIN)
                 tick(ctx);
     }
-    sl_info("web: stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    char said[100];
+    sl_df(said, sizeof said, "停止（%s）", "stopping (%s)", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    sl_info("web: %s", said);
     return sig;
 }
 
@@ -639,7 +644,7 @@ static int s_read_line(bool tty, const char *prompt, char *out, size_t cap)
 {
     struct termios old, quiet;
     if (tty) {
-        fprintf(stderr, "%s", prompt);
+        fprintf(stderr, "%s: ", prompt);
         tcgetattr(0, &old);
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t) ECHO;
@@ -660,21 +665,23 @@ int sl_web_read_password(const char *command, char *out, size_t cap)
 {
     bool tty = isatty(0);
     char again[256];
-    if (s_read_line(tty, "新密码 new password: ", out, cap)) {
-        fprintf(stderr, "%s: 没有读到密码 no password given (type it, or pipe one line)\n", command);
+    if (s_read_line(tty, SL_T("新密码", "new password"), out, cap)) {
+        fprintf(stderr, "%s: %s\n", command,
+                SL_T("没有读到密码", "no password given (type it, or pipe one line)"));
         return -1;
     }
     long chars = sl_utf8_chars(out, strlen(out));
     if (chars < 8 || !s_text_ok(out, strlen(out)) || strlen(out) > 200) {
-        fprintf(stderr, "%s: 密码至少 8 个字符 the password must be 8..200 characters of text\n",
-                command);
+        fprintf(stderr, "%s: %s\n", command,
+                SL_T("密码至少 8 个字符", "the password must be 8..200 characters of text"));
         sodium_memzero(out, cap);
         return -1;
     }
     if (tty) {
-        int rc = s_read_line(tty, "再输入一次 again: ", again, sizeof again);
+        int rc = s_read_line(tty, SL_T("再输入一次", "again"), again, sizeof again);
         if (rc || strcmp(again, out) != 0) {
-            fprintf(stderr, "%s: 两次输入不一致 the two entries differ; nothing changed\n", command);
+            fprintf(stderr, "%s: %s\n", command,
+                    SL_T("两次输入不一致", "the two entries differ; nothing changed"));
             sodium_memzero(out, cap);
             sodium_memzero(again, sizeof again);
             return -1;
@@ -791,12 +798,12 @@ static enum MHD_Result s_send(sl_web_req_t *req)
 static enum MHD_Result s_refuse(sl_web_req_t *req, int status, const char *why)
 {
     sl_info("web: %s %s %.200s refused (%d): %s", req->ip, req->method, req->path, status, why);
-    const char *title = status == 413 ? "请求太大 Request too large"
-                      : status == 429 ? "请求太频繁 Too many requests"
-                      : status == 403 ? "拒绝 Refused"
-                      : status == 404 ? "没有这个页面 Not found"
-                      : status == 405 ? "不支持的方法 Method not allowed"
-                      : "请求有误 Bad request";
+    const char *title = status == 413 ? SL_D("请求太大", "Request too large")
+                      : status == 429 ? SL_D("请求太频繁", "Too many requests")
+                      : status == 403 ? SL_D("拒绝", "Refused")
+                      : status == 404 ? SL_D("没有这个页面", "Not found")
+                      : status == 405 ? SL_D("不支持的方法", "Method not allowed")
+                      : SL_D("请求有误", "Bad request");
     sl_web_error_page(req, status, title, why);
     if (status == 429)
         sl_web_add_header(req, "Retry-After", "1");
@@ -808,7 +815,8 @@ static enum MHD_Result s_refuse(sl_web_req_t *req, int status, const char *why)
 /* A 429 that is not logged: one line per hundred keeps a flood out of the log. */
 static enum MHD_Result s_refuse_quietly(sl_web_req_t *req)
 {
-    sl_web_error_page(req, 429, "请求太频繁 Too many requests", "请稍后再试 try again in a moment");
+    sl_web_error_page(req, 429, SL_D("请求太频繁", "Too many requests"),
+                      SL_D("请稍后再试", "try again in a moment"));
     sl_web_add_header(req, "Retry-After", "1");
     return s_send(req);
 }
@@ -868,7 +876,8 @@ static void s_serve_asset(sl_web_req_t *req)
         sl_web_content_type(req, "image/svg+xml");
         fputs(sl_web_asset_icon, req->out);
     } else {
-        sl_web_error_page(req, 404, "没有这个页面 Not found", "没有这个文件 no such asset");
+        sl_web_error_page(req, 404, SL_D("没有这个页面", "Not found"),
+                          SL_D("没有这个文件", "no such asset"));
     }
 }
 
@@ -906,31 +915,31 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         if (!s_rate_take(w, req->ip) && s_rate(w, req->ip)->refused % 100 != 1)
             return s_refuse_quietly(req);
         if (s_rate(w, req->ip)->refused)
-            return s_refuse(req, 429, "这个地址的请求太频繁，请稍后再试 too many requests from this "
-                            "address; try again in a moment");
+            return s_refuse(req, 429, SL_D("这个地址的请求太频繁，请稍后再试", "too many requests from "
+                            "this address; try again in a moment"));
         if (!s_host_ok(req))
-            return s_refuse(req, 400, "Host 头不是本服务器的地址 the Host header does not name "
-                            "this server");
+            return s_refuse(req, 400, SL_D("Host 头不是本服务器的地址", "the Host header does not "
+                            "name this server"));
         req->post = strcmp(method, "POST") == 0;
         if (!req->post && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-            return s_refuse(req, 405, "只接受 GET 和 POST only GET and POST are served");
+            return s_refuse(req, 405, SL_D("只接受 GET 和 POST", "only GET and POST are served"));
         if (!s_path_ok(url))
-            return s_refuse(req, 404, "路径不合法 this path is not served (only the pages of "
-                            "this program; no file is ever served from disk)");
+            return s_refuse(req, 404, SL_D("路径不合法", "this path is not served (only the pages "
+                            "of this program; no file is ever served from disk)"));
         size_t max = w->opts.max_body ? w->opts.max_body : SL_WEB_MAX_BODY;
         const char *cl = sl_web_header(req, "Content-Length");
         if (cl && strtoull(cl, NULL, 10) > max) {
-            char why[200];
-            snprintf(why, sizeof why, "请求有 %s 字节，上限 %zu 字节 the request has %s bytes, "
-                     "the limit is %zu", cl, max, cl, max);
+            char why[300];
+            sl_df(why, sizeof why, "请求有 %.40s 字节，上限 %zu 字节",
+                  "the request has %.40s bytes, the limit is %zu", cl, max);
             return s_refuse(req, 413, why);
         }
         if (req->post) {
             req->pp = MHD_create_post_processor(conn, 65536, s_post_iter, req);
             bool body = (cl && strcmp(cl, "0") != 0) || sl_web_header(req, "Transfer-Encoding");
             if (!req->pp && body)
-                return s_refuse(req, 400, "表单编码不对 a form must be sent as "
-                                "application/x-www-form-urlencoded or multipart/form-data");
+                return s_refuse(req, 400, SL_D("表单编码不对", "a form must be sent as "
+                                "application/x-www-form-urlencoded or multipart/form-data"));
         }
         return MHD_YES;
     }
@@ -938,8 +947,10 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         size_t max = w->opts.max_body ? w->opts.max_body : SL_WEB_MAX_BODY;
         req->body_bytes += *upload_data_size;
         if (req->body_bytes > max) {
-            sl_info("web: %s %s %.200s refused: body over %zu bytes (no Content-Length)",
-                    req->ip, method, url, max);
+            char said[400];
+            sl_df(said, sizeof said, "%s %.200s 被拒绝：正文超过 %zu 字节（没有 Content-Length）",
+                  "%s %.200s refused: body over %zu bytes (no Content-Length)", method, url, max);
+            sl_info("web: %s %s", req->ip, said);
             return MHD_NO;      /* closes the connection: nothing more is read */
         }
         if (req->pp && !req->form_bad
@@ -950,22 +961,22 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
     }
     /* The whole request is in. */
     if (req->form_bad)
-        return s_refuse(req, 400, "表单无法读取（字段太多或格式不对） the form could not be read "
-                        "(too many fields, or malformed)");
+        return s_refuse(req, 400, SL_D("表单无法读取（字段太多或格式不对）", "the form could not "
+                        "be read (too many fields, or malformed)"));
     for (size_t i = 0; i < req->nfields; i++) {
         field_t *f = &req->fields[i];
         if (!s_text_ok(f->name, strlen(f->name)) || strlen(f->name) > 64
             || (f->filename && !s_text_ok(f->filename, strlen(f->filename)))
             || (!f->filename && !s_text_ok(f->value, f->len)))
-            return s_refuse(req, 400, "表单字段不是有效的文字（UTF-8，无控制字符） a form field is "
-                            "not valid text (UTF-8 without control characters)");
+            return s_refuse(req, 400, SL_D("表单字段不是有效的文字（UTF-8，无控制字符）", "a form "
+                            "field is not valid text (UTF-8 without control characters)"));
     }
     if (strncmp(url, "/static/", 8) == 0 || strcmp(url, "/favicon.ico") == 0) {
         s_serve_asset(req);
         return s_send(req);
     }
     if (req->post && !s_origin_ok(req))
-        return s_refuse(req, 403, "表单来自别的网站 the form came from another site (Origin)");
+        return s_refuse(req, 403, SL_D("表单来自别的网站", "the form came from another site (Origin)"));
     s_session(req);
     w->opts.handle(w->opts.ctx, req);
     return s_send(req);
@@ -983,12 +994,12 @@ static void s_mhd_log(void *cls, const char *fmt, va_list ap)
 sl_web_t *sl_web_start(const sl_web_opts_t *opts, char *err, size_t errlen)
 {
     if (sodium_init() < 0) {
-        snprintf(err, errlen, "libsodium failed to start");
+        snprintf(err, errlen, "%s", SL_T("libsodium 无法启动", "libsodium failed to start"));
         return NULL;
     }
     sl_web_t *w = calloc(1, sizeof *w);
     if (!w) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "%s", SL_T("内存不足", "out of memory"));
         return NULL;
     }
     w->opts = *opts;
@@ -1022,8 +1033,8 @@ sl_web_t *sl_web_start(const sl_web_opts_t *opts, char *err, size_t errlen)
                                  MHD_OPTION_NOTIFY_COMPLETED, s_completed, w,
                                  MHD_OPTION_END);
     if (!w->daemon) {
-        snprintf(err, errlen, "无法在 %s 上监听 cannot listen on %s (%s; is another program using "
-                 "the port?)", opts->listen, opts->listen, errno ? strerror(errno) : "refused");
+        sl_tf(err, errlen, "无法在 %s 上监听%.0s", "cannot listen on %s (%s; is another program "
+              "using the port?)", opts->listen, errno ? strerror(errno) : "refused");
         free(w);
         return NULL;
     }

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "sl_lang.h"
 
 typedef struct sl_web sl_web_t;
 typedef struct sl_web_req sl_web_req_t;
@@ -142,8 +143,8 @@ bool sl_web_csrf_refused(sl_web_req_t *req);
  * NULL (its value kept); msg, when not NULL, says why the last try failed. */
 void sl_web_login_page(sl_web_req_t *req, const char *brand, const char *heading,
                        const char *name, const char *msg);
-#define SL_WEB_LOGIN_BLOCKED "登录失败次数太多，请 10 分钟后再试 too many failed logins from this " \
-    "address; wait 10 minutes"
+#define SL_WEB_LOGIN_BLOCKED SL_D("登录失败次数太多，请 10 分钟后再试", "too many failed logins " \
+    "from this address; wait 10 minutes")
 /* Milliseconds since 1970 as local time "YYYY-MM-DD HH:MM" ("-" for 0). */
 void sl_web_local_time(int64_t ms, char *out, size_t cap);
 /* The programs' main thread: blocks SIGINT and SIGTERM (before any thread

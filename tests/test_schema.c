@@ -13,6 +13,7 @@
  * repeated fields, trailing bytes; every sentence valid UTF-8.
  * Prints one line per check; exits 1 on any failure. */
 #include "sl_id.h"
+#include "sl_lang.h"
 #include "sl_limits.h"
 #include "sl_schema.h"
 #include "sl_text.h"
@@ -187,6 +188,11 @@ static void s_particulars(void)
     sl_schema_render(pr, (const uint8_t *) sb.data, sb.size, text, sizeof text);
     s_check(strstr(text, "上报人类别=快递员") && strstr(text, "类别=安全隐患"),
             "render shows labels: %s", text);
+    sl_lang_t was = sl_lang_use(SL_LANG_EN);
+    sl_schema_render(pr, (const uint8_t *) sb.data, sb.size, text, sizeof text);
+    sl_lang_use(was);
+    s_check(strstr(text, "reporter_kind=courier") && strstr(text, "category=safety"),
+            "render in English shows wire names, choices too: %s", text);
 
     /* 0.2.0 names at entry: done_on means on, and done. */
     const sl_rtype_t *sm = sl_schema_find("service_matter", 14);

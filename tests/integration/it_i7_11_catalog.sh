@@ -8,7 +8,9 @@
 #   - with LANG=en_US.UTF-8, LC_MESSAGES, LC_ALL or --lang en, no message
 #     holds Chinese (the records themselves may), nor any title, heading,
 #     figure label or status word of the nine district reports (local and
-#     through shuanglian-admin) or of the dashboard's pages;
+#     through shuanglian-admin), of the dashboard's pages or of the site's
+#     pages (shuanglian-site web: entry, records, a record, import and its
+#     preview, a refused form, sync, 404s), whose <html lang> follows;
 #   - LC_ALL decides before LC_MESSAGES before LANG, and --lang over all.
 # On failure it prints each line, the command that wrote it and why.
 source "$(dirname "$0")/lib.sh"
@@ -17,6 +19,7 @@ TOOL=$(cd "$(dirname "$0")/../tools" && pwd)/untranslated.py
 unset LC_ALL LC_MESSAGES LANGUAGE
 export LANG=C.UTF-8
 A=qu01.a
+SITE_ENV=()
 
 # run DIR KIND CMD…: runs CMD (whatever its exit status), recording its
 # words, its kind (msg or data, see untranslated.py) and its outputs.
@@ -71,6 +74,48 @@ pages() {
   grep -q 'id="t-figures"' "$d/$((n - 4)).out" || fail "the dashboard's dispatch page has no figures"
   kill -TERM "$wpid" 2>/dev/null
   wait_exit "$wpid" 30 || kill9 "$wpid"
+}
+
+# site_pages DIR DATA EXTRA…: the site's pages (shuanglian-site web EXTRA…,
+# on loopback: no login), each page's HTML recorded as kind "page"; then a
+# CSV's preview (one bad row) and a refused form, posted with the page's
+# CSRF token.  SITE_ENV (VAR=VALUE…) is the web program's environment.
+site_pages() {
+  local d=$1 D=$2; shift 2
+  local port; port=$(free_port)
+  env "${SITE_ENV[@]}" "$SITE" web --data "$D" --listen "127.0.0.1:$port" "$@" \
+    >"$d/site-web.out" 2>"$d/site-web.log" &
+  local wpid=$!
+  PIDS+=("$wpid")
+  wait_until 60 port_listens "$port" \
+    || fail "the site's web ($*) did not listen: $(tail -2 "$d/site-web.log")"
+  local u=http://127.0.0.1:$port jar=$d/site-cookies tok p n words="${SITE_ENV[*]} $*"
+  record_page() {     # WHAT CURL-ARGS… (site_pages's d, jar, words; sets n)
+    n=$(( $(find "$d" -name '*.cmd' | wc -l) + 1 ))
+    echo "site web ${words# } $1" | sed 's/  */ /g' >"$d/$n.cmd"
+    echo page >"$d/$n.kind"
+    shift
+    curl -s -b "$jar" -c "$jar" "$@" >"$d/$n.out"
+    : >"$d/$n.err"
+  }
+  for p in "/entry?type=problem_report" /records "/record?seq=1" /import /sync /nosuch \
+           "/record?seq=999" "/entry?type=nosuch"; do
+    record_page "GET $p" "$u$p"
+  done
+  tok=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$d/$((n - 7)).out" | head -1 \
+        | sed 's/.*value="//; s/"$//')
+  [ -n "$tok" ] || fail "the site's entry page ($*) has no CSRF token"
+  printf 'reporter_kind,summary,on\ngrid_worker,井盖松动,2025-03-02\ncourier,垃圾满溢,2025-13-03\n' \
+    >"$d/preview.csv"
+  record_page "POST /import (preview, a bad row)" -F "csrf=$tok" -F step=preview \
+    -F type=problem_report -F "file=@$d/preview.csv" "$u/import"
+  grep -q 'id="err-3"' "$d/$n.out" || fail "the site's import preview ($*) marks no bad row"
+  record_page "POST /entry (a required field left empty)" \
+    -d "csrf=$tok&type=problem_report&f_reporter_kind=grid_worker" "$u/entry"
+  grep -q 'id="msg-summary"' "$d/$n.out" || fail "the refused form ($*) says nothing beside its field"
+  kill -TERM "$wpid" 2>/dev/null
+  wait_exit "$wpid" 30 || kill9 "$wpid"
+  cat "$d/site-web.out" >>"$d/site-web.log"
 }
 
 # scenario DIR EXTRA…: the district's day, every program given EXTRA words
@@ -149,6 +194,7 @@ scenario() {
     run "$d" report "$SERVER" report $r --data "$S" "${x[@]}"
   done
   pages "$d" "$S" "${x[@]}"
+  site_pages "$d" "$D" "${x[@]}"
   run "$d" msg "$ADMIN_TOOL" send $A ping "${c[@]}"
   run "$d" msg "$ADMIN_TOOL" send $A notice 请于周五前报送 "${c[@]}"
   run "$d" msg "$SITE" sync --data "$D" --timeout 60 "${x[@]}"
@@ -210,6 +256,29 @@ grep -q "单位总数" "$R.en" && grep -q "单位 unit name" "$R.en" \
 printf '<table id="t-figures"><tr><td>单位总数</td><td>3</td></tr></table>\n' >"$R/2.out"
 "$CHECK" "$TOOL" en "$R" >"$R.en2"
 grep -q "2 untranslated" "$R.en2" || fail "the checker missed a figure's label on a page: $(cat "$R.en2")"
+# A site's page with three labels left untranslated (a definition's term, a
+# type cell of the list of records, a hint): found, and its data -- a
+# record's field value, the content cell, a reference entry's name, the
+# recent records of a datalist, a value quoted in a message -- not taken
+# for a label.
+P=$T/selfsite; mkdir -p "$P"
+echo "site web GET /records" >"$P/1.cmd"; echo page >"$P/1.kind"; : >"$P/1.err"
+cat >"$P/1.out" <<'HTML'
+<html lang="en"><head><title>My records</title></head><body><main><h1>My records</h1>
+<dl class="kv"><dt>待同步</dt><dd id="waiting">2 records</dd><dt>summary</dt><dd id="v-summary">路灯坏了</dd></dl>
+<table id="records"><thead><tr><th>seq</th><th>type</th></tr></thead><tbody>
+<tr><td class="num"><a href="/record?seq=1">#1</a></td><td>问题上报</td><td>2026-01-02 03:04</td><td>waiting</td>
+<td><span class="badge ok">reported</span></td><td>summary=路灯坏了</td></tr></tbody></table>
+<select name="f_unit"><option value="u1">u1 区委办</option><option value="accepted">accepted (needs a note)</option></select>
+<datalist id="dl_item"><option value="#1">problem_report 路灯坏了</option></datalist>
+<div class="hint">填写记录序号 the record's number</div>
+<table id="preview"><tr><td>垃圾满溢</td><td class="rowerr">line 3: field "summary" is "两行"</td></tr></table>
+</main><footer>shuanglian 0.3.0</footer></body></html>
+HTML
+"$CHECK" "$TOOL" en "$P" >"$P.en" && fail "the checker passed an untranslated site label: $(cat "$P.en")"
+grep -q "3 untranslated" "$P.en" || fail "the checker took site data for labels, or missed one: $(cat "$P.en")"
+grep -q "待同步" "$P.en" && grep -q "问题上报" "$P.en" && grep -q "填写记录序号" "$P.en" \
+  || fail "the checker missed the planted site labels: $(cat "$P.en")"
 pass "the checker fails on what it must find"
 
 echo "-- the scenario in the default language (Chinese first)"
@@ -220,12 +289,35 @@ verdict() {    # WHAT MODE DIR: untranslated.py's verdict on DIR, a soft check
        SL_SOFT_FAILS=$((SL_SOFT_FAILS + 1)); fi
 }
 verdict "no English-only sentence in the default language" zh "$T/zh"
+site_lang() {   # DIR LANG: every site page recorded in DIR says <html lang="LANG">
+  local f bad=0
+  for f in $(grep -l '^site web' "$1"/*.cmd); do
+    f=${f%.cmd}.out
+    grep -q "<html lang=\"$2\">" "$f" || { echo "  $f: $(grep -o '<html[^>]*>' "$f")" >&2; bad=1; }
+  done
+  [ "$bad" = 0 ] && grep -ql '^site web' "$1"/*.cmd
+}
+soft_check "the site's pages say <html lang=\"zh-CN\">" site_lang "$T/zh" zh-CN
+site_page() {   # DIR WHAT: the recorded site page whose words end in WHAT
+  local f
+  for f in "$1"/*.cmd; do
+    grep -q "^site web.* $2\$" "$f" && { echo "${f%.cmd}.out"; return 0; }
+  done
+  echo /nonexistent
+}
+soft_check "… show the records' data in the list and on a record's page" \
+  sh -c "grep -q '加装楼道扶手' '$(site_page "$T/zh" "GET /records")' \
+         && grep -q '加装楼道扶手' '$(site_page "$T/zh" "GET /record?seq=1")'"
 soft_check "… and the scenario ran (records reached the server)" \
   sh -c "'$SERVER' stats --data '$T/zh/srv' --tsv | grep -q '^$A'"
 
 echo "-- the scenario with --lang en"
 scenario "$T/en" --lang en
 verdict "no Chinese in the messages of --lang en" en "$T/en"
+soft_check "the site's pages say <html lang=\"en\"> with --lang en" site_lang "$T/en" en
+soft_check "… and still show the records' data as entered, a choice by its wire name" \
+  sh -c "grep -q '加装楼道扶手' '$(site_page "$T/en" "GET /records")' \
+         && grep -q 'reporter_kind=grid_worker' '$(site_page "$T/en" "GET /records")'"
 
 echo "-- the environment chooses, --lang over it"
 E=$T/env; mkdir -p "$E"
@@ -234,6 +326,11 @@ for prog in "$SITE" "$SERVER" "$ADMIN_TOOL"; do
   run "$E" msg env LANG=zh_CN.UTF-8 LC_MESSAGES=en_GB.UTF-8 "$prog" frobnicate
   run "$E" msg env LANG=zh_CN.UTF-8 LC_ALL=en_US.UTF-8 "$prog" status --bogus
 done
+# The site's pages under LANG=en_US.UTF-8 (no --lang): English, <html lang="en">.
+SITE_ENV=(LANG=en_US.UTF-8)
+site_pages "$E" "$T/en/$A"
+SITE_ENV=()
+soft_check "LANG=en_US.UTF-8: the site's pages say <html lang=\"en\">" site_lang "$E" en
 verdict "LANG, LC_MESSAGES, LC_ALL=en_*: English only" en "$E"
 Z=$T/envzh; mkdir -p "$Z"
 for prog in "$SITE" "$SERVER" "$ADMIN_TOOL"; do

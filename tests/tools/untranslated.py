@@ -12,10 +12,15 @@ is not: the title (first line), each table's title ("【…】", "[…]"), group
 line ("======== … ========"), headings line (the line above the dashes),
 "(none)", and every row of a figures table (its label column is a label,
 its values are numbers, dates and status words); "page": a web page of
-the dashboard, whose labels are read -- the title, headings, table
-headings, menu and links, buttons, form labels and choices, paragraphs
-but the prose of a report, the footer, and the label cell of each figure --
-and whose data cells are not),
+the dashboard or of the site, whose labels are read -- the title,
+headings, table headings, menu and links, buttons, form labels and
+choices, paragraphs but the prose of a report, hints, badges and messages,
+list items, the footer, the label cell of each figure, the terms of a
+definition list and their values but a record's field values (dd id
+"v-…"), and in the site's list of records the type and synced cells --
+and whose data is not: other cells, a reference entry's choice ("u1
+区委办": its key, then its name), the recent records a field may name
+(a datalist), and in English a quoted value in a message),
 N.out and N.err; and any *.log (a program's log: the machine prefix
 "2026-01-02T03:04:05.678Z NAME LEVEL:" is left out).
 
@@ -36,6 +41,7 @@ import re
 import sys
 
 CJK = re.compile('[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]')
+QUOTED = re.compile(r'"[^"]*"|“[^”]*”')        # a value quoted in a page's message
 LOG_PREFIX = re.compile(r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z? \S+ [A-Za-z]+: ')
 NOT_PROSE = [
     re.compile(r'\b[a-z]+://\S*'),                       # URLs, endpoints
@@ -83,9 +89,11 @@ def report_labels(lines):
 
 
 class PageLabels(html.parser.HTMLParser):
-    """The labels of a dashboard page: what it says, not the data it shows."""
-    LABELS = {'title', 'h1', 'h2', 'th', 'a', 'button', 'label', 'option', 'footer', 'p',
-              'span', 'nav'}
+    """The labels of a web page: what it says, not the data it shows."""
+    LABELS = {'title', 'h1', 'h2', 'h3', 'th', 'a', 'button', 'label', 'option', 'footer', 'p',
+              'span', 'nav', 'li', 'dt', 'div'}
+    # the site's list of records: type and synced are words of the page
+    RECORD_LABEL_CELLS = (2, 4)
 
     def __init__(self):
         super().__init__()
@@ -101,7 +109,8 @@ class PageLabels(html.parser.HTMLParser):
         if tag == 'td':
             self.cell += 1
         if tag not in ('br', 'img', 'input', 'meta', 'link'):
-            self.stack.append((tag, a.get('class') or '', a.get('id') or ''))
+            self.stack.append((tag, a.get('class') or '', a.get('id') or '',
+                               a.get('value') or ''))
 
     def handle_endtag(self, tag):
         while self.stack:
@@ -111,14 +120,25 @@ class PageLabels(html.parser.HTMLParser):
     def handle_data(self, data):
         if not data.strip() or not self.stack:
             return
-        tags = [t for t, _, _ in self.stack]
-        if any('prose' in c for _, c, _ in self.stack) or 'script' in tags or 'style' in tags:
+        tags = [t for t, _, _, _ in self.stack]
+        if any('prose' in c for _, c, _, _ in self.stack) or 'script' in tags or 'style' in tags:
             return
-        in_figures = any(t == 'table' and i == 't-figures' for t, _, i in self.stack)
-        label = self.stack[-1][0] in self.LABELS or (in_figures and tags[-1] == 'td'
-                                                     and self.cell == 1)
+        if 'datalist' in tags:
+            return                      # recent records: their titles
+        tag, cls, ident, value = self.stack[-1]
+        text = data.strip()
+        if tag == 'option' and value and text.startswith(value + ' ') \
+                and not text[len(value) + 1:].startswith(('(', '（')):
+            text = value                # "u1 区委办": a reference entry's key, then its name
+        in_figures = any(t == 'table' and i == 't-figures' for t, _, i, _ in self.stack)
+        in_records = any(t == 'table' and i == 'records' for t, _, i, _ in self.stack)
+        label = tag in self.LABELS \
+            or (tag == 'dd' and not ident.startswith('v-')) \
+            or (tag == 'td' and 'rowerr' in cls) \
+            or (in_figures and tag == 'td' and self.cell == 1) \
+            or (in_records and tag == 'td' and self.cell in self.RECORD_LABEL_CELLS)
         if label:
-            self.texts.append(data.strip())
+            self.texts.append(text)
 
 
 def page_labels(text):
@@ -171,7 +191,8 @@ def main():
                     continue
                 why = 'English only ("%s")' % bad
             else:
-                if not CJK.search(line):
+                shown = QUOTED.sub('""', line) if kind == 'page' else line
+                if not CJK.search(shown):
                     continue
                 why = 'CJK in English mode'
             found += 1
