@@ -254,9 +254,13 @@ static void s_form(site_web_t *w, sl_web_req_t *req, const sl_rtype_t *rt,
     struct tm tm;
     localtime_r(&now, &tm);
     strftime(today, sizeof today, "%Y-%m-%d", &tm);
-    sl_web_printf(o, "<h2>%s <span class=\"wire\">%s</span></h2>", s_type_heading(rt), rt->name);
-    if (!S_EN)
-        sl_web_printf(o, "<p class=\"hint\">%s</p>", rt->label_en);
+    /* 民生实事 livelihood practical matter  service_matter: the Chinese
+     * and English names on one line; in English the English one */
+    if (S_EN)
+        sl_web_printf(o, "<h2>%s <span class=\"wire\">%s</span></h2>", rt->label_en, rt->name);
+    else
+        sl_web_printf(o, "<h2>%s %s <span class=\"wire\">%s</span></h2>", rt->label, rt->label_en,
+                      rt->name);
     if (msg && (!bad || !*bad))
         sl_web_printf(o, "<p class=\"flash error\" id=\"form-error\">%s: %s</p>",
                       SL_D("未保存", "not saved"), msg);

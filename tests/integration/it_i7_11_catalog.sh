@@ -98,7 +98,7 @@ site_pages() {
     curl -s -b "$jar" -c "$jar" "$@" >"$d/$n.out"
     : >"$d/$n.err"
   }
-  for p in "/entry?type=problem_report" /records "/record?seq=1" /import /sync /nosuch \
+  for p in "/entry?type=problem_report" "/entry?type=service_matter" "/entry?type=update" /records "/record?seq=1" /import /sync /nosuch \
            "/record?seq=999" "/entry?type=nosuch"; do
     record_page "GET $p" "$u$p"
   done
