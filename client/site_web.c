@@ -303,6 +303,8 @@ static void s_type_chips(sl_web_req_t *req, const sl_rtype_t *current)
     fprintf(o, "<ul class=\"types\">");
     for (size_t i = 0; i < sl_schema_count(); i++) {
         const sl_rtype_t *rt = sl_schema_at(i);
+        if (rt->internal)       /* written by the program (a command's result), not entered */
+            continue;
         sl_web_printf(o, "<li><a href=\"/entry?type=%s\"%r>%s</a></li>", rt->name,
                       rt == current ? " class=\"here\"" : "", s_label(rt->label, rt->name));
     }
@@ -807,6 +809,8 @@ static void s_import_form(site_web_t *w, sl_web_req_t *req, const char *msg)
                   "<label for=\"type\">%s</label><select name=\"type\" id=\"type\">",
                   SL_D("记录类型", "record type"));
     for (size_t i = 0; i < sl_schema_count(); i++) {
+        if (sl_schema_at(i)->internal)
+            continue;
         sl_web_printf(o, "<option value=\"%s\">", sl_schema_at(i)->name);
         s_label_name(o, sl_schema_at(i)->label, sl_schema_at(i)->name);
         fprintf(o, "</option>");

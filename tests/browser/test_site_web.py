@@ -90,6 +90,11 @@ try:
     b.check("every one of the %d types saved" % len(RECORDS), len(saved) == len(RECORDS),
             "saved %s" % sorted(saved))
 
+    driver.get(URL + "/entry")
+    b.check("the entry page offers only types people enter (no command_result)",
+            not driver.find_elements(By.CSS_SELECTOR, 'ul.types a[href$="=command_result"]')
+            and bool(driver.find_elements(By.CSS_SELECTOR, 'ul.types a[href$="=problem_report"]')))
+
     # ---- listed -------------------------------------------------------------------
     driver.get(URL + "/records")
     for rtype, seq in saved.items():
@@ -130,6 +135,9 @@ try:
         f.write("上报人类别,问题描述,上报日期\r\n快递员,楼道堆放杂物,2025-03-01\r\n"
                 "外卖员,路口积水,2025-13-01\r\n网格员,井盖缺失,2025-03-03\r\n".encode("gbk"))
     driver.get(URL + "/import")
+    b.check("the import offers only types people enter (no command_result)",
+            not driver.find_elements(By.CSS_SELECTOR, 'option[value="command_result"]')
+            and bool(driver.find_elements(By.CSS_SELECTOR, 'option[value="problem_report"]')))
     form = driver.find_element(By.CSS_SELECTOR, "form.entry")
     b.set_field(driver, form, "type", "problem_report")
     form.find_element(By.ID, "file").send_keys(bad)
