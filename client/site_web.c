@@ -1344,11 +1344,13 @@ int site_web_main(int argc, char **argv)
         site_store_destroy(&w.store);
         return SL_EXIT_FAIL;
     }
-    sl_lang_fprintf(stdout, "%s: http://%s%s%s:%d/ (site %s%s)\n",
+    sl_lang_fprintf(stdout, "%s: http://%s%s%s:%d/ (%s %s, %s)\n",
                     SL_D("网页已启动", "web page ready"), strchr(host, ':') ? "[" : "", host,
-                    strchr(host, ':') ? "]" : "", sl_web_port(web), site_store_site_id(w.store),
-                    !w.need_login ? ", this computer only" : loopback ? ", password required"
-                    : ", on the network, password required");
+                    strchr(host, ':') ? "]" : "", sl_web_port(web), SL_D("站点", "site"),
+                    site_store_site_id(w.store),
+                    !w.need_login ? SL_D("只限本机", "this computer only")
+                    : loopback ? SL_D("需要密码", "password required")
+                    : SL_D("在网络上，需要密码", "on the network, password required"));
     fflush(stdout);
     char said[300];
     sl_df(said, sizeof said, "提供站点 %s 的网页，地址 %s", "serving site %s on %s",

@@ -798,12 +798,13 @@ int dash_web_main(int argc, char **argv)
     }
     sl_lang_fprintf(stdout, "%s: http://%s%s%s:%d/ (%s)\n", SL_D("区级看板已启动", "dashboard ready"),
                     strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "",
-                    sl_web_port(web), loopback ? "this computer only"
-                    : "on the network: use a firewall and HTTPS in front");
+                    sl_web_port(web), loopback ? SL_D("只限本机", "this computer only")
+                    : SL_D("在网络上：请在前面加防火墙和 HTTPS",
+                           "on the network: use a firewall and HTTPS in front"));
     if (admins == 0)
-        sl_lang_fprintf(stdout, "  %s: run 'shuanglian-server web passwd NAME --data %s'\n",
-                        SL_D("还没有管理员设置网页密码", "no administrator has a web password yet"),
-                        data);
+        sl_tprintf(stdout, "  还没有管理员设置网页密码：请运行 'shuanglian-server web passwd NAME --data %s'\n",
+                   "  no administrator has a web password yet: run 'shuanglian-server web passwd "
+                   "NAME --data %s'\n", data);
     fflush(stdout);
     char said[300];
     sl_df(said, sizeof said, "区级看板在 %s", "dashboard on %s", listen);
