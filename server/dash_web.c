@@ -719,20 +719,22 @@ static int s_passwd(const char *data, const char *name)
     server_auth_t *auth = store ? server_auth_new(central_store_db(store), false, err, sizeof err)
                                 : NULL;
     int rc = auth && sl_db_exec(central_store_db(store), LOGINS_SCHEMA) == 0 ? 0 : SL_EXIT_FAIL;
-    if (rc)
-        fprintf(stderr, PROG " passwd: %s\n", store && auth ? "cannot create table dash_logins"
-                                                           : err);
+    if (rc && store && auth)
+        sl_cli_err(PROG " passwd", "无法创建表 dash_logins", "cannot create table dash_logins");
+    else if (rc)
+        sl_lang_fprintf(stderr, PROG " passwd: %s\n", err);
     int active = rc ? -1 : server_auth_admin_active(auth, name);
     if (!rc && active != 1) {
-        sl_tprintf(stderr, PROG " passwd: 没有名为 \"%s\" 的有效管理员\n", PROG " passwd: no active "
-                   "administrator named \"%s\" (see 'shuanglian-server admin add NAME')\n", name);
+        sl_cli_err(PROG " passwd", "没有名为 \"%s\" 的有效管理员（见 'shuanglian-server admin add NAME'）",
+                   "no active administrator named \"%s\" (see 'shuanglian-server admin add NAME')",
+                   name);
         rc = SL_EXIT_USAGE;
     }
     if (!rc)
         rc = sl_web_read_password(PROG " passwd", pw, sizeof pw) ? SL_EXIT_USAGE : 0;
     if (!rc && (sl_web_hash_password(pw, hash, sizeof hash)
                 || s_login_set(central_store_db(store), name, hash))) {
-        sl_tprintf(stderr, PROG " passwd: 无法保存密码\n", PROG " passwd: cannot save the password\n");
+        sl_cli_err(PROG " passwd", "无法保存密码", "cannot save the password");
         rc = SL_EXIT_FAIL;
     }
     sodium_memzero(pw, sizeof pw);
