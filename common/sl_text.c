@@ -36,6 +36,20 @@ bool sl_utf8_valid(const char *s, size_t len)
     return sl_utf8_chars(s, len) >= 0;
 }
 
+size_t sl_utf8_valid_prefix(const char *s, size_t len, size_t max)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    size_t i = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = s_decode(p + i, len - i, &cp);
+        if (n == 0 || (cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7F || i + n > max)
+            break;
+        i += n;
+    }
+    return i;
+}
+
 long sl_utf8_chars(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *) s;

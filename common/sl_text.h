@@ -13,6 +13,10 @@
  * nothing above U+10FFFF) and contains no NUL or ASCII control other than
  * tab and newline. */
 bool sl_utf8_valid(const char *s, size_t len);
+/* The length of the longest prefix of s[0..len), at most max bytes, that
+ * sl_utf8_valid accepts: it ends before the first byte that is not valid,
+ * and never inside a character (a text cut to fit a field). */
+size_t sl_utf8_valid_prefix(const char *s, size_t len, size_t max);
 /* Number of code points, or -1 when not valid UTF-8. */
 long sl_utf8_chars(const char *s, size_t len);
 /* Terminal columns needed to show a valid UTF-8 string. */

@@ -90,9 +90,17 @@ static int s_row(server_admin_reply_t *r, const char *const *cells)
         r->cap = cap;
     }
     for (uint32_t c = 0; c < r->columns; c++) {
-        char *copy = strdup(cells[c]);
+        /* A cell the protocol would refuse (over SL_MAX_TEXT_BYTES, or not
+         * text: a damaged row, a text cut inside a character) is cut
+         * before it, with "…": the reply must decode at the other end. */
+        size_t len = strlen(cells[c]), ok = sl_utf8_valid_prefix(cells[c], len, SL_MAX_TEXT_BYTES);
+        if (ok < len)
+            ok = sl_utf8_valid_prefix(cells[c], ok, SL_MAX_TEXT_BYTES - 3);
+        char *copy = malloc(ok + 4);
         if (!copy)
             return -1;
+        memcpy(copy, cells[c], ok);
+        strcpy(copy + ok, ok < len ? "…" : "");
         r->cells[r->ncells++] = copy;
     }
     r->bytes += bytes;
@@ -1484,8 +1492,9 @@ static int s_audit_row(void *vctx, const audit_row_t *a)
         s_when(a->at_ms, when, sizeof when);
     snprintf(code, sizeof code, "%d", a->code);
     char result[SL_MAX_TEXT_BYTES + 40];
-    snprintf(result, sizeof result, "%s%s%.600s", a->code ? code : (x->raw ? "0" : "成功 done"),
-             a->result[0] ? ": " : "", a->result);
+    int cut = (int) sl_utf8_valid_prefix(a->result, strlen(a->result), 600);
+    snprintf(result, sizeof result, "%s%s%.*s", a->code ? code : (x->raw ? "0" : "成功 done"),
+             a->result[0] ? ": " : "", cut, a->result);
     const char *cells[] = { when, a->who, a->action, a->detail, x->raw ? code : result,
                             a->result };
     return s_lines_row(x, cells);

@@ -1,6 +1,7 @@
 /* test_text.c: text, ids and clocks (common/sl_text.c, sl_id.c, sl_hlc.c).
  *
- *   - sl_utf8_valid / sl_utf8_chars: overlongs, surrogates, code points
+ *   - sl_utf8_valid / sl_utf8_chars / sl_utf8_valid_prefix: overlongs,
+ *     surrogates, code points, cutting a text to fit
  *     above U+10FFFF, truncated sequences, stray continuation bytes and
  *     controls are refused (P9: invalid UTF-8 never gets in);
  *   - sl_display_width: CJK and full-width forms take two columns;
@@ -77,6 +78,15 @@ static void s_utf8(void)
     s_check(sl_utf8_valid("ab\xff", 2), "the first 2 bytes of \"ab\\xff\" are valid");
     s_check(sl_utf8_chars("\xe7\xa4\xbe\xe5\x8c\xba", 4) == -1,
             "社 plus the first byte of 区 is not");
+    /* Cutting a text to fit a field: never inside a character, never past
+     * a byte that is not text. */
+    const char *sq = "\xe7\xa4\xbe\xe5\x8c\xba";       /* 社区 */
+    s_check(sl_utf8_valid_prefix(sq, 6, 6) == 6, "社区 fits in 6 bytes whole");
+    s_check(sl_utf8_valid_prefix(sq, 6, 5) == 3 && sl_utf8_valid_prefix(sq, 6, 4) == 3
+            && sl_utf8_valid_prefix(sq, 6, 2) == 0, "cut to 5, 4 or 2 bytes: before 区, or before 社");
+    s_check(sl_utf8_valid_prefix("ab\xff" "cd", 5, 100) == 2, "stops before a byte that is not UTF-8");
+    s_check(sl_utf8_valid_prefix("ab\rcd", 5, 100) == 2, "stops before a control character");
+    s_check(sl_utf8_valid_prefix(sq, 4, 100) == 3, "a character cut by the end is left out");
 }
 
 static void s_width(void)
