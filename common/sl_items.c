@@ -81,13 +81,14 @@ sl_items_t *sl_items_new(sqlite3 *db)
     self->members = sl_db_prepare(db,
         "SELECT count(*) FROM (SELECT member, type, max(seq) FROM items"
         " WHERE type IN (1, 2) AND site_no = ?3 AND voided = 0 GROUP BY member) WHERE type = ?1");
-    if (self->checkin != SL_ITEMS_CHECKIN_CODE || self->checkout != SL_ITEMS_CHECKOUT_CODE)
+    bool codes_ok = self->checkin == SL_ITEMS_CHECKIN_CODE
+                    && self->checkout == SL_ITEMS_CHECKOUT_CODE;
+    if (!codes_ok)
         sl_terror("items：报到和调出的类型代码（%d、%d）与索引 items_placement 不符",
                   "items: the codes of check-in and check-out (%d, %d) differ from index "
                   "items_placement's", self->checkin, self->checkout);
     if (!self->it || !self->get || !self->upd || !self->add || !self->last_of_member
-        || !self->members || self->checkin != SL_ITEMS_CHECKIN_CODE
-        || self->checkout != SL_ITEMS_CHECKOUT_CODE)
+        || !self->members || !codes_ok)
         sl_items_destroy(&self);
     return self;
 }
@@ -115,6 +116,11 @@ static int s_fail(sl_fold_err_t *err, const char *field, const char *text)
     snprintf(err->text, sizeof err->text, "%s", text);
     err->field = field;
     return -1;
+}
+
+static int s_fail_store(sl_fold_err_t *err)
+{
+    return s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state"));
 }
 
 static int s_write(sl_items_t *self, int64_t site_no, const sl_item_t *it, bool is_new)
@@ -382,6 +388,16 @@ static s_slot_t *s_slot_take(sl_items_t *self)
     return pick;
 }
 
+/* Puts an item in a slot taken for it: its record's id (by which later
+ * records of the batch find it), changed or not, new or not. */
+static void s_slot_fill(sl_items_t *self, s_slot_t *slot, int64_t site_no, const uint8_t *id,
+                        bool changed)
+{
+    *slot = (s_slot_t) { .it = slot->it, .used = true, .dirty = changed, .is_new = changed,
+                         .has_id = true, .site_no = site_no, .touched = ++self->clock };
+    memcpy(slot->id, id, SL_ID_BYTES);
+}
+
 void sl_items_batch_begin(sl_items_t *self)
 {
     self->batch = true;
@@ -411,20 +427,18 @@ static int s_apply_item(sl_items_t *self, int64_t site_no, uint64_t seq, const u
     const sl_rtype_t *rt = view->rt;
     s_slot_t *slot = NULL;
     if (self->batch && id && s_cached_role(rt) && !(slot = s_slot_take(self)))
-        return s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state"));
+        return s_fail_store(err);
     sl_item_t *it = slot ? slot->it : self->it;
     if (sl_fold_start_view(it, view, seq, payload, len, err))
         return -1;
     if (slot) {
-        *slot = (s_slot_t) { .it = it, .used = true, .dirty = true, .is_new = true,
-                             .has_id = true, .site_no = site_no, .touched = ++self->clock };
-        memcpy(slot->id, id, SL_ID_BYTES);
+        s_slot_fill(self, slot, site_no, id, true);     /* new: its row is written later */
         return 0;
     }
     if (rt->role != SL_ROLE_FACT && s_placement(self, site_no, it, err))
         return -1;
     return s_write(self, site_no, it, true)
-           ? s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state")) : 0;
+           ? s_fail_store(err) : 0;
 }
 
 int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const uint8_t *id,
@@ -468,7 +482,7 @@ int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const u
              * keep (its record is at hand: it is what the record names). */
             if (self->batch && root_rt && s_cached_role(root_rt) && target == root
                 && !(slot = s_slot_take(self)))
-                rc = s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state"));
+                rc = s_fail_store(err);
             char why[400];
             int loaded = rc ? -1 : s_load(self, site_no, root, ev, root_rt, root_payload, root_len,
                                           slot ? slot->it : self->it, why, sizeof why);
@@ -477,9 +491,7 @@ int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const u
                                                                  "the record is not about an item"));
                 slot = NULL;    /* left unused */
             } else if (rc == 0 && slot) {
-                *slot = (s_slot_t) { .it = slot->it, .used = true, .has_id = true,
-                                     .site_no = site_no };
-                memcpy(slot->id, view->v[k].id, SL_ID_BYTES);
+                s_slot_fill(self, slot, site_no, view->v[k].id, false);   /* as its row says */
             }
         }
     }
@@ -496,7 +508,7 @@ int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const u
         slot->dirty = true;
         slot->touched = ++self->clock;
     } else if (rc == 0 && s_write(self, site_no, it, false)) {
-        rc = s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state"));
+        rc = s_fail_store(err);
     }
     ev->release(ev->ctx);
     free(own);

@@ -177,13 +177,11 @@ static int s_fold_all(sqlite3 *db, sl_items_t *items, bool log, long *skipped)
         sl_fold_err_t ferr;
         if (s_event_cols(all, 2, &rt, &payload, &len)
             || sl_items_apply(items, ctx.site_no, seq, rt, payload, len, &ev, NULL, &ferr)) {
-            if (log && (*skipped)++ < 20)
+            if (++*skipped <= 20 && log)
                 sl_twarn("中心存储：站点 #%lld 的第 #%llu 条记录已保留但不计入统计：%s",
                          "central store: site #%lld record #%llu is kept but not counted: %s",
                          (long long) ctx.site_no, (unsigned long long) seq,
                          rt ? ferr.text : SL_D("类型未知或已损坏", "unknown type or damaged"));
-            else if (!log)
-                (*skipped)++;
         }
     }
     if (rc == 0 && step != SQLITE_DONE)
