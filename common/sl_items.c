@@ -10,9 +10,18 @@
  * cache of slots, found by the id of their record or by seq, and are
  * written once at the end: a problem report and its acceptance, handling,
  * closure and rating, synced together after days offline, cost one row
- * write instead of five reads, decodes and writes. */
+ * write instead of five reads, decodes and writes.
+ *
+ * Written behind (sl_items_defer, the server's engine): the rows of items
+ * that are facts are not written when a batch ends but kept, encoded, in a
+ * table in memory (`pending`, by site and seq), changed there by later
+ * batches, and written together by sl_items_flush.  A batch that is
+ * refused takes its changes back through an undo list.  Check-ins and
+ * check-outs are never kept: their rows are what the next check-in is
+ * checked against. */
 #include "sl_items.h"
 #include "sl_db.h"
+#include "sl_hlc.h"
 #include "sl_id.h"
 #include "sl_lang.h"
 #include "sl_log.h"
@@ -35,15 +44,55 @@ typedef struct {
     uint64_t touched;           /* for choosing the least recently used */
 } s_slot_t;
 
+/* What a row of the table holds. */
+typedef struct {
+    int type;                   /* the record type's code */
+    int64_t site_no;
+    uint64_t seq;
+    int32_t on, good_on;        /* 0: NULL */
+    bool voided;
+    bool is_new;                /* no row in the table yet */
+    const char *status, *unit, *member;    /* "": NULL */
+    const uint8_t *state;       /* NULL: none (rebuilt from the record) */
+    size_t state_len;
+} s_rowv_t;
+
+/* A row kept in memory (written behind): one allocation, the texts and
+ * the state bytes after it. */
+typedef struct s_row {
+    struct s_row *next;         /* in its bucket */
+    size_t size;                /* bytes allocated */
+    s_rowv_t v;
+    char data[];
+} s_row_t;
+
+/* A row a batch replaced in `pending` (NULL: there was none), to put back
+ * when the batch is refused. */
+typedef struct {
+    int64_t site_no;
+    uint64_t seq;
+    s_row_t *old;
+} s_undo_t;
+
+#define S_BUCKETS 16384         /* a power of two */
+
 struct sl_items {
     sqlite3 *db;
-    sqlite3_stmt *get, *upd, *add, *members, *last_of_member;
+    sqlite3_stmt *get, *upd, *add, *put, *members, *last_of_member;
     sl_item_t *it;
     msgpack_sbuffer buf;
     int checkin, checkout;      /* the codes of the check-in and check-out types */
     bool batch;                 /* between sl_items_batch_begin and _end */
     uint64_t clock;
     s_slot_t slots[SL_ITEMS_CACHE];
+    /* written behind */
+    bool defer;
+    bool catching_up;           /* sl_items_catching_up: leave check-ins alone */
+    s_row_t **pending;          /* S_BUCKETS chains; NULL until first used */
+    size_t npending, pending_bytes;
+    int64_t pending_since;      /* sl_now_ms() when the first row came in */
+    s_undo_t *undo;
+    size_t nundo, undo_cap;
 };
 
 sl_items_t *sl_items_new(sqlite3 *db)
@@ -67,6 +116,11 @@ sl_items_t *sl_items_new(sqlite3 *db)
     self->add = sl_db_prepare(db,
         "INSERT INTO items(type, site_no, seq, on_date, status, good_on, unit, member, voided, state)"
         " VALUES (?,?,?,?,?,?,?,?,?,?)");
+    /* A new item's row written behind: another process may have folded
+     * the same records into the table meanwhile (the same row). */
+    self->put = sl_db_prepare(db,
+        "INSERT OR REPLACE INTO items(type, site_no, seq, on_date, status, good_on, unit, member,"
+        " voided, state) VALUES (?,?,?,?,?,?,?,?,?,?)");
     /* An item that has its row (an update, not an upsert: cheaper; a row
      * that is missing is added, see s_write). */
     self->upd = sl_db_prepare(db,
@@ -87,7 +141,7 @@ sl_items_t *sl_items_new(sqlite3 *db)
         sl_terror("items：报到和调出的类型代码（%d、%d）与索引 items_placement 不符",
                   "items: the codes of check-in and check-out (%d, %d) differ from index "
                   "items_placement's", self->checkin, self->checkout);
-    if (!self->it || !self->get || !self->upd || !self->add || !self->last_of_member
+    if (!self->it || !self->get || !self->upd || !self->add || !self->put || !self->last_of_member
         || !self->members || !codes_ok)
         sl_items_destroy(&self);
     return self;
@@ -103,10 +157,14 @@ void sl_items_destroy(sl_items_t **self_p)
     for (size_t i = 0; i < SL_ITEMS_CACHE; i++)
         sl_item_destroy(&self->slots[i].it);
     sqlite3_finalize(self->add);
+    sqlite3_finalize(self->put);
     sqlite3_finalize(self->members);
     sqlite3_finalize(self->last_of_member);
     sl_item_destroy(&self->it);
     msgpack_sbuffer_destroy(&self->buf);
+    sl_items_forget(self);
+    free(self->pending);
+    free(self->undo);
     free(self);
     *self_p = NULL;
 }
@@ -123,9 +181,224 @@ static int s_fail_store(sl_fold_err_t *err)
     return s_fail(err, NULL, SL_T("无法保存事项的状态", "cannot store the item's state"));
 }
 
+/* Writes a row to the table: a plain insert when new, else an update (a
+ * row that is missing is then added: a store migrated from 0.2.0 before
+ * its backfill wrote it). */
+static int s_sql_write(sl_items_t *self, const s_rowv_t *r, bool behind)
+{
+    sqlite3_stmt *st = r->is_new ? (behind ? self->put : self->add) : self->upd;
+    sqlite3_reset(st);
+    sqlite3_bind_int(st, 1, r->type);
+    sqlite3_bind_int64(st, 2, r->site_no);
+    sqlite3_bind_int64(st, 3, (int64_t) r->seq);
+    if (r->on)
+        sqlite3_bind_int(st, 4, r->on);
+    else
+        sqlite3_bind_null(st, 4);
+    if (r->status[0])
+        sqlite3_bind_text(st, 5, r->status, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    if (r->good_on)
+        sqlite3_bind_int(st, 6, r->good_on);
+    else
+        sqlite3_bind_null(st, 6);
+    if (r->unit[0])
+        sqlite3_bind_text(st, 7, r->unit, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 7);
+    if (r->member[0])
+        sqlite3_bind_text(st, 8, r->member, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 8);
+    sqlite3_bind_int(st, 9, r->voided);
+    if (r->state)
+        sqlite3_bind_blob(st, 10, r->state, (int) r->state_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 10);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    if (rc)
+        sl_terror("items：无法保存事项 #%" PRIu64 "：%s", "items: cannot store item #%" PRIu64 ": %s",
+                  r->seq, sqlite3_errmsg(self->db));
+    sqlite3_reset(st);
+    if (rc == 0 && !r->is_new && sqlite3_changes(self->db) == 0) {
+        s_rowv_t again = *r;
+        again.is_new = true;
+        return s_sql_write(self, &again, behind);
+    }
+    return rc;
+}
+
+/* ---- rows written behind */
+
+static size_t s_bucket(int64_t site_no, uint64_t seq)
+{
+    uint64_t h = ((uint64_t) site_no * 0x9E3779B97F4A7C15u) ^ (seq * 0xC2B2AE3D27D4EB4Fu);
+    return (size_t) (h >> 40) & (S_BUCKETS - 1);
+}
+
+/* The kept row of an item, NULL when none. */
+static s_row_t *s_pending_get(sl_items_t *self, int64_t site_no, uint64_t seq)
+{
+    if (!self->pending)
+        return NULL;
+    for (s_row_t *r = self->pending[s_bucket(site_no, seq)]; r; r = r->next)
+        if (r->v.seq == seq && r->v.site_no == site_no)
+            return r;
+    return NULL;
+}
+
+/* Takes an item's kept row out of the table (NULL when none). */
+static s_row_t *s_pending_take(sl_items_t *self, int64_t site_no, uint64_t seq)
+{
+    if (!self->pending)
+        return NULL;
+    for (s_row_t **p = &self->pending[s_bucket(site_no, seq)]; *p; p = &(*p)->next) {
+        s_row_t *r = *p;
+        if (r->v.seq == seq && r->v.site_no == site_no) {
+            *p = r->next;
+            r->next = NULL;
+            self->npending--;
+            self->pending_bytes -= r->size;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+static void s_pending_put(sl_items_t *self, s_row_t *r)
+{
+    size_t b = s_bucket(r->v.site_no, r->v.seq);
+    r->next = self->pending[b];
+    self->pending[b] = r;
+    if (self->npending++ == 0)
+        self->pending_since = sl_now_ms();
+    self->pending_bytes += r->size;
+}
+
+/* A copy of a row that owns its texts and state. */
+static s_row_t *s_row_copy(const s_rowv_t *v)
+{
+    size_t ls = strlen(v->status) + 1, lu = strlen(v->unit) + 1, lm = strlen(v->member) + 1;
+    size_t size = sizeof(s_row_t) + ls + lu + lm + (v->state ? v->state_len : 0);
+    s_row_t *r = malloc(size);
+    if (!r)
+        return NULL;
+    r->next = NULL;
+    r->size = size;
+    r->v = *v;
+    char *p = r->data;
+    r->v.status = memcpy(p, v->status, ls);
+    r->v.unit = memcpy(p += ls, v->unit, lu);
+    r->v.member = memcpy(p += lu, v->member, lm);
+    p += lm;
+    r->v.state = v->state ? memcpy(p, v->state, v->state_len) : NULL;
+    return r;
+}
+
+/* Keeps a row instead of writing it; inside a batch, what it replaces is
+ * remembered for sl_items_batch_end(self, false). */
+static int s_keep(sl_items_t *self, const s_rowv_t *v)
+{
+    if (!self->pending && !(self->pending = calloc(S_BUCKETS, sizeof *self->pending)))
+        return -1;
+    if (self->batch && self->nundo == self->undo_cap) {
+        size_t cap = self->undo_cap ? self->undo_cap * 2 : 256;
+        s_undo_t *u = realloc(self->undo, cap * sizeof *u);
+        if (!u)
+            return -1;
+        self->undo = u;
+        self->undo_cap = cap;
+    }
+    s_row_t *r = s_row_copy(v);
+    if (!r)
+        return -1;
+    s_row_t *old = s_pending_take(self, v->site_no, v->seq);
+    if (old && old->v.is_new)
+        r->v.is_new = true;         /* still no row in the table */
+    s_pending_put(self, r);
+    if (self->batch)
+        self->undo[self->nundo++] = (s_undo_t) { v->site_no, v->seq, old };
+    else
+        free(old);
+    return 0;
+}
+
+/* The end of a batch for the rows kept: its undo list forgotten (kept) or
+ * played backwards (refused). */
+static void s_undo_end(sl_items_t *self, bool keep)
+{
+    for (size_t i = self->nundo; i-- > 0;) {
+        s_undo_t *u = &self->undo[i];
+        if (keep) {
+            free(u->old);
+        } else {
+            free(s_pending_take(self, u->site_no, u->seq));
+            if (u->old)
+                s_pending_put(self, u->old);
+        }
+    }
+    self->nundo = 0;
+}
+
+void sl_items_defer(sl_items_t *self, bool on) { self->defer = on; }
+
+void sl_items_catching_up(sl_items_t *self, bool on) { self->catching_up = on; }
+
+size_t sl_items_pending(const sl_items_t *self, size_t *bytes, int64_t *since_ms)
+{
+    if (bytes)
+        *bytes = self->pending_bytes;
+    if (since_ms)
+        *since_ms = self->npending ? self->pending_since : 0;
+    return self->npending;
+}
+
+void sl_items_forget(sl_items_t *self)
+{
+    s_undo_end(self, true);
+    for (size_t b = 0; self->pending && b < S_BUCKETS; b++)
+        while (self->pending[b]) {
+            s_row_t *r = self->pending[b];
+            self->pending[b] = r->next;
+            free(r);
+        }
+    self->npending = self->pending_bytes = 0;
+}
+
+static int s_row_cmp(const void *a, const void *b)
+{
+    const s_rowv_t *x = &(*(s_row_t *const *) a)->v, *y = &(*(s_row_t *const *) b)->v;
+    if (x->type != y->type)
+        return x->type < y->type ? -1 : 1;
+    if (x->site_no != y->site_no)
+        return x->site_no < y->site_no ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int sl_items_flush(sl_items_t *self)
+{
+    if (!self->npending)
+        return 0;
+    s_row_t **all = malloc(self->npending * sizeof *all);
+    size_t n = 0;
+    for (size_t b = 0; all && b < S_BUCKETS; b++)
+        for (s_row_t *r = self->pending[b]; r; r = r->next)
+            all[n++] = r;
+    int rc = all ? 0 : -1;
+    /* in the table's order: each page of it is written once */
+    if (all)
+        qsort(all, n, sizeof *all, s_row_cmp);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = s_sql_write(self, &all[i]->v, true);
+    free(all);
+    sl_items_forget(self);
+    return rc;
+}
+
+/* Writes an item's row (or keeps it, written behind). */
 static int s_write(sl_items_t *self, int64_t site_no, const sl_item_t *it, bool is_new)
 {
-    sqlite3_stmt *st = is_new ? self->add : self->upd;
     char status[32] = "";
     if (it->rt->life && it->status >= 0)
         sl_schema_part(it->rt->life->statuses, (size_t) it->status, status, sizeof status);
@@ -133,45 +406,19 @@ static int s_write(sl_items_t *self, int64_t site_no, const sl_item_t *it, bool 
     bool stateful = sl_fold_stateful(it);
     if (stateful)
         sl_fold_encode(it, &self->buf);
-    sqlite3_reset(st);
-    sqlite3_bind_int(st, 1, it->rt->code);
-    sqlite3_bind_int64(st, 2, site_no);
-    sqlite3_bind_int64(st, 3, (int64_t) it->seq);
-    if (it->on)
-        sqlite3_bind_int(st, 4, it->on);
-    else
-        sqlite3_bind_null(st, 4);
-    if (status[0])
-        sqlite3_bind_text(st, 5, status, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, 5);
-    if (it->good_on)
-        sqlite3_bind_int(st, 6, it->good_on);
-    else
-        sqlite3_bind_null(st, 6);
-    if (it->unit[0])
-        sqlite3_bind_text(st, 7, it->unit, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 7);
-    if (it->member[0])
-        sqlite3_bind_text(st, 8, it->member, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 8);
-    sqlite3_bind_int(st, 9, it->voided);
-    if (stateful)
-        sqlite3_bind_blob(st, 10, self->buf.data, (int) self->buf.size, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 10);
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    if (rc)
-        sl_terror("items：无法保存事项 #%" PRIu64 "：%s", "items: cannot store item #%" PRIu64 ": %s",
-                  it->seq, sqlite3_errmsg(self->db));
-    sqlite3_reset(st);
-    /* No row to update: a store migrated from 0.2.0 before its backfill
-     * wrote it.  Added now. */
-    if (rc == 0 && !is_new && sqlite3_changes(self->db) == 0)
-        return s_write(self, site_no, it, true);
-    return rc;
+    s_rowv_t v = { .type = it->rt->code, .site_no = site_no, .seq = it->seq, .on = it->on,
+                   .good_on = it->good_on, .voided = it->voided, .is_new = is_new,
+                   .status = status, .unit = it->unit, .member = it->member,
+                   .state = stateful ? (const uint8_t *) self->buf.data : NULL,
+                   .state_len = stateful ? self->buf.size : 0 };
+    if (self->defer && it->rt->role == SL_ROLE_FACT) {
+        if (s_keep(self, &v) == 0)
+            return 0;
+        sl_terror("items：内存不足，无法保留事项 #%" PRIu64, "items: out of memory keeping item #%" PRIu64,
+                  it->seq);
+        return -1;
+    }
+    return s_sql_write(self, &v, false);
 }
 
 static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
@@ -205,6 +452,17 @@ static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
     if (found > 0 || (rt->role != SL_ROLE_FACT && rt->role != SL_ROLE_CHECKIN
                       && rt->role != SL_ROLE_CHECKOUT))
         return 0;
+    const s_row_t *kept = s_pending_get(self, site_no, seq);
+    if (kept && kept->v.state)
+        return sl_fold_decode(it, rt, kept->v.state, kept->v.state_len, payload, len, err, errlen)
+               ? -1 : 1;
+    if (kept) {
+        sl_fold_err_t ferr;
+        if (sl_fold_start(it, rt, seq, payload, len, &ferr) == 0)
+            return 1;
+        snprintf(err, errlen, "#%" PRIu64 ": %s", seq, ferr.text);
+        return -1;
+    }
     sqlite3_stmt *st = self->get;
     sqlite3_reset(st);
     sqlite3_bind_int(st, 1, rt->code);
@@ -412,6 +670,9 @@ int sl_items_batch_end(sl_items_t *self, bool keep)
             rc = s_write(self, sl->site_no, sl->it, sl->is_new);
         sl->used = sl->dirty = sl->is_new = sl->has_id = false;
     }
+    /* a failed write: the caller rolls back, and the rows kept are put
+     * back as they were before the batch */
+    s_undo_end(self, keep && rc == 0);
     self->batch = false;
     return rc;
 }
@@ -441,6 +702,18 @@ static int s_apply_item(sl_items_t *self, int64_t site_no, uint64_t seq, const u
            ? s_fail_store(err) : 0;
 }
 
+/* Whether an item is a check-in or a check-out (its type known, or looked
+ * up by seq). */
+static bool s_placement_root(const sl_rtype_t *root_rt, uint64_t root,
+                             const sl_items_events_t *ev)
+{
+    const uint8_t *p;
+    size_t len;
+    if (!root_rt && ev->by_seq(ev->ctx, root, &root_rt, &p, &len) != 0)
+        return false;
+    return root_rt && (root_rt->role == SL_ROLE_CHECKIN || root_rt->role == SL_ROLE_CHECKOUT);
+}
+
 int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const uint8_t *id,
                         const sl_view_t *view, const uint8_t *payload, size_t len,
                         const sl_items_events_t *ev, const sl_schema_lookup_t *lookup,
@@ -449,6 +722,8 @@ int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const u
     const sl_rtype_t *rt = view->rt;
     err->field = NULL;
     err->text[0] = 0;
+    if (self->catching_up && (rt->role == SL_ROLE_CHECKIN || rt->role == SL_ROLE_CHECKOUT))
+        return 0;       /* its row was written with it */
     if (rt->role == SL_ROLE_FACT || rt->role == SL_ROLE_CHECKIN || rt->role == SL_ROLE_CHECKOUT)
         return s_apply_item(self, site_no, seq, id, view, payload, len, err);
 
@@ -475,6 +750,11 @@ int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const u
         /* the view points into the caller's payload, which outlives this call */
         rc = s_root_of(rt, view, own, len, ev, &root, &target, &root_rt, &root_payload,
                        &root_len, err);
+        if (rc == 0 && self->catching_up && s_placement_root(root_rt, root, ev)) {
+            ev->release(ev->ctx);
+            free(own);
+            return 0;   /* a check-in's or check-out's row is written with its records */
+        }
         if (rc == 0 && self->batch)
             slot = s_slot_by_seq(self, site_no, root);
         if (rc == 0 && !slot) {
@@ -530,6 +810,11 @@ long sl_items_members_here(sl_items_t *self, int64_t site_no)
 int sl_items_each(sl_items_t *self, const char *type, int64_t site_no,
                   int (*fn)(void *ctx, const sl_items_row_t *row), void *ctx)
 {
+    if (self->npending) {       /* the caller flushes first */
+        sl_terror("items：还有 %zu 个事项没有写入表中", "items: %zu items are not written to the table yet",
+                  self->npending);
+        return -1;
+    }
     sqlite3_stmt *st = sl_db_prepare(self->db,
         "SELECT type, site_no, seq, on_date, good_on, status, unit, member, voided, state FROM items"
         " WHERE type = ?1 AND (?2 < 0 OR site_no = ?2) ORDER BY type, site_no, seq");
@@ -563,6 +848,11 @@ int sl_items_each(sl_items_t *self, const char *type, int64_t site_no,
 
 int sl_items_dump(sl_items_t *self, int64_t site_no, FILE *out)
 {
+    if (self->npending) {       /* the caller flushes first */
+        sl_terror("items：还有 %zu 个事项没有写入表中", "items: %zu items are not written to the table yet",
+                  self->npending);
+        return -1;
+    }
     sqlite3_stmt *st = sl_db_prepare(self->db,
         "SELECT type, seq, on_date, status, good_on, unit, member, voided, hex(state), site_no"
         " FROM items WHERE ?1 < 0 OR site_no = ?1 ORDER BY type, site_no, seq");

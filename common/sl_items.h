@@ -7,13 +7,14 @@
  * state as bytes when there is more than its own record.  Records about an
  * item (updates, ratings, corrections, voids) change its row.  The site keeps
  * the rows of its own items (site_no 0); the server keeps every site's,
- * maintained inside the same transaction that stores the records, so figures
- * are read, not recomputed.  SQL on `items` lives here and nowhere else; the
+ * folded inside the transaction that stores the records and written behind
+ * (see sl_items_defer), so figures are read, not recomputed.  SQL on `items` lives here and nowhere else; the
  * stores give access to their own events through callbacks. */
 #ifndef SL_ITEMS_H
 #define SL_ITEMS_H
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "sl_fold.h"
 #include "sl_schema.h"
@@ -96,6 +97,29 @@ int sl_items_apply_view(sl_items_t *self, int64_t site_no, uint64_t seq, const u
 #define SL_ITEMS_CACHE 64
 void sl_items_batch_begin(sl_items_t *self);
 int sl_items_batch_end(sl_items_t *self, bool keep);
+
+/* Written behind (the server's engine, sl_items_defer(self, true)): the
+ * rows of items that are facts (not check-ins or check-outs, whose rows the
+ * next check-in is checked against) are kept in memory when a batch ends,
+ * changed there by later batches, and written together by sl_items_flush.
+ * A store commits one page of the table for many batches instead of one
+ * per type for every batch.  The caller keeps a mark of the records the
+ * table holds (sites.items_seq in the central store): after a crash, or
+ * sl_items_forget after a rollback, it folds the records after the mark
+ * again with sl_items_catching_up(self, true), which leaves check-ins and
+ * check-outs (and records about them) alone.  Refused batches take back
+ * what they kept.
+ *
+ * sl_items_pending: rows kept, their bytes and since when (sl_now_ms).
+ * sl_items_flush: writes them inside the caller's transaction, in the
+ * table's order, and forgets them: 0, or -1 (logged; the caller rolls back
+ * and folds again from its mark).  sl_items_each and sl_items_dump refuse
+ * while rows are kept. */
+void sl_items_defer(sl_items_t *self, bool on);
+void sl_items_catching_up(sl_items_t *self, bool on);
+size_t sl_items_pending(const sl_items_t *self, size_t *bytes, int64_t *since_ms);
+int sl_items_flush(sl_items_t *self);
+void sl_items_forget(sl_items_t *self);
 
 /* Loads an item's state by the seq of the record that created it.
  * 1 found, 0 when that record is not an item, -1 when damaged (err). */

@@ -56,6 +56,12 @@ struct central_store {
     events_ctx_t evs;
     sl_items_t *items;          /* the fold's state of every site's items */
     bool without_items;         /* bench/report_scale.sh only: ingest without the state table */
+    /* The engine writes item rows behind (sl_items_defer): the table holds
+     * every site's records up to sites.items_seq, and the engine's memory
+     * the rest.  After a rollback that memory is gone: the records after
+     * the mark are folded again (s_items_sync) before anything else. */
+    bool defer_items;
+    bool items_refold;
     /* the site whose batch is being checked: its id and reference cursor */
     const char *check_site;
     uint64_t check_cursor;
@@ -160,15 +166,19 @@ static int s_by_seq(void *ctx, uint64_t seq, const sl_rtype_t **rt, const uint8_
  * fold refuses (0.2.0 had no lifecycle rules, and did not check one rating
  * per item on the server) is kept, not counted, and logged when `log`;
  * *skipped counts them.  0, or -1 when the events cannot be read. */
-static int s_fold_all(sqlite3 *db, sl_items_t *items, bool log, long *skipped)
+static int s_fold_from(sqlite3 *db, sl_items_t *items, bool log, long *skipped, bool since_mark,
+                       long *folded)
 {
     events_ctx_t ctx = { sl_db_prepare(db, BY_ID_SQL), sl_db_prepare(db, BY_SEQ_SQL), 0 };
-    sqlite3_stmt *all = sl_db_prepare(db, "SELECT site_no, seq, type, payload FROM events"
-                                          " ORDER BY site_no, seq");
+    sqlite3_stmt *all = sl_db_prepare(db, since_mark
+        ? "SELECT e.site_no, e.seq, e.type, e.payload FROM sites s JOIN events e"
+          " ON e.site_no = s.site_no AND e.seq > s.items_seq ORDER BY e.site_no, e.seq"
+        : "SELECT site_no, seq, type, payload FROM events ORDER BY site_no, seq");
     int rc = ctx.by_id && ctx.by_seq && all && items ? 0 : -1, step = SQLITE_DONE;
     sl_items_events_t ev = { s_by_id, s_by_seq, s_release, &ctx };
     *skipped = 0;
     while (rc == 0 && (step = sqlite3_step(all)) == SQLITE_ROW) {
+        ++*folded;
         ctx.site_no = sqlite3_column_int64(all, 0);
         uint64_t seq = (uint64_t) sqlite3_column_int64(all, 1);
         const sl_rtype_t *rt;
@@ -192,6 +202,71 @@ static int s_fold_all(sqlite3 *db, sl_items_t *items, bool log, long *skipped)
     sqlite3_finalize(all);
     sqlite3_finalize(ctx.by_id);
     sqlite3_finalize(ctx.by_seq);
+    return rc;
+}
+
+static int s_fold_all(sqlite3 *db, sl_items_t *items, bool log, long *skipped)
+{
+    long folded = 0;
+    return s_fold_from(db, items, log, skipped, false, &folded);
+}
+
+/* Makes the item table hold every record committed: writes the rows the
+ * engine keeps (sl_items_defer), after folding again the records after
+ * each site's mark when this process does not hold them (another process
+ * wrote them, or a rollback dropped them), and moves the marks.  Inside
+ * the caller's transaction when one is open, else in one of its own; a
+ * savepoint keeps a failure from leaving half of it.  0 or -1 (logged). */
+static int s_items_sync(central_store_t *self, bool log)
+{
+    if (self->without_items)
+        return 0;
+    /* another process reads inside its own snapshot (central_store_read_begin
+     * made the table whole before it began) */
+    if (!self->defer_items && !sqlite3_get_autocommit(self->db))
+        return 0;
+    bool refold = self->items_refold || !self->defer_items;
+    if (!sl_items_pending(self->items, NULL, NULL)
+        && (!refold || sl_db_int(self->db, "SELECT count(*) FROM sites WHERE items_seq < last_seq",
+                                 0) == 0))
+        return 0;
+    bool own = sqlite3_get_autocommit(self->db) != 0;
+    if ((own && sl_db_exec(self->db, "BEGIN IMMEDIATE")) || sl_db_exec(self->db, "SAVEPOINT items")) {
+        if (own)
+            sl_db_rollback(self->db);
+        return -1;
+    }
+    long skipped = 0, folded = 0;
+    int rc = 0;
+    if (refold) {
+        sl_items_catching_up(self->items, true);
+        rc = s_fold_from(self->db, self->items, true, &skipped, true, &folded);
+        sl_items_catching_up(self->items, false);
+    }
+    if (rc == 0)
+        rc = sl_items_flush(self->items);
+    if (rc == 0)
+        rc = sl_db_exec(self->db, "UPDATE sites SET items_seq = last_seq WHERE items_seq != last_seq");
+    if (rc) {
+        sl_db_exec(self->db, "ROLLBACK TO items");
+        sl_items_forget(self->items);
+        self->items_refold = true;
+        sl_terror("中心存储：无法把事项状态写入状态表：%s", "central store: cannot write the items' states: %s",
+                  sqlite3_errmsg(self->db));
+    }
+    sl_db_exec(self->db, "RELEASE items");
+    if (own && (rc ? (sl_db_rollback(self->db), -1) : sl_db_commit(self->db))) {
+        sl_items_forget(self->items);
+        self->items_refold = true;
+        return -1;
+    }
+    if (rc == 0) {
+        self->items_refold = false;
+        if (folded && log)
+            sl_tinfo("中心存储：状态表补上了停止前未写入的 %ld 条记录",
+                     "central store: the state table now has the %ld records it lacked at the last stop",
+                     folded);
+    }
     return rc;
 }
 
@@ -257,6 +332,8 @@ static void s_verify_row(FILE *out, char *have, char *want)
  * the first rows that differ; returns how many differ (-1: could not run). */
 static long s_verify_items(central_store_t *self, FILE *out)
 {
+    if (s_items_sync(self, false))
+        return -1;
     sqlite3 *mem = NULL;
     sl_items_t *again = NULL;
     FILE *have = tmpfile(), *want = tmpfile();
@@ -370,6 +447,11 @@ static const sl_db_step_t s_steps[] = {
     /* 6: check-ins and check-outs by member (a check-in is checked without
      * reading every one of its site's) */
     { .sql = SL_ITEMS_PLACEMENT_INDEX },
+    /* 7: item rows written behind: the table holds each site's records up
+     * to items_seq (the rest are folded again when the store opens) */
+    { .sql =
+      "ALTER TABLE sites ADD COLUMN items_seq INTEGER NOT NULL DEFAULT 0;"
+      "UPDATE sites SET items_seq = last_seq;" },
 };
 
 static const sl_db_schema_t s_db_schema = {
@@ -420,7 +502,11 @@ static central_store_t *s_open(const char *dir, bool create, char *err, size_t e
     self->site_put = sl_db_prepare(self->db,
         "INSERT INTO sites(site_id, first_seen_ms, last_seen_ms) VALUES (?, ?, ?)");
     self->site_advance = sl_db_prepare(self->db,
-        "UPDATE sites SET last_seq = ?, last_hash = ? WHERE site_no = ?");
+        "UPDATE sites SET last_seq = ?1, last_hash = ?2,"
+        /* the item table written with the records: it holds them too (when
+         * it held every earlier one) */
+        " items_seq = CASE WHEN ?4 AND items_seq = last_seq THEN ?1 ELSE items_seq END"
+        " WHERE site_no = ?3");
     /* A key a site may name: published to all sites or to it, as a value
      * (not a deletion), at or before the cursor it has applied. */
     self->ref_known = sl_db_prepare(self->db,
@@ -440,6 +526,11 @@ static central_store_t *s_open(const char *dir, bool create, char *err, size_t e
         central_store_destroy(&self);
         return NULL;
     }
+    /* records the server took but had not written to the item table when
+     * it stopped (a crash; a kill -9) are folded now (on failure, logged:
+     * the reports say so again, and verify shows what differs) */
+    if (!create)
+        s_items_sync(self, true);
     return self;
 }
 
@@ -479,6 +570,8 @@ void central_store_destroy(central_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     central_store_t *self = *self_p;
+    if (self->items && self->defer_items)
+        s_items_sync(self, false);     /* else folded again when opened */
     sqlite3_finalize(self->insert);
     sqlite3_finalize(self->hash_at);
     sqlite3_finalize(self->lookup);
@@ -744,7 +837,47 @@ int central_store_hash_at(central_store_t *self, int64_t site_no, uint64_t seq,
 
 int central_store_begin(central_store_t *self) { return sl_db_begin(self->db); }
 int central_store_commit(central_store_t *self) { return sl_db_commit(self->db); }
-void central_store_rollback(central_store_t *self) { sl_db_rollback(self->db); }
+void central_store_rollback(central_store_t *self)
+{
+    sl_db_rollback(self->db);
+    /* the rows kept may hold records that were just undone: they are
+     * folded again from the marks */
+    if (self->defer_items) {
+        sl_items_forget(self->items);
+        self->items_refold = true;
+    }
+}
+
+/* Rows kept at most this long, and this many bytes (the engine flushes
+ * them when idle too: central_store_items_idle). */
+#define S_ITEMS_KEEP_MS 1000
+#define S_ITEMS_KEEP_BYTES (6u << 20)
+
+void central_store_defer_items(central_store_t *self) { sl_items_defer(self->items, self->defer_items = true); }
+
+int central_store_items_sync(central_store_t *self) { return s_items_sync(self, false); }
+
+int central_store_read_begin(central_store_t *self)
+{
+    /* The table made whole, then a snapshot in which it is: the server may
+     * commit records in between, and then this is tried again. */
+    for (int tries = 0; tries < 5; tries++) {
+        if (s_items_sync(self, false) || sl_db_exec(self->db, "BEGIN"))
+            return -1;
+        if (self->without_items
+            || sl_db_int(self->db, "SELECT count(*) FROM sites WHERE items_seq < last_seq", 1) == 0)
+            return 0;
+        sl_db_exec(self->db, "COMMIT");
+    }
+    return sl_db_exec(self->db, "BEGIN");
+}
+
+int central_store_items_idle(central_store_t *self, int64_t now_ms)
+{
+    int64_t since;
+    size_t n = sl_items_pending(self->items, NULL, &since);
+    return (n && now_ms - since >= S_ITEMS_KEEP_MS) || self->items_refold ? s_items_sync(self, false) : 0;
+}
 
 /* An earlier record of the site being checked (an item is handled and
  * rated at its own community: another site's record does not exist here). */
@@ -963,6 +1096,7 @@ static int s_apply(central_store_t *self, const char *site_id, central_site_t *s
         sqlite3_bind_int64(st, 1, (int64_t) site->last_seq);
         sqlite3_bind_blob(st, 2, site->last_hash, SL_HASH_BYTES, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, site->site_no);
+        sqlite3_bind_int(st, 4, !self->defer_items && !self->without_items);
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
@@ -978,6 +1112,15 @@ int central_store_apply_batch(central_store_t *self, const char *site_id, centra
                               central_batch_result_t *result)
 {
     memset(result, 0, sizeof *result);
+    /* the rows kept are written now and then, before a batch (never half
+     * of one); after a rollback the records after the marks first */
+    size_t kept_bytes;
+    int64_t kept_since;
+    bool due = sl_items_pending(self->items, &kept_bytes, &kept_since)
+               && (kept_bytes >= S_ITEMS_KEEP_BYTES || recv_ms - kept_since >= S_ITEMS_KEEP_MS);
+    if ((due || self->items_refold) && s_items_sync(self, false))
+        return s_refuse(result, SL_E_INTERNAL, 0, NULL, "无法写入事项的状态（见服务器日志）",
+                        "cannot write the items' states (see the server log)");
     if (sl_db_exec(self->db, "SAVEPOINT batch"))
         return s_refuse(result, SL_E_INTERNAL, 0, NULL, "无法打开保存点", "cannot open a savepoint");
     central_site_t before = *site;
@@ -1351,13 +1494,13 @@ int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t 
 
 int central_store_items_dump(central_store_t *self, int64_t site_no, FILE *out)
 {
-    return sl_items_dump(self->items, site_no, out);
+    return s_items_sync(self, false) ? -1 : sl_items_dump(self->items, site_no, out);
 }
 
 int central_store_items_each(central_store_t *self, const char *type, int64_t site_no,
                              int (*fn)(void *ctx, const sl_items_row_t *row), void *ctx)
 {
-    return sl_items_each(self->items, type, site_no, fn, ctx);
+    return s_items_sync(self, false) ? -1 : sl_items_each(self->items, type, site_no, fn, ctx);
 }
 
 int central_store_item(central_store_t *self, int64_t site_no, uint64_t seq, sl_item_t *it,
@@ -1644,6 +1787,8 @@ int central_store_report_items(central_store_t *self, const sl_rtype_t *rt, cons
                                const char *status, int32_t from, int32_t to, bool payload,
                                int (*fn)(void *ctx, const central_report_row_t *row), void *ctx)
 {
+    if (s_items_sync(self, false))
+        return -1;
     /* Items are keyed by type first: one range, and each record is found
      * by its key (site, seq) in the same order. */
     sqlite3_stmt *st = sl_db_prepare(self->db, payload

@@ -109,6 +109,21 @@ int central_store_begin(central_store_t *self);
 int central_store_commit(central_store_t *self);
 void central_store_rollback(central_store_t *self);
 
+/* The engine's way of keeping the item table (sl_items_defer): rows are
+ * written behind, at most a second or 6 MiB after their records commit,
+ * and at once before anything reads the table.  Other processes (reports,
+ * verify, the dashboard) fold what the table lacks when they read it.
+ * central_store_items_idle: writes the rows kept a second or longer (the
+ * engine calls it when idle; opens its own transaction).
+ * central_store_items_sync: writes them all now.  0 or -1 (logged). */
+void central_store_defer_items(central_store_t *self);
+int central_store_items_idle(central_store_t *self, int64_t now_ms);
+int central_store_items_sync(central_store_t *self);
+/* A read transaction whose snapshot has every record in the item table
+ * (the reports'): the table made whole first, again if the server commits
+ * in between.  0 or -1; end it with COMMIT. */
+int central_store_read_begin(central_store_t *self);
+
 typedef struct {
     int code;                /* 0, or sl_error_code_t */
     char text[2400];         /* dual when the engine asks: both texts (and the dual pieces

@@ -2983,7 +2983,7 @@ int report_run(central_store_t *store, const char *name, const sl_arg_t *args, s
      * once, and copying each through read() costs more than the figures. */
     sqlite3 *db = central_store_db(store);
     sl_db_exec(db, "PRAGMA mmap_size = 4294967296");
-    if (sl_db_exec(db, "BEGIN")) {
+    if (central_store_read_begin(store)) {
         snprintf(err, errlen, "cannot start a read transaction");
         return SL_E_INTERNAL;
     }

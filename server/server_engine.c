@@ -171,6 +171,7 @@ server_engine_t *server_engine_new(const server_engine_opts_t *opts, char *err, 
         free(self);
         return NULL;
     }
+    central_store_defer_items(self->store);     /* item rows written behind */
     /* The ZAP handler must be bound before the CURVE socket is. */
     self->secure = opts->keys != NULL;
     self->auth = server_auth_new(central_store_db(self->store), !opts->feed_only, err, errlen);
@@ -1079,6 +1080,9 @@ static void s_housekeeping(server_engine_t *self)
 {
     int64_t now = zclock_mono();
     server_auth_refresh(self->auth);
+    /* item rows kept a second or longer are written (the round is
+     * committed: this is a transaction of its own) */
+    central_store_items_idle(self->store, sl_now_ms());
     if (self->n_commits != self->commits_seen) {
         self->commits_seen = self->n_commits;
         self->last_commit_ms = sl_now_ms();
