@@ -62,6 +62,7 @@ struct central_store {
      * the mark are folded again (s_items_sync) before anything else. */
     bool defer_items;
     bool items_refold;
+    long items_at_open;         /* records folded again when opened */
     /* the site whose batch is being checked: its id and reference cursor */
     const char *check_site;
     uint64_t check_cursor;
@@ -217,7 +218,7 @@ static int s_fold_all(sqlite3 *db, sl_items_t *items, bool log, long *skipped)
  * wrote them, or a rollback dropped them), and moves the marks.  Inside
  * the caller's transaction when one is open, else in one of its own; a
  * savepoint keeps a failure from leaving half of it.  0 or -1 (logged). */
-static int s_items_sync(central_store_t *self, bool log)
+static int s_items_sync(central_store_t *self, long *caught_up)
 {
     if (self->without_items)
         return 0;
@@ -262,10 +263,8 @@ static int s_items_sync(central_store_t *self, bool log)
     }
     if (rc == 0) {
         self->items_refold = false;
-        if (folded && log)
-            sl_tinfo("中心存储：状态表补上了停止前未写入的 %ld 条记录",
-                     "central store: the state table now has the %ld records it lacked at the last stop",
-                     folded);
+        if (caught_up)
+            *caught_up += folded;
     }
     return rc;
 }
@@ -332,7 +331,7 @@ static void s_verify_row(FILE *out, char *have, char *want)
  * the first rows that differ; returns how many differ (-1: could not run). */
 static long s_verify_items(central_store_t *self, FILE *out)
 {
-    if (s_items_sync(self, false))
+    if (s_items_sync(self, NULL))
         return -1;
     sqlite3 *mem = NULL;
     sl_items_t *again = NULL;
@@ -530,7 +529,7 @@ static central_store_t *s_open(const char *dir, bool create, char *err, size_t e
      * it stopped (a crash; a kill -9) are folded now (on failure, logged:
      * the reports say so again, and verify shows what differs) */
     if (!create)
-        s_items_sync(self, true);
+        s_items_sync(self, &self->items_at_open);
     return self;
 }
 
@@ -571,7 +570,7 @@ void central_store_destroy(central_store_t **self_p)
         return;
     central_store_t *self = *self_p;
     if (self->items && self->defer_items)
-        s_items_sync(self, false);     /* else folded again when opened */
+        s_items_sync(self, NULL);     /* else folded again when opened */
     sqlite3_finalize(self->insert);
     sqlite3_finalize(self->hash_at);
     sqlite3_finalize(self->lookup);
@@ -853,16 +852,25 @@ void central_store_rollback(central_store_t *self)
 #define S_ITEMS_KEEP_MS 1000
 #define S_ITEMS_KEEP_BYTES (6u << 20)
 
-void central_store_defer_items(central_store_t *self) { sl_items_defer(self->items, self->defer_items = true); }
+void central_store_defer_items(central_store_t *self)
+{
+    /* the server opening the store: what it lacked was its own rows, lost
+     * when it stopped without writing them */
+    if (self->items_at_open)
+        sl_tinfo("中心存储：状态表补上了上次停止前未写入的 %ld 条记录",
+                 "central store: the state table now has the %ld records it lacked at the last stop",
+                 self->items_at_open);
+    sl_items_defer(self->items, self->defer_items = true);
+}
 
-int central_store_items_sync(central_store_t *self) { return s_items_sync(self, false); }
+int central_store_items_sync(central_store_t *self) { return s_items_sync(self, NULL); }
 
 int central_store_read_begin(central_store_t *self)
 {
     /* The table made whole, then a snapshot in which it is: the server may
      * commit records in between, and then this is tried again. */
     for (int tries = 0; tries < 5; tries++) {
-        if (s_items_sync(self, false) || sl_db_exec(self->db, "BEGIN"))
+        if (s_items_sync(self, NULL) || sl_db_exec(self->db, "BEGIN"))
             return -1;
         if (self->without_items
             || sl_db_int(self->db, "SELECT count(*) FROM sites WHERE items_seq < last_seq", 1) == 0)
@@ -876,7 +884,7 @@ int central_store_items_idle(central_store_t *self, int64_t now_ms)
 {
     int64_t since;
     size_t n = sl_items_pending(self->items, NULL, &since);
-    return (n && now_ms - since >= S_ITEMS_KEEP_MS) || self->items_refold ? s_items_sync(self, false) : 0;
+    return (n && now_ms - since >= S_ITEMS_KEEP_MS) || self->items_refold ? s_items_sync(self, NULL) : 0;
 }
 
 /* An earlier record of the site being checked (an item is handled and
@@ -1118,7 +1126,7 @@ int central_store_apply_batch(central_store_t *self, const char *site_id, centra
     int64_t kept_since;
     bool due = sl_items_pending(self->items, &kept_bytes, &kept_since)
                && (kept_bytes >= S_ITEMS_KEEP_BYTES || recv_ms - kept_since >= S_ITEMS_KEEP_MS);
-    if ((due || self->items_refold) && s_items_sync(self, false))
+    if ((due || self->items_refold) && s_items_sync(self, NULL))
         return s_refuse(result, SL_E_INTERNAL, 0, NULL, "无法写入事项的状态（见服务器日志）",
                         "cannot write the items' states (see the server log)");
     if (sl_db_exec(self->db, "SAVEPOINT batch"))
@@ -1494,13 +1502,13 @@ int central_store_pack_log(central_store_t *self, const char *site_id, uint64_t 
 
 int central_store_items_dump(central_store_t *self, int64_t site_no, FILE *out)
 {
-    return s_items_sync(self, false) ? -1 : sl_items_dump(self->items, site_no, out);
+    return s_items_sync(self, NULL) ? -1 : sl_items_dump(self->items, site_no, out);
 }
 
 int central_store_items_each(central_store_t *self, const char *type, int64_t site_no,
                              int (*fn)(void *ctx, const sl_items_row_t *row), void *ctx)
 {
-    return s_items_sync(self, false) ? -1 : sl_items_each(self->items, type, site_no, fn, ctx);
+    return s_items_sync(self, NULL) ? -1 : sl_items_each(self->items, type, site_no, fn, ctx);
 }
 
 int central_store_item(central_store_t *self, int64_t site_no, uint64_t seq, sl_item_t *it,
@@ -1787,7 +1795,7 @@ int central_store_report_items(central_store_t *self, const sl_rtype_t *rt, cons
                                const char *status, int32_t from, int32_t to, bool payload,
                                int (*fn)(void *ctx, const central_report_row_t *row), void *ctx)
 {
-    if (s_items_sync(self, false))
+    if (s_items_sync(self, NULL))
         return -1;
     /* Items are keyed by type first: one range, and each record is found
      * by its key (site, seq) in the same order. */
