@@ -18,14 +18,18 @@
  * central_store_apply_batch, as the engine applies them (batches of 1,000 of
  * one site, round robin over the sites, one committed transaction each,
  * synchronous=FULL): DIR/without (central_store_bench_without_items: no
- * state table) and DIR/with (the server as it runs), timed, ROUNDS times
- * each (default 3), alternating, each into a fresh store.  The last DIR/with
- * is then the district the reports are timed on.  Prints each round, then
- * the medians:
+ * state table) and DIR/with (the server as it runs: rows written behind,
+ * central_store_defer_items, and every row written before the clock
+ * stops), timed, ROUNDS times each (default 3), alternating, each into a
+ * fresh store.  The last DIR/with is then the district the reports are
+ * timed on.  Prints each round with its own ratio, then the medians:
  *   ingest: records=N ingest_without_s=… ingest_with_s=… ratio=…
  *           cpu_without_s=… cpu_with_s=… cpu_ratio=… rounds=R
+ *           paired_cpu_ratio=…
  * (wall times, then this process's CPU times, which a busy machine does
- * not inflate). */
+ * not inflate; ratio and cpu_ratio are the ratios of the medians,
+ * paired_cpu_ratio the median of each round's own ratio, which a machine
+ * that slows down for a while between rounds moves less). */
 #include "central_store.h"
 #include "sl_event.h"
 #include "sl_hlc.h"
@@ -461,16 +465,23 @@ int main(int argc, char **argv)
             snprintf(path, sizeof path, "%s/%s", dir, with ? "with" : "without");
             s_remove_store(path);
             w[with][r] = s_ingest(path, sites, nsites, with, &total, &c[with][r]);
-            printf("ingest_%s: round=%d records=%zu seconds=%.2f cpu_seconds=%.2f rate=%.0f/s\n",
+            printf("ingest_%s: round=%d records=%zu seconds=%.2f cpu_seconds=%.2f rate=%.0f/s",
                    with ? "with" : "without", r + 1, total, w[with][r], c[with][r],
                    total / w[with][r]);
+            if (with)
+                printf(" cpu_ratio=%.3f", c[1][r] / c[0][r]);
+            printf("\n");
             fflush(stdout);
         }
+    double paired[S_MAX_ROUNDS];
+    for (int r = 0; r < rounds; r++)
+        paired[r] = c[1][r] / c[0][r];
     double without = s_median(w[0], rounds), with = s_median(w[1], rounds);
     double without_cpu = s_median(c[0], rounds), with_cpu = s_median(c[1], rounds);
     printf("ingest: records=%zu ingest_without_s=%.2f ingest_with_s=%.2f ratio=%.3f "
-           "cpu_without_s=%.2f cpu_with_s=%.2f cpu_ratio=%.3f rounds=%d\n", total, without, with,
-           with / without, without_cpu, with_cpu, with_cpu / without_cpu, rounds);
+           "cpu_without_s=%.2f cpu_with_s=%.2f cpu_ratio=%.3f rounds=%d paired_cpu_ratio=%.3f\n",
+           total, without, with, with / without, without_cpu, with_cpu, with_cpu / without_cpu,
+           rounds, s_median(paired, rounds));
     for (int i = 0; i < nsites; i++) {
         for (size_t k = 0; k < sites[i].n; k++)
             free((void *) sites[i].evs[k].ev.payload);

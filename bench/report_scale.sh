@@ -5,8 +5,9 @@
 #    67 units (with 4,500 members, 60 communities, teams, brands, duty items)
 #    and applies them, as the engine does, to fresh central stores in the
 #    same run: without the state table (the baseline) and with it (the server
-#    as it runs), three times each, alternating; it prints every round, the
-#    medians and their ratio.
+#    as it runs), five times each (SL_ROUNDS), alternating; it prints every
+#    round with its ratio, the medians, their ratio and the median of the
+#    rounds' ratios (paired_cpu_ratio).
 # 2. Every report is run on the second store through `shuanglian-server
 #    report … --json` (a whole process: opening the store, reading the
 #    reference data, computing, rendering) and its wall time printed; the
@@ -25,7 +26,7 @@ B=${SL_BIN:-$PWD/build}
 W=$(mktemp -d /tmp/sl-reportscale.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 echo "building and ingesting $N records in $W …" >&2
-"$B/bench/bench-report-ingest" "$W" "$N" 60 67 | tee "$W/ingest.out"
+"$B/bench/bench-report-ingest" "$W" "$N" 60 67 "${SL_ROUNDS:-5}" | tee "$W/ingest.out"
 ingest=$(grep '^ingest:' "$W/ingest.out")
 S="$B/shuanglian-server"
 max=0

@@ -847,9 +847,11 @@ void central_store_rollback(central_store_t *self)
     }
 }
 
-/* Rows kept at most this long, and this many bytes (the engine flushes
- * them when idle too: central_store_items_idle). */
+/* Rows kept: written before a batch once there are this many (or this
+ * many bytes), and by the engine's housekeeping (every half second, busy or
+ * not: central_store_items_idle) once the oldest is this old. */
 #define S_ITEMS_KEEP_MS 1000
+#define S_ITEMS_KEEP_ROWS 32768
 #define S_ITEMS_KEEP_BYTES (6u << 20)
 
 void central_store_defer_items(central_store_t *self)
@@ -1122,10 +1124,8 @@ int central_store_apply_batch(central_store_t *self, const char *site_id, centra
     memset(result, 0, sizeof *result);
     /* the rows kept are written now and then, before a batch (never half
      * of one); after a rollback the records after the marks first */
-    size_t kept_bytes;
-    int64_t kept_since;
-    bool due = sl_items_pending(self->items, &kept_bytes, &kept_since)
-               && (kept_bytes >= S_ITEMS_KEEP_BYTES || recv_ms - kept_since >= S_ITEMS_KEEP_MS);
+    size_t kept_bytes, kept = sl_items_pending(self->items, &kept_bytes, NULL);
+    bool due = kept >= S_ITEMS_KEEP_ROWS || kept_bytes >= S_ITEMS_KEEP_BYTES;
     if ((due || self->items_refold) && s_items_sync(self, NULL))
         return s_refuse(result, SL_E_INTERNAL, 0, NULL, "无法写入事项的状态（见服务器日志）",
                         "cannot write the items' states (see the server log)");
