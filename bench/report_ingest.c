@@ -29,7 +29,13 @@
  * (wall times, then this process's CPU times, which a busy machine does
  * not inflate; ratio and cpu_ratio are the ratios of the medians,
  * paired_cpu_ratio the median of each round's own ratio, which a machine
- * that slows down for a while between rounds moves less). */
+ * that slows down for a while between rounds moves less).  Then both stores
+ * are filled at once, each batch into both, which one first alternating
+ * (the DIR/with the reports read):
+ *   ingest_interleaved: records=N without_s=… with_s=… ratio=…
+ *           cpu_without_s=… cpu_with_s=… cpu_ratio=…
+ * the same machine at the same moment for both: on a shared machine whose
+ * speed drifts by ±15 % from minute to minute, the steadiest figure. */
 #include "central_store.h"
 #include "sl_event.h"
 #include "sl_hlc.h"
@@ -364,37 +370,87 @@ static void s_remove_store(const char *dir)
     }
 }
 
-static double s_ingest(const char *dir, gen_site_t *sites, int nsites, bool with_items,
-                       size_t *total, double *cpu)
+static double s_mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* One store being filled: its wall and CPU time so far. */
+typedef struct {
+    central_store_t *st;
+    central_site_t *cs;
+    bool with_items;
+    double wall, cpu;
+    size_t done;
+} run_t;
+
+static void s_run_open(run_t *r, const char *dir, gen_site_t *sites, int nsites, bool with_items)
 {
     char err[600];
-    if (central_store_init(dir, err, sizeof err)) {
+    s_remove_store(dir);
+    if (central_store_init(dir, err, sizeof err) || !(r->st = central_store_open(dir, err, sizeof err))) {
         fprintf(stderr, "bench: %s\n", err);
         exit(1);
     }
-    central_store_t *st = central_store_open(dir, err, sizeof err);
-    if (!st) {
-        fprintf(stderr, "bench: %s\n", err);
-        exit(1);
-    }
-    s_reference(st, nsites);
-    central_site_t *cs = calloc((size_t) nsites, sizeof *cs);
+    s_reference(r->st, nsites);
+    r->cs = calloc((size_t) nsites, sizeof *r->cs);
     for (int i = 0; i < nsites; i++) {
         char comm[16];
-        central_store_site(st, sites[i].site_id, &cs[i]);
-        central_store_touch(st, cs[i].site_no, central_store_log_head(st), "bench", 5);
+        central_store_site(r->st, sites[i].site_id, &r->cs[i]);
+        central_store_touch(r->st, r->cs[i].site_no, central_store_log_head(r->st), "bench", 5);
         snprintf(comm, sizeof comm, "c%02d", i + 1);
-        central_store_site_community(st, cs[i].site_no, comm);
-        central_store_site(st, sites[i].site_id, &cs[i]);
+        central_store_site_community(r->st, r->cs[i].site_no, comm);
+        central_store_site(r->st, sites[i].site_id, &r->cs[i]);
     }
     if (!with_items)
-        central_store_bench_without_items(st);
+        central_store_bench_without_items(r->st);
     else
-        central_store_defer_items(st);     /* as the engine keeps the table */
+        central_store_defer_items(r->st);     /* as the engine keeps the table */
+    r->with_items = with_items;
+    r->wall = r->cpu = 0;
+    r->done = 0;
+}
+
+/* One batch (site i, from off), timed: as the engine applies it. */
+static void s_run_batch(run_t *r, gen_site_t *site, int i, const sl_event_t *batch, size_t n,
+                        size_t off)
+{
+    double w0 = s_mono_s(), c0 = s_cpu_s();
+    central_batch_result_t res;
+    if (central_store_begin(r->st)
+        || central_store_apply_batch(r->st, site->site_id, &r->cs[i], batch, n, sl_now_ms(), &res)
+        || central_store_commit(r->st)) {
+        fprintf(stderr, "bench: site %s batch at %zu refused: %s\n", site->site_id, off, res.text);
+        exit(1);
+    }
+    r->cpu += s_cpu_s() - c0;
+    r->wall += s_mono_s() - w0;
+    r->done += n;
+}
+
+/* The rows still kept are written (the time counts all of them). */
+static void s_run_close(run_t *r)
+{
+    double w0 = s_mono_s(), c0 = s_cpu_s();
+    if (central_store_items_sync(r->st)) {
+        fprintf(stderr, "bench: cannot write the item rows\n");
+        exit(1);
+    }
+    r->cpu += s_cpu_s() - c0;
+    r->wall += s_mono_s() - w0;
+    free(r->cs);
+    central_store_destroy(&r->st);
+}
+
+/* Every batch of every site, round robin over the sites, into one store
+ * (runs[0]) or, interleaved, into two (each batch into both, which one
+ * first alternating): the same machine at the same moment for both. */
+static void s_fill(run_t *runs, int nruns, gen_site_t *sites, int nsites)
+{
     sl_event_t *batch = malloc(1000 * sizeof *batch);
-    int64_t t0 = sl_now_ms();
-    double c0 = s_cpu_s();
-    size_t done = 0;
+    size_t k = 0;
     for (size_t off = 0;; off += 1000) {
         bool any = false;
         for (int i = 0; i < nsites; i++) {
@@ -402,35 +458,31 @@ static double s_ingest(const char *dir, gen_site_t *sites, int nsites, bool with
                 continue;
             any = true;
             size_t n = sites[i].n - off < 1000 ? sites[i].n - off : 1000;
-            for (size_t k = 0; k < n; k++) {
-                batch[k] = sites[i].evs[off + k].ev;
-                batch[k].type = sites[i].evs[off + k].type;
+            for (size_t e = 0; e < n; e++) {
+                batch[e] = sites[i].evs[off + e].ev;
+                batch[e].type = sites[i].evs[off + e].type;
             }
-            central_batch_result_t res;
-            if (central_store_begin(st)
-                || central_store_apply_batch(st, sites[i].site_id, &cs[i], batch, n, sl_now_ms(), &res)
-                || central_store_commit(st)) {
-                fprintf(stderr, "bench: site %s batch at %zu refused: %s\n", sites[i].site_id, off,
-                        res.text);
-                exit(1);
-            }
-            done += n;
+            for (int j = 0; j < nruns; j++)
+                s_run_batch(&runs[(j + (int) (k % 2)) % nruns], &sites[i], i, batch, n, off);
+            k++;
         }
         if (!any)
             break;
     }
-    /* the rows still kept are written: the time counts all of them */
-    if (central_store_items_sync(st)) {
-        fprintf(stderr, "bench: cannot write the item rows\n");
-        exit(1);
-    }
-    double secs = (double) (sl_now_ms() - t0) / 1000.0;
-    *cpu = s_cpu_s() - c0;
     free(batch);
-    free(cs);
-    central_store_destroy(&st);
-    *total = done;
-    return secs;
+    for (int j = 0; j < nruns; j++)
+        s_run_close(&runs[j]);
+}
+
+static double s_ingest(const char *dir, gen_site_t *sites, int nsites, bool with_items,
+                       size_t *total, double *cpu)
+{
+    run_t r;
+    s_run_open(&r, dir, sites, nsites, with_items);
+    s_fill(&r, 1, sites, nsites);
+    *total = r.done;
+    *cpu = r.cpu;
+    return r.wall;
 }
 
 int main(int argc, char **argv)
@@ -463,7 +515,6 @@ int main(int argc, char **argv)
     for (int r = 0; r < rounds; r++)
         for (int with = 0; with < 2; with++) {
             snprintf(path, sizeof path, "%s/%s", dir, with ? "with" : "without");
-            s_remove_store(path);
             w[with][r] = s_ingest(path, sites, nsites, with, &total, &c[with][r]);
             printf("ingest_%s: round=%d records=%zu seconds=%.2f cpu_seconds=%.2f rate=%.0f/s",
                    with ? "with" : "without", r + 1, total, w[with][r], c[with][r],
@@ -482,6 +533,18 @@ int main(int argc, char **argv)
            "cpu_without_s=%.2f cpu_with_s=%.2f cpu_ratio=%.3f rounds=%d paired_cpu_ratio=%.3f\n",
            total, without, with, with / without, without_cpu, with_cpu, with_cpu / without_cpu,
            rounds, s_median(paired, rounds));
+    /* Then both at once, batch by batch (the with store is left for the
+     * reports as before): a machine that changes speed slows both. */
+    run_t both[2];
+    char wpath[600];
+    snprintf(path, sizeof path, "%s/without", dir);
+    snprintf(wpath, sizeof wpath, "%s/with", dir);
+    s_run_open(&both[0], path, sites, nsites, false);
+    s_run_open(&both[1], wpath, sites, nsites, true);
+    s_fill(both, 2, sites, nsites);
+    printf("ingest_interleaved: records=%zu without_s=%.2f with_s=%.2f ratio=%.3f cpu_without_s=%.2f "
+           "cpu_with_s=%.2f cpu_ratio=%.3f\n", both[1].done, both[0].wall, both[1].wall,
+           both[1].wall / both[0].wall, both[0].cpu, both[1].cpu, both[1].cpu / both[0].cpu);
     for (int i = 0; i < nsites; i++) {
         for (size_t k = 0; k < sites[i].n; k++)
             free((void *) sites[i].evs[k].ev.payload);

@@ -7,7 +7,10 @@
 #    same run: without the state table (the baseline) and with it (the server
 #    as it runs), five times each (SL_ROUNDS), alternating; it prints every
 #    round with its ratio, the medians, their ratio and the median of the
-#    rounds' ratios (paired_cpu_ratio).
+#    rounds' ratios (paired_cpu_ratio); then it fills both stores at once,
+#    each batch into both (interleaved_ratio, interleaved_cpu_ratio: the
+#    same machine at the same moment for both, the steadiest figure on a
+#    shared machine).
 # 2. Every report is run on the second store through `shuanglian-server
 #    report … --json` (a whole process: opening the store, reading the
 #    reference data, computing, rendering) and its wall time printed; the
@@ -15,7 +18,9 @@
 # Last lines, machine-readable:
 #   report_scale: report=NAME ms=T cpu_ms=C
 #   report_scale: records=N ingest_without_s=A ingest_with_s=B ratio=B/A
-#                 cpu_without_s=… cpu_with_s=… cpu_ratio=… max_report_ms=M
+#                 cpu_without_s=… cpu_with_s=… cpu_ratio=… rounds=R
+#                 paired_cpu_ratio=… interleaved_ratio=… interleaved_cpu_ratio=…
+#                 max_report_ms=M
 #                 max_report_cpu_ms=C load="1-, 5-, 15-minute load averages"
 # Targets (issue 8): every report under 1,000 ms on the 2-core machine.
 set -euo pipefail
@@ -62,4 +67,5 @@ run facilities facilities
 run supervision supervision --half 2025-2
 run records records problem_report --status closed
 run records_text records problem_report --text 第99处
-echo "report_scale: records=$(echo "$ingest" | sed 's/.*records=\([0-9]*\).*/\1/') $(echo "$ingest" | sed 's/.*\(ingest_without_s=.*\)/\1/') max_report_ms=$max max_report_cpu_ms=$maxcpu load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""
+inter=$(grep '^ingest_interleaved:' "$W/ingest.out" | sed 's/.* ratio=\([0-9.]*\).*cpu_ratio=\([0-9.]*\).*/interleaved_ratio=\1 interleaved_cpu_ratio=\2/')
+echo "report_scale: records=$(echo "$ingest" | sed 's/.*records=\([0-9]*\).*/\1/') $(echo "$ingest" | sed 's/.*\(ingest_without_s=.*\)/\1/') $inter max_report_ms=$max max_report_cpu_ms=$maxcpu load=\"$(cut -d' ' -f1-3 /proc/loadavg)\""

@@ -605,7 +605,11 @@ int sl_items_apply(sl_items_t *self, int64_t site_no, uint64_t seq, const sl_rty
 
 /* ---- the batch's slots */
 
-static bool s_cached_role(const sl_rtype_t *rt) { return rt->role == SL_ROLE_FACT; }
+/* Kept in a slot for the rest of the batch: items that later records of it
+ * move along (a lifecycle: updates, ratings).  A fact without one is seldom
+ * named again (a correction, a void): it is written (or kept behind) at
+ * once, and leaves the slots to the items that are. */
+static bool s_cached_role(const sl_rtype_t *rt) { return rt->role == SL_ROLE_FACT && rt->life; }
 
 static s_slot_t *s_slot_by_id(sl_items_t *self, int64_t site_no, const uint8_t *id)
 {
