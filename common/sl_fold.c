@@ -246,29 +246,50 @@ int sl_fold_start_view(sl_item_t *it, const sl_view_t *view, uint64_t seq,
     return 0;
 }
 
+/* A status's name, and its label (for a refusal: the label is looked up
+ * only then, which every accepted record is spared). */
+static void s_status_name(const sl_item_t *it, int status, char *name, size_t cap)
+{
+    name[0] = 0;
+    if (it->rt->life && status >= 0)
+        sl_schema_part(it->rt->life->statuses, (size_t) status, name, cap);
+}
+
+static const char *s_status_label(const sl_item_t *it, int status, char *label, size_t cap)
+{
+    char name[32];
+    sl_fold_status_name(it, status, name, sizeof name, label, cap);
+    return label;
+}
+
 static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err_t *err)
 {
     const sl_lifecycle_t *l = it->rt->life;
     char st[32], from[32], fromlabel[64], next[400], note[8];
     s_text(v, F_STATUS, st, sizeof st);
     int to = sl_schema_status(l, st, strlen(st));
-    sl_fold_status_name(it, it->status, from, sizeof from, fromlabel, sizeof fromlabel);
+    s_status_name(it, it->status, from, sizeof from);
+    fromlabel[0] = 0;
     /* where it may go, for a refusal only (written out per update, it
      * cost the server a fifth of the fold) */
     if (to < 0) {
         s_next(it, next, sizeof next);
+        s_status_label(it, it->status, fromlabel, sizeof fromlabel);
         return s_refuse(err, F_STATUS, "「%s」不是%s的状态；当前状态「%s」，可改为 %s",
                         "\"%s\" is not a status of %s; it is %s now and may go to: %s", st,
                         S_NAMED(it->rt->label, it->rt->name), S_NAMED(fromlabel, from), next);
     }
     char toname[32], tolabel[64];
-    sl_fold_status_name(it, to, toname, sizeof toname, tolabel, sizeof tolabel);
+    s_status_name(it, to, toname, sizeof toname);
+    tolabel[0] = 0;
     const sl_move_t *move = NULL;
     for (size_t i = 0; i < l->nmoves && !move; i++)
         if (strcmp(l->moves[i].from, from) == 0 && strcmp(l->moves[i].to, toname) == 0)
             move = &l->moves[i];
     if (!move) {
         s_next(it, next, sizeof next);
+        s_status_label(it, it->status, fromlabel, sizeof fromlabel);
+        s_status_label(it, to, tolabel, sizeof tolabel);
         return s_refuse(err, F_STATUS, "%1$s #%2$" PRIu64 " 不能从「%3$s」改为「%4$s」；当前状态「%3$s」，"
                         "可改为 %5$s", "%1$s #%2$" PRIu64 " cannot move from %3$s to %4$s; from "
                         "%3$s it may go to: %5$s", S_NAMED(it->rt->label, it->rt->name), it->seq,
@@ -281,7 +302,8 @@ static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
         sl_schema_date_text(it->status_on, b);
         return s_refuse(err, F_ON, "进展日期 %s 早于该事项最近一步的日期 %s（当前状态「%s」）",
                         "the update's date %s is before the item's latest step on %s (it is %s)",
-                        a, b, S_NAMED(fromlabel, from));
+                        a, b, S_NAMED(s_status_label(it, it->status, fromlabel, sizeof fromlabel),
+                                      from));
     }
     char unit[SL_FOLD_KEY_CAP], member[SL_FOLD_KEY_CAP];
     s_text(v, F_UNIT, unit, sizeof unit);
@@ -289,10 +311,11 @@ static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
     if (move->needs && strcmp(move->needs, "unit|member") == 0 && !unit[0] && !member[0]
         && !it->unit[0] && !it->member[0])
         return s_refuse(err, F_UNIT, "改为「%s」须写明责任单位或党员（unit 或 member）",
-                        "moving to %s needs a responsible unit or member", S_NAMED(tolabel, toname));
+                        "moving to %s needs a responsible unit or member",
+                        S_NAMED(s_status_label(it, to, tolabel, sizeof tolabel), toname));
     if (move->needs && strcmp(move->needs, "note") == 0 && !*s_text(v, F_NOTE, note, sizeof note))
         return s_refuse(err, F_NOTE, "改为「%s」须写明理由（note）", "moving to %s needs a note saying "
-                        "why", S_NAMED(tolabel, toname));
+                        "why", S_NAMED(s_status_label(it, to, tolabel, sizeof tolabel), toname));
     if (it->nsteps >= SL_FOLD_MAX_STEPS || it->nkids >= SL_FOLD_MAX_KIDS)
         return s_refuse(err, F_ITEM_NAME, "该事项的进展已达上限 %d", "the item has reached the limit of "
                         "%d steps", SL_FOLD_MAX_STEPS);
@@ -309,8 +332,12 @@ static int s_rating(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
 {
     int good = s_good_index(it);
     char goodname[32], goodlabel[64], now[32], nowlabel[64];
-    sl_fold_status_name(it, good, goodname, sizeof goodname, goodlabel, sizeof goodlabel);
-    sl_fold_status_name(it, it->status, now, sizeof now, nowlabel, sizeof nowlabel);
+    bool refused = !(it->legacy && it->ratings == 0)
+                   && (it->status != good || it->rated_goods >= it->goods);
+    if (refused) {      /* the names are for the refusal only */
+        sl_fold_status_name(it, good, goodname, sizeof goodname, goodlabel, sizeof goodlabel);
+        sl_fold_status_name(it, it->status, now, sizeof now, nowlabel, sizeof nowlabel);
+    }
     if (it->legacy && it->ratings == 0) {
         /* 0.2.0 had no lifecycle: one rating per item, whatever its state. */
     } else if (it->status != good) {

@@ -74,7 +74,7 @@ typedef struct {
     s_row_t *old;
 } s_undo_t;
 
-#define S_BUCKETS 16384         /* a power of two */
+#define S_BUCKETS 65536         /* a power of two: two for every row kept, at most */
 
 struct sl_items {
     sqlite3 *db;
@@ -234,7 +234,7 @@ static int s_sql_write(sl_items_t *self, const s_rowv_t *r, bool behind)
 static size_t s_bucket(int64_t site_no, uint64_t seq)
 {
     uint64_t h = ((uint64_t) site_no * 0x9E3779B97F4A7C15u) ^ (seq * 0xC2B2AE3D27D4EB4Fu);
-    return (size_t) (h >> 40) & (S_BUCKETS - 1);
+    return (size_t) (h >> 32) & (S_BUCKETS - 1);
 }
 
 /* The kept row of an item, NULL when none. */
@@ -366,9 +366,17 @@ void sl_items_forget(sl_items_t *self)
     self->npending = self->pending_bytes = 0;
 }
 
+/* A row to write, with its key beside it (sorting reads no row). */
+typedef struct {
+    int type;
+    int64_t site_no;
+    uint64_t seq;
+    const s_row_t *row;
+} s_sorted_t;
+
 static int s_row_cmp(const void *a, const void *b)
 {
-    const s_rowv_t *x = &(*(s_row_t *const *) a)->v, *y = &(*(s_row_t *const *) b)->v;
+    const s_sorted_t *x = a, *y = b;
     if (x->type != y->type)
         return x->type < y->type ? -1 : 1;
     if (x->site_no != y->site_no)
@@ -380,17 +388,17 @@ int sl_items_flush(sl_items_t *self)
 {
     if (!self->npending)
         return 0;
-    s_row_t **all = malloc(self->npending * sizeof *all);
+    s_sorted_t *all = malloc(self->npending * sizeof *all);
     size_t n = 0;
     for (size_t b = 0; all && b < S_BUCKETS; b++)
-        for (s_row_t *r = self->pending[b]; r; r = r->next)
-            all[n++] = r;
+        for (const s_row_t *r = self->pending[b]; r; r = r->next)
+            all[n++] = (s_sorted_t) { r->v.type, r->v.site_no, r->v.seq, r };
     int rc = all ? 0 : -1;
     /* in the table's order: each page of it is written once */
     if (all)
         qsort(all, n, sizeof *all, s_row_cmp);
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = s_sql_write(self, &all[i]->v, true);
+        rc = s_sql_write(self, &all[i].row->v, true);
     free(all);
     sl_items_forget(self);
     return rc;
