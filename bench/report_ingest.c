@@ -381,7 +381,6 @@ static double s_mono_s(void)
 typedef struct {
     central_store_t *st;
     central_site_t *cs;
-    bool with_items;
     double wall, cpu;
     size_t done;
 } run_t;
@@ -408,7 +407,6 @@ static void s_run_open(run_t *r, const char *dir, gen_site_t *sites, int nsites,
         central_store_bench_without_items(r->st);
     else
         central_store_defer_items(r->st);     /* as the engine keeps the table */
-    r->with_items = with_items;
     r->wall = r->cpu = 0;
     r->done = 0;
 }

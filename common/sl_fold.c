@@ -86,13 +86,21 @@ static const char *s_named(const char *zh, const char *en, char *buf, size_t cap
     return buf;
 }
 
+/* A status's name ("" without a lifecycle or a status). */
+static void s_status_name(const sl_item_t *it, int status, char *name, size_t cap)
+{
+    name[0] = 0;
+    if (it->rt->life && status >= 0)
+        sl_schema_part(it->rt->life->statuses, (size_t) status, name, cap);
+}
+
 void sl_fold_status_name(const sl_item_t *it, int status, char *name, size_t ncap,
                          char *label, size_t lcap)
 {
-    name[0] = label[0] = 0;
-    if (!it->rt->life || status < 0)
+    s_status_name(it, status, name, ncap);
+    label[0] = 0;
+    if (!name[0])
         return;
-    sl_schema_part(it->rt->life->statuses, (size_t) status, name, ncap);
     if (!sl_schema_part(it->rt->life->labels, (size_t) status, label, lcap))
         snprintf(label, lcap, "%s", name);
 }
@@ -246,15 +254,8 @@ int sl_fold_start_view(sl_item_t *it, const sl_view_t *view, uint64_t seq,
     return 0;
 }
 
-/* A status's name, and its label (for a refusal: the label is looked up
- * only then, which every accepted record is spared). */
-static void s_status_name(const sl_item_t *it, int status, char *name, size_t cap)
-{
-    name[0] = 0;
-    if (it->rt->life && status >= 0)
-        sl_schema_part(it->rt->life->statuses, (size_t) status, name, cap);
-}
-
+/* A status's label, for a refusal (looked up only then, which every
+ * accepted record is spared). */
 static const char *s_status_label(const sl_item_t *it, int status, char *label, size_t cap)
 {
     char name[32];
@@ -331,21 +332,18 @@ static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
 static int s_rating(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err_t *err)
 {
     int good = s_good_index(it);
-    char goodname[32], goodlabel[64], now[32], nowlabel[64];
-    bool refused = !(it->legacy && it->ratings == 0)
-                   && (it->status != good || it->rated_goods >= it->goods);
-    if (refused) {      /* the names are for the refusal only */
-        sl_fold_status_name(it, good, goodname, sizeof goodname, goodlabel, sizeof goodlabel);
-        sl_fold_status_name(it, it->status, now, sizeof now, nowlabel, sizeof nowlabel);
-    }
+    char goodname[32], goodlabel[64], now[32], nowlabel[64];     /* for a refusal only */
     if (it->legacy && it->ratings == 0) {
         /* 0.2.0 had no lifecycle: one rating per item, whatever its state. */
     } else if (it->status != good) {
+        sl_fold_status_name(it, good, goodname, sizeof goodname, goodlabel, sizeof goodlabel);
+        sl_fold_status_name(it, it->status, now, sizeof now, nowlabel, sizeof nowlabel);
         return s_refuse(err, F_ITEM_NAME, "只能评价「%2$s」的%1$s；%1$s #%3$" PRIu64 " 当前状态「%4$s」",
                         "only a %1$s that is %2$s can be rated; #%3$" PRIu64 " is %4$s",
                         S_NAMED(it->rt->label, it->rt->name), S_NAMED(goodlabel, goodname),
                         it->seq, S_NAMED(nowlabel, now));
     } else if (it->rated_goods >= it->goods) {
+        s_status_name(it, good, goodname, sizeof goodname);
         return s_refuse(err, F_ITEM_NAME, "%1$s #%2$" PRIu64 " 这次办结已经评价过（#%3$" PRIu64 "）；"
                         "一事一评%4$.0s", "%1$s #%2$" PRIu64 " was already rated (#%3$" PRIu64
                         ") since it last became %4$s", S_NAMED(it->rt->label, it->rt->name),

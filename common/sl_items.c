@@ -442,6 +442,22 @@ int sl_items_load(sl_items_t *self, int64_t site_no, uint64_t seq,
     return rc;
 }
 
+/* An item from its state bytes, or, without any (a plain fact; a row
+ * never written: a store migrated from 0.2.0 before its backfill), from its
+ * own record.  1, or -1 with err. */
+static int s_from_state(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8_t *state,
+                        size_t state_len, const uint8_t *payload, size_t len, char *err,
+                        size_t errlen)
+{
+    if (state)
+        return sl_fold_decode(it, rt, state, state_len, payload, len, err, errlen) ? -1 : 1;
+    sl_fold_err_t ferr;
+    if (sl_fold_start(it, rt, seq, payload, len, &ferr) == 0)
+        return 1;
+    snprintf(err, errlen, "#%" PRIu64 ": %s", seq, ferr.text);
+    return -1;
+}
+
 /* Loads item `seq`; its own record (type and payload) when the caller has
  * it already (known_rt not NULL), else by seq. */
 static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
@@ -460,17 +476,11 @@ static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
     if (found > 0 || (rt->role != SL_ROLE_FACT && rt->role != SL_ROLE_CHECKIN
                       && rt->role != SL_ROLE_CHECKOUT))
         return 0;
+    /* a row kept in memory (written behind) is newer than the table's */
     const s_row_t *kept = s_pending_get(self, site_no, seq);
-    if (kept && kept->v.state)
-        return sl_fold_decode(it, rt, kept->v.state, kept->v.state_len, payload, len, err, errlen)
-               ? -1 : 1;
-    if (kept) {
-        sl_fold_err_t ferr;
-        if (sl_fold_start(it, rt, seq, payload, len, &ferr) == 0)
-            return 1;
-        snprintf(err, errlen, "#%" PRIu64 ": %s", seq, ferr.text);
-        return -1;
-    }
+    if (kept)
+        return s_from_state(it, rt, seq, kept->v.state, kept->v.state_len, payload, len, err,
+                            errlen);
     sqlite3_stmt *st = self->get;
     sqlite3_reset(st);
     sqlite3_bind_int(st, 1, rt->code);
@@ -478,17 +488,13 @@ static int s_load(sl_items_t *self, int64_t site_no, uint64_t seq,
     sqlite3_bind_int64(st, 3, (int64_t) seq);
     int rc = sqlite3_step(st);
     int out;
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
-        out = sl_fold_decode(it, rt, sqlite3_column_blob(st, 0),
-                             (size_t) sqlite3_column_bytes(st, 0), payload, len, err, errlen)
-              ? -1 : 1;
-    } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-        /* A plain fact (no state kept), or a row never written (a store
-         * migrated from 0.2.0 before its backfill): its own record says it. */
-        sl_fold_err_t ferr;
-        out = sl_fold_start(it, rt, seq, payload, len, &ferr) ? -1 : 1;
-        if (out < 0)
-            snprintf(err, errlen, "#%" PRIu64 ": %s", seq, ferr.text);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        /* (an empty blob is damaged state bytes, not none: SQLite gives NULL for it) */
+        bool blob = rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_BLOB;
+        const uint8_t *state = blob ? sqlite3_column_blob(st, 0) : NULL;
+        out = s_from_state(it, rt, seq, blob && !state ? (const uint8_t *) "" : state,
+                           blob ? (size_t) sqlite3_column_bytes(st, 0) : 0, payload, len, err,
+                           errlen);
     } else {
         sl_tf(err, errlen, "无法读取事项 #%" PRIu64 " 的状态：%s",
               "cannot read the state of item #%" PRIu64 ": %s", seq, sqlite3_errmsg(self->db));
@@ -819,14 +825,21 @@ long sl_items_members_here(sl_items_t *self, int64_t site_no)
     return n;
 }
 
+/* Rows kept and not yet written: the table is not whole (the caller
+ * flushes before it reads; logged). */
+static bool s_kept_unwritten(const sl_items_t *self)
+{
+    if (self->npending)
+        sl_terror("items：还有 %zu 个事项没有写入表中", "items: %zu items are not written to the table yet",
+                  self->npending);
+    return self->npending != 0;
+}
+
 int sl_items_each(sl_items_t *self, const char *type, int64_t site_no,
                   int (*fn)(void *ctx, const sl_items_row_t *row), void *ctx)
 {
-    if (self->npending) {       /* the caller flushes first */
-        sl_terror("items：还有 %zu 个事项没有写入表中", "items: %zu items are not written to the table yet",
-                  self->npending);
+    if (s_kept_unwritten(self))
         return -1;
-    }
     sqlite3_stmt *st = sl_db_prepare(self->db,
         "SELECT type, site_no, seq, on_date, good_on, status, unit, member, voided, state FROM items"
         " WHERE type = ?1 AND (?2 < 0 OR site_no = ?2) ORDER BY type, site_no, seq");
@@ -860,11 +873,8 @@ int sl_items_each(sl_items_t *self, const char *type, int64_t site_no,
 
 int sl_items_dump(sl_items_t *self, int64_t site_no, FILE *out)
 {
-    if (self->npending) {       /* the caller flushes first */
-        sl_terror("items：还有 %zu 个事项没有写入表中", "items: %zu items are not written to the table yet",
-                  self->npending);
+    if (s_kept_unwritten(self))
         return -1;
-    }
     sqlite3_stmt *st = sl_db_prepare(self->db,
         "SELECT type, seq, on_date, status, good_on, unit, member, voided, hex(state), site_no"
         " FROM items WHERE ?1 < 0 OR site_no = ?1 ORDER BY type, site_no, seq");

@@ -218,6 +218,23 @@ static int s_fold_all(sqlite3 *db, sl_items_t *items, bool log, long *skipped)
  * wrote them, or a rollback dropped them), and moves the marks.  Inside
  * the caller's transaction when one is open, else in one of its own; a
  * savepoint keeps a failure from leaving half of it.  0 or -1 (logged). */
+/* The rows this process kept may no longer match the store (a rollback, a
+ * failed write): forgotten, and the records after the marks folded again
+ * before anything else. */
+static void s_items_drop(central_store_t *self)
+{
+    sl_items_forget(self->items);
+    self->items_refold = true;
+}
+
+/* Whether some site's records are not all in the item table (`on_error`
+ * when that cannot be read). */
+static bool s_items_behind(central_store_t *self, bool on_error)
+{
+    return sl_db_int(self->db, "SELECT count(*) FROM sites WHERE items_seq < last_seq",
+                     on_error) != 0;
+}
+
 static int s_items_sync(central_store_t *self, long *caught_up)
 {
     if (self->without_items)
@@ -228,8 +245,7 @@ static int s_items_sync(central_store_t *self, long *caught_up)
         return 0;
     bool refold = self->items_refold || !self->defer_items;
     if (!sl_items_pending(self->items, NULL, NULL)
-        && (!refold || sl_db_int(self->db, "SELECT count(*) FROM sites WHERE items_seq < last_seq",
-                                 0) == 0))
+        && (!refold || !s_items_behind(self, false)))
         return 0;
     bool own = sqlite3_get_autocommit(self->db) != 0;
     if ((own && sl_db_exec(self->db, "BEGIN IMMEDIATE")) || sl_db_exec(self->db, "SAVEPOINT items")) {
@@ -250,15 +266,13 @@ static int s_items_sync(central_store_t *self, long *caught_up)
         rc = sl_db_exec(self->db, "UPDATE sites SET items_seq = last_seq WHERE items_seq != last_seq");
     if (rc) {
         sl_db_exec(self->db, "ROLLBACK TO items");
-        sl_items_forget(self->items);
-        self->items_refold = true;
+        s_items_drop(self);
         sl_terror("中心存储：无法把事项状态写入状态表：%s", "central store: cannot write the items' states: %s",
                   sqlite3_errmsg(self->db));
     }
     sl_db_exec(self->db, "RELEASE items");
     if (own && (rc ? (sl_db_rollback(self->db), -1) : sl_db_commit(self->db))) {
-        sl_items_forget(self->items);
-        self->items_refold = true;
+        s_items_drop(self);
         return -1;
     }
     if (rc == 0) {
@@ -839,12 +853,9 @@ int central_store_commit(central_store_t *self) { return sl_db_commit(self->db);
 void central_store_rollback(central_store_t *self)
 {
     sl_db_rollback(self->db);
-    /* the rows kept may hold records that were just undone: they are
-     * folded again from the marks */
-    if (self->defer_items) {
-        sl_items_forget(self->items);
-        self->items_refold = true;
-    }
+    /* the rows kept may hold records that were just undone */
+    if (self->defer_items)
+        s_items_drop(self);
 }
 
 /* Rows kept: written before a batch once there are this many (or this
@@ -874,8 +885,7 @@ int central_store_read_begin(central_store_t *self)
     for (int tries = 0; tries < 5; tries++) {
         if (s_items_sync(self, NULL) || sl_db_exec(self->db, "BEGIN"))
             return -1;
-        if (self->without_items
-            || sl_db_int(self->db, "SELECT count(*) FROM sites WHERE items_seq < last_seq", 1) == 0)
+        if (self->without_items || !s_items_behind(self, true))
             return 0;
         sl_db_exec(self->db, "COMMIT");
     }
