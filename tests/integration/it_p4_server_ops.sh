@@ -24,11 +24,15 @@ site_import $A "$T/a.csv"
 site_import $B "$T/b.csv"
 
 echo "-- the configuration file, and flags over it"
+# Small batches (credit 2, 100 records each): a sync of N records is 60
+# commits, so the test below sees one under way and interrupts it (with the
+# server's 1,000 a sync of 6,000 could finish between two looks).
 cat >"$T/srv/server.conf" <<EOF
 # shuanglian-server configuration (docs/OPERATIONS.md 3.1)
 bind = $EP
 log_level = warn
 credit = 2
+batch = 100
 EOF
 start_plain() {   # run without --bind: the address comes from the configuration
   bg_start SERVER_PID "$T/server.log" $SL_WRAP "$SERVER" run --data "$T/srv" "$@"
