@@ -9,6 +9,7 @@
 #include "sl_fold.h"
 #include "sl_lang.h"
 #include "sl_mpcheck.h"
+#include "sl_text.h"
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -86,12 +87,111 @@ static const char *s_named(const char *zh, const char *en, char *buf, size_t cap
     return buf;
 }
 
+/* A lifecycle split once per thread: the fold reads statuses and moves for
+ * every update and rating, and walking the '|'-lists each time cost it a
+ * tenth of its time.  The lifecycles are the schema's constant tables: one
+ * is known by its address.  test_fold checks that every lifecycle fits
+ * (SL_FOLD_MAX_STATUSES, SL_FOLD_MAX_MOVES). */
+typedef struct {
+    const sl_lifecycle_t *l;
+    int n;                              /* statuses */
+    int good, initial;                  /* their indexes; -1 when none */
+    uint32_t create, create_needs;      /* status bits */
+    char name[SL_FOLD_MAX_STATUSES][32];        /* wire names */
+    int8_t from[SL_FOLD_MAX_MOVES], to[SL_FOLD_MAX_MOVES];
+    size_t nmoves;
+} s_life_t;
+
+static int s_life_index(const s_life_t *x, const char *name, size_t len)
+{
+    for (int i = 0; i < x->n; i++)
+        if (strlen(x->name[i]) == len && memcmp(x->name[i], name, len) == 0)
+            return i;
+    return -1;
+}
+
+static uint32_t s_life_bits(const s_life_t *x, const char *list)
+{
+    char part[32];
+    uint32_t bits = 0;
+    for (size_t i = 0; list && sl_schema_part(list, i, part, sizeof part); i++) {
+        int k = s_life_index(x, part, strlen(part));
+        if (k >= 0)
+            bits |= 1u << k;
+    }
+    return bits;
+}
+
+/* NULL only without a lifecycle.  The schema has a handful of lifecycles,
+ * each split once into its own entry (an entry is never reused while the
+ * schema has fewer than S_LIVES: the pointers handed out stay valid). */
+#define S_LIVES 16
+static const s_life_t *s_life(const sl_lifecycle_t *l)
+{
+    static _Thread_local s_life_t cache[S_LIVES];
+    if (!l)
+        return NULL;
+    s_life_t *x = cache;
+    for (size_t i = 0; i < S_LIVES; i++) {
+        x = &cache[i];
+        if (x->l == l)
+            return x;
+        if (!x->l)
+            break;
+    }
+    memset(x, 0, sizeof *x);
+    while (x->n < SL_FOLD_MAX_STATUSES
+           && sl_schema_part(l->statuses, (size_t) x->n, x->name[x->n], sizeof x->name[0]))
+        x->n++;
+    x->good = l->good ? s_life_index(x, l->good, strlen(l->good)) : -1;
+    x->initial = l->initial ? s_life_index(x, l->initial, strlen(l->initial)) : -1;
+    x->create = s_life_bits(x, l->create);
+    x->create_needs = s_life_bits(x, l->create_needs);
+    x->nmoves = l->nmoves < SL_FOLD_MAX_MOVES ? l->nmoves : SL_FOLD_MAX_MOVES;
+    for (size_t i = 0; i < x->nmoves; i++) {
+        x->from[i] = (int8_t) s_life_index(x, l->moves[i].from, strlen(l->moves[i].from));
+        x->to[i] = (int8_t) s_life_index(x, l->moves[i].to, strlen(l->moves[i].to));
+    }
+    x->l = l;
+    return x;
+}
+
+bool sl_fold_life_fits(const sl_lifecycle_t *l)
+{
+    char part[32];
+    size_t lives = 0;
+    for (size_t i = 0; i < sl_schema_count(); i++)
+        lives += sl_schema_at(i)->life != NULL;
+    return lives <= S_LIVES
+           && (!l || (l->nmoves <= SL_FOLD_MAX_MOVES
+                      && !sl_schema_part(l->statuses, SL_FOLD_MAX_STATUSES, part, sizeof part)));
+}
+
 /* A status's name ("" without a lifecycle or a status). */
 static void s_status_name(const sl_item_t *it, int status, char *name, size_t cap)
 {
-    name[0] = 0;
-    if (it->rt->life && status >= 0)
-        sl_schema_part(it->rt->life->statuses, (size_t) status, name, cap);
+    const char *wire = sl_fold_status_of(it, status);
+    snprintf(name, cap, "%s", wire ? wire : "");
+}
+
+const char *sl_fold_status_of(const sl_item_t *it, int status)
+{
+    const s_life_t *x = s_life(it->rt->life);
+    return x && status >= 0 && status < x->n ? x->name[status] : NULL;
+}
+
+/* A status's index by its wire name or its label, -1 when neither. */
+static int s_status_index(const sl_lifecycle_t *l, const char *name, size_t len)
+{
+    const s_life_t *x = s_life(l);
+    int i = x ? s_life_index(x, name, len) : -1;
+    return i >= 0 ? i : sl_schema_status(l, name, len);
+}
+
+static int s_good_index(const sl_item_t *it)
+{
+    const s_life_t *x = s_life(it->rt->life);
+    return x ? x->good : -1;
 }
 
 void sl_fold_status_name(const sl_item_t *it, int status, char *name, size_t ncap,
@@ -105,16 +205,50 @@ void sl_fold_status_name(const sl_item_t *it, int status, char *name, size_t nca
         snprintf(label, lcap, "%s", name);
 }
 
-/* A view's value as text in a fixed buffer ("" when absent). */
-static const char *s_text(const sl_view_t *v, const char *field, char *out, size_t cap)
+/* The fields the fold reads, by number: their indexes in each type are
+ * looked up once per thread (by name, for every record, they cost the
+ * fold a tenth of its time). */
+enum { K_ON, K_STATUS, K_UNIT, K_MEMBER, K_NOTE, K_STARS, K_FIELD, K_VALUE, K_COUNT };
+static const char *const s_field_names[K_COUNT] = { F_ON, F_STATUS, F_UNIT, F_MEMBER, F_NOTE,
+                                                    F_STARS, F_FIELD, F_VALUE };
+
+/* Field `which` of a type: its index, or -1 when the type has none. */
+static int s_field(const sl_rtype_t *rt, int which)
 {
-    return sl_view_text(v, field, out, cap);
+    static _Thread_local struct { const sl_rtype_t *rt; int8_t k[K_COUNT]; } cache[64];
+    size_t i = (size_t) rt->code % 64;
+    if (cache[i].rt != rt) {
+        for (int w = 0; w < K_COUNT; w++)
+            cache[i].k[w] = (int8_t) sl_schema_field_index(rt, s_field_names[w]);
+        cache[i].rt = rt;
+    }
+    return cache[i].k[which];
 }
 
-static int32_t s_date(const sl_view_t *v, const char *field)
+/* A view's value as text in a fixed buffer ("" when absent). */
+static const char *s_text(const sl_view_t *v, int which, char *out, size_t cap)
 {
-    int k = sl_schema_field_index(v->rt, field);
+    return sl_view_text_at(v, s_field(v->rt, which), out, cap);
+}
+
+static int32_t s_date(const sl_view_t *v, int which)
+{
+    int k = s_field(v->rt, which);
     return k >= 0 && v->v[k].present && v->v[k].i > 0 ? (int32_t) v->v[k].i : 0;
+}
+
+/* Whether a view has a text value, not empty, in field `which`. */
+static bool s_has(const sl_view_t *v, int which)
+{
+    int k = s_field(v->rt, which);
+    return k >= 0 && v->v[k].present && v->v[k].s && v->v[k].len > 0;
+}
+
+/* A status's wire name ("" without a lifecycle or for -1). */
+static const char *s_wire(const sl_item_t *it, int status)
+{
+    const char *wire = sl_fold_status_of(it, status);
+    return wire ? wire : "";
 }
 
 /* Status, date of the latest step, good date and count: all from the steps. */
@@ -127,8 +261,7 @@ void sl_fold_derive(sl_item_t *it)
         it->status_on = it->on;
         return;
     }
-    int good = sl_schema_index(it->rt->life->statuses, it->rt->life->good,
-                               strlen(it->rt->life->good));
+    int good = s_good_index(it);
     for (size_t i = 0; i < it->nsteps; i++) {
         bool enters = it->steps[i].status == good && (i == 0 || it->steps[i - 1].status != good);
         if (enters) {
@@ -140,12 +273,6 @@ void sl_fold_derive(sl_item_t *it)
     it->status_on = it->steps[it->nsteps - 1].on;
     if (it->status != good)
         it->good_on = 0;
-}
-
-static int s_good_index(const sl_item_t *it)
-{
-    const sl_lifecycle_t *l = it->rt->life;
-    return l ? sl_schema_index(l->statuses, l->good, strlen(l->good)) : -1;
 }
 
 /* "已受理 accepted, 不予受理 rejected": where an update may take the item now. */
@@ -181,9 +308,9 @@ static void s_kid(sl_item_t *it, uint64_t seq, sl_role_kind_t role, bool of_item
 }
 
 /* Copies a string value of a view (a reference key) when present. */
-static void s_key(const sl_view_t *v, const char *field, char *out, size_t cap)
+static void s_key(const sl_view_t *v, int which, char *out, size_t cap)
 {
-    int k = sl_schema_field_index(v->rt, field);
+    int k = s_field(v->rt, which);
     if (k < 0 || !v->v[k].present || !v->v[k].s || v->v[k].len == 0)
         return;
     size_t n = v->v[k].len < cap - 1 ? v->v[k].len : cap - 1;
@@ -194,8 +321,8 @@ static void s_key(const sl_view_t *v, const char *field, char *out, size_t cap)
 /* Sets a responsible unit or member from a view (when the type has it). */
 static void s_responsible(sl_item_t *it, const sl_view_t *v)
 {
-    s_key(v, F_UNIT, it->unit, sizeof it->unit);
-    s_key(v, F_MEMBER, it->member, sizeof it->member);
+    s_key(v, K_UNIT, it->unit, sizeof it->unit);
+    s_key(v, K_MEMBER, it->member, sizeof it->member);
 }
 
 int sl_fold_start(sl_item_t *it, const sl_rtype_t *rt, uint64_t seq, const uint8_t *payload,
@@ -221,26 +348,27 @@ int sl_fold_start_view(sl_item_t *it, const sl_view_t *view, uint64_t seq,
                         "%s records are about an item; they are not one",
                         S_NAMED(rt->label, rt->name));
     it->legacy = view->legacy;
-    it->on = s_date(view, F_ON);
+    it->on = s_date(view, K_ON);
     s_responsible(it, view);
     msgpack_sbuffer_write(&it->payload, (const char *) payload, len);
     const sl_lifecycle_t *l = rt->life;
     if (l) {
         char st[32] = "", name[32], label[64];
-        int k = sl_schema_field_index(rt, F_STATUS);
+        int k = s_field(rt, K_STATUS);
         if (k >= 0 && view->v[k].present && view->v[k].len < sizeof st) {
             memcpy(st, view->v[k].s, view->v[k].len);
             st[view->v[k].len] = 0;
         }
-        int status = st[0] ? sl_schema_status(l, st, strlen(st))
-                           : sl_schema_index(l->statuses, l->initial, strlen(l->initial));
-        if (status < 0 || (st[0] && l->create && sl_schema_index(l->create, st, strlen(st)) < 0))
+        const s_life_t *x = s_life(l);
+        int status = st[0] ? s_status_index(l, st, strlen(st)) : x->initial;
+        /* `create` names the statuses a record may give, by wire name */
+        if (status < 0 || (st[0] && l->create && (s_life_index(x, st, strlen(st)) < 0
+                                                  || !(x->create >> status & 1))))
             return s_refuse(err, F_STATUS, "%s不能以状态「%s」登记；可用 %s",
                             "%s cannot be created in status \"%s\"; it may be created as: %s",
                             S_NAMED(rt->label, rt->name), st, l->create ? l->create : "");
-        sl_schema_part(l->statuses, (size_t) status, name, sizeof name);
-        if (l->create_needs && sl_schema_index(l->create_needs, name, strlen(name)) >= 0
-            && !it->unit[0] && !it->member[0]) {
+        if ((x->create_needs >> status & 1) && !it->unit[0] && !it->member[0]) {
+            s_status_name(it, status, name, sizeof name);
             sl_schema_part(l->labels, (size_t) status, label, sizeof label);
             return s_refuse(err, F_UNIT, "%s登记为「%s」时须写明认领的单位或党员（unit 或 member）",
                             "a %s created as %s needs the unit or member that took it on",
@@ -266,10 +394,10 @@ static const char *s_status_label(const sl_item_t *it, int status, char *label, 
 static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err_t *err)
 {
     const sl_lifecycle_t *l = it->rt->life;
-    char st[32], from[32], fromlabel[64], next[400], note[8];
-    s_text(v, F_STATUS, st, sizeof st);
-    int to = sl_schema_status(l, st, strlen(st));
-    s_status_name(it, it->status, from, sizeof from);
+    char st[32], fromlabel[64], next[400];
+    s_text(v, K_STATUS, st, sizeof st);
+    int to = s_status_index(l, st, strlen(st));
+    const char *from = s_wire(it, it->status);
     fromlabel[0] = 0;
     /* where it may go, for a refusal only (written out per update, it
      * cost the server a fifth of the fold) */
@@ -280,12 +408,13 @@ static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
                         "\"%s\" is not a status of %s; it is %s now and may go to: %s", st,
                         S_NAMED(it->rt->label, it->rt->name), S_NAMED(fromlabel, from), next);
     }
-    char toname[32], tolabel[64];
-    s_status_name(it, to, toname, sizeof toname);
+    char tolabel[64];
+    const char *toname = s_wire(it, to);
     tolabel[0] = 0;
     const sl_move_t *move = NULL;
-    for (size_t i = 0; i < l->nmoves && !move; i++)
-        if (strcmp(l->moves[i].from, from) == 0 && strcmp(l->moves[i].to, toname) == 0)
+    const s_life_t *x = s_life(l);
+    for (size_t i = 0; i < x->nmoves && !move; i++)
+        if (x->from[i] == it->status && x->to[i] == to)
             move = &l->moves[i];
     if (!move) {
         s_next(it, next, sizeof next);
@@ -296,7 +425,7 @@ static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
                         "%3$s it may go to: %5$s", S_NAMED(it->rt->label, it->rt->name), it->seq,
                         S_NAMED(fromlabel, from), S_NAMED(tolabel, toname), next);
     }
-    int32_t on = s_date(v, F_ON);
+    int32_t on = s_date(v, K_ON);
     if (on < it->status_on) {
         char a[11], b[11];
         sl_schema_date_text(on, a);
@@ -306,15 +435,12 @@ static int s_update(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
                         a, b, S_NAMED(s_status_label(it, it->status, fromlabel, sizeof fromlabel),
                                       from));
     }
-    char unit[SL_FOLD_KEY_CAP], member[SL_FOLD_KEY_CAP];
-    s_text(v, F_UNIT, unit, sizeof unit);
-    s_text(v, F_MEMBER, member, sizeof member);
-    if (move->needs && strcmp(move->needs, "unit|member") == 0 && !unit[0] && !member[0]
-        && !it->unit[0] && !it->member[0])
+    if (move->needs && strcmp(move->needs, "unit|member") == 0 && !s_has(v, K_UNIT)
+        && !s_has(v, K_MEMBER) && !it->unit[0] && !it->member[0])
         return s_refuse(err, F_UNIT, "改为「%s」须写明责任单位或党员（unit 或 member）",
                         "moving to %s needs a responsible unit or member",
                         S_NAMED(s_status_label(it, to, tolabel, sizeof tolabel), toname));
-    if (move->needs && strcmp(move->needs, "note") == 0 && !*s_text(v, F_NOTE, note, sizeof note))
+    if (move->needs && strcmp(move->needs, "note") == 0 && !s_has(v, K_NOTE))
         return s_refuse(err, F_NOTE, "改为「%s」须写明理由（note）", "moving to %s needs a note saying "
                         "why", S_NAMED(s_status_label(it, to, tolabel, sizeof tolabel), toname));
     if (it->nsteps >= SL_FOLD_MAX_STEPS || it->nkids >= SL_FOLD_MAX_KIDS)
@@ -352,14 +478,14 @@ static int s_rating(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
     if (it->nkids >= SL_FOLD_MAX_KIDS)
         return s_refuse(err, F_ITEM_NAME, "关于一个事项的记录太多（上限 %d）",
                         "too many records about one item (limit %d)", SL_FOLD_MAX_KIDS);
-    int k = sl_schema_field_index(v->rt, F_STARS);
+    int k = s_field(v->rt, K_STARS);
     it->rating_seq = seq;
     it->stars = k >= 0 ? (int) v->v[k].i : 0;
-    it->rating_on = s_date(v, F_ON);
+    it->rating_on = s_date(v, K_ON);
     if (!it->rating_on)
         it->rating_on = it->good_on ? it->good_on : it->on;   /* counts when it was finished */
-    snprintf(it->rating_unit, sizeof it->rating_unit, "%s", it->unit);
-    snprintf(it->rating_member, sizeof it->rating_member, "%s", it->member);
+    sl_text_copy(it->rating_unit, sizeof it->rating_unit, it->unit);
+    sl_text_copy(it->rating_member, sizeof it->rating_member, it->member);
     it->rated_goods = it->goods;
     it->ratings++;
     s_kid(it, seq, SL_ROLE_RATING, false);
@@ -370,8 +496,8 @@ static int s_correction(sl_item_t *it, const sl_view_t *v, uint64_t seq,
                         const sl_schema_lookup_t *lk, sl_fold_err_t *err)
 {
     char name[SL_MAX_NAME_BYTES * 4 + 1], value[SL_MAX_TEXT_BYTES + 1];
-    s_text(v, F_FIELD, name, sizeof name);
-    s_text(v, F_VALUE, value, sizeof value);
+    s_text(v, K_FIELD, name, sizeof name);
+    s_text(v, K_VALUE, value, sizeof value);
     const sl_field_t *f = sl_schema_field_entry(it->rt, name);
     if (!f)
         return s_refuse(err, F_FIELD, "%s没有字段「%s」", "%s has no field \"%s\"",
@@ -402,14 +528,14 @@ static int s_correction(sl_item_t *it, const sl_view_t *v, uint64_t seq,
                        why, sizeof why))
         return s_refuse(err, F_VALUE, "%s", "%s", why);
     if (strcmp(f->name, F_ON) == 0) {
-        it->on = s_date(&now, F_ON);
+        it->on = s_date(&now, K_ON);
         if (it->nsteps)
             it->steps[0].on = it->on;   /* a corrected date moves the record */
         sl_fold_derive(it);
     } else if (strcmp(f->name, F_UNIT) == 0) {
-        s_text(&now, F_UNIT, it->unit, sizeof it->unit);         /* cleared too */
+        s_text(&now, K_UNIT, it->unit, sizeof it->unit);         /* cleared too */
     } else if (strcmp(f->name, F_MEMBER) == 0) {
-        s_text(&now, F_MEMBER, it->member, sizeof it->member);
+        s_text(&now, K_MEMBER, it->member, sizeof it->member);
     }
     s_kid(it, seq, SL_ROLE_CORRECTION, false);
     return 0;
@@ -546,63 +672,148 @@ bool sl_fold_stateful(const sl_item_t *it)
 
 /* ---- state bytes ----------------------------------------------------------------------- */
 
-static void s_pack_str(msgpack_packer *pk, const char *key, const char *v)
+/* The state is written byte by byte as msgpack-c's packer writes it (the
+ * same bytes: tables written before stay equal to their fold), into room
+ * made for it once: the server encodes a state for every record about an
+ * item, and the packer's call through a function pointer for every value
+ * cost 3,000 instructions a state.  test_fold compares the two on many
+ * states. */
+static uint8_t *s_be(uint8_t *p, uint64_t v, int n)
 {
-    msgpack_pack_str_with_body(pk, key, strlen(key));
-    msgpack_pack_str_with_body(pk, v, strlen(v));
+    for (int i = n - 1; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t) v;
+    return p + n;
 }
 
-static void s_pack_int(msgpack_packer *pk, const char *key, int64_t v)
+/* A head byte and an n-byte big-endian value. */
+static uint8_t *s_head(uint8_t *p, uint8_t head, uint64_t v, int n)
 {
-    msgpack_pack_str_with_body(pk, key, strlen(key));
-    msgpack_pack_int64(pk, v);
+    *p++ = head;
+    return s_be(p, v, n);
 }
 
-void sl_fold_encode(const sl_item_t *it, msgpack_sbuffer *out)
+static uint8_t *s_mp_int(uint8_t *p, int64_t d)
 {
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 14);     /* the keys below */
-    s_pack_int(&pk, "v", 1);
-    s_pack_int(&pk, "seq", (int64_t) it->seq);
-    s_pack_int(&pk, "legacy", it->legacy);
-    s_pack_int(&pk, "voided", it->voided);
-    s_pack_int(&pk, "on", it->on);
-    s_pack_str(&pk, "unit", it->unit);
-    s_pack_str(&pk, "member", it->member);
-    msgpack_pack_str_with_body(&pk, "rating", 6);
-    msgpack_pack_array(&pk, 7);
-    msgpack_pack_int64(&pk, (int64_t) it->rating_seq);
-    msgpack_pack_int64(&pk, it->stars);
-    msgpack_pack_int64(&pk, it->rating_on);
-    msgpack_pack_str_with_body(&pk, it->rating_unit, strlen(it->rating_unit));
-    msgpack_pack_str_with_body(&pk, it->rating_member, strlen(it->rating_member));
-    msgpack_pack_int64(&pk, it->rated_goods);
-    msgpack_pack_int64(&pk, it->ratings);
-    msgpack_pack_str_with_body(&pk, "steps", 5);
-    msgpack_pack_array(&pk, it->nsteps);
-    for (size_t i = 0; i < it->nsteps; i++) {
-        msgpack_pack_array(&pk, 2);
-        msgpack_pack_int64(&pk, it->steps[i].on);
-        msgpack_pack_int64(&pk, it->steps[i].status);
+    if (d < -(1LL << 5)) {
+        if (d < -(1LL << 31))
+            return s_head(p, 0xd3, (uint64_t) d, 8);
+        if (d < -(1LL << 15))
+            return s_head(p, 0xd2, (uint32_t) (int32_t) d, 4);
+        if (d < -(1 << 7))
+            return s_head(p, 0xd1, (uint16_t) (int16_t) d, 2);
+        return s_head(p, 0xd0, (uint8_t) (int8_t) d, 1);
     }
-    msgpack_pack_str_with_body(&pk, "kids", 4);
-    msgpack_pack_array(&pk, it->nkids);
-    for (size_t i = 0; i < it->nkids; i++) {
-        msgpack_pack_array(&pk, 4);
-        msgpack_pack_int64(&pk, (int64_t) it->kids[i].seq);
-        msgpack_pack_int64(&pk, it->kids[i].role);
-        msgpack_pack_int64(&pk, it->kids[i].voided);
-        msgpack_pack_int64(&pk, it->kids[i].of_item);
+    if (d < (1 << 7)) {
+        *p = (uint8_t) (int8_t) d;
+        return p + 1;
     }
-    s_pack_int(&pk, "corrected", it->corrected);
-    msgpack_pack_str_with_body(&pk, "payload", 7);
-    if (it->corrected)
-        msgpack_pack_bin_with_body(&pk, it->payload.data, it->payload.size);
+    if (d < (1 << 8))
+        return s_head(p, 0xcc, (uint64_t) d, 1);
+    if (d < (1LL << 16))
+        return s_head(p, 0xcd, (uint64_t) d, 2);
+    if (d < (1LL << 32))
+        return s_head(p, 0xce, (uint64_t) d, 4);
+    return s_head(p, 0xcf, (uint64_t) d, 8);
+}
+
+/* An array head: fix form below 16, else 16 bits (the state's arrays and
+ * map have at most SL_FOLD_MAX_KIDS entries). */
+static uint8_t *s_mp_array(uint8_t *p, size_t n)
+{
+    if (n < 16) {
+        *p = (uint8_t) (0x90 | n);
+        return p + 1;
+    }
+    return s_head(p, 0xdc, n, 2);
+}
+
+static uint8_t *s_mp_str(uint8_t *p, const char *v, size_t n)
+{
+    if (n < 32)
+        *p++ = (uint8_t) (0xa0 | n);
+    else if (n < 256)
+        p = s_head(p, 0xd9, n, 1);
+    else if (n < 65536)
+        p = s_head(p, 0xda, n, 2);
     else
-        msgpack_pack_nil(&pk);
-    s_pack_int(&pk, "nsteps", (int64_t) it->nsteps);
-    s_pack_int(&pk, "nkids", (int64_t) it->nkids);
+        p = s_head(p, 0xdb, n, 4);
+    memcpy(p, v, n);
+    return p + n;
+}
+
+static uint8_t *s_key_str(uint8_t *p, const char *key, const char *v)
+{
+    return s_mp_str(s_mp_str(p, key, strlen(key)), v, strlen(v));
+}
+
+static uint8_t *s_key_int(uint8_t *p, const char *key, int64_t v)
+{
+    return s_mp_int(s_mp_str(p, key, strlen(key)), v);
+}
+
+int sl_fold_encode(const sl_item_t *it, msgpack_sbuffer *out)
+{
+    _Static_assert(SL_FOLD_MAX_KIDS < 65536 && SL_FOLD_MAX_STEPS < 65536, "16-bit array heads");
+    /* at most: the keys and heads, 9 bytes an integer, 5 more a text */
+    size_t most = 256 + 9 * (16 + 2 * it->nsteps + 4 * it->nkids) + 4 * (SL_FOLD_KEY_CAP + 5)
+                  + it->payload.size + 5;
+    if (out->alloc - out->size < most) {
+        size_t cap = out->size + most;
+        char *data = realloc(out->data, cap);
+        if (!data)
+            return -1;
+        out->data = data;
+        out->alloc = cap;
+    }
+    uint8_t *p = (uint8_t *) out->data + out->size;
+    *p++ = 0x80 | 14;       /* a map of the 14 keys below */
+    p = s_key_int(p, "v", 1);
+    p = s_key_int(p, "seq", (int64_t) it->seq);
+    p = s_key_int(p, "legacy", it->legacy);
+    p = s_key_int(p, "voided", it->voided);
+    p = s_key_int(p, "on", it->on);
+    p = s_key_str(p, "unit", it->unit);
+    p = s_key_str(p, "member", it->member);
+    p = s_mp_str(p, "rating", 6);
+    p = s_mp_array(p, 7);
+    p = s_mp_int(p, (int64_t) it->rating_seq);
+    p = s_mp_int(p, it->stars);
+    p = s_mp_int(p, it->rating_on);
+    p = s_mp_str(p, it->rating_unit, strlen(it->rating_unit));
+    p = s_mp_str(p, it->rating_member, strlen(it->rating_member));
+    p = s_mp_int(p, it->rated_goods);
+    p = s_mp_int(p, it->ratings);
+    p = s_mp_str(p, "steps", 5);
+    p = s_mp_array(p, it->nsteps);
+    for (size_t i = 0; i < it->nsteps; i++) {
+        p = s_mp_array(p, 2);
+        p = s_mp_int(p, it->steps[i].on);
+        p = s_mp_int(p, it->steps[i].status);
+    }
+    p = s_mp_str(p, "kids", 4);
+    p = s_mp_array(p, it->nkids);
+    for (size_t i = 0; i < it->nkids; i++) {
+        p = s_mp_array(p, 4);
+        p = s_mp_int(p, (int64_t) it->kids[i].seq);
+        p = s_mp_int(p, it->kids[i].role);
+        p = s_mp_int(p, it->kids[i].voided);
+        p = s_mp_int(p, it->kids[i].of_item);
+    }
+    p = s_key_int(p, "corrected", it->corrected);
+    p = s_mp_str(p, "payload", 7);
+    if (it->corrected) {
+        size_t n = it->payload.size;
+        p = n < 256 ? s_head(p, 0xc4, n, 1) : n < 65536 ? s_head(p, 0xc5, n, 2)
+                                                        : s_head(p, 0xc6, n, 4);
+        memcpy(p, it->payload.data, n);
+        p += n;
+    } else {
+        *p++ = 0xc0;        /* nil */
+    }
+    p = s_key_int(p, "nsteps", (int64_t) it->nsteps);
+    p = s_key_int(p, "nkids", (int64_t) it->nkids);
+    out->size = (size_t) (p - (uint8_t *) out->data);
+    return 0;
 }
 
 /* Reads an integer in [lo, hi] from a decoded object. */

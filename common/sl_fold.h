@@ -28,6 +28,8 @@
 
 #define SL_FOLD_MAX_STEPS 100   /* lifecycle steps of one item */
 #define SL_FOLD_MAX_KIDS  400   /* records about one item */
+#define SL_FOLD_MAX_STATUSES 32 /* statuses of one lifecycle (sl_fold_life_fits) */
+#define SL_FOLD_MAX_MOVES 32    /* moves of one lifecycle */
 #define SL_FOLD_KEY_CAP   257   /* a reference key: 64 characters of UTF-8, and NUL */
 
 typedef struct {
@@ -123,13 +125,19 @@ void sl_fold_derive(sl_item_t *it);
 /* The state as bytes (msgpack), and back.  The payload goes into the bytes
  * only when corrected; otherwise sl_fold_decode takes the creating record's
  * payload.  Decoding checks everything: the bytes come from a database. */
-void sl_fold_encode(const sl_item_t *it, msgpack_sbuffer *out);
+int sl_fold_encode(const sl_item_t *it, msgpack_sbuffer *out);   /* -1: no memory */
 int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, size_t len,
                    const uint8_t *payload, size_t payload_len, char *errtext, size_t errlen);
 /* True when the item needs its state bytes kept (records about it, a
  * correction, a void); an item with only its own record is rebuilt from it. */
 bool sl_fold_stateful(const sl_item_t *it);
 
+/* The wire name of status `status` of the item's lifecycle (valid for as
+ * long as the thread), NULL without a lifecycle or for -1. */
+const char *sl_fold_status_of(const sl_item_t *it, int status);
+/* Whether a lifecycle is within the fold's limits (the schema's are: the
+ * tests check them). */
+bool sl_fold_life_fits(const sl_lifecycle_t *l);
 /* The name and the Chinese label of a status index of the item's type. */
 void sl_fold_status_name(const sl_item_t *it, int status, char *name, size_t ncap,
                          char *label, size_t lcap);

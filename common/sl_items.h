@@ -110,7 +110,8 @@ int sl_items_batch_end(sl_items_t *self, bool keep);
  * check-outs (and records about them) alone.  Refused batches take back
  * what they kept.
  *
- * sl_items_pending: rows kept, their bytes and since when (sl_now_ms).
+ * sl_items_pending: rows kept, the memory they take (with the rows they
+ * replaced, given back together when written) and since when (sl_now_ms).
  * sl_items_flush: writes them inside the caller's transaction, in the
  * table's order, and forgets them: 0, or -1 (logged; the caller rolls back
  * and folds again from its mark).  sl_items_each and sl_items_dump refuse

@@ -1433,7 +1433,11 @@ int sl_schema_view(const sl_rtype_t *rt, const uint8_t *payload, size_t len, sl_
 
 const char *sl_view_text(const sl_view_t *view, const char *field, char *buf, size_t cap)
 {
-    int k = sl_schema_field_index(view->rt, field);
+    return sl_view_text_at(view, sl_schema_field_index(view->rt, field), buf, cap);
+}
+
+const char *sl_view_text_at(const sl_view_t *view, int k, char *buf, size_t cap)
+{
     buf[0] = 0;
     if (k < 0 || !view->v[k].present)
         return buf;

@@ -215,6 +215,8 @@ int sl_schema_view(const sl_rtype_t *rt, const uint8_t *payload, size_t len, sl_
 /* The view's value of a field as text ("" when absent); INT in decimal,
  * ITEM as the 36-character id. */
 const char *sl_view_text(const sl_view_t *view, const char *field, char *buf, size_t cap);
+/* The same for field index k (-1: absent). */
+const char *sl_view_text_at(const sl_view_t *view, int k, char *buf, size_t cap);
 /* The index of a field in rt->fields, or -1. */
 int sl_schema_field_index(const sl_rtype_t *rt, const char *name);
 

@@ -210,6 +210,15 @@ void sl_table_print_cells(size_t columns, const char *const *cells, size_t ncell
     sl_table_destroy(&t);
 }
 
+void sl_text_copy(char *out, size_t cap, const char *in)
+{
+    size_t n = strlen(in);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, in, n);
+    out[n] = 0;
+}
+
 char *sl_text_dup(const char *p, size_t len)
 {
     char *copy = malloc(len + 1);

@@ -25,6 +25,10 @@ size_t sl_display_width(const char *s);
  * (a string inside a received frame): unlike strndup, it never looks past
  * p + len.  NULL without memory. */
 char *sl_text_dup(const char *p, size_t len);
+/* A bounded copy of a string into out (cap > 0), cut when longer: what
+ * snprintf "%s" does, without its cost (the fold and the reports copy for
+ * every record). */
+void sl_text_copy(char *out, size_t cap, const char *in);
 
 typedef struct sl_table sl_table_t;
 sl_table_t *sl_table_new(size_t columns, const char *const *headers);

@@ -674,15 +674,6 @@ static int s_peek(const uint8_t *state, size_t len, sl_item_t *it, int nstatus,
     return 0;
 }
 
-/* A bounded copy (snprintf "%s" costs more than the figures). */
-static void s_copy(char *out, size_t cap, const char *in)
-{
-    size_t n = strlen(in);
-    if (n >= cap)
-        n = cap - 1;
-    memcpy(out, in, n);
-    out[n] = 0;
-}
 
 /* Fills c->it from a row (the view of its payload comes when asked for:
  * s_view).  0, or -1 (damaged: c's error). */
@@ -695,8 +686,8 @@ static int s_item(rctx_t *c, const central_report_row_t *row)
     it->legacy = it->corrected = false;
     it->voided = row->voided;
     it->on = row->on_date;
-    s_copy(it->unit, sizeof it->unit, row->unit);
-    s_copy(it->member, sizeof it->member, row->member);
+    sl_text_copy(it->unit, sizeof it->unit, row->unit);
+    sl_text_copy(it->member, sizeof it->member, row->member);
     it->rating_seq = 0;
     it->stars = 0;
     it->rating_on = 0;

@@ -15,7 +15,11 @@
  * Part 2, the property: three sites' records (entered at real site stores)
  * are applied to a real central store in many random interleavings and
  * batchings; the state table comes out byte-identical every time, and equal
- * to each site's own fold of its records. */
+ * to each site's own fold of its records.
+ *
+ * Part 3, the state bytes: sl_fold_encode writes what msgpack-c's packer
+ * wrote before it (the reference below), byte for byte, for states of every
+ * size and value range. */
 #include "central_store.h"
 #include "site_entry.h"
 #include "site_store.h"
@@ -711,6 +715,148 @@ static void s_determinism(void)
     }
 }
 
+/* ---- part 3: the state bytes against msgpack-c's packer */
+
+static void s_ref_str(msgpack_packer *pk, const char *key, const char *v)
+{
+    msgpack_pack_str_with_body(pk, key, strlen(key));
+    msgpack_pack_str_with_body(pk, v, strlen(v));
+}
+
+static void s_ref_int(msgpack_packer *pk, const char *key, int64_t v)
+{
+    msgpack_pack_str_with_body(pk, key, strlen(key));
+    msgpack_pack_int64(pk, v);
+}
+
+/* sl_fold_encode as 0.3.2 wrote it, through msgpack-c. */
+static void s_ref_encode(const sl_item_t *it, msgpack_sbuffer *out)
+{
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 14);
+    s_ref_int(&pk, "v", 1);
+    s_ref_int(&pk, "seq", (int64_t) it->seq);
+    s_ref_int(&pk, "legacy", it->legacy);
+    s_ref_int(&pk, "voided", it->voided);
+    s_ref_int(&pk, "on", it->on);
+    s_ref_str(&pk, "unit", it->unit);
+    s_ref_str(&pk, "member", it->member);
+    msgpack_pack_str_with_body(&pk, "rating", 6);
+    msgpack_pack_array(&pk, 7);
+    msgpack_pack_int64(&pk, (int64_t) it->rating_seq);
+    msgpack_pack_int64(&pk, it->stars);
+    msgpack_pack_int64(&pk, it->rating_on);
+    msgpack_pack_str_with_body(&pk, it->rating_unit, strlen(it->rating_unit));
+    msgpack_pack_str_with_body(&pk, it->rating_member, strlen(it->rating_member));
+    msgpack_pack_int64(&pk, it->rated_goods);
+    msgpack_pack_int64(&pk, it->ratings);
+    msgpack_pack_str_with_body(&pk, "steps", 5);
+    msgpack_pack_array(&pk, it->nsteps);
+    for (size_t i = 0; i < it->nsteps; i++) {
+        msgpack_pack_array(&pk, 2);
+        msgpack_pack_int64(&pk, it->steps[i].on);
+        msgpack_pack_int64(&pk, it->steps[i].status);
+    }
+    msgpack_pack_str_with_body(&pk, "kids", 4);
+    msgpack_pack_array(&pk, it->nkids);
+    for (size_t i = 0; i < it->nkids; i++) {
+        msgpack_pack_array(&pk, 4);
+        msgpack_pack_int64(&pk, (int64_t) it->kids[i].seq);
+        msgpack_pack_int64(&pk, it->kids[i].role);
+        msgpack_pack_int64(&pk, it->kids[i].voided);
+        msgpack_pack_int64(&pk, it->kids[i].of_item);
+    }
+    s_ref_int(&pk, "corrected", it->corrected);
+    msgpack_pack_str_with_body(&pk, "payload", 7);
+    if (it->corrected)
+        msgpack_pack_bin_with_body(&pk, it->payload.data, it->payload.size);
+    else
+        msgpack_pack_nil(&pk);
+    s_ref_int(&pk, "nsteps", (int64_t) it->nsteps);
+    s_ref_int(&pk, "nkids", (int64_t) it->nkids);
+}
+
+static uint64_t s_xs = 0x2545F4914F6CDD1Dull;
+static uint64_t s_rnd(void)
+{
+    s_xs ^= s_xs << 13;
+    s_xs ^= s_xs >> 7;
+    s_xs ^= s_xs << 17;
+    return s_xs;
+}
+
+/* A value near a boundary of msgpack's integer forms, or any. */
+static int64_t s_edge_int(void)
+{
+    static const int64_t edges[] = { 0, 1, -1, 31, 32, -32, -33, 127, 128, -128, -129, 255, 256,
+                                     65535, 65536, -32768, -32769, 4294967295LL, 4294967296LL,
+                                     2147483647LL, -2147483648LL, -2147483649LL, INT64_MAX,
+                                     INT64_MIN };
+    uint64_t r = s_rnd();
+    return r % 3 ? edges[r / 3 % (sizeof edges / sizeof edges[0])] : (int64_t) s_rnd();
+}
+
+static void s_edge_text(char *out, size_t cap)
+{
+    size_t n = s_rnd() % cap;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char) ('a' + s_rnd() % 26);
+    out[n] = 0;
+}
+
+static void s_encoding(void)
+{
+    sl_item_t *it = sl_item_new();
+    msgpack_sbuffer a, b;
+    msgpack_sbuffer_init(&a);
+    msgpack_sbuffer_init(&b);
+    char *big = malloc(70000);
+    int rounds = 3000, same = 0;
+    for (int r = 0; big && r < rounds; r++) {
+        it->seq = (uint64_t) s_edge_int();
+        it->legacy = s_rnd() % 2;
+        it->voided = s_rnd() % 2;
+        it->on = (int32_t) s_edge_int();
+        s_edge_text(it->unit, sizeof it->unit);
+        s_edge_text(it->member, sizeof it->member);
+        it->rating_seq = (uint64_t) s_edge_int();
+        it->stars = (int) s_edge_int();
+        it->rating_on = (int32_t) s_edge_int();
+        s_edge_text(it->rating_unit, sizeof it->rating_unit);
+        s_edge_text(it->rating_member, sizeof it->rating_member);
+        it->rated_goods = (uint32_t) s_edge_int();
+        it->ratings = (uint32_t) s_edge_int();
+        it->nsteps = (size_t) (s_rnd() % (SL_FOLD_MAX_STEPS + 1));
+        for (size_t i = 0; i < it->nsteps; i++) {
+            it->steps[i].on = (int32_t) s_edge_int();
+            it->steps[i].status = (int8_t) s_edge_int();
+        }
+        it->nkids = (size_t) (s_rnd() % (r % 2 ? 16 : SL_FOLD_MAX_KIDS + 1));
+        for (size_t i = 0; i < it->nkids; i++)
+            it->kids[i] = (sl_kid_t) { (uint64_t) s_edge_int(), (uint8_t) (s_rnd() % 7),
+                                       s_rnd() % 2, s_rnd() % 2 };
+        it->corrected = s_rnd() % 2;
+        static const size_t sizes[] = { 0, 1, 255, 256, 65535, 65536, 69999 };
+        size_t psize = r % 4 ? s_rnd() % 300 : sizes[s_rnd() % 7];
+        for (size_t i = 0; i < psize; i++)
+            big[i] = (char) s_rnd();
+        msgpack_sbuffer_clear(&it->payload);
+        msgpack_sbuffer_write(&it->payload, big, psize);
+        msgpack_sbuffer_clear(&a);
+        msgpack_sbuffer_clear(&b);
+        int rc = sl_fold_encode(it, &a);
+        s_ref_encode(it, &b);
+        same += rc == 0 && a.size == b.size && memcmp(a.data, b.data, a.size) == 0;
+    }
+    s_check(same == rounds, "the state bytes equal msgpack-c's for %d states of every size and "
+            "value range (%d equal)", rounds, same);
+    free(big);
+    msgpack_sbuffer_destroy(&a);
+    msgpack_sbuffer_destroy(&b);
+    sl_item_destroy(&it);
+}
+
 int main(void)
 {
     snprintf(s_dir, sizeof s_dir, "/tmp/sl-test-fold.XXXXXX");
@@ -718,12 +864,19 @@ int main(void)
         return 1;
     sl_log_set_level(SL_LOG_WARN);
     s_it = sl_item_new();
+    /* the fold splits every lifecycle once into a table of fixed size */
+    bool fits = true;
+    for (size_t i = 0; i < sl_schema_count(); i++)
+        fits = fits && sl_fold_life_fits(sl_schema_at(i)->life);
+    s_check(fits, "every lifecycle of the schema fits the fold's tables (%d statuses, %d moves)",
+            SL_FOLD_MAX_STATUSES, SL_FOLD_MAX_MOVES);
     s_store = s_new_site("qu.fold");
     if (s_check(s_store != NULL, "a site store in %s", s_dir))
         s_lifecycles();
     site_store_destroy(&s_store);
     s_five_and_points();
     s_determinism();
+    s_encoding();
     sl_item_destroy(&s_it);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", s_dir);

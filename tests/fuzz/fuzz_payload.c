@@ -56,11 +56,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         msgpack_sbuffer a, b;
         msgpack_sbuffer_init(&a);
         msgpack_sbuffer_init(&b);
-        sl_fold_encode(it, &a);
+        if (sl_fold_encode(it, &a) != 0)
+            abort();
         if (sl_fold_decode(back, rt, (const uint8_t *) a.data, a.size, payload, len, err,
                            sizeof err) != 0)
             abort();
-        sl_fold_encode(back, &b);
+        if (sl_fold_encode(back, &b) != 0)
+            abort();
         if (a.size != b.size || memcmp(a.data, b.data, a.size) != 0)
             abort();
         msgpack_sbuffer_destroy(&a);
