@@ -167,17 +167,17 @@ bool sl_fold_life_fits(const sl_lifecycle_t *l)
                       && !sl_schema_part(l->statuses, SL_FOLD_MAX_STATUSES, part, sizeof part)));
 }
 
-/* A status's name ("" without a lifecycle or a status). */
-static void s_status_name(const sl_item_t *it, int status, char *name, size_t cap)
-{
-    const char *wire = sl_fold_status_of(it, status);
-    snprintf(name, cap, "%s", wire ? wire : "");
-}
-
 const char *sl_fold_status_of(const sl_item_t *it, int status)
 {
     const s_life_t *x = s_life(it->rt->life);
     return x && status >= 0 && status < x->n ? x->name[status] : NULL;
+}
+
+/* A status's wire name ("" without a lifecycle or for -1). */
+static const char *s_wire(const sl_item_t *it, int status)
+{
+    const char *wire = sl_fold_status_of(it, status);
+    return wire ? wire : "";
 }
 
 /* A status's index by its wire name or its label, -1 when neither. */
@@ -197,7 +197,7 @@ static int s_good_index(const sl_item_t *it)
 void sl_fold_status_name(const sl_item_t *it, int status, char *name, size_t ncap,
                          char *label, size_t lcap)
 {
-    s_status_name(it, status, name, ncap);
+    snprintf(name, ncap, "%s", s_wire(it, status));
     label[0] = 0;
     if (!name[0])
         return;
@@ -242,13 +242,6 @@ static bool s_has(const sl_view_t *v, int which)
 {
     int k = s_field(v->rt, which);
     return k >= 0 && v->v[k].present && v->v[k].s && v->v[k].len > 0;
-}
-
-/* A status's wire name ("" without a lifecycle or for -1). */
-static const char *s_wire(const sl_item_t *it, int status)
-{
-    const char *wire = sl_fold_status_of(it, status);
-    return wire ? wire : "";
 }
 
 /* Status, date of the latest step, good date and count: all from the steps. */
@@ -353,7 +346,7 @@ int sl_fold_start_view(sl_item_t *it, const sl_view_t *view, uint64_t seq,
     msgpack_sbuffer_write(&it->payload, (const char *) payload, len);
     const sl_lifecycle_t *l = rt->life;
     if (l) {
-        char st[32] = "", name[32], label[64];
+        char st[32] = "", label[64];
         int k = s_field(rt, K_STATUS);
         if (k >= 0 && view->v[k].present && view->v[k].len < sizeof st) {
             memcpy(st, view->v[k].s, view->v[k].len);
@@ -368,11 +361,10 @@ int sl_fold_start_view(sl_item_t *it, const sl_view_t *view, uint64_t seq,
                             "%s cannot be created in status \"%s\"; it may be created as: %s",
                             S_NAMED(rt->label, rt->name), st, l->create ? l->create : "");
         if ((x->create_needs >> status & 1) && !it->unit[0] && !it->member[0]) {
-            s_status_name(it, status, name, sizeof name);
             sl_schema_part(l->labels, (size_t) status, label, sizeof label);
             return s_refuse(err, F_UNIT, "%s登记为「%s」时须写明认领的单位或党员（unit 或 member）",
                             "a %s created as %s needs the unit or member that took it on",
-                            S_NAMED(rt->label, rt->name), S_NAMED(label, name));
+                            S_NAMED(rt->label, rt->name), S_NAMED(label, s_wire(it, status)));
         }
         it->steps[0].on = it->on;
         it->steps[0].status = (int8_t) status;
@@ -469,11 +461,10 @@ static int s_rating(sl_item_t *it, const sl_view_t *v, uint64_t seq, sl_fold_err
                         S_NAMED(it->rt->label, it->rt->name), S_NAMED(goodlabel, goodname),
                         it->seq, S_NAMED(nowlabel, now));
     } else if (it->rated_goods >= it->goods) {
-        s_status_name(it, good, goodname, sizeof goodname);
         return s_refuse(err, F_ITEM_NAME, "%1$s #%2$" PRIu64 " 这次办结已经评价过（#%3$" PRIu64 "）；"
                         "一事一评%4$.0s", "%1$s #%2$" PRIu64 " was already rated (#%3$" PRIu64
                         ") since it last became %4$s", S_NAMED(it->rt->label, it->rt->name),
-                        it->seq, it->rating_seq, goodname);
+                        it->seq, it->rating_seq, s_wire(it, good));
     }
     if (it->nkids >= SL_FOLD_MAX_KIDS)
         return s_refuse(err, F_ITEM_NAME, "关于一个事项的记录太多（上限 %d）",
@@ -895,10 +886,8 @@ int sl_fold_decode(sl_item_t *it, const sl_rtype_t *rt, const uint8_t *state, si
     it->ratings = (uint32_t) nr;
     what = SL_D("各步", "its steps");
     const msgpack_object *steps = sl_mp_get(&o, "steps");
-    int nstatus = 0;
-    char part[32];
-    while (rt->life && sl_schema_part(rt->life->statuses, (size_t) nstatus, part, sizeof part))
-        nstatus++;
+    const s_life_t *life = s_life(rt->life);
+    int nstatus = life ? life->n : 0;
     if (!steps || steps->type != MSGPACK_OBJECT_ARRAY || steps->via.array.size != nsteps_check
         || (!rt->life && nsteps_check))
         goto done;

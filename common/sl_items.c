@@ -306,10 +306,7 @@ static s_row_t *s_pending_swap(sl_items_t *self, s_row_t *r)
             *p = r;
             return old;
         }
-    r->next = NULL;
-    *p = r;
-    if (self->npending++ == 0)
-        self->pending_since = sl_now_ms();
+    s_pending_put(self, r);
     return NULL;
 }
 

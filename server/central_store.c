@@ -212,12 +212,6 @@ static int s_fold_all(sqlite3 *db, sl_items_t *items, bool log, long *skipped)
     return s_fold_from(db, items, log, skipped, false, &folded);
 }
 
-/* Makes the item table hold every record committed: writes the rows the
- * engine keeps (sl_items_defer), after folding again the records after
- * each site's mark when this process does not hold them (another process
- * wrote them, or a rollback dropped them), and moves the marks.  Inside
- * the caller's transaction when one is open, else in one of its own; a
- * savepoint keeps a failure from leaving half of it.  0 or -1 (logged). */
 /* The rows this process kept may no longer match the store (a rollback, a
  * failed write): forgotten, and the records after the marks folded again
  * before anything else. */
@@ -235,6 +229,12 @@ static bool s_items_behind(central_store_t *self, bool on_error)
                      on_error) != 0;
 }
 
+/* Makes the item table hold every record committed: writes the rows the
+ * engine keeps (sl_items_defer), after folding again the records after
+ * each site's mark when this process does not hold them (another process
+ * wrote them, or a rollback dropped them), and moves the marks.  Inside
+ * the caller's transaction when one is open, else in one of its own; a
+ * savepoint keeps a failure from leaving half of it.  0 or -1 (logged). */
 static int s_items_sync(central_store_t *self, long *caught_up)
 {
     if (self->without_items)

@@ -674,7 +674,6 @@ static int s_peek(const uint8_t *state, size_t len, sl_item_t *it, int nstatus,
     return 0;
 }
 
-
 /* Fills c->it from a row (the view of its payload comes when asked for:
  * s_view).  0, or -1 (damaged: c's error). */
 static int s_item(rctx_t *c, const central_report_row_t *row)
